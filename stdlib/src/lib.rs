@@ -1,0 +1,1 @@
+//! The modules a conc script can import.
