@@ -2,9 +2,20 @@
 //!
 //! Entry points: [`parse`] for a whole file, [`is_incomplete`] for the REPL, and
 //! [`render`] to turn a [`SyntaxError`] into the miette report printed on stderr.
+//!
+//! The pipeline: `lexer` (logos tokens, then layout tokens and decoded literals in a
+//! vector) -> `parser` (the lalrpop grammar in python.lalrpop, with checks in
+//! parser/) -> `ast::Module`. `diagnostics` turns parser failures into CPython's
+//! messages; `fstring` splits f-strings and parses their fields.
 
+// The AST is the contract with the compiler; it keeps the layout it was written in.
+#[rustfmt::skip]
 pub mod ast;
+pub mod diagnostics;
 pub mod error;
+pub mod fstring;
+pub mod lexer;
+pub mod parser;
 pub mod span;
 
 pub use error::{SyntaxError, SyntaxErrorKind};
@@ -12,8 +23,8 @@ pub use span::{LineIndex, Span};
 
 /// Parses a whole file into a module.
 pub fn parse(source: &str, file: &str) -> Result<ast::Module, SyntaxError> {
-    let _ = (source, file);
-    Err(SyntaxError::new(SyntaxErrorKind::SyntaxError, "the parser is not built yet", Span::default()))
+    let _ = file;
+    parser::parse_module(source)
 }
 
 /// True when `source` is a valid prefix of a program that only needs more lines: an
@@ -28,6 +39,5 @@ pub fn is_incomplete(source: &str) -> bool {
 /// Renders a syntax error as the report printed on stderr: a miette snippet with the
 /// span labelled, then CPython's last line (`SyntaxError: ...`).
 pub fn render(err: &SyntaxError, source: &str, file: &str) -> String {
-    let (line, col) = err.line_col(source);
-    format!("  File \"{file}\", line {line}, column {col}\n{}\n", err.summary())
+    diagnostics::render(err, source, file)
 }

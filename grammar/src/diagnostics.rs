@@ -1,0 +1,253 @@
+//! Syntax errors as people read them: turning the generated parser's raw failures
+//! ("unrecognized token, expected one of ...") into CPython's short messages, and
+//! rendering any syntax error as a miette report whose last line is CPython's.
+
+use crate::error::{SyntaxError, SyntaxErrorKind};
+use crate::lexer::tokens::{RawTok, Tok};
+use crate::lexer::{self, Lexed, Mode, Spanned};
+use crate::parser::{self, Failure, Top};
+use crate::span::{LineIndex, Span};
+use lalrpop_util::ParseError;
+
+/// Parses lexed tokens and, on failure, works out the message CPython would give.
+pub fn run(source: &str, lexed: Lexed<'_>, mode: Mode, range: (usize, usize)) -> Result<Top, SyntaxError> {
+    let Lexed { tokens, error: lex_error } = lexed;
+    match parser::parse_tokens(source, tokens) {
+        // Tokens stop at a lexical error; a parse that succeeded on them still fails.
+        Ok(top) => match lex_error {
+            None => Ok(top),
+            Some(e) => Err(e),
+        },
+        Err(failure) => Err(explain(source, failure, lex_error, mode, range)),
+    }
+}
+
+fn syntax(message: impl Into<String>, span: Span) -> SyntaxError {
+    SyntaxError::new(SyntaxErrorKind::SyntaxError, message, span)
+}
+
+fn expects(expected: &[String], terminal: &str) -> bool {
+    expected.iter().any(|e| e == terminal)
+}
+
+fn explain(
+    source: &str,
+    failure: Failure<'_>,
+    lex_error: Option<SyntaxError>,
+    mode: Mode,
+    range: (usize, usize),
+) -> SyntaxError {
+    let index = failure.token_index;
+    match failure.error {
+        ParseError::User { error } => error,
+        ParseError::UnrecognizedEof { location, expected } => {
+            // The parser ran out of tokens: either the lexer stopped at an error, or the
+            // input really ended early.
+            if let Some(e) = lex_error {
+                return e;
+            }
+            let tokens = lexer::tokenize(source, range.0, range.1, mode).tokens;
+            let mut e = if expects(&expected, "INDENT") {
+                expected_block(source, &tokens, tokens.len(), location)
+            } else {
+                syntax("invalid syntax", Span::new(location, location))
+            };
+            e.incomplete = mode == Mode::Module;
+            e
+        }
+        ParseError::UnrecognizedToken { token: (l, _, r), expected } => {
+            let tokens = lexer::tokenize(source, range.0, range.1, mode).tokens;
+            match specific(source, &tokens, index, l, r, &expected, mode) {
+                Some(e) => e,
+                None => generic(l, r, lex_error),
+            }
+        }
+        ParseError::ExtraToken { token: (l, _, r) } => generic(l, r, lex_error),
+        ParseError::InvalidToken { location } => generic(location, location, lex_error),
+    }
+}
+
+/// `invalid syntax`, unless the lexer found an error further on: CPython then
+/// tokenizes the rest of the file and reports that error instead (an unclosed
+/// bracket or string explains a confusing parse error better).
+fn generic(l: usize, r: usize, lex_error: Option<SyntaxError>) -> SyntaxError {
+    match lex_error {
+        Some(e) if e.message != "invalid syntax" => e,
+        _ => syntax("invalid syntax", Span::new(l, r)),
+    }
+}
+
+fn is_layout(t: &Tok) -> bool {
+    matches!(t, Tok::Newline | Tok::Indent | Tok::Dedent | Tok::StartModule | Tok::StartExpr)
+}
+
+/// Tokens that can end an expression.
+fn ends_expression(t: &Tok) -> bool {
+    matches!(
+        t,
+        Tok::Name(_)
+            | Tok::Int(_)
+            | Tok::Float(_)
+            | Tok::Str(_)
+            | Tok::Op(RawTok::RPar | RawTok::RSqb | RawTok::RBrace | RawTok::Ellipsis)
+            | Tok::Kw(RawTok::True | RawTok::False | RawTok::None)
+    )
+}
+
+/// Tokens that can start an expression that could not continue the previous one.
+fn starts_expression(t: &Tok) -> bool {
+    matches!(
+        t,
+        Tok::Name(_)
+            | Tok::Int(_)
+            | Tok::Float(_)
+            | Tok::Str(_)
+            | Tok::Op(RawTok::LPar | RawTok::LSqb | RawTok::LBrace | RawTok::Ellipsis | RawTok::Tilde)
+            | Tok::WithLPar
+            | Tok::Kw(RawTok::True | RawTok::False | RawTok::None | RawTok::Not | RawTok::Lambda | RawTok::Await)
+    )
+}
+
+/// Bracket depth just before token `index`.
+fn depth_at(tokens: &[Spanned<'_>], index: usize) -> i32 {
+    let mut depth = 0;
+    for (_, t, _) in tokens.iter().take(index) {
+        match t {
+            Tok::Op(RawTok::LPar | RawTok::LSqb | RawTok::LBrace) | Tok::WithLPar => depth += 1,
+            Tok::Op(RawTok::RPar | RawTok::RSqb | RawTok::RBrace) => depth -= 1,
+            _ => {}
+        }
+    }
+    depth
+}
+
+/// The CPython message for a parse error at token `index`, when a specific one applies.
+fn specific(
+    source: &str,
+    tokens: &[Spanned<'_>],
+    index: usize,
+    l: usize,
+    r: usize,
+    expected: &[String],
+    mode: Mode,
+) -> Option<SyntaxError> {
+    let tok = &tokens.get(index)?.1;
+    let prev = index.checked_sub(1).and_then(|i| tokens.get(i)).map(|t| &t.1);
+    let span = Span::new(l, r);
+    if matches!(tok, Tok::Indent) {
+        let next = tokens.get(index + 1).map_or(r, |t| t.0);
+        return Some(SyntaxError::new(SyntaxErrorKind::IndentationError, "unexpected indent", Span::new(next, next)));
+    }
+    if expects(expected, "INDENT") {
+        let mut e = expected_block(source, tokens, index, l);
+        e.incomplete = tokens[index..].iter().all(|t| matches!(t.1, Tok::Newline | Tok::Dedent));
+        return Some(e);
+    }
+    if matches!(tok, Tok::Newline) && expects(expected, "\":\"") {
+        return Some(syntax("expected ':'", span).with_help("a block header ends with ':'"));
+    }
+    if matches!(tok, Tok::Op(RawTok::Equal)) && matches!(prev, Some(Tok::Name(_))) {
+        return Some(
+            syntax("invalid syntax. Maybe you meant '==' or ':=' instead of '='?", span)
+                .with_help("use '==' to compare, or ':=' to assign inside an expression"),
+        );
+    }
+    if expects(expected, "\"else\"") && !matches!(tok, Tok::Kw(RawTok::Else)) {
+        return Some(syntax("expected 'else' after 'if' expression", span));
+    }
+    if let Some(Tok::Name(name @ ("print" | "exec"))) = prev {
+        let at_start =
+            index < 2 || is_layout(&tokens[index - 2].1) || matches!(tokens[index - 2].1, Tok::Op(RawTok::Semi));
+        if at_start && starts_expression(tok) && !matches!(tok, Tok::Op(RawTok::LPar)) {
+            let start = tokens[index - 1].0;
+            return Some(
+                syntax(
+                    format!("Missing parentheses in call to '{name}'. Did you mean {name}(...)?"),
+                    Span::new(start, r),
+                )
+                .with_help(format!("in Python 3, {name} is a function: {name}(...)")),
+            );
+        }
+    }
+    let depth = depth_at(tokens, index) + i32::from(mode == Mode::Expr);
+    if depth > 0 {
+        if let Some(p) = prev {
+            let name_then_string = matches!(p, Tok::Name(_)) && matches!(tok, Tok::Str(_));
+            if ends_expression(p) && starts_expression(tok) && !name_then_string {
+                let start = tokens[index - 1].0;
+                return Some(
+                    syntax("invalid syntax. Perhaps you forgot a comma?", Span::new(start, r))
+                        .with_help("separate the items with a comma"),
+                );
+            }
+        }
+    }
+    None
+}
+
+/// `expected an indented block after 'if' statement on line 3`: names the header of
+/// the block whose body is missing (the logical line before token `index`).
+fn expected_block(source: &str, tokens: &[Spanned<'_>], index: usize, at: usize) -> SyntaxError {
+    // Step back over the header's NEWLINE, then to the first token of its line.
+    let mut j = index.min(tokens.len());
+    while j > 0 && matches!(tokens[j - 1].1, Tok::Newline | Tok::Dedent) {
+        j -= 1;
+    }
+    let end = j;
+    while j > 0 && !is_layout(&tokens[j - 1].1) {
+        j -= 1;
+    }
+    let mut first = j;
+    if matches!(tokens.get(first).map(|t| &t.1), Some(Tok::Kw(RawTok::Async))) && first + 1 < end {
+        first += 1;
+    }
+    let what = match tokens.get(first).map(|t| &t.1) {
+        Some(Tok::Kw(RawTok::Def)) => "function definition".to_string(),
+        Some(Tok::Kw(RawTok::Class)) => "class definition".to_string(),
+        Some(Tok::Kw(k)) => format!("'{}' statement", k.text()),
+        _ => "statement".to_string(),
+    };
+    let header_at = tokens.get(first).map_or(0, |t| t.0);
+    let line = LineIndex::new(source).line(header_at as u32);
+    SyntaxError::new(
+        SyntaxErrorKind::IndentationError,
+        format!("expected an indented block after {what} on line {line}"),
+        Span::new(at, at),
+    )
+    .with_help("indent the block's statements, or write `pass` for an empty block")
+}
+
+/// Renders `err` as a miette report followed by CPython's last line.
+pub fn render(err: &SyntaxError, source: &str, file: &str) -> String {
+    use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report};
+    use std::io::IsTerminal;
+
+    let len = source.len();
+    let mut start = (err.span.start as usize).min(len);
+    let mut end = (err.span.end as usize).clamp(start, len);
+    while !source.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !source.is_char_boundary(end) {
+        end += 1;
+    }
+    let label = err.label.clone().unwrap_or_else(|| err.message.clone());
+    let mut diag = MietteDiagnostic::new(err.summary()).with_label(LabeledSpan::at(start..end, label));
+    if let Some(help) = &err.help {
+        diag = diag.with_help(help.clone());
+    }
+    let report = Report::new(diag).with_source_code(NamedSource::new(file, source.to_string()));
+    let theme =
+        if std::io::stderr().is_terminal() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_context_lines(1);
+    let mut out = String::new();
+    if handler.render_report(&mut out, report.as_ref()).is_err() {
+        let (line, col) = err.line_col(source);
+        out = format!("  File \"{file}\", line {line}, column {col}\n");
+    }
+    let mut out = out.trim_end().to_string();
+    out.push('\n');
+    out.push_str(&err.summary());
+    out.push('\n');
+    out
+}
