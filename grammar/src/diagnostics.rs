@@ -39,7 +39,10 @@ fn explain(
 ) -> SyntaxError {
     let index = failure.token_index;
     match failure.error {
-        ParseError::User { error } => error,
+        ParseError::User { error } => {
+            let at = error.span.start as usize;
+            prefer_lexical(source, error, at, lex_error)
+        }
         ParseError::UnrecognizedEof { location, expected } => {
             // The parser ran out of tokens: either the lexer stopped at an error, or the
             // input really ended early.
@@ -55,26 +58,41 @@ fn explain(
             e.incomplete = mode == Mode::Module;
             e
         }
-        ParseError::UnrecognizedToken { token: (l, _, r), expected } => {
-            let tokens = lexer::tokenize(source, range.0, range.1, mode).tokens;
-            match specific(source, &tokens, index, l, r, &expected, mode) {
-                Some(e) => e,
-                None => generic(l, r, lex_error),
+        ParseError::UnrecognizedToken { token: (l, ref tok, r), ref expected } => {
+            if std::env::var_os("CONC_DEBUG_PARSE").is_some() {
+                eprintln!("parse error at {l}..{r} on {tok:?} (token {index}); expected {expected:?}");
             }
+            let tokens = lexer::tokenize(source, range.0, range.1, mode).tokens;
+            let e = specific(source, &tokens, index, l, r, expected, mode)
+                .unwrap_or_else(|| syntax("invalid syntax", Span::new(l, r)));
+            prefer_lexical(source, e, l, lex_error)
         }
-        ParseError::ExtraToken { token: (l, _, r) } => generic(l, r, lex_error),
-        ParseError::InvalidToken { location } => generic(location, location, lex_error),
+        ParseError::ExtraToken { token: (l, _, r) } => {
+            prefer_lexical(source, syntax("invalid syntax", Span::new(l, r)), l, lex_error)
+        }
+        ParseError::InvalidToken { location } => {
+            prefer_lexical(source, syntax("invalid syntax", Span::new(location, location)), location, lex_error)
+        }
     }
 }
 
-/// `invalid syntax`, unless the lexer found an error further on: CPython then
-/// tokenizes the rest of the file and reports that error instead (an unclosed
-/// bracket or string explains a confusing parse error better).
-fn generic(l: usize, r: usize, lex_error: Option<SyntaxError>) -> SyntaxError {
-    match lex_error {
-        Some(e) if e.message != "invalid syntax" => e,
-        _ => syntax("invalid syntax", Span::new(l, r)),
+/// After a parse error CPython tokenizes the rest of the file, and a lexical error
+/// found there (an unterminated string, a bad dedent, ...) replaces the parse error;
+/// an unclosed bracket does only when it was opened on an earlier line than the
+/// parse error (then it is the likelier cause). A stray character such as `$` is no
+/// lexical error in CPython, so it does not replace anything.
+fn prefer_lexical(source: &str, parsed: SyntaxError, at: usize, lex_error: Option<SyntaxError>) -> SyntaxError {
+    let Some(lexical) = lex_error else { return parsed };
+    if lexical.message == "invalid syntax" {
+        return parsed;
     }
+    if lexical.message.ends_with("was never closed") {
+        let lines = LineIndex::new(source);
+        if lines.line(at as u32) <= lines.line(lexical.span.start) {
+            return parsed;
+        }
+    }
+    lexical
 }
 
 fn is_layout(t: &Tok) -> bool {
@@ -143,6 +161,15 @@ fn specific(
         e.incomplete = tokens[index..].iter().all(|t| matches!(t.1, Tok::Newline | Tok::Dedent));
         return Some(e);
     }
+    if matches!(tok, Tok::Newline) && matches!(prev, Some(Tok::Op(RawTok::Comma))) {
+        let line_start = tokens[..index].iter().rposition(|t| is_layout(&t.1)).map_or(0, |i| i + 1);
+        if matches!(tokens.get(line_start).map(|t| &t.1), Some(Tok::Kw(RawTok::From))) {
+            return Some(syntax(
+                "trailing comma not allowed without surrounding parentheses",
+                Span::new(tokens[index - 1].0, l),
+            ));
+        }
+    }
     if matches!(tok, Tok::Newline) && expects(expected, "\":\"") {
         return Some(syntax("expected ':'", span).with_help("a block header ends with ':'"));
     }
@@ -152,7 +179,9 @@ fn specific(
                 .with_help("use '==' to compare, or ':=' to assign inside an expression"),
         );
     }
-    if expects(expected, "\"else\"") && !matches!(tok, Tok::Kw(RawTok::Else)) {
+    // After `a if b` the parser wants `else` (and no new statement, which would allow
+    // a NAME): CPython's dedicated message.
+    if expects(expected, "\"else\"") && !expects(expected, "NAME") && !matches!(tok, Tok::Kw(RawTok::Else)) {
         return Some(syntax("expected 'else' after 'if' expression", span));
     }
     if let Some(Tok::Name(name @ ("print" | "exec"))) = prev {
@@ -217,9 +246,41 @@ fn expected_block(source: &str, tokens: &[Spanned<'_>], index: usize, at: usize)
     .with_help("indent the block's statements, or write `pass` for an empty block")
 }
 
+/// The file as miette sees it: the same text, but the location in the report's
+/// header counts characters (as CPython's columns do), not bytes.
+struct FileSource {
+    name: String,
+    text: String,
+}
+
+impl miette::SourceCode for FileSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self.text.read_span(span, before, after)?;
+        let mut column = inner.column();
+        if before == 0 && after == 0 {
+            let offset = span.offset().min(self.text.len());
+            let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            column = self.text.get(line_start..offset).map_or(column, |t| t.chars().count());
+        }
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
 /// Renders `err` as a miette report followed by CPython's last line.
 pub fn render(err: &SyntaxError, source: &str, file: &str) -> String {
-    use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report};
+    use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, Report};
     use std::io::IsTerminal;
 
     let len = source.len();
@@ -231,12 +292,12 @@ pub fn render(err: &SyntaxError, source: &str, file: &str) -> String {
     while !source.is_char_boundary(end) {
         end += 1;
     }
-    let label = err.label.clone().unwrap_or_else(|| err.message.clone());
+    let label = err.label.clone().unwrap_or_else(|| "here".to_string());
     let mut diag = MietteDiagnostic::new(err.summary()).with_label(LabeledSpan::at(start..end, label));
     if let Some(help) = &err.help {
         diag = diag.with_help(help.clone());
     }
-    let report = Report::new(diag).with_source_code(NamedSource::new(file, source.to_string()));
+    let report = Report::new(diag).with_source_code(FileSource { name: file.to_string(), text: source.to_string() });
     let theme =
         if std::io::stderr().is_terminal() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_context_lines(1);

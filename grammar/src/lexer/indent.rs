@@ -4,6 +4,9 @@
 use crate::error::{SyntaxError, SyntaxErrorKind};
 use crate::span::Span;
 
+/// CPython's limit on nested blocks; it also bounds the recursion of later passes.
+const MAX_LEVELS: usize = 100;
+
 /// One indentation level, measured twice as CPython does: `col` with tabs advancing
 /// to the next multiple of 8, `alt` with tabs counting 1. Two lines whose order
 /// differs between the measures mix tabs and spaces ambiguously (a TabError).
@@ -76,6 +79,13 @@ impl IndentStack {
         if col > top.col {
             if alt <= top.alt {
                 return Err(tab_error());
+            }
+            if self.levels.len() > MAX_LEVELS {
+                return Err(SyntaxError::new(
+                    SyntaxErrorKind::IndentationError,
+                    "too many levels of indentation",
+                    span,
+                ));
             }
             self.levels.push(Level { col, alt });
             return Ok(Change::Indent);

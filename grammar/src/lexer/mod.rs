@@ -34,6 +34,12 @@ pub struct Lexed<'a> {
     pub error: Option<SyntaxError>,
 }
 
+/// The most operators (unary, binary, attribute, call, ...) that may nest inside one
+/// expression. A chain like `1+1+...+1` or `-----x` becomes an AST as deep as it is
+/// long, and dropping or compiling such a tree recurses once per level; CPython
+/// gives up on such input too (with a RecursionError or MemoryError).
+const MAX_EXPR_NESTING: u32 = 1500;
+
 /// Keywords that CPython 3.11 still accepts directly after a number (`1if x else 2`).
 const KEYWORDS_AFTER_NUMBERS: [&str; 8] = ["and", "else", "for", "if", "in", "is", "not", "or"];
 
@@ -49,6 +55,7 @@ pub fn tokenize(source: &str, start: usize, end: usize, mode: Mode) -> Lexed<'_>
         brackets: Brackets::new(),
         line_has_tokens: false,
         with_parens: Vec::new(),
+        nesting: Nesting::default(),
     };
     lx.tokens.push((start, if mode == Mode::Module { Tok::StartModule } else { Tok::StartExpr }, start));
     let error = lx.run(&source[start..end]).err();
@@ -66,6 +73,53 @@ struct Driver<'a> {
     line_has_tokens: bool,
     /// (open, close) token indices of parentheses right after `with`.
     with_parens: Vec<(usize, usize)>,
+    nesting: Nesting,
+}
+
+/// A cheap upper bound on how deeply the current expression's AST will nest: each
+/// nesting operator adds one at its bracket level, and a comma ends an item, taking
+/// away what that item added (items of a list do not nest in each other).
+#[derive(Default)]
+struct Nesting {
+    outer: Vec<u32>,
+    current: u32,
+    total: u32,
+}
+
+impl Nesting {
+    fn token(&mut self, raw: RawTok, at: usize) -> Result<(), SyntaxError> {
+        use RawTok::*;
+        match raw {
+            Comma | Semi => {
+                self.total = self.total.saturating_sub(self.current);
+                self.current = 0;
+            }
+            LPar | LSqb | LBrace => {
+                self.current += 1;
+                self.total += 1;
+                self.outer.push(self.current);
+                self.current = 0;
+            }
+            RPar | RSqb | RBrace => {
+                self.total = self.total.saturating_sub(self.current);
+                self.current = self.outer.pop().unwrap_or(0);
+            }
+            Plus | Minus | Star | Slash | Vbar | Amper | Dot | Percent | Tilde | Circumflex | LeftShift
+            | RightShift | DoubleStar | DoubleSlash | At | ColonEqual | Not | If | Lambda | Await | Yield => {
+                self.current += 1;
+                self.total += 1;
+            }
+            _ => {}
+        }
+        if self.total > MAX_EXPR_NESTING {
+            return Err(err("expression too deeply nested", Span::new(at, at + 1)));
+        }
+        Ok(())
+    }
+
+    fn end_of_line(&mut self) {
+        *self = Nesting::default();
+    }
 }
 
 fn err(message: impl Into<String>, span: Span) -> SyntaxError {
@@ -109,6 +163,11 @@ impl<'a> Driver<'a> {
                     last_continuation = Some(s);
                     continue;
                 }
+                RawTok::StrayBackslash if e == self.base + text.len() => {
+                    let mut error = err("unexpected EOF while parsing", Span::new(s, e));
+                    error.incomplete = true;
+                    return Err(error);
+                }
                 RawTok::StrayBackslash => {
                     return Err(err("unexpected character after line continuation character", Span::new(s, e)))
                 }
@@ -116,6 +175,7 @@ impl<'a> Driver<'a> {
                     if self.mode == Mode::Module && self.brackets.is_empty() && self.line_has_tokens {
                         self.tokens.push((s, Tok::Newline, e));
                         self.line_has_tokens = false;
+                        self.nesting.end_of_line();
                     }
                     continue;
                 }
@@ -125,6 +185,7 @@ impl<'a> Driver<'a> {
                 self.start_line(s)?;
             }
             self.line_has_tokens = true;
+            self.nesting.token(raw, s)?;
             let tok = self.convert(raw, slice, s, e)?;
             self.tokens.push((s, tok, e));
         }
@@ -199,7 +260,7 @@ impl<'a> Driver<'a> {
                 Tok::Int(numbers::parse_int(slice, 2))
             }
             RawTok::Float => {
-                self.check_number_end(slice, s, e, "decimal")?;
+                self.check_number_end(slice, s, e, "float")?;
                 Tok::Float(numbers::parse_float(slice))
             }
             RawTok::Str(scan) => {
@@ -231,7 +292,9 @@ impl<'a> Driver<'a> {
     fn unterminated(&self, triple: bool, at: usize) -> SyntaxError {
         let lines = LineIndex::new(self.source);
         if triple {
-            let last = lines.line(self.source.len() as u32);
+            // CPython counts the line of the last character, not the empty line after
+            // a final newline.
+            let last = lines.line(self.source.len().saturating_sub(1) as u32);
             let mut e = err(
                 format!("unterminated triple-quoted string literal (detected at line {last})"),
                 Span::new(at, at + 3),
@@ -248,42 +311,51 @@ impl<'a> Driver<'a> {
     /// A number directly followed by a letter (`1abc`, `0x1g`, `0o8`) is an invalid
     /// literal, except before the keywords CPython tolerates there.
     fn check_number_end(&self, slice: &str, s: usize, e: usize, kind: &str) -> Result<(), SyntaxError> {
+        let is_word = |c: char| c.is_alphanumeric() || c == '_';
+        // On malformed input such as `0x` logos may hand back a longer slice than the
+        // number it names; treat every such slice as a malformed prefixed literal.
+        let malformed = !well_formed(slice, kind);
         let rest = &self.source[e..];
-        let Some(c) = rest.chars().next() else {
-            return Ok(());
-        };
-        if !(c.is_alphanumeric() || c == '_' || (!c.is_ascii() && unicode_ident::is_xid_continue(c))) {
-            return Ok(());
-        }
-        let word_len = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+        let word_len = rest.find(|c: char| !is_word(c)).unwrap_or(rest.len());
         let word = &rest[..word_len];
-        if KEYWORDS_AFTER_NUMBERS.contains(&word) {
+        if !malformed && (word.is_empty() || KEYWORDS_AFTER_NUMBERS.contains(&word)) {
             return Ok(());
         }
-        let mut kind = kind;
-        if slice == "0" {
-            // `0o8`, `0b2`, `0x`: logos saw only `0`; name the real problem.
-            let mut chars = word.chars();
-            let prefix = chars.next().map(|c| c.to_ascii_lowercase());
-            let digit = chars.next();
-            let (radix_kind, valid): (&str, fn(char) -> bool) = match prefix {
-                Some('x') => ("hexadecimal", |c| c.is_ascii_hexdigit()),
-                Some('o') => ("octal", |c| ('0'..='7').contains(&c)),
-                Some('b') => ("binary", |c| c == '0' || c == '1'),
-                _ => ("", |_| false),
+        let full = &self.source[s..e + word_len];
+        let bytes = full.as_bytes();
+        let mut kind = if kind == "float" { "decimal" } else { kind };
+        let mut digits_from = 0;
+        if bytes.len() >= 2 && bytes[0] == b'0' {
+            let (k, _) = match bytes[1].to_ascii_lowercase() {
+                b'x' => ("hexadecimal", 0),
+                b'o' => ("octal", 0),
+                b'b' => ("binary", 0),
+                _ => ("", 0),
             };
-            if !radix_kind.is_empty() {
-                if let Some(d) = digit.filter(|d| d.is_ascii_digit() && !valid(*d)) {
-                    return Err(err(format!("invalid digit '{d}' in {radix_kind} literal"), Span::new(e + 1, e + 2)));
-                }
-                kind = radix_kind;
-            }
-        } else if kind != "decimal" {
-            if let Some(d) = word.chars().next().filter(|d| d.is_ascii_digit()) {
-                return Err(err(format!("invalid digit '{d}' in {kind} literal"), Span::new(e, e + 1)));
+            if !k.is_empty() {
+                kind = k;
+                digits_from = 2;
             }
         }
-        Err(err(format!("invalid {kind} literal"), Span::new(s, e + c.len_utf8())))
+        let valid = |c: char| match kind {
+            "hexadecimal" => c.is_ascii_hexdigit(),
+            "octal" => ('0'..='7').contains(&c),
+            "binary" => c == '0' || c == '1',
+            _ => c.is_ascii_digit(),
+        };
+        if digits_from == 2 {
+            if let Some((i, d)) = full[2..].char_indices().find(|&(_, c)| c != '_' && !valid(c)) {
+                if d.is_ascii_digit() {
+                    let at = s + 2 + i;
+                    return Err(err(format!("invalid digit '{d}' in {kind} literal"), Span::new(at, at + 1)));
+                }
+            }
+        }
+        let e = err(format!("invalid {kind} literal"), Span::new(s, (e + word_len).max(s + 1)));
+        if word == "j" || word == "J" {
+            return Err(e.with_help("conc has no complex numbers"));
+        }
+        Err(e)
     }
 
     /// `with (a as x, b as y):` needs the parser to know, at the `(`, that the
@@ -296,6 +368,34 @@ impl<'a> Driver<'a> {
                 self.tokens[open].1 = Tok::WithLPar;
             }
         }
+    }
+}
+
+/// True when a number token is exactly what its regex promises: underscores only
+/// between digits, and a float that Rust can read. (logos may return a longer slice
+/// on malformed input such as `1e` or `0b1_`.)
+fn well_formed(slice: &str, kind: &str) -> bool {
+    let body = match kind {
+        "hexadecimal" | "octal" | "binary" => slice.get(2..).unwrap_or(""),
+        _ => slice,
+    };
+    let b = body.as_bytes();
+    let digit = |c: u8| match kind {
+        "hexadecimal" => c.is_ascii_hexdigit(),
+        "octal" => (b'0'..=b'7').contains(&c),
+        "binary" => c == b'0' || c == b'1',
+        _ => c.is_ascii_digit(),
+    };
+    for (i, &c) in b.iter().enumerate() {
+        // `0x_ff` may put an underscore right after the prefix.
+        let before_ok = if i == 0 { body.len() != slice.len() } else { digit(b[i - 1]) };
+        if c == b'_' && !(before_ok && b.get(i + 1).is_some_and(|&n| digit(n))) {
+            return false;
+        }
+    }
+    match kind {
+        "float" => body.replace('_', "").parse::<f64>().is_ok() && !body.ends_with(['e', 'E', '+', '-']),
+        _ => !b.is_empty() && b.iter().all(|&c| c == b'_' || digit(c)),
     }
 }
 
