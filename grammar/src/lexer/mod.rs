@@ -46,6 +46,8 @@ const KEYWORDS_AFTER_NUMBERS: [&str; 8] = ["and", "else", "for", "if", "in", "is
 /// Lexes `source[start..end]`; spans are offsets into the whole `source`, so that the
 /// tokens of an f-string field point into the original file.
 pub fn tokenize(source: &str, start: usize, end: usize, mode: Mode) -> Lexed<'_> {
+    // A UTF-8 byte-order mark at the start of a file is not part of the program.
+    let start = if mode == Mode::Module && source[start..end].starts_with('\u{feff}') { start + 3 } else { start };
     let mut lx = Driver {
         source,
         base: start,

@@ -50,6 +50,14 @@ pub fn tuple_or_single((mut items, trailing): (Vec<Expr>, bool), l: usize, r: us
     Expr::new(ExprKind::Tuple(items), sp(l, r))
 }
 
+/// A subscript: `a[i]` holds `i`, `a[i, j]` and `a[*i]` (as in CPython) a tuple.
+pub fn subscript((mut items, trailing): (Vec<Expr>, bool), l: usize, r: usize) -> Expr {
+    if items.len() == 1 && !trailing && !matches!(items[0].kind, ExprKind::Starred(_)) {
+        return items.pop().expect("one item");
+    }
+    Expr::new(ExprKind::Tuple(items), sp(l, r))
+}
+
 /// `(x)` is `x` itself (keeping its own span, as in CPython); `(x,)` is a tuple whose
 /// span includes the parentheses.
 pub fn parenthesised<'a>((mut items, trailing): (Vec<Expr>, bool), l: usize, r: usize) -> Result<Expr, PErr<'a>> {
