@@ -184,7 +184,11 @@ def main():
     tool, files = sys.argv[1], sys.argv[2:]
     status = 0
     for f in files:
-        src = open(f, encoding="utf-8").read()
+        try:
+            src = open(f, encoding="utf-8").read()
+        except (UnicodeDecodeError, OSError) as e:
+            print(f"{f}: skipped, unreadable as UTF-8 ({e.__class__.__name__})")
+            continue
         try:
             mine = "(Module" + stmts(ast.parse(src).body) + ")"
         except SyntaxError as e:
@@ -193,7 +197,14 @@ def main():
             # A construct conc does not have (match, except*, complex numbers).
             print(f"{f}: skipped, uses {e}")
             continue
-        theirs = subprocess.run([tool, f], capture_output=True, text=True).stdout.rstrip("\n")
+        except (RecursionError, MemoryError, ValueError) as e:
+            print(f"{f}: skipped, CPython fails with {e.__class__.__name__}")
+            continue
+        try:
+            run = subprocess.run([tool, f], capture_output=True, text=True, timeout=20)
+            theirs = run.stdout.rstrip("\n") if run.returncode == 0 else f"conc exited with {run.returncode}: {run.stderr[-500:]}"
+        except subprocess.TimeoutExpired:
+            theirs = "conc timed out"
         if mine != theirs:
             status = 1
             a, b = mine.splitlines(), theirs.splitlines()

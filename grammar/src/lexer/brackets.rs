@@ -45,7 +45,8 @@ impl Brackets {
     pub fn close(&mut self, ch: u8, pos: usize, source: &str) -> Result<usize, SyntaxError> {
         let span = Span::new(pos, pos + 1);
         let Some(open) = self.stack.pop() else {
-            return Err(SyntaxError::new(SyntaxErrorKind::SyntaxError, format!("unmatched '{}'", ch as char), span));
+            return Err(SyntaxError::new(SyntaxErrorKind::SyntaxError, format!("unmatched '{}'", ch as char), span)
+                .with_label("no open bracket to close"));
         };
         let expected = match open.ch {
             b'(' => b')',
@@ -76,7 +77,8 @@ impl Brackets {
             SyntaxErrorKind::SyntaxError,
             format!("'{}' was never closed", open.ch as char),
             Span::new(open.pos, open.pos + 1),
-        );
+        )
+        .with_label("opened here");
         e.incomplete = true;
         Some(e)
     }

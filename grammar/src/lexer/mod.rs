@@ -306,6 +306,7 @@ impl<'a> Driver<'a> {
         } else {
             let line = lines.line(at as u32);
             err(format!("unterminated string literal (detected at line {line})"), Span::new(at, at + 1))
+                .with_label("this string is not closed on its line")
                 .with_help("close the string with the same quote it starts with")
         }
     }

@@ -217,6 +217,12 @@ pub fn decode_str_escapes(out: &mut String, body: &str, abs: usize) -> Result<()
                     _ => (8, "\\UXXXXXXXX"),
                 };
                 match hex_digits(bytes, i, n) {
+                    // A lone surrogate is valid in a Python str but not in a Rust
+                    // String; it becomes U+FFFD rather than a syntax error.
+                    Ok(v) if (0xD800..=0xDFFF).contains(&v) => {
+                        out.push('\u{FFFD}');
+                        i += n;
+                    }
                     Ok(v) => match char::from_u32(v) {
                         Some(ch) => {
                             out.push(ch);
