@@ -1,8 +1,10 @@
 //! Command-line dispatch. Exit codes follow Python: 0 success, 1 error, 2 usage error.
 
 mod check;
+mod run;
 
-const USAGE: &str = "usage: conc [FILE [ARGS...] | -c CODE | check FILE... | test [PATH...] | repl]";
+const USAGE: &str =
+    "usage: conc [FILE [ARGS...] | -c CODE | check FILE... | test [PATH...] | repl]";
 
 pub fn main(args: Vec<String>) -> i32 {
     match args.first().map(String::as_str) {
@@ -11,6 +13,14 @@ pub fn main(args: Vec<String>) -> i32 {
             println!("{USAGE}");
             0
         }
+        Some("-c") => match args.get(1) {
+            Some(code) => run::run_code(code, &args[2..]),
+            None => {
+                eprintln!("Argument expected for the -c option\n{USAGE}");
+                2
+            }
+        },
+        Some(f) if !f.starts_with('-') => run::run_file(f, &args[1..]),
         Some(_) | None => {
             eprintln!("{USAGE}");
             2

@@ -1,0 +1,187 @@
+//! Special attributes that live outside namespaces: `__class__`, `__name__`,
+//! `__dict__`, `__doc__`, function and generator introspection, exception fields,
+//! `range.start`, and the like.
+
+use crate::value::dict::{DictData, DictObj};
+use crate::value::{ObjRef, Object, Value};
+use crate::vm::{PyResult, Vm};
+
+fn dict_of(items: Vec<(ObjRef, Value)>) -> Value {
+    let mut d = DictData::new();
+    for (k, v) in items {
+        let h = crate::value::class::name_hash(&k);
+        d.set_simple(h, Value::Obj(k), v);
+    }
+    Value::new(Object::Dict(DictObj::new(d)))
+}
+
+/// Module attributes not stored as globals (`__dict__`).
+pub fn module_special(_vm: &mut Vm, m: &ObjRef, name: &ObjRef) -> PyResult<Option<Value>> {
+    let Object::Module(mm) = &**m else {
+        return Ok(None);
+    };
+    Ok(match name.str_text() {
+        "__dict__" => Some(dict_of(mm.globals.items())),
+        "__class__" => Some(Value::Obj(crate::interp::types().module.clone())),
+        _ => None,
+    })
+}
+
+/// Instance attributes after the dict and class: `__class__`, `__dict__`, exception
+/// fields.
+pub fn instance_special(vm: &mut Vm, obj: &Value, name: &ObjRef) -> PyResult<Option<Value>> {
+    let n = name.str_text();
+    match n {
+        "__class__" => return Ok(Some(Value::Obj(vm.class_of(obj)))),
+        "__dict__" => {
+            if let Some(i) = obj.as_instance() {
+                let items: Vec<(ObjRef, Value)> = i
+                    .attrs()
+                    .items()
+                    .into_iter()
+                    .filter_map(|(k, v)| k.as_objref().map(|k| (k.clone(), v)))
+                    .collect();
+                return Ok(Some(dict_of(items)));
+            }
+        }
+        _ => {}
+    }
+    Ok(super::exceptions::exc_attr(vm, obj, n))
+}
+
+/// Class attributes not in any namespace of the MRO.
+pub fn class_special(vm: &mut Vm, cls: &ObjRef, name: &ObjRef) -> PyResult<Option<Value>> {
+    let Object::Class(c) = &**cls else {
+        return Ok(None);
+    };
+    Ok(Some(match name.str_text() {
+        "__name__" => Value::str(&c.name),
+        "__qualname__" => Value::str(&c.qualname),
+        "__module__" => Value::str(&c.module),
+        "__mro__" => Value::tuple(
+            crate::value::class::mro_of(cls)
+                .into_iter()
+                .map(Value::Obj)
+                .collect(),
+        ),
+        "__bases__" => Value::tuple(c.bases.iter().cloned().map(Value::Obj).collect()),
+        "__base__" => c
+            .bases
+            .first()
+            .cloned()
+            .map(Value::Obj)
+            .unwrap_or(Value::None),
+        "__dict__" => {
+            let items: Vec<(ObjRef, Value)> = c
+                .dict
+                .read()
+                .items()
+                .into_iter()
+                .filter_map(|(k, v)| k.as_objref().map(|k| (k.clone(), v)))
+                .collect();
+            dict_of(items)
+        }
+        "__doc__" => Value::None,
+        "__class__" => Value::Obj(vm.class_of(&Value::Obj(cls.clone()))),
+        _ => return Ok(None),
+    }))
+}
+
+/// Attributes of built-in values beyond their class namespace.
+pub fn builtin_special(vm: &mut Vm, obj: &Value, name: &ObjRef) -> PyResult<Option<Value>> {
+    let n = name.str_text();
+    if n == "__class__" {
+        return Ok(Some(Value::Obj(vm.class_of(obj))));
+    }
+    let Value::Obj(o) = obj else {
+        return Ok(match (obj, n) {
+            (Value::Int(i), "real" | "numerator") => Some(Value::Int(*i)),
+            (Value::Int(_), "imag") => Some(Value::Int(0)),
+            (Value::Int(_), "denominator") => Some(Value::Int(1)),
+            (Value::Float(f), "real") => Some(Value::Float(*f)),
+            (Value::Float(_), "imag") => Some(Value::Float(0.0)),
+            (Value::Bool(b), "real" | "numerator") => Some(Value::Int(*b as i64)),
+            _ => None,
+        });
+    };
+    Ok(match (&**o, n) {
+        (Object::Function(f), "__name__") => Some(Value::Obj(f.name.clone())),
+        (Object::Function(f), "__qualname__") => Some(Value::str(&f.qualname)),
+        (Object::Function(f), "__module__") => Some(f.module.globals.get("__name__")),
+        (Object::Function(f), "__doc__") => Some(f.doc.clone()),
+        (Object::Function(f), "__defaults__") => Some(if f.defaults.is_empty() {
+            Value::None
+        } else {
+            Value::tuple(f.defaults.clone())
+        }),
+        (Object::Function(f), "__code__") => Some(Value::new(Object::Code(f.code))),
+        (Object::Function(f), "__globals__") => Some(dict_of(f.module.globals.items())),
+        (Object::Function(f), "__dict__") => {
+            let items = f
+                .dict
+                .lock()
+                .as_ref()
+                .map(|d| d.items())
+                .unwrap_or_default();
+            Some(dict_of(
+                items
+                    .into_iter()
+                    .filter_map(|(k, v)| k.as_objref().map(|k| (k.clone(), v)))
+                    .collect(),
+            ))
+        }
+        (Object::Function(_), "__annotations__") => Some(dict_of(vec![])),
+        (Object::Function(_), "__kwdefaults__") => Some(Value::None),
+        (Object::Code(c), "co_name") => Some(Value::str(&c.name)),
+        (Object::Code(c), "co_filename") => Some(Value::str(&c.filename)),
+        (Object::Code(c), "co_argcount") => Some(Value::Int(c.arg_count as i64)),
+        (Object::Code(c), "co_varnames") => Some(Value::tuple(
+            c.varnames.iter().cloned().map(Value::Obj).collect(),
+        )),
+        (Object::Code(c), "co_firstlineno") => Some(Value::Int(c.first_line as i64)),
+        (Object::Builtin(b), "__name__") => Some(Value::str(b.name)),
+        (Object::Builtin(b), "__qualname__") => Some(Value::str(&b.qualname)),
+        (Object::Builtin(b), "__self__") => Some(b.bound.clone().unwrap_or(Value::None)),
+        (Object::Builtin(_), "__doc__") => Some(Value::None),
+        (Object::BoundMethod(m), "__self__") => Some(m.self_.clone()),
+        (Object::BoundMethod(m), "__func__") => Some(m.func.clone()),
+        (Object::BoundMethod(m), _) => {
+            let f = m.func.clone();
+            return vm.get_attr_opt(&f, name);
+        }
+        (Object::Generator(g), "__name__") => Some(Value::str(&g.name)),
+        (Object::Generator(g), "__qualname__") => Some(Value::str(&g.qualname)),
+        (Object::Generator(g), "gi_running") => Some(Value::Bool(
+            g.inner.lock().state == crate::value::generator::GenState::Running,
+        )),
+        (Object::Generator(g), "gi_frame") => Some(if g.inner.lock().frame.is_some() {
+            Value::Bool(true)
+        } else {
+            Value::None
+        }),
+        (Object::Range(r), "start") => Some(Value::Int(r.start)),
+        (Object::Range(r), "stop") => Some(Value::Int(r.stop)),
+        (Object::Range(r), "step") => Some(Value::Int(r.step)),
+        (Object::Slice(s), "start") => Some(s.start.clone()),
+        (Object::Slice(s), "stop") => Some(s.stop.clone()),
+        (Object::Slice(s), "step") => Some(s.step.clone()),
+        (Object::Property(p), "fget") => Some(p.fget.clone()),
+        (Object::Property(p), "fset") => Some(p.fset.clone()),
+        (Object::Property(p), "fdel") => Some(p.fdel.clone()),
+        (Object::Property(p), "__doc__") => Some(p.doc.clone()),
+        (Object::StaticMethod(f), "__func__") | (Object::ClassMethod(f), "__func__") => {
+            Some(f.clone())
+        }
+        (Object::Cell(s), "cell_contents") => {
+            let v = s.get();
+            if v.is_null() {
+                return Err(vm.value_error("Cell is empty"));
+            }
+            Some(v)
+        }
+        (Object::BigInt(_), "real" | "numerator") => Some(obj.clone()),
+        (Object::BigInt(_), "imag") => Some(Value::Int(0)),
+        (Object::BigInt(_), "denominator") => Some(Value::Int(1)),
+        _ => None,
+    })
+}

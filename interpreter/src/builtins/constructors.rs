@@ -1,0 +1,431 @@
+//! Constructors of the built-in types (`int(x)`, `str(x)`, `list(it)`, `range(...)`...),
+//! registered as their classes' `__new__`.
+
+use super::functions;
+use crate::interp::{add_methods, types};
+use crate::value::dict::{DictData, DictObj};
+use crate::value::{Object, RangeObj, SliceObj, Value};
+use crate::vm::{Args, PyResult, Vm};
+use num_bigint::BigInt;
+
+pub fn register(_vm: &mut Vm) {
+    let t = types();
+    add_methods(&t.int, &[("__new__", int_new)]);
+    add_methods(&t.bool_, &[("__new__", bool_new)]);
+    add_methods(&t.float, &[("__new__", float_new)]);
+    add_methods(&t.str_, &[("__new__", str_new)]);
+    add_methods(&t.list, &[("__new__", list_new)]);
+    add_methods(&t.tuple, &[("__new__", tuple_new)]);
+    add_methods(&t.dict, &[("__new__", dict_new)]);
+    add_methods(&t.set, &[("__new__", set_new)]);
+    add_methods(&t.frozenset, &[("__new__", frozenset_new)]);
+    add_methods(&t.range, &[("__new__", range_new)]);
+    add_methods(&t.slice, &[("__new__", slice_new)]);
+    add_methods(&t.bytes, &[("__new__", bytes_new)]);
+    add_methods(&t.enumerate, &[("__new__", functions::enumerate_new)]);
+    add_methods(&t.zip, &[("__new__", functions::zip_new)]);
+    add_methods(&t.map, &[("__new__", functions::map_new)]);
+    add_methods(&t.filter, &[("__new__", functions::filter_new)]);
+    add_methods(&t.reversed, &[("__new__", functions::reversed_new)]);
+}
+
+/// Parses an int literal as `int(s, base)` does (underscores, sign, prefixes, spaces).
+pub fn parse_int(s: &str, base: u32) -> Option<BigInt> {
+    let t = s.trim();
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let lower = t.to_ascii_lowercase();
+    let (base, digits) = match base {
+        0 => {
+            if let Some(r) = lower.strip_prefix("0x") {
+                (16, r.to_string())
+            } else if let Some(r) = lower.strip_prefix("0o") {
+                (8, r.to_string())
+            } else if let Some(r) = lower.strip_prefix("0b") {
+                (2, r.to_string())
+            } else {
+                if lower.len() > 1
+                    && lower.starts_with('0')
+                    && lower.chars().any(|c| c != '0' && c != '_')
+                {
+                    return None;
+                }
+                (10, lower.clone())
+            }
+        }
+        16 => (16, lower.strip_prefix("0x").unwrap_or(&lower).to_string()),
+        8 => (8, lower.strip_prefix("0o").unwrap_or(&lower).to_string()),
+        2 => (2, lower.strip_prefix("0b").unwrap_or(&lower).to_string()),
+        b => (b, lower.clone()),
+    };
+    let digits = digits
+        .strip_prefix('_')
+        .map(|d| d.to_string())
+        .unwrap_or(digits);
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+    {
+        return None;
+    }
+    let clean: String = digits.chars().filter(|&c| c != '_').collect();
+    if !clean.chars().all(|c| c.is_digit(base)) {
+        return None;
+    }
+    let v = BigInt::parse_bytes(clean.as_bytes(), base)?;
+    Some(if neg { -v } else { v })
+}
+
+fn int_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
+    let x = args.take(1, "x");
+    let base = args.take(2, "base");
+    let Some(x) = x else { return Ok(Value::Int(0)) };
+    if let Some(b) = base {
+        let b = vm.index_value(&b)?;
+        if b != 0 && !(2..=36).contains(&b) {
+            return Err(vm.value_error("int() base must be >= 2 and <= 36, or 0"));
+        }
+        let s = match x.obj() {
+            Some(Object::Str(s)) => s.as_str().to_string(),
+            Some(Object::Bytes(b)) => String::from_utf8_lossy(b).to_string(),
+            _ => return Err(vm.type_error("int() can't convert non-string with explicit base")),
+        };
+        return match parse_int(&s, b as u32) {
+            Some(v) => Ok(crate::value::int::normalize(v)),
+            None => {
+                let msg = format!(
+                    "invalid literal for int() with base {}: {}",
+                    b,
+                    super::repr::str_repr(&s)
+                );
+                Err(vm.value_error(&msg))
+            }
+        };
+    }
+    to_int(vm, &x)
+}
+
+/// `int(x)` for one argument.
+pub fn to_int(vm: &mut Vm, x: &Value) -> PyResult<Value> {
+    match x {
+        Value::Int(_) => Ok(x.clone()),
+        Value::Bool(b) => Ok(Value::Int(*b as i64)),
+        Value::Float(f) => {
+            if f.is_nan() {
+                return Err(vm.value_error("cannot convert float NaN to integer"));
+            }
+            if f.is_infinite() {
+                return Err(
+                    vm.new_error("OverflowError", "cannot convert float infinity to integer")
+                );
+            }
+            Ok(crate::value::int::normalize(
+                crate::value::int::f64_to_bigint(*f).unwrap_or_default(),
+            ))
+        }
+        Value::Obj(o) => match &**o {
+            Object::BigInt(_) => Ok(x.clone()),
+            Object::Str(s) => match parse_int(s.as_str(), 10) {
+                Some(v) => Ok(crate::value::int::normalize(v)),
+                None => {
+                    let msg = format!(
+                        "invalid literal for int() with base 10: {}",
+                        super::repr::str_repr(s.as_str())
+                    );
+                    Err(vm.value_error(&msg))
+                }
+            },
+            Object::Bytes(b) => match parse_int(&String::from_utf8_lossy(b), 10) {
+                Some(v) => Ok(crate::value::int::normalize(v)),
+                None => Err(vm.value_error("invalid literal for int() with base 10")),
+            },
+            _ => {
+                let cls = vm.class_of(x);
+                for name in ["__int__", "__index__", "__trunc__"] {
+                    if let Some(f) = vm.lookup_type_attr(&cls, &crate::value::str::intern(name)) {
+                        return vm.call(&f, Args::new([x.clone()]));
+                    }
+                }
+                let msg = format!("int() argument must be a string, a bytes-like object or a real number, not '{}'", vm.type_name(x));
+                Err(vm.type_error(&msg))
+            }
+        },
+        _ => {
+            let msg = format!(
+                "int() argument must be a string, a bytes-like object or a real number, not '{}'",
+                vm.type_name(x)
+            );
+            Err(vm.type_error(&msg))
+        }
+    }
+}
+
+fn bool_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    match args.pos.get(1) {
+        Some(v) => {
+            let v = v.clone();
+            Ok(Value::Bool(vm.truthy(&v)?))
+        }
+        None => Ok(Value::Bool(false)),
+    }
+}
+
+/// Parses a float as `float(s)` does.
+pub fn parse_float(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    let body = lower.trim_start_matches(['+', '-']);
+    let neg = lower.starts_with('-');
+    let v = match body {
+        "inf" | "infinity" => f64::INFINITY,
+        "nan" => f64::NAN,
+        _ => {
+            if body.is_empty()
+                || body.starts_with('_')
+                || body.ends_with('_')
+                || body.contains("__")
+            {
+                return None;
+            }
+            if !body
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-' | '_'))
+            {
+                return None;
+            }
+            let clean: String = body.chars().filter(|&c| c != '_').collect();
+            return clean.parse::<f64>().ok().map(|v| if neg { -v } else { v });
+        }
+    };
+    Some(if neg { -v } else { v })
+}
+
+fn float_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let Some(x) = args.pos.get(1).cloned() else {
+        return Ok(Value::Float(0.0));
+    };
+    to_float(vm, &x).map(Value::Float)
+}
+
+/// `float(x)`.
+pub fn to_float(vm: &mut Vm, x: &Value) -> PyResult<f64> {
+    match x {
+        Value::Float(f) => Ok(*f),
+        Value::Int(i) => Ok(*i as f64),
+        Value::Bool(b) => Ok(*b as i64 as f64),
+        Value::Obj(o) => match &**o {
+            Object::BigInt(b) => match crate::value::int::bigint_to_f64(b) {
+                Some(f) => Ok(f),
+                None => Err(vm.new_error("OverflowError", "int too large to convert to float")),
+            },
+            Object::Str(s) => match parse_float(s.as_str()) {
+                Some(f) => Ok(f),
+                None => {
+                    let msg = format!(
+                        "could not convert string to float: {}",
+                        super::repr::str_repr(s.as_str())
+                    );
+                    Err(vm.value_error(&msg))
+                }
+            },
+            _ => {
+                let cls = vm.class_of(x);
+                for name in ["__float__", "__index__"] {
+                    if let Some(f) = vm.lookup_type_attr(&cls, &crate::value::str::intern(name)) {
+                        let r = vm.call(&f, Args::new([x.clone()]))?;
+                        return to_float(vm, &r);
+                    }
+                }
+                let msg = format!(
+                    "float() argument must be a string or a real number, not '{}'",
+                    vm.type_name(x)
+                );
+                Err(vm.type_error(&msg))
+            }
+        },
+        _ => {
+            let msg = format!(
+                "float() argument must be a string or a real number, not '{}'",
+                vm.type_name(x)
+            );
+            Err(vm.type_error(&msg))
+        }
+    }
+}
+
+fn str_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
+    let x = args.take(1, "object");
+    let encoding = args.take(2, "encoding");
+    match (x, encoding) {
+        (None, _) => Ok(Value::str("")),
+        (Some(v), Some(_)) => match v.obj() {
+            Some(Object::Bytes(b)) => match std::str::from_utf8(b) {
+                Ok(s) => Ok(Value::str(s)),
+                Err(_) => {
+                    Err(vm.new_error("UnicodeDecodeError", "'utf-8' codec can't decode bytes"))
+                }
+            },
+            _ => Err(vm.type_error("decoding str is not supported")),
+        },
+        (Some(v), None) => {
+            if let Some(Object::Str(_)) = v.obj() {
+                return Ok(v);
+            }
+            Ok(Value::string(vm.str_of(&v)?))
+        }
+    }
+}
+
+fn list_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    match args.pos.get(1) {
+        Some(v) => {
+            let v = v.clone();
+            Ok(Value::list(vm.collect(&v)?))
+        }
+        None => Ok(Value::list(vec![])),
+    }
+}
+
+fn tuple_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    match args.pos.get(1) {
+        Some(v) => {
+            if let Some(Object::Tuple(_)) = v.obj() {
+                return Ok(v.clone());
+            }
+            let v = v.clone();
+            Ok(Value::tuple(vm.collect(&v)?))
+        }
+        None => Ok(Value::tuple(vec![])),
+    }
+}
+
+fn dict_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let d = Value::new(Object::Dict(DictObj::new(DictData::new())));
+    if let Some(src) = args.pos.get(1) {
+        let src = src.clone();
+        vm.dict_update_from(&d, &src, false)?;
+    }
+    for (k, v) in args.kw {
+        vm.dict_set(&d, Value::Obj(k), v)?;
+    }
+    Ok(d)
+}
+
+fn set_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    match args.pos.get(1) {
+        Some(v) => {
+            if let Some(Object::Set(_)) = v.obj() {
+                return Ok(vm.set_copy(v, false));
+            }
+            let v = v.clone();
+            let items = vm.collect(&v)?;
+            vm.new_set(items, false)
+        }
+        None => vm.new_set(vec![], false),
+    }
+}
+
+fn frozenset_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    match args.pos.get(1) {
+        Some(v) => {
+            if let Some(Object::Set(s)) = v.obj() {
+                if s.frozen {
+                    return Ok(v.clone());
+                }
+                return Ok(vm.set_copy(v, true));
+            }
+            let v = v.clone();
+            let items = vm.collect(&v)?;
+            vm.new_set(items, true)
+        }
+        None => vm.new_set(vec![], true),
+    }
+}
+
+fn range_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let n = args.pos.len() - 1;
+    let mut get = |vm: &mut Vm, i: usize| -> PyResult<i64> {
+        let v = args.pos[i].clone();
+        match &v {
+            Value::Int(_) | Value::Bool(_) => vm.index_value(&v),
+            Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => Err(vm.new_error(
+                "OverflowError",
+                "Python int too large to convert to C ssize_t",
+            )),
+            _ => {
+                let msg = format!(
+                    "'{}' object cannot be interpreted as an integer",
+                    vm.type_name(&v)
+                );
+                match vm.index_value(&v) {
+                    Ok(i) => Ok(i),
+                    Err(_) => Err(vm.type_error(&msg)),
+                }
+            }
+        }
+    };
+    let (start, stop, step) = match n {
+        1 => (0, get(vm, 1)?, 1),
+        2 => (get(vm, 1)?, get(vm, 2)?, 1),
+        3 => (get(vm, 1)?, get(vm, 2)?, get(vm, 3)?),
+        0 => return Err(vm.type_error("range expected at least 1 argument, got 0")),
+        k => {
+            let msg = format!("range expected at most 3 arguments, got {k}");
+            return Err(vm.type_error(&msg));
+        }
+    };
+    if step == 0 {
+        return Err(vm.value_error("range() arg 3 must not be zero"));
+    }
+    Ok(Value::new(Object::Range(RangeObj { start, stop, step })))
+}
+
+fn slice_new(_vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a: Vec<Value> = args.pos[1..].to_vec();
+    let (start, stop, step) = match a.len() {
+        1 => (Value::None, a[0].clone(), Value::None),
+        2 => (a[0].clone(), a[1].clone(), Value::None),
+        _ => (
+            a.first().cloned().unwrap_or(Value::None),
+            a.get(1).cloned().unwrap_or(Value::None),
+            a.get(2).cloned().unwrap_or(Value::None),
+        ),
+    };
+    Ok(Value::new(Object::Slice(SliceObj { start, stop, step })))
+}
+
+fn bytes_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
+    let x = args.take(1, "source");
+    let _enc = args.take(2, "encoding");
+    let data: Vec<u8> = match x {
+        None => vec![],
+        Some(v) => match v.obj() {
+            Some(Object::Str(s)) => s.as_str().as_bytes().to_vec(),
+            Some(Object::Bytes(b)) => b.to_vec(),
+            _ => match v {
+                Value::Int(n) => {
+                    if n < 0 {
+                        return Err(vm.value_error("negative count"));
+                    }
+                    vec![0; n as usize]
+                }
+                _ => {
+                    let items = vm.collect(&v)?;
+                    let mut out = Vec::with_capacity(items.len());
+                    for it in items {
+                        let b = vm.index_value(&it)?;
+                        if !(0..256).contains(&b) {
+                            return Err(vm.value_error("bytes must be in range(0, 256)"));
+                        }
+                        out.push(b as u8);
+                    }
+                    out
+                }
+            },
+        },
+    };
+    Ok(Value::new(Object::Bytes(data.into_boxed_slice())))
+}

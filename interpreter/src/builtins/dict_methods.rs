@@ -1,0 +1,286 @@
+//! Methods of `dict`.
+
+use super::arg;
+use crate::interp::{add_methods, types};
+use crate::value::iter::IterObj;
+use crate::value::{Object, Value};
+use crate::vm::{Args, PyResult, Vm};
+use std::sync::atomic::AtomicUsize;
+
+pub fn register(_vm: &mut Vm) {
+    let t = types();
+    add_methods(
+        &t.dict,
+        &[
+            ("get", get),
+            ("keys", keys),
+            ("values", values),
+            ("items", items),
+            ("pop", pop),
+            ("popitem", popitem),
+            ("setdefault", setdefault),
+            ("update", update),
+            ("clear", clear),
+            ("copy", copy),
+            ("fromkeys", fromkeys),
+            ("__len__", super::list_methods::dunder_len),
+            ("__getitem__", getitem),
+            ("__setitem__", setitem),
+            ("__delitem__", delitem),
+            ("__contains__", contains),
+            ("__iter__", iter),
+        ],
+    );
+}
+
+fn get(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let d = arg(vm, &args, 0, "get")?;
+    let k = arg(vm, &args, 1, "get")?;
+    Ok(vm
+        .dict_get(&d, &k)?
+        .unwrap_or_else(|| args.pos.get(2).cloned().unwrap_or(Value::None)))
+}
+
+/// A live view of a dict: `keys()` (0), `values()` (1) or `items()` (2).
+pub struct DictView {
+    pub dict: Value,
+    pub what: u8,
+}
+
+fn view_classes() -> &'static [crate::value::ObjRef; 3] {
+    static C: std::sync::OnceLock<[crate::value::ObjRef; 3]> = std::sync::OnceLock::new();
+    C.get_or_init(|| {
+        let make = |name: &str| {
+            let c = crate::interp::new_class(
+                name,
+                "builtins",
+                vec![types().object.clone()],
+                crate::value::class::BaseKind::Builtin,
+                true,
+                Default::default(),
+            );
+            add_methods(
+                &c,
+                &[
+                    ("__iter__", view_iter),
+                    ("__len__", view_len),
+                    ("__contains__", view_contains),
+                    ("__repr__", view_repr),
+                ],
+            );
+            c
+        };
+        [make("dict_keys"), make("dict_values"), make("dict_items")]
+    })
+}
+
+fn view(d: &Value, what: u8) -> Value {
+    let cls = view_classes()[what as usize].clone();
+    let inst = crate::value::instance::InstanceObj::with_native(
+        cls,
+        Box::new(DictView {
+            dict: d.clone(),
+            what,
+        }),
+    );
+    Value::new(Object::Instance(inst))
+}
+
+fn this_view<'a>(vm: &mut Vm, args: &'a Args) -> PyResult<&'a DictView> {
+    match args
+        .pos
+        .first()
+        .and_then(|v| v.as_instance())
+        .and_then(|i| i.native::<DictView>())
+    {
+        Some(v) => Ok(v),
+        None => Err(vm.type_error("expected a dict view")),
+    }
+}
+
+fn view_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let v = this_view(vm, &args)?;
+    let len = v.dict.as_dict().map(|d| d.len()).unwrap_or(0);
+    Ok(Value::new(Object::Iter(IterObj::Dict {
+        dict: v.dict.clone(),
+        pos: AtomicUsize::new(0),
+        what: v.what,
+        len,
+    })))
+}
+
+fn view_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let v = this_view(vm, &args)?;
+    Ok(Value::Int(
+        v.dict.as_dict().map(|d| d.len()).unwrap_or(0) as i64
+    ))
+}
+
+fn view_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let v = this_view(vm, &args)?;
+    let (d, what) = (v.dict.clone(), v.what);
+    let x = arg(vm, &args, 1, "__contains__")?;
+    match what {
+        0 => Ok(Value::Bool(vm.dict_get(&d, &x)?.is_some())),
+        1 => {
+            let vals = d.as_dict().map(|dd| dd.lock().values()).unwrap_or_default();
+            for val in vals {
+                if vm.eq(&val, &x)? {
+                    return Ok(Value::Bool(true));
+                }
+            }
+            Ok(Value::Bool(false))
+        }
+        _ => {
+            let kv = match x.as_tuple() {
+                Some(t) if t.len() == 2 => t.items().to_vec(),
+                _ => return Ok(Value::Bool(false)),
+            };
+            match vm.dict_get(&d, &kv[0])? {
+                Some(val) => Ok(Value::Bool(vm.eq(&val, &kv[1])?)),
+                None => Ok(Value::Bool(false)),
+            }
+        }
+    }
+}
+
+fn view_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let v = this_view(vm, &args)?;
+    let (d, what) = (v.dict.clone(), v.what);
+    let data = d.as_dict().map(|dd| dd.lock().items()).unwrap_or_default();
+    let items: Vec<Value> = data
+        .into_iter()
+        .map(|(k, val)| match what {
+            0 => k,
+            1 => val,
+            _ => Value::tuple(vec![k, val]),
+        })
+        .collect();
+    let name = ["dict_keys", "dict_values", "dict_items"][what as usize];
+    let inner = vm.repr_of(&Value::list(items))?;
+    Ok(Value::string(format!("{name}({inner})")))
+}
+
+fn keys(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let d = arg(vm, &args, 0, "keys")?;
+    Ok(view(&d, 0))
+}
+
+fn values(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let d = arg(vm, &args, 0, "values")?;
+    Ok(view(&d, 1))
+}
+
+fn items(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let d = arg(vm, &args, 0, "items")?;
+    Ok(view(&d, 2))
+}
+
+fn pop(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let d = arg(vm, &args, 0, "pop")?;
+    let k = arg(vm, &args, 1, "pop")?;
+    match vm.dict_remove(&d, &k)? {
+        Some(v) => Ok(v),
+        None => match args.pos.get(2) {
+            Some(default) => Ok(default.clone()),
+            None => Err(vm.key_error(k)),
+        },
+    }
+}
+
+fn popitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let d = arg(vm, &args, 0, "popitem")?;
+    let dict = d.as_dict().unwrap();
+    let mut g = dict.lock();
+    match g.last_index() {
+        Some(i) => {
+            let (k, v) = g.remove_at(i);
+            Ok(Value::tuple(vec![k, v]))
+        }
+        None => {
+            drop(g);
+            Err(vm.new_error("KeyError", "popitem(): dictionary is empty"))
+        }
+    }
+}
+
+fn setdefault(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let d = arg(vm, &args, 0, "setdefault")?;
+    let k = arg(vm, &args, 1, "setdefault")?;
+    let default = args.pos.get(2).cloned().unwrap_or(Value::None);
+    match vm.dict_get(&d, &k)? {
+        Some(v) => Ok(v),
+        None => {
+            vm.dict_set(&d, k, default.clone())?;
+            Ok(default)
+        }
+    }
+}
+
+fn update(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let d = arg(vm, &args, 0, "update")?;
+    if let Some(src) = args.pos.get(1) {
+        let src = src.clone();
+        vm.dict_update_from(&d, &src, false)?;
+    }
+    for (k, v) in args.kw {
+        vm.dict_set(&d, Value::Obj(k), v)?;
+    }
+    Ok(Value::None)
+}
+
+fn clear(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let d = arg(vm, &args, 0, "clear")?;
+    let old = d.as_dict().unwrap().lock().clear();
+    drop(old);
+    Ok(Value::None)
+}
+
+fn copy(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let d = arg(vm, &args, 0, "copy")?;
+    vm.dict_copy(&d)
+}
+
+fn fromkeys(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let src = arg(vm, &args, 1, "fromkeys")?;
+    let v = args.pos.get(2).cloned().unwrap_or(Value::None);
+    let d = Value::new(Object::Dict(crate::value::dict::DictObj::new(
+        Default::default(),
+    )));
+    for k in vm.collect(&src)? {
+        vm.dict_set(&d, k, v.clone())?;
+    }
+    Ok(d)
+}
+
+fn getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let d = arg(vm, &args, 0, "__getitem__")?;
+    let k = arg(vm, &args, 1, "__getitem__")?;
+    vm.get_item(&d, &k)
+}
+
+fn setitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let d = arg(vm, &args, 0, "__setitem__")?;
+    let k = arg(vm, &args, 1, "__setitem__")?;
+    let v = arg(vm, &args, 2, "__setitem__")?;
+    vm.dict_set(&d, k, v)?;
+    Ok(Value::None)
+}
+
+fn delitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let d = arg(vm, &args, 0, "__delitem__")?;
+    let k = arg(vm, &args, 1, "__delitem__")?;
+    vm.del_item(&d, &k)?;
+    Ok(Value::None)
+}
+
+fn contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let d = arg(vm, &args, 0, "__contains__")?;
+    let k = arg(vm, &args, 1, "__contains__")?;
+    Ok(Value::Bool(vm.dict_get(&d, &k)?.is_some()))
+}
+
+fn iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let d = arg(vm, &args, 0, "__iter__")?;
+    vm.get_iter(&d)
+}

@@ -1,0 +1,69 @@
+//! The process's standard output and error as the interpreter writes them.
+//!
+//! Each `print()` call hands over its whole text (items, separators and end) in one
+//! call, so lines from different threads never interleave inside a line. Stdout is
+//! line-buffered on a terminal (every line appears as it is printed) and
+//! block-buffered otherwise; it is flushed at exit and before a child process starts.
+
+use parking_lot::Mutex;
+use std::io::{IsTerminal, Write};
+use std::sync::OnceLock;
+
+struct Out {
+    buf: Vec<u8>,
+    tty: bool,
+}
+
+fn stdout_state() -> &'static Mutex<Out> {
+    static S: OnceLock<Mutex<Out>> = OnceLock::new();
+    S.get_or_init(|| {
+        Mutex::new(Out {
+            buf: Vec::with_capacity(8192),
+            tty: std::io::stdout().is_terminal(),
+        })
+    })
+}
+
+/// Forces line buffering (e.g. `-u`, or a REPL).
+pub fn set_line_buffered(on: bool) {
+    stdout_state().lock().tty = on;
+}
+
+/// Writes text to stdout as one piece.
+pub fn write_stdout(text: &str) {
+    let mut o = stdout_state().lock();
+    o.buf.extend_from_slice(text.as_bytes());
+    let flush = if o.tty {
+        text.contains('\n')
+    } else {
+        o.buf.len() >= 8192
+    };
+    if flush {
+        let data = std::mem::take(&mut o.buf);
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(&data);
+        let _ = out.flush();
+        o.buf = data;
+        o.buf.clear();
+    }
+}
+
+/// Flushes buffered stdout.
+pub fn flush_stdout() {
+    let mut o = stdout_state().lock();
+    if !o.buf.is_empty() {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(&o.buf);
+        let _ = out.flush();
+        o.buf.clear();
+    }
+}
+
+/// Writes text to stderr (unbuffered); stdout is flushed first so the two streams
+/// keep their order on a terminal.
+pub fn write_stderr(text: &str) {
+    flush_stdout();
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_all(text.as_bytes());
+    let _ = e.flush();
+}

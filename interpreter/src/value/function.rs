@@ -1,0 +1,59 @@
+//! Callables: functions written in conc, native (builtin) functions, bound methods,
+//! and the descriptor wrappers `property`, `staticmethod`, `classmethod`, `super`.
+
+use super::{ObjRef, Value};
+use crate::bytecode::Code;
+use crate::value::module::ModuleObj;
+use crate::vm::{Args, PyResult, Vm};
+use parking_lot::Mutex;
+
+/// A native function: receives the VM and its arguments (for methods, `self` first).
+pub type NativeFn = fn(&mut Vm, Args) -> PyResult<Value>;
+
+pub struct FunctionObj {
+    pub code: &'static Code,
+    /// The module whose globals the code reads (modules are immortal).
+    pub module: &'static ModuleObj,
+    pub name: ObjRef,
+    pub qualname: String,
+    /// Defaults of the last positional parameters.
+    pub defaults: Vec<Value>,
+    /// Defaults of keyword-only parameters, by name.
+    pub kwdefaults: Vec<(ObjRef, Value)>,
+    /// Cells of the free variables, in `code.freevars` order.
+    pub closure: Vec<ObjRef>,
+    /// Attributes set on the function (`f.calls = 0`, `__wrapped__`, ...).
+    pub dict: Mutex<Option<crate::value::dict::DictData>>,
+    pub doc: Value,
+}
+
+pub struct BuiltinObj {
+    pub name: &'static str,
+    pub func: NativeFn,
+    /// For a method bound to a module or an object at creation (e.g. `print` of a
+    /// specific stream), the value passed as the first argument.
+    pub bound: Option<Value>,
+    /// The qualified name shown in reprs, e.g. `list.append`.
+    pub qualname: String,
+}
+
+pub struct BoundMethodObj {
+    pub func: Value,
+    pub self_: Value,
+}
+
+pub struct PropertyObj {
+    pub fget: Value,
+    pub fset: Value,
+    pub fdel: Value,
+    pub doc: Value,
+}
+
+pub struct SuperObj {
+    /// The class after which the MRO search starts.
+    pub class: ObjRef,
+    /// The instance (or class, for classmethods) attributes are bound to.
+    pub obj: Value,
+    /// The type whose MRO is searched (type(obj), or obj itself for a class).
+    pub obj_type: ObjRef,
+}

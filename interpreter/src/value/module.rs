@@ -1,0 +1,117 @@
+//! Modules and their globals.
+//!
+//! Globals live in slots that the compiler resolves names to, so a global read is an
+//! index, not a hash lookup. Slots are allocated in fixed segments that never move, so
+//! a slot's address is stable while new names are added (by the REPL, `import *`, or
+//! `setattr` from another module) and readers need no lock to reach it.
+
+use super::slot::Slot;
+use super::{ObjRef, Value};
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+const SEG_BITS: u32 = 8;
+const SEG_SIZE: usize = 1 << SEG_BITS;
+const MAX_SEGS: usize = 256;
+
+pub struct Globals {
+    segments: [AtomicPtr<Slot>; MAX_SEGS],
+    /// Name to slot, and slot to name, for lookups by name and for `dir()`.
+    names: Mutex<(HashMap<Box<str>, u32>, Vec<ObjRef>)>,
+}
+
+impl Default for Globals {
+    fn default() -> Self {
+        Globals::new()
+    }
+}
+
+impl Globals {
+    pub fn new() -> Globals {
+        Globals {
+            segments: std::array::from_fn(|_| AtomicPtr::new(std::ptr::null_mut())),
+            names: Mutex::new((HashMap::new(), Vec::new())),
+        }
+    }
+
+    /// The slot with index `i` (which must have been allocated by [`Globals::slot_for`]).
+    #[inline(always)]
+    pub fn slot(&self, i: u32) -> &Slot {
+        let seg = self.segments[(i >> SEG_BITS) as usize].load(Ordering::Acquire);
+        debug_assert!(!seg.is_null());
+        // Segments are allocated before any index into them is handed out, and never
+        // freed while the module lives (modules are immortal).
+        unsafe { &*seg.add(i as usize & (SEG_SIZE - 1)) }
+    }
+
+    /// The slot index for `name`, allocating one (unbound) if needed.
+    pub fn slot_for(&self, name: &ObjRef) -> u32 {
+        let text = name.str_text();
+        let mut names = self.names.lock();
+        if let Some(&i) = names.0.get(text) {
+            return i;
+        }
+        let i = names.1.len() as u32;
+        let seg = (i >> SEG_BITS) as usize;
+        assert!(seg < MAX_SEGS, "too many global names in one module");
+        if self.segments[seg].load(Ordering::Acquire).is_null() {
+            let block: Box<[Slot]> = (0..SEG_SIZE).map(|_| Slot::default()).collect();
+            self.segments[seg].store(Box::leak(block).as_mut_ptr(), Ordering::Release);
+        }
+        names.0.insert(text.into(), i);
+        names.1.push(name.clone());
+        i
+    }
+
+    /// The slot index for `name` if it has one.
+    pub fn index_of(&self, name: &str) -> Option<u32> {
+        self.names.lock().0.get(name).copied()
+    }
+
+    /// Reads a global by name (Null when unbound or unknown).
+    pub fn get(&self, name: &str) -> Value {
+        match self.index_of(name) {
+            Some(i) => self.slot(i).get(),
+            None => Value::Null,
+        }
+    }
+
+    pub fn set(&self, name: &ObjRef, v: Value) {
+        let i = self.slot_for(name);
+        self.slot(i).set(v);
+    }
+
+    /// All bound names with their values, in the order names were first seen.
+    pub fn items(&self) -> Vec<(ObjRef, Value)> {
+        let names: Vec<ObjRef> = self.names.lock().1.clone();
+        names
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                let v = self.slot(i as u32).get();
+                if v.is_null() {
+                    None
+                } else {
+                    Some((n, v))
+                }
+            })
+            .collect()
+    }
+}
+
+pub struct ModuleObj {
+    pub name: String,
+    pub file: Option<String>,
+    pub globals: Globals,
+}
+
+impl ModuleObj {
+    pub fn new(name: &str, file: Option<String>) -> ModuleObj {
+        ModuleObj {
+            name: name.to_string(),
+            file,
+            globals: Globals::new(),
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! `ObjRef`: the reference-counted pointer to a heap object, with immortality.
+//!
+//! Why not `Arc<Object>`: objects that every thread reads on its hot path (module-level
+//! functions and classes, code constants, builtins, interned names, modules) would have
+//! their reference count written by every thread on every call, and the cache line
+//! holding the count would bounce between cores. Such objects are made *immortal*: a bit
+//! in the count says "never counted", so cloning and dropping them only *reads* the
+//! count. Reads of a shared cache line do not contend.
+//!
+//! Soundness of the immortal bit: once set it is never cleared. A reference created
+//! while the object was mortal was counted; if it is dropped after the bit was set the
+//! decrement is skipped (the object leaks one count, which is harmless because it can
+//! no longer die). A reference created after the bit was set was not counted, and its
+//! drop observes the bit (the thread that handed the reference over saw the bit, and
+//! read-read coherence carries that to the dropping thread), so no count is ever
+//! decremented that was not incremented.
+//!
+//! Dropping a long chain (a linked list of a million nodes) would recurse in `Drop`;
+//! a thread-local queue flattens that recursion (CPython calls this the trashcan).
+
+use super::Object;
+use std::cell::{Cell, RefCell};
+use std::ptr::NonNull;
+use std::sync::atomic::{fence, AtomicUsize, Ordering};
+
+const IMMORTAL: usize = 1 << (usize::BITS - 2);
+
+#[repr(C)]
+struct ObjBox {
+    rc: AtomicUsize,
+    obj: Object,
+}
+
+/// A counted (or immortal) reference to a heap [`Object`].
+pub struct ObjRef {
+    ptr: NonNull<ObjBox>,
+}
+
+// Every Object is Send + Sync (mutable objects carry their own locks), and the count is
+// atomic, so references can cross threads.
+unsafe impl Send for ObjRef {}
+unsafe impl Sync for ObjRef {}
+
+impl ObjRef {
+    pub fn new(obj: Object) -> ObjRef {
+        let b = Box::new(ObjBox {
+            rc: AtomicUsize::new(1),
+            obj,
+        });
+        ObjRef {
+            ptr: NonNull::from(Box::leak(b)),
+        }
+    }
+
+    /// A new object that is immortal from the start (never freed).
+    pub fn new_immortal(obj: Object) -> ObjRef {
+        let r = ObjRef::new(obj);
+        r.make_immortal();
+        r
+    }
+
+    #[inline(always)]
+    fn inner(&self) -> &ObjBox {
+        // The box lives as long as any counted reference, or forever if immortal.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// Marks the object as never to be freed; clones and drops stop writing its count.
+    pub fn make_immortal(&self) {
+        self.inner().rc.fetch_or(IMMORTAL, Ordering::Relaxed);
+    }
+
+    #[inline(always)]
+    pub fn is_immortal(&self) -> bool {
+        self.inner().rc.load(Ordering::Relaxed) & IMMORTAL != 0
+    }
+
+    /// True when this is the only counted reference (for in-place optimisations of
+    /// immutable objects nobody else can observe).
+    #[inline]
+    pub fn is_unique(&self) -> bool {
+        self.inner().rc.load(Ordering::Acquire) == 1
+    }
+
+    /// The address, used for `id()` and identity (`is`).
+    #[inline(always)]
+    pub fn addr(&self) -> usize {
+        self.ptr.as_ptr() as usize
+    }
+
+    #[inline(always)]
+    pub fn ptr_eq(&self, other: &ObjRef) -> bool {
+        self.ptr == other.ptr
+    }
+
+    /// A `&'static` view of an immortal object. Panics if the object is mortal, since
+    /// the reference could then outlive it.
+    pub fn as_static(&self) -> &'static Object {
+        assert!(self.is_immortal(), "as_static on a mortal object");
+        unsafe { &(*self.ptr.as_ptr()).obj }
+    }
+
+    /// Turns the reference into a raw word (for lock-free slots). The count travels
+    /// with the word; [`ObjRef::from_raw`] takes it back.
+    pub fn into_raw(self) -> usize {
+        let p = self.ptr.as_ptr() as usize;
+        std::mem::forget(self);
+        p
+    }
+
+    /// # Safety
+    /// `raw` must come from [`ObjRef::into_raw`] and be taken back once.
+    pub unsafe fn from_raw(raw: usize) -> ObjRef {
+        ObjRef {
+            ptr: NonNull::new_unchecked(raw as *mut ObjBox),
+        }
+    }
+
+    /// # Safety
+    /// `raw` must come from [`ObjRef::into_raw`] and still be owned by someone; this
+    /// makes a new counted reference without taking ownership of `raw`.
+    pub unsafe fn clone_from_raw(raw: usize) -> ObjRef {
+        let r = std::mem::ManuallyDrop::new(ObjRef::from_raw(raw));
+        (*r).clone()
+    }
+}
+
+impl Clone for ObjRef {
+    #[inline(always)]
+    fn clone(&self) -> ObjRef {
+        let rc = &self.inner().rc;
+        if rc.load(Ordering::Relaxed) & IMMORTAL == 0 {
+            rc.fetch_add(1, Ordering::Relaxed);
+        }
+        ObjRef { ptr: self.ptr }
+    }
+}
+
+thread_local! {
+    static DROPPING: Cell<bool> = const { Cell::new(false) };
+    static PENDING: RefCell<Vec<NonNull<ObjBox>>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Drop for ObjRef {
+    #[inline]
+    fn drop(&mut self) {
+        let rc = &self.inner().rc;
+        if rc.load(Ordering::Relaxed) & IMMORTAL != 0 {
+            return;
+        }
+        if rc.fetch_sub(1, Ordering::Release) != 1 {
+            return;
+        }
+        fence(Ordering::Acquire);
+        free_box(self.ptr);
+    }
+}
+
+/// Frees a box whose count reached zero, without recursing deeper than one level: a
+/// drop that happens while another is running is queued and handled by the outer one.
+#[cold]
+fn free_box(ptr: NonNull<ObjBox>) {
+    let nested = match DROPPING.try_with(|d| d.replace(true)) {
+        Ok(n) => n,
+        // The thread is tearing down its thread-locals: drop directly.
+        Err(_) => {
+            unsafe { drop(Box::from_raw(ptr.as_ptr())) };
+            return;
+        }
+    };
+    if nested {
+        PENDING.with(|p| p.borrow_mut().push(ptr));
+        return;
+    }
+    unsafe { drop(Box::from_raw(ptr.as_ptr())) };
+    loop {
+        let next = PENDING.with(|p| p.borrow_mut().pop());
+        match next {
+            Some(p) => unsafe { drop(Box::from_raw(p.as_ptr())) },
+            None => break,
+        }
+    }
+    DROPPING.with(|d| d.set(false));
+}
+
+impl std::ops::Deref for ObjRef {
+    type Target = Object;
+    #[inline(always)]
+    fn deref(&self) -> &Object {
+        &self.inner().obj
+    }
+}
+
+impl std::fmt::Debug for ObjRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ObjRef({:#x})", self.addr())
+    }
+}

@@ -1,0 +1,159 @@
+//! `str`: immutable Unicode text, indexed by code point, with a cached hash, and the
+//! global table of interned names.
+//!
+//! Indexing by code point is O(1) for ASCII text (the common case); other text scans.
+
+use super::{ObjRef, Object, Value};
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+pub struct StrObj {
+    s: Box<str>,
+    /// Number of code points.
+    char_len: usize,
+    /// 0 = not computed yet.
+    hash: AtomicU64,
+}
+
+impl StrObj {
+    pub fn new(s: String) -> StrObj {
+        let char_len = if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        };
+        StrObj {
+            s: s.into_boxed_str(),
+            char_len,
+            hash: AtomicU64::new(0),
+        }
+    }
+
+    #[inline(always)]
+    pub fn as_str(&self) -> &str {
+        &self.s
+    }
+
+    /// Length in code points (`len()`).
+    #[inline]
+    pub fn char_len(&self) -> usize {
+        self.char_len
+    }
+
+    #[inline]
+    pub fn is_ascii(&self) -> bool {
+        self.char_len == self.s.len()
+    }
+
+    /// The code point at index `i` (already bounds-checked and non-negative).
+    pub fn char_at(&self, i: usize) -> char {
+        if self.is_ascii() {
+            self.s.as_bytes()[i] as char
+        } else {
+            self.s.chars().nth(i).unwrap_or('\0')
+        }
+    }
+
+    /// Byte offset of code point `i` (clamped to the end).
+    pub fn byte_offset(&self, i: usize) -> usize {
+        if self.is_ascii() {
+            i.min(self.s.len())
+        } else {
+            self.s
+                .char_indices()
+                .nth(i)
+                .map(|(b, _)| b)
+                .unwrap_or(self.s.len())
+        }
+    }
+
+    /// The hash used by dicts and sets (not CPython's: CPython randomises str hashes,
+    /// so no script can depend on them).
+    #[inline]
+    pub fn hash(&self) -> i64 {
+        let h = self.hash.load(Ordering::Relaxed);
+        if h != 0 {
+            return h as i64;
+        }
+        let h = hash_str(&self.s);
+        self.hash.store(h as u64, Ordering::Relaxed);
+        h
+    }
+}
+
+/// FNV-1a over 8-byte words, then a final mix; never returns 0 or -1.
+pub fn hash_str(s: &str) -> i64 {
+    let bytes = s.as_bytes();
+    let mut h: u64 = 0xcbf29ce484222325 ^ (bytes.len() as u64);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().unwrap());
+        h = (h ^ w).wrapping_mul(0x100000001b3).rotate_left(23);
+    }
+    for &b in chunks.remainder() {
+        h = (h ^ b as u64).wrapping_mul(0x100000001b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51afd7ed558ccd);
+    h ^= h >> 33;
+    let h = (h >> 1) as i64;
+    if h == 0 || h == -1 {
+        2
+    } else {
+        h
+    }
+}
+
+fn interner() -> &'static Mutex<HashMap<&'static str, ObjRef>> {
+    static TABLE: OnceLock<Mutex<HashMap<&'static str, ObjRef>>> = OnceLock::new();
+    TABLE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// The unique immortal string object for `s`. Names in code (attributes, globals,
+/// keywords) are interned, so name comparison is usually a pointer comparison.
+pub fn intern(s: &str) -> ObjRef {
+    let mut t = interner().lock();
+    if let Some(r) = t.get(s) {
+        return r.clone();
+    }
+    let r = ObjRef::new_immortal(Object::Str(StrObj::new(s.to_string())));
+    let key: &'static str = match r.as_static() {
+        Object::Str(so) => so.as_str(),
+        _ => unreachable!(),
+    };
+    t.insert(key, r.clone());
+    r
+}
+
+/// Interns a string value (returns the interned twin, or the value itself if it is not
+/// a str).
+pub fn intern_value(v: &Value) -> Value {
+    match v.as_str() {
+        Some(s) => Value::Obj(intern(s.as_str())),
+        None => v.clone(),
+    }
+}
+
+/// Equality of two str objects: pointer first (interned names), then bytes.
+#[inline]
+pub fn str_obj_eq(a: &ObjRef, b: &ObjRef) -> bool {
+    if a.ptr_eq(b) {
+        return true;
+    }
+    match (&**a, &**b) {
+        (Object::Str(x), Object::Str(y)) => x.s.len() == y.s.len() && x.s == y.s,
+        _ => false,
+    }
+}
+
+impl ObjRef {
+    /// The text of a str object; panics on other objects (callers check first).
+    pub fn str_text(&self) -> &str {
+        match &**self {
+            Object::Str(s) => s.as_str(),
+            _ => panic!("str_text on a non-str object"),
+        }
+    }
+}

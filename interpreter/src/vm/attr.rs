@@ -1,0 +1,422 @@
+//! Attribute access: the type of a value, class attribute lookup through a per-thread
+//! cache, descriptors (functions, property, staticmethod, classmethod, `__get__`),
+//! instance dicts, module globals, and `__getattr__`.
+
+use super::{Args, PyResult, Vm};
+use crate::value::class::{name_hash, CLASS_VERSION};
+use crate::value::function::BoundMethodObj;
+use crate::value::{ObjRef, Object, Value};
+use std::sync::atomic::Ordering;
+
+impl Vm {
+    /// The class of a value.
+    pub fn class_of(&self, v: &Value) -> ObjRef {
+        crate::interp::class_of(v)
+    }
+
+    /// `type(v).__name__`.
+    pub fn type_name(&self, v: &Value) -> String {
+        self.class_of(v).class_name().to_string()
+    }
+
+    /// Looks `name` (an interned str) up along the MRO of `cls`, through this thread's
+    /// cache. Class namespaces are shared by all threads; the cache keeps method calls
+    /// from touching them (or any lock) on the hot path.
+    pub fn lookup_type_attr(&mut self, cls: &ObjRef, name: &ObjRef) -> Option<Value> {
+        let version = CLASS_VERSION.load(Ordering::Acquire);
+        let key = (cls.addr(), name.addr());
+        if let Some((v, r)) = self.attr_cache.get(&key) {
+            if *v == version {
+                return r.clone();
+            }
+        }
+        let r = crate::value::class::lookup(cls, name);
+        if self.attr_cache.len() > 4096 {
+            self.attr_cache.clear();
+        }
+        self.attr_cache.insert(key, (version, r.clone()));
+        r
+    }
+
+    /// `getattr(obj, name)`.
+    pub fn get_attr(&mut self, obj: &Value, name: &ObjRef) -> PyResult<Value> {
+        match self.get_attr_opt(obj, name)? {
+            Some(v) => Ok(v),
+            None => Err(self.attribute_error(obj, name)),
+        }
+    }
+
+    pub(crate) fn attribute_error(&mut self, obj: &Value, name: &ObjRef) -> super::PyErr {
+        let msg = match obj.obj() {
+            Some(Object::Module(m)) => {
+                format!("module '{}' has no attribute '{}'", m.name, name.str_text())
+            }
+            Some(Object::Class(c)) => format!(
+                "type object '{}' has no attribute '{}'",
+                c.name,
+                name.str_text()
+            ),
+            _ => format!(
+                "'{}' object has no attribute '{}'",
+                self.type_name(obj),
+                name.str_text()
+            ),
+        };
+        let e = self.new_error("AttributeError", &msg);
+        if let Some(i) = e.exc.as_instance() {
+            let mut a = i.attrs();
+            let n = crate::value::str::intern("name");
+            a.set_simple(name_hash(&n), Value::Obj(n), Value::Obj(name.clone()));
+            let o = crate::value::str::intern("obj");
+            a.set_simple(name_hash(&o), Value::Obj(o), obj.clone());
+        }
+        e
+    }
+
+    /// `getattr(obj, name)`, None instead of AttributeError (other errors propagate).
+    pub fn get_attr_opt(&mut self, obj: &Value, name: &ObjRef) -> PyResult<Option<Value>> {
+        if let Value::Obj(o) = obj {
+            match &**o {
+                Object::Module(m) => {
+                    let v = m.globals.get(name.str_text());
+                    if !v.is_null() {
+                        return Ok(Some(v));
+                    }
+                    return crate::builtins::attrs::module_special(self, o, name);
+                }
+                Object::Class(_) => return self.class_get_attr(o, name),
+                Object::Instance(inst) => {
+                    let cls = inst.class.clone();
+                    let descr = self.lookup_type_attr(&cls, name);
+                    if let Some(d) = &descr {
+                        if let Some(r) = self.data_descriptor_get(d, obj, &cls)? {
+                            return Ok(Some(r));
+                        }
+                    }
+                    {
+                        let attrs = inst.attrs();
+                        if let Some(v) =
+                            attrs.get_simple(name_hash(name), &Value::Obj(name.clone()))
+                        {
+                            return Ok(Some(v.clone()));
+                        }
+                    }
+                    if let Some(d) = descr {
+                        return Ok(Some(self.bind_descriptor(d, obj, &cls)?));
+                    }
+                    if let Some(r) = crate::builtins::attrs::instance_special(self, obj, name)? {
+                        return Ok(Some(r));
+                    }
+                    let getattr = crate::interp::names().__getattr__.clone();
+                    if let Some(g) = self.lookup_type_attr(&cls, &getattr) {
+                        return match self
+                            .call(&g, Args::new([obj.clone(), Value::Obj(name.clone())]))
+                        {
+                            Ok(v) => Ok(Some(v)),
+                            Err(e) => {
+                                let ae = crate::interp::exc_class("AttributeError");
+                                let ec = self.class_of(&e.exc);
+                                if crate::value::class::is_subclass(&ec, &ae) {
+                                    Ok(None)
+                                } else {
+                                    Err(e)
+                                }
+                            }
+                        };
+                    }
+                    return Ok(None);
+                }
+                Object::Super(s) => {
+                    if let Some(v) = crate::builtins::classes::super_getattr(self, s, name)? {
+                        return Ok(Some(v));
+                    }
+                }
+                Object::Function(f) => {
+                    if let Some(d) = &*f.dict.lock() {
+                        if let Some(v) = d.get_simple(name_hash(name), &Value::Obj(name.clone())) {
+                            return Ok(Some(v.clone()));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let cls = self.class_of(obj);
+        if let Some(d) = self.lookup_type_attr(&cls, name) {
+            return Ok(Some(self.bind_descriptor(d, obj, &cls)?));
+        }
+        crate::builtins::attrs::builtin_special(self, obj, name)
+    }
+
+    /// Attribute of a class object: its MRO (descriptors bound to the class), then the
+    /// special attributes (`__name__`, `__mro__`, ...).
+    fn class_get_attr(&mut self, cls: &ObjRef, name: &ObjRef) -> PyResult<Option<Value>> {
+        match self.lookup_type_attr(cls, name) {
+            Some(v) => {
+                let r = match v.obj() {
+                    Some(Object::StaticMethod(f)) => f.clone(),
+                    Some(Object::ClassMethod(f)) => bound(f.clone(), Value::Obj(cls.clone())),
+                    Some(Object::Property(_)) => v,
+                    Some(Object::Instance(_)) => {
+                        // A user descriptor's __get__(None, cls).
+                        let dcls = self.class_of(&v);
+                        match self.lookup_type_attr(&dcls, &crate::interp::names().__get__) {
+                            Some(g) => self.call(
+                                &g,
+                                Args::new([v.clone(), Value::None, Value::Obj(cls.clone())]),
+                            )?,
+                            None => v,
+                        }
+                    }
+                    _ => v,
+                };
+                Ok(Some(r))
+            }
+            None => crate::builtins::attrs::class_special(self, cls, name),
+        }
+    }
+
+    /// For a data descriptor (property, or a class with `__set__`/`__delete__`),
+    /// its value for `obj`; None if `d` is not a data descriptor.
+    fn data_descriptor_get(
+        &mut self,
+        d: &Value,
+        obj: &Value,
+        cls: &ObjRef,
+    ) -> PyResult<Option<Value>> {
+        match d.obj() {
+            Some(Object::Property(p)) => {
+                if p.fget.is_none() {
+                    return Err(self.new_error("AttributeError", "property has no getter"));
+                }
+                let g = p.fget.clone();
+                Ok(Some(self.call(&g, Args::new([obj.clone()]))?))
+            }
+            Some(Object::Instance(_)) => {
+                let dcls = self.class_of(d);
+                let names = crate::interp::names();
+                let has_set = self.lookup_type_attr(&dcls, &names.__set__).is_some()
+                    || self.lookup_type_attr(&dcls, &names.__delete__).is_some();
+                if !has_set {
+                    return Ok(None);
+                }
+                match self.lookup_type_attr(&dcls, &names.__get__) {
+                    Some(g) => Ok(Some(self.call(
+                        &g,
+                        Args::new([d.clone(), obj.clone(), Value::Obj(cls.clone())]),
+                    )?)),
+                    None => Ok(None),
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// A class attribute as seen through an instance: functions become bound methods.
+    fn bind_descriptor(&mut self, d: Value, obj: &Value, cls: &ObjRef) -> PyResult<Value> {
+        Ok(match d.obj() {
+            Some(Object::Function(_)) | Some(Object::Builtin(_)) => bound(d, obj.clone()),
+            Some(Object::StaticMethod(f)) => f.clone(),
+            Some(Object::ClassMethod(f)) => bound(f.clone(), Value::Obj(cls.clone())),
+            Some(Object::Property(_)) => match self.data_descriptor_get(&d, obj, cls)? {
+                Some(v) => v,
+                None => d,
+            },
+            Some(Object::Instance(_)) => {
+                let dcls = self.class_of(&d);
+                match self.lookup_type_attr(&dcls, &crate::interp::names().__get__) {
+                    Some(g) => self.call(
+                        &g,
+                        Args::new([d.clone(), obj.clone(), Value::Obj(cls.clone())]),
+                    )?,
+                    None => d,
+                }
+            }
+            _ => d,
+        })
+    }
+
+    /// `obj.name` for a call: `(function, obj)` when the attribute is a plain function
+    /// on the type (no bound method object is made), else `(value, Null)`.
+    pub fn load_method(&mut self, obj: Value, name: &ObjRef) -> PyResult<(Value, Value)> {
+        let cls = self.class_of(&obj);
+        match obj.obj() {
+            Some(Object::Instance(inst)) => {
+                if let Some(d) = self.lookup_type_attr(&cls, name) {
+                    if matches!(
+                        d.obj(),
+                        Some(Object::Function(_)) | Some(Object::Builtin(_))
+                    ) {
+                        // An instance attribute of the same name shadows the method.
+                        let shadowed = {
+                            let a = inst.attrs();
+                            !a.is_empty()
+                                && a.get_simple(name_hash(name), &Value::Obj(name.clone()))
+                                    .is_some()
+                        };
+                        if !shadowed {
+                            return Ok((d, obj));
+                        }
+                    }
+                }
+            }
+            Some(Object::Module(_)) | Some(Object::Class(_)) => {}
+            _ => {
+                if let Some(d) = self.lookup_type_attr(&cls, name) {
+                    if matches!(
+                        d.obj(),
+                        Some(Object::Builtin(_)) | Some(Object::Function(_))
+                    ) {
+                        return Ok((d, obj));
+                    }
+                }
+            }
+        }
+        let v = self.get_attr(&obj, name)?;
+        Ok((v, Value::Null))
+    }
+
+    /// `obj.name = v`.
+    pub fn set_attr(&mut self, obj: &Value, name: &ObjRef, v: Value) -> PyResult<()> {
+        if let Value::Obj(o) = obj {
+            match &**o {
+                Object::Instance(inst) => {
+                    let cls = inst.class.clone();
+                    if let Some(d) = self.lookup_type_attr(&cls, name) {
+                        match d.obj() {
+                            Some(Object::Property(p)) => {
+                                if p.fset.is_none() {
+                                    let msg = format!(
+                                        "property '{}' of '{}' object has no setter",
+                                        name.str_text(),
+                                        cls.class_name()
+                                    );
+                                    return Err(self.new_error("AttributeError", &msg));
+                                }
+                                let s = p.fset.clone();
+                                self.call(&s, Args::new([obj.clone(), v]))?;
+                                return Ok(());
+                            }
+                            Some(Object::Instance(_)) => {
+                                let dcls = self.class_of(&d);
+                                if let Some(s) =
+                                    self.lookup_type_attr(&dcls, &crate::interp::names().__set__)
+                                {
+                                    self.call(&s, Args::new([d.clone(), obj.clone(), v]))?;
+                                    return Ok(());
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    if let Some(sa) =
+                        self.lookup_type_attr(&cls, &crate::interp::names().__setattr__)
+                    {
+                        if !matches!(sa.obj(), Some(Object::Builtin(_))) {
+                            self.call(&sa, Args::new([obj.clone(), Value::Obj(name.clone()), v]))?;
+                            return Ok(());
+                        }
+                    }
+                    let old = inst
+                        .attrs()
+                        .set_simple(name_hash(name), Value::Obj(name.clone()), v);
+                    drop(old);
+                    return Ok(());
+                }
+                Object::Class(c) => {
+                    if c.frozen {
+                        let msg = format!(
+                            "cannot set '{}' attribute of immutable type '{}'",
+                            name.str_text(),
+                            c.name
+                        );
+                        return Err(self.type_error(&msg));
+                    }
+                    c.set_own(name, v);
+                    return Ok(());
+                }
+                Object::Module(m) => {
+                    m.globals.set(name, v);
+                    return Ok(());
+                }
+                Object::Function(f) => {
+                    let mut d = f.dict.lock();
+                    let d = d.get_or_insert_with(Default::default);
+                    let old = d.set_simple(name_hash(name), Value::Obj(name.clone()), v);
+                    drop(old);
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        let msg = if self.lookup_type_attr(&self.class_of(obj), name).is_some() {
+            format!(
+                "'{}' object attribute '{}' is read-only",
+                self.type_name(obj),
+                name.str_text()
+            )
+        } else {
+            format!(
+                "'{}' object has no attribute '{}'",
+                self.type_name(obj),
+                name.str_text()
+            )
+        };
+        Err(self.new_error("AttributeError", &msg))
+    }
+
+    /// `del obj.name`.
+    pub fn del_attr(&mut self, obj: &Value, name: &ObjRef) -> PyResult<()> {
+        if let Value::Obj(o) = obj {
+            match &**o {
+                Object::Instance(inst) => {
+                    let cls = inst.class.clone();
+                    if let Some(d) = self.lookup_type_attr(&cls, name) {
+                        if let Some(Object::Property(p)) = d.obj() {
+                            if p.fdel.is_none() {
+                                let msg = format!(
+                                    "property '{}' of '{}' object has no deleter",
+                                    name.str_text(),
+                                    cls.class_name()
+                                );
+                                return Err(self.new_error("AttributeError", &msg));
+                            }
+                            let f = p.fdel.clone();
+                            self.call(&f, Args::new([obj.clone()]))?;
+                            return Ok(());
+                        }
+                    }
+                    let removed = {
+                        let mut a = inst.attrs();
+                        match a.probe(name_hash(name), &Value::Obj(name.clone())) {
+                            crate::value::dict::Probe::Found(i) => Some(a.remove_at(i)),
+                            _ => None,
+                        }
+                    };
+                    if removed.is_some() {
+                        return Ok(());
+                    }
+                }
+                Object::Class(c) => {
+                    if c.del_own(name) {
+                        return Ok(());
+                    }
+                }
+                Object::Module(m) => {
+                    if let Some(i) = m.globals.index_of(name.str_text()) {
+                        if !m.globals.slot(i).take().is_null() {
+                            return Ok(());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Err(self.attribute_error(obj, name))
+    }
+}
+
+/// A bound method object.
+pub fn bound(func: Value, self_: Value) -> Value {
+    Value::new(Object::BoundMethod(BoundMethodObj { func, self_ }))
+}

@@ -1,0 +1,546 @@
+//! Calling: argument binding with CPython's messages, frames for script functions,
+//! native calls, bound methods, class instantiation, and `Vm::call` for Rust callers.
+
+use super::frame::{Frame, FrameKind};
+use super::run::Prepared;
+use super::{Args, FrameExit, PyResult, Vm};
+use crate::bytecode::{CO_COROUTINE, CO_GENERATOR, CO_TOPLEVEL, CO_VARARGS, CO_VARKEYWORDS};
+use crate::value::dict::{DictData, DictObj};
+use crate::value::function::FunctionObj;
+use crate::value::generator::GeneratorObj;
+use crate::value::slot::Slot;
+use crate::value::{ObjRef, Object, Value};
+use smallvec::SmallVec;
+
+impl Vm {
+    /// Calls `func` with `args` from Rust, running script code to completion.
+    pub fn call(&mut self, func: &Value, args: Args) -> PyResult<Value> {
+        match self.prepare_call(func.clone(), args)? {
+            Prepared::Value(v) => Ok(v),
+            Prepared::Frame(mut f) => {
+                let init = std::mem::replace(&mut f.kind, FrameKind::Boundary);
+                match self.run_frame(f)? {
+                    FrameExit::Return(v) => match init {
+                        FrameKind::Init(inst) => {
+                            if !v.is_none() {
+                                let msg = format!(
+                                    "__init__() should return None, not '{}'",
+                                    self.type_name(&v)
+                                );
+                                return Err(self.new_error("TypeError", &msg));
+                            }
+                            Ok(inst)
+                        }
+                        _ => Ok(v),
+                    },
+                    FrameExit::Yield(..) => Err(self.new_error("SystemError", "unexpected yield")),
+                }
+            }
+        }
+    }
+
+    /// Shorthand: call with positional arguments only.
+    pub fn call1(
+        &mut self,
+        func: &Value,
+        args: impl IntoIterator<Item = Value>,
+    ) -> PyResult<Value> {
+        self.call(func, Args::new(args))
+    }
+
+    /// The call instructions: the callable and `argc` arguments are on the stack (the
+    /// last `len(kwnames)` of them keywords). Plain positional calls of simple script
+    /// functions move the arguments straight into the new frame.
+    pub(crate) fn call_from_stack(
+        &mut self,
+        frame: &mut Frame,
+        argc: usize,
+        kwnames: Option<&Value>,
+    ) -> PyResult<Prepared> {
+        self.caller = frame;
+        let n = frame.values.len();
+        let fidx = n - argc - 1;
+        if kwnames.is_none() {
+            if let Value::Obj(o) = &frame.values[fidx] {
+                if let Object::Function(f) = &**o {
+                    let code = f.code;
+                    if code.flags & (CO_VARARGS | CO_VARKEYWORDS | CO_GENERATOR | CO_COROUTINE) == 0
+                        && code.kwonly_count == 0
+                        && code.arg_count as usize == argc
+                    {
+                        let module = f.module;
+                        let closure = if f.closure.is_empty() && code.cellvars.is_empty() {
+                            Vec::new()
+                        } else {
+                            f.closure.clone()
+                        };
+                        let mut values = self.take_buffer(code.nlocals() + code.max_stack as usize);
+                        values.extend(frame.values.drain(fidx + 1..));
+                        values.resize(code.nlocals(), Value::Null);
+                        frame.values.pop();
+                        let cells = if closure.is_empty() && code.cellvars.is_empty() {
+                            Vec::new()
+                        } else {
+                            make_cells(code, &mut values, closure)
+                        };
+                        return Ok(Prepared::Frame(Frame {
+                            code,
+                            module,
+                            ip: 0,
+                            values,
+                            cells,
+                            exc_stack: Vec::new(),
+                            namespace: None,
+                            kind: FrameKind::Call,
+                        }));
+                    }
+                }
+            }
+        }
+        let nkw = match kwnames {
+            Some(t) => t.as_tuple().map(|t| t.len()).unwrap_or(0),
+            None => 0,
+        };
+        let mut args = Args::default();
+        if nkw > 0 {
+            let kwvals: Vec<Value> = frame.values.drain(n - nkw..).collect();
+            let names = kwnames
+                .and_then(|t| t.as_tuple())
+                .map(|t| t.items())
+                .unwrap_or(&[]);
+            for (k, v) in names.iter().zip(kwvals) {
+                if let Value::Obj(k) = k {
+                    args.kw.push((k.clone(), v));
+                }
+            }
+        }
+        args.pos = frame.values.drain(fidx + 1..).collect();
+        let func = frame.pop();
+        self.prepare_call(func, args)
+    }
+
+    /// Prepares a call: native callables run now, script functions get a frame.
+    pub fn prepare_call(&mut self, func: Value, mut args: Args) -> PyResult<Prepared> {
+        let o = match &func {
+            Value::Obj(o) => o,
+            _ => return Err(self.not_callable(&func)),
+        };
+        match &**o {
+            Object::Function(f) => {
+                let frame = self.bind_args(f, args)?;
+                if f.code.flags & (CO_GENERATOR | CO_COROUTINE) != 0 {
+                    let g = GeneratorObj::new(frame, f.code.name.clone(), f.qualname.clone());
+                    return Ok(Prepared::Value(Value::new(Object::Generator(g))));
+                }
+                Ok(Prepared::Frame(frame))
+            }
+            Object::Builtin(b) => {
+                if let Some(bound) = &b.bound {
+                    args.pos.insert(0, bound.clone());
+                }
+                let r = (b.func)(self, args)?;
+                Ok(Prepared::Value(r))
+            }
+            Object::BoundMethod(m) => {
+                args.pos.insert(0, m.self_.clone());
+                let f = m.func.clone();
+                self.prepare_call(f, args)
+            }
+            Object::Class(_) => self.instantiate(o, args),
+            Object::StaticMethod(f) => {
+                let f = f.clone();
+                self.prepare_call(f, args)
+            }
+            _ => {
+                let cls = self.class_of(&func);
+                match self.lookup_type_attr(&cls, &crate::interp::names().__call__) {
+                    Some(c) => {
+                        args.pos.insert(0, func.clone());
+                        self.prepare_call(c, args)
+                    }
+                    None => Err(self.not_callable(&func)),
+                }
+            }
+        }
+    }
+
+    fn not_callable(&mut self, v: &Value) -> super::PyErr {
+        let msg = format!("'{}' object is not callable", self.type_name(v));
+        self.new_error("TypeError", &msg)
+    }
+
+    /// Creates an instance of `cls`: `__new__` then `__init__` (an `__init__` written
+    /// in conc runs as a frame of kind `Init`, without Rust recursion).
+    pub fn instantiate(&mut self, cls: &ObjRef, mut args: Args) -> PyResult<Prepared> {
+        let names = crate::interp::names();
+        let new = self.lookup_type_attr(cls, &names.__new__);
+        let object_new = crate::interp::object_new();
+        let is_default_new = matches!(&new, Some(Value::Obj(n)) if n.ptr_eq(&object_new));
+        let inst = if is_default_new || new.is_none() {
+            Value::new(Object::Instance(crate::value::instance::InstanceObj::new(
+                cls.clone(),
+            )))
+        } else {
+            let new = new.unwrap();
+            let new = match new.obj() {
+                Some(Object::StaticMethod(f)) => f.clone(),
+                _ => new,
+            };
+            let mut nargs = Args {
+                pos: SmallVec::new(),
+                kw: args.kw.clone(),
+            };
+            nargs.pos.push(Value::Obj(cls.clone()));
+            nargs.pos.extend(args.pos.iter().cloned());
+            let inst = self.call(&new, nargs)?;
+            // `__init__` runs only when `__new__` returned an instance of the class.
+            let icls = self.class_of(&inst);
+            if !crate::value::class::is_subclass(&icls, cls) {
+                return Ok(Prepared::Value(inst));
+            }
+            inst
+        };
+        let init = self.lookup_type_attr(cls, &names.__init__);
+        let object_init = crate::interp::object_init();
+        match init {
+            Some(Value::Obj(i)) if i.ptr_eq(&object_init) => {
+                if is_default_new && (!args.pos.is_empty() || !args.kw.is_empty()) {
+                    let cname = cls.class_name();
+                    let msg = format!("{cname}() takes no arguments");
+                    return Err(self.new_error("TypeError", &msg));
+                }
+                Ok(Prepared::Value(inst))
+            }
+            None => Ok(Prepared::Value(inst)),
+            Some(init) => {
+                if let Some(Object::Function(f)) = init.obj() {
+                    if f.code.flags & (CO_GENERATOR | CO_COROUTINE) == 0 {
+                        args.pos.insert(0, inst.clone());
+                        let mut frame = self.bind_args(f, args)?;
+                        frame.kind = FrameKind::Init(inst);
+                        return Ok(Prepared::Frame(frame));
+                    }
+                }
+                args.pos.insert(0, inst.clone());
+                let r = self.call(&init, args)?;
+                if !r.is_none() {
+                    let msg = format!(
+                        "__init__() should return None, not '{}'",
+                        self.type_name(&r)
+                    );
+                    return Err(self.new_error("TypeError", &msg));
+                }
+                Ok(Prepared::Value(inst))
+            }
+        }
+    }
+
+    /// Binds arguments to the parameters of a script function, building its frame.
+    pub fn bind_args(&mut self, f: &FunctionObj, args: Args) -> PyResult<Frame> {
+        let code = f.code;
+        let nparams = code.arg_count as usize;
+        let nkwonly = code.kwonly_count as usize;
+        let has_varargs = code.flags & CO_VARARGS != 0;
+        let has_varkw = code.flags & CO_VARKEYWORDS != 0;
+        let mut values = self.take_buffer(code.nlocals() + code.max_stack as usize);
+        values.resize(code.nlocals(), Value::Null);
+        let Args { pos, kw } = args;
+        let npos = pos.len();
+        let mut pos = pos.into_iter();
+        for slot in values.iter_mut().take(nparams.min(npos)) {
+            *slot = pos.next().unwrap_or(Value::Null);
+        }
+        let mut idx = nparams + nkwonly;
+        if has_varargs {
+            values[idx] = Value::tuple(pos.collect());
+            idx += 1;
+        } else if npos > nparams {
+            drop(pos);
+            let given_kwonly = kw
+                .iter()
+                .filter(|(k, _)| {
+                    code.varnames[nparams..nparams + nkwonly]
+                        .iter()
+                        .any(|v| name_eq(v, k))
+                })
+                .count();
+            self.release_values(values);
+            return Err(self.too_many_positional(f, npos, given_kwonly));
+        }
+        let kwargs = if has_varkw {
+            let d = Value::new(Object::Dict(DictObj::new(DictData::new())));
+            values[idx] = d.clone();
+            Some(d)
+        } else {
+            None
+        };
+        for (name, v) in kw {
+            let found = code.varnames[..nparams + nkwonly]
+                .iter()
+                .position(|p| name_eq(p, &name));
+            match found {
+                Some(j) if j >= code.posonly_count as usize => {
+                    if !values[j].is_null() {
+                        self.release_values(values);
+                        let msg = format!(
+                            "{}() got multiple values for argument '{}'",
+                            f.qualname,
+                            name.str_text()
+                        );
+                        return Err(self.new_error("TypeError", &msg));
+                    }
+                    values[j] = v;
+                }
+                _ => match &kwargs {
+                    Some(d) => self.dict_set(d, Value::Obj(name), v)?,
+                    None => {
+                        self.release_values(values);
+                        let msg = if found.is_some() {
+                            format!(
+                                "{}() got some positional-only arguments passed as keyword arguments: '{}'",
+                                f.qualname,
+                                name.str_text()
+                            )
+                        } else {
+                            format!(
+                                "{}() got an unexpected keyword argument '{}'",
+                                f.qualname,
+                                name.str_text()
+                            )
+                        };
+                        return Err(self.new_error("TypeError", &msg));
+                    }
+                },
+            }
+        }
+        // Defaults and missing arguments.
+        let ndefaults = f.defaults.len();
+        let first_default = nparams - ndefaults.min(nparams);
+        let mut missing = Vec::new();
+        for i in npos.min(nparams)..nparams {
+            if values[i].is_null() {
+                if i >= first_default {
+                    values[i] = f.defaults[i - first_default].clone();
+                } else {
+                    missing.push(code.varnames[i].str_text().to_string());
+                }
+            }
+        }
+        if !missing.is_empty() {
+            self.release_values(values);
+            return Err(self.missing_args(f, &missing, "positional"));
+        }
+        for i in nparams..nparams + nkwonly {
+            if values[i].is_null() {
+                let name = &code.varnames[i];
+                match f.kwdefaults.iter().find(|(k, _)| name_eq(k, name)) {
+                    Some((_, v)) => values[i] = v.clone(),
+                    None => missing.push(name.str_text().to_string()),
+                }
+            }
+        }
+        if !missing.is_empty() {
+            self.release_values(values);
+            return Err(self.missing_args(f, &missing, "keyword-only"));
+        }
+        let cells = if f.closure.is_empty() && code.cellvars.is_empty() {
+            Vec::new()
+        } else {
+            make_cells(code, &mut values, f.closure.clone())
+        };
+        Ok(Frame {
+            code,
+            module: f.module,
+            ip: 0,
+            values,
+            cells,
+            exc_stack: Vec::new(),
+            namespace: None,
+            kind: FrameKind::Call,
+        })
+    }
+
+    fn release_values(&mut self, mut values: Vec<Value>) {
+        values.clear();
+        self.pool.push(values);
+    }
+
+    fn too_many_positional(
+        &mut self,
+        f: &FunctionObj,
+        given: usize,
+        given_kwonly: usize,
+    ) -> super::PyErr {
+        let code = f.code;
+        let n = code.arg_count as usize;
+        let nd = f.defaults.len().min(n);
+        let takes = if nd > 0 {
+            format!("from {} to {} positional arguments", n - nd, n)
+        } else {
+            format!("{} positional argument{}", n, if n == 1 { "" } else { "s" })
+        };
+        let was = if given == 1 { "was" } else { "were" };
+        let msg = if given_kwonly > 0 {
+            format!(
+                "{}() takes {} but {} positional argument{} (and {} keyword-only argument{}) were given",
+                f.qualname,
+                takes,
+                given,
+                if given == 1 { "" } else { "s" },
+                given_kwonly,
+                if given_kwonly == 1 { "" } else { "s" }
+            )
+        } else {
+            format!(
+                "{}() takes {} but {} {} given",
+                f.qualname, takes, given, was
+            )
+        };
+        self.new_error("TypeError", &msg)
+    }
+
+    fn missing_args(&mut self, f: &FunctionObj, missing: &[String], kind: &str) -> super::PyErr {
+        let quoted: Vec<String> = missing.iter().map(|m| format!("'{m}'")).collect();
+        let list = match quoted.len() {
+            1 => quoted[0].clone(),
+            2 => format!("{} and {}", quoted[0], quoted[1]),
+            n => format!("{}, and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+        };
+        let msg = format!(
+            "{}() missing {} required {} argument{}: {}",
+            f.qualname,
+            missing.len(),
+            kind,
+            if missing.len() == 1 { "" } else { "s" },
+            list
+        );
+        self.new_error("TypeError", &msg)
+    }
+
+    /// `MakeFunction`: builds a function object from a code constant and the defaults,
+    /// keyword defaults and closure cells on the stack.
+    pub(crate) fn make_function(
+        &mut self,
+        frame: &mut Frame,
+        ci: usize,
+        flags: u32,
+    ) -> PyResult<Value> {
+        let code = match frame.code.consts[ci].obj() {
+            Some(Object::Code(c)) => *c,
+            _ => return Err(self.new_error("SystemError", "MakeFunction without code")),
+        };
+        let closure = if flags & 4 != 0 {
+            let t = frame.pop();
+            t.as_tuple()
+                .map(|t| {
+                    t.items()
+                        .iter()
+                        .filter_map(|c| c.as_objref().cloned())
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let kwdefaults = if flags & 2 != 0 {
+            let d = frame.pop();
+            d.as_dict()
+                .map(|d| {
+                    d.lock()
+                        .items()
+                        .into_iter()
+                        .filter_map(|(k, v)| k.as_objref().map(|k| (k.clone(), v)))
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let defaults = if flags & 1 != 0 {
+            let t = frame.pop();
+            t.as_tuple().map(|t| t.items().to_vec()).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let doc = match code.consts.first() {
+            Some(v @ Value::Obj(o))
+                if matches!(&**o, Object::Str(_))
+                    && code.flags & crate::bytecode::CO_HAS_DOC != 0 =>
+            {
+                v.clone()
+            }
+            _ => Value::None,
+        };
+        let f = FunctionObj {
+            code,
+            module: frame.module,
+            name: crate::value::str::intern(&code.name),
+            qualname: code.qualname.clone(),
+            defaults,
+            kwdefaults,
+            closure,
+            dict: parking_lot::Mutex::new(None),
+            doc,
+        };
+        let r = ObjRef::new(Object::Function(f));
+        // Functions defined at module level (or in a module-level class body) are read
+        // by every thread on every call: never count them.
+        if frame.code.flags & CO_TOPLEVEL != 0 && code.name != "<lambda>" {
+            r.make_immortal();
+        }
+        Ok(Value::Obj(r))
+    }
+
+    /// Arguments for `f(*args, **kwargs)`.
+    pub(crate) fn args_from_ex(&mut self, args: &Value, kwargs: Option<&Value>) -> PyResult<Args> {
+        let mut a = Args::default();
+        match args.as_tuple() {
+            Some(t) => a.pos.extend(t.items().iter().cloned()),
+            None => a.pos.extend(self.collect(args)?),
+        }
+        if let Some(kw) = kwargs {
+            let items = match kw.as_dict() {
+                Some(d) => d.lock().items(),
+                None => {
+                    return Err(self.new_error("TypeError", "argument after ** must be a mapping"))
+                }
+            };
+            for (k, v) in items {
+                match k.as_objref() {
+                    Some(o) if matches!(&**o, Object::Str(_)) => {
+                        a.kw.push((crate::value::str::intern(o.str_text()), v))
+                    }
+                    _ => return Err(self.new_error("TypeError", "keywords must be strings")),
+                }
+            }
+        }
+        Ok(a)
+    }
+}
+
+/// Parameter name comparison: interned names compare by pointer, others by text.
+#[inline]
+fn name_eq(a: &ObjRef, b: &ObjRef) -> bool {
+    crate::value::str::str_obj_eq(a, b)
+}
+
+/// The cells of a new frame: fresh cells for `code.cellvars` (parameters among them
+/// take the argument's value), then the closure's cells for `code.freevars`.
+fn make_cells(
+    code: &crate::bytecode::Code,
+    values: &mut [Value],
+    closure: Vec<ObjRef>,
+) -> Vec<ObjRef> {
+    let mut cells = Vec::with_capacity(code.ncells());
+    for _ in 0..code.cellvars.len() {
+        cells.push(ObjRef::new(Object::Cell(Slot::new(Value::Null))));
+    }
+    for &(ci, li) in &code.cell_params {
+        let v = std::mem::replace(&mut values[li as usize], Value::Null);
+        if let Object::Cell(s) = &*cells[ci as usize] {
+            s.set(v);
+        }
+    }
+    cells.extend(closure);
+    cells
+}

@@ -1,0 +1,373 @@
+//! Exceptions: creating them, chaining, tracebacks, and printing them as CPython does.
+
+use super::frame::Frame;
+use super::{Args, PyErr, PyResult, Vm};
+use crate::bytecode::Code;
+use crate::value::instance::InstanceObj;
+use crate::value::{ObjRef, Object, Value};
+use parking_lot::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// One traceback entry: a code object and the instruction that was running.
+#[derive(Clone, Copy)]
+pub struct TbEntry {
+    pub code: &'static Code,
+    pub ip: u32,
+}
+
+/// The native payload of every exception instance.
+pub struct ExcData {
+    pub args: Mutex<Value>,
+    /// Innermost entry last (the order in which frames were unwound).
+    pub traceback: Mutex<Vec<TbEntry>>,
+    pub cause: Mutex<Value>,
+    pub context: Mutex<Value>,
+    pub suppress_context: AtomicBool,
+    /// Set by a re-raise: the next traceback entry (the re-raising frame, already
+    /// recorded) is skipped.
+    pub reraised: AtomicBool,
+}
+
+impl ExcData {
+    pub fn new(args: Value) -> ExcData {
+        ExcData {
+            args: Mutex::new(args),
+            traceback: Mutex::new(Vec::new()),
+            cause: Mutex::new(Value::None),
+            context: Mutex::new(Value::None),
+            suppress_context: AtomicBool::new(false),
+            reraised: AtomicBool::new(false),
+        }
+    }
+}
+
+/// The exception data of an exception instance.
+pub fn exc_data(v: &Value) -> Option<&ExcData> {
+    v.as_instance().and_then(|i| i.native::<ExcData>())
+}
+
+/// `Type: message` without running script code (for debugging output).
+pub fn exc_summary(v: &Value) -> String {
+    let name = v
+        .as_instance()
+        .map(|i| i.class.class_name().to_string())
+        .unwrap_or_else(|| "?".into());
+    let args = exc_data(v).map(|d| d.args.lock().clone());
+    match args
+        .as_ref()
+        .and_then(|a| a.as_tuple())
+        .and_then(|t| t.items().first().cloned())
+    {
+        Some(a) => match a.as_str() {
+            Some(s) => format!("{name}: {}", s.as_str()),
+            None => name,
+        },
+        None => name,
+    }
+}
+
+impl ObjRef {
+    /// The `__name__` of a class object ("?" for other objects).
+    pub fn class_name(&self) -> &str {
+        match &**self {
+            Object::Class(c) => &c.name,
+            _ => "?",
+        }
+    }
+}
+
+impl Vm {
+    /// A new exception of the built-in class `name` with one message argument.
+    pub fn new_error(&mut self, name: &str, msg: &str) -> PyErr {
+        let cls = crate::interp::exc_class(name);
+        PyErr {
+            exc: new_exception(&cls, vec![Value::str(msg)]),
+        }
+    }
+
+    /// A new exception of class `cls` with the given arguments.
+    pub fn new_exception(&mut self, cls: &ObjRef, args: Vec<Value>) -> PyErr {
+        PyErr {
+            exc: new_exception(cls, args),
+        }
+    }
+
+    pub fn type_error(&mut self, msg: &str) -> PyErr {
+        self.new_error("TypeError", msg)
+    }
+
+    pub fn value_error(&mut self, msg: &str) -> PyErr {
+        self.new_error("ValueError", msg)
+    }
+
+    pub(crate) fn unbound_local(&mut self, name: &str) -> PyErr {
+        let msg = format!(
+            "cannot access local variable '{name}' where it is not associated with a value"
+        );
+        self.new_error("UnboundLocalError", &msg)
+    }
+
+    pub(crate) fn unbound_deref(&mut self, code: &Code, i: usize) -> PyErr {
+        let ncell = code.cellvars.len();
+        if i < ncell {
+            let name = code.cellvars[i].str_text().to_string();
+            self.unbound_local(&name)
+        } else {
+            let name = code.freevars[i - ncell].str_text();
+            let msg = format!("cannot access free variable '{name}' where it is not associated with a value in enclosing scope");
+            self.new_error("NameError", &msg)
+        }
+    }
+
+    /// Records `frame` in the traceback of the exception being unwound, and chains
+    /// the exception being handled as its context when it is freshly raised.
+    pub(crate) fn add_traceback(&mut self, err: &PyErr, frame: &Frame) {
+        let Some(data) = exc_data(&err.exc) else {
+            return;
+        };
+        if data.reraised.swap(false, Ordering::Relaxed) {
+            return;
+        }
+        let fresh = {
+            let mut tb = data.traceback.lock();
+            let fresh = tb.is_empty();
+            tb.push(TbEntry {
+                code: frame.code,
+                ip: frame.ip.saturating_sub(1) as u32,
+            });
+            fresh
+        };
+        if fresh {
+            if let Some(ctx) = self.current_exception(frame) {
+                set_context(&err.exc, ctx);
+            }
+        }
+    }
+
+    /// The exception being handled in `frame` or its callers, if any.
+    pub fn current_exception(&self, frame: &Frame) -> Option<Value> {
+        if let Some(e) = frame.exc_stack.last() {
+            return Some(e.clone());
+        }
+        self.frames
+            .iter()
+            .rev()
+            .find_map(|f| f.exc_stack.last().cloned())
+    }
+
+    pub(crate) fn mark_reraise(&mut self, exc: &Value) {
+        if let Some(d) = exc_data(exc) {
+            d.reraised.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// A bare `raise`: re-raises the exception being handled.
+    pub(crate) fn reraise_current(&mut self, frame: &Frame) -> PyErr {
+        match self.current_exception(frame) {
+            Some(e) => PyErr { exc: e },
+            None => self.new_error("RuntimeError", "No active exception to reraise"),
+        }
+    }
+
+    /// `raise exc [from cause]`: instantiates a class, checks the type, sets the cause.
+    pub(crate) fn make_raise(&mut self, exc: Value, cause: Option<Value>) -> PyErr {
+        let exc = match self.to_exception(exc) {
+            Ok(e) => e,
+            Err(e) => return e,
+        };
+        if let Some(cause) = cause {
+            let cause = if cause.is_none() {
+                Value::None
+            } else {
+                match self.to_exception(cause) {
+                    Ok(c) => c,
+                    Err(_) => {
+                        return self.new_error(
+                            "TypeError",
+                            "exception causes must derive from BaseException",
+                        )
+                    }
+                }
+            };
+            if let Some(d) = exc_data(&exc) {
+                *d.cause.lock() = cause;
+                d.suppress_context.store(true, Ordering::Relaxed);
+            }
+        }
+        PyErr { exc }
+    }
+
+    /// An exception instance from a raised value (a class is instantiated).
+    fn to_exception(&mut self, v: Value) -> PyResult<Value> {
+        let base = crate::interp::exc_class("BaseException");
+        if let Some(Object::Class(_)) = v.obj() {
+            let cls = v.as_objref().unwrap().clone();
+            if crate::value::class::is_subclass(&cls, &base) {
+                return self.call(&v, Args::default());
+            }
+        } else if exc_data(&v).is_some() {
+            return Ok(v);
+        }
+        Err(self.new_error("TypeError", "exceptions must derive from BaseException"))
+    }
+
+    /// `except T:` matching: T is a class or a tuple of classes.
+    pub(crate) fn exception_matches(&mut self, exc: &Value, typ: &Value) -> PyResult<bool> {
+        let cls = self.class_of(exc);
+        match typ.obj() {
+            Some(Object::Class(_)) => Ok(crate::value::class::is_subclass(
+                &cls,
+                typ.as_objref().unwrap(),
+            )),
+            Some(Object::Tuple(t)) => {
+                for item in t.items() {
+                    if self.exception_matches(exc, item)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            _ => Err(self.new_error(
+                "TypeError",
+                "catching classes that do not inherit from BaseException is not allowed",
+            )),
+        }
+    }
+
+    /// A generator frame ended with `err`: StopIteration escaping a generator becomes
+    /// RuntimeError (PEP 479).
+    pub(crate) fn generator_error(&mut self, err: PyErr) -> PyErr {
+        let stop = crate::interp::exc_class("StopIteration");
+        let cls = self.class_of(&err.exc);
+        if crate::value::class::is_subclass(&cls, &stop) {
+            let e = self.new_error("RuntimeError", "generator raised StopIteration");
+            if let Some(d) = exc_data(&e.exc) {
+                *d.cause.lock() = err.exc.clone();
+                *d.context.lock() = err.exc;
+                d.suppress_context.store(true, Ordering::Relaxed);
+            }
+            return e;
+        }
+        err
+    }
+
+    /// The value of `e.__traceback__` (None: tracebacks are not objects in conc).
+    pub(crate) fn traceback_value(&self, _exc: &Value) -> Value {
+        Value::None
+    }
+
+    /// `str(exc)` for the last line of a traceback.
+    pub fn exc_message(&mut self, exc: &Value) -> String {
+        match self.str_of(exc) {
+            Ok(s) => s,
+            Err(_) => "<exception str() failed>".to_string(),
+        }
+    }
+
+    /// The full report CPython prints for an uncaught exception (with its chain).
+    pub fn format_exception(&mut self, exc: &Value) -> String {
+        let mut out = String::new();
+        let mut seen = Vec::new();
+        self.format_chain(exc, &mut out, &mut seen);
+        out
+    }
+
+    fn format_chain(&mut self, exc: &Value, out: &mut String, seen: &mut Vec<usize>) {
+        seen.push(exc.id() as usize);
+        if let Some(d) = exc_data(exc) {
+            let cause = d.cause.lock().clone();
+            let context = d.context.lock().clone();
+            let suppress = d.suppress_context.load(Ordering::Relaxed);
+            if !cause.is_none() && !seen.contains(&(cause.id() as usize)) {
+                self.format_chain(&cause, out, seen);
+                out.push_str(
+                    "\nThe above exception was the direct cause of the following exception:\n\n",
+                );
+            } else if !suppress && !context.is_none() && !seen.contains(&(context.id() as usize)) {
+                self.format_chain(&context, out, seen);
+                out.push_str(
+                    "\nDuring handling of the above exception, another exception occurred:\n\n",
+                );
+            }
+            let tb = d.traceback.lock().clone();
+            if !tb.is_empty() {
+                out.push_str("Traceback (most recent call last):\n");
+                for e in tb.iter().rev() {
+                    let line = e.code.line_of(e.ip as usize);
+                    out.push_str(&format!(
+                        "  File \"{}\", line {}, in {}\n",
+                        e.code.filename, line, e.code.name
+                    ));
+                    let text = e.code.line_text(line);
+                    if !text.is_empty() {
+                        out.push_str(&format!("    {text}\n"));
+                    }
+                }
+            }
+        }
+        out.push_str(&self.exc_last_line(exc));
+        out.push('\n');
+    }
+
+    /// `module.Type: message` (module omitted for builtins and `__main__`... as CPython).
+    pub fn exc_last_line(&mut self, exc: &Value) -> String {
+        let cls = self.class_of(exc);
+        let (name, module) = match &*cls {
+            Object::Class(c) => (c.qualname.clone(), c.module.clone()),
+            _ => ("?".into(), String::new()),
+        };
+        let full = if module == "builtins" || module.is_empty() {
+            name
+        } else {
+            format!("{module}.{name}")
+        };
+        let msg = self.exc_message(exc);
+        if msg.is_empty() {
+            full
+        } else {
+            format!("{full}: {msg}")
+        }
+    }
+}
+
+/// Creates an exception instance of `cls` (which must derive from BaseException).
+pub fn new_exception(cls: &ObjRef, args: Vec<Value>) -> Value {
+    let inst = InstanceObj::with_native(
+        cls.clone(),
+        Box::new(ExcData::new(Value::tuple(args.clone()))),
+    );
+    let v = Value::new(Object::Instance(inst));
+    crate::builtins::exceptions::init_special_attrs(&v, cls, &args);
+    v
+}
+
+/// Sets `exc.__context__ = ctx` unless that would make a cycle.
+fn set_context(exc: &Value, ctx: Value) {
+    if exc.is(&ctx) {
+        return;
+    }
+    // Break a cycle: if exc already appears in ctx's context chain, cut it there.
+    let mut cur = ctx.clone();
+    for _ in 0..100 {
+        let next = match exc_data(&cur) {
+            Some(d) => d.context.lock().clone(),
+            None => break,
+        };
+        if next.is(exc) {
+            if let Some(d) = exc_data(&cur) {
+                *d.context.lock() = Value::None;
+            }
+            break;
+        }
+        if next.is_none() {
+            break;
+        }
+        cur = next;
+    }
+    if let Some(d) = exc_data(exc) {
+        let mut c = d.context.lock();
+        if c.is_none() {
+            *c = ctx;
+        }
+    }
+}

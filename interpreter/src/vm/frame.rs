@@ -1,0 +1,77 @@
+//! Frames as data: the instruction pointer, locals followed by the operand stack, cells,
+//! and the stack of exceptions being handled. A generator keeps its frame while
+//! suspended; a running thread keeps its callers' frames in `Vm::frames`.
+
+use crate::bytecode::Code;
+use crate::value::module::ModuleObj;
+use crate::value::{ObjRef, Value};
+
+/// What happens when the frame returns (or yields).
+pub enum FrameKind {
+    /// Push the return value on the caller's stack.
+    Call,
+    /// An `__init__` run by instantiation: the caller gets the instance (the return
+    /// value must be None).
+    Init(Value),
+    /// The frame was started by Rust code (`Vm::run_frame`): return to it.
+    Boundary,
+    /// A generator resumed by `ForIter` in the caller: a yield pushes the value, a
+    /// return ends the loop (pops the iterator, jumps to `exit`).
+    GenForIter { gen: ObjRef, exit: u32 },
+    /// A generator resumed by `Send` in the caller (`yield from`/`await`): a yield
+    /// pushes the value, a return replaces the iterator by the result and jumps to `exit`.
+    GenSend { gen: ObjRef, exit: u32 },
+    /// A generator resumed by Rust code (`next`, `send`, `throw`): yield and return go
+    /// back to it.
+    GenBoundary { gen: ObjRef },
+}
+
+pub struct Frame {
+    pub code: &'static Code,
+    pub module: &'static ModuleObj,
+    pub ip: usize,
+    /// `code.nlocals()` locals, then the operand stack.
+    pub values: Vec<Value>,
+    /// Cells of `code.cellvars` then `code.freevars`.
+    pub cells: Vec<ObjRef>,
+    /// Exceptions being handled (innermost last), for bare `raise`, `sys.exc_info()`
+    /// and implicit chaining.
+    pub exc_stack: Vec<Value>,
+    /// The namespace dict of a class body.
+    pub namespace: Option<Value>,
+    pub kind: FrameKind,
+}
+
+impl Frame {
+    #[inline(always)]
+    pub fn push(&mut self, v: Value) {
+        self.values.push(v);
+    }
+
+    #[inline(always)]
+    pub fn pop(&mut self) -> Value {
+        // The compiler guarantees the stack never underflows into the locals.
+        self.values.pop().unwrap_or(Value::Null)
+    }
+
+    #[inline(always)]
+    pub fn top(&self) -> &Value {
+        self.values.last().unwrap_or(&Value::Null)
+    }
+
+    #[inline(always)]
+    pub fn peek(&self, depth: usize) -> &Value {
+        &self.values[self.values.len() - 1 - depth]
+    }
+
+    /// Current operand stack depth (not counting locals).
+    #[inline]
+    pub fn stack_len(&self) -> usize {
+        self.values.len() - self.code.nlocals()
+    }
+
+    /// The line being executed (for tracebacks and the blocking layer's records).
+    pub fn line(&self) -> usize {
+        self.code.line_of(self.ip.saturating_sub(1))
+    }
+}

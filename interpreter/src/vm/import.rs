@@ -1,0 +1,377 @@
+//! `import`: `sys.modules`, native modules registered by the embedding, modules written
+//! in conc that ship in the binary, and `.conc` files found on `sys.path`.
+
+use super::frame::{Frame, FrameKind};
+use super::{FrameExit, PyResult, Vm};
+use crate::compiler::{self, Mode};
+use crate::value::module::ModuleObj;
+use crate::value::str::intern;
+use crate::value::{ObjRef, Object, Value};
+
+impl Vm {
+    /// `ImportName`: imports `name` (and its parent packages); returns the top package
+    /// when `fromlist` is None, else the named module.
+    pub(crate) fn import_name(
+        &mut self,
+        name: &Value,
+        level: u32,
+        fromlist: &Value,
+        importer: &'static ModuleObj,
+    ) -> PyResult<Value> {
+        let name = name
+            .as_str()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default();
+        let full = if level > 0 {
+            let pkg = importer.globals.get("__package__");
+            let pkg = pkg
+                .as_str()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default();
+            if pkg.is_empty() {
+                return Err(self.new_error(
+                    "ImportError",
+                    "attempted relative import with no known parent package",
+                ));
+            }
+            let mut parts: Vec<&str> = pkg.split('.').collect();
+            for _ in 1..level {
+                parts.pop();
+            }
+            let base = parts.join(".");
+            if name.is_empty() {
+                base
+            } else {
+                format!("{base}.{name}")
+            }
+        } else {
+            name
+        };
+        let mut top = None;
+        let mut leaf = Value::None;
+        let mut prefix = String::new();
+        for (i, part) in full.split('.').enumerate() {
+            if i > 0 {
+                prefix.push('.');
+            }
+            prefix.push_str(part);
+            let m = self.import_module(&prefix)?;
+            if i > 0 {
+                // A submodule is an attribute of its package.
+                if let Value::Obj(p) = &leaf {
+                    if let Object::Module(pm) = &**p {
+                        pm.globals.set(&intern(part), m.clone());
+                    }
+                }
+            }
+            if top.is_none() {
+                top = Some(m.clone());
+            }
+            leaf = m;
+        }
+        if fromlist.is_none() {
+            return Ok(top.unwrap_or(Value::None));
+        }
+        // `from pkg import sub`: import submodules named in the fromlist.
+        if let Some(t) = fromlist.as_tuple() {
+            for item in t.items() {
+                if let Some(s) = item.as_str() {
+                    let n = s.as_str();
+                    if n == "*" {
+                        continue;
+                    }
+                    let has = match &leaf {
+                        Value::Obj(o) => match &**o {
+                            Object::Module(m) => !m.globals.get(n).is_null(),
+                            _ => true,
+                        },
+                        _ => true,
+                    };
+                    if !has {
+                        let sub = format!("{full}.{n}");
+                        if self.module_exists(&sub) {
+                            let m = self.import_module(&sub)?;
+                            if let Some(Object::Module(pm)) = leaf.obj() {
+                                pm.globals.set(&intern(n), m);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(leaf)
+    }
+
+    fn module_exists(&self, name: &str) -> bool {
+        let i = crate::interp::interp();
+        i.modules.lock().contains_key(name)
+            || i.native_modules.read().contains_key(name)
+            || i.embedded_sources.read().contains_key(name)
+            || find_file(name).is_some()
+    }
+
+    /// Imports one module by its full dotted name.
+    pub fn import_module(&mut self, name: &str) -> PyResult<Value> {
+        let interp = crate::interp::interp();
+        if let Some(m) = interp.modules.lock().get(name) {
+            return Ok(m.clone());
+        }
+        let native = interp.native_modules.read().get(name).copied();
+        if let Some(init) = native {
+            let m = ObjRef::new_immortal(Object::Module(ModuleObj::new(name, None)));
+            set_module_attrs(&m, name, None);
+            interp
+                .modules
+                .lock()
+                .insert(name.to_string(), Value::Obj(m.clone()));
+            if let Err(e) = init(self, &m) {
+                interp.modules.lock().remove(name);
+                return Err(e);
+            }
+            return Ok(Value::Obj(m));
+        }
+        let embedded = interp.embedded_sources.read().get(name).copied();
+        if let Some(src) = embedded {
+            let file = format!("<conc-stdlib>/{}.conc", name.replace('.', "/"));
+            return self
+                .exec_source_module(name, &file, src, false)
+                .map(Value::Obj);
+        }
+        if let Some(path) = find_file(name) {
+            let src = match std::fs::read_to_string(&path) {
+                Ok(s) => s,
+                Err(e) => {
+                    return Err(self.new_error("ImportError", &format!("cannot read {path}: {e}")))
+                }
+            };
+            let is_pkg = path.ends_with("__init__.conc");
+            return self
+                .exec_source_module(name, &path, &src, is_pkg)
+                .map(Value::Obj);
+        }
+        let cls = crate::interp::exc_class("ModuleNotFoundError");
+        let e = self.new_exception(
+            &cls,
+            vec![Value::string(format!("No module named '{name}'"))],
+        );
+        if let Some(i) = e.exc.as_instance() {
+            let n = intern("name");
+            i.attrs().set_simple(
+                crate::value::class::name_hash(&n),
+                Value::Obj(n),
+                Value::str(name),
+            );
+        }
+        Err(e)
+    }
+
+    /// Compiles and runs `source` as module `name`, registering it in `sys.modules`
+    /// first (so circular imports see the partly initialised module).
+    pub fn exec_source_module(
+        &mut self,
+        name: &str,
+        file: &str,
+        source: &str,
+        is_pkg: bool,
+    ) -> PyResult<ObjRef> {
+        let m = ObjRef::new_immortal(Object::Module(ModuleObj::new(name, Some(file.to_string()))));
+        set_module_attrs(&m, name, Some(file));
+        if is_pkg {
+            if let Object::Module(mm) = &*m {
+                mm.globals.set(&intern("__package__"), Value::str(name));
+            }
+        }
+        let interp = crate::interp::interp();
+        interp
+            .modules
+            .lock()
+            .insert(name.to_string(), Value::Obj(m.clone()));
+        let r = self.exec_in_module(&m, file, source, Mode::Exec);
+        if let Err(e) = r {
+            interp.modules.lock().remove(name);
+            return Err(e);
+        }
+        Ok(m)
+    }
+
+    /// Parses, compiles and runs `source` in the namespace of module `m`.
+    pub fn exec_in_module(
+        &mut self,
+        m: &ObjRef,
+        file: &str,
+        source: &str,
+        mode: Mode,
+    ) -> PyResult<Value> {
+        let module: &'static ModuleObj = match m.as_static() {
+            Object::Module(mm) => mm,
+            _ => return Err(self.type_error("not a module")),
+        };
+        let ast = match conc_grammar::parse(source, file) {
+            Ok(a) => a,
+            Err(e) => {
+                return Err(self.syntax_error(&e.message, e.kind.name(), file, source, e.span))
+            }
+        };
+        let code = match compiler::compile(&ast, file, source, module, mode) {
+            Ok(c) => c,
+            Err(e) => {
+                return Err(self.syntax_error(&e.message, "SyntaxError", file, source, e.span))
+            }
+        };
+        self.run_module_code(code, module)
+    }
+
+    /// Runs compiled module-level code.
+    pub fn run_module_code(
+        &mut self,
+        code: &'static crate::bytecode::Code,
+        module: &'static ModuleObj,
+    ) -> PyResult<Value> {
+        let mut values = self.take_buffer(code.nlocals() + code.max_stack as usize);
+        values.resize(code.nlocals(), Value::Null);
+        let frame = Frame {
+            code,
+            module,
+            ip: 0,
+            values,
+            cells: Vec::new(),
+            exc_stack: Vec::new(),
+            namespace: None,
+            kind: FrameKind::Boundary,
+        };
+        match self.run_frame(frame)? {
+            FrameExit::Return(v) => Ok(v),
+            FrameExit::Yield(..) => Err(self.new_error("SystemError", "module yielded")),
+        }
+    }
+
+    /// A SyntaxError exception with CPython's attributes (filename, lineno, offset, text).
+    pub fn syntax_error(
+        &mut self,
+        msg: &str,
+        kind: &str,
+        file: &str,
+        source: &str,
+        span: conc_grammar::Span,
+    ) -> super::PyErr {
+        let idx = conc_grammar::LineIndex::new(source);
+        let (line, col) = idx.line_col(source, span.start);
+        let text = idx.line_text(source, line).to_string();
+        let cls = crate::interp::exc_class(kind);
+        let details = Value::tuple(vec![
+            Value::str(file),
+            Value::Int(line as i64),
+            Value::Int(col as i64),
+            Value::string(text.clone()),
+        ]);
+        let e = self.new_exception(&cls, vec![Value::str(msg), details]);
+        if let Some(i) = e.exc.as_instance() {
+            let mut a = i.attrs();
+            for (k, v) in [
+                ("msg", Value::str(msg)),
+                ("filename", Value::str(file)),
+                ("lineno", Value::Int(line as i64)),
+                ("offset", Value::Int(col as i64)),
+                ("text", Value::string(text)),
+            ] {
+                let n = intern(k);
+                a.set_simple(crate::value::class::name_hash(&n), Value::Obj(n), v);
+            }
+        }
+        e
+    }
+
+    /// `ImportFrom`: `module.name`, importing a submodule if needed.
+    pub(crate) fn import_from(&mut self, m: &Value, name: &ObjRef) -> PyResult<Value> {
+        match self.get_attr_opt(m, name)? {
+            Some(v) => Ok(v),
+            None => {
+                let mname = match m.obj() {
+                    Some(Object::Module(mm)) => mm.name.clone(),
+                    _ => "?".into(),
+                };
+                let file = match m.obj() {
+                    Some(Object::Module(mm)) => mm.file.clone(),
+                    _ => None,
+                };
+                let loc = match file {
+                    Some(f) => format!(" ({f})"),
+                    None => " (unknown location)".to_string(),
+                };
+                let msg = format!(
+                    "cannot import name '{}' from '{}'{}",
+                    name.str_text(),
+                    mname,
+                    loc
+                );
+                Err(self.new_error("ImportError", &msg))
+            }
+        }
+    }
+
+    /// `from m import *`: public names (or `__all__`) into the importing namespace.
+    pub(crate) fn import_star(&mut self, m: &Value, frame: &Frame) -> PyResult<()> {
+        let Some(Object::Module(src)) = m.obj() else {
+            return Err(self.type_error("import * from a non-module"));
+        };
+        let all = src.globals.get("__all__");
+        let names: Vec<ObjRef> = if all.is_null() {
+            src.globals
+                .items()
+                .into_iter()
+                .map(|(k, _)| k)
+                .filter(|k| !k.str_text().starts_with('_'))
+                .collect()
+        } else {
+            self.collect(&all)?
+                .iter()
+                .filter_map(|v| v.as_str().map(|s| intern(s.as_str())))
+                .collect()
+        };
+        for n in names {
+            let v = src.globals.get(n.str_text());
+            if v.is_null() {
+                continue;
+            }
+            match &frame.namespace {
+                Some(ns) => self.set_item(ns, Value::Obj(n), v)?,
+                None => frame.module.globals.set(&n, v),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Sets `__name__`, `__file__` and friends on a new module.
+pub fn set_module_attrs(m: &ObjRef, name: &str, file: Option<&str>) {
+    if let Object::Module(mm) = &**m {
+        mm.globals.set(&intern("__name__"), Value::str(name));
+        mm.globals.set(&intern("__doc__"), Value::None);
+        let pkg = match name.rfind('.') {
+            Some(i) => &name[..i],
+            None => "",
+        };
+        mm.globals.set(&intern("__package__"), Value::str(pkg));
+        if let Some(f) = file {
+            mm.globals.set(&intern("__file__"), Value::str(f));
+        }
+    }
+}
+
+/// Finds `name.conc` (or `name/__init__.conc`) on `sys.path`.
+fn find_file(name: &str) -> Option<String> {
+    let rel = name.replace('.', "/");
+    let path = crate::interp::interp().path.lock().clone();
+    for dir in path {
+        let dir = if dir.is_empty() { ".".to_string() } else { dir };
+        let f = format!("{dir}/{rel}.conc");
+        if std::path::Path::new(&f).is_file() {
+            return Some(f);
+        }
+        let p = format!("{dir}/{rel}/__init__.conc");
+        if std::path::Path::new(&p).is_file() {
+            return Some(p);
+        }
+    }
+    None
+}

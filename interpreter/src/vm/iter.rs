@@ -1,0 +1,470 @@
+//! The iteration protocol: `iter()`, `next()` without exceptions on the hot path
+//! (`Ok(None)` means exhausted), unpacking, and driving iterators for `yield from`.
+
+use super::{Args, PyResult, Vm};
+use crate::value::iter::IterObj;
+use crate::value::{Object, Value};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+
+impl Vm {
+    /// `iter(v)`.
+    pub fn get_iter(&mut self, v: &Value) -> PyResult<Value> {
+        if let Value::Obj(o) = v {
+            let it = match &**o {
+                Object::List(_) | Object::Tuple(_) | Object::Str(_) | Object::Bytes(_) => {
+                    IterObj::seq(v.clone())
+                }
+                Object::Range(r) => IterObj::Range {
+                    next: AtomicI64::new(r.start),
+                    stop: r.stop,
+                    step: r.step,
+                },
+                Object::Dict(d) => IterObj::Dict {
+                    dict: v.clone(),
+                    pos: AtomicUsize::new(0),
+                    what: 0,
+                    len: d.len(),
+                },
+                Object::Set(s) => IterObj::Set {
+                    set: v.clone(),
+                    pos: AtomicUsize::new(0),
+                    version: std::sync::atomic::AtomicU64::new(s.lock().version()),
+                },
+                Object::Iter(_) | Object::Generator(_) => return Ok(v.clone()),
+                Object::Instance(_) | Object::Class(_) => return self.user_iter(v),
+                _ => return self.user_iter(v),
+            };
+            return Ok(Value::new(Object::Iter(it)));
+        }
+        let msg = format!("'{}' object is not iterable", self.type_name(v));
+        Err(self.type_error(&msg))
+    }
+
+    fn user_iter(&mut self, v: &Value) -> PyResult<Value> {
+        let cls = self.class_of(v);
+        let names = crate::interp::names();
+        if let Some(f) = self.lookup_type_attr(&cls, &names.__iter__) {
+            if f.is_none() {
+                let msg = format!("'{}' object is not iterable", self.type_name(v));
+                return Err(self.type_error(&msg));
+            }
+            let it = self.call(&f, Args::new([v.clone()]))?;
+            let icls = self.class_of(&it);
+            if !matches!(it.obj(), Some(Object::Iter(_)) | Some(Object::Generator(_)))
+                && self.lookup_type_attr(&icls, &names.__next__).is_none()
+            {
+                let msg = format!(
+                    "iter() returned non-iterator of type '{}'",
+                    self.type_name(&it)
+                );
+                return Err(self.type_error(&msg));
+            }
+            return Ok(it);
+        }
+        if self.lookup_type_attr(&cls, &names.__getitem__).is_some() {
+            // The old sequence protocol: __getitem__ with 0, 1, 2, ... until IndexError.
+            let getitem = self.lookup_type_attr(&cls, &names.__getitem__).unwrap();
+            let f = crate::vm::attr::bound(getitem, v.clone());
+            return Ok(Value::new(Object::Iter(IterObj::Map {
+                func: crate::interp::seq_getitem_adapter(),
+                iters: vec![
+                    f,
+                    Value::new(Object::Iter(IterObj::Range {
+                        next: AtomicI64::new(0),
+                        stop: i64::MAX,
+                        step: 1,
+                    })),
+                ],
+            })));
+        }
+        let msg = format!("'{}' object is not iterable", self.type_name(v));
+        Err(self.type_error(&msg))
+    }
+
+    /// `next(it)`; `Ok(None)` when the iterator is exhausted.
+    pub fn iter_next(&mut self, it: &Value) -> PyResult<Option<Value>> {
+        let o = match it {
+            Value::Obj(o) => o,
+            _ => {
+                let msg = format!("'{}' object is not an iterator", self.type_name(it));
+                return Err(self.type_error(&msg));
+            }
+        };
+        match &**o {
+            Object::Iter(i) => self.native_next(i),
+            Object::Generator(_) => match self.resume_generator(o, Value::None)? {
+                super::gen::GenStep::Yield(v) => Ok(Some(v)),
+                super::gen::GenStep::Return(_) => Ok(None),
+            },
+            _ => {
+                let cls = self.class_of(it);
+                match self.lookup_type_attr(&cls, &crate::interp::names().__next__) {
+                    Some(f) => match self.call(&f, Args::new([it.clone()])) {
+                        Ok(v) => Ok(Some(v)),
+                        Err(e) => {
+                            if self.is_stop_iteration(&e.exc) {
+                                Ok(None)
+                            } else {
+                                Err(e)
+                            }
+                        }
+                    },
+                    None => {
+                        let msg = format!("'{}' object is not an iterator", self.type_name(it));
+                        Err(self.type_error(&msg))
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn is_stop_iteration(&self, exc: &Value) -> bool {
+        let stop = crate::interp::exc_class("StopIteration");
+        crate::value::class::is_subclass(&self.class_of(exc), &stop)
+    }
+
+    fn native_next(&mut self, i: &IterObj) -> PyResult<Option<Value>> {
+        match i {
+            IterObj::Seq { seq, index } => {
+                let k = IterObj::bump(index);
+                Ok(match seq.obj() {
+                    Some(Object::List(l)) => l.get(k),
+                    Some(Object::Tuple(t)) => t.items().get(k).cloned(),
+                    Some(Object::Str(s)) => {
+                        if k < s.char_len() {
+                            Some(crate::builtins::str_char(s, k))
+                        } else {
+                            None
+                        }
+                    }
+                    Some(Object::Bytes(b)) => b.get(k).map(|&x| Value::Int(x as i64)),
+                    _ => None,
+                })
+            }
+            IterObj::Reversed { seq, index } => {
+                let k = index.fetch_sub(1, Ordering::Relaxed);
+                if k == 0 || k == usize::MAX {
+                    index.store(0, Ordering::Relaxed);
+                    return Ok(None);
+                }
+                Ok(match seq.obj() {
+                    Some(Object::List(l)) => l.get(k - 1),
+                    Some(Object::Tuple(t)) => t.items().get(k - 1).cloned(),
+                    Some(Object::Str(s)) => {
+                        if k - 1 < s.char_len() {
+                            Some(crate::builtins::str_char(s, k - 1))
+                        } else {
+                            None
+                        }
+                    }
+                    Some(Object::Range(r)) => Some(Value::Int(r.get(k as i64 - 1))),
+                    _ => None,
+                })
+            }
+            IterObj::Range { next, stop, step } => {
+                let cur = next.fetch_add(*step, Ordering::Relaxed);
+                if (*step > 0 && cur < *stop) || (*step < 0 && cur > *stop) {
+                    Ok(Some(Value::Int(cur)))
+                } else {
+                    next.store(*stop, Ordering::Relaxed);
+                    Ok(None)
+                }
+            }
+            IterObj::Dict {
+                dict,
+                pos,
+                what,
+                len,
+            } => {
+                let d = match dict.as_dict() {
+                    Some(d) => d,
+                    None => return Ok(None),
+                };
+                let g = d.lock();
+                if g.len() != *len {
+                    drop(g);
+                    pos.store(usize::MAX / 2, Ordering::Relaxed);
+                    return Err(
+                        self.new_error("RuntimeError", "dictionary changed size during iteration")
+                    );
+                }
+                let p = pos.load(Ordering::Relaxed);
+                match g.next_from(p) {
+                    Some((i, e)) => {
+                        pos.store(i + 1, Ordering::Relaxed);
+                        Ok(Some(match what {
+                            0 => e.key.clone(),
+                            1 => e.value.clone(),
+                            _ => Value::tuple(vec![e.key.clone(), e.value.clone()]),
+                        }))
+                    }
+                    None => {
+                        pos.store(usize::MAX / 2, Ordering::Relaxed);
+                        Ok(None)
+                    }
+                }
+            }
+            IterObj::Set { set, pos, version } => {
+                let s = match set.obj() {
+                    Some(Object::Set(s)) => s,
+                    _ => return Ok(None),
+                };
+                let g = s.lock();
+                if g.version() != version.load(Ordering::Relaxed)
+                    && pos.load(Ordering::Relaxed) < usize::MAX / 2
+                {
+                    drop(g);
+                    pos.store(usize::MAX / 2, Ordering::Relaxed);
+                    return Err(self.new_error("RuntimeError", "Set changed size during iteration"));
+                }
+                match g.next_from(pos.load(Ordering::Relaxed)) {
+                    Some((i, e)) => {
+                        pos.store(i + 1, Ordering::Relaxed);
+                        Ok(Some(e.key.clone()))
+                    }
+                    None => {
+                        pos.store(usize::MAX / 2, Ordering::Relaxed);
+                        Ok(None)
+                    }
+                }
+            }
+            IterObj::Enumerate { inner, count } => match self.iter_next(inner)? {
+                Some(v) => {
+                    let n = count.fetch_add(1, Ordering::Relaxed);
+                    Ok(Some(Value::tuple(vec![Value::Int(n), v])))
+                }
+                None => Ok(None),
+            },
+            IterObj::Zip { iters, strict } => {
+                let mut out = Vec::with_capacity(iters.len());
+                for (k, it) in iters.iter().enumerate() {
+                    match self.iter_next(it)? {
+                        Some(v) => out.push(v),
+                        None => {
+                            if *strict && (k > 0 || self.any_left(&iters[1..])?) {
+                                let msg = if k > 0 {
+                                    format!(
+                                        "zip() argument {} is shorter than argument{} 1{}",
+                                        k + 1,
+                                        if k > 1 { "s" } else { "" },
+                                        if k > 1 {
+                                            format!("-{k}")
+                                        } else {
+                                            String::new()
+                                        }
+                                    )
+                                } else {
+                                    "zip() argument 2 is longer than argument 1".to_string()
+                                };
+                                return Err(self.value_error(&msg));
+                            }
+                            return Ok(None);
+                        }
+                    }
+                }
+                if iters.is_empty() {
+                    return Ok(None);
+                }
+                Ok(Some(Value::tuple(out)))
+            }
+            IterObj::Map { func, iters } => {
+                let mut args = Args::default();
+                for it in iters {
+                    match self.iter_next(it)? {
+                        Some(v) => args.pos.push(v),
+                        None => return Ok(None),
+                    }
+                }
+                Ok(Some(self.call(func, args)?))
+            }
+            IterObj::Filter { func, inner } => loop {
+                let v = match self.iter_next(inner)? {
+                    Some(v) => v,
+                    None => return Ok(None),
+                };
+                let keep = if func.is_none() {
+                    self.truthy(&v)?
+                } else {
+                    let r = self.call(func, Args::new([v.clone()]))?;
+                    self.truthy(&r)?
+                };
+                if keep {
+                    return Ok(Some(v));
+                }
+            },
+            IterObj::Callable {
+                func,
+                sentinel,
+                done,
+            } => {
+                if done.load(Ordering::Relaxed) {
+                    return Ok(None);
+                }
+                let v = self.call(func, Args::default())?;
+                if self.eq(&v, sentinel)? {
+                    done.store(true, Ordering::Relaxed);
+                    return Ok(None);
+                }
+                Ok(Some(v))
+            }
+        }
+    }
+
+    fn any_left(&mut self, iters: &[Value]) -> PyResult<bool> {
+        for it in iters {
+            if self.iter_next(it)?.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// All items of an iterable.
+    pub fn collect(&mut self, v: &Value) -> PyResult<Vec<Value>> {
+        match v.obj() {
+            Some(Object::List(l)) => return Ok(l.snapshot()),
+            Some(Object::Tuple(t)) => return Ok(t.items().to_vec()),
+            _ => {}
+        }
+        let it = self.get_iter(v)?;
+        let mut out = Vec::new();
+        while let Some(x) = self.iter_next(&it)? {
+            out.push(x);
+        }
+        Ok(out)
+    }
+
+    /// `a, b = seq`: exactly `n` items.
+    pub(crate) fn unpack(&mut self, seq: &Value, n: usize) -> PyResult<Vec<Value>> {
+        let items = match seq.obj() {
+            Some(Object::Tuple(t)) => t.items().to_vec(),
+            Some(Object::List(l)) => l.snapshot(),
+            _ => {
+                let it = match self.get_iter(seq) {
+                    Ok(it) => it,
+                    Err(_) => {
+                        let msg =
+                            format!("cannot unpack non-iterable {} object", self.type_name(seq));
+                        return Err(self.type_error(&msg));
+                    }
+                };
+                let mut out = Vec::with_capacity(n);
+                while let Some(x) = self.iter_next(&it)? {
+                    out.push(x);
+                    if out.len() > n {
+                        let msg = format!("too many values to unpack (expected {n})");
+                        return Err(self.value_error(&msg));
+                    }
+                }
+                out
+            }
+        };
+        if items.len() < n {
+            let msg = format!(
+                "not enough values to unpack (expected {}, got {})",
+                n,
+                items.len()
+            );
+            return Err(self.value_error(&msg));
+        }
+        if items.len() > n {
+            let msg = format!("too many values to unpack (expected {n})");
+            return Err(self.value_error(&msg));
+        }
+        Ok(items)
+    }
+
+    /// `a, *b, c = seq`: `before` items, a list of the middle, `after` items.
+    pub(crate) fn unpack_ex(
+        &mut self,
+        seq: &Value,
+        before: usize,
+        after: usize,
+    ) -> PyResult<Vec<Value>> {
+        let items = match self.collect(seq) {
+            Ok(v) => v,
+            Err(_) => {
+                let msg = format!("cannot unpack non-iterable {} object", self.type_name(seq));
+                return Err(self.type_error(&msg));
+            }
+        };
+        if items.len() < before + after {
+            let msg = format!(
+                "not enough values to unpack (expected at least {}, got {})",
+                before + after,
+                items.len()
+            );
+            return Err(self.value_error(&msg));
+        }
+        let mut out = Vec::with_capacity(before + after + 1);
+        out.extend(items[..before].iter().cloned());
+        out.push(Value::list(items[before..items.len() - after].to_vec()));
+        out.extend(items[items.len() - after..].iter().cloned());
+        Ok(out)
+    }
+
+    /// One step of `yield from` over a non-generator: Ok(Ok(y)) when it yields y,
+    /// Ok(Err(r)) when it finished with value r.
+    pub(crate) fn send_to_iter(
+        &mut self,
+        it: &Value,
+        sent: Value,
+    ) -> PyResult<Result<Value, Value>> {
+        let r = if sent.is_none() {
+            match self.iter_next(it) {
+                Ok(Some(v)) => return Ok(Ok(v)),
+                Ok(None) => return Ok(Err(Value::None)),
+                Err(e) => Err(e),
+            }
+        } else {
+            let send = crate::value::str::intern("send");
+            let f = self.get_attr(it, &send)?;
+            self.call(&f, Args::new([sent]))
+        };
+        match r {
+            Ok(v) => Ok(Ok(v)),
+            Err(e) => {
+                if self.is_stop_iteration(&e.exc) {
+                    let v = self.stop_iteration_value(&e.exc);
+                    Ok(Err(v))
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    /// `StopIteration.value`.
+    pub fn stop_iteration_value(&mut self, exc: &Value) -> Value {
+        let name = crate::value::str::intern("value");
+        self.get_attr(exc, &name).unwrap_or(Value::None)
+    }
+
+    /// `await x`: coroutines and generators are awaited directly; others need
+    /// `__await__`.
+    pub(crate) fn get_awaitable(&mut self, v: Value) -> PyResult<Value> {
+        if let Some(Object::Generator(_)) = v.obj() {
+            return Ok(v);
+        }
+        let cls = self.class_of(&v);
+        match self.lookup_type_attr(&cls, &crate::value::str::intern("__await__")) {
+            Some(f) => self.call(&f, Args::new([v])),
+            None => {
+                let msg = format!(
+                    "object {} can't be used in 'await' expression",
+                    self.type_name(&v)
+                );
+                Err(self.type_error(&msg))
+            }
+        }
+    }
+}
+
+/// An iterator flag value for `iter(callable, sentinel)`.
+pub fn callable_iter(func: Value, sentinel: Value) -> Value {
+    Value::new(Object::Iter(IterObj::Callable {
+        func,
+        sentinel,
+        done: AtomicBool::new(false),
+    }))
+}

@@ -1,0 +1,199 @@
+//! The virtual machine: one `Vm` per OS thread, running frames held as data.
+//!
+//! The loop keeps the running frame in a local variable and its callers in
+//! `Vm::frames`; a call from script to script pushes and switches frames without Rust
+//! recursion. Rust code that calls back into script code (a key function, `__repr__`,
+//! `__init__` from a native constructor) runs a nested loop with [`Vm::run_frame`];
+//! the total depth of both is bounded by the recursion limit, so deep recursion raises
+//! `RecursionError` instead of overflowing the Rust stack.
+
+pub mod attr;
+pub mod call;
+pub mod containers;
+pub mod exc;
+pub mod frame;
+pub mod gen;
+pub mod import;
+pub mod iter;
+pub mod names;
+pub mod ops;
+pub mod run;
+pub mod subscript;
+
+use crate::value::{ObjRef, Value};
+use frame::Frame;
+use smallvec::SmallVec;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// The highest recursion limit `sys.setrecursionlimit` accepts: deeper script
+/// recursion would need more Rust stack than interpreter threads get.
+pub const MAX_RECURSION: usize = 20000;
+
+/// An exception being raised: the exception instance.
+#[derive(Clone)]
+pub struct PyErr {
+    pub exc: Value,
+}
+
+impl std::fmt::Debug for PyErr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PyErr({})", exc::exc_summary(&self.exc))
+    }
+}
+
+pub type PyResult<T> = Result<T, PyErr>;
+
+/// Arguments of a native call: positional (with `self` first for methods) and keywords.
+#[derive(Default)]
+pub struct Args {
+    pub pos: SmallVec<[Value; 6]>,
+    pub kw: Vec<(ObjRef, Value)>,
+}
+
+impl Args {
+    pub fn new(pos: impl IntoIterator<Item = Value>) -> Args {
+        Args {
+            pos: pos.into_iter().collect(),
+            kw: Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.pos.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pos.is_empty() && self.kw.is_empty()
+    }
+
+    /// Positional argument `i`, if given.
+    pub fn get(&self, i: usize) -> Option<&Value> {
+        self.pos.get(i)
+    }
+
+    /// Removes and returns the keyword argument `name`, if given.
+    pub fn take_kw(&mut self, name: &str) -> Option<Value> {
+        let i = self.kw.iter().position(|(k, _)| k.str_text() == name)?;
+        Some(self.kw.remove(i).1)
+    }
+
+    /// Argument `i` by position, or else by keyword `name`.
+    pub fn take(&mut self, i: usize, name: &str) -> Option<Value> {
+        if let Some(v) = self.take_kw(name) {
+            return Some(v);
+        }
+        self.pos.get(i).cloned()
+    }
+}
+
+/// A hasher for keys that are already well-mixed pointers.
+#[derive(Default)]
+pub struct PtrHasher(u64);
+
+impl Hasher for PtrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x100000001b3);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0 ^ n as u64)
+            .wrapping_mul(0x9E3779B97F4A7C15)
+            .rotate_left(29);
+    }
+}
+
+pub type PtrMap<K, V> = HashMap<K, V, BuildHasherDefault<PtrHasher>>;
+
+/// How a frame run by [`Vm::run_frame`] ended.
+pub enum FrameExit {
+    Return(Value),
+    /// A generator frame yielded; the frame is handed back for the generator to keep.
+    Yield(Value, Box<Frame>),
+}
+
+/// Per-thread interpreter state.
+pub struct Vm {
+    /// Callers of the running frame (the running frame is a local of the loop).
+    pub frames: Vec<Frame>,
+    /// Reusable value buffers for frames, so calls do not allocate.
+    pool: Vec<Vec<Value>>,
+    /// Per-thread cache of class attribute lookups: (class, name) -> (version, value).
+    pub(crate) attr_cache: PtrMap<(usize, usize), (u64, Option<Value>)>,
+    /// Number of frames alive on this thread (script frames and native re-entries).
+    pub depth: usize,
+    pub recursion_limit: usize,
+    /// The frame of the script code that called the running native function, valid
+    /// only during that call.
+    caller: *const Frame,
+    /// Thread-specific data owned by the embedding (the threading module keeps the
+    /// current Thread object here).
+    pub thread_data: Option<Value>,
+    /// Containers whose repr is being built on this thread (for `[...]`).
+    pub(crate) repr_guard: Vec<usize>,
+}
+
+// The raw caller pointer is only dereferenced on the thread that set it.
+unsafe impl Send for Vm {}
+
+impl Default for Vm {
+    fn default() -> Self {
+        Vm::new()
+    }
+}
+
+impl Vm {
+    pub fn new() -> Vm {
+        Vm {
+            frames: Vec::new(),
+            pool: Vec::new(),
+            attr_cache: PtrMap::default(),
+            depth: 0,
+            recursion_limit: 1000,
+            caller: std::ptr::null(),
+            thread_data: None,
+            repr_guard: Vec::new(),
+        }
+    }
+
+    /// A value buffer with room for `n` values.
+    #[inline]
+    pub(crate) fn take_buffer(&mut self, n: usize) -> Vec<Value> {
+        match self.pool.pop() {
+            Some(mut v) => {
+                v.reserve(n);
+                v
+            }
+            None => Vec::with_capacity(n.max(16)),
+        }
+    }
+
+    /// Returns a frame's buffer to the pool (its values are dropped first).
+    #[inline]
+    pub(crate) fn release_frame(&mut self, frame: Frame) {
+        let mut values = frame.values;
+        values.clear();
+        if self.pool.len() < 64 && values.capacity() <= 1024 {
+            self.pool.push(values);
+        }
+    }
+
+    /// The script frame that called the running native function.
+    pub fn caller_frame(&self) -> Option<&Frame> {
+        if self.caller.is_null() {
+            None
+        } else {
+            // Set by the loop just before a native call and restored after it.
+            Some(unsafe { &*self.caller })
+        }
+    }
+
+    /// The module of the calling script code (for `globals()`, `exec`, ...).
+    pub fn caller_module(&self) -> Option<&'static crate::value::module::ModuleObj> {
+        self.caller_frame().map(|f| f.module)
+    }
+}

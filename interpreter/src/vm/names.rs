@@ -1,0 +1,115 @@
+//! Name lookups that are not slots: builtins (after an unbound global) and class-body
+//! namespaces.
+
+use super::frame::Frame;
+use super::{PyResult, Vm};
+use crate::value::{ObjRef, Value};
+
+impl Vm {
+    /// A global that is unbound in its module: the builtin of that name, or NameError.
+    pub(crate) fn load_builtin(&mut self, name: &ObjRef) -> PyResult<Value> {
+        let v = crate::interp::builtins_module()
+            .globals
+            .get(name.str_text());
+        if v.is_null() {
+            let msg = format!("name '{}' is not defined", name.str_text());
+            return Err(self.new_error("NameError", &msg));
+        }
+        Ok(v)
+    }
+
+    /// `LoadName`: the class namespace, then the module's globals, then builtins.
+    pub(crate) fn load_name(&mut self, frame: &Frame, i: usize) -> PyResult<Value> {
+        let name = &frame.code.names[i];
+        if let Some(ns) = &frame.namespace {
+            if let Some(v) = self.get_item_opt(ns, &Value::Obj(name.clone()))? {
+                return Ok(v);
+            }
+        }
+        let slot = frame.code.global_slots[i];
+        let v = frame.module.globals.slot(slot).get();
+        if !v.is_null() {
+            return Ok(v);
+        }
+        self.load_builtin(name)
+    }
+
+    pub(crate) fn store_name(&mut self, frame: &Frame, i: usize, v: Value) -> PyResult<()> {
+        let name = frame.code.names[i].clone();
+        match &frame.namespace {
+            Some(ns) => self.set_item(ns, Value::Obj(name), v),
+            None => {
+                frame.module.globals.slot(frame.code.global_slots[i]).set(v);
+                Ok(())
+            }
+        }
+    }
+
+    pub(crate) fn delete_name(&mut self, frame: &Frame, i: usize) -> PyResult<()> {
+        let name = frame.code.names[i].clone();
+        match &frame.namespace {
+            Some(ns) => {
+                if self.dict_remove(ns, &Value::Obj(name.clone()))?.is_none() {
+                    let msg = format!("name '{}' is not defined", name.str_text());
+                    return Err(self.new_error("NameError", &msg));
+                }
+                Ok(())
+            }
+            None => {
+                if frame
+                    .module
+                    .globals
+                    .slot(frame.code.global_slots[i])
+                    .take()
+                    .is_null()
+                {
+                    let msg = format!("name '{}' is not defined", name.str_text());
+                    return Err(self.new_error("NameError", &msg));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `with mgr`: returns the bound `__exit__` and the result of `__enter__()`.
+    pub(crate) fn before_with(&mut self, mgr: Value) -> PyResult<(Value, Value)> {
+        let names = crate::interp::names();
+        let cls = self.class_of(&mgr);
+        let enter = self.lookup_type_attr(&cls, &names.__enter__);
+        let exit = self.lookup_type_attr(&cls, &names.__exit__);
+        let (Some(enter), Some(exit)) = (enter, exit) else {
+            let missing = if self.lookup_type_attr(&cls, &names.__enter__).is_none() {
+                ""
+            } else {
+                " and __exit__"
+            };
+            let msg = format!(
+                "'{}' object does not support the context manager protocol{}",
+                self.type_name(&mgr),
+                if missing.is_empty() { "" } else { "" }
+            );
+            return Err(self.type_error(&msg));
+        };
+        let exit_bound = super::attr::bound(exit, mgr.clone());
+        let entered = self.call1(&enter, [mgr])?;
+        Ok((exit_bound, entered))
+    }
+
+    /// `PrintExpr` (REPL): echoes repr(v) unless None, and keeps it in `_`.
+    pub(crate) fn print_expr(
+        &mut self,
+        v: Value,
+        module: &'static crate::value::module::ModuleObj,
+    ) -> PyResult<()> {
+        if v.is_none() {
+            return Ok(());
+        }
+        let r = self.repr_of(&v)?;
+        crate::stdio::write_stdout(&format!("{r}\n"));
+        crate::interp::builtins_module()
+            .globals
+            .set(&crate::value::str::intern("_"), v);
+        let _ = module;
+        Ok(())
+    }
+}

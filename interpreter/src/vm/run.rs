@@ -1,0 +1,962 @@
+//! The instruction loop.
+
+use super::frame::{Frame, FrameKind};
+use super::{Args, FrameExit, PyErr, PyResult, Vm};
+use crate::bytecode::Instr;
+use crate::value::generator::GenState;
+use crate::value::{ObjRef, Object, Value};
+use conc_grammar::ast::{BinOp, CmpOp};
+
+/// What a call instruction produced: a finished value, or a frame to switch to.
+pub enum Prepared {
+    Value(Value),
+    Frame(Frame),
+}
+
+macro_rules! fail {
+    ($vm:ident, $frame:ident, $e:expr) => {{
+        let e = $e;
+        $vm.unwind(&mut $frame, e)?;
+        continue;
+    }};
+}
+
+macro_rules! tri {
+    ($vm:ident, $frame:ident, $e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(e) => {
+                $vm.unwind(&mut $frame, e)?;
+                continue;
+            }
+        }
+    };
+}
+
+impl Vm {
+    /// Runs `frame` (and everything it calls) until it returns or, for a generator
+    /// frame with kind `GenBoundary`, yields.
+    pub fn run_frame(&mut self, frame: Frame) -> PyResult<FrameExit> {
+        self.run_frame_with(frame, None)
+    }
+
+    /// Runs `frame` starting by raising `err` at its current instruction (for
+    /// `generator.throw`).
+    pub fn run_frame_throw(&mut self, frame: Frame, err: PyErr) -> PyResult<FrameExit> {
+        self.run_frame_with(frame, Some(err))
+    }
+
+    fn run_frame_with(&mut self, frame: Frame, pending: Option<PyErr>) -> PyResult<FrameExit> {
+        if self.depth >= self.recursion_limit {
+            let e = self.new_error("RecursionError", "maximum recursion depth exceeded");
+            self.release_frame(frame);
+            return Err(e);
+        }
+        self.depth += 1;
+        let base = self.frames.len();
+        let saved_caller = self.caller;
+        let r = self.run_loop(frame, base, pending);
+        self.caller = saved_caller;
+        self.depth -= 1;
+        r
+    }
+
+    /// Handles an exception raised in `frame`: jumps to a handler in it or in one of
+    /// its callers above `base`, or returns the error when the boundary frame has none.
+    /// On success `frame` is the frame that will handle it.
+    fn unwind(&mut self, frame: &mut Frame, err: PyErr) -> PyResult<()> {
+        let mut err = err;
+        loop {
+            self.add_traceback(&err, frame);
+            let ip = frame.ip.saturating_sub(1) as u32;
+            if let Some(h) = frame
+                .code
+                .exc_table
+                .iter()
+                .find(|h| h.start <= ip && ip < h.end)
+            {
+                let keep = frame.code.nlocals() + h.depth as usize;
+                frame.values.truncate(keep);
+                frame.exc_stack.truncate(h.exc_depth as usize);
+                frame.push(err.exc);
+                frame.ip = h.handler as usize;
+                return Ok(());
+            }
+            // No handler here: the frame ends with the exception.
+            let kind = std::mem::replace(&mut frame.kind, FrameKind::Call);
+            match kind {
+                FrameKind::Boundary => {
+                    let f = std::mem::replace(frame, self.placeholder_frame());
+                    self.release_frame(f);
+                    return Err(err);
+                }
+                FrameKind::GenBoundary { gen } => {
+                    self.finish_generator(&gen);
+                    let f = std::mem::replace(frame, self.placeholder_frame());
+                    self.release_frame(f);
+                    return Err(self.generator_error(err));
+                }
+                FrameKind::Call | FrameKind::Init(_) => {}
+                FrameKind::GenForIter { gen, .. } | FrameKind::GenSend { gen, .. } => {
+                    self.finish_generator(&gen);
+                    err = self.generator_error(err);
+                }
+            }
+            self.depth -= 1;
+            let caller = self
+                .frames
+                .pop()
+                .expect("a non-boundary frame has a caller");
+            let f = std::mem::replace(frame, caller);
+            self.release_frame(f);
+        }
+    }
+
+    /// An empty frame used to fill a `&mut Frame` while its content is moved away.
+    fn placeholder_frame(&self) -> Frame {
+        Frame {
+            code: crate::interp::empty_code(),
+            module: crate::interp::builtins_module(),
+            ip: 0,
+            values: Vec::new(),
+            cells: Vec::new(),
+            exc_stack: Vec::new(),
+            namespace: None,
+            kind: FrameKind::Boundary,
+        }
+    }
+
+    /// Switches to a new frame, keeping the current one as its caller.
+    #[inline]
+    fn enter(&mut self, frame: &mut Frame, new: Frame) -> PyResult<()> {
+        if self.depth >= self.recursion_limit {
+            self.release_frame(new);
+            return Err(self.new_error("RecursionError", "maximum recursion depth exceeded"));
+        }
+        self.depth += 1;
+        let caller = std::mem::replace(frame, new);
+        self.frames.push(caller);
+        Ok(())
+    }
+
+    /// Leaves the current frame for its caller, returning the finished frame.
+    #[inline]
+    fn leave(&mut self, frame: &mut Frame) -> Frame {
+        self.depth -= 1;
+        let caller = self
+            .frames
+            .pop()
+            .expect("a non-boundary frame has a caller");
+        std::mem::replace(frame, caller)
+    }
+
+    fn run_loop(
+        &mut self,
+        mut frame: Frame,
+        base: usize,
+        pending: Option<PyErr>,
+    ) -> PyResult<FrameExit> {
+        debug_assert_eq!(self.frames.len(), base);
+        if let Some(e) = pending {
+            self.unwind(&mut frame, e)?;
+        }
+        loop {
+            let code = frame.code;
+            let instr = code.instrs[frame.ip];
+            frame.ip += 1;
+            match instr {
+                Instr::Nop => {}
+                Instr::Pop => {
+                    frame.pop();
+                }
+                Instr::Dup => {
+                    let v = frame.top().clone();
+                    frame.push(v);
+                }
+                Instr::Dup2 => {
+                    let a = frame.peek(1).clone();
+                    let b = frame.peek(0).clone();
+                    frame.push(a);
+                    frame.push(b);
+                }
+                Instr::Rot2 => {
+                    let n = frame.values.len();
+                    frame.values.swap(n - 1, n - 2);
+                }
+                Instr::Rot3 => {
+                    let v = frame.pop();
+                    let n = frame.values.len();
+                    frame.values.insert(n - 2, v);
+                }
+                Instr::Rot4 => {
+                    let v = frame.pop();
+                    let n = frame.values.len();
+                    frame.values.insert(n - 3, v);
+                }
+                Instr::LoadConst(i) => {
+                    let v = code.consts[i as usize].clone();
+                    frame.push(v);
+                }
+                Instr::LoadFast(i) => {
+                    let v = frame.values[i as usize].clone();
+                    if v.is_null() {
+                        let name = code.varnames[i as usize].str_text().to_string();
+                        fail!(self, frame, self.unbound_local(&name));
+                    }
+                    frame.push(v);
+                }
+                Instr::StoreFast(i) => {
+                    let v = frame.pop();
+                    frame.values[i as usize] = v;
+                }
+                Instr::DeleteFast(i) => {
+                    if frame.values[i as usize].is_null() {
+                        let name = code.varnames[i as usize].str_text().to_string();
+                        fail!(self, frame, self.unbound_local(&name));
+                    }
+                    frame.values[i as usize] = Value::Null;
+                }
+                Instr::LoadDeref(i) => {
+                    let v = match &*frame.cells[i as usize] {
+                        Object::Cell(s) => s.get(),
+                        _ => Value::Null,
+                    };
+                    if v.is_null() {
+                        fail!(self, frame, self.unbound_deref(code, i as usize));
+                    }
+                    frame.push(v);
+                }
+                Instr::StoreDeref(i) => {
+                    let v = frame.pop();
+                    if let Object::Cell(s) = &*frame.cells[i as usize] {
+                        s.set(v);
+                    }
+                }
+                Instr::DeleteDeref(i) => {
+                    if let Object::Cell(s) = &*frame.cells[i as usize] {
+                        if s.take().is_null() {
+                            fail!(self, frame, self.unbound_deref(code, i as usize));
+                        }
+                    }
+                }
+                Instr::LoadClosure(i) => {
+                    let c = frame.cells[i as usize].clone();
+                    frame.push(Value::Obj(c));
+                }
+                Instr::LoadGlobal(i) => {
+                    let slot = code.global_slots[i as usize];
+                    let v = frame.module.globals.slot(slot).get();
+                    let v = if v.is_null() {
+                        tri!(self, frame, self.load_builtin(&code.names[i as usize]))
+                    } else {
+                        v
+                    };
+                    frame.push(v);
+                }
+                Instr::StoreGlobal(i) => {
+                    let v = frame.pop();
+                    let slot = code.global_slots[i as usize];
+                    frame.module.globals.slot(slot).set(v);
+                }
+                Instr::DeleteGlobal(i) => {
+                    let slot = code.global_slots[i as usize];
+                    if frame.module.globals.slot(slot).take().is_null() {
+                        let name = code.names[i as usize].str_text().to_string();
+                        fail!(
+                            self,
+                            frame,
+                            self.new_error("NameError", &format!("name '{name}' is not defined"))
+                        );
+                    }
+                }
+                Instr::LoadName(i) => {
+                    let v = tri!(self, frame, self.load_name(&frame, i as usize));
+                    frame.push(v);
+                }
+                Instr::StoreName(i) => {
+                    let v = frame.pop();
+                    tri!(self, frame, self.store_name(&frame, i as usize, v));
+                }
+                Instr::DeleteName(i) => {
+                    tri!(self, frame, self.delete_name(&frame, i as usize));
+                }
+                Instr::LoadClassDeref(cell, name) => {
+                    let ns = frame.namespace.clone();
+                    let key = Value::Obj(code.names[name as usize].clone());
+                    let found = match ns {
+                        Some(ns) => tri!(self, frame, self.get_item_opt(&ns, &key)),
+                        None => None,
+                    };
+                    let v = match found {
+                        Some(v) => v,
+                        None => match &*frame.cells[cell as usize] {
+                            Object::Cell(s) => s.get(),
+                            _ => Value::Null,
+                        },
+                    };
+                    if v.is_null() {
+                        fail!(self, frame, self.unbound_deref(code, cell as usize));
+                    }
+                    frame.push(v);
+                }
+                Instr::LoadAttr(i) => {
+                    let obj = frame.pop();
+                    let v = tri!(self, frame, self.get_attr(&obj, &code.names[i as usize]));
+                    frame.push(v);
+                }
+                Instr::StoreAttr(i) => {
+                    let obj = frame.pop();
+                    let v = frame.pop();
+                    tri!(self, frame, self.set_attr(&obj, &code.names[i as usize], v));
+                }
+                Instr::DeleteAttr(i) => {
+                    let obj = frame.pop();
+                    tri!(self, frame, self.del_attr(&obj, &code.names[i as usize]));
+                }
+                Instr::LoadMethod(i) => {
+                    let obj = frame.pop();
+                    let (f, s) = tri!(self, frame, self.load_method(obj, &code.names[i as usize]));
+                    frame.push(f);
+                    frame.push(s);
+                }
+                Instr::CallMethod(argc) => {
+                    let argc = argc as usize;
+                    let n = frame.values.len();
+                    let has_self = !frame.values[n - argc - 1].is_null();
+                    let r = if has_self {
+                        self.call_from_stack(&mut frame, argc + 1, None)
+                    } else {
+                        // Drop the Null and call the callable below it.
+                        frame.values.remove(n - argc - 1);
+                        self.call_from_stack(&mut frame, argc, None)
+                    };
+                    match tri!(self, frame, r) {
+                        Prepared::Value(v) => frame.push(v),
+                        Prepared::Frame(f) => tri!(self, frame, self.enter(&mut frame, f)),
+                    }
+                }
+                Instr::CallMethodKw(argc, kwnames) => {
+                    let argc = argc as usize;
+                    let n = frame.values.len();
+                    let has_self = !frame.values[n - argc - 1].is_null();
+                    let names = code.consts[kwnames as usize].clone();
+                    let r = if has_self {
+                        self.call_from_stack(&mut frame, argc + 1, Some(&names))
+                    } else {
+                        frame.values.remove(n - argc - 1);
+                        self.call_from_stack(&mut frame, argc, Some(&names))
+                    };
+                    match tri!(self, frame, r) {
+                        Prepared::Value(v) => frame.push(v),
+                        Prepared::Frame(f) => tri!(self, frame, self.enter(&mut frame, f)),
+                    }
+                }
+                Instr::Subscript => {
+                    let key = frame.pop();
+                    let obj = frame.pop();
+                    let v = tri!(self, frame, self.get_item(&obj, &key));
+                    frame.push(v);
+                }
+                Instr::StoreSubscript => {
+                    let key = frame.pop();
+                    let obj = frame.pop();
+                    let v = frame.pop();
+                    tri!(self, frame, self.set_item(&obj, key, v));
+                }
+                Instr::DeleteSubscript => {
+                    let key = frame.pop();
+                    let obj = frame.pop();
+                    tri!(self, frame, self.del_item(&obj, &key));
+                }
+                Instr::BuildSlice(n) => {
+                    let step = if n == 3 { frame.pop() } else { Value::None };
+                    let stop = frame.pop();
+                    let start = frame.pop();
+                    frame.push(Value::new(Object::Slice(crate::value::SliceObj {
+                        start,
+                        stop,
+                        step,
+                    })));
+                }
+                Instr::BinaryOp(op) => {
+                    let b = frame.pop();
+                    let a = frame.pop();
+                    let r = match (&a, &b, op) {
+                        (Value::Int(x), Value::Int(y), BinOp::Add) => match x.checked_add(*y) {
+                            Some(r) => Value::Int(r),
+                            None => tri!(self, frame, self.binary_op(a, b, op)),
+                        },
+                        (Value::Int(x), Value::Int(y), BinOp::Sub) => match x.checked_sub(*y) {
+                            Some(r) => Value::Int(r),
+                            None => tri!(self, frame, self.binary_op(a, b, op)),
+                        },
+                        (Value::Float(x), Value::Float(y), BinOp::Add) => Value::Float(x + y),
+                        (Value::Float(x), Value::Float(y), BinOp::Sub) => Value::Float(x - y),
+                        (Value::Float(x), Value::Float(y), BinOp::Mult) => Value::Float(x * y),
+                        _ => tri!(self, frame, self.binary_op(a, b, op)),
+                    };
+                    frame.push(r);
+                }
+                Instr::InplaceOp(op) => {
+                    let b = frame.pop();
+                    let a = frame.pop();
+                    let r = match (&a, &b, op) {
+                        (Value::Int(x), Value::Int(y), BinOp::Add) => match x.checked_add(*y) {
+                            Some(r) => Value::Int(r),
+                            None => tri!(self, frame, self.inplace_op(a, b, op)),
+                        },
+                        (Value::Float(x), Value::Float(y), BinOp::Add) => Value::Float(x + y),
+                        _ => tri!(self, frame, self.inplace_op(a, b, op)),
+                    };
+                    frame.push(r);
+                }
+                Instr::UnaryNeg => {
+                    let a = frame.pop();
+                    let r = tri!(self, frame, self.unary_neg(a));
+                    frame.push(r);
+                }
+                Instr::UnaryPos => {
+                    let a = frame.pop();
+                    let r = tri!(self, frame, self.unary_pos(a));
+                    frame.push(r);
+                }
+                Instr::UnaryInvert => {
+                    let a = frame.pop();
+                    let r = tri!(self, frame, self.unary_invert(a));
+                    frame.push(r);
+                }
+                Instr::UnaryNot => {
+                    let a = frame.pop();
+                    let t = tri!(self, frame, self.truthy(&a));
+                    frame.push(Value::Bool(!t));
+                }
+                Instr::CompareOp(op) => {
+                    let b = frame.pop();
+                    let a = frame.pop();
+                    let r = match (&a, &b) {
+                        (Value::Int(x), Value::Int(y)) => Value::Bool(match op {
+                            CmpOp::Lt => x < y,
+                            CmpOp::LtE => x <= y,
+                            CmpOp::Gt => x > y,
+                            CmpOp::GtE => x >= y,
+                            CmpOp::Eq => x == y,
+                            CmpOp::NotEq => x != y,
+                            _ => tri!(self, frame, self.compare(&a, &b, op)).is_true(),
+                        }),
+                        _ => tri!(self, frame, self.compare(&a, &b, op)),
+                    };
+                    frame.push(r);
+                }
+                Instr::Jump(t) => frame.ip = t as usize,
+                Instr::PopJumpIfFalse(t) => {
+                    let v = frame.pop();
+                    let b = match v {
+                        Value::Bool(b) => b,
+                        _ => tri!(self, frame, self.truthy(&v)),
+                    };
+                    if !b {
+                        frame.ip = t as usize;
+                    }
+                }
+                Instr::PopJumpIfTrue(t) => {
+                    let v = frame.pop();
+                    let b = match v {
+                        Value::Bool(b) => b,
+                        _ => tri!(self, frame, self.truthy(&v)),
+                    };
+                    if b {
+                        frame.ip = t as usize;
+                    }
+                }
+                Instr::JumpIfFalseOrPop(t) => {
+                    let b = tri!(self, frame, self.truthy(frame.top()));
+                    if !b {
+                        frame.ip = t as usize;
+                    } else {
+                        frame.pop();
+                    }
+                }
+                Instr::JumpIfTrueOrPop(t) => {
+                    let b = tri!(self, frame, self.truthy(frame.top()));
+                    if b {
+                        frame.ip = t as usize;
+                    } else {
+                        frame.pop();
+                    }
+                }
+                Instr::GetIter => {
+                    let v = frame.pop();
+                    let it = tri!(self, frame, self.get_iter(&v));
+                    frame.push(it);
+                }
+                Instr::ForIter(t) => {
+                    // Fast paths: ranges and generators run without a native call.
+                    let it = frame.top().clone();
+                    if let Value::Obj(o) = &it {
+                        match &**o {
+                            Object::Iter(crate::value::iter::IterObj::Range {
+                                next,
+                                stop,
+                                step,
+                            }) => {
+                                let cur = if o.is_unique() {
+                                    let c = next.load(std::sync::atomic::Ordering::Relaxed);
+                                    next.store(
+                                        c.wrapping_add(*step),
+                                        std::sync::atomic::Ordering::Relaxed,
+                                    );
+                                    c
+                                } else {
+                                    next.fetch_add(*step, std::sync::atomic::Ordering::Relaxed)
+                                };
+                                if (*step > 0 && cur < *stop) || (*step < 0 && cur > *stop) {
+                                    frame.push(Value::Int(cur));
+                                } else {
+                                    frame.pop();
+                                    frame.ip = t as usize;
+                                }
+                                continue;
+                            }
+                            Object::Generator(_) => {
+                                let gf = tri!(self, frame, self.start_resume(o, Value::None));
+                                match gf {
+                                    Some(mut gf) => {
+                                        gf.kind = FrameKind::GenForIter {
+                                            gen: o.clone(),
+                                            exit: t,
+                                        };
+                                        tri!(self, frame, self.enter(&mut frame, *gf));
+                                    }
+                                    None => {
+                                        frame.pop();
+                                        frame.ip = t as usize;
+                                    }
+                                }
+                                continue;
+                            }
+                            _ => {}
+                        }
+                    }
+                    self.caller = &frame;
+                    match tri!(self, frame, self.iter_next(&it)) {
+                        Some(v) => frame.push(v),
+                        None => {
+                            frame.pop();
+                            frame.ip = t as usize;
+                        }
+                    }
+                }
+                Instr::Return => {
+                    let v = frame.pop();
+                    let kind = std::mem::replace(&mut frame.kind, FrameKind::Call);
+                    match kind {
+                        FrameKind::Call => {
+                            let done = self.leave(&mut frame);
+                            self.release_frame(done);
+                            frame.push(v);
+                        }
+                        FrameKind::Init(inst) => {
+                            let done = self.leave(&mut frame);
+                            self.release_frame(done);
+                            if !v.is_none() {
+                                let msg = format!(
+                                    "__init__() should return None, not '{}'",
+                                    self.type_name(&v)
+                                );
+                                fail!(self, frame, self.new_error("TypeError", &msg));
+                            }
+                            frame.push(inst);
+                        }
+                        FrameKind::Boundary => {
+                            self.release_frame(frame);
+                            return Ok(FrameExit::Return(v));
+                        }
+                        FrameKind::GenBoundary { gen } => {
+                            self.finish_generator(&gen);
+                            self.release_frame(frame);
+                            return Ok(FrameExit::Return(v));
+                        }
+                        FrameKind::GenForIter { gen, exit } => {
+                            self.finish_generator(&gen);
+                            let done = self.leave(&mut frame);
+                            self.release_frame(done);
+                            frame.pop();
+                            frame.ip = exit as usize;
+                        }
+                        FrameKind::GenSend { gen, exit } => {
+                            self.finish_generator(&gen);
+                            let done = self.leave(&mut frame);
+                            self.release_frame(done);
+                            frame.pop();
+                            frame.push(v);
+                            frame.ip = exit as usize;
+                        }
+                    }
+                }
+                Instr::BuildTuple(n) => {
+                    let at = frame.values.len() - n as usize;
+                    let items: Vec<Value> = frame.values.drain(at..).collect();
+                    frame.push(Value::tuple(items));
+                }
+                Instr::BuildList(n) => {
+                    let at = frame.values.len() - n as usize;
+                    let items: Vec<Value> = frame.values.drain(at..).collect();
+                    frame.push(Value::list(items));
+                }
+                Instr::BuildSet(n) => {
+                    let at = frame.values.len() - n as usize;
+                    let items: Vec<Value> = frame.values.drain(at..).collect();
+                    let s = tri!(self, frame, self.new_set(items, false));
+                    frame.push(s);
+                }
+                Instr::BuildMap(n) => {
+                    let at = frame.values.len() - 2 * n as usize;
+                    let items: Vec<Value> = frame.values.drain(at..).collect();
+                    let d =
+                        crate::value::Value::new(Object::Dict(crate::value::dict::DictObj::new(
+                            crate::value::dict::DictData::with_capacity(n as usize),
+                        )));
+                    let mut it = items.into_iter();
+                    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                        tri!(self, frame, self.dict_set(&d, k, v));
+                    }
+                    frame.push(d);
+                }
+                Instr::BuildString(n) => {
+                    let at = frame.values.len() - n as usize;
+                    let mut s = String::new();
+                    for v in frame.values.drain(at..) {
+                        if let Some(t) = v.as_str() {
+                            s.push_str(t.as_str());
+                        }
+                    }
+                    frame.push(Value::string(s));
+                }
+                Instr::FormatValue(flags) => {
+                    let spec = if flags & 4 != 0 {
+                        Some(frame.pop())
+                    } else {
+                        None
+                    };
+                    let v = frame.pop();
+                    self.caller = &frame;
+                    let s = tri!(self, frame, self.format_value(v, flags & 3, spec));
+                    frame.push(s);
+                }
+                Instr::ListAppend(d) => {
+                    let v = frame.pop();
+                    let target = frame.peek(d as usize - 1).clone();
+                    if let Some(l) = target.as_list() {
+                        l.push(v);
+                    }
+                }
+                Instr::SetAdd(d) => {
+                    let v = frame.pop();
+                    let target = frame.peek(d as usize - 1).clone();
+                    tri!(self, frame, self.set_add(&target, v));
+                }
+                Instr::MapAdd(d) => {
+                    let v = frame.pop();
+                    let k = frame.pop();
+                    let target = frame.peek(d as usize - 1).clone();
+                    tri!(self, frame, self.dict_set(&target, k, v));
+                }
+                Instr::ListExtend(d) => {
+                    let src = frame.pop();
+                    let target = frame.peek(d as usize - 1).clone();
+                    self.caller = &frame;
+                    let items = tri!(self, frame, self.collect(&src));
+                    if let Some(l) = target.as_list() {
+                        l.lock().extend(items);
+                    }
+                }
+                Instr::SetUpdate(d) => {
+                    let src = frame.pop();
+                    let target = frame.peek(d as usize - 1).clone();
+                    self.caller = &frame;
+                    let items = tri!(self, frame, self.collect(&src));
+                    for v in items {
+                        tri!(self, frame, self.set_add(&target, v));
+                    }
+                }
+                Instr::DictUpdate(d) | Instr::DictMerge(d) => {
+                    let src = frame.pop();
+                    let target = frame.peek(d as usize - 1).clone();
+                    let merge = matches!(instr, Instr::DictMerge(_));
+                    self.caller = &frame;
+                    tri!(self, frame, self.dict_update_from(&target, &src, merge));
+                }
+                Instr::ListToTuple => {
+                    let l = frame.pop();
+                    let items = l.as_list().map(|l| l.snapshot()).unwrap_or_default();
+                    frame.push(Value::tuple(items));
+                }
+                Instr::UnpackSequence(n) => {
+                    let seq = frame.pop();
+                    self.caller = &frame;
+                    let items = tri!(self, frame, self.unpack(&seq, n as usize));
+                    frame.values.extend(items.into_iter().rev());
+                }
+                Instr::UnpackEx(before, after) => {
+                    let seq = frame.pop();
+                    self.caller = &frame;
+                    let items = tri!(
+                        self,
+                        frame,
+                        self.unpack_ex(&seq, before as usize, after as usize)
+                    );
+                    frame.values.extend(items.into_iter().rev());
+                }
+                Instr::MakeFunction(ci, flags) => {
+                    let f = tri!(
+                        self,
+                        frame,
+                        self.make_function(&mut frame, ci as usize, flags)
+                    );
+                    frame.push(f);
+                }
+                Instr::Call(argc) => {
+                    self.caller = &frame;
+                    match tri!(
+                        self,
+                        frame,
+                        self.call_from_stack(&mut frame, argc as usize, None)
+                    ) {
+                        Prepared::Value(v) => frame.push(v),
+                        Prepared::Frame(f) => tri!(self, frame, self.enter(&mut frame, f)),
+                    }
+                }
+                Instr::CallKw(argc, kwnames) => {
+                    self.caller = &frame;
+                    let names = code.consts[kwnames as usize].clone();
+                    match tri!(
+                        self,
+                        frame,
+                        self.call_from_stack(&mut frame, argc as usize, Some(&names))
+                    ) {
+                        Prepared::Value(v) => frame.push(v),
+                        Prepared::Frame(f) => tri!(self, frame, self.enter(&mut frame, f)),
+                    }
+                }
+                Instr::CallEx(flags) => {
+                    let kwargs = if flags & 1 != 0 {
+                        Some(frame.pop())
+                    } else {
+                        None
+                    };
+                    let args = frame.pop();
+                    let func = frame.pop();
+                    self.caller = &frame;
+                    let a = tri!(self, frame, self.args_from_ex(&args, kwargs.as_ref()));
+                    match tri!(self, frame, self.prepare_call(func, a)) {
+                        Prepared::Value(v) => frame.push(v),
+                        Prepared::Frame(f) => tri!(self, frame, self.enter(&mut frame, f)),
+                    }
+                }
+                Instr::LoadBuildClass => {
+                    frame.push(crate::interp::build_class_fn());
+                }
+                Instr::Raise(n) => {
+                    let e = match n {
+                        0 => self.reraise_current(&frame),
+                        1 => {
+                            let exc = frame.pop();
+                            self.make_raise(exc, None)
+                        }
+                        _ => {
+                            let cause = frame.pop();
+                            let exc = frame.pop();
+                            self.make_raise(exc, Some(cause))
+                        }
+                    };
+                    self.unwind(&mut frame, e)?;
+                }
+                Instr::Reraise => {
+                    let exc = frame.pop();
+                    // A re-raise continues the traceback; avoid adding this frame twice.
+                    self.mark_reraise(&exc);
+                    self.unwind(&mut frame, PyErr { exc })?;
+                }
+                Instr::PushExcInfo => {
+                    let e = frame.top().clone();
+                    frame.exc_stack.push(e);
+                }
+                Instr::PopExcept => {
+                    frame.exc_stack.pop();
+                }
+                Instr::CheckExcMatch => {
+                    let typ = frame.pop();
+                    let exc = frame.top().clone();
+                    let m = tri!(self, frame, self.exception_matches(&exc, &typ));
+                    frame.push(Value::Bool(m));
+                }
+                Instr::BeforeWith => {
+                    let mgr = frame.pop();
+                    self.caller = &frame;
+                    let (exit, entered) = tri!(self, frame, self.before_with(mgr));
+                    frame.push(exit);
+                    frame.push(entered);
+                }
+                Instr::WithExitNormal => {
+                    let exit = frame.pop();
+                    self.caller = &frame;
+                    tri!(
+                        self,
+                        frame,
+                        self.call(&exit, Args::new([Value::None, Value::None, Value::None]))
+                    );
+                }
+                Instr::WithExceptStart => {
+                    let exc = frame.top().clone();
+                    let exit = frame.peek(1).clone();
+                    let typ = self.class_of(&exc);
+                    let tb = self.traceback_value(&exc);
+                    self.caller = &frame;
+                    let r = tri!(
+                        self,
+                        frame,
+                        self.call(&exit, Args::new([Value::Obj(typ), exc, tb]))
+                    );
+                    frame.push(r);
+                }
+                Instr::LoadAssertionError => {
+                    frame.push(Value::Obj(crate::interp::exc_class("AssertionError")));
+                }
+                Instr::YieldValue => {
+                    let v = frame.pop();
+                    let kind = std::mem::replace(&mut frame.kind, FrameKind::Call);
+                    match kind {
+                        FrameKind::GenBoundary { gen } => {
+                            self.suspend_generator(&gen);
+                            return Ok(FrameExit::Yield(v, Box::new(frame)));
+                        }
+                        FrameKind::GenForIter { gen, .. } | FrameKind::GenSend { gen, .. } => {
+                            self.depth -= 1;
+                            let caller = self.frames.pop().expect("generator has a caller");
+                            let gframe = std::mem::replace(&mut frame, caller);
+                            self.store_generator_frame(&gen, gframe);
+                            frame.push(v);
+                        }
+                        _ => {
+                            fail!(
+                                self,
+                                frame,
+                                self.new_error("SystemError", "yield outside a generator frame")
+                            );
+                        }
+                    }
+                }
+                Instr::GetYieldFromIter => {
+                    let v = frame.pop();
+                    let it = match &v {
+                        Value::Obj(o) if matches!(&**o, Object::Generator(_)) => v.clone(),
+                        _ => tri!(self, frame, self.get_iter(&v)),
+                    };
+                    frame.push(it);
+                }
+                Instr::GetAwaitable => {
+                    let v = frame.pop();
+                    let it = tri!(self, frame, self.get_awaitable(v));
+                    frame.push(it);
+                }
+                Instr::Send(t) => {
+                    let sent = frame.pop();
+                    let it = frame.top().clone();
+                    if let Value::Obj(o) = &it {
+                        if let Object::Generator(_) = &**o {
+                            match self.start_resume(o, sent) {
+                                Ok(Some(mut gf)) => {
+                                    gf.kind = FrameKind::GenSend {
+                                        gen: o.clone(),
+                                        exit: t,
+                                    };
+                                    tri!(self, frame, self.enter(&mut frame, *gf));
+                                }
+                                Ok(None) => {
+                                    // Already finished: as if it returned None.
+                                    frame.pop();
+                                    frame.push(Value::None);
+                                    frame.ip = t as usize;
+                                }
+                                Err(e) => {
+                                    frame.pop();
+                                    self.unwind(&mut frame, e)?;
+                                }
+                            }
+                            continue;
+                        }
+                    }
+                    self.caller = &frame;
+                    match self.send_to_iter(&it, sent) {
+                        Ok(Ok(y)) => frame.push(y),
+                        Ok(Err(r)) => {
+                            frame.pop();
+                            frame.push(r);
+                            frame.ip = t as usize;
+                        }
+                        Err(e) => {
+                            self.unwind(&mut frame, e)?;
+                        }
+                    }
+                }
+                Instr::ImportName(name, level) => {
+                    let fromlist = frame.pop();
+                    let name = code.consts[name as usize].clone();
+                    self.caller = &frame;
+                    let m = tri!(
+                        self,
+                        frame,
+                        self.import_name(&name, level, &fromlist, frame.module)
+                    );
+                    frame.push(m);
+                }
+                Instr::ImportFrom(i) => {
+                    let m = frame.top().clone();
+                    let v = tri!(self, frame, self.import_from(&m, &code.names[i as usize]));
+                    frame.push(v);
+                }
+                Instr::ImportStar => {
+                    let m = frame.pop();
+                    tri!(self, frame, self.import_star(&m, &frame));
+                }
+                Instr::PrintExpr => {
+                    let v = frame.pop();
+                    self.caller = &frame;
+                    tri!(self, frame, self.print_expr(v, frame.module));
+                }
+                Instr::SetupAnnotations => {}
+            }
+        }
+    }
+
+    /// Marks a generator finished (its frame is gone for good).
+    pub(crate) fn finish_generator(&mut self, gen: &ObjRef) {
+        if let Object::Generator(g) = &**gen {
+            let mut inner = g.inner.lock();
+            inner.state = GenState::Finished;
+            inner.frame = None;
+        }
+    }
+
+    fn suspend_generator(&mut self, gen: &ObjRef) {
+        if let Object::Generator(g) = &**gen {
+            g.inner.lock().state = GenState::Suspended;
+        }
+    }
+
+    fn store_generator_frame(&mut self, gen: &ObjRef, frame: Frame) {
+        if let Object::Generator(g) = &**gen {
+            let mut inner = g.inner.lock();
+            inner.state = GenState::Suspended;
+            inner.frame = Some(Box::new(frame));
+        }
+    }
+}
+
+impl Value {
+    /// Truthiness of a value known to be a bool (comparison results).
+    #[inline]
+    pub fn is_true(&self) -> bool {
+        matches!(self, Value::Bool(true))
+    }
+}

@@ -1,0 +1,382 @@
+//! Subscripts: `obj[key]`, `obj[key] = v`, `del obj[key]`, with slices.
+
+use super::{Args, PyResult, Vm};
+use crate::value::{Object, Value};
+
+/// A slice resolved against a sequence length: start, stop, step and item count.
+pub struct SliceIdx {
+    pub start: i64,
+    pub stop: i64,
+    pub step: i64,
+    pub len: usize,
+}
+
+impl SliceIdx {
+    pub fn indices(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.len).map(move |i| (self.start + i as i64 * self.step) as usize)
+    }
+}
+
+impl Vm {
+    /// Resolves `slice` against a sequence of length `n` (as `slice.indices(n)`).
+    pub fn slice_indices(&mut self, s: &crate::value::SliceObj, n: usize) -> PyResult<SliceIdx> {
+        let n = n as i64;
+        let step = if s.step.is_none() {
+            1
+        } else {
+            self.index_value(&s.step)?
+        };
+        if step == 0 {
+            return Err(self.value_error("slice step cannot be zero"));
+        }
+        let (lo, hi) = if step < 0 { (-1, n - 1) } else { (0, n) };
+        let clamp = |vm: &mut Vm, v: &Value, default: i64| -> PyResult<i64> {
+            if v.is_none() {
+                return Ok(default);
+            }
+            let i = match v {
+                Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => {
+                    if crate::value::int::to_bigint(v)
+                        .map(|b| b.sign() == num_bigint::Sign::Minus)
+                        .unwrap_or(false)
+                    {
+                        i64::MIN / 2
+                    } else {
+                        i64::MAX / 2
+                    }
+                }
+                _ => vm.index_value(v)?,
+            };
+            let i = if i < 0 { i + n } else { i };
+            Ok(i.clamp(lo, hi))
+        };
+        let start = clamp(self, &s.start, if step < 0 { n - 1 } else { 0 })?;
+        let stop = clamp(self, &s.stop, if step < 0 { -1 } else { n })?;
+        let len = if step > 0 {
+            if stop > start {
+                ((stop - start - 1) / step + 1) as usize
+            } else {
+                0
+            }
+        } else if start > stop {
+            ((start - stop - 1) / (-step) + 1) as usize
+        } else {
+            0
+        };
+        Ok(SliceIdx {
+            start,
+            stop,
+            step,
+            len,
+        })
+    }
+
+    /// A sequence index: negative counts from the end; IndexError when out of range.
+    pub fn seq_index(&mut self, key: &Value, n: usize, what: &str) -> PyResult<usize> {
+        let i = match key {
+            Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => {
+                let msg = format!("cannot fit 'int' into an index-sized integer");
+                return Err(self.new_error("IndexError", &msg));
+            }
+            Value::Int(_) | Value::Bool(_) => self.index_value(key)?,
+            _ => match self.index_value(key) {
+                Ok(i) => i,
+                Err(_) => {
+                    let msg = format!(
+                        "{what} indices must be integers or slices, not {}",
+                        self.type_name(key)
+                    );
+                    return Err(self.type_error(&msg));
+                }
+            },
+        };
+        let j = if i < 0 { i + n as i64 } else { i };
+        if j < 0 || j >= n as i64 {
+            let msg = format!("{what} index out of range");
+            return Err(self.new_error("IndexError", &msg));
+        }
+        Ok(j as usize)
+    }
+
+    /// `obj[key]`.
+    pub fn get_item(&mut self, obj: &Value, key: &Value) -> PyResult<Value> {
+        if let Value::Obj(o) = obj {
+            match &**o {
+                Object::List(l) => {
+                    if let Value::Int(i) = key {
+                        let g = l.lock();
+                        let n = g.len() as i64;
+                        let j = if *i < 0 { i + n } else { *i };
+                        if j >= 0 && j < n {
+                            return Ok(g[j as usize].clone());
+                        }
+                        drop(g);
+                        return Err(self.new_error("IndexError", "list index out of range"));
+                    }
+                    if let Some(Object::Slice(s)) = key.obj() {
+                        let items = l.snapshot();
+                        let idx = self.slice_indices(s, items.len())?;
+                        return Ok(Value::list(
+                            idx.indices().map(|i| items[i].clone()).collect(),
+                        ));
+                    }
+                    let n = l.len();
+                    let i = self.seq_index(key, n, "list")?;
+                    return match l.get(i) {
+                        Some(v) => Ok(v),
+                        None => Err(self.new_error("IndexError", "list index out of range")),
+                    };
+                }
+                Object::Tuple(t) => {
+                    if let Some(Object::Slice(s)) = key.obj() {
+                        let idx = self.slice_indices(s, t.len())?;
+                        return Ok(Value::tuple(
+                            idx.indices().map(|i| t.items()[i].clone()).collect(),
+                        ));
+                    }
+                    let i = self.seq_index(key, t.len(), "tuple")?;
+                    return Ok(t.items()[i].clone());
+                }
+                Object::Str(s) => {
+                    if let Some(Object::Slice(sl)) = key.obj() {
+                        let idx = self.slice_indices(sl, s.char_len())?;
+                        return Ok(crate::builtins::str_slice(s, &idx));
+                    }
+                    let i = self.seq_index(key, s.char_len(), "string")?;
+                    return Ok(crate::builtins::str_char(s, i));
+                }
+                Object::Bytes(b) => {
+                    if let Some(Object::Slice(sl)) = key.obj() {
+                        let idx = self.slice_indices(sl, b.len())?;
+                        let v: Vec<u8> = idx.indices().map(|i| b[i]).collect();
+                        return Ok(Value::new(Object::Bytes(v.into_boxed_slice())));
+                    }
+                    let i = self.seq_index(key, b.len(), "index")?;
+                    return Ok(Value::Int(b[i] as i64));
+                }
+                Object::Range(r) => {
+                    if let Some(Object::Slice(sl)) = key.obj() {
+                        let idx = self.slice_indices(sl, r.len() as usize)?;
+                        let start = r.get(idx.start);
+                        let step = r.step * idx.step;
+                        let stop = start + step * idx.len as i64;
+                        return Ok(Value::new(Object::Range(crate::value::RangeObj {
+                            start,
+                            stop,
+                            step,
+                        })));
+                    }
+                    let i = self.seq_index(key, r.len() as usize, "range object")?;
+                    return Ok(Value::Int(r.get(i as i64)));
+                }
+                Object::Dict(_) => {
+                    return match self.dict_get(obj, key)? {
+                        Some(v) => Ok(v),
+                        None => {
+                            // A dict subclass may define __missing__ (handled for instances).
+                            Err(self.key_error(key.clone()))
+                        }
+                    };
+                }
+                Object::Class(_) => {
+                    // `list[int]` style generic aliases: return the class itself.
+                    let cls = o.clone();
+                    if let Some(f) =
+                        self.lookup_type_attr(&cls, &crate::value::str::intern("__class_getitem__"))
+                    {
+                        return self.call(&f, Args::new([key.clone()]));
+                    }
+                    return Ok(obj.clone());
+                }
+                _ => {}
+            }
+        }
+        let cls = self.class_of(obj);
+        match self.lookup_type_attr(&cls, &crate::interp::names().__getitem__) {
+            Some(f) => self.call(&f, Args::new([obj.clone(), key.clone()])),
+            None => {
+                let msg = format!("'{}' object is not subscriptable", self.type_name(obj));
+                Err(self.type_error(&msg))
+            }
+        }
+    }
+
+    /// `obj[key]` for a mapping namespace: None when the key is missing.
+    pub fn get_item_opt(&mut self, obj: &Value, key: &Value) -> PyResult<Option<Value>> {
+        if obj.as_dict().is_some() {
+            return self.dict_get(obj, key);
+        }
+        match self.get_item(obj, key) {
+            Ok(v) => Ok(Some(v)),
+            Err(e) => {
+                let ke = crate::interp::exc_class("KeyError");
+                if crate::value::class::is_subclass(&self.class_of(&e.exc), &ke) {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    pub fn key_error(&mut self, key: Value) -> super::PyErr {
+        let cls = crate::interp::exc_class("KeyError");
+        self.new_exception(&cls, vec![key])
+    }
+
+    /// `obj[key] = v`.
+    pub fn set_item(&mut self, obj: &Value, key: Value, v: Value) -> PyResult<()> {
+        if let Value::Obj(o) = obj {
+            match &**o {
+                Object::List(l) => {
+                    if let Value::Int(i) = key {
+                        let mut g = l.lock();
+                        let n = g.len() as i64;
+                        let j = if i < 0 { i + n } else { i };
+                        if j >= 0 && j < n {
+                            let old = std::mem::replace(&mut g[j as usize], v);
+                            drop(g);
+                            drop(old);
+                            return Ok(());
+                        }
+                        drop(g);
+                        return Err(
+                            self.new_error("IndexError", "list assignment index out of range")
+                        );
+                    }
+                    if let Some(Object::Slice(s)) = key.obj() {
+                        let new = self.collect(&v)?;
+                        let n = l.len();
+                        let idx = self.slice_indices(s, n)?;
+                        let mut g = l.lock();
+                        if idx.step == 1 {
+                            let start = idx.start.max(0) as usize;
+                            let stop = (idx.start + idx.len as i64).max(start as i64) as usize;
+                            let n = g.len();
+                            let old: Vec<Value> =
+                                g.splice(start.min(n)..stop.min(n), new).collect();
+                            drop(g);
+                            drop(old);
+                            return Ok(());
+                        }
+                        if new.len() != idx.len {
+                            drop(g);
+                            let msg = format!(
+                                "attempt to assign sequence of size {} to extended slice of size {}",
+                                new.len(),
+                                idx.len
+                            );
+                            return Err(self.value_error(&msg));
+                        }
+                        for (i, val) in idx.indices().zip(new) {
+                            if i < g.len() {
+                                g[i] = val;
+                            }
+                        }
+                        return Ok(());
+                    }
+                    let n = l.len();
+                    let i = match self.seq_index(&key, n, "list") {
+                        Ok(i) => i,
+                        Err(e) => {
+                            if self.class_of(&e.exc).class_name() == "IndexError" {
+                                return Err(self.new_error(
+                                    "IndexError",
+                                    "list assignment index out of range",
+                                ));
+                            }
+                            return Err(e);
+                        }
+                    };
+                    let mut g = l.lock();
+                    if i < g.len() {
+                        g[i] = v;
+                    }
+                    return Ok(());
+                }
+                Object::Dict(_) => return self.dict_set(obj, key, v),
+                _ => {}
+            }
+        }
+        let cls = self.class_of(obj);
+        match self.lookup_type_attr(&cls, &crate::interp::names().__setitem__) {
+            Some(f) => {
+                self.call(&f, Args::new([obj.clone(), key, v]))?;
+                Ok(())
+            }
+            None => {
+                let msg = format!(
+                    "'{}' object does not support item assignment",
+                    self.type_name(obj)
+                );
+                Err(self.type_error(&msg))
+            }
+        }
+    }
+
+    /// `del obj[key]`.
+    pub fn del_item(&mut self, obj: &Value, key: &Value) -> PyResult<()> {
+        if let Value::Obj(o) = obj {
+            match &**o {
+                Object::List(l) => {
+                    if let Some(Object::Slice(s)) = key.obj() {
+                        let n = l.len();
+                        let idx = self.slice_indices(s, n)?;
+                        let mut drop_idx: Vec<usize> = idx.indices().collect();
+                        drop_idx.sort_unstable();
+                        let mut g = l.lock();
+                        let mut removed = Vec::new();
+                        for i in drop_idx.into_iter().rev() {
+                            if i < g.len() {
+                                removed.push(g.remove(i));
+                            }
+                        }
+                        drop(g);
+                        return Ok(());
+                    }
+                    let n = l.len();
+                    let i = match self.seq_index(key, n, "list") {
+                        Ok(i) => i,
+                        Err(e) => {
+                            if self.class_of(&e.exc).class_name() == "IndexError" {
+                                return Err(self.new_error(
+                                    "IndexError",
+                                    "list assignment index out of range",
+                                ));
+                            }
+                            return Err(e);
+                        }
+                    };
+                    let mut g = l.lock();
+                    if i < g.len() {
+                        let old = g.remove(i);
+                        drop(g);
+                        drop(old);
+                    }
+                    return Ok(());
+                }
+                Object::Dict(_) => {
+                    return match self.dict_remove(obj, key)? {
+                        Some(_) => Ok(()),
+                        None => Err(self.key_error(key.clone())),
+                    };
+                }
+                _ => {}
+            }
+        }
+        let cls = self.class_of(obj);
+        match self.lookup_type_attr(&cls, &crate::interp::names().__delitem__) {
+            Some(f) => {
+                self.call(&f, Args::new([obj.clone(), key.clone()]))?;
+                Ok(())
+            }
+            None => {
+                let msg = format!(
+                    "'{}' object does not support item deletion",
+                    self.type_name(obj)
+                );
+                Err(self.type_error(&msg))
+            }
+        }
+    }
+}
