@@ -260,7 +260,7 @@ impl Vm {
                     }
                 }
             }
-            Some(Object::Module(_)) | Some(Object::Class(_)) => {}
+            Some(Object::Module(_)) | Some(Object::Class(_)) | Some(Object::Super(_)) => {}
             _ => {
                 if let Some(d) = self.lookup_type_attr(&cls, name) {
                     if matches!(
