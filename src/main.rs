@@ -7,3 +7,6 @@ fn main() {
     let code = cli::main(args);
     std::process::exit(code);
 }
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

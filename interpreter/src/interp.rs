@@ -248,7 +248,7 @@ pub fn new_class(
     ns: DictData,
 ) -> ObjRef {
     let mro = crate::value::class::c3_mro(&bases).unwrap_or_default();
-    ObjRef::new_immortal(Object::Class(ClassObj {
+    ObjRef::new_immortal(Object::Class(Box::new(ClassObj {
         name: name.to_string(),
         qualname: name.to_string(),
         module: module.to_string(),
@@ -257,7 +257,7 @@ pub fn new_class(
         dict: RwLock::new(ns),
         base_kind,
         frozen,
-    }))
+    })))
 }
 
 /// Adds native methods to a class namespace.
@@ -358,7 +358,7 @@ fn build() -> Interp {
         object,
     };
     let exceptions = crate::builtins::exceptions::build_hierarchy(&types.object);
-    let builtins_ref = ObjRef::new_immortal(Object::Module(ModuleObj::new("builtins", None)));
+    let builtins_ref = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new("builtins", None))));
     let object_new = match native(
         "__new__",
         "object.__new__",

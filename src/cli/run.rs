@@ -91,10 +91,7 @@ fn run_main(source: &str, file: &str, dir: &str, argv: Vec<String>) -> i32 {
             return 1;
         }
     };
-    let m = ObjRef::new_immortal(Object::Module(ModuleObj::new(
-        "__main__",
-        Some(file.to_string()),
-    )));
+    let m = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new("__main__", Some(file.to_string())))));
     set_module_attrs(&m, "__main__", Some(file));
     interp()
         .modules

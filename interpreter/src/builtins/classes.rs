@@ -358,7 +358,7 @@ pub fn make_class(
             Value::None,
         );
     }
-    let cls = ObjRef::new_immortal(Object::Class(ClassObj {
+    let cls = ObjRef::new_immortal(Object::Class(Box::new(ClassObj {
         name,
         qualname,
         module,
@@ -367,7 +367,7 @@ pub fn make_class(
         dict: RwLock::new(data),
         base_kind,
         frozen: false,
-    }));
+    })));
     crate::value::class::bump_class_version();
     let clsv = Value::Obj(cls.clone());
     // __set_name__ on descriptors, then the parent's __init_subclass__.

@@ -1030,7 +1030,7 @@ fn find_module_ref(m: &'static crate::value::module::ModuleObj) -> Option<ObjRef
     for v in mods.values() {
         if let Some(o) = v.as_objref() {
             if let Object::Module(mm) = &**o {
-                if std::ptr::eq(mm, m) {
+                if std::ptr::eq(&**mm, m) {
                     return Some(o.clone());
                 }
             }

@@ -27,7 +27,7 @@ pub struct Entry {
 #[derive(Default)]
 pub struct DictData {
     entries: Vec<Entry>,
-    index: Option<HashTable<u32>>,
+    index: Option<Box<HashTable<u32>>>,
     len: usize,
     /// Bumped on every insertion or removal (not on value replacement), so iterators
     /// and unlocked comparisons can detect a change of shape.
@@ -53,7 +53,7 @@ impl DictData {
             ..Default::default()
         };
         if n > SMALL {
-            d.index = Some(HashTable::with_capacity(n));
+            d.index = Some(Box::new(HashTable::with_capacity(n)));
         }
         d
     }
@@ -205,7 +205,7 @@ impl DictData {
                 });
             }
         }
-        self.index = Some(index);
+        self.index = Some(Box::new(index));
     }
 
     pub fn clear(&mut self) -> Vec<Entry> {

@@ -50,12 +50,12 @@ pub enum Object {
     Set(set::SetObj),
     Range(RangeObj),
     Slice(SliceObj),
-    Function(function::FunctionObj),
+    Function(Box<function::FunctionObj>),
     Builtin(function::BuiltinObj),
     BoundMethod(function::BoundMethodObj),
-    Class(class::ClassObj),
+    Class(Box<class::ClassObj>),
     Instance(instance::InstanceObj),
-    Module(module::ModuleObj),
+    Module(Box<module::ModuleObj>),
     Generator(generator::GeneratorObj),
     Cell(slot::Slot),
     Iter(iter::IterObj),
@@ -286,3 +286,23 @@ impl From<String> for Value {
 }
 
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn sizes() {
+        use super::*;
+        eprintln!("Object {}", std::mem::size_of::<Object>());
+        eprintln!("Class {}", std::mem::size_of::<class::ClassObj>());
+        eprintln!("Function {}", std::mem::size_of::<function::FunctionObj>());
+        eprintln!("Instance {}", std::mem::size_of::<instance::InstanceObj>());
+        eprintln!("Module {}", std::mem::size_of::<module::ModuleObj>());
+        eprintln!("Generator {}", std::mem::size_of::<generator::GeneratorObj>());
+        eprintln!("Iter {}", std::mem::size_of::<iter::IterObj>());
+        eprintln!("Dict {}", std::mem::size_of::<dict::DictObj>());
+        eprintln!("Set {}", std::mem::size_of::<set::SetObj>());
+        eprintln!("Str {}", std::mem::size_of::<str::StrObj>());
+        eprintln!("Frame {}", std::mem::size_of::<crate::vm::frame::Frame>());
+        eprintln!("Builtin {}", std::mem::size_of::<function::BuiltinObj>());
+    }
+}

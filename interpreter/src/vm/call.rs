@@ -482,7 +482,7 @@ impl Vm {
             dict: parking_lot::Mutex::new(None),
             doc,
         };
-        let r = ObjRef::new(Object::Function(f));
+        let r = ObjRef::new(Object::Function(Box::new(f)));
         // Functions defined at module level (or in a module-level class body) are read
         // by every thread on every call: never count them.
         if frame.code.flags & CO_TOPLEVEL != 0 && code.name != "<lambda>" {

@@ -118,7 +118,7 @@ impl Vm {
         }
         let native = interp.native_modules.read().get(name).copied();
         if let Some(init) = native {
-            let m = ObjRef::new_immortal(Object::Module(ModuleObj::new(name, None)));
+            let m = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new(name, None))));
             set_module_attrs(&m, name, None);
             interp
                 .modules
@@ -174,7 +174,7 @@ impl Vm {
         source: &str,
         is_pkg: bool,
     ) -> PyResult<ObjRef> {
-        let m = ObjRef::new_immortal(Object::Module(ModuleObj::new(name, Some(file.to_string()))));
+        let m = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new(name, Some(file.to_string())))));
         set_module_attrs(&m, name, Some(file));
         if is_pkg {
             if let Object::Module(mm) = &*m {
