@@ -4,6 +4,7 @@
 //! The embedding (the `conc` binary) calls [`Runtime::new`] once, registers native
 //! modules, then runs scripts with a [`vm::Vm`] per thread.
 
+pub mod blocking;
 pub mod builtins;
 pub mod bytecode;
 pub mod compiler;

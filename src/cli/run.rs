@@ -77,6 +77,8 @@ fn run_source(source: &str, file: &str, dir: &str, argv: Vec<String>) -> i32 {
 /// Sets up the interpreter and runs the main module on this thread.
 fn run_main(source: &str, file: &str, dir: &str, argv: Vec<String>) -> i32 {
     let mut vm = conc_interpreter::Runtime::new();
+    conc_interpreter::blocking::set_main_thread();
+    install_sigint_handler();
     conc_stdlib::install();
     *interp().argv.lock() = argv;
     interp().path.lock().push(if dir.is_empty() {
@@ -91,7 +93,10 @@ fn run_main(source: &str, file: &str, dir: &str, argv: Vec<String>) -> i32 {
             return 1;
         }
     };
-    let m = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new("__main__", Some(file.to_string())))));
+    let m = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new(
+        "__main__",
+        Some(file.to_string()),
+    ))));
     set_module_attrs(&m, "__main__", Some(file));
     interp()
         .modules
@@ -114,7 +119,23 @@ fn run_main(source: &str, file: &str, dir: &str, argv: Vec<String>) -> i32 {
         }
     };
     let r = vm.run_module_code(code, module);
-    finish(&mut vm, r)
+    let status = finish(&mut vm, r);
+    shutdown_threads(&mut vm, status)
+}
+
+/// Waits for every non-daemon thread when the main module ends (also after an
+/// uncaught exception, whose traceback is printed first), as CPython does.
+pub fn shutdown_threads(vm: &mut Vm, status: i32) -> i32 {
+    let threading = interp().modules.lock().get("threading").cloned();
+    if let Some(t) = threading {
+        let name = conc_interpreter::value::str::intern("_shutdown");
+        if let Ok(Some(f)) = vm.get_attr_opt(&t, &name) {
+            if let Err(e) = vm.call(&f, conc_interpreter::Args::default()) {
+                return exit_code_for(vm, &e.exc);
+            }
+        }
+    }
+    status
 }
 
 /// Turns the outcome of the main module into an exit code, printing an uncaught
@@ -150,4 +171,15 @@ pub fn exit_code_for(vm: &mut Vm, exc: &Value) -> i32 {
     let text = vm.format_exception(exc);
     conc_interpreter::stdio::write_stderr(&text);
     1
+}
+
+/// Ctrl-C raises KeyboardInterrupt in the main thread (checked by the VM loop and by
+/// every blocking wait) instead of killing the process.
+fn install_sigint_handler() {
+    extern "C" fn on_sigint(_: libc::c_int) {
+        conc_interpreter::blocking::request_interrupt();
+    }
+    unsafe {
+        libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t);
+    }
 }

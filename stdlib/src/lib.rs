@@ -1,19 +1,42 @@
 //! The modules a conc script can import, one file per module. [`install`] registers
 //! them all with the interpreter (the interpreter itself knows no module by name).
 
+pub mod math;
+pub mod os;
+pub mod random;
+mod conc_helpers;
 pub mod sys;
+pub mod thread;
 pub mod time;
 mod util;
 
 use conc_interpreter::interp::{interp, ModuleInit};
 
 /// Every native module: (import name, initialiser).
-const MODULES: &[(&str, ModuleInit)] = &[("sys", sys::init), ("time", time::init)];
+const MODULES: &[(&str, ModuleInit)] = &[
+    ("sys", sys::init),
+    ("_thread", thread::init),
+    ("_conc", conc_helpers::init),
+    ("time", time::init),
+    ("math", math::init),
+    ("random", random::init),
+    ("os", os::init),
+    ("os.path", os::init_path),
+];
+
+/// Modules written in conc, shipped inside the binary: (import name, source).
+const SOURCES: &[(&str, &str)] = &[("threading", include_str!("../lib/threading.conc")), ("queue", include_str!("../lib/queue.conc"))];
 
 /// Registers the standard library with the interpreter.
 pub fn install() {
-    let mut m = interp().native_modules.write();
-    for (name, init) in MODULES {
-        m.insert(name.to_string(), *init);
+    {
+        let mut m = interp().native_modules.write();
+        for (name, init) in MODULES {
+            m.insert(name.to_string(), *init);
+        }
+    }
+    let mut s = interp().embedded_sources.write();
+    for (name, src) in SOURCES {
+        s.insert(name.to_string(), src);
     }
 }

@@ -76,6 +76,6 @@ fn sleep(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if secs < 0.0 || secs.is_nan() {
         return Err(vm.value_error("sleep length must be non-negative"));
     }
-    std::thread::sleep(Duration::from_secs_f64(secs));
+    vm.sleep(secs)?;
     Ok(Value::None)
 }

@@ -18,3 +18,42 @@ pub fn functions(m: &ObjRef, list: &[(&'static str, NativeFn)]) {
         set(m, name, native(name, name, *f));
     }
 }
+
+/// The native payload of `self` (the first argument) as `T`.
+pub fn self_native<'a, T: 'static>(vm: &mut conc_interpreter::Vm, args: &'a conc_interpreter::Args, what: &str) -> conc_interpreter::PyResult<&'a T> {
+    match args.pos.first().and_then(|v| v.as_instance()).and_then(|i| i.native::<T>()) {
+        Some(t) => Ok(t),
+        None => {
+            let msg = format!("descriptor requires a '{what}' object");
+            Err(vm.type_error(&msg))
+        }
+    }
+}
+
+/// A timeout argument in seconds: None (or a negative number when `neg_forever`)
+/// means wait forever.
+pub fn arg_timeout(vm: &mut conc_interpreter::Vm, v: &Value, neg_forever: bool) -> conc_interpreter::PyResult<Option<std::time::Duration>> {
+    let secs = match v {
+        Value::None => return Ok(None),
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        Value::Bool(b) => *b as i64 as f64,
+        _ => {
+            let msg = format!("'{}' object cannot be interpreted as an integer or float", vm.type_name(v));
+            return Err(vm.type_error(&msg));
+        }
+    };
+    if secs < 0.0 {
+        if neg_forever && secs == -1.0 {
+            return Ok(None);
+        }
+        if neg_forever {
+            return Err(vm.value_error("timeout value must be a non-negative number"));
+        }
+        return Ok(Some(std::time::Duration::ZERO));
+    }
+    if !secs.is_finite() {
+        return Err(vm.new_error("OverflowError", "timeout value is too large"));
+    }
+    Ok(Some(std::time::Duration::from_secs_f64(secs)))
+}

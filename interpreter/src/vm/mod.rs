@@ -133,6 +133,8 @@ pub struct Vm {
     /// Thread-specific data owned by the embedding (the threading module keeps the
     /// current Thread object here).
     pub thread_data: Option<Value>,
+    /// The script-level name of this thread (for wait records and messages).
+    pub thread_name: String,
     /// Containers whose repr is being built on this thread (for `[...]`).
     pub(crate) repr_guard: Vec<usize>,
 }
@@ -157,6 +159,7 @@ impl Vm {
             caller: std::ptr::null(),
             thread_data: None,
             repr_guard: Vec::new(),
+            thread_name: "MainThread".to_string(),
         }
     }
 

@@ -447,7 +447,16 @@ impl Vm {
                     };
                     frame.push(r);
                 }
-                Instr::Jump(t) => frame.ip = t as usize,
+                Instr::Jump(t) => {
+                    // Backward jumps (loops) are where a pending Ctrl-C is noticed.
+                    if (t as usize) < frame.ip
+                        && crate::blocking::interrupt_pending()
+                        && crate::blocking::take_interrupt()
+                    {
+                        fail!(self, frame, self.new_error("KeyboardInterrupt", ""));
+                    }
+                    frame.ip = t as usize;
+                }
                 Instr::PopJumpIfFalse(t) => {
                     let v = frame.pop();
                     let b = match v {

@@ -1,0 +1,205 @@
+//! The one blocking layer. Every operation that can block a script thread (lock and
+//! semaphore acquire, condition and event waits, queue put/get, join, barrier, sleep,
+//! future results, process joins) waits through [`Vm::block_on`], which
+//!
+//! - records, for each waiting thread, what it waits on and where in the script
+//!   (`waiting_threads()`), the basis of deadlock reports and tracing;
+//! - honours timeouts;
+//! - lets Ctrl-C interrupt the main thread with KeyboardInterrupt, whatever it waits on.
+//!
+//! Stdlib modules never call a raw condvar or channel receive themselves: they keep
+//! their state behind a [`parking_lot::Mutex`] and wait on a [`WaitQueue`] with
+//! `block_on`, re-checking their condition after every wake-up.
+
+use crate::vm::{PyResult, Vm};
+use parking_lot::{Condvar, Mutex, MutexGuard};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// A condition variable for blocked script threads.
+#[derive(Default)]
+pub struct WaitQueue {
+    cv: Condvar,
+}
+
+impl WaitQueue {
+    pub fn new() -> WaitQueue {
+        WaitQueue { cv: Condvar::new() }
+    }
+
+    pub fn notify_one(&self) -> bool {
+        self.cv.notify_one()
+    }
+
+    pub fn notify_all(&self) -> usize {
+        self.cv.notify_all()
+    }
+}
+
+/// What a blocked thread waits on, and where.
+#[derive(Clone, Debug)]
+pub struct WaitRecord {
+    pub thread: u64,
+    pub thread_name: String,
+    pub what: String,
+    pub file: String,
+    pub line: usize,
+}
+
+fn registry() -> &'static Mutex<HashMap<u64, WaitRecord>> {
+    static R: OnceLock<Mutex<HashMap<u64, WaitRecord>>> = OnceLock::new();
+    R.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// Every thread blocked right now, with what it waits on and where.
+pub fn waiting_threads() -> Vec<WaitRecord> {
+    registry().lock().values().cloned().collect()
+}
+
+/// Set by the SIGINT handler; consumed by the main thread.
+static INTERRUPT: AtomicBool = AtomicBool::new(false);
+/// The ident of the main thread (the only one Ctrl-C interrupts).
+static MAIN_THREAD: AtomicU64 = AtomicU64::new(0);
+
+/// Marks the calling thread as the main thread.
+pub fn set_main_thread() {
+    MAIN_THREAD.store(current_ident(), Ordering::Relaxed);
+}
+
+pub fn is_main_thread() -> bool {
+    MAIN_THREAD.load(Ordering::Relaxed) == current_ident()
+}
+
+/// Requests a KeyboardInterrupt in the main thread (called from the SIGINT handler).
+pub fn request_interrupt() {
+    INTERRUPT.store(true, Ordering::SeqCst);
+}
+
+/// Takes a pending interrupt if this is the main thread.
+pub fn take_interrupt() -> bool {
+    if INTERRUPT.load(Ordering::Relaxed) && is_main_thread() {
+        return INTERRUPT.swap(false, Ordering::SeqCst);
+    }
+    false
+}
+
+/// A pending interrupt without consuming it.
+pub fn interrupt_pending() -> bool {
+    INTERRUPT.load(Ordering::Relaxed)
+}
+
+/// A small number identifying the calling OS thread (`threading.get_ident()`).
+pub fn current_ident() -> u64 {
+    thread_local! {
+        static ID: u64 = {
+            static NEXT: AtomicU64 = AtomicU64::new(1);
+            // Mix in a large odd constant so idents look like CPython's (big numbers).
+            139_900_000_000_000 + NEXT.fetch_add(1, Ordering::Relaxed) * 4096
+        };
+    }
+    ID.with(|i| *i)
+}
+
+/// How long the main thread sleeps between checks for Ctrl-C while blocked.
+const INTERRUPT_SLICE: Duration = Duration::from_millis(50);
+
+impl Vm {
+    /// Blocks until `ready(&mut state)` returns Some, waiting on `queue` (whose
+    /// notifier must hold the same mutex). Returns Ok(None) on timeout. `what`
+    /// describes the object waited on, for the blocking layer's records.
+    pub fn block_on<T, R>(
+        &mut self,
+        guard: &mut MutexGuard<'_, T>,
+        queue: &WaitQueue,
+        timeout: Option<Duration>,
+        what: &dyn Fn() -> String,
+        mut ready: impl FnMut(&mut T) -> Option<R>,
+    ) -> PyResult<Option<R>> {
+        if let Some(r) = ready(guard) {
+            return Ok(Some(r));
+        }
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let me = current_ident();
+        let main = is_main_thread();
+        {
+            let (file, line) = self.location();
+            let rec = WaitRecord {
+                thread: me,
+                thread_name: self.thread_name.clone(),
+                what: what(),
+                file,
+                line,
+            };
+            registry().lock().insert(me, rec);
+        }
+        let result = loop {
+            if main && take_interrupt() {
+                break Err(());
+            }
+            let now = Instant::now();
+            let mut wait_until = match deadline {
+                Some(d) => {
+                    if now >= d {
+                        break Ok(None);
+                    }
+                    Some(d)
+                }
+                None => None,
+            };
+            if main {
+                let slice = now + INTERRUPT_SLICE;
+                wait_until = Some(match wait_until {
+                    Some(d) if d < slice => d,
+                    _ => slice,
+                });
+            }
+            match wait_until {
+                Some(d) => {
+                    queue.cv.wait_until(guard, d);
+                }
+                None => queue.cv.wait(guard),
+            }
+            if let Some(r) = ready(guard) {
+                break Ok(Some(r));
+            }
+        };
+        registry().lock().remove(&me);
+        match result {
+            Ok(r) => Ok(r),
+            Err(()) => Err(self.new_error("KeyboardInterrupt", "")),
+        }
+    }
+
+    /// `time.sleep`: waits through the blocking layer, so Ctrl-C interrupts it.
+    pub fn sleep(&mut self, secs: f64) -> PyResult<()> {
+        let m = Mutex::new(());
+        let q = WaitQueue::new();
+        let mut g = m.lock();
+        let end = Instant::now() + Duration::from_secs_f64(secs);
+        let r = self.block_on(
+            &mut g,
+            &q,
+            Some(Duration::from_secs_f64(secs)),
+            &|| format!("sleep({secs})"),
+            |_| {
+                if Instant::now() >= end {
+                    Some(())
+                } else {
+                    None
+                }
+            },
+        )?;
+        let _ = r;
+        Ok(())
+    }
+
+    /// File and line of the script code running on this thread (for wait records).
+    pub fn location(&self) -> (String, usize) {
+        match self.caller_frame() {
+            Some(f) => (f.code.filename.clone(), f.line()),
+            None => (String::new(), 0),
+        }
+    }
+}

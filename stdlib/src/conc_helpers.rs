@@ -1,0 +1,24 @@
+//! `_conc`: interpreter services for modules written in conc (formatting tracebacks,
+//! the per-thread current Thread object).
+
+use crate::util::functions;
+use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
+
+pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
+    functions(m, &[("format_exception", format_exception), ("set_current_thread", set_current_thread), ("get_current_thread", get_current_thread)]);
+    Ok(())
+}
+
+fn format_exception(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let e = args.pos.first().cloned().unwrap_or(Value::None);
+    Ok(Value::string(vm.format_exception(&e)))
+}
+
+fn set_current_thread(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    vm.thread_data = args.pos.first().cloned();
+    Ok(Value::None)
+}
+
+fn get_current_thread(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Ok(vm.thread_data.clone().unwrap_or(Value::None))
+}

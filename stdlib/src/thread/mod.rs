@@ -1,0 +1,119 @@
+//! `_thread`: OS threads, each running its own VM over shared code and globals, and
+//! the native lock types. `threading` (written in conc) builds on it.
+
+pub mod condition;
+pub mod locks;
+
+use crate::util::{functions, set};
+use conc_interpreter::blocking::current_ident;
+use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Stack of script threads: script recursion lives in frames on the heap, but native
+/// re-entry (`__repr__`, key functions) uses Rust stack. Untouched pages cost nothing.
+pub const THREAD_STACK: usize = 16 << 20;
+
+/// Threads started by `start_new_thread` still running.
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
+    functions(
+        m,
+        &[
+            ("start_new_thread", start_new_thread),
+            ("start_new", start_new_thread),
+            ("allocate_lock", allocate_lock),
+            ("allocate", allocate_lock),
+            ("get_ident", get_ident),
+            ("get_native_id", get_native_id),
+            ("_count", count),
+            ("_set_name", set_name),
+            ("stack_size", stack_size),
+        ],
+    );
+    set(m, "LockType", Value::Obj(locks::classes().lock.clone()));
+    set(m, "RLock", Value::Obj(locks::classes().rlock.clone()));
+    set(m, "Condition", Value::Obj(condition::class().clone()));
+    set(m, "TIMEOUT_MAX", Value::Float(9223372036.0));
+    set(m, "error", Value::Obj(conc_interpreter::interp::exc_class("RuntimeError")));
+    Ok(())
+}
+
+/// `start_new_thread(function, args, kwargs=None)`: runs the call on a new OS thread
+/// with its own VM; returns at once.
+fn start_new_thread(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let func = match args.pos.first() {
+        Some(f) => f.clone(),
+        None => return Err(vm.type_error("start_new_thread expected at least 2 arguments, got 0")),
+    };
+    let fargs = match args.pos.get(1) {
+        Some(a) => match a.as_tuple() {
+            Some(t) => t.items().to_vec(),
+            None => return Err(vm.type_error("2nd arg must be a tuple")),
+        },
+        None => vec![],
+    };
+    let kwargs: Vec<(ObjRef, Value)> = match args.pos.get(2) {
+        Some(d) => match d.as_dict() {
+            Some(dd) => dd.lock().items().into_iter().filter_map(|(k, v)| k.as_str().map(|s| (conc_interpreter::value::str::intern(s.as_str()), v))).collect(),
+            None => vec![],
+        },
+        None => vec![],
+    };
+    RUNNING.fetch_add(1, Ordering::SeqCst);
+    let spawned = std::thread::Builder::new().stack_size(THREAD_STACK).spawn(move || {
+        let mut tvm = conc_interpreter::Runtime::new();
+        tvm.thread_name = format!("Thread-{}", current_ident());
+        let mut a = Args::new(fargs);
+        a.kw = kwargs;
+        if let Err(e) = tvm.call(&func, a) {
+            let sys_exit = conc_interpreter::interp::exc_class("SystemExit");
+            let cls = tvm.class_of(&e.exc);
+            if !conc_interpreter::value::class::is_subclass(&cls, &sys_exit) {
+                let r = tvm.repr_of(&func).unwrap_or_default();
+                let tb = tvm.format_exception(&e.exc);
+                conc_interpreter::stdio::write_stderr(&format!("Unhandled exception in thread started by {r}\n{tb}"));
+            }
+        }
+        RUNNING.fetch_sub(1, Ordering::SeqCst);
+    });
+    match spawned {
+        Ok(h) => {
+            let _ = h;
+            Ok(Value::Int(0))
+        }
+        Err(e) => {
+            RUNNING.fetch_sub(1, Ordering::SeqCst);
+            let msg = format!("can't start new thread: {e}");
+            Err(vm.new_error("RuntimeError", &msg))
+        }
+    }
+}
+
+fn allocate_lock(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Ok(locks::new_lock())
+}
+
+fn get_ident(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Ok(Value::Int(current_ident() as i64))
+}
+
+fn get_native_id(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Ok(Value::Int(unsafe { libc::gettid() } as i64))
+}
+
+fn count(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Ok(Value::Int(RUNNING.load(Ordering::SeqCst) as i64))
+}
+
+/// Names the calling thread's VM (used in wait records and messages).
+fn set_name(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if let Some(s) = args.pos.first().and_then(|v| v.as_str()) {
+        vm.thread_name = s.as_str().to_string();
+    }
+    Ok(Value::None)
+}
+
+fn stack_size(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Ok(Value::Int(0))
+}
