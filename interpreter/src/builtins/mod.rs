@@ -9,6 +9,7 @@ pub mod exceptions;
 pub mod format;
 pub mod functions;
 pub mod gen_methods;
+pub mod io;
 pub mod list_methods;
 pub mod num_methods;
 pub mod repr;
@@ -81,6 +82,7 @@ pub fn register_all(vm: &mut Vm) {
         .set(&intern("__build_class__"), crate::interp::build_class_fn());
     b.globals.set(&intern("__debug__"), Value::Bool(true));
     sys_io::register(vm);
+    io::register(vm);
 }
 
 /// Positional argument `i` of a native function, or a TypeError naming it.
