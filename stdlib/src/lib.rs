@@ -25,7 +25,13 @@ const MODULES: &[(&str, ModuleInit)] = &[
 ];
 
 /// Modules written in conc, shipped inside the binary: (import name, source).
-const SOURCES: &[(&str, &str)] = &[("threading", include_str!("../lib/threading.conc")), ("queue", include_str!("../lib/queue.conc"))];
+const SOURCES: &[(&str, &str)] = &[("threading", include_str!("../lib/threading.conc")), ("queue", include_str!("../lib/queue.conc")),
+    ("concurrent", include_str!("../lib/concurrent/__init__.conc")),
+    ("concurrent.futures", include_str!("../lib/concurrent/futures/__init__.conc")),
+    ("concurrent.futures._base", include_str!("../lib/concurrent/futures/_base.conc")),
+    ("concurrent.futures.thread", include_str!("../lib/concurrent/futures/thread.conc")),
+    ("concurrent.futures.process", include_str!("../lib/concurrent/futures/process.conc")),
+];
 
 /// Registers the standard library with the interpreter.
 pub fn install() {
