@@ -29,13 +29,13 @@ pub struct GeneratorObj {
 }
 
 impl GeneratorObj {
-    pub fn new(frame: Frame, name: String, qualname: String) -> GeneratorObj {
+    pub fn new(frame: Box<Frame>, name: String, qualname: String) -> GeneratorObj {
         GeneratorObj {
             name,
             qualname,
             inner: Mutex::new(GenInner {
                 state: GenState::Created,
-                frame: Some(Box::new(frame)),
+                frame: Some(frame),
             }),
         }
     }

@@ -28,7 +28,10 @@ use num_bigint::BigInt;
 
 /// A conc value. `Null` is internal: it marks an unbound local and the empty half of a
 /// method-call pair; scripts never see it.
+// A full-word tag keeps copies of values to two plain 8-byte moves (a byte tag made
+// the compiler move values in odd-sized pieces through the stack).
 #[derive(Clone)]
+#[repr(u64)]
 pub enum Value {
     Null,
     None,
@@ -297,7 +300,10 @@ mod size_tests {
         eprintln!("Function {}", std::mem::size_of::<function::FunctionObj>());
         eprintln!("Instance {}", std::mem::size_of::<instance::InstanceObj>());
         eprintln!("Module {}", std::mem::size_of::<module::ModuleObj>());
-        eprintln!("Generator {}", std::mem::size_of::<generator::GeneratorObj>());
+        eprintln!(
+            "Generator {}",
+            std::mem::size_of::<generator::GeneratorObj>()
+        );
         eprintln!("Iter {}", std::mem::size_of::<iter::IterObj>());
         eprintln!("Dict {}", std::mem::size_of::<dict::DictObj>());
         eprintln!("Set {}", std::mem::size_of::<set::SetObj>());

@@ -74,25 +74,17 @@ impl Vm {
                         } else {
                             f.closure.clone()
                         };
-                        let mut values = self.take_buffer(code.nlocals() + code.max_stack as usize);
-                        values.extend(frame.values.drain(fidx + 1..));
-                        values.resize(code.nlocals(), Value::Null);
-                        frame.values.pop();
-                        let cells = if closure.is_empty() && code.cellvars.is_empty() {
-                            Vec::new()
-                        } else {
-                            make_cells(code, &mut values, closure)
-                        };
-                        return Ok(Prepared::Frame(Frame {
-                            code,
-                            module,
-                            ip: 0,
-                            values,
-                            cells,
-                            exc_stack: Vec::new(),
-                            namespace: None,
-                            kind: FrameKind::Call,
-                        }));
+                        let mut nf = self.new_frame(code, module);
+                        // Move the arguments into the new frame's locals.
+                        for v in &mut frame.values[fidx + 1..n] {
+                            nf.values.push(std::mem::replace(v, Value::Null));
+                        }
+                        nf.values.resize(code.nlocals(), Value::Null);
+                        frame.values.truncate(fidx);
+                        if !(closure.is_empty() && code.cellvars.is_empty()) {
+                            nf.cells = make_cells(code, &mut nf.values, closure);
+                        }
+                        return Ok(Prepared::Frame(nf));
                     }
                 }
             }
@@ -236,13 +228,14 @@ impl Vm {
     }
 
     /// Binds arguments to the parameters of a script function, building its frame.
-    pub fn bind_args(&mut self, f: &FunctionObj, args: Args) -> PyResult<Frame> {
+    pub fn bind_args(&mut self, f: &FunctionObj, args: Args) -> PyResult<Box<Frame>> {
         let code = f.code;
         let nparams = code.arg_count as usize;
         let nkwonly = code.kwonly_count as usize;
         let has_varargs = code.flags & CO_VARARGS != 0;
         let has_varkw = code.flags & CO_VARKEYWORDS != 0;
-        let mut values = self.take_buffer(code.nlocals() + code.max_stack as usize);
+        let mut nf = self.new_frame(code, f.module);
+        let mut values = std::mem::take(&mut nf.values);
         values.resize(code.nlocals(), Value::Null);
         let Args { pos, kw } = args;
         let npos = pos.len();
@@ -343,26 +336,16 @@ impl Vm {
             self.release_values(values);
             return Err(self.missing_args(f, &missing, "keyword-only"));
         }
-        let cells = if f.closure.is_empty() && code.cellvars.is_empty() {
-            Vec::new()
-        } else {
-            make_cells(code, &mut values, f.closure.clone())
-        };
-        Ok(Frame {
-            code,
-            module: f.module,
-            ip: 0,
-            values,
-            cells,
-            exc_stack: Vec::new(),
-            namespace: None,
-            kind: FrameKind::Call,
-        })
+        if !(f.closure.is_empty() && code.cellvars.is_empty()) {
+            nf.cells = make_cells(code, &mut values, f.closure.clone());
+        }
+        nf.values = values;
+        Ok(nf)
     }
 
     fn release_values(&mut self, mut values: Vec<Value>) {
         values.clear();
-        self.pool.push(values);
+        drop(values);
     }
 
     fn too_many_positional(

@@ -71,8 +71,8 @@ impl Vm {
     ) -> PyResult<GenStep> {
         frame.kind = FrameKind::GenBoundary { gen: gen.clone() };
         let r = match throw {
-            None => self.run_frame(*frame),
-            Some(e) => self.run_frame_throw(*frame, e),
+            None => self.run_frame(frame),
+            Some(e) => self.run_frame_throw(frame, e),
         };
         match r {
             Ok(FrameExit::Yield(v, f)) => {

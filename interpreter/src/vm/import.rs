@@ -174,7 +174,10 @@ impl Vm {
         source: &str,
         is_pkg: bool,
     ) -> PyResult<ObjRef> {
-        let m = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new(name, Some(file.to_string())))));
+        let m = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new(
+            name,
+            Some(file.to_string()),
+        ))));
         set_module_attrs(&m, name, Some(file));
         if is_pkg {
             if let Object::Module(mm) = &*m {
@@ -227,18 +230,9 @@ impl Vm {
         code: &'static crate::bytecode::Code,
         module: &'static ModuleObj,
     ) -> PyResult<Value> {
-        let mut values = self.take_buffer(code.nlocals() + code.max_stack as usize);
-        values.resize(code.nlocals(), Value::Null);
-        let frame = Frame {
-            code,
-            module,
-            ip: 0,
-            values,
-            cells: Vec::new(),
-            exc_stack: Vec::new(),
-            namespace: None,
-            kind: FrameKind::Boundary,
-        };
+        let mut frame = self.new_frame(code, module);
+        frame.values.resize(code.nlocals(), Value::Null);
+        frame.kind = FrameKind::Boundary;
         match self.run_frame(frame)? {
             FrameExit::Return(v) => Ok(v),
             FrameExit::Yield(..) => Err(self.new_error("SystemError", "module yielded")),

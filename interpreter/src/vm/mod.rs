@@ -119,9 +119,9 @@ pub enum FrameExit {
 /// Per-thread interpreter state.
 pub struct Vm {
     /// Callers of the running frame (the running frame is a local of the loop).
-    pub frames: Vec<Frame>,
-    /// Reusable value buffers for frames, so calls do not allocate.
-    pool: Vec<Vec<Value>>,
+    pub frames: Vec<Box<Frame>>,
+    /// Reusable frames (with their value buffers), so calls do not allocate.
+    pool: Vec<Box<Frame>>,
     /// Per-thread cache of class attribute lookups: (class, name) -> (version, value).
     pub(crate) attr_cache: PtrMap<(usize, usize), (u64, Option<Value>)>,
     /// Number of frames alive on this thread (script frames and native re-entries).
@@ -163,25 +163,51 @@ impl Vm {
         }
     }
 
-    /// A value buffer with room for `n` values.
+    /// A fresh frame for `code` (from the pool when possible), with room for its
+    /// locals and operand stack; locals are not yet filled in.
     #[inline]
-    pub(crate) fn take_buffer(&mut self, n: usize) -> Vec<Value> {
+    pub(crate) fn new_frame(
+        &mut self,
+        code: &'static crate::bytecode::Code,
+        module: &'static crate::value::module::ModuleObj,
+    ) -> Box<Frame> {
+        let n = code.nlocals() + code.max_stack as usize;
         match self.pool.pop() {
-            Some(mut v) => {
-                v.reserve(n);
-                v
+            Some(mut f) => {
+                f.code = code;
+                f.module = module;
+                f.ip = 0;
+                f.kind = frame::FrameKind::Call;
+                f.values.reserve(n);
+                f
             }
-            None => Vec::with_capacity(n.max(16)),
+            None => Box::new(Frame {
+                code,
+                module,
+                ip: 0,
+                values: Vec::with_capacity(n.max(16)),
+                cells: Vec::new(),
+                exc_stack: Vec::new(),
+                namespace: None,
+                kind: frame::FrameKind::Call,
+            }),
         }
     }
 
-    /// Returns a frame's buffer to the pool (its values are dropped first).
+    /// Returns a finished frame to the pool (its values are dropped first).
     #[inline]
-    pub(crate) fn release_frame(&mut self, frame: Frame) {
-        let mut values = frame.values;
-        values.clear();
-        if self.pool.len() < 64 && values.capacity() <= 1024 {
-            self.pool.push(values);
+    pub(crate) fn release_frame(&mut self, mut frame: Box<Frame>) {
+        frame.values.clear();
+        if !frame.cells.is_empty() {
+            frame.cells.clear();
+        }
+        if !frame.exc_stack.is_empty() {
+            frame.exc_stack.clear();
+        }
+        frame.namespace = None;
+        frame.kind = frame::FrameKind::Call;
+        if self.pool.len() < 64 && frame.values.capacity() <= 1024 {
+            self.pool.push(frame);
         }
     }
 

@@ -10,7 +10,7 @@ use conc_grammar::ast::{BinOp, CmpOp};
 /// What a call instruction produced: a finished value, or a frame to switch to.
 pub enum Prepared {
     Value(Value),
-    Frame(Frame),
+    Frame(Box<Frame>),
 }
 
 macro_rules! fail {
@@ -36,17 +36,17 @@ macro_rules! tri {
 impl Vm {
     /// Runs `frame` (and everything it calls) until it returns or, for a generator
     /// frame with kind `GenBoundary`, yields.
-    pub fn run_frame(&mut self, frame: Frame) -> PyResult<FrameExit> {
+    pub fn run_frame(&mut self, frame: Box<Frame>) -> PyResult<FrameExit> {
         self.run_frame_with(frame, None)
     }
 
     /// Runs `frame` starting by raising `err` at its current instruction (for
     /// `generator.throw`).
-    pub fn run_frame_throw(&mut self, frame: Frame, err: PyErr) -> PyResult<FrameExit> {
+    pub fn run_frame_throw(&mut self, frame: Box<Frame>, err: PyErr) -> PyResult<FrameExit> {
         self.run_frame_with(frame, Some(err))
     }
 
-    fn run_frame_with(&mut self, frame: Frame, pending: Option<PyErr>) -> PyResult<FrameExit> {
+    fn run_frame_with(&mut self, frame: Box<Frame>, pending: Option<PyErr>) -> PyResult<FrameExit> {
         if self.depth >= self.recursion_limit {
             let e = self.new_error("RecursionError", "maximum recursion depth exceeded");
             self.release_frame(frame);
@@ -64,7 +64,7 @@ impl Vm {
     /// Handles an exception raised in `frame`: jumps to a handler in it or in one of
     /// its callers above `base`, or returns the error when the boundary frame has none.
     /// On success `frame` is the frame that will handle it.
-    fn unwind(&mut self, frame: &mut Frame, err: PyErr) -> PyResult<()> {
+    fn unwind(&mut self, frame: &mut Box<Frame>, err: PyErr) -> PyResult<()> {
         let mut err = err;
         loop {
             self.add_traceback(&err, frame);
@@ -112,23 +112,17 @@ impl Vm {
         }
     }
 
-    /// An empty frame used to fill a `&mut Frame` while its content is moved away.
-    fn placeholder_frame(&self) -> Frame {
-        Frame {
-            code: crate::interp::empty_code(),
-            module: crate::interp::builtins_module(),
-            ip: 0,
-            values: Vec::new(),
-            cells: Vec::new(),
-            exc_stack: Vec::new(),
-            namespace: None,
-            kind: FrameKind::Boundary,
-        }
+    /// An empty frame used to fill a `&mut Box<Frame>` while its content is moved away.
+    fn placeholder_frame(&mut self) -> Box<Frame> {
+        self.new_frame(
+            crate::interp::empty_code(),
+            crate::interp::builtins_module(),
+        )
     }
 
     /// Switches to a new frame, keeping the current one as its caller.
     #[inline]
-    fn enter(&mut self, frame: &mut Frame, new: Frame) -> PyResult<()> {
+    fn enter(&mut self, frame: &mut Box<Frame>, new: Box<Frame>) -> PyResult<()> {
         if self.depth >= self.recursion_limit {
             self.release_frame(new);
             return Err(self.new_error("RecursionError", "maximum recursion depth exceeded"));
@@ -141,7 +135,7 @@ impl Vm {
 
     /// Leaves the current frame for its caller, returning the finished frame.
     #[inline]
-    fn leave(&mut self, frame: &mut Frame) -> Frame {
+    fn leave(&mut self, frame: &mut Box<Frame>) -> Box<Frame> {
         self.depth -= 1;
         let caller = self
             .frames
@@ -152,7 +146,7 @@ impl Vm {
 
     fn run_loop(
         &mut self,
-        mut frame: Frame,
+        mut frame: Box<Frame>,
         base: usize,
         pending: Option<PyErr>,
     ) -> PyResult<FrameExit> {
@@ -534,7 +528,7 @@ impl Vm {
                                             gen: o.clone(),
                                             exit: t,
                                         };
-                                        tri!(self, frame, self.enter(&mut frame, *gf));
+                                        tri!(self, frame, self.enter(&mut frame, gf));
                                     }
                                     None => {
                                         frame.pop();
@@ -546,7 +540,7 @@ impl Vm {
                             _ => {}
                         }
                     }
-                    self.caller = &frame;
+                    self.caller = &*frame;
                     match tri!(self, frame, self.iter_next(&it)) {
                         Some(v) => frame.push(v),
                         None => {
@@ -648,7 +642,7 @@ impl Vm {
                         None
                     };
                     let v = frame.pop();
-                    self.caller = &frame;
+                    self.caller = &*frame;
                     let s = tri!(self, frame, self.format_value(v, flags & 3, spec));
                     frame.push(s);
                 }
@@ -673,7 +667,7 @@ impl Vm {
                 Instr::ListExtend(d) => {
                     let src = frame.pop();
                     let target = frame.peek(d as usize - 1).clone();
-                    self.caller = &frame;
+                    self.caller = &*frame;
                     let items = tri!(self, frame, self.collect(&src));
                     if let Some(l) = target.as_list() {
                         l.lock().extend(items);
@@ -682,7 +676,7 @@ impl Vm {
                 Instr::SetUpdate(d) => {
                     let src = frame.pop();
                     let target = frame.peek(d as usize - 1).clone();
-                    self.caller = &frame;
+                    self.caller = &*frame;
                     let items = tri!(self, frame, self.collect(&src));
                     for v in items {
                         tri!(self, frame, self.set_add(&target, v));
@@ -692,7 +686,7 @@ impl Vm {
                     let src = frame.pop();
                     let target = frame.peek(d as usize - 1).clone();
                     let merge = matches!(instr, Instr::DictMerge(_));
-                    self.caller = &frame;
+                    self.caller = &*frame;
                     tri!(self, frame, self.dict_update_from(&target, &src, merge));
                 }
                 Instr::ListToTuple => {
@@ -702,13 +696,13 @@ impl Vm {
                 }
                 Instr::UnpackSequence(n) => {
                     let seq = frame.pop();
-                    self.caller = &frame;
+                    self.caller = &*frame;
                     let items = tri!(self, frame, self.unpack(&seq, n as usize));
                     frame.values.extend(items.into_iter().rev());
                 }
                 Instr::UnpackEx(before, after) => {
                     let seq = frame.pop();
-                    self.caller = &frame;
+                    self.caller = &*frame;
                     let items = tri!(
                         self,
                         frame,
@@ -725,7 +719,7 @@ impl Vm {
                     frame.push(f);
                 }
                 Instr::Call(argc) => {
-                    self.caller = &frame;
+                    self.caller = &*frame;
                     match tri!(
                         self,
                         frame,
@@ -736,7 +730,7 @@ impl Vm {
                     }
                 }
                 Instr::CallKw(argc, kwnames) => {
-                    self.caller = &frame;
+                    self.caller = &*frame;
                     let names = code.consts[kwnames as usize].clone();
                     match tri!(
                         self,
@@ -755,7 +749,7 @@ impl Vm {
                     };
                     let args = frame.pop();
                     let func = frame.pop();
-                    self.caller = &frame;
+                    self.caller = &*frame;
                     let a = tri!(self, frame, self.args_from_ex(&args, kwargs.as_ref()));
                     match tri!(self, frame, self.prepare_call(func, a)) {
                         Prepared::Value(v) => frame.push(v),
@@ -801,14 +795,14 @@ impl Vm {
                 }
                 Instr::BeforeWith => {
                     let mgr = frame.pop();
-                    self.caller = &frame;
+                    self.caller = &*frame;
                     let (exit, entered) = tri!(self, frame, self.before_with(mgr));
                     frame.push(exit);
                     frame.push(entered);
                 }
                 Instr::WithExitNormal => {
                     let exit = frame.pop();
-                    self.caller = &frame;
+                    self.caller = &*frame;
                     tri!(
                         self,
                         frame,
@@ -820,7 +814,7 @@ impl Vm {
                     let exit = frame.peek(1).clone();
                     let typ = self.class_of(&exc);
                     let tb = self.traceback_value(&exc);
-                    self.caller = &frame;
+                    self.caller = &*frame;
                     let r = tri!(
                         self,
                         frame,
@@ -837,7 +831,7 @@ impl Vm {
                     match kind {
                         FrameKind::GenBoundary { gen } => {
                             self.suspend_generator(&gen);
-                            return Ok(FrameExit::Yield(v, Box::new(frame)));
+                            return Ok(FrameExit::Yield(v, frame));
                         }
                         FrameKind::GenForIter { gen, .. } | FrameKind::GenSend { gen, .. } => {
                             self.depth -= 1;
@@ -879,7 +873,7 @@ impl Vm {
                                         gen: o.clone(),
                                         exit: t,
                                     };
-                                    tri!(self, frame, self.enter(&mut frame, *gf));
+                                    tri!(self, frame, self.enter(&mut frame, gf));
                                 }
                                 Ok(None) => {
                                     // Already finished: as if it returned None.
@@ -895,7 +889,7 @@ impl Vm {
                             continue;
                         }
                     }
-                    self.caller = &frame;
+                    self.caller = &*frame;
                     match self.send_to_iter(&it, sent) {
                         Ok(Ok(y)) => frame.push(y),
                         Ok(Err(r)) => {
@@ -911,7 +905,7 @@ impl Vm {
                 Instr::ImportName(name, level) => {
                     let fromlist = frame.pop();
                     let name = code.consts[name as usize].clone();
-                    self.caller = &frame;
+                    self.caller = &*frame;
                     let m = tri!(
                         self,
                         frame,
@@ -930,7 +924,7 @@ impl Vm {
                 }
                 Instr::PrintExpr => {
                     let v = frame.pop();
-                    self.caller = &frame;
+                    self.caller = &*frame;
                     tri!(self, frame, self.print_expr(v, frame.module));
                 }
                 Instr::SetupAnnotations => {}
@@ -953,11 +947,11 @@ impl Vm {
         }
     }
 
-    fn store_generator_frame(&mut self, gen: &ObjRef, frame: Frame) {
+    fn store_generator_frame(&mut self, gen: &ObjRef, frame: Box<Frame>) {
         if let Object::Generator(g) = &**gen {
             let mut inner = g.inner.lock();
             inner.state = GenState::Suspended;
-            inner.frame = Some(Box::new(frame));
+            inner.frame = Some(frame);
         }
     }
 }
