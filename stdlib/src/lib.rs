@@ -8,6 +8,7 @@ mod conc_helpers;
 pub mod sys;
 pub mod thread;
 pub mod time;
+pub mod urllib;
 mod util;
 
 use conc_interpreter::interp::{interp, ModuleInit};
@@ -22,6 +23,7 @@ const MODULES: &[(&str, ModuleInit)] = &[
     ("random", random::init),
     ("os", os::init),
     ("os.path", os::init_path),
+    ("_urllib", urllib::init),
 ];
 
 /// Modules written in conc, shipped inside the binary: (import name, source).
@@ -31,6 +33,10 @@ const SOURCES: &[(&str, &str)] = &[("threading", include_str!("../lib/threading.
     ("concurrent.futures._base", include_str!("../lib/concurrent/futures/_base.conc")),
     ("concurrent.futures.thread", include_str!("../lib/concurrent/futures/thread.conc")),
     ("concurrent.futures.process", include_str!("../lib/concurrent/futures/process.conc")),
+    ("urllib", urllib::PACKAGE_SOURCE),
+    ("urllib.request", urllib::REQUEST_SOURCE),
+    ("urllib.error", urllib::ERROR_SOURCE),
+    ("urllib.parse", urllib::PARSE_SOURCE),
 ];
 
 /// Registers the standard library with the interpreter.
