@@ -6,9 +6,9 @@
 //! the file operation itself and never while script code runs (arguments are
 //! converted first, `writelines` collects its iterable before locking).
 //!
-//! Writes go straight to the OS file (no write buffer): conc has no finaliser that
-//! would flush a buffer of a file the script forgot to close, and CPython scripts
-//! routinely rely on that flush. Reads are buffered.
+//! Reads and writes are buffered. Scripts routinely rely on CPython flushing a file
+//! they forgot to close, so every writable file is listed (weakly) in a registry
+//! that an `atexit` handler flushes, besides the flush when the state is dropped.
 
 use crate::interp::{
     add_methods, builtins_module, exc_class, native, new_class, set_class_attr, types,
@@ -22,7 +22,7 @@ use crate::vm::{Args, PyErr, PyResult, Vm};
 use parking_lot::Mutex;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock, Weak};
 
 /// The OSError subclass CPython raises for an errno.
 fn class_for_errno(errno: i32) -> &'static str {
@@ -136,6 +136,63 @@ struct FileState {
     text: String,
     tpos: usize,
     eof: bool,
+    /// Bytes written but not yet handed to the OS.
+    wbuf: Vec<u8>,
+}
+
+impl FileState {
+    fn flush_w(&mut self) -> std::io::Result<()> {
+        if self.wbuf.is_empty() {
+            return Ok(());
+        }
+        let data = std::mem::take(&mut self.wbuf);
+        match self.file.as_mut() {
+            Some(f) => f.write_all(&data),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for FileState {
+    fn drop(&mut self) {
+        let _ = self.flush_w();
+    }
+}
+
+type Shared = Arc<Mutex<FileState>>;
+
+/// Writable files whose buffers the exit handler flushes.
+fn registry() -> &'static Mutex<Vec<Weak<Mutex<FileState>>>> {
+    static R: OnceLock<Mutex<Vec<Weak<Mutex<FileState>>>>> = OnceLock::new();
+    R.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+fn register_writable(st: &Shared) {
+    let mut r = registry().lock();
+    if r.len() >= 64 && r.len().is_power_of_two() {
+        r.retain(|w| w.strong_count() > 0);
+    }
+    r.push(Arc::downgrade(st));
+}
+
+extern "C" {
+    fn atexit(cb: extern "C" fn()) -> std::os::raw::c_int;
+}
+
+/// Runs at process exit: flushes what scripts wrote to files they did not close.
+/// Locks are only tried, so a thread stopped while holding one cannot hang exit.
+extern "C" fn flush_all_at_exit() {
+    let wait = std::time::Duration::from_millis(200);
+    let Some(r) = registry().try_lock_for(wait) else {
+        return;
+    };
+    for w in r.iter() {
+        if let Some(st) = w.upgrade() {
+            if let Some(mut st) = st.try_lock_for(wait) {
+                let _ = st.flush_w();
+            }
+        }
+    }
 }
 
 /// The native payload of a file object.
@@ -149,7 +206,7 @@ pub struct FileObj {
     encoding: Encoding,
     errors: String,
     newline: Newline,
-    state: Mutex<FileState>,
+    state: Shared,
 }
 
 struct Classes {
@@ -247,6 +304,11 @@ pub fn register(_vm: &mut Vm) {
         .globals
         .set(&intern("open"), native("open", "open", open));
     add_methods(&exc_class("OSError"), &[("__str__", oserror_str)]);
+    static AT_EXIT: OnceLock<()> = OnceLock::new();
+    AT_EXIT.get_or_init(|| {
+        // SAFETY: registers a plain function with the C runtime once.
+        unsafe { atexit(flush_all_at_exit) };
+    });
 }
 
 fn this_file<'a>(vm: &mut Vm, args: &'a Args) -> PyResult<&'a FileObj> {
@@ -459,15 +521,19 @@ fn open(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         encoding,
         errors: errors_s.unwrap_or_else(|| "strict".into()),
         newline,
-        state: Mutex::new(FileState {
+        state: Arc::new(Mutex::new(FileState {
             file: Some(f),
             raw: Vec::new(),
             rpos: 0,
             text: String::new(),
             tpos: 0,
             eof: false,
-        }),
+            wbuf: Vec::new(),
+        })),
     };
+    if writable {
+        register_writable(&obj.state);
+    }
     Ok(Value::new(Object::Instance(InstanceObj::with_native(
         cls,
         Box::new(obj),
@@ -487,6 +553,7 @@ enum ReadErr {
 impl FileObj {
     /// Reads one more chunk of raw bytes; false at end of file.
     fn fill_raw(&self, st: &mut FileState) -> Result<bool, ReadErr> {
+        st.flush_w().map_err(ReadErr::Io)?;
         if st.eof {
             return Ok(false);
         }
@@ -861,6 +928,7 @@ fn next(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// Puts the OS file position where the reader is, discarding read-ahead, so that a
 /// write or a seek after reads acts at the logical position.
 fn sync_position(f: &FileObj, st: &mut FileState) -> std::io::Result<()> {
+    st.flush_w()?;
     let unread = if f.binary {
         (st.raw.len() - st.rpos) as i64
     } else {
@@ -923,11 +991,14 @@ fn encode(vm: &mut Vm, f: &FileObj, s: &str) -> PyResult<Vec<u8>> {
 fn write_bytes(vm: &mut Vm, f: &FileObj, data: &[u8]) -> PyResult<()> {
     let mut st = f.state.lock();
     let res = (|| -> std::io::Result<()> {
-        sync_position(f, &mut st)?;
-        match st.file.as_mut() {
-            Some(file) => file.write_all(data),
-            None => Ok(()),
+        if !st.raw.is_empty() || !st.text.is_empty() {
+            sync_position(f, &mut st)?;
         }
+        st.wbuf.extend_from_slice(data);
+        if st.wbuf.len() >= CHUNK {
+            st.flush_w()?;
+        }
+        Ok(())
     })();
     drop(st);
     res.map_err(|e| os_error(vm, &e, Some(&f.name)))
@@ -1002,11 +1073,14 @@ fn writelines(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn close(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = this_file(vm, &args)?;
     let mut st = f.state.lock();
+    let flushed = st.flush_w();
     st.file = None;
     st.raw = Vec::new();
     st.text = String::new();
     st.rpos = 0;
     st.tpos = 0;
+    drop(st);
+    flushed.map_err(|e| os_error(vm, &e, Some(&f.name)))?;
     Ok(Value::None)
 }
 
@@ -1018,8 +1092,8 @@ fn flush(vm: &mut Vm, args: Args) -> PyResult<Value> {
             drop(st);
             Err(closed_error(vm))
         }
-        Some(file) => {
-            let r = file.flush();
+        Some(_) => {
+            let r = st.flush_w();
             drop(st);
             r.map_err(|e| os_error(vm, &e, Some(&f.name)))?;
             Ok(Value::None)
@@ -1028,6 +1102,7 @@ fn flush(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn position(f: &FileObj, st: &mut FileState) -> std::io::Result<u64> {
+    st.flush_w()?;
     let unread = if f.binary {
         (st.raw.len() - st.rpos) as u64
     } else {
