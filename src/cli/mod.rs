@@ -9,6 +9,7 @@ const USAGE: &str =
 pub fn main(args: Vec<String>) -> i32 {
     match args.first().map(String::as_str) {
         Some("check") => check::run(&args[1..]),
+        Some("--multiprocessing-child") => conc_stdlib::mp::child_main(&args[1..]),
         Some("-h") | Some("--help") => {
             println!("{USAGE}");
             0

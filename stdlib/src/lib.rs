@@ -2,6 +2,7 @@
 //! them all with the interpreter (the interpreter itself knows no module by name).
 
 pub mod math;
+pub mod mp;
 pub mod os;
 pub mod random;
 mod conc_helpers;
@@ -24,6 +25,7 @@ const MODULES: &[(&str, ModuleInit)] = &[
     ("os", os::init),
     ("os.path", os::init_path),
     ("_urllib", urllib::init),
+    ("_multiprocessing", mp::init),
 ];
 
 /// Modules written in conc, shipped inside the binary: (import name, source).
@@ -37,6 +39,7 @@ const SOURCES: &[(&str, &str)] = &[("threading", include_str!("../lib/threading.
     ("urllib.request", urllib::REQUEST_SOURCE),
     ("urllib.error", urllib::ERROR_SOURCE),
     ("urllib.parse", urllib::PARSE_SOURCE),
+    ("multiprocessing", include_str!("../lib/multiprocessing/__init__.conc")),
 ];
 
 /// Registers the standard library with the interpreter.
