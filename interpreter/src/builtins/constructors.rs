@@ -347,7 +347,7 @@ fn frozenset_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn range_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let n = args.pos.len() - 1;
-    let mut get = |vm: &mut Vm, i: usize| -> PyResult<i64> {
+    let get = |vm: &mut Vm, i: usize| -> PyResult<i64> {
         let v = args.pos[i].clone();
         match &v {
             Value::Int(_) | Value::Bool(_) => vm.index_value(&v),

@@ -22,7 +22,6 @@ pub fn register(_vm: &mut Vm) {
             ("update", update),
             ("clear", clear),
             ("copy", copy),
-            ("fromkeys", fromkeys),
             ("__len__", super::list_methods::dunder_len),
             ("__getitem__", getitem),
             ("__setitem__", setitem),
@@ -30,6 +29,16 @@ pub fn register(_vm: &mut Vm) {
             ("__contains__", contains),
             ("__iter__", iter),
         ],
+    );
+    // A class method, so that `dict.fromkeys(keys)` receives the class first.
+    crate::interp::set_class_attr(
+        &t.dict,
+        "fromkeys",
+        Value::new(Object::ClassMethod(crate::interp::native(
+            "fromkeys",
+            "dict.fromkeys",
+            fromkeys,
+        ))),
     );
 }
 

@@ -74,6 +74,8 @@ pub struct Spec {
     pub grouping: Option<char>,
     pub precision: Option<usize>,
     pub ty: Option<char>,
+    /// The `z` option (3.11): negative zero is shown as zero; only for floats.
+    pub no_neg_zero: bool,
 }
 
 pub fn parse_spec(vm: &mut Vm, s: &str) -> PyResult<Spec> {
@@ -94,6 +96,7 @@ pub fn parse_spec(vm: &mut Vm, s: &str) -> PyResult<Spec> {
         i += 1;
     }
     if i < c.len() && c[i] == 'z' {
+        spec.no_neg_zero = true;
         i += 1;
     }
     if i < c.len() && c[i] == '#' {
@@ -152,7 +155,7 @@ fn pad(spec: &Spec, sign: &str, body: &str, default_align: char) -> String {
             spec.align.unwrap_or(default_align),
         )
     };
-    let f = |n: usize| std::iter::repeat(fill).take(n).collect::<String>();
+    let f = |n: usize| std::iter::repeat_n(fill, n).collect::<String>();
     match align {
         '<' => format!("{sign}{body}{}", f(fill_n)),
         '^' => format!("{}{sign}{body}{}", f(fill_n / 2), f(fill_n - fill_n / 2)),
@@ -165,7 +168,7 @@ fn group_digits(int_part: &str, sep: char, every: usize) -> String {
     let digits: Vec<char> = int_part.chars().collect();
     let mut out = String::new();
     for (i, d) in digits.iter().enumerate() {
-        if i > 0 && (digits.len() - i) % every == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(every) {
             out.push(sep);
         }
         out.push(*d);
@@ -194,6 +197,11 @@ pub fn format_int(vm: &mut Vm, n: &BigInt, spec: &Spec) -> PyResult<String> {
     }
     if spec.precision.is_some() {
         return Err(vm.value_error("Precision not allowed in integer format specifier"));
+    }
+    if spec.no_neg_zero {
+        return Err(
+            vm.value_error("Negative zero coercion (z) not allowed in integer format specifier")
+        );
     }
     let neg = n.is_negative();
     let a = n.abs();
@@ -232,7 +240,7 @@ pub fn format_int(vm: &mut Vm, n: &BigInt, spec: &Spec) -> PyResult<String> {
 
 /// Formats a float with a spec.
 pub fn format_float(vm: &mut Vm, x: f64, spec: &Spec) -> PyResult<String> {
-    let neg = x.is_sign_negative() && !x.is_nan();
+    let mut neg = x.is_sign_negative() && !x.is_nan();
     let a = x.abs();
     let ty = spec.ty;
     let upper = matches!(ty, Some('E') | Some('F') | Some('G'));
@@ -261,13 +269,16 @@ pub fn format_float(vm: &mut Vm, x: f64, spec: &Spec) -> PyResult<String> {
             }
         }
     };
-    if spec.alt
-        && !body.contains('.')
-        && !body.contains('e')
-        && a.is_finite()
-        && matches!(ty, Some('f') | Some('F'))
-    {
-        body.push('.');
+    if spec.alt && !body.contains('.') && a.is_finite() {
+        // The alternate form always keeps the decimal point, before any exponent.
+        match body.find(['e', 'E', '%']) {
+            Some(k) if matches!(ty, Some('e') | Some('E') | Some('%')) => body.insert(k, '.'),
+            None if matches!(ty, Some('f') | Some('F')) => body.push('.'),
+            _ => {}
+        }
+    }
+    if spec.no_neg_zero && neg && body.chars().all(|c| !c.is_ascii_digit() || c == '0') {
+        neg = false;
     }
     if let Some(g) = spec.grouping {
         let (int_part, rest) = match body.find(|c: char| !c.is_ascii_digit()) {
@@ -352,6 +363,16 @@ pub fn format_str(vm: &mut Vm, s: &str, spec: &Spec) -> PyResult<String> {
     }
     if spec.sign.is_some() {
         return Err(vm.value_error("Sign not allowed in string format specifier"));
+    }
+    if spec.alt {
+        return Err(vm.value_error("Alternate form (#) not allowed in string format specifier"));
+    }
+    if spec.align == Some('=') {
+        return Err(vm.value_error("'=' alignment not allowed in string format specifier"));
+    }
+    if let Some(g) = spec.grouping {
+        let msg = format!("Cannot specify '{g}' with 's'.");
+        return Err(vm.value_error(&msg));
     }
     let body: String = match spec.precision {
         Some(p) => s.chars().take(p).collect(),
@@ -491,7 +512,7 @@ pub fn percent_format(vm: &mut Vm, fmt: &Value, args: &Value) -> PyResult<Value>
     let mut out = String::new();
     let chars: Vec<char> = f.chars().collect();
     let mut i = 0;
-    let mut next_arg = |vm: &mut Vm, idx: &mut usize| -> PyResult<Value> {
+    let next_arg = |vm: &mut Vm, idx: &mut usize| -> PyResult<Value> {
         if *idx >= items.len() {
             return Err(vm.type_error("not enough arguments for format string"));
         }
@@ -531,11 +552,7 @@ pub fn percent_format(vm: &mut Vm, fmt: &Value, args: &Value) -> PyResult<Value>
             match chars[i] {
                 '-' => left = true,
                 '+' => spec.sign = Some('+'),
-                ' ' => {
-                    if spec.sign.is_none() {
-                        spec.sign = Some(' ')
-                    }
-                }
+                ' ' if spec.sign.is_none() => spec.sign = Some(' '),
                 '#' => spec.alt = true,
                 '0' => spec.zero = true,
                 _ => {}
@@ -697,10 +714,16 @@ pub fn percent_format(vm: &mut Vm, fmt: &Value, args: &Value) -> PyResult<Value>
                 pad(&spec, &sign, &body, '>')
             }
             'c' => match &arg {
-                Value::Int(n) => char::from_u32(*n as u32)
-                    .map(|c| c.to_string())
-                    .unwrap_or_default(),
-                _ => vm.str_of(&arg)?,
+                Value::Int(n) => match u32::try_from(*n).ok().and_then(char::from_u32) {
+                    Some(c) => c.to_string(),
+                    None => {
+                        return Err(vm.new_error("OverflowError", "%c arg not in range(0x110000)"))
+                    }
+                },
+                _ => match arg.as_str().map(|s| s.as_str().to_string()) {
+                    Some(t) if t.chars().count() == 1 => t,
+                    _ => return Err(vm.type_error("%c requires int or char")),
+                },
             },
             _ => {
                 let msg = format!(

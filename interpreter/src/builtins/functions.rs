@@ -677,9 +677,53 @@ fn bin(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn divmod(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = arg(vm, &args, 0, "divmod")?;
     let b = arg(vm, &args, 1, "divmod")?;
+    let is_num = |v: &Value| {
+        matches!(v, Value::Int(_) | Value::Bool(_) | Value::Float(_))
+            || matches!(v.obj(), Some(Object::BigInt(_)))
+    };
+    if !is_num(&a) || !is_num(&b) {
+        return divmod_dunder(vm, a, b);
+    }
     let q = vm.binary_op(a.clone(), b.clone(), conc_grammar::ast::BinOp::FloorDiv)?;
     let r = vm.binary_op(a, b, conc_grammar::ast::BinOp::Mod)?;
     Ok(Value::tuple(vec![q, r]))
+}
+
+/// `divmod` of objects that are not both numbers: `__divmod__`, then `__rdivmod__`
+/// (the reflected method first when the right operand's class is a proper subclass of
+/// the left one's), as CPython's binary-operator protocol does.
+fn divmod_dunder(vm: &mut Vm, a: Value, b: Value) -> PyResult<Value> {
+    let not_impl = crate::interp::not_implemented();
+    let ca = vm.class_of(&a);
+    let cb = vm.class_of(&b);
+    let same = ca.ptr_eq(&cb);
+    let fwd = vm.lookup_type_attr(&ca, &crate::value::str::intern("__divmod__"));
+    let rev = if same {
+        None
+    } else {
+        vm.lookup_type_attr(&cb, &crate::value::str::intern("__rdivmod__"))
+    };
+    let rev_first = !same && crate::value::class::is_subclass(&cb, &ca);
+    let mut calls: Vec<(Value, Value, Value)> = Vec::new();
+    if rev_first {
+        calls.extend(rev.clone().map(|f| (f, b.clone(), a.clone())));
+    }
+    calls.extend(fwd.map(|f| (f, a.clone(), b.clone())));
+    if !rev_first {
+        calls.extend(rev.map(|f| (f, b.clone(), a.clone())));
+    }
+    for (f, x, y) in calls {
+        let r = vm.call(&f, Args::new([x, y]))?;
+        if !r.is(&not_impl) {
+            return Ok(r);
+        }
+    }
+    let msg = format!(
+        "unsupported operand type(s) for divmod(): '{}' and '{}'",
+        vm.type_name(&a),
+        vm.type_name(&b)
+    );
+    Err(vm.type_error(&msg))
 }
 
 fn pow(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
@@ -1117,7 +1161,20 @@ pub fn reversed_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(Object::List(l)) => l.len(),
         Some(Object::Tuple(t)) => t.len(),
         Some(Object::Str(s)) => s.char_len(),
-        Some(Object::Range(r)) => r.len() as usize,
+        Some(Object::Range(r)) => {
+            // A reversed range is again a range iterator (CPython's type name shows it).
+            let n = r.len();
+            let last = r.start as i128 + (n as i128 - 1) * r.step as i128;
+            let stop = r.start as i128 - r.step as i128;
+            if n > 0 && i64::try_from(stop).is_ok() && r.step != i64::MIN {
+                return Ok(Value::new(Object::Iter(IterObj::Range {
+                    next: AtomicI64::new(last as i64),
+                    stop: stop as i64,
+                    step: -r.step,
+                })));
+            }
+            n as usize
+        }
         Some(Object::Dict(_)) => {
             let keys = seq.as_dict().unwrap().lock().keys();
             let l = Value::list(keys);

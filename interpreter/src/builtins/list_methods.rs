@@ -39,6 +39,77 @@ pub fn register(_vm: &mut Vm) {
             ("__iter__", dunder_iter),
         ],
     );
+    add_methods(&t.range, &[("index", range_index), ("count", range_count)]);
+    add_methods(&t.slice, &[("indices", slice_indices)]);
+}
+
+/// The position of `x` in a range, found arithmetically; only ints (and bools) can
+/// be members without iterating, and others fall back to equality.
+fn range_position(vm: &mut Vm, args: &Args, name: &str) -> PyResult<Option<i64>> {
+    let r = arg(vm, args, 0, name)?;
+    let x = arg(vm, args, 1, name)?;
+    let Some(Object::Range(r)) = r.obj() else {
+        let msg = format!("descriptor '{name}' requires a 'range' object");
+        return Err(vm.type_error(&msg));
+    };
+    let n = r.len();
+    match x {
+        Value::Int(_) | Value::Bool(_) => {
+            let v = vm.index_value(&x)?;
+            let off = v as i128 - r.start as i128;
+            if off % r.step as i128 == 0 {
+                let i = off / r.step as i128;
+                if i >= 0 && i < n as i128 {
+                    return Ok(Some(i as i64));
+                }
+            }
+            Ok(None)
+        }
+        _ => {
+            for i in 0..n {
+                if vm.eq(&Value::Int(r.get(i)), &x)? {
+                    return Ok(Some(i));
+                }
+            }
+            Ok(None)
+        }
+    }
+}
+
+fn range_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    match range_position(vm, &args, "index")? {
+        Some(i) => Ok(Value::Int(i)),
+        None => {
+            let msg = format!("{} is not in range", vm.repr_of(&args.pos[1])?);
+            Err(vm.value_error(&msg))
+        }
+    }
+}
+
+fn range_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    Ok(Value::Int(
+        range_position(vm, &args, "count")?.is_some() as i64
+    ))
+}
+
+/// `slice.indices(length)`: the (start, stop, step) a slice selects in a sequence of
+/// that length, clamped as subscription does.
+fn slice_indices(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = arg(vm, &args, 0, "indices")?;
+    let n = arg(vm, &args, 1, "indices")?;
+    let Some(Object::Slice(so)) = s.obj() else {
+        return Err(vm.type_error("descriptor 'indices' requires a 'slice' object"));
+    };
+    let n = vm.index_value(&n)?;
+    if n < 0 {
+        return Err(vm.value_error("length should not be negative"));
+    }
+    let idx = vm.slice_indices(so, n as usize)?;
+    Ok(Value::tuple(vec![
+        Value::Int(idx.start),
+        Value::Int(idx.stop),
+        Value::Int(idx.step),
+    ]))
 }
 
 fn this_list<'a>(

@@ -30,6 +30,109 @@ pub fn register(_vm: &mut Vm) {
             ("conjugate", conjugate),
         ],
     );
+    // Alternative constructors are class methods, as in CPython.
+    let classmethod = |name: &'static str, qual: &str, f: crate::value::function::NativeFn| {
+        Value::new(Object::ClassMethod(crate::interp::native(name, qual, f)))
+    };
+    crate::interp::set_class_attr(
+        &t.int,
+        "from_bytes",
+        classmethod("from_bytes", "int.from_bytes", from_bytes),
+    );
+    crate::interp::set_class_attr(
+        &t.float,
+        "fromhex",
+        classmethod("fromhex", "float.fromhex", fromhex),
+    );
+}
+
+/// `int.from_bytes(bytes, byteorder="big", *, signed=False)`.
+fn from_bytes(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
+    let data = args.take(1, "bytes").unwrap_or(Value::None);
+    let order = args.take(2, "byteorder").unwrap_or(Value::str("big"));
+    let signed = match args.take_kw("signed") {
+        Some(v) => vm.truthy(&v)?,
+        None => false,
+    };
+    let mut bytes: Vec<u8> = match data.obj() {
+        Some(Object::Bytes(b)) => b.to_vec(),
+        _ => {
+            let mut out = Vec::new();
+            for v in vm.collect(&data)? {
+                let i = vm.index_value(&v)?;
+                if !(0..256).contains(&i) {
+                    return Err(vm.value_error("bytes must be in range(0, 256)"));
+                }
+                out.push(i as u8);
+            }
+            out
+        }
+    };
+    match order.as_str().map(|s| s.as_str().to_string()).as_deref() {
+        Some("big") => {}
+        Some("little") => bytes.reverse(),
+        _ => return Err(vm.value_error("byteorder must be either 'little' or 'big'")),
+    }
+    let n = if signed {
+        num_bigint::BigInt::from_signed_bytes_be(&bytes)
+    } else {
+        num_bigint::BigInt::from_bytes_be(num_bigint::Sign::Plus, &bytes)
+    };
+    Ok(crate::value::int::normalize(n))
+}
+
+/// `float.fromhex(s)`: `[sign] [0x] hex-digits [. hex-digits] [p exponent]`, or inf/nan.
+fn fromhex(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = arg(vm, &args, 1, "fromhex")?;
+    let Some(text) = s.as_str().map(|t| t.as_str().trim().to_ascii_lowercase()) else {
+        return Err(vm.type_error("fromhex() argument must be str"));
+    };
+    let bad = |vm: &mut Vm| vm.value_error("invalid hexadecimal floating-point string");
+    let (neg, body) = match text.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, text.strip_prefix('+').unwrap_or(&text)),
+    };
+    let sign = if neg { -1.0 } else { 1.0 };
+    match body {
+        "inf" | "infinity" => return Ok(Value::Float(sign * f64::INFINITY)),
+        "nan" => return Ok(Value::Float(f64::NAN)),
+        _ => {}
+    }
+    let body = body.strip_prefix("0x").unwrap_or(body);
+    let (mant, exp) = match body.split_once('p') {
+        Some((m, e)) => match e.parse::<i64>() {
+            Ok(e) => (m, e),
+            Err(_) => return Err(bad(vm)),
+        },
+        None => (body, 0),
+    };
+    let (int_part, frac_part) = mant.split_once('.').unwrap_or((mant, ""));
+    if int_part.is_empty() && frac_part.is_empty() {
+        return Err(bad(vm));
+    }
+    let mut value = 0.0f64;
+    for c in int_part.chars() {
+        match c.to_digit(16) {
+            Some(d) => value = value * 16.0 + d as f64,
+            None => return Err(bad(vm)),
+        }
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac_part.chars() {
+        match c.to_digit(16) {
+            Some(d) => value += d as f64 * scale,
+            None => return Err(bad(vm)),
+        }
+        scale /= 16.0;
+    }
+    let r = sign * value * 2f64.powi(exp.clamp(-2000, 2000) as i32);
+    if r.is_infinite() {
+        return Err(vm.new_error(
+            "OverflowError",
+            "hexadecimal value too large to represent as a float",
+        ));
+    }
+    Ok(Value::Float(r))
 }
 
 fn conjugate(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -126,9 +229,8 @@ fn float_hex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     } else {
         (1, exp - 1023)
     };
+    // CPython always writes all 13 hex digits of the mantissa.
     let m = format!("{:013x}", mant);
-    let m = m.trim_end_matches('0');
-    let m = if m.is_empty() { "0" } else { m };
     Ok(Value::string(format!(
         "{sign}0x{lead}.{m}p{}{}",
         if e < 0 { "-" } else { "+" },

@@ -22,7 +22,7 @@ pub fn register(_vm: &mut Vm) {
             ("title", title),
             ("capitalize", capitalize),
             ("swapcase", swapcase),
-            ("casefold", lower),
+            ("casefold", casefold),
             ("replace", replace),
             ("startswith", startswith),
             ("endswith", endswith),
@@ -33,8 +33,12 @@ pub fn register(_vm: &mut Vm) {
             ("count", count),
             ("format", format),
             ("isdigit", isdigit),
-            ("isdecimal", isdigit),
-            ("isnumeric", isdigit),
+            ("isdecimal", isdecimal),
+            ("isnumeric", isnumeric),
+            ("istitle", istitle),
+            ("isascii", isascii),
+            ("isprintable", isprintable),
+            ("translate", translate),
             ("isalpha", isalpha),
             ("isalnum", isalnum),
             ("isspace", isspace),
@@ -55,6 +59,17 @@ pub fn register(_vm: &mut Vm) {
             ("__contains__", contains),
             ("__getitem__", getitem),
         ],
+    );
+    // `str.maketrans` is a static method in CPython: it works the same through the
+    // class and through an instance.
+    crate::interp::set_class_attr(
+        &t.str_,
+        "maketrans",
+        Value::new(Object::StaticMethod(crate::interp::native(
+            "maketrans",
+            "str.maketrans",
+            maketrans,
+        ))),
     );
 }
 
@@ -491,8 +506,196 @@ fn pred(vm: &mut Vm, args: &Args, f: fn(char) -> bool) -> PyResult<Value> {
     ))
 }
 
+/// Unicode category Nd (decimal digits), for the scripts that scripts meet in practice;
+/// Rust's standard library has no direct test for it.
+fn is_decimal_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
+    const ZEROS: &[u32] = &[
+        0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,
+        0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0xFF10, 0x1D7CE,
+        0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6,
+    ];
+    let u = c as u32;
+    ZEROS.iter().any(|&z| (z..z + 10).contains(&u))
+}
+
+/// Decimal digits plus the other characters with Numeric_Type=Digit (superscripts,
+/// subscripts, circled digits), which `str.isdigit` accepts and `str.isdecimal` does not.
+fn is_digit_char(c: char) -> bool {
+    let u = c as u32;
+    is_decimal_char(c)
+        || matches!(u, 0xB2 | 0xB3 | 0xB9 | 0x2070 | 0x2074..=0x2079 | 0x2080..=0x2089)
+        || (0x2460..=0x2468).contains(&u)
+        || (0x2474..=0x247C).contains(&u)
+        || (0x2488..=0x2490).contains(&u)
+        || (0x24F5..=0x24FD).contains(&u)
+        || (0x2776..=0x277E).contains(&u)
+        || (0x2780..=0x2788).contains(&u)
+        || (0x278A..=0x2792).contains(&u)
+}
+
 fn isdigit(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    pred(vm, &args, is_digit_char)
+}
+
+fn isdecimal(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    pred(vm, &args, is_decimal_char)
+}
+
+fn isnumeric(vm: &mut Vm, args: Args) -> PyResult<Value> {
     pred(vm, &args, |c| c.is_numeric())
+}
+
+fn isascii(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = self_str(vm, &args, "isascii")?;
+    Ok(Value::Bool(s.as_str().is_ascii()))
+}
+
+fn isprintable(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = self_str(vm, &args, "isprintable")?;
+    Ok(Value::Bool(s.as_str().chars().all(|c| {
+        c == ' ' || !(c.is_control() || c.is_whitespace() || ('\u{2028}'..='\u{2029}').contains(&c))
+    })))
+}
+
+/// True when every cased run starts with an upper-case (or title-case) character and
+/// continues in lower case, and there is at least one cased character.
+fn istitle(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = self_str(vm, &args, "istitle")?;
+    let mut cased = false;
+    let mut prev_cased = false;
+    for c in s.as_str().chars() {
+        let upper = c.is_uppercase() || is_titlecase(c);
+        if upper {
+            if prev_cased {
+                return Ok(Value::Bool(false));
+            }
+            prev_cased = true;
+            cased = true;
+        } else if c.is_lowercase() {
+            if !prev_cased {
+                return Ok(Value::Bool(false));
+            }
+            prev_cased = true;
+            cased = true;
+        } else {
+            prev_cased = false;
+        }
+    }
+    Ok(Value::Bool(cased))
+}
+
+/// The few title-case letters (category Lt), such as 'ǅ'.
+fn is_titlecase(c: char) -> bool {
+    matches!(c as u32, 0x01C5 | 0x01C8 | 0x01CB | 0x01F2 | 0x1F88..=0x1F8F | 0x1F98..=0x1F9F | 0x1FA8..=0x1FAF | 0x1FBC | 0x1FCC | 0x1FFC)
+}
+
+fn casefold(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = self_str(vm, &args, "casefold")?;
+    // Full case folding differs from lower() mainly for the German sharp s and the
+    // final sigma; those two cover what scripts compare in practice.
+    let mut out = String::with_capacity(s.as_str().len());
+    for c in s.as_str().chars() {
+        match c {
+            'ß' | 'ẞ' => out.push_str("ss"),
+            'ς' => out.push('σ'),
+            _ => out.extend(c.to_lowercase()),
+        }
+    }
+    Ok(Value::string(out))
+}
+
+/// `str.maketrans(x[, y[, z]])`: a dict from code points to str, int or None.
+fn maketrans(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let d = Value::new(Object::Dict(crate::value::dict::DictObj::new(
+        Default::default(),
+    )));
+    match args.pos.len() {
+        1 => {
+            let src = args.pos[0].clone();
+            if !matches!(src.obj(), Some(Object::Dict(_))) {
+                return Err(
+                    vm.type_error("if you give only one argument to maketrans it must be a dict")
+                );
+            }
+            let keys = src.as_dict().unwrap().lock().keys();
+            for k in keys {
+                let v = vm.get_item(&src, &k)?;
+                let key = match k.as_str() {
+                    Some(ks) => {
+                        let mut cs = ks.as_str().chars();
+                        match (cs.next(), cs.next()) {
+                            (Some(c), None) => Value::Int(c as i64),
+                            _ => {
+                                return Err(vm.value_error(
+                                    "string keys in translate table must be of length 1",
+                                ))
+                            }
+                        }
+                    }
+                    None => k,
+                };
+                vm.dict_set(&d, key, v)?;
+            }
+        }
+        2 | 3 => {
+            let x = s_arg(vm, &args, 0, "maketrans")?;
+            let y = s_arg(vm, &args, 1, "maketrans")?;
+            if x.chars().count() != y.chars().count() {
+                return Err(
+                    vm.value_error("the first two maketrans arguments must have equal length")
+                );
+            }
+            for (a, b) in x.chars().zip(y.chars()) {
+                vm.dict_set(&d, Value::Int(a as i64), Value::Int(b as i64))?;
+            }
+            if args.pos.len() == 3 {
+                let z = s_arg(vm, &args, 2, "maketrans")?;
+                for c in z.chars() {
+                    vm.dict_set(&d, Value::Int(c as i64), Value::None)?;
+                }
+            }
+        }
+        n => {
+            let msg = format!("maketrans expected at most 3 arguments, got {n}");
+            return Err(vm.type_error(&msg));
+        }
+    }
+    Ok(d)
+}
+
+/// `str.translate(table)`: each character is looked up by code point; a missing key
+/// keeps it, None deletes it, an int or str replaces it.
+fn translate(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = self_str(vm, &args, "translate")?.as_str().to_string();
+    let table = arg(vm, &args, 1, "translate")?;
+    let lookup_error = crate::interp::exc_class("LookupError");
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match vm.get_item(&table, &Value::Int(c as i64)) {
+            Ok(Value::None) => {}
+            Ok(Value::Int(i)) => match u32::try_from(i).ok().and_then(char::from_u32) {
+                Some(r) => out.push(r),
+                None => return Err(vm.value_error("character mapping must be in range(0x110000)")),
+            },
+            Ok(v) => match v.as_str() {
+                Some(r) => out.push_str(r.as_str()),
+                None => {
+                    return Err(vm.type_error("character mapping must return integer, None or str"))
+                }
+            },
+            Err(e) => {
+                if crate::value::class::is_subclass(&vm.class_of(&e.exc), &lookup_error) {
+                    out.push(c);
+                } else {
+                    return Err(e);
+                }
+            }
+        }
+    }
+    Ok(Value::string(out))
 }
 
 fn isalpha(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -558,7 +761,7 @@ fn pad_impl(vm: &mut Vm, args: &Args, align: char) -> PyResult<Value> {
             (left, total - left)
         }
     };
-    let f = |k: usize| std::iter::repeat(fill).take(k).collect::<String>();
+    let f = |k: usize| std::iter::repeat_n(fill, k).collect::<String>();
     Ok(Value::string(format!("{}{}{}", f(l), s, f(r))))
 }
 
@@ -729,7 +932,12 @@ pub fn format_with(
                 }
             }
             if j >= chars.len() {
-                return Err(vm.value_error("expected '}' before end of string"));
+                let msg = if i + 1 == chars.len() {
+                    "Single '{' encountered in format string"
+                } else {
+                    "expected '}' before end of string"
+                };
+                return Err(vm.value_error(msg));
             }
             let field: String = chars[i + 1..j].iter().collect();
             let (name_conv, spec) = match field.find(':') {
@@ -776,6 +984,8 @@ pub fn format_with(
     Ok(out)
 }
 
+const MANUAL_NUMBERING: usize = usize::MAX;
+
 fn resolve_field(
     vm: &mut Vm,
     name: &str,
@@ -785,7 +995,14 @@ fn resolve_field(
 ) -> PyResult<Value> {
     let first_end = name.find(['.', '[']).unwrap_or(name.len());
     let head = &name[..first_end];
+    // `auto` counts automatic fields; MANUAL_NUMBERING marks that an explicit index was
+    // used. CPython refuses to mix the two styles in one format string.
     let mut v = if head.is_empty() {
+        if *auto == MANUAL_NUMBERING {
+            return Err(vm.value_error(
+                "cannot switch from manual field specification to automatic field numbering",
+            ));
+        }
         let k = *auto;
         *auto += 1;
         match pos.get(k) {
@@ -796,6 +1013,12 @@ fn resolve_field(
             }
         }
     } else if let Ok(k) = head.parse::<usize>() {
+        if *auto != 0 && *auto != MANUAL_NUMBERING {
+            return Err(vm.value_error(
+                "cannot switch from automatic field numbering to manual field specification",
+            ));
+        }
+        *auto = MANUAL_NUMBERING;
         match pos.get(k) {
             Some(v) => v.clone(),
             None => {
