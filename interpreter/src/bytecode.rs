@@ -70,6 +70,15 @@ pub enum Instr {
     /// `CallMethodKw(argc, kwnames)`: like CallMethod; the last `len(consts[kwnames])`
     /// arguments are keywords named by the tuple constant.
     CallMethodKw(u32, u32),
+    /// `SubscrFastConst(local, const)`: `[] -> [locals[local][consts[const]]]`, a fused
+    /// LoadFast + LoadConst + Subscript that does not count the container.
+    SubscrFastConst(u32, u32),
+    /// `SubscrFastFast(local, index_local)`: `[] -> [locals[local][locals[index_local]]]`.
+    SubscrFastFast(u32, u32),
+    /// `StoreSubscrFastConst(local, const)`: `[v] -> []`, `locals[local][consts[const]] = v`.
+    StoreSubscrFastConst(u32, u32),
+    /// `LoadFastAttr(local, name)`: `[] -> [locals[local].name]` (e.g. `self.x`).
+    LoadFastAttr(u32, u32),
     /// `Subscript`: `[obj key] -> [obj[key]]`
     Subscript,
     /// `StoreSubscript`: `[v obj key] -> []`

@@ -145,11 +145,9 @@ impl<'a> Compiler<'a> {
             ExprKind::List(items) => self.sequence(items, SeqKind::List)?,
             ExprKind::Tuple(items) => {
                 if let Some(t) = self.const_tuple(items)? {
-                    if !items.is_empty() || true {
-                        let c = self.const_value(t);
-                        self.emit(Instr::LoadConst(c));
-                        return Ok(());
-                    }
+                    let c = self.const_value(t);
+                    self.emit(Instr::LoadConst(c));
+                    return Ok(());
                 }
                 self.sequence(items, SeqKind::Tuple)?
             }
@@ -223,11 +221,36 @@ impl<'a> Compiler<'a> {
                 keywords,
             } => self.call(func, args, keywords)?,
             ExprKind::Attribute { value, attr, .. } => {
+                if let ExprKind::Name(n) = &value.kind {
+                    if let Some(a) = self.fast_local(n) {
+                        let i = self.name_index(attr);
+                        self.emit(Instr::LoadFastAttr(a, i));
+                        return Ok(());
+                    }
+                }
                 self.expr(value)?;
                 let i = self.name_index(attr);
                 self.emit(Instr::LoadAttr(i));
             }
             ExprKind::Subscript { value, slice } => {
+                if let ExprKind::Name(n) = &value.kind {
+                    if let Some(a) = self.fast_local(n) {
+                        match &slice.kind {
+                            ExprKind::Constant(Constant::Int(IntLiteral::Small(k))) => {
+                                let c = self.const_value(Value::Int(*k));
+                                self.emit(Instr::SubscrFastConst(a, c));
+                                return Ok(());
+                            }
+                            ExprKind::Name(m) => {
+                                if let Some(b) = self.fast_local(m) {
+                                    self.emit(Instr::SubscrFastFast(a, b));
+                                    return Ok(());
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
                 self.expr(value)?;
                 self.subscript_key(slice)?;
                 self.emit(Instr::Subscript);

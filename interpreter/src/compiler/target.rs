@@ -47,6 +47,15 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// The slot of `name` if it is a plain local of the current function.
+    pub(super) fn fast_local(&self, name: &str) -> Option<u32> {
+        let sc = self.scope();
+        if !sc.is_function_like() || sc.sym(name) != Sym::Local {
+            return None;
+        }
+        self.unit_ref().var_map.get(name).copied()
+    }
+
     pub(super) fn store_name(&mut self, name: &str) {
         let kind = self.scope().kind;
         let sym = self.scope().sym(name);
@@ -122,6 +131,17 @@ impl<'a> Compiler<'a> {
                 self.emit(Instr::StoreAttr(i));
             }
             ExprKind::Subscript { value, slice } => {
+                if let (
+                    ExprKind::Name(n),
+                    ExprKind::Constant(Constant::Int(IntLiteral::Small(k))),
+                ) = (&value.kind, &slice.kind)
+                {
+                    if let Some(a) = self.fast_local(n) {
+                        let c = self.const_value(crate::value::Value::Int(*k));
+                        self.emit(Instr::StoreSubscrFastConst(a, c));
+                        return Ok(());
+                    }
+                }
                 self.expr(value)?;
                 self.subscript_key(slice)?;
                 self.emit(Instr::StoreSubscript);

@@ -78,6 +78,17 @@ impl Vm {
         if let Value::Obj(o) = obj {
             match &**o {
                 Object::Module(m) => {
+                    let key = (o.addr(), name.addr());
+                    if let Some(&slot) = self.module_cache.get(&key) {
+                        let v = m.globals.slot(slot).get();
+                        if !v.is_null() {
+                            return Ok(Some(v));
+                        }
+                    } else if name.is_immortal() {
+                        if let Some(slot) = m.globals.index_of(name.str_text()) {
+                            self.module_cache.insert(key, slot);
+                        }
+                    }
                     let v = m.globals.get(name.str_text());
                     if !v.is_null() {
                         return Ok(Some(v));

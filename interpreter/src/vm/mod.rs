@@ -124,6 +124,9 @@ pub struct Vm {
     pool: Vec<Box<Frame>>,
     /// Per-thread cache of class attribute lookups: (class, name) -> (version, value).
     pub(crate) attr_cache: PtrMap<(usize, usize), (u64, Option<Value>)>,
+    /// Per-thread cache of module attribute slots: (module, interned name) -> slot.
+    /// Slot numbers never change once given, so no validation is needed.
+    pub(crate) module_cache: PtrMap<(usize, usize), u32>,
     /// Number of frames alive on this thread (script frames and native re-entries).
     pub depth: usize,
     pub recursion_limit: usize,
@@ -154,6 +157,7 @@ impl Vm {
             frames: Vec::new(),
             pool: Vec::new(),
             attr_cache: PtrMap::default(),
+            module_cache: PtrMap::default(),
             depth: 0,
             recursion_limit: 1000,
             caller: std::ptr::null(),

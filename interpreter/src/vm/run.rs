@@ -345,9 +345,126 @@ impl Vm {
                         Prepared::Frame(f) => tri!(self, frame, self.enter(&mut frame, f)),
                     }
                 }
+                Instr::SubscrFastConst(a, c) | Instr::SubscrFastFast(a, c) => {
+                    let key = match instr {
+                        Instr::SubscrFastConst(..) => code.consts[c as usize].clone(),
+                        _ => {
+                            let k = frame.values[c as usize].clone();
+                            if k.is_null() {
+                                let name = code.varnames[c as usize].str_text().to_string();
+                                fail!(self, frame, self.unbound_local(&name));
+                            }
+                            k
+                        }
+                    };
+                    let obj = &frame.values[a as usize];
+                    if let (Value::Obj(o), Value::Int(i)) = (obj, &key) {
+                        if let Object::List(l) = &**o {
+                            let g = l.lock();
+                            let n = g.len() as i64;
+                            let j = if *i < 0 { i + n } else { *i };
+                            if j >= 0 && j < n {
+                                let v = g[j as usize].clone();
+                                drop(g);
+                                frame.push(v);
+                                continue;
+                            }
+                        }
+                    }
+                    if obj.is_null() {
+                        let name = code.varnames[a as usize].str_text().to_string();
+                        fail!(self, frame, self.unbound_local(&name));
+                    }
+                    let obj = obj.clone();
+                    let v = tri!(self, frame, self.get_item(&obj, &key));
+                    frame.push(v);
+                }
+                Instr::StoreSubscrFastConst(a, c) => {
+                    let v = frame.pop();
+                    let key = code.consts[c as usize].clone();
+                    let obj = &frame.values[a as usize];
+                    if let (Value::Obj(o), Value::Int(i)) = (obj, &key) {
+                        if let Object::List(l) = &**o {
+                            let mut g = l.lock();
+                            let n = g.len() as i64;
+                            let j = if *i < 0 { i + n } else { *i };
+                            if j >= 0 && j < n {
+                                let old = std::mem::replace(&mut g[j as usize], v);
+                                drop(g);
+                                drop(old);
+                                continue;
+                            }
+                        }
+                    }
+                    if obj.is_null() {
+                        let name = code.varnames[a as usize].str_text().to_string();
+                        fail!(self, frame, self.unbound_local(&name));
+                    }
+                    let obj = obj.clone();
+                    tri!(self, frame, self.set_item(&obj, key, v));
+                }
+                Instr::LoadFastAttr(a, i) => {
+                    let obj = &frame.values[a as usize];
+                    if obj.is_null() {
+                        let name = code.varnames[a as usize].str_text().to_string();
+                        fail!(self, frame, self.unbound_local(&name));
+                    }
+                    // Instance attribute in the instance dict, when no data descriptor
+                    // on the class could shadow it: no count on the instance.
+                    if let Value::Obj(o) = obj {
+                        if let Object::Instance(inst) = &**o {
+                            let name = &code.names[i as usize];
+                            let found = {
+                                let attrs = inst.attrs();
+                                attrs
+                                    .get_simple(
+                                        crate::value::class::name_hash(name),
+                                        &Value::Obj(name.clone()),
+                                    )
+                                    .cloned()
+                            };
+                            if let Some(v) = found {
+                                let cls = inst.class.clone();
+                                match self.lookup_type_attr(&cls, name) {
+                                    None => {
+                                        frame.push(v);
+                                        continue;
+                                    }
+                                    Some(d)
+                                        if !matches!(
+                                            d.obj(),
+                                            Some(Object::Property(_)) | Some(Object::Instance(_))
+                                        ) =>
+                                    {
+                                        frame.push(v);
+                                        continue;
+                                    }
+                                    _ => {}
+                                }
+                            }
+                        }
+                    }
+                    let obj = obj.clone();
+                    let v = tri!(self, frame, self.get_attr(&obj, &code.names[i as usize]));
+                    frame.push(v);
+                }
                 Instr::Subscript => {
                     let key = frame.pop();
                     let obj = frame.pop();
+                    // Fast path: list[int] in range.
+                    if let (Value::Obj(o), Value::Int(i)) = (&obj, &key) {
+                        if let Object::List(l) = &**o {
+                            let g = l.lock();
+                            let n = g.len() as i64;
+                            let j = if *i < 0 { i + n } else { *i };
+                            if j >= 0 && j < n {
+                                let v = g[j as usize].clone();
+                                drop(g);
+                                frame.push(v);
+                                continue;
+                            }
+                        }
+                    }
                     let v = tri!(self, frame, self.get_item(&obj, &key));
                     frame.push(v);
                 }
@@ -355,6 +472,20 @@ impl Vm {
                     let key = frame.pop();
                     let obj = frame.pop();
                     let v = frame.pop();
+                    if let (Value::Obj(o), Value::Int(i)) = (&obj, &key) {
+                        if let Object::List(l) = &**o {
+                            let mut g = l.lock();
+                            let n = g.len() as i64;
+                            let j = if *i < 0 { i + n } else { *i };
+                            if j >= 0 && j < n {
+                                let old = std::mem::replace(&mut g[j as usize], v);
+                                drop(g);
+                                drop(old);
+                                continue;
+                            }
+                            drop(g);
+                        }
+                    }
                     tri!(self, frame, self.set_item(&obj, key, v));
                 }
                 Instr::DeleteSubscript => {
@@ -387,6 +518,31 @@ impl Vm {
                         (Value::Float(x), Value::Float(y), BinOp::Add) => Value::Float(x + y),
                         (Value::Float(x), Value::Float(y), BinOp::Sub) => Value::Float(x - y),
                         (Value::Float(x), Value::Float(y), BinOp::Mult) => Value::Float(x * y),
+                        (Value::Float(x), Value::Float(y), BinOp::Div) if *y != 0.0 => {
+                            Value::Float(x / y)
+                        }
+                        (Value::Int(x), Value::Int(y), BinOp::Mult) => match x.checked_mul(*y) {
+                            Some(r) => Value::Int(r),
+                            None => tri!(self, frame, self.binary_op(a, b, op)),
+                        },
+                        (Value::Int(x), Value::Int(y), BinOp::Mod) if *y > 0 && *x >= 0 => {
+                            Value::Int(x % y)
+                        }
+                        (Value::Int(x), Value::Int(y), BinOp::FloorDiv) if *y > 0 && *x >= 0 => {
+                            Value::Int(x / y)
+                        }
+                        (Value::Int(x), Value::Int(y), BinOp::BitAnd) => Value::Int(x & y),
+                        (Value::Int(x), Value::Int(y), BinOp::BitOr) => Value::Int(x | y),
+                        (Value::Int(x), Value::Int(y), BinOp::BitXor) => Value::Int(x ^ y),
+                        (Value::Int(x), Value::Int(y), BinOp::RShift) if (0..64).contains(y) => {
+                            Value::Int(x >> y)
+                        }
+                        (Value::Float(x), Value::Int(y), BinOp::Mult) => {
+                            Value::Float(x * *y as f64)
+                        }
+                        (Value::Int(x), Value::Float(y), BinOp::Mult) => {
+                            Value::Float(*x as f64 * y)
+                        }
                         _ => tri!(self, frame, self.binary_op(a, b, op)),
                     };
                     frame.push(r);
@@ -400,6 +556,13 @@ impl Vm {
                             None => tri!(self, frame, self.inplace_op(a, b, op)),
                         },
                         (Value::Float(x), Value::Float(y), BinOp::Add) => Value::Float(x + y),
+                        (Value::Float(x), Value::Float(y), BinOp::Sub) => Value::Float(x - y),
+                        (Value::Float(x), Value::Float(y), BinOp::Mult) => Value::Float(x * y),
+                        (Value::Int(x), Value::Int(y), BinOp::Sub) => match x.checked_sub(*y) {
+                            Some(r) => Value::Int(r),
+                            None => tri!(self, frame, self.inplace_op(a, b, op)),
+                        },
+                        (Value::Int(x), Value::Int(y), BinOp::BitXor) => Value::Int(x ^ y),
                         _ => tri!(self, frame, self.inplace_op(a, b, op)),
                     };
                     frame.push(r);
