@@ -40,6 +40,7 @@ const SOURCES: &[(&str, &str)] = &[("threading", include_str!("../lib/threading.
     ("urllib.error", urllib::ERROR_SOURCE),
     ("urllib.parse", urllib::PARSE_SOURCE),
     ("multiprocessing", include_str!("../lib/multiprocessing/__init__.conc")),
+    ("multiprocessing.managers", include_str!("../lib/multiprocessing/managers.conc")),
 ];
 
 /// Registers the standard library with the interpreter.

@@ -15,6 +15,8 @@
 //! | `G` | module-level function or class | module, qualname |
 //! | `O` | instance of a module-level class | memo slot, class (module, qualname), has-getstate byte, state value |
 //! | `E` | exception | class (module, qualname), args tuple |
+//! | `r` | range | start, stop, step (i64 LE each) |
+//! | `:` | slice | start, stop, step values |
 //! | `R` | an instance already sent in this message | memo slot |
 //! | `H` | a file descriptor handle (Connection end) | fd (i32) |
 //! | `L` | a cross-process semaphore | fd, kind, maxvalue (i32 each) |
@@ -182,6 +184,19 @@ impl Pickler {
                 self.raw(b);
             }
             Object::Tuple(t) => self.seq(vm, b'(', t.items())?,
+            Object::Range(r) => {
+                self.out.push(b'r');
+                for n in [r.start, r.stop, r.step] {
+                    self.out.extend_from_slice(&n.to_le_bytes());
+                }
+            }
+            Object::Slice(sl) => {
+                self.out.push(b':');
+                let parts = [sl.start.clone(), sl.stop.clone(), sl.step.clone()];
+                for p in &parts {
+                    self.value(vm, p)?;
+                }
+            }
             Object::List(_) => {
                 let items = vm.collect(v)?;
                 self.seq(vm, b'[', &items)?;
@@ -378,7 +393,10 @@ pub fn lookup_global(vm: &mut Vm, module: &str, qual: &str) -> PyResult<Option<V
     } else {
         module
     };
-    let m = match interp().modules.lock().get(module).cloned() {
+    // The modules lock must be released before importing (a temporary in the match
+    // scrutinee would hold it for the whole match).
+    let known = interp().modules.lock().get(module).cloned();
+    let m = match known {
         Some(m) => m,
         None => match vm.import_module(module) {
             Ok(m) => m,
@@ -514,6 +532,24 @@ impl Unpickler<'_> {
                 d
             }
             b'G' => self.global(vm)?,
+            b'r' | b':' => {
+                let parts = if tag == b'r' {
+                    let mut v = Vec::new();
+                    for _ in 0..3 {
+                        let b = self.take(vm, 8)?;
+                        v.push(Value::Int(i64::from_le_bytes(
+                            b.try_into().unwrap_or([0; 8]),
+                        )));
+                    }
+                    v
+                } else {
+                    vec![self.value(vm)?, self.value(vm)?, self.value(vm)?]
+                };
+                let ctor = conc_interpreter::interp::builtins_module()
+                    .globals
+                    .get(if tag == b'r' { "range" } else { "slice" });
+                vm.call(&ctor, Args::new(parts))?
+            }
             b'E' => {
                 let cls = self.global(vm)?;
                 let tag = self.u8(vm)?;
