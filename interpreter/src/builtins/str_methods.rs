@@ -60,6 +60,34 @@ pub fn register(_vm: &mut Vm) {
             ("__getitem__", getitem),
         ],
     );
+    add_methods(
+        &t.bytes,
+        &[
+            ("decode", bytes_decode),
+            ("hex", bytes_hex),
+            ("upper", bytes_upper),
+            ("lower", bytes_lower),
+            ("startswith", bytes_startswith),
+            ("endswith", bytes_endswith),
+            ("find", bytes_find),
+            ("count", bytes_count),
+            ("replace", bytes_replace),
+            ("split", bytes_split),
+            ("strip", bytes_strip),
+            ("join", bytes_join),
+            ("isalpha", bytes_isalpha),
+            ("isdigit", bytes_isdigit),
+        ],
+    );
+    crate::interp::set_class_attr(
+        &t.bytes,
+        "fromhex",
+        Value::new(Object::ClassMethod(crate::interp::native(
+            "fromhex",
+            "bytes.fromhex",
+            bytes_fromhex,
+        ))),
+    );
     // `str.maketrans` is a static method in CPython: it works the same through the
     // class and through an instance.
     crate::interp::set_class_attr(
@@ -798,11 +826,34 @@ fn zfill(vm: &mut Vm, args: Args) -> PyResult<Value> {
     )))
 }
 
-fn encode(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = self_str(vm, &args, "encode")?;
-    Ok(Value::new(Object::Bytes(
-        s.as_str().as_bytes().to_vec().into_boxed_slice(),
-    )))
+fn encode(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
+    let s = self_str(vm, &args, "encode")?.as_str().to_string();
+    let enc = args.take(1, "encoding").unwrap_or(Value::str("utf-8"));
+    let enc = enc
+        .as_str()
+        .map(|e| e.as_str().to_ascii_lowercase().replace('_', "-"));
+    let (name, limit) = match enc.as_deref() {
+        Some("utf-8" | "utf8") => return Ok(new_bytes(s.into_bytes())),
+        Some("ascii") => ("ascii", 0x80),
+        Some("latin-1" | "latin1" | "iso-8859-1") => ("latin-1", 0x100),
+        _ => {
+            let msg = format!("unknown encoding: {}", enc.unwrap_or_default());
+            return Err(vm.new_error("LookupError", &msg));
+        }
+    };
+    let mut out = Vec::with_capacity(s.len());
+    for (pos, c) in s.chars().enumerate() {
+        if (c as u32) < limit {
+            out.push(c as u32 as u8);
+        } else {
+            let msg = format!(
+                "'{name}' codec can't encode character {} in position {pos}: ordinal not in range({limit})",
+                super::format::ascii_escape(&format!("'{c}'"))
+            );
+            return Err(vm.new_error("UnicodeEncodeError", &msg));
+        }
+    }
+    Ok(new_bytes(out))
 }
 
 fn partition_impl(vm: &mut Vm, args: &Args, rev: bool) -> PyResult<Value> {
@@ -1053,4 +1104,255 @@ fn resolve_field(
         }
     }
     Ok(v)
+}
+
+// Methods of `bytes`: the basic ones scripts use, on raw byte slices.
+
+fn bytes_arg(vm: &mut Vm, args: &Args, i: usize, name: &str) -> PyResult<Vec<u8>> {
+    match args.pos.get(i).and_then(|v| match v.obj() {
+        Some(Object::Bytes(b)) => Some(b.to_vec()),
+        _ => None,
+    }) {
+        Some(b) => Ok(b),
+        None => {
+            let what = args
+                .pos
+                .get(i)
+                .map_or("nothing".to_string(), |v| vm.type_name(v));
+            let msg = if i == 0 {
+                format!("descriptor '{name}' requires a 'bytes' object but received a '{what}'")
+            } else {
+                format!("a bytes-like object is required, not '{what}'")
+            };
+            Err(vm.type_error(&msg))
+        }
+    }
+}
+
+fn new_bytes(b: Vec<u8>) -> Value {
+    Value::new(Object::Bytes(b.into_boxed_slice()))
+}
+
+fn bytes_decode(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
+    let b = bytes_arg(vm, &args, 0, "decode")?;
+    let enc = args.take(1, "encoding").unwrap_or(Value::str("utf-8"));
+    let enc = enc
+        .as_str()
+        .map(|e| e.as_str().to_ascii_lowercase().replace('_', "-"));
+    match enc.as_deref() {
+        Some("utf-8" | "utf8") => match std::str::from_utf8(&b) {
+            Ok(t) => Ok(Value::str(t)),
+            Err(e) => {
+                let pos = e.valid_up_to();
+                let reason = if e.error_len().is_none() {
+                    "unexpected end of data"
+                } else if (0x80..0xc0).contains(&b[pos]) || b[pos] >= 0xf8 {
+                    "invalid start byte"
+                } else {
+                    "invalid continuation byte"
+                };
+                let msg = format!(
+                    "'utf-8' codec can't decode byte 0x{:02x} in position {pos}: {reason}",
+                    b[pos]
+                );
+                Err(vm.new_error("UnicodeDecodeError", &msg))
+            }
+        },
+        Some("ascii") => match b.iter().position(|&c| c >= 0x80) {
+            None => Ok(Value::string(b.iter().map(|&c| c as char).collect())),
+            Some(pos) => {
+                let msg = format!(
+                    "'ascii' codec can't decode byte 0x{:02x} in position {pos}: ordinal not in range(128)",
+                    b[pos]
+                );
+                Err(vm.new_error("UnicodeDecodeError", &msg))
+            }
+        },
+        Some("latin-1" | "latin1" | "iso-8859-1") => {
+            Ok(Value::string(b.iter().map(|&c| c as char).collect()))
+        }
+        _ => {
+            let msg = format!("unknown encoding: {}", enc.unwrap_or_default());
+            Err(vm.new_error("LookupError", &msg))
+        }
+    }
+}
+
+fn bytes_hex(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let b = bytes_arg(vm, &args, 0, "hex")?;
+    Ok(Value::string(
+        b.iter().map(|c| format!("{c:02x}")).collect(),
+    ))
+}
+
+fn bytes_fromhex(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let s = s_arg(vm, &args, 1, "fromhex")?;
+    let digits: Vec<char> = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let mut out = Vec::new();
+    for pair in digits.chunks(2) {
+        match (
+            pair.first().and_then(|c| c.to_digit(16)),
+            pair.get(1).and_then(|c| c.to_digit(16)),
+        ) {
+            (Some(h), Some(l)) => out.push((h * 16 + l) as u8),
+            _ => return Err(vm.value_error("non-hexadecimal number found in fromhex() arg")),
+        }
+    }
+    Ok(new_bytes(out))
+}
+
+fn bytes_upper(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    Ok(new_bytes(
+        bytes_arg(vm, &args, 0, "upper")?.to_ascii_uppercase(),
+    ))
+}
+
+fn bytes_lower(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    Ok(new_bytes(
+        bytes_arg(vm, &args, 0, "lower")?.to_ascii_lowercase(),
+    ))
+}
+
+fn bytes_startswith(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let b = bytes_arg(vm, &args, 0, "startswith")?;
+    let p = bytes_arg(vm, &args, 1, "startswith")?;
+    Ok(Value::Bool(b.starts_with(&p)))
+}
+
+fn bytes_endswith(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let b = bytes_arg(vm, &args, 0, "endswith")?;
+    let p = bytes_arg(vm, &args, 1, "endswith")?;
+    Ok(Value::Bool(b.ends_with(&p)))
+}
+
+fn find_bytes(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if needle.is_empty() {
+        return (from <= hay.len()).then_some(from);
+    }
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| i + from)
+}
+
+fn bytes_find(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let b = bytes_arg(vm, &args, 0, "find")?;
+    let p = bytes_arg(vm, &args, 1, "find")?;
+    Ok(Value::Int(find_bytes(&b, &p, 0).map_or(-1, |i| i as i64)))
+}
+
+fn bytes_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let b = bytes_arg(vm, &args, 0, "count")?;
+    let p = bytes_arg(vm, &args, 1, "count")?;
+    if p.is_empty() {
+        return Ok(Value::Int(b.len() as i64 + 1));
+    }
+    let (mut n, mut at) = (0, 0);
+    while let Some(i) = find_bytes(&b, &p, at) {
+        n += 1;
+        at = i + p.len();
+    }
+    Ok(Value::Int(n))
+}
+
+fn bytes_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let b = bytes_arg(vm, &args, 0, "replace")?;
+    let old = bytes_arg(vm, &args, 1, "replace")?;
+    let new = bytes_arg(vm, &args, 2, "replace")?;
+    let limit = match args.pos.get(3) {
+        Some(v) => vm.index_value(v)?,
+        None => -1,
+    };
+    let mut out = Vec::new();
+    let (mut at, mut done) = (0, 0i64);
+    while limit < 0 || done < limit {
+        match find_bytes(&b, &old, at) {
+            Some(i) if !old.is_empty() => {
+                out.extend_from_slice(&b[at..i]);
+                out.extend_from_slice(&new);
+                at = i + old.len();
+                done += 1;
+            }
+            _ => break,
+        }
+    }
+    out.extend_from_slice(&b[at..]);
+    Ok(new_bytes(out))
+}
+
+fn bytes_split(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let b = bytes_arg(vm, &args, 0, "split")?;
+    let parts: Vec<Value> = match args.pos.get(1) {
+        None | Some(Value::None) => b
+            .split(|c| c.is_ascii_whitespace())
+            .filter(|p| !p.is_empty())
+            .map(|p| new_bytes(p.to_vec()))
+            .collect(),
+        Some(_) => {
+            let sep = bytes_arg(vm, &args, 1, "split")?;
+            if sep.is_empty() {
+                return Err(vm.value_error("empty separator"));
+            }
+            let mut out = Vec::new();
+            let mut at = 0;
+            while let Some(i) = find_bytes(&b, &sep, at) {
+                out.push(new_bytes(b[at..i].to_vec()));
+                at = i + sep.len();
+            }
+            out.push(new_bytes(b[at..].to_vec()));
+            out
+        }
+    };
+    Ok(Value::list(parts))
+}
+
+fn bytes_strip(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let b = bytes_arg(vm, &args, 0, "strip")?;
+    let chars: Vec<u8> = match args.pos.get(1) {
+        None | Some(Value::None) => b" \t\n\r\x0b\x0c".to_vec(),
+        Some(_) => bytes_arg(vm, &args, 1, "strip")?,
+    };
+    let start = b.iter().position(|c| !chars.contains(c)).unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !chars.contains(c))
+        .map_or(start, |i| i + 1);
+    Ok(new_bytes(b[start..end.max(start)].to_vec()))
+}
+
+fn bytes_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let sep = bytes_arg(vm, &args, 0, "join")?;
+    let src = arg(vm, &args, 1, "join")?;
+    let items = vm.collect(&src)?;
+    let mut out = Vec::new();
+    for (i, it) in items.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(&sep);
+        }
+        match it.obj() {
+            Some(Object::Bytes(b)) => out.extend_from_slice(b),
+            _ => {
+                let msg = format!(
+                    "sequence item {i}: expected a bytes-like object, {} found",
+                    vm.type_name(it)
+                );
+                return Err(vm.type_error(&msg));
+            }
+        }
+    }
+    Ok(new_bytes(out))
+}
+
+fn bytes_isalpha(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let b = bytes_arg(vm, &args, 0, "isalpha")?;
+    Ok(Value::Bool(
+        !b.is_empty() && b.iter().all(|c| c.is_ascii_alphabetic()),
+    ))
+}
+
+fn bytes_isdigit(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let b = bytes_arg(vm, &args, 0, "isdigit")?;
+    Ok(Value::Bool(
+        !b.is_empty() && b.iter().all(|c| c.is_ascii_digit()),
+    ))
 }
