@@ -120,20 +120,8 @@ impl Vm {
                     }
                     let getattr = crate::interp::names().__getattr__.clone();
                     if let Some(g) = self.lookup_type_attr(&cls, &getattr) {
-                        return match self
-                            .call(&g, Args::new([obj.clone(), Value::Obj(name.clone())]))
-                        {
-                            Ok(v) => Ok(Some(v)),
-                            Err(e) => {
-                                let ae = crate::interp::exc_class("AttributeError");
-                                let ec = self.class_of(&e.exc);
-                                if crate::value::class::is_subclass(&ec, &ae) {
-                                    Ok(None)
-                                } else {
-                                    Err(e)
-                                }
-                            }
-                        };
+                        // Its AttributeError (with its own message) propagates as is.
+                        return self.call(&g, Args::new([obj.clone(), Value::Obj(name.clone())])).map(Some);
                     }
                     return Ok(None);
                 }
@@ -183,7 +171,19 @@ impl Vm {
                 };
                 Ok(Some(r))
             }
-            None => crate::builtins::attrs::class_special(self, cls, name),
+            None => {
+                if let Some(v) = crate::builtins::attrs::class_special(self, cls, name)? {
+                    return Ok(Some(v));
+                }
+                // Methods of the metaclass (`type`), e.g. `C.mro()`.
+                let meta = crate::interp::types().type_.clone();
+                match self.lookup_type_attr(&meta, name) {
+                    Some(v) if matches!(v.obj(), Some(Object::Builtin(_))) && name.str_text() != "__new__" => {
+                        Ok(Some(bound(v, Value::Obj(cls.clone()))))
+                    }
+                    _ => Ok(None),
+                }
+            }
         }
     }
 
@@ -319,6 +319,10 @@ impl Vm {
                             }
                             _ => {}
                         }
+                    }
+                    if cls.ptr_eq(&crate::interp::types().object) {
+                        let msg = format!("'object' object has no attribute '{}'", name.str_text());
+                        return Err(self.new_error("AttributeError", &msg));
                     }
                     if let Some(sa) =
                         self.lookup_type_attr(&cls, &crate::interp::names().__setattr__)

@@ -65,17 +65,11 @@ impl Vm {
             // The old sequence protocol: __getitem__ with 0, 1, 2, ... until IndexError.
             let getitem = self.lookup_type_attr(&cls, &names.__getitem__).unwrap();
             let f = crate::vm::attr::bound(getitem, v.clone());
-            return Ok(Value::new(Object::Iter(IterObj::Map {
-                func: crate::interp::seq_getitem_adapter(),
-                iters: vec![
-                    f,
-                    Value::new(Object::Iter(IterObj::Range {
-                        next: AtomicI64::new(0),
-                        stop: i64::MAX,
-                        step: 1,
-                    })),
-                ],
-            })));
+            // map(adapter bound to obj.__getitem__, count()): the adapter ends the
+            // iteration at IndexError.
+            let adapter = crate::vm::attr::bound(crate::interp::seq_getitem_adapter(), f);
+            let counter = Value::new(Object::Iter(IterObj::Range { next: AtomicI64::new(0), stop: i64::MAX, step: 1 }));
+            return Ok(Value::new(Object::Iter(IterObj::Map { func: adapter, iters: vec![counter] })));
         }
         let msg = format!("'{}' object is not iterable", self.type_name(v));
         Err(self.type_error(&msg))

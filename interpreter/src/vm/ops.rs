@@ -51,6 +51,15 @@ fn as_num(v: &Value) -> Option<Num> {
 impl Vm {
     /// `a op b`.
     pub fn binary_op(&mut self, a: Value, b: Value, op: BinOp) -> PyResult<Value> {
+        // bool & | ^ bool stays a bool.
+        if let (Value::Bool(x), Value::Bool(y)) = (&a, &b) {
+            match op {
+                BinOp::BitAnd => return Ok(Value::Bool(*x & *y)),
+                BinOp::BitOr => return Ok(Value::Bool(*x | *y)),
+                BinOp::BitXor => return Ok(Value::Bool(*x ^ *y)),
+                _ => {}
+            }
+        }
         if let (Some(x), Some(y)) = (as_num(&a), as_num(&b)) {
             return self.num_op(x, y, op);
         }
@@ -146,6 +155,30 @@ impl Vm {
                 if !r.is(&not_impl) {
                     return Ok(r);
                 }
+            }
+        }
+        // CPython's messages for sequences concatenated or repeated with the wrong type.
+        let seq_kind = |v: &Value| match v.obj() {
+            Some(Object::Str(_)) => Some("str"),
+            Some(Object::List(_)) => Some("list"),
+            Some(Object::Tuple(_)) => Some("tuple"),
+            Some(Object::Bytes(_)) => Some("bytes"),
+            _ => None,
+        };
+        if !inplace || seq_kind(&a) != Some("list") {
+            if let Some(k) = seq_kind(&a) {
+                if op == BinOp::Add && k != "bytes" {
+                    let msg = format!("can only concatenate {k} (not \"{}\") to {k}", self.type_name(&b));
+                    return Err(self.type_error(&msg));
+                }
+                if op == BinOp::Mult {
+                    let msg = format!("can't multiply sequence by non-int of type '{}'", self.type_name(&b));
+                    return Err(self.type_error(&msg));
+                }
+            }
+            if op == BinOp::Mult && seq_kind(&b).is_some() {
+                let msg = format!("can't multiply sequence by non-int of type '{}'", self.type_name(&a));
+                return Err(self.type_error(&msg));
             }
         }
         let sym = if inplace {
@@ -608,6 +641,10 @@ impl Vm {
 
     /// `a == b` as a bool.
     pub fn eq(&mut self, a: &Value, b: &Value) -> PyResult<bool> {
+        // Containers treat identity as equality (so `nan in [nan]`), as CPython does.
+        if a.is(b) {
+            return Ok(true);
+        }
         if let Some(r) = a.fast_eq(b) {
             return Ok(r);
         }

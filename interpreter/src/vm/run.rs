@@ -13,26 +13,6 @@ pub enum Prepared {
     Frame(Box<Frame>),
 }
 
-macro_rules! fail {
-    ($vm:ident, $frame:ident, $e:expr) => {{
-        let e = $e;
-        $vm.unwind(&mut $frame, e)?;
-        continue;
-    }};
-}
-
-macro_rules! tri {
-    ($vm:ident, $frame:ident, $e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(e) => {
-                $vm.unwind(&mut $frame, e)?;
-                continue;
-            }
-        }
-    };
-}
-
 impl Vm {
     /// Runs `frame` (and everything it calls) until it returns or, for a generator
     /// frame with kind `GenBoundary`, yields.
@@ -154,7 +134,27 @@ impl Vm {
         if let Some(e) = pending {
             self.unwind(&mut frame, e)?;
         }
-        loop {
+        'dispatch: loop {
+            macro_rules! fail {
+                ($vm:ident, $frame:ident, $e:expr) => {{
+                    let e = $e;
+                    $vm.unwind(&mut $frame, e)?;
+                    continue 'dispatch;
+                }};
+            }
+
+            macro_rules! tri {
+                ($vm:ident, $frame:ident, $e:expr) => {
+                    match $e {
+                        Ok(v) => v,
+                        Err(e) => {
+                            $vm.unwind(&mut $frame, e)?;
+                            continue 'dispatch;
+                        }
+                    }
+                };
+            }
+
             let code = frame.code;
             let instr = code.instrs[frame.ip];
             frame.ip += 1;
