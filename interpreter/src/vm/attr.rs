@@ -293,6 +293,12 @@ impl Vm {
             match &**o {
                 Object::Instance(inst) => {
                     let cls = inst.class.clone();
+                    // Plain classes (no data descriptors, no __setattr__): store directly.
+                    if self.class_flags(&cls).plain {
+                        let old = inst.attrs().set_simple(name_hash(name), Value::Obj(name.clone()), v);
+                        drop(old);
+                        return Ok(());
+                    }
                     if let Some(d) = self.lookup_type_attr(&cls, name) {
                         match d.obj() {
                             Some(Object::Property(p)) => {
@@ -428,6 +434,69 @@ impl Vm {
             }
         }
         Err(self.attribute_error(obj, name))
+    }
+}
+
+/// What a class's namespaces (along its MRO) contain that changes attribute access.
+#[derive(Clone, Copy)]
+pub struct ClassFlags {
+    /// No data descriptors (properties, objects with `__set__`/`__delete__`), no
+    /// `__setattr__`/`__getattribute__`/`__delattr__` of its own, and not `object`
+    /// itself: instance attributes can be read and written in the instance dict
+    /// without looking at the class.
+    pub plain: bool,
+}
+
+impl Vm {
+    /// The class's flags, cached per thread and validated by the class version.
+    pub fn class_flags(&mut self, cls: &ObjRef) -> ClassFlags {
+        let version = CLASS_VERSION.load(Ordering::Acquire);
+        if let Some((v, f)) = self.flags_cache.get(&cls.addr()) {
+            if *v == version {
+                return *f;
+            }
+        }
+        let f = self.compute_flags(cls);
+        if self.flags_cache.len() > 1024 {
+            self.flags_cache.clear();
+        }
+        self.flags_cache.insert(cls.addr(), (version, f));
+        f
+    }
+
+    fn compute_flags(&mut self, cls: &ObjRef) -> ClassFlags {
+        if cls.ptr_eq(&crate::interp::types().object) {
+            return ClassFlags { plain: false };
+        }
+        let names = crate::interp::names();
+        let mut plain = true;
+        for c in crate::value::class::mro_of(cls) {
+            let Object::Class(cc) = &*c else { continue };
+            let items = cc.dict.read().items();
+            for (k, v) in items {
+                if let Some(ks) = k.as_str() {
+                    let kt = ks.as_str();
+                    if (kt == "__setattr__" || kt == "__getattribute__" || kt == "__delattr__")
+                        && !matches!(v.obj(), Some(Object::Builtin(_)))
+                    {
+                        plain = false;
+                    }
+                }
+                match v.obj() {
+                    Some(Object::Property(_)) => plain = false,
+                    Some(Object::Instance(_)) => {
+                        let dc = self.class_of(&v);
+                        if crate::value::class::lookup(&dc, &names.__set__).is_some()
+                            || crate::value::class::lookup(&dc, &names.__delete__).is_some()
+                        {
+                            plain = false;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        ClassFlags { plain }
     }
 }
 

@@ -127,6 +127,8 @@ pub struct Vm {
     /// Per-thread cache of module attribute slots: (module, interned name) -> slot.
     /// Slot numbers never change once given, so no validation is needed.
     pub(crate) module_cache: PtrMap<(usize, usize), u32>,
+    /// Per-thread cache of class flags: class -> (class version, flags).
+    pub(crate) flags_cache: PtrMap<usize, (u64, attr::ClassFlags)>,
     /// Number of frames alive on this thread (script frames and native re-entries).
     pub depth: usize,
     pub recursion_limit: usize,
@@ -158,6 +160,7 @@ impl Vm {
             pool: Vec::new(),
             attr_cache: PtrMap::default(),
             module_cache: PtrMap::default(),
+            flags_cache: PtrMap::default(),
             depth: 0,
             recursion_limit: 1000,
             caller: std::ptr::null(),

@@ -425,6 +425,10 @@ impl Vm {
                             };
                             if let Some(v) = found {
                                 let cls = inst.class.clone();
+                                if self.class_flags(&cls).plain {
+                                    frame.push(v);
+                                    continue;
+                                }
                                 match self.lookup_type_attr(&cls, name) {
                                     None => {
                                         frame.push(v);
