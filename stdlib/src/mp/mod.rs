@@ -72,19 +72,13 @@ pub fn wait_for<R>(
         // block_on asks `ready` once before registering the wait; that first call must
         // not block, the second one waits in the kernel for one slice.
         let mut first = true;
-        let r = vm.block_on(
-            &mut g,
-            &q,
-            Some(Duration::from_micros(1)),
-            &|| what.to_string(),
-            |_| {
-                if first {
-                    first = false;
-                    return None;
-                }
-                attempt(slice)
-            },
-        )?;
+        let r = vm.block_on(&mut g, &q, Some(Duration::from_micros(1)), &|| what.to_string(), |_| {
+            if first {
+                first = false;
+                return None;
+            }
+            attempt(slice)
+        })?;
         if let Some(r) = r {
             return Ok(Some(r));
         }
@@ -112,22 +106,10 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     set(m, "SemLock", Value::Obj(shm::classes().semlock.clone()));
     set(m, "SharedArray", Value::Obj(shm::classes().array.clone()));
     set(m, "PickleError", Value::Obj(pickle::classes().base.clone()));
-    set(
-        m,
-        "PicklingError",
-        Value::Obj(pickle::classes().pickling.clone()),
-    );
-    set(
-        m,
-        "UnpicklingError",
-        Value::Obj(pickle::classes().unpickling.clone()),
-    );
+    set(m, "PicklingError", Value::Obj(pickle::classes().pickling.clone()));
+    set(m, "UnpicklingError", Value::Obj(pickle::classes().unpickling.clone()));
     set(m, "SEM_VALUE_MAX", Value::Int(shm::SEM_VALUE_MAX as i64));
-    set(
-        m,
-        "RECURSIVE_MUTEX",
-        Value::Int(shm::RECURSIVE_MUTEX as i64),
-    );
+    set(m, "RECURSIVE_MUTEX", Value::Int(shm::RECURSIVE_MUTEX as i64));
     set(m, "SEMAPHORE", Value::Int(shm::SEMAPHORE as i64));
     Ok(())
 }
@@ -176,10 +158,7 @@ fn dumps(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// `dumps_fds(obj) -> (bytes, [fd, ...])`: also the descriptors the message refers to.
 fn dumps_fds(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (b, fds) = pickle::dumps(vm, arg(&args, 0))?;
-    Ok(Value::tuple(vec![
-        bytes_value(b),
-        Value::list(fds.into_iter().map(|f| Value::Int(f as i64)).collect()),
-    ]))
+    Ok(Value::tuple(vec![bytes_value(b), Value::list(fds.into_iter().map(|f| Value::Int(f as i64)).collect())]))
 }
 
 fn loads(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -256,19 +235,13 @@ pub fn handle_value(fd: i32) -> Value {
         match reg.get(&fd).and_then(Weak::upgrade) {
             Some(i) => i,
             None => {
-                let i = Arc::new(FdInner {
-                    fd: AtomicI32::new(fd),
-                    write: Mutex::new(()),
-                });
+                let i = Arc::new(FdInner { fd: AtomicI32::new(fd), write: Mutex::new(()) });
                 reg.insert(fd, Arc::downgrade(&i));
                 i
             }
         }
     };
-    Value::new(Object::Instance(InstanceObj::with_native(
-        handle_class().clone(),
-        Box::new(FdHandle(inner)),
-    )))
+    Value::new(Object::Instance(InstanceObj::with_native(handle_class().clone(), Box::new(FdHandle(inner)))))
 }
 
 fn open_fd(vm: &mut Vm, args: &Args) -> PyResult<i32> {
@@ -318,13 +291,7 @@ fn write_all(fd: i32, mut buf: &[u8]) -> std::io::Result<()> {
 fn read_exact(fd: i32, buf: &mut [u8]) -> std::io::Result<bool> {
     let mut got = 0;
     while got < buf.len() {
-        let n = unsafe {
-            libc::read(
-                fd,
-                buf[got..].as_mut_ptr() as *mut libc::c_void,
-                buf.len() - got,
-            )
-        };
+        let n = unsafe { libc::read(fd, buf[got..].as_mut_ptr() as *mut libc::c_void, buf.len() - got) };
         if n < 0 {
             let e = std::io::Error::last_os_error();
             if e.kind() == std::io::ErrorKind::Interrupted {
@@ -345,11 +312,7 @@ fn read_exact(fd: i32, buf: &mut [u8]) -> std::io::Result<bool> {
 
 /// True when `fd` is readable (or at end of file) within `d`.
 fn fd_ready(fd: i32, d: Duration) -> bool {
-    let mut p = libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
+    let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
     let ms = d.as_millis().min(i32::MAX as u128) as i32;
     let ms = if ms == 0 && !d.is_zero() { 1 } else { ms };
     let n = unsafe { libc::poll(&mut p, 1, ms) };
@@ -381,15 +344,7 @@ fn h_send_bytes(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn h_recv_bytes(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let fd = open_fd(vm, &args)?;
     let timeout = timeout_arg(vm, arg(&args, 1))?;
-    if wait_for(vm, timeout, "Connection.recv", |d| {
-        if fd_ready(fd, d) {
-            Some(())
-        } else {
-            None
-        }
-    })?
-    .is_none()
-    {
+    if wait_for(vm, timeout, "Connection.recv", |d| if fd_ready(fd, d) { Some(()) } else { None })?.is_none() {
         return Ok(Value::None);
     }
     let mut head = [0u8; 4];
@@ -421,13 +376,7 @@ fn h_poll(vm: &mut Vm, args: Args) -> PyResult<Value> {
         None => Some(Duration::ZERO),
         Some(v) => timeout_arg(vm, v)?,
     };
-    let r = wait_for(vm, timeout, "Connection.poll", |d| {
-        if fd_ready(fd, d) {
-            Some(())
-        } else {
-            None
-        }
-    })?;
+    let r = wait_for(vm, timeout, "Connection.poll", |d| if fd_ready(fd, d) { Some(()) } else { None })?;
     Ok(Value::Bool(r.is_some()))
 }
 
@@ -436,14 +385,7 @@ fn pipe(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let duplex = vm.truthy(arg(&args, 0))?;
     let mut fds = [0i32; 2];
     let r = if duplex {
-        unsafe {
-            libc::socketpair(
-                libc::AF_UNIX,
-                libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
-                0,
-                fds.as_mut_ptr(),
-            )
-        }
+        unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) }
     } else {
         unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }
     };
@@ -455,10 +397,7 @@ fn pipe(vm: &mut Vm, args: Args) -> PyResult<Value> {
         // CPython's feeder thread allows; failure just keeps the default size.
         unsafe { libc::fcntl(fds[1], libc::F_SETPIPE_SZ, 1 << 20) };
     }
-    Ok(Value::tuple(vec![
-        handle_value(fds[0]),
-        handle_value(fds[1]),
-    ]))
+    Ok(Value::tuple(vec![handle_value(fds[0]), handle_value(fds[1])]))
 }
 
 // ---- Unix sockets for managers ----
@@ -477,19 +416,13 @@ fn abstract_addr(name: &str) -> (libc::sockaddr_un, libc::socklen_t) {
 
 /// `listen(name)`: a listening socket at the abstract address `name`.
 fn listen(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let name = arg(&args, 0)
-        .as_str()
-        .map(|s| s.as_str().to_string())
-        .unwrap_or_default();
+    let name = arg(&args, 0).as_str().map(|s| s.as_str().to_string()).unwrap_or_default();
     let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
     if fd < 0 {
         return Err(os_error(vm, std::io::Error::last_os_error()));
     }
     let (a, len) = abstract_addr(&name);
-    let ok = unsafe {
-        libc::bind(fd, &a as *const _ as *const libc::sockaddr, len) == 0
-            && libc::listen(fd, 128) == 0
-    };
+    let ok = unsafe { libc::bind(fd, &a as *const _ as *const libc::sockaddr, len) == 0 && libc::listen(fd, 128) == 0 };
     if !ok {
         let e = std::io::Error::last_os_error();
         unsafe { libc::close(fd) };
@@ -500,10 +433,7 @@ fn listen(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 /// `connect(name)`: a connected socket to the abstract address `name`.
 fn connect(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let name = arg(&args, 0)
-        .as_str()
-        .map(|s| s.as_str().to_string())
-        .unwrap_or_default();
+    let name = arg(&args, 0).as_str().map(|s| s.as_str().to_string()).unwrap_or_default();
     let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
     if fd < 0 {
         return Err(os_error(vm, std::io::Error::last_os_error()));
@@ -521,25 +451,10 @@ fn connect(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn h_accept(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let fd = open_fd(vm, &args)?;
     let timeout = timeout_arg(vm, arg(&args, 1))?;
-    if wait_for(vm, timeout, "Listener.accept", |d| {
-        if fd_ready(fd, d) {
-            Some(())
-        } else {
-            None
-        }
-    })?
-    .is_none()
-    {
+    if wait_for(vm, timeout, "Listener.accept", |d| if fd_ready(fd, d) { Some(()) } else { None })?.is_none() {
         return Ok(Value::None);
     }
-    let c = unsafe {
-        libc::accept4(
-            fd,
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            libc::SOCK_CLOEXEC,
-        )
-    };
+    let c = unsafe { libc::accept4(fd, std::ptr::null_mut(), std::ptr::null_mut(), libc::SOCK_CLOEXEC) };
     if c < 0 {
         return Err(os_error(vm, std::io::Error::last_os_error()));
     }
@@ -572,19 +487,11 @@ fn spawn(vm: &mut Vm, args: Args) -> PyResult<Value> {
         .lock()
         .get("__main__")
         .and_then(|m| match m.obj() {
-            Some(Object::Module(mm)) => mm
-                .globals
-                .get("__file__")
-                .as_str()
-                .map(|s| s.as_str().to_string()),
+            Some(Object::Module(mm)) => mm.globals.get("__file__").as_str().map(|s| s.as_str().to_string()),
             _ => None,
         })
         .unwrap_or_default();
-    let main_file = if main_file.starts_with('<') {
-        String::new()
-    } else {
-        main_file
-    };
+    let main_file = if main_file.starts_with('<') { String::new() } else { main_file };
     let path = interp().path.lock().clone();
     let argv = interp().argv.lock().clone();
     let mut start = Vec::new();
@@ -657,11 +564,7 @@ fn try_reap(pid: i32) -> Option<i32> {
     let mut status = 0;
     let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
     if r == pid {
-        let code = if libc::WIFSIGNALED(status) {
-            -libc::WTERMSIG(status)
-        } else {
-            libc::WEXITSTATUS(status)
-        };
+        let code = if libc::WIFSIGNALED(status) { -libc::WTERMSIG(status) } else { libc::WEXITSTATUS(status) };
         reaped().insert(pid, code);
         return Some(code);
     }
@@ -681,9 +584,7 @@ fn pid_arg(vm: &mut Vm, args: &Args) -> PyResult<i32> {
 
 fn poll_pid(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let pid = pid_arg(vm, &args)?;
-    Ok(try_reap(pid)
-        .map(|c| Value::Int(c as i64))
-        .unwrap_or(Value::None))
+    Ok(try_reap(pid).map(|c| Value::Int(c as i64)).unwrap_or(Value::None))
 }
 
 /// `wait_pid(pid, timeout=None)`: the exit code, or None on timeout.
@@ -745,10 +646,7 @@ fn split_list(b: &[u8]) -> Vec<String> {
     if b.is_empty() {
         return Vec::new();
     }
-    String::from_utf8_lossy(b)
-        .split('\0')
-        .map(str::to_string)
-        .collect()
+    String::from_utf8_lossy(b).split('\0').map(str::to_string).collect()
 }
 
 /// Entry point of `conc --multiprocessing-child FD`; returns the exit code.
@@ -769,10 +667,7 @@ pub fn child_main(args: &[String]) -> i32 {
             return 1;
         }
     }
-    let h = std::thread::Builder::new()
-        .name("main".into())
-        .stack_size(512 << 20)
-        .spawn(move || child_run(&data));
+    let h = std::thread::Builder::new().name("main".into()).stack_size(512 << 20).spawn(move || child_run(&data));
     let code = match h {
         Ok(h) => h.join().unwrap_or(1),
         Err(_) => 1,
@@ -821,15 +716,9 @@ fn run_child(vm: &mut Vm, main_file: &str, message: &[u8]) -> PyResult<Value> {
     if !main_file.is_empty() {
         let src = std::fs::read_to_string(main_file).map_err(|e| os_error(vm, e))?;
         let m = vm.exec_source_module("__mp_main__", main_file, &src, false)?;
-        interp()
-            .modules
-            .lock()
-            .insert("__main__".into(), Value::Obj(m));
+        interp().modules.lock().insert("__main__".into(), Value::Obj(m));
     }
     let mp = vm.import_module("multiprocessing")?;
-    let boot = vm.get_attr(
-        &mp,
-        &conc_interpreter::value::str::intern("_child_bootstrap"),
-    )?;
+    let boot = vm.get_attr(&mp, &conc_interpreter::value::str::intern("_child_bootstrap"))?;
     vm.call(&boot, Args::new(vec![bytes_value(message.to_vec())]))
 }

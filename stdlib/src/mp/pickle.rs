@@ -17,7 +17,7 @@
 //! | `E` | exception | class (module, qualname), args tuple |
 //! | `r` | range | start, stop, step (i64 LE each) |
 //! | `:` | slice | start, stop, step values |
-//! | `R` | an instance already sent in this message | memo slot |
+//! | `R` | a list, dict or instance already sent in this message | memo slot |
 //! | `H` | a file descriptor handle (Connection end) | fd (i32) |
 //! | `L` | a cross-process semaphore | fd, kind, maxvalue (i32 each) |
 //! | `M` | a shared-memory array | fd (i32), typecode byte, length |
@@ -37,6 +37,7 @@ use conc_interpreter::value::class::{is_subclass, name_hash};
 use conc_interpreter::value::str::intern;
 use conc_interpreter::{Args, ObjRef, Object, PyErr, PyResult, Value, Vm};
 use num_bigint::BigInt;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const MAGIC: &[u8] = b"CMP1";
@@ -62,27 +63,11 @@ pub fn classes() -> &'static PickleClasses {
             false,
             Default::default(),
         );
-        let pickling = new_class(
-            "PicklingError",
-            "_pickle",
-            vec![base.clone()],
-            BaseKind::Exception,
-            false,
-            Default::default(),
-        );
-        let unpickling = new_class(
-            "UnpicklingError",
-            "_pickle",
-            vec![base.clone()],
-            BaseKind::Exception,
-            false,
-            Default::default(),
-        );
-        PickleClasses {
-            base,
-            pickling,
-            unpickling,
-        }
+        let pickling =
+            new_class("PicklingError", "_pickle", vec![base.clone()], BaseKind::Exception, false, Default::default());
+        let unpickling =
+            new_class("UnpicklingError", "_pickle", vec![base.clone()], BaseKind::Exception, false, Default::default());
+        PickleClasses { base, pickling, unpickling }
     })
 }
 
@@ -99,12 +84,7 @@ fn unpickling_error(vm: &mut Vm, msg: &str) -> PyErr {
 /// Encodes `v`; also returns the descriptors the message refers to (a child started
 /// with it must inherit them).
 pub fn dumps(vm: &mut Vm, v: &Value) -> PyResult<(Vec<u8>, Vec<i32>)> {
-    let mut p = Pickler {
-        out: MAGIC.to_vec(),
-        fds: Vec::new(),
-        memo: Vec::new(),
-        depth: 0,
-    };
+    let mut p = Pickler { out: MAGIC.to_vec(), fds: Vec::new(), memo: Vec::new(), memo_ids: HashMap::new(), depth: 0 };
     p.value(vm, v)?;
     Ok((p.out, p.fds))
 }
@@ -112,8 +92,11 @@ pub fn dumps(vm: &mut Vm, v: &Value) -> PyResult<(Vec<u8>, Vec<i32>)> {
 struct Pickler {
     out: Vec<u8>,
     fds: Vec<i32>,
-    /// Instances already written (by identity), so shared objects stay shared.
+    /// Lists, dicts and instances already written, in order, so that shared objects
+    /// stay shared; the receiver numbers them in the same order. The values are kept
+    /// so that their ids stay unique while pickling.
     memo: Vec<Value>,
+    memo_ids: HashMap<i64, usize>,
     depth: usize,
 }
 
@@ -129,13 +112,22 @@ impl Pickler {
         self.out.extend_from_slice(b);
     }
 
+    /// Writes a back reference if `v` was written before; else remembers it.
+    fn memoize(&mut self, v: &Value) -> bool {
+        if let Some(&i) = self.memo_ids.get(&v.id()) {
+            self.out.push(b'R');
+            self.u32(i);
+            return true;
+        }
+        self.memo_ids.insert(v.id(), self.memo.len());
+        self.memo.push(v.clone());
+        false
+    }
+
     fn value(&mut self, vm: &mut Vm, v: &Value) -> PyResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(vm.new_error(
-                "RecursionError",
-                "maximum recursion depth exceeded while pickling an object",
-            ));
+            return Err(vm.new_error("RecursionError", "maximum recursion depth exceeded while pickling an object"));
         }
         let r = self.value_inner(vm, v);
         self.depth -= 1;
@@ -198,6 +190,9 @@ impl Pickler {
                 }
             }
             Object::List(_) => {
+                if self.memoize(v) {
+                    return Ok(());
+                }
                 let items = vm.collect(v)?;
                 self.seq(vm, b'[', &items)?;
             }
@@ -206,6 +201,9 @@ impl Pickler {
                 self.seq(vm, if s.frozen { b'Z' } else { b'S' }, &items)?;
             }
             Object::Dict(d) => {
+                if self.memoize(v) {
+                    return Ok(());
+                }
                 let items = d.lock().items();
                 self.out.push(b'{');
                 self.u32(items.len());
@@ -226,11 +224,7 @@ impl Pickler {
             Object::Builtin(b) if b.bound.is_none() => {
                 // Builtin functions are found by name in builtins (or their module).
                 let qual = b.qualname.clone();
-                let module = if conc_interpreter::interp::builtins_module()
-                    .globals
-                    .get(b.name)
-                    .is(v)
-                {
+                let module = if conc_interpreter::interp::builtins_module().globals.get(b.name).is(v) {
                     "builtins".to_string()
                 } else {
                     module_of_builtin(&qual)
@@ -272,16 +266,13 @@ impl Pickler {
                     self.seq(vm, b'(', &args)?;
                     return Ok(());
                 }
-                if let Some(i) = self.memo.iter().position(|m| m.is(v)) {
-                    self.out.push(b'R');
-                    self.u32(i);
-                    return Ok(());
-                }
                 if inst.native.get().is_some() {
                     return Err(cannot_pickle(vm, v));
                 }
-                self.memo.push(v.clone());
-                let slot = self.memo.len() - 1;
+                let slot = self.memo.len();
+                if self.memoize(v) {
+                    return Ok(());
+                }
                 self.out.push(b'O');
                 self.u32(slot);
                 self.class_ref(vm, &cls)?;
@@ -295,6 +286,8 @@ impl Pickler {
                     None => {
                         self.out.push(0);
                         let items = inst.attrs().items();
+                        // The receiver numbers every dict it reads, this one too.
+                        self.memo.push(Value::None);
                         self.out.push(b'{');
                         self.u32(items.len());
                         for (k, val) in items {
@@ -388,14 +381,14 @@ fn cannot_pickle(vm: &mut Vm, v: &Value) -> PyErr {
 
 /// `module.qualname` in this process; None when it does not exist.
 pub fn lookup_global(vm: &mut Vm, module: &str, qual: &str) -> PyResult<Option<Value>> {
-    let module = if module == "__mp_main__" {
-        "__main__"
-    } else {
-        module
-    };
+    let module = if module == "__mp_main__" { "__main__" } else { module };
     // The modules lock must be released before importing (a temporary in the match
     // scrutinee would hold it for the whole match).
-    let known = interp().modules.lock().get(module).cloned();
+    let known = if module == "builtins" {
+        Some(Value::Obj(conc_interpreter::interp::interp().builtins_ref.clone()))
+    } else {
+        interp().modules.lock().get(module).cloned()
+    };
     let m = match known {
         Some(m) => m,
         None => match vm.import_module(module) {
@@ -416,16 +409,9 @@ pub fn lookup_global(vm: &mut Vm, module: &str, qual: &str) -> PyResult<Option<V
 /// Decodes a message made by [`dumps`].
 pub fn loads(vm: &mut Vm, data: &[u8]) -> PyResult<Value> {
     if !data.starts_with(MAGIC) {
-        return Err(unpickling_error(
-            vm,
-            "invalid load key (not a conc multiprocessing message)",
-        ));
+        return Err(unpickling_error(vm, "invalid load key (not a conc multiprocessing message)"));
     }
-    let mut u = Unpickler {
-        data,
-        pos: MAGIC.len(),
-        memo: Vec::new(),
-    };
+    let mut u = Unpickler { data, pos: MAGIC.len(), memo: Vec::new() };
     u.value(vm)
 }
 
@@ -436,6 +422,12 @@ struct Unpickler<'a> {
 }
 
 impl Unpickler<'_> {
+    /// A memo slot for a container being read (filled once it exists).
+    fn reserve(&mut self) -> usize {
+        self.memo.push(Value::None);
+        self.memo.len() - 1
+    }
+
     fn take(&mut self, vm: &mut Vm, n: usize) -> PyResult<&[u8]> {
         if self.pos + n > self.data.len() {
             return Err(unpickling_error(vm, "pickle data was truncated"));
@@ -477,11 +469,7 @@ impl Unpickler<'_> {
         match lookup_global(vm, &module, &qual)? {
             Some(v) => Ok(v),
             None => {
-                let shown = if module == "__mp_main__" {
-                    "__main__"
-                } else {
-                    module.as_str()
-                };
+                let shown = if module == "__mp_main__" { "__main__" } else { module.as_str() };
                 let msg = format!("Can't get attribute '{qual}' on <module '{shown}'>");
                 Err(vm.new_error("AttributeError", &msg))
             }
@@ -512,18 +500,23 @@ impl Unpickler<'_> {
                 Value::new(Object::Bytes(b.into_boxed_slice()))
             }
             b'(' => Value::tuple(self.items(vm)?),
-            b'[' => Value::list(self.items(vm)?),
+            b'[' => {
+                let slot = self.reserve();
+                let v = Value::list(self.items(vm)?);
+                self.memo[slot] = v.clone();
+                v
+            }
             b'S' | b'Z' => {
                 let items = self.items(vm)?;
                 let name = if tag == b'S' { "set" } else { "frozenset" };
-                let ctor = conc_interpreter::interp::builtins_module()
-                    .globals
-                    .get(name);
+                let ctor = conc_interpreter::interp::builtins_module().globals.get(name);
                 vm.call(&ctor, Args::new(vec![Value::list(items)]))?
             }
             b'{' => {
+                let slot = self.reserve();
                 let n = self.u32(vm)?;
                 let d = vm.call(&Value::Obj(types().dict.clone()), Args::default())?;
+                self.memo[slot] = d.clone();
                 for _ in 0..n {
                     let k = self.value(vm)?;
                     let v = self.value(vm)?;
@@ -537,17 +530,17 @@ impl Unpickler<'_> {
                     let mut v = Vec::new();
                     for _ in 0..3 {
                         let b = self.take(vm, 8)?;
-                        v.push(Value::Int(i64::from_le_bytes(
-                            b.try_into().unwrap_or([0; 8]),
-                        )));
+                        v.push(Value::Int(i64::from_le_bytes(b.try_into().unwrap_or([0; 8]))));
                     }
                     v
                 } else {
                     vec![self.value(vm)?, self.value(vm)?, self.value(vm)?]
                 };
-                let ctor = conc_interpreter::interp::builtins_module()
-                    .globals
-                    .get(if tag == b'r' { "range" } else { "slice" });
+                let ctor = conc_interpreter::interp::builtins_module().globals.get(if tag == b'r' {
+                    "range"
+                } else {
+                    "slice"
+                });
                 vm.call(&ctor, Args::new(parts))?
             }
             b'E' => {
@@ -569,10 +562,7 @@ impl Unpickler<'_> {
             b'O' => {
                 let _slot = self.u32(vm)?;
                 let cls = self.global(vm)?;
-                let obj = vm.call(
-                    &Value::Obj(conc_interpreter::interp::object_new()),
-                    Args::new(vec![cls.clone()]),
-                )?;
+                let obj = vm.call(&Value::Obj(conc_interpreter::interp::object_new()), Args::new(vec![cls.clone()]))?;
                 self.memo.push(obj.clone());
                 let has_getstate = self.u8(vm)? == 1;
                 let state = self.value(vm)?;
@@ -619,12 +609,7 @@ impl Unpickler<'_> {
                 let len = self.u32(vm)?;
                 shm::array_from_fd(vm, fd, tc, len)?
             }
-            _ => {
-                return Err(unpickling_error(
-                    vm,
-                    &format!("invalid load key, '{}'.", tag as char),
-                ))
-            }
+            _ => return Err(unpickling_error(vm, &format!("invalid load key, '{}'.", tag as char))),
         })
     }
 }

@@ -50,23 +50,12 @@ fn regions() -> &'static Mutex<HashMap<i32, Weak<ShmRegion>>> {
 
 fn map(fd: i32, size: usize) -> std::io::Result<Arc<ShmRegion>> {
     let ptr = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            size.max(1),
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED,
-            fd,
-            0,
-        )
+        libc::mmap(std::ptr::null_mut(), size.max(1), libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd, 0)
     };
     if ptr == libc::MAP_FAILED {
         return Err(std::io::Error::last_os_error());
     }
-    let r = Arc::new(ShmRegion {
-        fd,
-        ptr: ptr as *mut u8,
-        size: size.max(1),
-    });
+    let r = Arc::new(ShmRegion { fd, ptr: ptr as *mut u8, size: size.max(1) });
     regions().lock().insert(fd, Arc::downgrade(&r));
     Ok(r)
 }
@@ -122,8 +111,7 @@ impl SemLock {
         self.region.ptr as *mut libc::sem_t
     }
     fn is_mine(&self) -> bool {
-        self.count.load(Ordering::Relaxed) > 0
-            && self.owner.load(Ordering::Relaxed) == current_ident()
+        self.count.load(Ordering::Relaxed) > 0 && self.owner.load(Ordering::Relaxed) == current_ident()
     }
     fn value(&self) -> i32 {
         let mut v = 0;
@@ -146,10 +134,7 @@ impl SemLock {
             ns -= 1_000_000_000;
             s += 1;
         }
-        let ts = libc::timespec {
-            tv_sec: s as libc::time_t,
-            tv_nsec: ns as _,
-        };
+        let ts = libc::timespec { tv_sec: s as libc::time_t, tv_nsec: ns as _ };
         unsafe { libc::sem_timedwait(self.sem(), &ts) == 0 }
     }
 }
@@ -163,14 +148,8 @@ pub fn classes() -> &'static Classes {
     static C: OnceLock<Classes> = OnceLock::new();
     C.get_or_init(|| {
         let o = types().object.clone();
-        let semlock = new_class(
-            "SemLock",
-            "_multiprocessing",
-            vec![o.clone()],
-            BaseKind::Builtin,
-            true,
-            Default::default(),
-        );
+        let semlock =
+            new_class("SemLock", "_multiprocessing", vec![o.clone()], BaseKind::Builtin, true, Default::default());
         add_methods(
             &semlock,
             &[
@@ -187,14 +166,7 @@ pub fn classes() -> &'static Classes {
                 ("_maxvalue", sem_maxvalue),
             ],
         );
-        let array = new_class(
-            "SharedArray",
-            "_multiprocessing",
-            vec![o],
-            BaseKind::Builtin,
-            true,
-            Default::default(),
-        );
+        let array = new_class("SharedArray", "_multiprocessing", vec![o], BaseKind::Builtin, true, Default::default());
         add_methods(
             &array,
             &[
@@ -210,35 +182,15 @@ pub fn classes() -> &'static Classes {
 }
 
 fn semlock_value(region: Arc<ShmRegion>, kind: i32, maxvalue: i32) -> Value {
-    let s = SemLock {
-        region,
-        kind,
-        maxvalue,
-        owner: AtomicU64::new(0),
-        count: AtomicU32::new(0),
-    };
-    Value::new(Object::Instance(InstanceObj::with_native(
-        classes().semlock.clone(),
-        Box::new(s),
-    )))
+    let s = SemLock { region, kind, maxvalue, owner: AtomicU64::new(0), count: AtomicU32::new(0) };
+    Value::new(Object::Instance(InstanceObj::with_native(classes().semlock.clone(), Box::new(s))))
 }
 
 /// `SemLock(kind, value, maxvalue)`.
 fn semlock_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let int = |i: usize| {
-        args.pos.get(i).and_then(|v| {
-            if let Value::Int(n) = v {
-                Some(*n)
-            } else {
-                None
-            }
-        })
-    };
-    let (kind, value, maxvalue) = (
-        int(1).unwrap_or(SEMAPHORE as i64),
-        int(2).unwrap_or(1),
-        int(3).unwrap_or(SEM_VALUE_MAX as i64),
-    );
+    let int = |i: usize| args.pos.get(i).and_then(|v| if let Value::Int(n) = v { Some(*n) } else { None });
+    let (kind, value, maxvalue) =
+        (int(1).unwrap_or(SEMAPHORE as i64), int(2).unwrap_or(1), int(3).unwrap_or(SEM_VALUE_MAX as i64));
     if value < 0 || value > SEM_VALUE_MAX as i64 {
         return Err(vm.value_error("invalid value"));
     }
@@ -246,11 +198,7 @@ fn semlock_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if unsafe { libc::sem_init(region.ptr as *mut libc::sem_t, 1, value as u32) } != 0 {
         return Err(os_error(vm, std::io::Error::last_os_error()));
     }
-    Ok(semlock_value(
-        region,
-        kind as i32,
-        maxvalue.clamp(0, SEM_VALUE_MAX as i64) as i32,
-    ))
+    Ok(semlock_value(region, kind as i32, maxvalue.clamp(0, SEM_VALUE_MAX as i64) as i32))
 }
 
 pub fn semlock_from_fd(vm: &mut Vm, fd: i32, kind: i32, maxvalue: i32) -> PyResult<Value> {
@@ -285,14 +233,7 @@ fn sem_acquire(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         } else {
             "multiprocessing.Semaphore"
         };
-        wait_for(vm, timeout, what, |d| {
-            if s.timed_wait(d) {
-                Some(())
-            } else {
-                None
-            }
-        })?
-        .is_some()
+        wait_for(vm, timeout, what, |d| if s.timed_wait(d) { Some(()) } else { None })?.is_some()
     };
     if got {
         s.owner.store(me, Ordering::Relaxed);
@@ -305,10 +246,7 @@ fn sem_release(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s: &SemLock = self_native(vm, &args, "SemLock")?;
     if s.kind == RECURSIVE_MUTEX {
         if !s.is_mine() {
-            return Err(vm.new_error(
-                "AssertionError",
-                "attempt to release recursive lock not owned by thread",
-            ));
+            return Err(vm.new_error("AssertionError", "attempt to release recursive lock not owned by thread"));
         }
         if s.count.load(Ordering::Relaxed) > 1 {
             s.count.fetch_sub(1, Ordering::Relaxed);
@@ -320,11 +258,7 @@ fn sem_release(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if unsafe { libc::sem_post(s.sem()) } != 0 {
         return Err(vm.value_error("semaphore or lock released too many times"));
     }
-    let _ = s
-        .count
-        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| {
-            Some(c.saturating_sub(1))
-        });
+    let _ = s.count.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| Some(c.saturating_sub(1)));
     Ok(Value::None)
 }
 
@@ -335,13 +269,11 @@ fn sem_exit(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn sem_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s: &SemLock = self_native(vm, &args, "SemLock")?;
-    Ok(Value::Int(
-        if s.owner.load(Ordering::Relaxed) == current_ident() {
-            s.count.load(Ordering::Relaxed) as i64
-        } else {
-            0
-        },
-    ))
+    Ok(Value::Int(if s.owner.load(Ordering::Relaxed) == current_ident() {
+        s.count.load(Ordering::Relaxed) as i64
+    } else {
+        0
+    }))
 }
 
 fn sem_is_mine(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -387,36 +319,19 @@ pub fn itemsize(tc: u8) -> Option<usize> {
 }
 
 fn array_value(region: Arc<ShmRegion>, typecode: u8, len: usize) -> Value {
-    let a = SharedArray {
-        region,
-        typecode,
-        len,
-    };
-    Value::new(Object::Instance(InstanceObj::with_native(
-        classes().array.clone(),
-        Box::new(a),
-    )))
+    let a = SharedArray { region, typecode, len };
+    Value::new(Object::Instance(InstanceObj::with_native(classes().array.clone(), Box::new(a))))
 }
 
 /// `SharedArray(typecode, length)`: zero-filled.
 fn array_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let tc = args
-        .pos
-        .get(1)
-        .and_then(|v| v.as_str())
-        .map(|s| s.as_str().to_string())
-        .unwrap_or_default();
+    let tc = args.pos.get(1).and_then(|v| v.as_str()).map(|s| s.as_str().to_string()).unwrap_or_default();
     let len = match args.pos.get(2) {
         Some(Value::Int(n)) if *n >= 0 => *n as usize,
         _ => return Err(vm.type_error("SharedArray(typecode, length)")),
     };
-    let Some(size) = (if tc.len() == 1 {
-        itemsize(tc.as_bytes()[0])
-    } else {
-        None
-    }) else {
-        let msg =
-            format!("bad typecode (must be b, B, u, h, H, i, I, l, L, q, Q, f or d), got {tc:?}");
+    let Some(size) = (if tc.len() == 1 { itemsize(tc.as_bytes()[0]) } else { None }) else {
+        let msg = format!("bad typecode (must be b, B, u, h, H, i, I, l, L, q, Q, f or d), got {tc:?}");
         return Err(vm.value_error(&msg));
     };
     let region = new_region(size * len).map_err(|e| os_error(vm, e))?;
@@ -496,9 +411,8 @@ fn array_set(vm: &mut Vm, args: Args) -> PyResult<Value> {
         match a.typecode {
             b'c' => match v.obj() {
                 Some(Object::Bytes(b)) if b.len() == 1 => *p = b[0],
-                _ => {
-                    return Err(vm.type_error("one character bytes, bytearray or integer expected"))
-                }
+                None if matches!(v, Value::Int(0..=255)) => *p = int(vm, &v)? as u8,
+                _ => return Err(vm.type_error("one character bytes, bytearray or integer expected")),
             },
             b'?' => *p = vm.truthy(&v)? as u8,
             b'b' | b'B' => *p = int(vm, &v)? as u8,
@@ -522,10 +436,7 @@ fn array_set(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 }
             }
             b'u' => {
-                let c = v
-                    .as_str()
-                    .and_then(|s| s.as_str().chars().next())
-                    .unwrap_or('\0');
+                let c = v.as_str().and_then(|s| s.as_str().chars().next()).unwrap_or('\0');
                 (p as *mut u32).write_unaligned(c as u32)
             }
             _ => {}
