@@ -597,13 +597,19 @@ class Request:
         return scheme if sep else None
 
 
+_ERRNO_CLASSES = {111: ConnectionRefusedError, 104: ConnectionResetError,
+                  103: ConnectionAbortedError, 32: BrokenPipeError, 110: TimeoutError}
+
+
 def _reason_error(kind, code, message):
     if kind == 'gaierror':
         return gaierror(code, message)
     if kind == 'timeout':
         return TimeoutError('timed out')
     if kind == 'oserror':
-        return OSError(code, message)
+        # CPython's OSError(errno, ...) picks the subclass itself; conc's does not.
+        cls = _ERRNO_CLASSES.get(code, OSError)
+        return cls(code, message)
     return OSError(message)
 
 
