@@ -129,7 +129,7 @@ fn os_error(vm: &mut Vm, e: std::io::Error) -> PyErr {
     vm.new_error(name, &msg)
 }
 
-fn arg<'a>(args: &'a Args, i: usize) -> &'a Value {
+fn arg(args: &Args, i: usize) -> &Value {
     args.pos.get(i).unwrap_or(&Value::None)
 }
 
