@@ -62,12 +62,7 @@ impl Failure {
             Failure::Os(c, m) => ("oserror", c, m),
             Failure::Other(m) => ("other", 0, m),
         };
-        Value::tuple(vec![
-            Value::str("error"),
-            Value::str(kind),
-            Value::Int(code as i64),
-            Value::string(msg),
-        ])
+        Value::tuple(vec![Value::str("error"), Value::str(kind), Value::Int(code as i64), Value::string(msg)])
     }
 }
 
@@ -77,12 +72,7 @@ fn resolve(netloc: &str) -> Result<Vec<SocketAddr>, (i32, String)> {
     let (host, port) = match netloc.rsplit_once(':') {
         Some((h, p)) => (
             h,
-            p.parse::<u16>().map_err(|_| {
-                (
-                    libc::EAI_SERVICE,
-                    "Servname not supported for ai_socktype".to_string(),
-                )
-            })?,
+            p.parse::<u16>().map_err(|_| (libc::EAI_SERVICE, "Servname not supported for ai_socktype".to_string()))?,
         ),
         None => (netloc, 80),
     };
@@ -90,8 +80,7 @@ fn resolve(netloc: &str) -> Result<Vec<SocketAddr>, (i32, String)> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
-    let c_host = CString::new(host)
-        .map_err(|_| (libc::EAI_NONAME, "Name or service not known".to_string()))?;
+    let c_host = CString::new(host).map_err(|_| (libc::EAI_NONAME, "Name or service not known".to_string()))?;
     let mut hints: libc::addrinfo = unsafe { std::mem::zeroed() };
     hints.ai_family = libc::AF_UNSPEC;
     hints.ai_socktype = libc::SOCK_STREAM;
@@ -100,9 +89,7 @@ fn resolve(netloc: &str) -> Result<Vec<SocketAddr>, (i32, String)> {
     let rc = unsafe { libc::getaddrinfo(c_host.as_ptr(), std::ptr::null(), &hints, &mut res) };
     if rc != 0 {
         // SAFETY: gai_strerror returns a static C string for any code.
-        let msg = unsafe { CStr::from_ptr(libc::gai_strerror(rc)) }
-            .to_string_lossy()
-            .into_owned();
+        let msg = unsafe { CStr::from_ptr(libc::gai_strerror(rc)) }.to_string_lossy().into_owned();
         return Err((rc, msg));
     }
     let mut out = Vec::new();
@@ -137,9 +124,7 @@ fn resolve(netloc: &str) -> Result<Vec<SocketAddr>, (i32, String)> {
 
 fn strerror(code: i32) -> String {
     // SAFETY: strerror returns a valid C string for any code.
-    unsafe { CStr::from_ptr(libc::strerror(code)) }
-        .to_string_lossy()
-        .into_owned()
+    unsafe { CStr::from_ptr(libc::strerror(code)) }.to_string_lossy().into_owned()
 }
 
 /// Classifies an I/O error the way CPython's socket layer reports it.
@@ -200,10 +185,7 @@ fn open(vm: &mut Vm, args: Args) -> PyResult<Value> {
         for item in t.items() {
             if let Some(pair) = item.as_tuple() {
                 let kv = pair.items();
-                if let (Some(k), Some(v)) = (
-                    kv.first().and_then(|k| k.as_str()),
-                    kv.get(1).and_then(|v| v.as_str()),
-                ) {
+                if let (Some(k), Some(v)) = (kv.first().and_then(|k| k.as_str()), kv.get(1).and_then(|v| v.as_str())) {
                     headers.push((k.as_str().to_string(), v.as_str().to_string()));
                 }
             }
@@ -242,7 +224,15 @@ fn open(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let resp = match result {
         Ok(r) => r,
         Err(ureq::Error::Status(_, r)) => r,
-        Err(ureq::Error::Transport(t)) => return Ok(transport_failure(&t, &gai).into_value()),
+        Err(ureq::Error::Transport(t)) => {
+            let f = transport_failure(&t, &gai);
+            // CPython wraps only failures of connecting and sending in URLError; a
+            // timeout while waiting for the status line escapes as a bare TimeoutError.
+            if matches!(f, Failure::Timeout) && t.kind() != ureq::ErrorKind::ConnectionFailed {
+                return Err(vm.new_error("TimeoutError", "timed out"));
+            }
+            return Ok(f.into_value());
+        }
     };
     let status = resp.status() as i64;
     let reason = resp.status_text().to_string();
@@ -250,10 +240,7 @@ fn open(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let mut hs = Vec::new();
     for name in resp.headers_names() {
         for v in resp.all(&name) {
-            hs.push(Value::tuple(vec![
-                Value::string(name.clone()),
-                Value::str(v),
-            ]));
+            hs.push(Value::tuple(vec![Value::string(name.clone()), Value::str(v)]));
         }
     }
     let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
@@ -293,9 +280,7 @@ fn read(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Ok(()) => Ok(Value::new(Object::Bytes(buf.into_boxed_slice()))),
         Err(e) => match io_failure(&e) {
             Failure::Timeout => Err(vm.new_error("TimeoutError", "timed out")),
-            Failure::Os(code, msg) => {
-                Err(vm.new_error("OSError", &format!("[Errno {code}] {msg}")))
-            }
+            Failure::Os(code, msg) => Err(vm.new_error("OSError", &format!("[Errno {code}] {msg}"))),
             Failure::Gai(_, msg) | Failure::Other(msg) => Err(vm.new_error("OSError", &msg)),
         },
     }
