@@ -56,10 +56,7 @@ fn print(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let file = args.take_kw("file").filter(|v| !v.is_none());
     let flush = args.take_kw("flush");
     if let Some((k, _)) = args.kw.first() {
-        let msg = format!(
-            "'{}' is an invalid keyword argument for print()",
-            k.str_text()
-        );
+        let msg = format!("'{}' is an invalid keyword argument for print()", k.str_text());
         return Err(vm.type_error(&msg));
     }
     let sep = match &sep {
@@ -157,10 +154,7 @@ pub fn is_instance(vm: &mut Vm, v: &Value, cls: &Value) -> PyResult<bool> {
     match cls.obj() {
         Some(Object::Class(_)) => {
             let c = vm.class_of(v);
-            Ok(crate::value::class::is_subclass(
-                &c,
-                cls.as_objref().unwrap(),
-            ))
+            Ok(crate::value::class::is_subclass(&c, cls.as_objref().unwrap()))
         }
         Some(Object::Tuple(t)) => {
             for c in t.items() {
@@ -192,10 +186,7 @@ fn issubclass(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     fn check(vm: &mut Vm, c: &ObjRef, base: &Value) -> PyResult<bool> {
         match base.obj() {
-            Some(Object::Class(_)) => Ok(crate::value::class::is_subclass(
-                c,
-                base.as_objref().unwrap(),
-            )),
+            Some(Object::Class(_)) => Ok(crate::value::class::is_subclass(c, base.as_objref().unwrap())),
             Some(Object::Tuple(t)) => {
                 for b in t.items() {
                     if check(vm, c, b)? {
@@ -204,9 +195,7 @@ fn issubclass(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 }
                 Ok(false)
             }
-            _ => Err(
-                vm.type_error("issubclass() arg 2 must be a class, a tuple of classes, or a union")
-            ),
+            _ => Err(vm.type_error("issubclass() arg 2 must be a class, a tuple of classes, or a union")),
         }
     }
     Ok(Value::Bool(check(vm, &c, &args.pos[1])?))
@@ -293,9 +282,7 @@ fn abs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match &v {
         Value::Int(i) => Ok(match i.checked_abs() {
             Some(a) => Value::Int(a),
-            None => crate::value::int::normalize(
-                num_bigint::BigInt::from(*i).magnitude().clone().into(),
-            ),
+            None => crate::value::int::normalize(num_bigint::BigInt::from(*i).magnitude().clone().into()),
         }),
         Value::Bool(b) => Ok(Value::Int(*b as i64)),
         Value::Float(f) => Ok(Value::Float(f.abs())),
@@ -320,53 +307,59 @@ fn min_max(vm: &mut Vm, mut args: Args, is_max: bool) -> PyResult<Value> {
     let name = if is_max { "max" } else { "min" };
     let key = args.take_kw("key").filter(|k| !k.is_none());
     let default = args.take_kw("default");
-    let items = match args.pos.len() {
+    // Iterate rather than collect: `max(x for x in big_generator)` stays O(1) in memory.
+    let source = match args.pos.len() {
         0 => {
             let msg = format!("{name} expected at least 1 argument, got 0");
             return Err(vm.type_error(&msg));
         }
-        1 => vm.collect(&args.pos[0])?,
+        1 => args.pos[0].clone(),
         _ => {
             if default.is_some() {
-                let msg = format!(
-                    "Cannot specify a default for {name}() with multiple positional arguments"
-                );
+                let msg = format!("Cannot specify a default for {name}() with multiple positional arguments");
                 return Err(vm.type_error(&msg));
             }
-            args.pos.to_vec()
+            Value::tuple(args.pos.to_vec())
         }
     };
-    if items.is_empty() {
-        return match default {
+    let it = vm.get_iter(&source)?;
+    let op = if is_max { conc_grammar::ast::CmpOp::Gt } else { conc_grammar::ast::CmpOp::Lt };
+    let mut best: Option<(Value, Value)> = None;
+    while let Some(v) = vm.iter_next(&it)? {
+        let k = match &key {
+            Some(kf) => vm.call(kf, Args::new([v.clone()]))?,
+            None => v.clone(),
+        };
+        let better = match &best {
+            None => true,
+            Some((_, bk)) => match (&k, bk) {
+                (Value::Int(x), Value::Int(y)) => {
+                    if is_max {
+                        x > y
+                    } else {
+                        x < y
+                    }
+                }
+                _ => {
+                    let r = vm.compare(&k, bk, op)?;
+                    vm.truthy(&r)?
+                }
+            },
+        };
+        if better {
+            best = Some((v, k));
+        }
+    }
+    match best {
+        Some((v, _)) => Ok(v),
+        None => match default {
             Some(d) => Ok(d),
             None => {
                 let msg = format!("{name}() arg is an empty sequence");
                 Err(vm.value_error(&msg))
             }
-        };
+        },
     }
-    let mut best = items[0].clone();
-    let mut best_key = match &key {
-        Some(k) => vm.call(k, Args::new([best.clone()]))?,
-        None => best.clone(),
-    };
-    for it in items.into_iter().skip(1) {
-        let k = match &key {
-            Some(kf) => vm.call(kf, Args::new([it.clone()]))?,
-            None => it.clone(),
-        };
-        let op = if is_max {
-            conc_grammar::ast::CmpOp::Gt
-        } else {
-            conc_grammar::ast::CmpOp::Lt
-        };
-        let r = vm.compare(&k, &best_key, op)?;
-        if vm.truthy(&r)? {
-            best = it;
-            best_key = k;
-        }
-    }
-    Ok(best)
 }
 
 fn min(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -378,10 +371,7 @@ fn max(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn sum(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let start = args
-        .take_kw("start")
-        .or_else(|| args.pos.get(1).cloned())
-        .unwrap_or(Value::Int(0));
+    let start = args.take_kw("start").or_else(|| args.pos.get(1).cloned()).unwrap_or(Value::Int(0));
     if start.as_str().is_some() {
         return Err(vm.type_error("sum() can't sum strings [use ''.join(seq) instead]"));
     }
@@ -442,12 +432,7 @@ pub fn merge_sort(vm: &mut Vm, items: &mut Vec<(Value, Value)>, reverse: bool) -
             let mut merged: Vec<Option<(Value, Value)>> = buf.drain(..).map(Some).collect();
             while a < ae && b < be {
                 // Take from the right only when strictly less (stability).
-                if less(
-                    vm,
-                    &merged[b].as_ref().unwrap().0,
-                    &merged[a].as_ref().unwrap().0,
-                    reverse,
-                )? {
+                if less(vm, &merged[b].as_ref().unwrap().0, &merged[a].as_ref().unwrap().0, reverse)? {
                     dst.push(merged[b].take().unwrap());
                     b += 1;
                 } else {
@@ -488,12 +473,7 @@ fn less(vm: &mut Vm, a: &Value, b: &Value, reverse: bool) -> PyResult<bool> {
 }
 
 /// Sorts values in place by key (`list.sort` and `sorted`).
-pub fn sort_values(
-    vm: &mut Vm,
-    items: Vec<Value>,
-    key: Option<Value>,
-    reverse: bool,
-) -> PyResult<Vec<Value>> {
+pub fn sort_values(vm: &mut Vm, items: Vec<Value>, key: Option<Value>, reverse: bool) -> PyResult<Vec<Value>> {
     let mut pairs = Vec::with_capacity(items.len());
     for v in items {
         let k = match &key {
@@ -547,10 +527,7 @@ fn all(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match args.pos.len() {
         1 => vm.get_iter(&args.pos[0]),
-        2 => Ok(crate::vm::iter::callable_iter(
-            args.pos[0].clone(),
-            args.pos[1].clone(),
-        )),
+        2 => Ok(crate::vm::iter::callable_iter(args.pos[0].clone(), args.pos[1].clone())),
         n => {
             let msg = format!("iter expected at most 2 arguments, got {n}");
             Err(vm.type_error(&msg))
@@ -571,9 +548,7 @@ fn next(vm: &mut Vm, args: Args) -> PyResult<Value> {
         };
     }
     let is_iter = matches!(it.obj(), Some(Object::Iter(_)))
-        || vm
-            .lookup_type_attr(&vm.class_of(&it), &crate::interp::names().__next__)
-            .is_some();
+        || vm.lookup_type_attr(&vm.class_of(&it), &crate::interp::names().__next__).is_some();
     if !is_iter {
         let msg = format!("'{}' object is not an iterator", vm.type_name(&it));
         return Err(vm.type_error(&msg));
@@ -595,8 +570,7 @@ pub fn is_callable(vm: &mut Vm, v: &Value) -> bool {
         | Some(Object::Class(_)) => true,
         Some(_) => {
             let cls = vm.class_of(v);
-            vm.lookup_type_attr(&cls, &crate::interp::names().__call__)
-                .is_some()
+            vm.lookup_type_attr(&cls, &crate::interp::names().__call__).is_some()
         }
         None => false,
     }
@@ -621,20 +595,14 @@ fn ord(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match v.obj() {
         Some(Object::Str(s)) => {
             if s.char_len() != 1 {
-                let msg = format!(
-                    "ord() expected a character, but string of length {} found",
-                    s.char_len()
-                );
+                let msg = format!("ord() expected a character, but string of length {} found", s.char_len());
                 return Err(vm.type_error(&msg));
             }
             Ok(Value::Int(s.as_str().chars().next().unwrap() as i64))
         }
         Some(Object::Bytes(b)) if b.len() == 1 => Ok(Value::Int(b[0] as i64)),
         _ => {
-            let msg = format!(
-                "ord() expected string of length 1, but {} found",
-                vm.type_name(&v)
-            );
+            let msg = format!("ord() expected string of length 1, but {} found", vm.type_name(&v));
             Err(vm.type_error(&msg))
         }
     }
@@ -645,21 +613,13 @@ fn radix(vm: &mut Vm, args: &Args, name: &str, r: u32, prefix: &str) -> PyResult
     let b = match crate::value::int::to_bigint(&v) {
         Some(b) => b,
         None => {
-            let msg = format!(
-                "'{}' object cannot be interpreted as an integer",
-                vm.type_name(&v)
-            );
+            let msg = format!("'{}' object cannot be interpreted as an integer", vm.type_name(&v));
             return Err(vm.type_error(&msg));
         }
     };
     let neg = b.sign() == num_bigint::Sign::Minus;
     let s = b.magnitude().to_str_radix(r);
-    Ok(Value::string(format!(
-        "{}{}{}",
-        if neg { "-" } else { "" },
-        prefix,
-        s
-    )))
+    Ok(Value::string(format!("{}{}{}", if neg { "-" } else { "" }, prefix, s)))
 }
 
 fn hex(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -678,8 +638,7 @@ fn divmod(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = arg(vm, &args, 0, "divmod")?;
     let b = arg(vm, &args, 1, "divmod")?;
     let is_num = |v: &Value| {
-        matches!(v, Value::Int(_) | Value::Bool(_) | Value::Float(_))
-            || matches!(v.obj(), Some(Object::BigInt(_)))
+        matches!(v, Value::Int(_) | Value::Bool(_) | Value::Float(_)) || matches!(v.obj(), Some(Object::BigInt(_)))
     };
     if !is_num(&a) || !is_num(&b) {
         return divmod_dunder(vm, a, b);
@@ -698,11 +657,7 @@ fn divmod_dunder(vm: &mut Vm, a: Value, b: Value) -> PyResult<Value> {
     let cb = vm.class_of(&b);
     let same = ca.ptr_eq(&cb);
     let fwd = vm.lookup_type_attr(&ca, &crate::value::str::intern("__divmod__"));
-    let rev = if same {
-        None
-    } else {
-        vm.lookup_type_attr(&cb, &crate::value::str::intern("__rdivmod__"))
-    };
+    let rev = if same { None } else { vm.lookup_type_attr(&cb, &crate::value::str::intern("__rdivmod__")) };
     let rev_first = !same && crate::value::class::is_subclass(&cb, &ca);
     let mut calls: Vec<(Value, Value, Value)> = Vec::new();
     if rev_first {
@@ -718,11 +673,7 @@ fn divmod_dunder(vm: &mut Vm, a: Value, b: Value) -> PyResult<Value> {
             return Ok(r);
         }
     }
-    let msg = format!(
-        "unsupported operand type(s) for divmod(): '{}' and '{}'",
-        vm.type_name(&a),
-        vm.type_name(&b)
-    );
+    let msg = format!("unsupported operand type(s) for divmod(): '{}' and '{}'", vm.type_name(&a), vm.type_name(&b));
     Err(vm.type_error(&msg))
 }
 
@@ -739,11 +690,7 @@ fn pow(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
                 crate::value::int::to_bigint(&m),
             ) {
                 (Some(b), Some(e), Some(md)) => (b, e, md),
-                _ => {
-                    return Err(vm.type_error(
-                        "pow() 3rd argument not allowed unless all arguments are integers",
-                    ))
-                }
+                _ => return Err(vm.type_error("pow() 3rd argument not allowed unless all arguments are integers")),
             };
             use num_traits::{Signed, Zero};
             if md.is_zero() {
@@ -754,9 +701,7 @@ fn pow(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
                 let inv = mod_inverse(&b, &md);
                 match inv {
                     Some(i) => (i, -e),
-                    None => {
-                        return Err(vm.value_error("base is not invertible for the given modulus"))
-                    }
+                    None => return Err(vm.value_error("base is not invertible for the given modulus")),
                 }
             } else {
                 (b, e)
@@ -793,9 +738,7 @@ fn round(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
                 return Err(vm.value_error("cannot convert float NaN to integer"));
             }
             if f.is_infinite() {
-                return Err(
-                    vm.new_error("OverflowError", "cannot convert float infinity to integer")
-                );
+                return Err(vm.new_error("OverflowError", "cannot convert float infinity to integer"));
             }
             let r = f.round_ties_even();
             match crate::value::int::f64_to_bigint(r) {
@@ -817,11 +760,7 @@ fn round(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
             let v = *i as i128;
             let q = v.div_euclid(p);
             let r = v.rem_euclid(p);
-            let q = if 2 * r > p || (2 * r == p && q % 2 != 0) {
-                q + 1
-            } else {
-                q
-            };
+            let q = if 2 * r > p || (2 * r == p && q % 2 != 0) { q + 1 } else { q };
             Ok(Value::Int((q * p) as i64))
         }
         _ => {
@@ -849,22 +788,13 @@ pub fn round_float(x: f64, n: i64) -> f64 {
     let p = 10f64.powi((-n) as i32);
     let y = x / p;
     let r = y.round_ties_even();
-    let r = if (y - y.trunc()).abs() == 0.5 {
-        r
-    } else {
-        y.round()
-    };
+    let r = if (y - y.trunc()).abs() == 0.5 { r } else { y.round() };
     r * p
 }
 
 fn format(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let v = arg(vm, &args, 0, "format")?;
-    let spec = args
-        .pos
-        .get(1)
-        .and_then(|s| s.as_str())
-        .map(|s| s.as_str().to_string())
-        .unwrap_or_default();
+    let spec = args.pos.get(1).and_then(|s| s.as_str()).map(|s| s.as_str().to_string()).unwrap_or_default();
     Ok(Value::string(vm.format(&v, &spec)?))
 }
 
@@ -885,20 +815,10 @@ fn vars(vm: &mut Vm, args: Args) -> PyResult<Value> {
 pub fn dir_of(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     let mut names: Vec<String> = Vec::new();
     match v.obj() {
-        Some(Object::Module(m)) => names.extend(
-            m.globals
-                .items()
-                .into_iter()
-                .map(|(k, _)| k.str_text().to_string()),
-        ),
+        Some(Object::Module(m)) => names.extend(m.globals.items().into_iter().map(|(k, _)| k.str_text().to_string())),
         _ => {
             if let Some(i) = v.as_instance() {
-                names.extend(
-                    i.attrs()
-                        .keys()
-                        .iter()
-                        .filter_map(|k| k.as_str().map(|s| s.as_str().to_string())),
-                );
+                names.extend(i.attrs().keys().iter().filter_map(|k| k.as_str().map(|s| s.as_str().to_string())));
             }
             let cls = match v.obj() {
                 Some(Object::Class(_)) => v.as_objref().unwrap().clone(),
@@ -907,11 +827,7 @@ pub fn dir_of(vm: &mut Vm, v: &Value) -> PyResult<Value> {
             for c in crate::value::class::mro_of(&cls) {
                 if let Object::Class(cc) = &*c {
                     names.extend(
-                        cc.dict
-                            .read()
-                            .keys()
-                            .iter()
-                            .filter_map(|k| k.as_str().map(|s| s.as_str().to_string())),
+                        cc.dict.read().keys().iter().filter_map(|k| k.as_str().map(|s| s.as_str().to_string())),
                     );
                 }
             }
@@ -927,12 +843,8 @@ fn dir(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(v) => dir_of(vm, v),
         None => match vm.caller_module() {
             Some(m) => {
-                let mut names: Vec<String> = m
-                    .globals
-                    .items()
-                    .into_iter()
-                    .map(|(k, _)| k.str_text().to_string())
-                    .collect();
+                let mut names: Vec<String> =
+                    m.globals.items().into_iter().map(|(k, _)| k.str_text().to_string()).collect();
                 names.sort();
                 Ok(Value::list(names.into_iter().map(Value::string).collect()))
             }
@@ -942,13 +854,8 @@ fn dir(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn globals(vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    let items = vm
-        .caller_module()
-        .map(|m| m.globals.items())
-        .unwrap_or_default();
-    let d = Value::new(Object::Dict(crate::value::dict::DictObj::new(
-        Default::default(),
-    )));
+    let items = vm.caller_module().map(|m| m.globals.items()).unwrap_or_default();
+    let d = Value::new(Object::Dict(crate::value::dict::DictObj::new(Default::default())));
     for (k, v) in items {
         vm.dict_set(&d, Value::Obj(k), v)?;
     }
@@ -956,17 +863,11 @@ fn globals(vm: &mut Vm, _args: Args) -> PyResult<Value> {
 }
 
 fn locals(vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    let d = Value::new(Object::Dict(crate::value::dict::DictObj::new(
-        Default::default(),
-    )));
+    let d = Value::new(Object::Dict(crate::value::dict::DictObj::new(Default::default())));
     let pairs: Vec<(Value, Value)> = match vm.caller_frame() {
-        Some(f) if f.code.flags & crate::bytecode::CO_TOPLEVEL != 0 && f.namespace.is_none() => f
-            .module
-            .globals
-            .items()
-            .into_iter()
-            .map(|(k, v)| (Value::Obj(k), v))
-            .collect(),
+        Some(f) if f.code.flags & crate::bytecode::CO_TOPLEVEL != 0 && f.namespace.is_none() => {
+            f.module.globals.items().into_iter().map(|(k, v)| (Value::Obj(k), v)).collect()
+        }
         Some(f) => {
             if let Some(ns) = &f.namespace {
                 return Ok(ns.clone());
@@ -978,13 +879,7 @@ fn locals(vm: &mut Vm, _args: Args) -> PyResult<Value> {
                     out.push((Value::Obj(n.clone()), v));
                 }
             }
-            for (i, n) in f
-                .code
-                .cellvars
-                .iter()
-                .chain(f.code.freevars.iter())
-                .enumerate()
-            {
+            for (i, n) in f.code.cellvars.iter().chain(f.code.freevars.iter()).enumerate() {
                 if let Some(Object::Cell(s)) = f.cells.get(i).map(|c| &**c) {
                     let v = s.get();
                     if !v.is_null() {
@@ -1114,10 +1009,7 @@ pub fn enumerate_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let start = args.take(2, "start").unwrap_or(Value::Int(0));
     let inner = vm.get_iter(&it)?;
     let start = vm.index_value(&start)?;
-    Ok(Value::new(Object::Iter(IterObj::Enumerate {
-        inner,
-        count: AtomicI64::new(start),
-    })))
+    Ok(Value::new(Object::Iter(IterObj::Enumerate { inner, count: AtomicI64::new(start) })))
 }
 
 pub fn zip_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
@@ -1149,10 +1041,7 @@ pub fn filter_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.type_error("filter expected 2 arguments"));
     }
     let inner = vm.get_iter(&args.pos[2])?;
-    Ok(Value::new(Object::Iter(IterObj::Filter {
-        func: args.pos[1].clone(),
-        inner,
-    })))
+    Ok(Value::new(Object::Iter(IterObj::Filter { func: args.pos[1].clone(), inner })))
 }
 
 pub fn reversed_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -1179,37 +1068,25 @@ pub fn reversed_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
             let keys = seq.as_dict().unwrap().lock().keys();
             let l = Value::list(keys);
             let n = l.as_list().unwrap().len();
-            return Ok(Value::new(Object::Iter(IterObj::Reversed {
-                seq: l,
-                index: AtomicUsize::new(n),
-            })));
+            return Ok(Value::new(Object::Iter(IterObj::Reversed { seq: l, index: AtomicUsize::new(n) })));
         }
         _ => {
             let cls = vm.class_of(&seq);
             if let Some(f) = vm.lookup_type_attr(&cls, &crate::interp::names().__reversed__) {
                 return vm.call(&f, Args::new([seq.clone()]));
             }
-            if vm
-                .lookup_type_attr(&cls, &crate::interp::names().__getitem__)
-                .is_some()
-            {
+            if vm.lookup_type_attr(&cls, &crate::interp::names().__getitem__).is_some() {
                 let n = len_of(vm, &seq)?;
                 let mut items = Vec::with_capacity(n);
                 for i in 0..n {
                     items.push(vm.get_item(&seq, &Value::Int(i as i64))?);
                 }
                 let l = Value::list(items);
-                return Ok(Value::new(Object::Iter(IterObj::Reversed {
-                    seq: l,
-                    index: AtomicUsize::new(n),
-                })));
+                return Ok(Value::new(Object::Iter(IterObj::Reversed { seq: l, index: AtomicUsize::new(n) })));
             }
             let msg = format!("'{}' object is not reversible", vm.type_name(&seq));
             return Err(vm.type_error(&msg));
         }
     };
-    Ok(Value::new(Object::Iter(IterObj::Reversed {
-        seq,
-        index: AtomicUsize::new(n),
-    })))
+    Ok(Value::new(Object::Iter(IterObj::Reversed { seq, index: AtomicUsize::new(n) })))
 }

@@ -21,6 +21,10 @@ pub enum FrameKind {
     /// A generator resumed by `Send` in the caller (`yield from`/`await`): a yield
     /// pushes the value, a return replaces the iterator by the result and jumps to `exit`.
     GenSend { gen: ObjRef, exit: u32 },
+    /// A generator resumed by `gen.send(v)` or `next(gen)` called from script code: a
+    /// yield pushes the value on the caller's stack, a return raises StopIteration
+    /// (carrying the value) in the caller.
+    GenCall { gen: ObjRef },
     /// A generator resumed by Rust code (`next`, `send`, `throw`): yield and return go
     /// back to it.
     GenBoundary { gen: ObjRef },

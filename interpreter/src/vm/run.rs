@@ -49,12 +49,7 @@ impl Vm {
         loop {
             self.add_traceback(&err, frame);
             let ip = frame.ip.saturating_sub(1) as u32;
-            if let Some(h) = frame
-                .code
-                .exc_table
-                .iter()
-                .find(|h| h.start <= ip && ip < h.end)
-            {
+            if let Some(h) = frame.code.exc_table.iter().find(|h| h.start <= ip && ip < h.end) {
                 let keep = frame.code.nlocals() + h.depth as usize;
                 frame.values.truncate(keep);
                 frame.exc_stack.truncate(h.exc_depth as usize);
@@ -77,16 +72,13 @@ impl Vm {
                     return Err(self.generator_error(err));
                 }
                 FrameKind::Call | FrameKind::Init(_) => {}
-                FrameKind::GenForIter { gen, .. } | FrameKind::GenSend { gen, .. } => {
+                FrameKind::GenForIter { gen, .. } | FrameKind::GenSend { gen, .. } | FrameKind::GenCall { gen } => {
                     self.finish_generator(&gen);
                     err = self.generator_error(err);
                 }
             }
             self.depth -= 1;
-            let caller = self
-                .frames
-                .pop()
-                .expect("a non-boundary frame has a caller");
+            let caller = self.frames.pop().expect("a non-boundary frame has a caller");
             let f = std::mem::replace(frame, caller);
             self.release_frame(f);
         }
@@ -94,10 +86,7 @@ impl Vm {
 
     /// An empty frame used to fill a `&mut Box<Frame>` while its content is moved away.
     fn placeholder_frame(&mut self) -> Box<Frame> {
-        self.new_frame(
-            crate::interp::empty_code(),
-            crate::interp::builtins_module(),
-        )
+        self.new_frame(crate::interp::empty_code(), crate::interp::builtins_module())
     }
 
     /// Switches to a new frame, keeping the current one as its caller.
@@ -117,19 +106,11 @@ impl Vm {
     #[inline]
     fn leave(&mut self, frame: &mut Box<Frame>) -> Box<Frame> {
         self.depth -= 1;
-        let caller = self
-            .frames
-            .pop()
-            .expect("a non-boundary frame has a caller");
+        let caller = self.frames.pop().expect("a non-boundary frame has a caller");
         std::mem::replace(frame, caller)
     }
 
-    fn run_loop(
-        &mut self,
-        mut frame: Box<Frame>,
-        base: usize,
-        pending: Option<PyErr>,
-    ) -> PyResult<FrameExit> {
+    fn run_loop(&mut self, mut frame: Box<Frame>, base: usize, pending: Option<PyErr>) -> PyResult<FrameExit> {
         debug_assert_eq!(self.frames.len(), base);
         if let Some(e) = pending {
             self.unwind(&mut frame, e)?;
@@ -240,11 +221,7 @@ impl Vm {
                 Instr::LoadGlobal(i) => {
                     let slot = code.global_slots[i as usize];
                     let v = frame.module.globals.slot(slot).get();
-                    let v = if v.is_null() {
-                        tri!(self, frame, self.load_builtin(&code.names[i as usize]))
-                    } else {
-                        v
-                    };
+                    let v = if v.is_null() { tri!(self, frame, self.load_builtin(&code.names[i as usize])) } else { v };
                     frame.push(v);
                 }
                 Instr::StoreGlobal(i) => {
@@ -256,11 +233,7 @@ impl Vm {
                     let slot = code.global_slots[i as usize];
                     if frame.module.globals.slot(slot).take().is_null() {
                         let name = code.names[i as usize].str_text().to_string();
-                        fail!(
-                            self,
-                            frame,
-                            self.new_error("NameError", &format!("name '{name}' is not defined"))
-                        );
+                        fail!(self, frame, self.new_error("NameError", &format!("name '{name}' is not defined")));
                     }
                 }
                 Instr::LoadName(i) => {
@@ -312,6 +285,21 @@ impl Vm {
                     let (f, s) = tri!(self, frame, self.load_method(obj, &code.names[i as usize]));
                     frame.push(f);
                     frame.push(s);
+                }
+                Instr::CallMethod(1) if Self::is_gen_method(&frame, "generator.send") => {
+                    // gen.send(v) from script code resumes the generator in this loop.
+                    let v = frame.pop();
+                    let g = frame.pop();
+                    frame.pop();
+                    let g = g.as_objref().cloned().expect("checked generator");
+                    match self.start_resume(&g, v) {
+                        Ok(Some(mut gf)) => {
+                            gf.kind = FrameKind::GenCall { gen: g };
+                            tri!(self, frame, self.enter(&mut frame, gf));
+                        }
+                        Ok(None) => fail!(self, frame, self.stop_iteration(Value::None)),
+                        Err(e) => fail!(self, frame, e),
+                    }
                 }
                 Instr::CallMethod(argc) => {
                     let argc = argc as usize;
@@ -417,10 +405,7 @@ impl Vm {
                             let found = {
                                 let attrs = inst.attrs();
                                 attrs
-                                    .get_simple(
-                                        crate::value::class::name_hash(name),
-                                        &Value::Obj(name.clone()),
-                                    )
+                                    .get_simple(crate::value::class::name_hash(name), &Value::Obj(name.clone()))
                                     .cloned()
                             };
                             if let Some(v) = found {
@@ -501,11 +486,7 @@ impl Vm {
                     let step = if n == 3 { frame.pop() } else { Value::None };
                     let stop = frame.pop();
                     let start = frame.pop();
-                    frame.push(Value::new(Object::Slice(crate::value::SliceObj {
-                        start,
-                        stop,
-                        step,
-                    })));
+                    frame.push(Value::new(Object::Slice(crate::value::SliceObj { start, stop, step })));
                 }
                 Instr::BinaryOp(op) => {
                     let b = frame.pop();
@@ -522,31 +503,19 @@ impl Vm {
                         (Value::Float(x), Value::Float(y), BinOp::Add) => Value::Float(x + y),
                         (Value::Float(x), Value::Float(y), BinOp::Sub) => Value::Float(x - y),
                         (Value::Float(x), Value::Float(y), BinOp::Mult) => Value::Float(x * y),
-                        (Value::Float(x), Value::Float(y), BinOp::Div) if *y != 0.0 => {
-                            Value::Float(x / y)
-                        }
+                        (Value::Float(x), Value::Float(y), BinOp::Div) if *y != 0.0 => Value::Float(x / y),
                         (Value::Int(x), Value::Int(y), BinOp::Mult) => match x.checked_mul(*y) {
                             Some(r) => Value::Int(r),
                             None => tri!(self, frame, self.binary_op(a, b, op)),
                         },
-                        (Value::Int(x), Value::Int(y), BinOp::Mod) if *y > 0 && *x >= 0 => {
-                            Value::Int(x % y)
-                        }
-                        (Value::Int(x), Value::Int(y), BinOp::FloorDiv) if *y > 0 && *x >= 0 => {
-                            Value::Int(x / y)
-                        }
+                        (Value::Int(x), Value::Int(y), BinOp::Mod) if *y > 0 && *x >= 0 => Value::Int(x % y),
+                        (Value::Int(x), Value::Int(y), BinOp::FloorDiv) if *y > 0 && *x >= 0 => Value::Int(x / y),
                         (Value::Int(x), Value::Int(y), BinOp::BitAnd) => Value::Int(x & y),
                         (Value::Int(x), Value::Int(y), BinOp::BitOr) => Value::Int(x | y),
                         (Value::Int(x), Value::Int(y), BinOp::BitXor) => Value::Int(x ^ y),
-                        (Value::Int(x), Value::Int(y), BinOp::RShift) if (0..64).contains(y) => {
-                            Value::Int(x >> y)
-                        }
-                        (Value::Float(x), Value::Int(y), BinOp::Mult) => {
-                            Value::Float(x * *y as f64)
-                        }
-                        (Value::Int(x), Value::Float(y), BinOp::Mult) => {
-                            Value::Float(*x as f64 * y)
-                        }
+                        (Value::Int(x), Value::Int(y), BinOp::RShift) if (0..64).contains(y) => Value::Int(x >> y),
+                        (Value::Float(x), Value::Int(y), BinOp::Mult) => Value::Float(x * *y as f64),
+                        (Value::Int(x), Value::Float(y), BinOp::Mult) => Value::Float(*x as f64 * y),
                         _ => tri!(self, frame, self.binary_op(a, b, op)),
                     };
                     frame.push(r);
@@ -664,17 +633,10 @@ impl Vm {
                     let it = frame.top().clone();
                     if let Value::Obj(o) = &it {
                         match &**o {
-                            Object::Iter(crate::value::iter::IterObj::Range {
-                                next,
-                                stop,
-                                step,
-                            }) => {
+                            Object::Iter(crate::value::iter::IterObj::Range { next, stop, step }) => {
                                 let cur = if o.is_unique() {
                                     let c = next.load(std::sync::atomic::Ordering::Relaxed);
-                                    next.store(
-                                        c.wrapping_add(*step),
-                                        std::sync::atomic::Ordering::Relaxed,
-                                    );
+                                    next.store(c.wrapping_add(*step), std::sync::atomic::Ordering::Relaxed);
                                     c
                                 } else {
                                     next.fetch_add(*step, std::sync::atomic::Ordering::Relaxed)
@@ -691,10 +653,7 @@ impl Vm {
                                 let gf = tri!(self, frame, self.start_resume(o, Value::None));
                                 match gf {
                                     Some(mut gf) => {
-                                        gf.kind = FrameKind::GenForIter {
-                                            gen: o.clone(),
-                                            exit: t,
-                                        };
+                                        gf.kind = FrameKind::GenForIter { gen: o.clone(), exit: t };
                                         tri!(self, frame, self.enter(&mut frame, gf));
                                     }
                                     None => {
@@ -729,10 +688,7 @@ impl Vm {
                             let done = self.leave(&mut frame);
                             self.release_frame(done);
                             if !v.is_none() {
-                                let msg = format!(
-                                    "__init__() should return None, not '{}'",
-                                    self.type_name(&v)
-                                );
+                                let msg = format!("__init__() should return None, not '{}'", self.type_name(&v));
                                 fail!(self, frame, self.new_error("TypeError", &msg));
                             }
                             frame.push(inst);
@@ -752,6 +708,12 @@ impl Vm {
                             self.release_frame(done);
                             frame.pop();
                             frame.ip = exit as usize;
+                        }
+                        FrameKind::GenCall { gen } => {
+                            self.finish_generator(&gen);
+                            let done = self.leave(&mut frame);
+                            self.release_frame(done);
+                            fail!(self, frame, self.stop_iteration(v));
                         }
                         FrameKind::GenSend { gen, exit } => {
                             self.finish_generator(&gen);
@@ -782,10 +744,9 @@ impl Vm {
                 Instr::BuildMap(n) => {
                     let at = frame.values.len() - 2 * n as usize;
                     let items: Vec<Value> = frame.values.drain(at..).collect();
-                    let d =
-                        crate::value::Value::new(Object::Dict(crate::value::dict::DictObj::new(
-                            crate::value::dict::DictData::with_capacity(n as usize),
-                        )));
+                    let d = crate::value::Value::new(Object::Dict(crate::value::dict::DictObj::new(
+                        crate::value::dict::DictData::with_capacity(n as usize),
+                    )));
                     let mut it = items.into_iter();
                     while let (Some(k), Some(v)) = (it.next(), it.next()) {
                         tri!(self, frame, self.dict_set(&d, k, v));
@@ -803,11 +764,7 @@ impl Vm {
                     frame.push(Value::string(s));
                 }
                 Instr::FormatValue(flags) => {
-                    let spec = if flags & 4 != 0 {
-                        Some(frame.pop())
-                    } else {
-                        None
-                    };
+                    let spec = if flags & 4 != 0 { Some(frame.pop()) } else { None };
                     let v = frame.pop();
                     self.caller = &*frame;
                     let s = tri!(self, frame, self.format_value(v, flags & 3, spec));
@@ -870,28 +827,29 @@ impl Vm {
                 Instr::UnpackEx(before, after) => {
                     let seq = frame.pop();
                     self.caller = &*frame;
-                    let items = tri!(
-                        self,
-                        frame,
-                        self.unpack_ex(&seq, before as usize, after as usize)
-                    );
+                    let items = tri!(self, frame, self.unpack_ex(&seq, before as usize, after as usize));
                     frame.values.extend(items.into_iter().rev());
                 }
                 Instr::MakeFunction(ci, flags) => {
-                    let f = tri!(
-                        self,
-                        frame,
-                        self.make_function(&mut frame, ci as usize, flags)
-                    );
+                    let f = tri!(self, frame, self.make_function(&mut frame, ci as usize, flags));
                     frame.push(f);
+                }
+                Instr::Call(1) if Self::is_next_of_generator(&frame) => {
+                    let g = frame.pop();
+                    frame.pop();
+                    let g = g.as_objref().cloned().expect("checked generator");
+                    match self.start_resume(&g, Value::None) {
+                        Ok(Some(mut gf)) => {
+                            gf.kind = FrameKind::GenCall { gen: g };
+                            tri!(self, frame, self.enter(&mut frame, gf));
+                        }
+                        Ok(None) => fail!(self, frame, self.stop_iteration(Value::None)),
+                        Err(e) => fail!(self, frame, e),
+                    }
                 }
                 Instr::Call(argc) => {
                     self.caller = &*frame;
-                    match tri!(
-                        self,
-                        frame,
-                        self.call_from_stack(&mut frame, argc as usize, None)
-                    ) {
+                    match tri!(self, frame, self.call_from_stack(&mut frame, argc as usize, None)) {
                         Prepared::Value(v) => frame.push(v),
                         Prepared::Frame(f) => tri!(self, frame, self.enter(&mut frame, f)),
                     }
@@ -899,21 +857,13 @@ impl Vm {
                 Instr::CallKw(argc, kwnames) => {
                     self.caller = &*frame;
                     let names = code.consts[kwnames as usize].clone();
-                    match tri!(
-                        self,
-                        frame,
-                        self.call_from_stack(&mut frame, argc as usize, Some(&names))
-                    ) {
+                    match tri!(self, frame, self.call_from_stack(&mut frame, argc as usize, Some(&names))) {
                         Prepared::Value(v) => frame.push(v),
                         Prepared::Frame(f) => tri!(self, frame, self.enter(&mut frame, f)),
                     }
                 }
                 Instr::CallEx(flags) => {
-                    let kwargs = if flags & 1 != 0 {
-                        Some(frame.pop())
-                    } else {
-                        None
-                    };
+                    let kwargs = if flags & 1 != 0 { Some(frame.pop()) } else { None };
                     let args = frame.pop();
                     let func = frame.pop();
                     self.caller = &*frame;
@@ -970,11 +920,7 @@ impl Vm {
                 Instr::WithExitNormal => {
                     let exit = frame.pop();
                     self.caller = &*frame;
-                    tri!(
-                        self,
-                        frame,
-                        self.call(&exit, Args::new([Value::None, Value::None, Value::None]))
-                    );
+                    tri!(self, frame, self.call(&exit, Args::new([Value::None, Value::None, Value::None])));
                 }
                 Instr::WithExceptStart => {
                     let exc = frame.top().clone();
@@ -982,11 +928,7 @@ impl Vm {
                     let typ = self.class_of(&exc);
                     let tb = self.traceback_value(&exc);
                     self.caller = &*frame;
-                    let r = tri!(
-                        self,
-                        frame,
-                        self.call(&exit, Args::new([Value::Obj(typ), exc, tb]))
-                    );
+                    let r = tri!(self, frame, self.call(&exit, Args::new([Value::Obj(typ), exc, tb])));
                     frame.push(r);
                 }
                 Instr::LoadAssertionError => {
@@ -1000,7 +942,9 @@ impl Vm {
                             self.suspend_generator(&gen);
                             return Ok(FrameExit::Yield(v, frame));
                         }
-                        FrameKind::GenForIter { gen, .. } | FrameKind::GenSend { gen, .. } => {
+                        FrameKind::GenForIter { gen, .. }
+                        | FrameKind::GenSend { gen, .. }
+                        | FrameKind::GenCall { gen } => {
                             self.depth -= 1;
                             let caller = self.frames.pop().expect("generator has a caller");
                             let gframe = std::mem::replace(&mut frame, caller);
@@ -1008,11 +952,7 @@ impl Vm {
                             frame.push(v);
                         }
                         _ => {
-                            fail!(
-                                self,
-                                frame,
-                                self.new_error("SystemError", "yield outside a generator frame")
-                            );
+                            fail!(self, frame, self.new_error("SystemError", "yield outside a generator frame"));
                         }
                     }
                 }
@@ -1036,10 +976,7 @@ impl Vm {
                         if let Object::Generator(_) = &**o {
                             match self.start_resume(o, sent) {
                                 Ok(Some(mut gf)) => {
-                                    gf.kind = FrameKind::GenSend {
-                                        gen: o.clone(),
-                                        exit: t,
-                                    };
+                                    gf.kind = FrameKind::GenSend { gen: o.clone(), exit: t };
                                     tri!(self, frame, self.enter(&mut frame, gf));
                                 }
                                 Ok(None) => {
@@ -1073,11 +1010,7 @@ impl Vm {
                     let fromlist = frame.pop();
                     let name = code.consts[name as usize].clone();
                     self.caller = &*frame;
-                    let m = tri!(
-                        self,
-                        frame,
-                        self.import_name(&name, level, &fromlist, frame.module)
-                    );
+                    let m = tri!(self, frame, self.import_name(&name, level, &fromlist, frame.module));
                     frame.push(m);
                 }
                 Instr::ImportFrom(i) => {
@@ -1096,6 +1029,36 @@ impl Vm {
                 }
                 Instr::SetupAnnotations => {}
             }
+        }
+    }
+
+    /// The stack holds `[builtin qualname, generator, arg]` (a method call on a generator).
+    #[inline]
+    fn is_gen_method(frame: &Frame, qualname: &str) -> bool {
+        let n = frame.values.len();
+        if n < 3 {
+            return false;
+        }
+        match (&frame.values[n - 3], &frame.values[n - 2]) {
+            (Value::Obj(f), Value::Obj(g)) => {
+                matches!((&**f, &**g), (Object::Builtin(b), Object::Generator(_)) if b.qualname == qualname)
+            }
+            _ => false,
+        }
+    }
+
+    /// The stack holds `[next, generator]` (the builtin `next` with one argument).
+    #[inline]
+    fn is_next_of_generator(frame: &Frame) -> bool {
+        let n = frame.values.len();
+        if n < 2 {
+            return false;
+        }
+        match (&frame.values[n - 2], &frame.values[n - 1]) {
+            (Value::Obj(f), Value::Obj(g)) => {
+                matches!((&**f, &**g), (Object::Builtin(b), Object::Generator(_)) if b.qualname == "next" && b.bound.is_none())
+            }
+            _ => false,
         }
     }
 
