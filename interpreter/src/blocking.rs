@@ -125,13 +125,7 @@ impl Vm {
         let main = is_main_thread();
         {
             let (file, line) = self.location();
-            let rec = WaitRecord {
-                thread: me,
-                thread_name: self.thread_name.clone(),
-                what: what(),
-                file,
-                line,
-            };
+            let rec = WaitRecord { thread: me, thread_name: self.thread_name.clone(), what: what(), file, line };
             registry().lock().insert(me, rec);
         }
         let result = loop {
@@ -178,19 +172,13 @@ impl Vm {
         let q = WaitQueue::new();
         let mut g = m.lock();
         let end = Instant::now() + Duration::from_secs_f64(secs);
-        let r = self.block_on(
-            &mut g,
-            &q,
-            Some(Duration::from_secs_f64(secs)),
-            &|| format!("sleep({secs})"),
-            |_| {
-                if Instant::now() >= end {
-                    Some(())
-                } else {
-                    None
-                }
-            },
-        )?;
+        let r = self.block_on(&mut g, &q, Some(Duration::from_secs_f64(secs)), &|| format!("sleep({secs})"), |_| {
+            if Instant::now() >= end {
+                Some(())
+            } else {
+                None
+            }
+        })?;
         let _ = r;
         Ok(())
     }

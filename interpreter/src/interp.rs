@@ -168,8 +168,7 @@ pub struct Interp {
 static INTERP: OnceLock<Interp> = OnceLock::new();
 
 /// `sys.set_int_max_str_digits`: the longest int that str() converts (0 = no limit).
-pub static INT_MAX_STR_DIGITS: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(4300);
+pub static INT_MAX_STR_DIGITS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(4300);
 
 /// The interpreter state. Panics if [`init`] was not called.
 #[inline(always)]
@@ -291,24 +290,9 @@ pub fn init() -> &'static Interp {
 
 fn build() -> Interp {
     let names = Names::new();
-    let empty = |name: &str, bases: Vec<ObjRef>| {
-        new_class(
-            name,
-            "builtins",
-            bases,
-            BaseKind::Builtin,
-            true,
-            DictData::new(),
-        )
-    };
-    let object = new_class(
-        "object",
-        "builtins",
-        vec![],
-        BaseKind::Object,
-        true,
-        DictData::new(),
-    );
+    let empty =
+        |name: &str, bases: Vec<ObjRef>| new_class(name, "builtins", bases, BaseKind::Builtin, true, DictData::new());
+    let object = new_class("object", "builtins", vec![], BaseKind::Object, true, DictData::new());
     let o = || vec![object.clone()];
     let int = empty("int", o());
     let types = Types {
@@ -359,19 +343,11 @@ fn build() -> Interp {
     };
     let exceptions = crate::builtins::exceptions::build_hierarchy(&types.object);
     let builtins_ref = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new("builtins", None))));
-    let object_new = match native(
-        "__new__",
-        "object.__new__",
-        crate::builtins::classes::object_new,
-    ) {
+    let object_new = match native("__new__", "object.__new__", crate::builtins::classes::object_new) {
         Value::Obj(o) => o,
         _ => unreachable!(),
     };
-    let object_init = match native(
-        "__init__",
-        "object.__init__",
-        crate::builtins::classes::object_init,
-    ) {
+    let object_init = match native("__init__", "object.__init__", crate::builtins::classes::object_init) {
         Value::Obj(o) => o,
         _ => unreachable!(),
     };
@@ -379,10 +355,7 @@ fn build() -> Interp {
         name: "<empty>".into(),
         qualname: "<empty>".into(),
         filename: "<empty>".into(),
-        instrs: vec![
-            crate::bytecode::Instr::LoadConst(0),
-            crate::bytecode::Instr::Return,
-        ],
+        instrs: vec![crate::bytecode::Instr::LoadConst(0), crate::bytecode::Instr::Return],
         spans: vec![Default::default(); 2],
         consts: vec![Value::None],
         names: vec![],
@@ -408,21 +381,11 @@ fn build() -> Interp {
         builtins_ref,
         object_new,
         object_init,
-        build_class: native(
-            "__build_class__",
-            "__build_class__",
-            crate::builtins::classes::build_class,
-        ),
-        not_implemented: Value::Obj(ObjRef::new_immortal(Object::Singleton(
-            Singleton::NotImplemented,
-        ))),
+        build_class: native("__build_class__", "__build_class__", crate::builtins::classes::build_class),
+        not_implemented: Value::Obj(ObjRef::new_immortal(Object::Singleton(Singleton::NotImplemented))),
         ellipsis: Value::Obj(ObjRef::new_immortal(Object::Singleton(Singleton::Ellipsis))),
         empty_code,
-        seq_getitem_adapter: native(
-            "getitem",
-            "getitem",
-            crate::builtins::functions::seq_getitem_adapter,
-        ),
+        seq_getitem_adapter: native("getitem", "getitem", crate::builtins::functions::seq_getitem_adapter),
         modules: Mutex::new(HashMap::new()),
         native_modules: RwLock::new(HashMap::new()),
         embedded_sources: RwLock::new(HashMap::new()),

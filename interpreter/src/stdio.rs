@@ -16,12 +16,7 @@ struct Out {
 
 fn stdout_state() -> &'static Mutex<Out> {
     static S: OnceLock<Mutex<Out>> = OnceLock::new();
-    S.get_or_init(|| {
-        Mutex::new(Out {
-            buf: Vec::with_capacity(8192),
-            tty: std::io::stdout().is_terminal(),
-        })
-    })
+    S.get_or_init(|| Mutex::new(Out { buf: Vec::with_capacity(8192), tty: std::io::stdout().is_terminal() }))
 }
 
 /// Forces line buffering (e.g. `-u`, or a REPL).
@@ -33,11 +28,7 @@ pub fn set_line_buffered(on: bool) {
 pub fn write_stdout(text: &str) {
     let mut o = stdout_state().lock();
     o.buf.extend_from_slice(text.as_bytes());
-    let flush = if o.tty {
-        text.contains('\n')
-    } else {
-        o.buf.len() >= 8192
-    };
+    let flush = if o.tty { text.contains('\n') } else { o.buf.len() >= 8192 };
     if flush {
         let data = std::mem::take(&mut o.buf);
         let mut out = std::io::stdout().lock();

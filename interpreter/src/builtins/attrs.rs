@@ -35,12 +35,8 @@ pub fn instance_special(vm: &mut Vm, obj: &Value, name: &ObjRef) -> PyResult<Opt
         "__class__" => return Ok(Some(Value::Obj(vm.class_of(obj)))),
         "__dict__" => {
             if let Some(i) = obj.as_instance() {
-                let items: Vec<(ObjRef, Value)> = i
-                    .attrs()
-                    .items()
-                    .into_iter()
-                    .filter_map(|(k, v)| k.as_objref().map(|k| (k.clone(), v)))
-                    .collect();
+                let items: Vec<(ObjRef, Value)> =
+                    i.attrs().items().into_iter().filter_map(|(k, v)| k.as_objref().map(|k| (k.clone(), v))).collect();
                 return Ok(Some(dict_of(items)));
             }
         }
@@ -58,27 +54,12 @@ pub fn class_special(vm: &mut Vm, cls: &ObjRef, name: &ObjRef) -> PyResult<Optio
         "__name__" => Value::str(&c.name),
         "__qualname__" => Value::str(&c.qualname),
         "__module__" => Value::str(&c.module),
-        "__mro__" => Value::tuple(
-            crate::value::class::mro_of(cls)
-                .into_iter()
-                .map(Value::Obj)
-                .collect(),
-        ),
+        "__mro__" => Value::tuple(crate::value::class::mro_of(cls).into_iter().map(Value::Obj).collect()),
         "__bases__" => Value::tuple(c.bases.iter().cloned().map(Value::Obj).collect()),
-        "__base__" => c
-            .bases
-            .first()
-            .cloned()
-            .map(Value::Obj)
-            .unwrap_or(Value::None),
+        "__base__" => c.bases.first().cloned().map(Value::Obj).unwrap_or(Value::None),
         "__dict__" => {
-            let items: Vec<(ObjRef, Value)> = c
-                .dict
-                .read()
-                .items()
-                .into_iter()
-                .filter_map(|(k, v)| k.as_objref().map(|k| (k.clone(), v)))
-                .collect();
+            let items: Vec<(ObjRef, Value)> =
+                c.dict.read().items().into_iter().filter_map(|(k, v)| k.as_objref().map(|k| (k.clone(), v))).collect();
             dict_of(items)
         }
         "__doc__" => Value::None,
@@ -109,35 +90,21 @@ pub fn builtin_special(vm: &mut Vm, obj: &Value, name: &ObjRef) -> PyResult<Opti
         (Object::Function(f), "__qualname__") => Some(Value::str(&f.qualname)),
         (Object::Function(f), "__module__") => Some(f.module.globals.get("__name__")),
         (Object::Function(f), "__doc__") => Some(f.doc.clone()),
-        (Object::Function(f), "__defaults__") => Some(if f.defaults.is_empty() {
-            Value::None
-        } else {
-            Value::tuple(f.defaults.clone())
-        }),
+        (Object::Function(f), "__defaults__") => {
+            Some(if f.defaults.is_empty() { Value::None } else { Value::tuple(f.defaults.clone()) })
+        }
         (Object::Function(f), "__code__") => Some(Value::new(Object::Code(f.code))),
         (Object::Function(f), "__globals__") => Some(dict_of(f.module.globals.items())),
         (Object::Function(f), "__dict__") => {
-            let items = f
-                .dict
-                .lock()
-                .as_ref()
-                .map(|d| d.items())
-                .unwrap_or_default();
-            Some(dict_of(
-                items
-                    .into_iter()
-                    .filter_map(|(k, v)| k.as_objref().map(|k| (k.clone(), v)))
-                    .collect(),
-            ))
+            let items = f.dict.lock().as_ref().map(|d| d.items()).unwrap_or_default();
+            Some(dict_of(items.into_iter().filter_map(|(k, v)| k.as_objref().map(|k| (k.clone(), v))).collect()))
         }
         (Object::Function(_), "__annotations__") => Some(dict_of(vec![])),
         (Object::Function(_), "__kwdefaults__") => Some(Value::None),
         (Object::Code(c), "co_name") => Some(Value::str(&c.name)),
         (Object::Code(c), "co_filename") => Some(Value::str(&c.filename)),
         (Object::Code(c), "co_argcount") => Some(Value::Int(c.arg_count as i64)),
-        (Object::Code(c), "co_varnames") => Some(Value::tuple(
-            c.varnames.iter().cloned().map(Value::Obj).collect(),
-        )),
+        (Object::Code(c), "co_varnames") => Some(Value::tuple(c.varnames.iter().cloned().map(Value::Obj).collect())),
         (Object::Code(c), "co_firstlineno") => Some(Value::Int(c.first_line as i64)),
         (Object::Builtin(b), "__name__") => Some(Value::str(b.name)),
         (Object::Builtin(b), "__qualname__") => Some(Value::str(&b.qualname)),
@@ -151,14 +118,12 @@ pub fn builtin_special(vm: &mut Vm, obj: &Value, name: &ObjRef) -> PyResult<Opti
         }
         (Object::Generator(g), "__name__") => Some(Value::str(&g.name)),
         (Object::Generator(g), "__qualname__") => Some(Value::str(&g.qualname)),
-        (Object::Generator(g), "gi_running") => Some(Value::Bool(
-            g.inner.lock().state == crate::value::generator::GenState::Running,
-        )),
-        (Object::Generator(g), "gi_frame") => Some(if g.inner.lock().frame.is_some() {
-            Value::Bool(true)
-        } else {
-            Value::None
-        }),
+        (Object::Generator(g), "gi_running") => {
+            Some(Value::Bool(g.inner.lock().state == crate::value::generator::GenState::Running))
+        }
+        (Object::Generator(g), "gi_frame") => {
+            Some(if g.inner.lock().frame.is_some() { Value::Bool(true) } else { Value::None })
+        }
         (Object::Range(r), "start") => Some(Value::Int(r.start)),
         (Object::Range(r), "stop") => Some(Value::Int(r.stop)),
         (Object::Range(r), "step") => Some(Value::Int(r.step)),
@@ -169,9 +134,7 @@ pub fn builtin_special(vm: &mut Vm, obj: &Value, name: &ObjRef) -> PyResult<Opti
         (Object::Property(p), "fset") => Some(p.fset.clone()),
         (Object::Property(p), "fdel") => Some(p.fdel.clone()),
         (Object::Property(p), "__doc__") => Some(p.doc.clone()),
-        (Object::StaticMethod(f), "__func__") | (Object::ClassMethod(f), "__func__") => {
-            Some(f.clone())
-        }
+        (Object::StaticMethod(f), "__func__") | (Object::ClassMethod(f), "__func__") => Some(f.clone()),
         (Object::Cell(s), "cell_contents") => {
             let v = s.get();
             if v.is_null() {

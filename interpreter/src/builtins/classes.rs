@@ -31,24 +31,9 @@ pub fn register(_vm: &mut Vm) {
             ("__reduce_ex__", object_reduce_ex),
         ],
     );
-    crate::interp::set_class_attr(
-        &t.object,
-        "__new__",
-        Value::Obj(crate::interp::object_new()),
-    );
-    crate::interp::set_class_attr(
-        &t.object,
-        "__init__",
-        Value::Obj(crate::interp::object_init()),
-    );
-    add_methods(
-        &t.type_,
-        &[
-            ("__new__", type_new),
-            ("mro", type_mro),
-            ("__subclasses__", type_subclasses),
-        ],
-    );
+    crate::interp::set_class_attr(&t.object, "__new__", Value::Obj(crate::interp::object_new()));
+    crate::interp::set_class_attr(&t.object, "__init__", Value::Obj(crate::interp::object_init()));
+    add_methods(&t.type_, &[("__new__", type_new), ("mro", type_mro), ("__subclasses__", type_subclasses)]);
     add_methods(
         &t.property,
         &[
@@ -66,9 +51,7 @@ pub fn register(_vm: &mut Vm) {
 /// `object.__new__(cls)`.
 pub fn object_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match args.pos.first().and_then(|c| c.as_objref()) {
-        Some(c) if matches!(&**c, Object::Class(_)) => {
-            Ok(Value::new(Object::Instance(InstanceObj::new(c.clone()))))
-        }
+        Some(c) if matches!(&**c, Object::Class(_)) => Ok(Value::new(Object::Instance(InstanceObj::new(c.clone())))),
         _ => Err(vm.type_error("object.__new__(X): X is not a type object")),
     }
 }
@@ -92,22 +75,12 @@ fn object_str(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn object_eq(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (a, b) = (
-        args.pos.first().cloned().unwrap_or(Value::None),
-        args.pos.get(1).cloned().unwrap_or(Value::None),
-    );
-    Ok(if a.is(&b) {
-        Value::Bool(true)
-    } else {
-        crate::interp::not_implemented()
-    })
+    let (a, b) = (args.pos.first().cloned().unwrap_or(Value::None), args.pos.get(1).cloned().unwrap_or(Value::None));
+    Ok(if a.is(&b) { Value::Bool(true) } else { crate::interp::not_implemented() })
 }
 
 fn object_ne(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (a, b) = (
-        args.pos.first().cloned().unwrap_or(Value::None),
-        args.pos.get(1).cloned().unwrap_or(Value::None),
-    );
+    let (a, b) = (args.pos.first().cloned().unwrap_or(Value::None), args.pos.get(1).cloned().unwrap_or(Value::None));
     let r = vm.compare(&a, &b, conc_grammar::ast::CmpOp::Eq)?;
     Ok(Value::Bool(!vm.truthy(&r)?))
 }
@@ -119,17 +92,9 @@ fn object_hash(_vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn object_format(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = args.pos.first().cloned().unwrap_or(Value::None);
-    let spec = args
-        .pos
-        .get(1)
-        .and_then(|s| s.as_str())
-        .map(|s| s.as_str().to_string())
-        .unwrap_or_default();
+    let spec = args.pos.get(1).and_then(|s| s.as_str()).map(|s| s.as_str().to_string()).unwrap_or_default();
     if !spec.is_empty() {
-        let msg = format!(
-            "unsupported format string passed to {}.__format__",
-            vm.type_name(&a)
-        );
+        let msg = format!("unsupported format string passed to {}.__format__", vm.type_name(&a));
         return Err(vm.type_error(&msg));
     }
     Ok(Value::string(vm.str_of(&a)?))
@@ -147,9 +112,7 @@ fn object_setattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
         None => return Err(vm.type_error("attribute name must be string")),
     };
     if let Some(i) = obj.as_instance() {
-        let old = i
-            .attrs()
-            .set_simple(crate::value::class::name_hash(&name), Value::Obj(name), v);
+        let old = i.attrs().set_simple(crate::value::class::name_hash(&name), Value::Obj(name), v);
         drop(old);
         return Ok(Value::None);
     }
@@ -175,10 +138,7 @@ fn object_delattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if let Some(i) = obj.as_instance() {
         let removed = {
             let mut a = i.attrs();
-            match a.probe(
-                crate::value::class::name_hash(&name),
-                &Value::Obj(name.clone()),
-            ) {
+            match a.probe(crate::value::class::name_hash(&name), &Value::Obj(name.clone())) {
                 crate::value::dict::Probe::Found(k) => Some(a.remove_at(k)),
                 _ => None,
             }
@@ -210,9 +170,7 @@ pub fn build_class(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let name = args.pos[1].clone();
     let bases: Vec<Value> = args.pos[2..].to_vec();
     let metaclass = args.take_kw("metaclass");
-    let ns = Value::new(Object::Dict(crate::value::dict::DictObj::new(
-        DictData::new(),
-    )));
+    let ns = Value::new(Object::Dict(crate::value::dict::DictObj::new(DictData::new())));
     let f = match body.obj() {
         Some(Object::Function(f)) => f,
         _ => return Err(vm.type_error("__build_class__: func must be a function")),
@@ -242,13 +200,7 @@ pub fn build_class(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
 }
 
 /// `type(name, bases, ns)`: a new class.
-pub fn make_class(
-    vm: &mut Vm,
-    name: &Value,
-    bases: &[Value],
-    ns: &Value,
-    kw: Vec<(ObjRef, Value)>,
-) -> PyResult<Value> {
+pub fn make_class(vm: &mut Vm, name: &Value, bases: &[Value], ns: &Value, kw: Vec<(ObjRef, Value)>) -> PyResult<Value> {
     let name = match name.as_str() {
         Some(s) => s.as_str().to_string(),
         None => return Err(vm.type_error("type.__new__() argument 1 must be str")),
@@ -268,11 +220,7 @@ pub fn make_class(
     }
     for b in &base_refs {
         if let Object::Class(c) = &**b {
-            if matches!(
-                c.name.as_str(),
-                "bool" | "NoneType" | "function" | "generator"
-            ) && c.module == "builtins"
-            {
+            if matches!(c.name.as_str(), "bool" | "NoneType" | "function" | "generator") && c.module == "builtins" {
                 let msg = format!("type '{}' is not an acceptable base type", c.name);
                 return Err(vm.type_error(&msg));
             }
@@ -281,14 +229,9 @@ pub fn make_class(
     let mro = match crate::value::class::c3_mro(&base_refs) {
         Some(m) => m,
         None => {
-            let names: Vec<String> = base_refs
-                .iter()
-                .map(|b| b.class_name().to_string())
-                .collect();
-            let msg = format!(
-                "Cannot create a consistent method resolution order (MRO) for bases {}",
-                names.join(", ")
-            );
+            let names: Vec<String> = base_refs.iter().map(|b| b.class_name().to_string()).collect();
+            let msg =
+                format!("Cannot create a consistent method resolution order (MRO) for bases {}", names.join(", "));
             return Err(vm.type_error(&msg));
         }
     };
@@ -312,10 +255,7 @@ pub fn make_class(
         }
     }
     // Copy the namespace; a class that defines __eq__ without __hash__ is unhashable.
-    let items = ns
-        .as_dict()
-        .map(|d| d.lock().entries_snapshot())
-        .unwrap_or_default();
+    let items = ns.as_dict().map(|d| d.lock().entries_snapshot()).unwrap_or_default();
     let mut data = DictData::with_capacity(items.len());
     let mut has_eq = false;
     let mut has_hash = false;
@@ -352,11 +292,7 @@ pub fn make_class(
     }
     if has_eq && !has_hash {
         let key = intern("__hash__");
-        data.set_simple(
-            crate::value::class::name_hash(&key),
-            Value::Obj(key),
-            Value::None,
-        );
+        data.set_simple(crate::value::class::name_hash(&key), Value::Obj(key), Value::None);
     }
     let cls = ObjRef::new_immortal(Object::Class(Box::new(ClassObj {
         name,
@@ -387,9 +323,7 @@ pub fn make_class(
     }
     if let Object::Class(c) = &*cls {
         if let Some(parent) = c.mro.first() {
-            if let Some(f) =
-                crate::value::class::lookup(parent, &crate::interp::names().__init_subclass__)
-            {
+            if let Some(f) = crate::value::class::lookup(parent, &crate::interp::names().__init_subclass__) {
                 let f = match f.obj() {
                     Some(Object::ClassMethod(inner)) => inner.clone(),
                     _ => f,
@@ -421,12 +355,7 @@ fn type_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn type_mro(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match args.pos.first().and_then(|c| c.as_objref()) {
-        Some(c) => Ok(Value::list(
-            crate::value::class::mro_of(c)
-                .into_iter()
-                .map(Value::Obj)
-                .collect(),
-        )),
+        Some(c) => Ok(Value::list(crate::value::class::mro_of(c).into_iter().map(Value::Obj).collect())),
         None => Err(vm.type_error("mro() needs a class")),
     }
 }
@@ -440,44 +369,19 @@ fn property_new(_vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let fset = args.take(2, "fset").unwrap_or(Value::None);
     let fdel = args.take(3, "fdel").unwrap_or(Value::None);
     let doc = args.take(4, "doc").unwrap_or(Value::None);
-    Ok(Value::new(Object::Property(PropertyObj {
-        fget,
-        fset,
-        fdel,
-        doc,
-    })))
+    Ok(Value::new(Object::Property(PropertyObj { fget, fset, fdel, doc })))
 }
 
 fn property_with(args: &Args, which: u8) -> Value {
     let (fget, fset, fdel, doc) = match args.pos.first().and_then(|p| p.obj()) {
-        Some(Object::Property(p)) => (
-            p.fget.clone(),
-            p.fset.clone(),
-            p.fdel.clone(),
-            p.doc.clone(),
-        ),
+        Some(Object::Property(p)) => (p.fget.clone(), p.fset.clone(), p.fdel.clone(), p.doc.clone()),
         _ => (Value::None, Value::None, Value::None, Value::None),
     };
     let f = args.pos.get(1).cloned().unwrap_or(Value::None);
     let p = match which {
-        0 => PropertyObj {
-            fget: f,
-            fset,
-            fdel,
-            doc,
-        },
-        1 => PropertyObj {
-            fget,
-            fset: f,
-            fdel,
-            doc,
-        },
-        _ => PropertyObj {
-            fget,
-            fset,
-            fdel: f,
-            doc,
-        },
+        0 => PropertyObj { fget: f, fset, fdel, doc },
+        1 => PropertyObj { fget, fset: f, fdel, doc },
+        _ => PropertyObj { fget, fset, fdel: f, doc },
     };
     Value::new(Object::Property(p))
 }
@@ -495,15 +399,11 @@ fn property_deleter(_vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn staticmethod_new(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::new(Object::StaticMethod(
-        args.pos.get(1).cloned().unwrap_or(Value::None),
-    )))
+    Ok(Value::new(Object::StaticMethod(args.pos.get(1).cloned().unwrap_or(Value::None))))
 }
 
 fn classmethod_new(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::new(Object::ClassMethod(
-        args.pos.get(1).cloned().unwrap_or(Value::None),
-    )))
+    Ok(Value::new(Object::ClassMethod(args.pos.get(1).cloned().unwrap_or(Value::None))))
 }
 
 /// `super(cls, obj)` (the compiler turns `super()` into this form).
@@ -514,9 +414,7 @@ fn super_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let obj = args.pos.get(2).cloned().unwrap_or(Value::None);
     let obj_type = match obj.obj() {
-        Some(Object::Class(_))
-            if crate::value::class::is_subclass(obj.as_objref().unwrap(), &cls) =>
-        {
+        Some(Object::Class(_)) if crate::value::class::is_subclass(obj.as_objref().unwrap(), &cls) => {
             obj.as_objref().unwrap().clone()
         }
         _ => vm.class_of(&obj),
@@ -524,30 +422,20 @@ fn super_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if !crate::value::class::is_subclass(&obj_type, &cls) {
         return Err(vm.type_error("super(type, obj): obj must be an instance or subtype of type"));
     }
-    Ok(Value::new(Object::Super(SuperObj {
-        class: cls,
-        obj,
-        obj_type,
-    })))
+    Ok(Value::new(Object::Super(SuperObj { class: cls, obj, obj_type })))
 }
 
 /// Attribute lookup through a super object: the MRO of the object's type after
 /// `class`, bound to the object.
 pub fn super_getattr(vm: &mut Vm, s: &SuperObj, name: &ObjRef) -> PyResult<Option<Value>> {
     let mro = crate::value::class::mro_of(&s.obj_type);
-    let start = mro
-        .iter()
-        .position(|c| c.ptr_eq(&s.class))
-        .map(|i| i + 1)
-        .unwrap_or(mro.len());
+    let start = mro.iter().position(|c| c.ptr_eq(&s.class)).map(|i| i + 1).unwrap_or(mro.len());
     for c in &mro[start..] {
         if let Object::Class(cc) = &**c {
             if let Some(v) = cc.get_own(name) {
                 let r = match v.obj() {
                     Some(Object::Function(_)) | Some(Object::Builtin(_)) => {
-                        if matches!(s.obj.obj(), Some(Object::Class(_)))
-                            && name.str_text() != "__new__"
-                        {
+                        if matches!(s.obj.obj(), Some(Object::Class(_))) && name.str_text() != "__new__" {
                             v
                         } else if name.str_text() == "__new__" {
                             v
@@ -555,9 +443,7 @@ pub fn super_getattr(vm: &mut Vm, s: &SuperObj, name: &ObjRef) -> PyResult<Optio
                             crate::vm::attr::bound(v, s.obj.clone())
                         }
                     }
-                    Some(Object::ClassMethod(f)) => {
-                        crate::vm::attr::bound(f.clone(), Value::Obj(s.obj_type.clone()))
-                    }
+                    Some(Object::ClassMethod(f)) => crate::vm::attr::bound(f.clone(), Value::Obj(s.obj_type.clone())),
                     Some(Object::StaticMethod(f)) => f.clone(),
                     Some(Object::Property(p)) => {
                         let g = p.fget.clone();

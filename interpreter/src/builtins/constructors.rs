@@ -46,10 +46,7 @@ pub fn parse_int(s: &str, base: u32) -> Option<BigInt> {
             } else if let Some(r) = lower.strip_prefix("0b") {
                 (2, r.to_string())
             } else {
-                if lower.len() > 1
-                    && lower.starts_with('0')
-                    && lower.chars().any(|c| c != '0' && c != '_')
-                {
+                if lower.len() > 1 && lower.starts_with('0') && lower.chars().any(|c| c != '0' && c != '_') {
                     return None;
                 }
                 (10, lower.clone())
@@ -60,15 +57,8 @@ pub fn parse_int(s: &str, base: u32) -> Option<BigInt> {
         2 => (2, lower.strip_prefix("0b").unwrap_or(&lower).to_string()),
         b => (b, lower.clone()),
     };
-    let digits = digits
-        .strip_prefix('_')
-        .map(|d| d.to_string())
-        .unwrap_or(digits);
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
-    {
+    let digits = digits.strip_prefix('_').map(|d| d.to_string()).unwrap_or(digits);
+    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
         return None;
     }
     let clean: String = digits.chars().filter(|&c| c != '_').collect();
@@ -96,11 +86,7 @@ fn int_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         return match parse_int(&s, b as u32) {
             Some(v) => Ok(crate::value::int::normalize(v)),
             None => {
-                let msg = format!(
-                    "invalid literal for int() with base {}: {}",
-                    b,
-                    super::repr::str_repr(&s)
-                );
+                let msg = format!("invalid literal for int() with base {}: {}", b, super::repr::str_repr(&s));
                 Err(vm.value_error(&msg))
             }
         };
@@ -118,23 +104,16 @@ pub fn to_int(vm: &mut Vm, x: &Value) -> PyResult<Value> {
                 return Err(vm.value_error("cannot convert float NaN to integer"));
             }
             if f.is_infinite() {
-                return Err(
-                    vm.new_error("OverflowError", "cannot convert float infinity to integer")
-                );
+                return Err(vm.new_error("OverflowError", "cannot convert float infinity to integer"));
             }
-            Ok(crate::value::int::normalize(
-                crate::value::int::f64_to_bigint(*f).unwrap_or_default(),
-            ))
+            Ok(crate::value::int::normalize(crate::value::int::f64_to_bigint(*f).unwrap_or_default()))
         }
         Value::Obj(o) => match &**o {
             Object::BigInt(_) => Ok(x.clone()),
             Object::Str(s) => match parse_int(s.as_str(), 10) {
                 Some(v) => Ok(crate::value::int::normalize(v)),
                 None => {
-                    let msg = format!(
-                        "invalid literal for int() with base 10: {}",
-                        super::repr::str_repr(s.as_str())
-                    );
+                    let msg = format!("invalid literal for int() with base 10: {}", super::repr::str_repr(s.as_str()));
                     Err(vm.value_error(&msg))
                 }
             },
@@ -149,7 +128,10 @@ pub fn to_int(vm: &mut Vm, x: &Value) -> PyResult<Value> {
                         return vm.call(&f, Args::new([x.clone()]));
                     }
                 }
-                let msg = format!("int() argument must be a string, a bytes-like object or a real number, not '{}'", vm.type_name(x));
+                let msg = format!(
+                    "int() argument must be a string, a bytes-like object or a real number, not '{}'",
+                    vm.type_name(x)
+                );
                 Err(vm.type_error(&msg))
             }
         },
@@ -183,17 +165,10 @@ pub fn parse_float(s: &str) -> Option<f64> {
         "inf" | "infinity" => f64::INFINITY,
         "nan" => f64::NAN,
         _ => {
-            if body.is_empty()
-                || body.starts_with('_')
-                || body.ends_with('_')
-                || body.contains("__")
-            {
+            if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
                 return None;
             }
-            if !body
-                .chars()
-                .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-' | '_'))
-            {
+            if !body.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-' | '_')) {
                 return None;
             }
             let clean: String = body.chars().filter(|&c| c != '_').collect();
@@ -224,10 +199,7 @@ pub fn to_float(vm: &mut Vm, x: &Value) -> PyResult<f64> {
             Object::Str(s) => match parse_float(s.as_str()) {
                 Some(f) => Ok(f),
                 None => {
-                    let msg = format!(
-                        "could not convert string to float: {}",
-                        super::repr::str_repr(s.as_str())
-                    );
+                    let msg = format!("could not convert string to float: {}", super::repr::str_repr(s.as_str()));
                     Err(vm.value_error(&msg))
                 }
             },
@@ -239,18 +211,12 @@ pub fn to_float(vm: &mut Vm, x: &Value) -> PyResult<f64> {
                         return to_float(vm, &r);
                     }
                 }
-                let msg = format!(
-                    "float() argument must be a string or a real number, not '{}'",
-                    vm.type_name(x)
-                );
+                let msg = format!("float() argument must be a string or a real number, not '{}'", vm.type_name(x));
                 Err(vm.type_error(&msg))
             }
         },
         _ => {
-            let msg = format!(
-                "float() argument must be a string or a real number, not '{}'",
-                vm.type_name(x)
-            );
+            let msg = format!("float() argument must be a string or a real number, not '{}'", vm.type_name(x));
             Err(vm.type_error(&msg))
         }
     }
@@ -264,9 +230,7 @@ fn str_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         (Some(v), Some(_)) => match v.obj() {
             Some(Object::Bytes(b)) => match std::str::from_utf8(b) {
                 Ok(s) => Ok(Value::str(s)),
-                Err(_) => {
-                    Err(vm.new_error("UnicodeDecodeError", "'utf-8' codec can't decode bytes"))
-                }
+                Err(_) => Err(vm.new_error("UnicodeDecodeError", "'utf-8' codec can't decode bytes")),
             },
             _ => Err(vm.type_error("decoding str is not supported")),
         },
@@ -351,15 +315,11 @@ fn range_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let v = args.pos[i].clone();
         match &v {
             Value::Int(_) | Value::Bool(_) => vm.index_value(&v),
-            Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => Err(vm.new_error(
-                "OverflowError",
-                "Python int too large to convert to C ssize_t",
-            )),
+            Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => {
+                Err(vm.new_error("OverflowError", "Python int too large to convert to C ssize_t"))
+            }
             _ => {
-                let msg = format!(
-                    "'{}' object cannot be interpreted as an integer",
-                    vm.type_name(&v)
-                );
+                let msg = format!("'{}' object cannot be interpreted as an integer", vm.type_name(&v));
                 match vm.index_value(&v) {
                     Ok(i) => Ok(i),
                     Err(_) => Err(vm.type_error(&msg)),

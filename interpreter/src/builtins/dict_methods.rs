@@ -34,20 +34,14 @@ pub fn register(_vm: &mut Vm) {
     crate::interp::set_class_attr(
         &t.dict,
         "fromkeys",
-        Value::new(Object::ClassMethod(crate::interp::native(
-            "fromkeys",
-            "dict.fromkeys",
-            fromkeys,
-        ))),
+        Value::new(Object::ClassMethod(crate::interp::native("fromkeys", "dict.fromkeys", fromkeys))),
     );
 }
 
 fn get(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = arg(vm, &args, 0, "get")?;
     let k = arg(vm, &args, 1, "get")?;
-    Ok(vm
-        .dict_get(&d, &k)?
-        .unwrap_or_else(|| args.pos.get(2).cloned().unwrap_or(Value::None)))
+    Ok(vm.dict_get(&d, &k)?.unwrap_or_else(|| args.pos.get(2).cloned().unwrap_or(Value::None)))
 }
 
 /// A live view of a dict: `keys()` (0), `values()` (1) or `items()` (2).
@@ -85,23 +79,12 @@ fn view_classes() -> &'static [crate::value::ObjRef; 3] {
 
 fn view(d: &Value, what: u8) -> Value {
     let cls = view_classes()[what as usize].clone();
-    let inst = crate::value::instance::InstanceObj::with_native(
-        cls,
-        Box::new(DictView {
-            dict: d.clone(),
-            what,
-        }),
-    );
+    let inst = crate::value::instance::InstanceObj::with_native(cls, Box::new(DictView { dict: d.clone(), what }));
     Value::new(Object::Instance(inst))
 }
 
 fn this_view<'a>(vm: &mut Vm, args: &'a Args) -> PyResult<&'a DictView> {
-    match args
-        .pos
-        .first()
-        .and_then(|v| v.as_instance())
-        .and_then(|i| i.native::<DictView>())
-    {
+    match args.pos.first().and_then(|v| v.as_instance()).and_then(|i| i.native::<DictView>()) {
         Some(v) => Ok(v),
         None => Err(vm.type_error("expected a dict view")),
     }
@@ -110,19 +93,12 @@ fn this_view<'a>(vm: &mut Vm, args: &'a Args) -> PyResult<&'a DictView> {
 fn view_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let v = this_view(vm, &args)?;
     let len = v.dict.as_dict().map(|d| d.len()).unwrap_or(0);
-    Ok(Value::new(Object::Iter(IterObj::Dict {
-        dict: v.dict.clone(),
-        pos: AtomicUsize::new(0),
-        what: v.what,
-        len,
-    })))
+    Ok(Value::new(Object::Iter(IterObj::Dict { dict: v.dict.clone(), pos: AtomicUsize::new(0), what: v.what, len })))
 }
 
 fn view_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let v = this_view(vm, &args)?;
-    Ok(Value::Int(
-        v.dict.as_dict().map(|d| d.len()).unwrap_or(0) as i64
-    ))
+    Ok(Value::Int(v.dict.as_dict().map(|d| d.len()).unwrap_or(0) as i64))
 }
 
 fn view_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -253,9 +229,7 @@ fn copy(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn fromkeys(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let src = arg(vm, &args, 1, "fromkeys")?;
     let v = args.pos.get(2).cloned().unwrap_or(Value::None);
-    let d = Value::new(Object::Dict(crate::value::dict::DictObj::new(
-        Default::default(),
-    )));
+    let d = Value::new(Object::Dict(crate::value::dict::DictObj::new(Default::default())));
     for k in vm.collect(&src)? {
         vm.dict_set(&d, k, v.clone())?;
     }

@@ -80,19 +80,8 @@ const HIERARCHY: &[(&str, &str)] = &[
 pub fn build_hierarchy(object: &ObjRef) -> HashMap<&'static str, ObjRef> {
     let mut m: HashMap<&'static str, ObjRef> = HashMap::new();
     for (name, parent) in HIERARCHY {
-        let base = if parent.is_empty() {
-            object.clone()
-        } else {
-            m[parent].clone()
-        };
-        let cls = new_class(
-            name,
-            "builtins",
-            vec![base],
-            BaseKind::Exception,
-            true,
-            DictData::new(),
-        );
+        let base = if parent.is_empty() { object.clone() } else { m[parent].clone() };
+        let cls = new_class(name, "builtins", vec![base], BaseKind::Exception, true, DictData::new());
         m.insert(name, cls);
     }
     m.insert("IOError", m["OSError"].clone());
@@ -126,21 +115,13 @@ pub fn init_special_attrs(exc: &Value, cls: &ObjRef, args: &[Value]) {
     let is = |name: &str| crate::value::class::is_subclass(cls, &crate::interp::exc_class(name));
     let mut set = |k: &str, v: Value| {
         let n = intern(k);
-        inst.attrs()
-            .set_simple(crate::value::class::name_hash(&n), Value::Obj(n), v);
+        inst.attrs().set_simple(crate::value::class::name_hash(&n), Value::Obj(n), v);
     };
     let first = args.first().cloned().unwrap_or(Value::None);
     if is("StopIteration") {
         set("value", first);
     } else if is("SystemExit") {
-        set(
-            "code",
-            if args.len() > 1 {
-                Value::tuple(args.to_vec())
-            } else {
-                first
-            },
-        );
+        set("code", if args.len() > 1 { Value::tuple(args.to_vec()) } else { first });
     } else if is("OSError") {
         if args.len() >= 2 {
             set("errno", args[0].clone());
@@ -181,9 +162,7 @@ fn exc_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 pub fn exc_args(v: &Value) -> Vec<Value> {
-    exc_data(v)
-        .and_then(|d| d.args.lock().as_tuple().map(|t| t.items().to_vec()))
-        .unwrap_or_default()
+    exc_data(v).and_then(|d| d.args.lock().as_tuple().map(|t| t.items().to_vec())).unwrap_or_default()
 }
 
 fn exc_str(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -253,10 +232,7 @@ pub fn exc_attr(vm: &mut Vm, obj: &Value, name: &str) -> Option<Value> {
         "args" => d.args.lock().clone(),
         "__cause__" => d.cause.lock().clone(),
         "__context__" => d.context.lock().clone(),
-        "__suppress_context__" => Value::Bool(
-            d.suppress_context
-                .load(std::sync::atomic::Ordering::Relaxed),
-        ),
+        "__suppress_context__" => Value::Bool(d.suppress_context.load(std::sync::atomic::Ordering::Relaxed)),
         "__traceback__" => vm.traceback_value(obj),
         _ => return None,
     })
@@ -269,15 +245,11 @@ pub fn exc_set_attr(obj: &Value, name: &str, v: &Value) -> bool {
         "args" => *d.args.lock() = v.clone(),
         "__cause__" => {
             *d.cause.lock() = v.clone();
-            d.suppress_context
-                .store(true, std::sync::atomic::Ordering::Relaxed);
+            d.suppress_context.store(true, std::sync::atomic::Ordering::Relaxed);
         }
         "__context__" => *d.context.lock() = v.clone(),
         "__suppress_context__" => {
-            d.suppress_context.store(
-                matches!(v, Value::Bool(true)),
-                std::sync::atomic::Ordering::Relaxed,
-            );
+            d.suppress_context.store(matches!(v, Value::Bool(true)), std::sync::atomic::Ordering::Relaxed);
         }
         _ => return false,
     }

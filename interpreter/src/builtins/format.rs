@@ -16,11 +16,7 @@ pub fn float_repr(x: f64) -> String {
         return if x > 0.0 { "inf".into() } else { "-inf".into() };
     }
     if x == 0.0 {
-        return if x.is_sign_negative() {
-            "-0.0".into()
-        } else {
-            "0.0".into()
-        };
+        return if x.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
     }
     let s = format!("{:e}", x);
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
@@ -150,10 +146,7 @@ fn pad(spec: &Spec, sign: &str, body: &str, default_align: char) -> String {
     let (fill, align) = if spec.zero && spec.align.is_none() {
         ('0', '=')
     } else {
-        (
-            spec.fill.unwrap_or(' '),
-            spec.align.unwrap_or(default_align),
-        )
+        (spec.fill.unwrap_or(' '), spec.align.unwrap_or(default_align))
     };
     let f = |n: usize| std::iter::repeat_n(fill, n).collect::<String>();
     match align {
@@ -199,9 +192,7 @@ pub fn format_int(vm: &mut Vm, n: &BigInt, spec: &Spec) -> PyResult<String> {
         return Err(vm.value_error("Precision not allowed in integer format specifier"));
     }
     if spec.no_neg_zero {
-        return Err(
-            vm.value_error("Negative zero coercion (z) not allowed in integer format specifier")
-        );
+        return Err(vm.value_error("Negative zero coercion (z) not allowed in integer format specifier"));
     }
     let neg = n.is_negative();
     let a = n.abs();
@@ -227,11 +218,7 @@ pub fn format_int(vm: &mut Vm, n: &BigInt, spec: &Spec) -> PyResult<String> {
         let every = if matches!(ty, 'd' | 'n') { 3 } else { 4 };
         body = group_digits(&body, g, every);
     }
-    let sign = format!(
-        "{}{}",
-        sign_str(neg, spec),
-        if spec.alt { prefix } else { "" }
-    );
+    let sign = format!("{}{}", sign_str(neg, spec), if spec.alt { prefix } else { "" });
     if spec.zero && spec.align.is_none() && spec.grouping.is_some() {
         // Zero padding also gets separators in CPython; approximate by plain padding.
     }
@@ -256,9 +243,7 @@ pub fn format_float(vm: &mut Vm, x: f64, spec: &Spec) -> PyResult<String> {
             Some('f') | Some('F') => format!("{:.*}", spec.precision.unwrap_or(6), a),
             Some('e') | Some('E') => exp_format(a, spec.precision.unwrap_or(6), upper),
             Some('%') => format!("{:.*}%", spec.precision.unwrap_or(6), a * 100.0),
-            Some('g') | Some('G') | Some('n') => {
-                general_format(a, spec.precision.unwrap_or(6), spec.alt, upper, false)
-            }
+            Some('g') | Some('G') | Some('n') => general_format(a, spec.precision.unwrap_or(6), spec.alt, upper, false),
             None => match spec.precision {
                 Some(p) => general_format(a, p, spec.alt, false, true),
                 None => float_repr(a),
@@ -307,11 +292,7 @@ pub fn exp_format(a: f64, prec: usize, upper: bool) -> String {
 fn general_format(a: f64, prec: usize, alt: bool, upper: bool, repr_like: bool) -> String {
     let p = if prec == 0 { 1 } else { prec };
     if a == 0.0 {
-        let mut s = if alt {
-            format!("{:.*}", p - 1, 0.0)
-        } else {
-            "0".to_string()
-        };
+        let mut s = if alt { format!("{:.*}", p - 1, 0.0) } else { "0".to_string() };
         if repr_like && !s.contains('.') {
             s.push_str(".0");
         }
@@ -319,10 +300,7 @@ fn general_format(a: f64, prec: usize, alt: bool, upper: bool, repr_like: bool) 
     }
     // The exponent after rounding to p significant digits.
     let e_str = format!("{:.*e}", p - 1, a);
-    let exp: i32 = e_str
-        .split_once('e')
-        .map(|(_, e)| e.parse().unwrap_or(0))
-        .unwrap_or(0);
+    let exp: i32 = e_str.split_once('e').map(|(_, e)| e.parse().unwrap_or(0)).unwrap_or(0);
     let mut s = if exp >= -4 && exp < p as i32 {
         let decimals = (p as i32 - 1 - exp).max(0) as usize;
         let mut s = format!("{:.*}", decimals, a);
@@ -337,11 +315,7 @@ fn general_format(a: f64, prec: usize, alt: bool, upper: bool, repr_like: bool) 
         let mut m = exp_format(a, p - 1, false);
         if !alt {
             if let Some((mant, e)) = m.split_once('e') {
-                let mant = if mant.contains('.') {
-                    mant.trim_end_matches('0').trim_end_matches('.')
-                } else {
-                    mant
-                };
+                let mant = if mant.contains('.') { mant.trim_end_matches('0').trim_end_matches('.') } else { mant };
                 m = format!("{mant}e{e}");
             }
         }
@@ -423,8 +397,7 @@ impl Vm {
                 }
                 Object::Instance(_) => {
                     let cls = self.class_of(v);
-                    if let Some(f) = self.lookup_type_attr(&cls, &crate::interp::names().__format__)
-                    {
+                    if let Some(f) = self.lookup_type_attr(&cls, &crate::interp::names().__format__) {
                         if !matches!(f.obj(), Some(Object::Builtin(_))) {
                             let r = self.call(&f, Args::new([v.clone(), Value::str(spec)]))?;
                             return match r.as_str() {
@@ -443,33 +416,21 @@ impl Vm {
 
     fn format_default(&mut self, v: &Value, spec: &str) -> PyResult<String> {
         if !spec.is_empty() {
-            let msg = format!(
-                "unsupported format string passed to {}.__format__",
-                self.type_name(v)
-            );
+            let msg = format!("unsupported format string passed to {}.__format__", self.type_name(v));
             return Err(self.type_error(&msg));
         }
         self.str_of(v)
     }
 
     /// `FormatValue`: conversion (1 str, 2 repr, 3 ascii) then format with the spec.
-    pub(crate) fn format_value(
-        &mut self,
-        v: Value,
-        conv: u32,
-        spec: Option<Value>,
-    ) -> PyResult<Value> {
+    pub(crate) fn format_value(&mut self, v: Value, conv: u32, spec: Option<Value>) -> PyResult<Value> {
         let v = match conv {
             1 => Value::string(self.str_of(&v)?),
             2 => Value::string(self.repr_of(&v)?),
             3 => Value::string(ascii_escape(&self.repr_of(&v)?)),
             _ => v,
         };
-        let spec_s = spec
-            .as_ref()
-            .and_then(|s| s.as_str())
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default();
+        let spec_s = spec.as_ref().and_then(|s| s.as_str()).map(|s| s.as_str().to_string()).unwrap_or_default();
         if spec_s.is_empty() {
             if let Some(Object::Str(_)) = v.obj() {
                 return Ok(v);
@@ -499,10 +460,7 @@ pub fn ascii_escape(s: &str) -> String {
 
 /// `fmt % args`.
 pub fn percent_format(vm: &mut Vm, fmt: &Value, args: &Value) -> PyResult<Value> {
-    let f = fmt
-        .as_str()
-        .map(|s| s.as_str().to_string())
-        .unwrap_or_default();
+    let f = fmt.as_str().map(|s| s.as_str().to_string()).unwrap_or_default();
     let is_mapping = matches!(args.obj(), Some(Object::Dict(_)));
     let items: Vec<Value> = match args.obj() {
         Some(Object::Tuple(t)) => t.items().to_vec(),
@@ -587,13 +545,7 @@ pub fn percent_format(vm: &mut Vm, fmt: &Value, args: &Value) -> PyResult<Value>
                 while i < chars.len() && chars[i].is_ascii_digit() {
                     i += 1;
                 }
-                spec.precision = Some(
-                    chars[start..i]
-                        .iter()
-                        .collect::<String>()
-                        .parse()
-                        .unwrap_or(0),
-                );
+                spec.precision = Some(chars[start..i].iter().collect::<String>().parse().unwrap_or(0));
             }
         }
         while i < chars.len() && matches!(chars[i], 'h' | 'l' | 'L') {
@@ -627,11 +579,7 @@ pub fn percent_format(vm: &mut Vm, fmt: &Value, args: &Value) -> PyResult<Value>
                     Some(p) => s.chars().take(p).collect(),
                     None => s,
                 };
-                let sp = Spec {
-                    align: Some(if left { '<' } else { '>' }),
-                    width: spec.width,
-                    ..Default::default()
-                };
+                let sp = Spec { align: Some(if left { '<' } else { '>' }), width: spec.width, ..Default::default() };
                 pad(&sp, "", &s, '>')
             }
             'd' | 'i' | 'u' | 'x' | 'X' | 'o' => {
@@ -640,17 +588,10 @@ pub fn percent_format(vm: &mut Vm, fmt: &Value, args: &Value) -> PyResult<Value>
                     _ => match crate::value::int::to_bigint(&arg) {
                         Some(b) => b,
                         None => {
-                            let msg = format!(
-                                "%{} format: a real number is required, not {}",
-                                conv,
-                                vm.type_name(&arg)
-                            );
+                            let msg =
+                                format!("%{} format: a real number is required, not {}", conv, vm.type_name(&arg));
                             let msg = if matches!(conv, 'x' | 'X' | 'o') {
-                                format!(
-                                    "%{} format: an integer is required, not {}",
-                                    conv,
-                                    vm.type_name(&arg)
-                                )
+                                format!("%{} format: an integer is required, not {}", conv, vm.type_name(&arg))
                             } else {
                                 msg
                             };
@@ -665,22 +606,12 @@ pub fn percent_format(vm: &mut Vm, fmt: &Value, args: &Value) -> PyResult<Value>
                     'o' => 'o',
                     _ => 'd',
                 });
-                let mut s = format_int(
-                    vm,
-                    &n,
-                    &Spec {
-                        width: None,
-                        ..spec.clone()
-                    },
-                )?;
+                let mut s = format_int(vm, &n, &Spec { width: None, ..spec.clone() })?;
                 if let Some(p) = precision {
                     let neg = s.starts_with('-');
                     let digits = s.trim_start_matches(['-', '+', ' ']).to_string();
                     if digits.len() < p {
-                        let sign: String = s
-                            .chars()
-                            .take_while(|c| matches!(c, '-' | '+' | ' '))
-                            .collect();
+                        let sign: String = s.chars().take_while(|c| matches!(c, '-' | '+' | ' ')).collect();
                         s = format!("{}{}{}", sign, "0".repeat(p - digits.len()), digits);
                     }
                     let _ = neg;
@@ -702,23 +633,14 @@ pub fn percent_format(vm: &mut Vm, fmt: &Value, args: &Value) -> PyResult<Value>
                     },
                 };
                 spec.ty = Some(conv);
-                let s = format_float(
-                    vm,
-                    x,
-                    &Spec {
-                        width: None,
-                        ..spec.clone()
-                    },
-                )?;
+                let s = format_float(vm, x, &Spec { width: None, ..spec.clone() })?;
                 let (sign, body) = split_sign(&s);
                 pad(&spec, &sign, &body, '>')
             }
             'c' => match &arg {
                 Value::Int(n) => match u32::try_from(*n).ok().and_then(char::from_u32) {
                     Some(c) => c.to_string(),
-                    None => {
-                        return Err(vm.new_error("OverflowError", "%c arg not in range(0x110000)"))
-                    }
+                    None => return Err(vm.new_error("OverflowError", "%c arg not in range(0x110000)")),
                 },
                 _ => match arg.as_str().map(|s| s.as_str().to_string()) {
                     Some(t) if t.chars().count() == 1 => t,
@@ -726,12 +648,7 @@ pub fn percent_format(vm: &mut Vm, fmt: &Value, args: &Value) -> PyResult<Value>
                 },
             },
             _ => {
-                let msg = format!(
-                    "unsupported format character '{}' (0x{:x}) at index {}",
-                    conv,
-                    conv as u32,
-                    i - 1
-                );
+                let msg = format!("unsupported format character '{}' (0x{:x}) at index {}", conv, conv as u32, i - 1);
                 return Err(vm.value_error(&msg));
             }
         };
@@ -744,10 +661,7 @@ pub fn percent_format(vm: &mut Vm, fmt: &Value, args: &Value) -> PyResult<Value>
 }
 
 fn split_sign(s: &str) -> (String, String) {
-    let sign: String = s
-        .chars()
-        .take_while(|c| matches!(c, '-' | '+' | ' '))
-        .collect();
+    let sign: String = s.chars().take_while(|c| matches!(c, '-' | '+' | ' ')).collect();
     (sign.clone(), s[sign.len()..].to_string())
 }
 

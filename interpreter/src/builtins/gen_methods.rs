@@ -9,18 +9,9 @@ pub fn register(_vm: &mut Vm) {
     let t = types();
     add_methods(
         &t.generator,
-        &[
-            ("send", send),
-            ("throw", throw),
-            ("close", close),
-            ("__next__", next),
-            ("__iter__", iter_self),
-        ],
+        &[("send", send), ("throw", throw), ("close", close), ("__next__", next), ("__iter__", iter_self)],
     );
-    add_methods(
-        &t.coroutine,
-        &[("send", send), ("throw", throw), ("close", close)],
-    );
+    add_methods(&t.coroutine, &[("send", send), ("throw", throw), ("close", close)]);
     for c in [
         &t.iterator,
         &t.list_iterator,
@@ -60,21 +51,13 @@ fn throw(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let typ = arg(vm, &args, 1, "throw")?;
     let exc = match typ.obj() {
         Some(Object::Class(_)) => {
-            let a: Vec<Value> = args
-                .pos
-                .get(2)
-                .cloned()
-                .into_iter()
-                .filter(|v| !v.is_none())
-                .collect();
+            let a: Vec<Value> = args.pos.get(2).cloned().into_iter().filter(|v| !v.is_none()).collect();
             vm.call(&typ, Args::new(a))?
         }
         _ => typ,
     };
     if !super::exceptions::is_exception(&exc) {
-        return Err(vm.type_error(
-            "exceptions must be classes or instances deriving from BaseException, not str",
-        ));
+        return Err(vm.type_error("exceptions must be classes or instances deriving from BaseException, not str"));
     }
     match vm.gen_throw(&g, exc)? {
         crate::vm::gen::GenStep::Yield(v) => Ok(v),

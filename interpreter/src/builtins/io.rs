@@ -10,9 +10,7 @@
 //! they forgot to close, so every writable file is listed (weakly) in a registry
 //! that an `atexit` handler flushes, besides the flush when the state is dropped.
 
-use crate::interp::{
-    add_methods, builtins_module, exc_class, native, new_class, set_class_attr, types,
-};
+use crate::interp::{add_methods, builtins_module, exc_class, native, new_class, set_class_attr, types};
 use crate::value::class::BaseKind;
 use crate::value::function::PropertyObj;
 use crate::value::instance::InstanceObj;
@@ -59,11 +57,7 @@ pub fn os_error(vm: &mut Vm, e: &std::io::Error, filename: Option<&str>) -> PyEr
     let err = vm.new_exception(&cls, vec![Value::Int(code as i64), Value::string(strerror)]);
     if let (Some(f), Some(inst)) = (filename, err.exc.as_instance()) {
         let n = intern("filename");
-        inst.attrs().set_simple(
-            crate::value::class::name_hash(&n),
-            Value::Obj(n),
-            Value::str(f),
-        );
+        inst.attrs().set_simple(crate::value::class::name_hash(&n), Value::Obj(n), Value::str(f));
     }
     err
 }
@@ -75,9 +69,7 @@ fn oserror_str(vm: &mut Vm, args: Args) -> PyResult<Value> {
         this.as_instance()
             .and_then(|i| {
                 let n = intern(k);
-                i.attrs()
-                    .get_simple(crate::value::class::name_hash(&n), &Value::Obj(n))
-                    .cloned()
+                i.attrs().get_simple(crate::value::class::name_hash(&n), &Value::Obj(n)).cloned()
             })
             .unwrap_or(Value::None)
     };
@@ -221,14 +213,7 @@ fn classes() -> &'static Classes {
     static C: OnceLock<Classes> = OnceLock::new();
     C.get_or_init(|| {
         let mk = |name: &str| {
-            let cls = new_class(
-                name,
-                "_io",
-                vec![types().object.clone()],
-                BaseKind::Builtin,
-                true,
-                Default::default(),
-            );
+            let cls = new_class(name, "_io", vec![types().object.clone()], BaseKind::Builtin, true, Default::default());
             add_methods(&cls, METHODS);
             for (pname, f) in PROPS {
                 let p = PropertyObj {
@@ -237,11 +222,7 @@ fn classes() -> &'static Classes {
                     fdel: Value::None,
                     doc: Value::None,
                 };
-                set_class_attr(
-                    &cls,
-                    pname,
-                    Value::Obj(ObjRef::new_immortal(Object::Property(p))),
-                );
+                set_class_attr(&cls, pname, Value::Obj(ObjRef::new_immortal(Object::Property(p))));
             }
             cls
         };
@@ -291,18 +272,12 @@ const METHODS: &[(&str, crate::value::function::NativeFn)] = &[
     ("__repr__", repr),
 ];
 
-const PROPS: &[(&str, crate::value::function::NativeFn)] = &[
-    ("closed", closed),
-    ("name", name),
-    ("mode", mode),
-    ("encoding", encoding),
-];
+const PROPS: &[(&str, crate::value::function::NativeFn)] =
+    &[("closed", closed), ("name", name), ("mode", mode), ("encoding", encoding)];
 
 pub fn register(_vm: &mut Vm) {
     let _ = classes();
-    builtins_module()
-        .globals
-        .set(&intern("open"), native("open", "open", open));
+    builtins_module().globals.set(&intern("open"), native("open", "open", open));
     add_methods(&exc_class("OSError"), &[("__str__", oserror_str)]);
     static AT_EXIT: OnceLock<()> = OnceLock::new();
     AT_EXIT.get_or_init(|| {
@@ -312,12 +287,7 @@ pub fn register(_vm: &mut Vm) {
 }
 
 fn this_file<'a>(vm: &mut Vm, args: &'a Args) -> PyResult<&'a FileObj> {
-    match args
-        .pos
-        .first()
-        .and_then(|v| v.as_instance())
-        .and_then(|i| i.native::<FileObj>())
-    {
+    match args.pos.first().and_then(|v| v.as_instance()).and_then(|i| i.native::<FileObj>()) {
         Some(f) => Ok(f),
         None => Err(vm.type_error("descriptor requires a file object")),
     }
@@ -355,26 +325,15 @@ fn parse_mode(vm: &mut Vm, mode: &str) -> PyResult<Mode> {
         seen.push(c);
     }
     let has = |c| seen.contains(c);
-    let m = Mode {
-        read: has('r'),
-        write: has('w'),
-        append: has('a'),
-        create: has('x'),
-        plus: has('+'),
-        binary: has('b'),
-    };
+    let m =
+        Mode { read: has('r'), write: has('w'), append: has('a'), create: has('x'), plus: has('+'), binary: has('b') };
     if has('U') {
         return Err(invalid(vm));
     }
     if has('t') && m.binary {
         return Err(vm.value_error("can't have text and binary mode at once"));
     }
-    if [m.read, m.write, m.append, m.create]
-        .iter()
-        .filter(|b| **b)
-        .count()
-        != 1
-    {
+    if [m.read, m.write, m.append, m.create].iter().filter(|b| **b).count() != 1 {
         return Err(vm.value_error("must have exactly one of create/read/write/append mode"));
     }
     Ok(m)
@@ -386,10 +345,7 @@ fn opt_str(vm: &mut Vm, v: Option<Value>, what: &str) -> PyResult<Option<String>
         Some(v) => match v.as_str() {
             Some(s) => Ok(Some(s.as_str().to_string())),
             None => {
-                let msg = format!(
-                    "open() argument '{what}' must be str or None, not {}",
-                    vm.type_name(&v)
-                );
+                let msg = format!("open() argument '{what}' must be str or None, not {}", vm.type_name(&v));
                 Err(vm.type_error(&msg))
             }
         },
@@ -406,10 +362,7 @@ fn open(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let newline = args.take(5, "newline");
     let _closefd = args.take(6, "closefd");
     if let Some((k, _)) = args.kw.first() {
-        let msg = format!(
-            "'{}' is an invalid keyword argument for open()",
-            k.str_text()
-        );
+        let msg = format!("'{}' is an invalid keyword argument for open()", k.str_text());
         return Err(vm.type_error(&msg));
     }
     let Some(file) = file else {
@@ -419,10 +372,7 @@ fn open(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         Some(Object::Str(s)) => s.as_str().to_string(),
         Some(Object::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
         _ => {
-            let msg = format!(
-                "expected str, bytes or os.PathLike object, not {}",
-                vm.type_name(&file)
-            );
+            let msg = format!("expected str, bytes or os.PathLike object, not {}", vm.type_name(&file));
             return Err(vm.type_error(&msg));
         }
     };
@@ -449,17 +399,11 @@ fn open(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         Some("\r") => Newline::Exact("\r"),
         Some("\r\n") => Newline::Exact("\r\n"),
         Some(other) => {
-            let msg = format!(
-                "illegal newline value: {}",
-                crate::builtins::repr::str_repr(other)
-            );
+            let msg = format!("illegal newline value: {}", crate::builtins::repr::str_repr(other));
             return Err(vm.value_error(&msg));
         }
     };
-    let encoding = match enc_s
-        .as_deref()
-        .map(|e| e.to_ascii_lowercase().replace('_', "-"))
-    {
+    let encoding = match enc_s.as_deref().map(|e| e.to_ascii_lowercase().replace('_', "-")) {
         None => Encoding::Utf8,
         Some(e) => match e.as_str() {
             "utf-8" | "utf8" | "u8" | "utf" => Encoding::Utf8,
@@ -478,9 +422,7 @@ fn open(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         .truncate(m.write)
         .create(m.write || m.append)
         .create_new(m.create);
-    let f = opts
-        .open(&path)
-        .map_err(|e| os_error(vm, &e, Some(&path)))?;
+    let f = opts.open(&path).map_err(|e| os_error(vm, &e, Some(&path)))?;
     if f.metadata().map(|md| md.is_dir()).unwrap_or(false) {
         let e = std::io::Error::from_raw_os_error(21);
         return Err(os_error(vm, &e, Some(&path)));
@@ -534,10 +476,7 @@ fn open(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     if writable {
         register_writable(&obj.state);
     }
-    Ok(Value::new(Object::Instance(InstanceObj::with_native(
-        cls,
-        Box::new(obj),
-    ))))
+    Ok(Value::new(Object::Instance(InstanceObj::with_native(cls, Box::new(obj)))))
 }
 
 // ---------------------------------------------------------------------------
@@ -620,25 +559,17 @@ impl FileObj {
                     match self.errors.as_str() {
                         "replace" => {
                             return Ok((
-                                b.iter()
-                                    .map(|&c| if c < 0x80 { c as char } else { '\u{fffd}' })
-                                    .collect(),
+                                b.iter().map(|&c| if c < 0x80 { c as char } else { '\u{fffd}' }).collect(),
                                 b.len(),
                             ))
                         }
                         "ignore" => {
-                            return Ok((
-                                b.iter().filter(|c| **c < 0x80).map(|&c| c as char).collect(),
-                                b.len(),
-                            ))
+                            return Ok((b.iter().filter(|c| **c < 0x80).map(|&c| c as char).collect(), b.len()))
                         }
                         _ => {
                             return Err(ReadErr::Decode(
                                 "ascii".into(),
-                                format!(
-                                    "can't decode byte {:#04x} in position {p}: ordinal not in range(128)",
-                                    b[p]
-                                ),
+                                format!("can't decode byte {:#04x} in position {p}: ordinal not in range(128)", b[p]),
                             ))
                         }
                     }
@@ -696,10 +627,7 @@ fn check_readable(vm: &mut Vm, f: &FileObj) -> PyResult<()> {
         return Err(closed_error(vm));
     }
     if !f.readable {
-        return Err(unsupported(
-            vm,
-            if f.binary { "read" } else { "not readable" },
-        ));
+        return Err(unsupported(vm, if f.binary { "read" } else { "not readable" }));
     }
     Ok(())
 }
@@ -744,14 +672,8 @@ fn read_n(f: &FileObj, n: i64) -> Result<Value, ReadErr> {
         }
     }
     let rest = &st.text[st.tpos..];
-    let end = if n < 0 {
-        rest.len()
-    } else {
-        rest.char_indices()
-            .nth(n as usize)
-            .map(|(i, _)| i)
-            .unwrap_or(rest.len())
-    };
+    let end =
+        if n < 0 { rest.len() } else { rest.char_indices().nth(n as usize).map(|(i, _)| i).unwrap_or(rest.len()) };
     let out = rest[..end].to_string();
     st.tpos += end;
     Ok(Value::string(out))
@@ -782,11 +704,7 @@ fn read_line(f: &FileObj, limit: i64) -> Result<Value, ReadErr> {
             }
         }
         let avail = st.raw.len() - st.rpos;
-        let take = if limit >= 0 {
-            avail.min(limit as usize)
-        } else {
-            avail
-        };
+        let take = if limit >= 0 { avail.min(limit as usize) } else { avail };
         let out = st.raw[st.rpos..st.rpos + take].to_vec();
         st.rpos += take;
         return Ok(bytes_value(out));
@@ -797,11 +715,7 @@ fn read_line(f: &FileObj, limit: i64) -> Result<Value, ReadErr> {
         if let Some(end) = find_line_end(&f.newline, &rest[scanned..], st.eof) {
             let mut end = scanned + end;
             if limit >= 0 {
-                end = rest
-                    .char_indices()
-                    .nth(limit as usize)
-                    .map(|(i, _)| i.min(end))
-                    .unwrap_or(end);
+                end = rest.char_indices().nth(limit as usize).map(|(i, _)| i.min(end)).unwrap_or(end);
             }
             let out = rest[..end].to_string();
             st.tpos += end;
@@ -821,10 +735,7 @@ fn read_line(f: &FileObj, limit: i64) -> Result<Value, ReadErr> {
     }
     let rest = &st.text[st.tpos..];
     let end = if limit >= 0 {
-        rest.char_indices()
-            .nth(limit as usize)
-            .map(|(i, _)| i)
-            .unwrap_or(rest.len())
+        rest.char_indices().nth(limit as usize).map(|(i, _)| i).unwrap_or(rest.len())
     } else {
         rest.len()
     };
@@ -962,11 +873,7 @@ fn encode(vm: &mut Vm, f: &FileObj, s: &str) -> PyResult<Vec<u8>> {
     match f.encoding {
         Encoding::Utf8 => Ok(s.into_bytes()),
         Encoding::Latin1 | Encoding::Ascii => {
-            let limit = if f.encoding == Encoding::Ascii {
-                0x80
-            } else {
-                0x100
-            };
+            let limit = if f.encoding == Encoding::Ascii { 0x80 } else { 0x100 };
             let mut out = Vec::with_capacity(s.len());
             for (i, c) in s.chars().enumerate() {
                 if (c as u32) < limit {
@@ -1009,10 +916,7 @@ fn check_writable(vm: &mut Vm, f: &FileObj) -> PyResult<()> {
         return Err(closed_error(vm));
     }
     if !f.writable {
-        return Err(unsupported(
-            vm,
-            if f.binary { "write" } else { "not writable" },
-        ));
+        return Err(unsupported(vm, if f.binary { "write" } else { "not writable" }));
     }
     Ok(())
 }
@@ -1248,13 +1152,7 @@ fn isatty(vm: &mut Vm, args: Args) -> PyResult<Value> {
     use std::io::IsTerminal;
     let f = this_file(vm, &args)?;
     open_check(vm, f)?;
-    let t = f
-        .state
-        .lock()
-        .file
-        .as_ref()
-        .map(|f| f.is_terminal())
-        .unwrap_or(false);
+    let t = f.state.lock().file.as_ref().map(|f| f.is_terminal()).unwrap_or(false);
     Ok(Value::Bool(t))
 }
 
@@ -1304,10 +1202,7 @@ fn mode(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn encoding(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = this_file(vm, &args)?;
     if f.binary {
-        let msg = format!(
-            "'{}' object has no attribute 'encoding'",
-            vm.type_name(&args.pos[0])
-        );
+        let msg = format!("'{}' object has no attribute 'encoding'", vm.type_name(&args.pos[0]));
         return Err(vm.new_error("AttributeError", &msg));
     }
     Ok(Value::str(&f.encoding_label))

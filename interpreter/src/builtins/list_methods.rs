@@ -87,9 +87,7 @@ fn range_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn range_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::Int(
-        range_position(vm, &args, "count")?.is_some() as i64
-    ))
+    Ok(Value::Int(range_position(vm, &args, "count")?.is_some() as i64))
 }
 
 /// `slice.indices(length)`: the (start, stop, step) a slice selects in a sequence of
@@ -105,23 +103,14 @@ fn slice_indices(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.value_error("length should not be negative"));
     }
     let idx = vm.slice_indices(so, n as usize)?;
-    Ok(Value::tuple(vec![
-        Value::Int(idx.start),
-        Value::Int(idx.stop),
-        Value::Int(idx.step),
-    ]))
+    Ok(Value::tuple(vec![Value::Int(idx.start), Value::Int(idx.stop), Value::Int(idx.step)]))
 }
 
-fn this_list<'a>(
-    vm: &mut Vm,
-    args: &'a Args,
-    name: &str,
-) -> PyResult<&'a crate::value::list::ListObj> {
+fn this_list<'a>(vm: &mut Vm, args: &'a Args, name: &str) -> PyResult<&'a crate::value::list::ListObj> {
     match args.pos.first().and_then(|v| v.as_list()) {
         Some(l) => Ok(l),
         None => {
-            let msg =
-                format!("descriptor '{name}' for 'list' objects doesn't apply to this object");
+            let msg = format!("descriptor '{name}' for 'list' objects doesn't apply to this object");
             Err(vm.type_error(&msg))
         }
     }
@@ -137,10 +126,7 @@ fn items_of(v: &Value) -> Vec<Value> {
 
 fn append(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if args.pos.len() != 2 {
-        let msg = format!(
-            "list.append() takes exactly one argument ({} given)",
-            args.pos.len().saturating_sub(1)
-        );
+        let msg = format!("list.append() takes exactly one argument ({} given)", args.pos.len().saturating_sub(1));
         return Err(vm.type_error(&msg));
     }
     let l = this_list(vm, &args, "append")?;
@@ -192,13 +178,7 @@ fn insert(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::None)
 }
 
-fn find_index(
-    vm: &mut Vm,
-    seq: &Value,
-    x: &Value,
-    start: usize,
-    stop: usize,
-) -> PyResult<Option<usize>> {
+fn find_index(vm: &mut Vm, seq: &Value, x: &Value, start: usize, stop: usize) -> PyResult<Option<usize>> {
     let mut i = start;
     loop {
         let v = match seq.obj() {

@@ -71,15 +71,10 @@ pub fn register_all(vm: &mut Vm) {
         b.globals.set(&intern(name), Value::Obj(c.clone()));
     }
     b.globals.set(&intern("None"), Value::None);
-    b.globals
-        .set(&intern("NotImplemented"), crate::interp::not_implemented());
-    b.globals.set(
-        &intern("Ellipsis"),
-        crate::interp::interp().ellipsis.clone(),
-    );
+    b.globals.set(&intern("NotImplemented"), crate::interp::not_implemented());
+    b.globals.set(&intern("Ellipsis"), crate::interp::interp().ellipsis.clone());
     b.globals.set(&intern("__name__"), Value::str("builtins"));
-    b.globals
-        .set(&intern("__build_class__"), crate::interp::build_class_fn());
+    b.globals.set(&intern("__build_class__"), crate::interp::build_class_fn());
     b.globals.set(&intern("__debug__"), Value::Bool(true));
     sys_io::register(vm);
     io::register(vm);
@@ -97,10 +92,7 @@ pub fn arg(vm: &mut Vm, args: &Args, i: usize, fname: &str) -> PyResult<Value> {
 }
 
 /// Adds `methods` to the built-in class `cls`.
-pub fn methods(
-    cls: &crate::value::ObjRef,
-    list: &[(&'static str, crate::value::function::NativeFn)],
-) {
+pub fn methods(cls: &crate::value::ObjRef, list: &[(&'static str, crate::value::function::NativeFn)]) {
     add_methods(cls, list);
 }
 
@@ -133,11 +125,7 @@ pub fn str_slice(s: &crate::value::str::StrObj, idx: &SliceIdx) -> Value {
 }
 
 /// `self` of a method call as a str object.
-pub fn self_str<'a>(
-    vm: &mut Vm,
-    args: &'a Args,
-    name: &str,
-) -> PyResult<&'a crate::value::str::StrObj> {
+pub fn self_str<'a>(vm: &mut Vm, args: &'a Args, name: &str) -> PyResult<&'a crate::value::str::StrObj> {
     match args.pos.first().and_then(|v| v.as_str()) {
         Some(s) => Ok(s),
         None => {

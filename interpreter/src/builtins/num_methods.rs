@@ -34,16 +34,8 @@ pub fn register(_vm: &mut Vm) {
     let classmethod = |name: &'static str, qual: &str, f: crate::value::function::NativeFn| {
         Value::new(Object::ClassMethod(crate::interp::native(name, qual, f)))
     };
-    crate::interp::set_class_attr(
-        &t.int,
-        "from_bytes",
-        classmethod("from_bytes", "int.from_bytes", from_bytes),
-    );
-    crate::interp::set_class_attr(
-        &t.float,
-        "fromhex",
-        classmethod("fromhex", "float.fromhex", fromhex),
-    );
+    crate::interp::set_class_attr(&t.int, "from_bytes", classmethod("from_bytes", "int.from_bytes", from_bytes));
+    crate::interp::set_class_attr(&t.float, "fromhex", classmethod("fromhex", "float.fromhex", fromhex));
 }
 
 /// `int.from_bytes(bytes, byteorder="big", *, signed=False)`.
@@ -127,10 +119,7 @@ fn fromhex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     let r = sign * value * 2f64.powi(exp.clamp(-2000, 2000) as i32);
     if r.is_infinite() {
-        return Err(vm.new_error(
-            "OverflowError",
-            "hexadecimal value too large to represent as a float",
-        ));
+        return Err(vm.new_error("OverflowError", "hexadecimal value too large to represent as a float"));
     }
     Ok(Value::Float(r))
 }
@@ -165,11 +154,7 @@ fn bit_length(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn bit_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let v = arg(vm, &args, 0, "bit_count")?;
     Ok(Value::Int(match crate::value::int::to_bigint(&v) {
-        Some(b) => b
-            .magnitude()
-            .iter_u64_digits()
-            .map(|d| d.count_ones() as i64)
-            .sum(),
+        Some(b) => b.magnitude().iter_u64_digits().map(|d| d.count_ones() as i64).sum(),
         None => 0,
     }))
 }
@@ -187,14 +172,7 @@ fn to_bytes(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     if bytes.len() > n {
         return Err(vm.new_error("OverflowError", "int too big to convert"));
     }
-    bytes.resize(
-        n,
-        if b.sign() == num_bigint::Sign::Minus {
-            0xff
-        } else {
-            0
-        },
-    );
+    bytes.resize(n, if b.sign() == num_bigint::Sign::Minus { 0xff } else { 0 });
     if order.as_str().map(|s| s.as_str() == "big").unwrap_or(true) {
         bytes.reverse();
     }
@@ -203,9 +181,7 @@ fn to_bytes(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
 
 fn is_integer(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let v = arg(vm, &args, 0, "is_integer")?;
-    Ok(Value::Bool(
-        matches!(v, Value::Float(f) if f.is_finite() && f.fract() == 0.0),
-    ))
+    Ok(Value::Bool(matches!(v, Value::Float(f) if f.is_finite() && f.fract() == 0.0)))
 }
 
 fn float_hex(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -214,28 +190,16 @@ fn float_hex(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.type_error("hex() needs a float"));
     };
     if f == 0.0 {
-        return Ok(Value::str(if f.is_sign_negative() {
-            "-0x0.0p+0"
-        } else {
-            "0x0.0p+0"
-        }));
+        return Ok(Value::str(if f.is_sign_negative() { "-0x0.0p+0" } else { "0x0.0p+0" }));
     }
     let bits = f.to_bits();
     let sign = if f < 0.0 { "-" } else { "" };
     let exp = ((bits >> 52) & 0x7ff) as i64;
     let mant = bits & ((1 << 52) - 1);
-    let (lead, e) = if exp == 0 {
-        (0, -1022)
-    } else {
-        (1, exp - 1023)
-    };
+    let (lead, e) = if exp == 0 { (0, -1022) } else { (1, exp - 1023) };
     // CPython always writes all 13 hex digits of the mantissa.
     let m = format!("{:013x}", mant);
-    Ok(Value::string(format!(
-        "{sign}0x{lead}.{m}p{}{}",
-        if e < 0 { "-" } else { "+" },
-        e.abs()
-    )))
+    Ok(Value::string(format!("{sign}0x{lead}.{m}p{}{}", if e < 0 { "-" } else { "+" }, e.abs())))
 }
 
 fn as_integer_ratio(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -263,8 +227,5 @@ fn as_integer_ratio(vm: &mut Vm, args: Args) -> PyResult<Value> {
         (n, num_bigint::BigInt::from(1) << (-exp) as usize)
     };
     let g = num_integer::Integer::gcd(&n, &d);
-    Ok(Value::tuple(vec![
-        crate::value::int::normalize(&n / &g),
-        crate::value::int::normalize(&d / &g),
-    ]))
+    Ok(Value::tuple(vec![crate::value::int::normalize(&n / &g), crate::value::int::normalize(&d / &g)]))
 }

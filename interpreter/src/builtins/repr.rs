@@ -7,11 +7,7 @@ use crate::vm::{Args, PyResult, Vm};
 
 /// `repr()` of a str: single quotes unless the text has a single quote and no double.
 pub fn str_repr(s: &str) -> String {
-    let q = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
+    let q = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(q);
     for c in s.chars() {
@@ -27,8 +23,7 @@ pub fn str_repr(s: &str) -> String {
             c if (c as u32) < 0x20 || (0x7f..=0xa0).contains(&(c as u32)) || c as u32 == 0xad => {
                 out.push_str(&format!("\\x{:02x}", c as u32));
             }
-            c if matches!(c as u32, 0x2028 | 0x2029 | 0xfeff | 0x200b..=0x200f | 0x2060..=0x2064) =>
-            {
+            c if matches!(c as u32, 0x2028 | 0x2029 | 0xfeff | 0x200b..=0x200f | 0x2060..=0x2064) => {
                 out.push_str(&format!("\\u{:04x}", c as u32));
             }
             c => out.push(c),
@@ -39,11 +34,7 @@ pub fn str_repr(s: &str) -> String {
 }
 
 pub fn bytes_repr(b: &[u8]) -> String {
-    let q = if b.contains(&b'\'') && !b.contains(&b'"') {
-        '"'
-    } else {
-        '\''
-    };
+    let q = if b.contains(&b'\'') && !b.contains(&b'"') { '"' } else { '\'' };
     let mut out = String::from("b");
     out.push(q);
     for &c in b {
@@ -78,10 +69,7 @@ impl Vm {
                             match r.as_str() {
                                 Some(s) => Ok(s.as_str().to_string()),
                                 None => {
-                                    let msg = format!(
-                                        "__str__ returned non-string (type {})",
-                                        self.type_name(&r)
-                                    );
+                                    let msg = format!("__str__ returned non-string (type {})", self.type_name(&r));
                                     Err(self.type_error(&msg))
                                 }
                             }
@@ -150,8 +138,7 @@ impl Vm {
                     if items.is_empty() {
                         format!("{name}()")
                     } else {
-                        let inner =
-                            self.guarded(o.addr(), "...", |vm| vm.join_reprs(&items, "{", "}"))?;
+                        let inner = self.guarded(o.addr(), "...", |vm| vm.join_reprs(&items, "{", "}"))?;
                         if s.frozen {
                             format!("frozenset({inner})")
                         } else {
@@ -168,24 +155,14 @@ impl Vm {
                 }
                 Object::Slice(s) => {
                     let (a, b, c) = (s.start.clone(), s.stop.clone(), s.step.clone());
-                    format!(
-                        "slice({}, {}, {})",
-                        self.repr_of(&a)?,
-                        self.repr_of(&b)?,
-                        self.repr_of(&c)?
-                    )
+                    format!("slice({}, {}, {})", self.repr_of(&a)?, self.repr_of(&b)?, self.repr_of(&c)?)
                 }
                 Object::Function(f) => format!("<function {} at {:#x}>", f.qualname, o.addr()),
                 Object::Builtin(b) => match &b.bound {
                     Some(Value::Obj(m)) if matches!(&**m, Object::Module(_)) => {
                         format!("<built-in function {}>", b.name)
                     }
-                    Some(s) => format!(
-                        "<built-in method {} of {} object at {:#x}>",
-                        b.name,
-                        self.type_name(s),
-                        s.id()
-                    ),
+                    Some(s) => format!("<built-in method {} of {} object at {:#x}>", b.name, self.type_name(s), s.id()),
                     None => {
                         if b.qualname.contains('.') {
                             let cls = b.qualname.split('.').next().unwrap_or("");
@@ -230,11 +207,9 @@ impl Vm {
                 Object::Property(_) => format!("<property object at {:#x}>", o.addr()),
                 Object::StaticMethod(_) => format!("<staticmethod object at {:#x}>", o.addr()),
                 Object::ClassMethod(_) => format!("<classmethod object at {:#x}>", o.addr()),
-                Object::Super(s) => format!(
-                    "<super: <class '{}'>, <{} object>>",
-                    s.class.class_name(),
-                    s.obj_type.class_name()
-                ),
+                Object::Super(s) => {
+                    format!("<super: <class '{}'>, <{} object>>", s.class.class_name(), s.obj_type.class_name())
+                }
                 Object::Singleton(Singleton::NotImplemented) => "NotImplemented".into(),
                 Object::Singleton(Singleton::Ellipsis) => "Ellipsis".into(),
                 Object::Code(c) => format!(
@@ -252,10 +227,7 @@ impl Vm {
                             match r.as_str() {
                                 Some(s) => s.as_str().to_string(),
                                 None => {
-                                    let msg = format!(
-                                        "__repr__ returned non-string (type {})",
-                                        self.type_name(&r)
-                                    );
+                                    let msg = format!("__repr__ returned non-string (type {})", self.type_name(&r));
                                     return Err(self.type_error(&msg));
                                 }
                             }
@@ -263,9 +235,7 @@ impl Vm {
                         Some(f) => {
                             // A native __repr__ (exceptions, threading objects, ...).
                             let r = self.call(&f, Args::new([v.clone()]))?;
-                            r.as_str()
-                                .map(|s| s.as_str().to_string())
-                                .unwrap_or_default()
+                            r.as_str().map(|s| s.as_str().to_string()).unwrap_or_default()
                         }
                         None => self.default_repr(v),
                     }

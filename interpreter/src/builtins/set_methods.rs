@@ -47,10 +47,7 @@ fn as_set(vm: &mut Vm, v: &Value) -> PyResult<Value> {
 }
 
 fn binary(vm: &mut Vm, args: Args, op: BinOp) -> PyResult<Value> {
-    let mut acc = vm.set_copy(
-        &args.pos[0],
-        matches!(args.pos[0].obj(), Some(Object::Set(s)) if s.frozen),
-    );
+    let mut acc = vm.set_copy(&args.pos[0], matches!(args.pos[0].obj(), Some(Object::Set(s)) if s.frozen));
     for other in args.pos.iter().skip(1) {
         let o = as_set(vm, other)?;
         acc = vm.binary_op(acc, o, op)?;

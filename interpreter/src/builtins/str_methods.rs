@@ -82,22 +82,14 @@ pub fn register(_vm: &mut Vm) {
     crate::interp::set_class_attr(
         &t.bytes,
         "fromhex",
-        Value::new(Object::ClassMethod(crate::interp::native(
-            "fromhex",
-            "bytes.fromhex",
-            bytes_fromhex,
-        ))),
+        Value::new(Object::ClassMethod(crate::interp::native("fromhex", "bytes.fromhex", bytes_fromhex))),
     );
     // `str.maketrans` is a static method in CPython: it works the same through the
     // class and through an instance.
     crate::interp::set_class_attr(
         &t.str_,
         "maketrans",
-        Value::new(Object::StaticMethod(crate::interp::native(
-            "maketrans",
-            "str.maketrans",
-            maketrans,
-        ))),
+        Value::new(Object::StaticMethod(crate::interp::native("maketrans", "str.maketrans", maketrans))),
     );
 }
 
@@ -137,11 +129,7 @@ fn join(vm: &mut Vm, args: Args) -> PyResult<Value> {
         match it.as_str() {
             Some(s) => out.push_str(s.as_str()),
             None => {
-                let msg = format!(
-                    "sequence item {}: expected str instance, {} found",
-                    i,
-                    vm.type_name(it)
-                );
+                let msg = format!("sequence item {}: expected str instance, {} found", i, vm.type_name(it));
                 return Err(vm.type_error(&msg));
             }
         }
@@ -160,11 +148,7 @@ fn split(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let s = self_str(vm, &args, "split")?.as_str().to_string();
     let sep = match args.take(1, "sep") {
         Some(Value::None) | None => None,
-        Some(v) => Some(
-            v.as_str()
-                .map(|x| x.as_str().to_string())
-                .unwrap_or_default(),
-        ),
+        Some(v) => Some(v.as_str().map(|x| x.as_str().to_string()).unwrap_or_default()),
     };
     let max = maxsplit(vm, &mut args)?;
     let parts: Vec<String> = match sep {
@@ -196,9 +180,7 @@ fn split(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
             if max < 0 {
                 s.split(sep.as_str()).map(String::from).collect()
             } else {
-                s.splitn(max as usize + 1, sep.as_str())
-                    .map(String::from)
-                    .collect()
+                s.splitn(max as usize + 1, sep.as_str()).map(String::from).collect()
             }
         }
     };
@@ -209,11 +191,7 @@ fn rsplit(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let s = self_str(vm, &args, "rsplit")?.as_str().to_string();
     let sep = match args.take(1, "sep") {
         Some(Value::None) | None => None,
-        Some(v) => Some(
-            v.as_str()
-                .map(|x| x.as_str().to_string())
-                .unwrap_or_default(),
-        ),
+        Some(v) => Some(v.as_str().map(|x| x.as_str().to_string()).unwrap_or_default()),
     };
     let max = maxsplit(vm, &mut args)?;
     let mut parts: Vec<String> = match sep {
@@ -246,9 +224,7 @@ fn rsplit(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
             if max < 0 {
                 s.rsplit(sep.as_str()).map(String::from).collect()
             } else {
-                s.rsplitn(max as usize + 1, sep.as_str())
-                    .map(String::from)
-                    .collect()
+                s.rsplitn(max as usize + 1, sep.as_str()).map(String::from).collect()
             }
         }
     };
@@ -268,18 +244,7 @@ fn splitlines(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        if matches!(
-            c,
-            '\n' | '\r'
-                | '\x0b'
-                | '\x0c'
-                | '\x1c'
-                | '\x1d'
-                | '\x1e'
-                | '\u{85}'
-                | '\u{2028}'
-                | '\u{2029}'
-        ) {
+        if matches!(c, '\n' | '\r' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}') {
             let mut end = c.to_string();
             if c == '\r' && i + 1 < chars.len() && chars[i + 1] == '\n' {
                 end.push('\n');
@@ -368,10 +333,7 @@ fn capitalize(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_str(vm, &args, "capitalize")?;
     let mut cs = s.as_str().chars();
     let out = match cs.next() {
-        Some(f) => f
-            .to_uppercase()
-            .chain(cs.flat_map(|c| c.to_lowercase()))
-            .collect(),
+        Some(f) => f.to_uppercase().chain(cs.flat_map(|c| c.to_lowercase())).collect(),
         None => String::new(),
     };
     Ok(Value::string(out))
@@ -408,12 +370,7 @@ fn replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 /// Resolves optional start/end arguments to byte offsets of `s`.
-fn range_of(
-    vm: &mut Vm,
-    args: &Args,
-    s: &crate::value::str::StrObj,
-    i: usize,
-) -> PyResult<(usize, usize)> {
+fn range_of(vm: &mut Vm, args: &Args, s: &crate::value::str::StrObj, i: usize) -> PyResult<(usize, usize)> {
     let n = s.char_len() as i64;
     let norm = |v: i64| if v < 0 { (v + n).max(0) } else { v.min(n) };
     let start = match args.pos.get(i) {
@@ -440,11 +397,7 @@ fn prefix_check(vm: &mut Vm, args: Args, ends: bool) -> PyResult<Value> {
     let p = arg(vm, &args, 1, "startswith")?;
     let pats: Vec<String> = match p.obj() {
         Some(Object::Str(x)) => vec![x.as_str().to_string()],
-        Some(Object::Tuple(t)) => t
-            .items()
-            .iter()
-            .filter_map(|v| v.as_str().map(|x| x.as_str().to_string()))
-            .collect(),
+        Some(Object::Tuple(t)) => t.items().iter().filter_map(|v| v.as_str().map(|x| x.as_str().to_string())).collect(),
         _ => {
             let msg = format!(
                 "{} first arg must be str or a tuple of str, not {}",
@@ -454,13 +407,7 @@ fn prefix_check(vm: &mut Vm, args: Args, ends: bool) -> PyResult<Value> {
             return Err(vm.type_error(&msg));
         }
     };
-    Ok(Value::Bool(pats.iter().any(|p| {
-        if ends {
-            hay.ends_with(p.as_str())
-        } else {
-            hay.starts_with(p.as_str())
-        }
-    })))
+    Ok(Value::Bool(pats.iter().any(|p| if ends { hay.ends_with(p.as_str()) } else { hay.starts_with(p.as_str()) })))
 }
 
 fn startswith(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -480,11 +427,7 @@ fn find_impl(vm: &mut Vm, args: &Args, rev: bool) -> PyResult<i64> {
         return Ok(-1);
     }
     let hay = &s.as_str()[a..b];
-    let found = if rev {
-        hay.rfind(sub.as_str())
-    } else {
-        hay.find(sub.as_str())
-    };
+    let found = if rev { hay.rfind(sub.as_str()) } else { hay.find(sub.as_str()) };
     Ok(match found {
         Some(off) => s.as_str()[..a + off].chars().count() as i64,
         None => -1,
@@ -529,9 +472,7 @@ fn count(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn pred(vm: &mut Vm, args: &Args, f: fn(char) -> bool) -> PyResult<Value> {
     let s = self_str(vm, args, "is")?;
-    Ok(Value::Bool(
-        !s.as_str().is_empty() && s.as_str().chars().all(f),
-    ))
+    Ok(Value::Bool(!s.as_str().is_empty() && s.as_str().chars().all(f)))
 }
 
 /// Unicode category Nd (decimal digits), for the scripts that scripts meet in practice;
@@ -541,9 +482,8 @@ fn is_decimal_char(c: char) -> bool {
         return c.is_ascii_digit();
     }
     const ZEROS: &[u32] = &[
-        0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,
-        0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0xFF10, 0x1D7CE,
-        0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6,
+        0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66, 0x0DE6, 0x0E50,
+        0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0xFF10, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6,
     ];
     let u = c as u32;
     ZEROS.iter().any(|&z| (z..z + 10).contains(&u))
@@ -583,9 +523,11 @@ fn isascii(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn isprintable(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_str(vm, &args, "isprintable")?;
-    Ok(Value::Bool(s.as_str().chars().all(|c| {
-        c == ' ' || !(c.is_control() || c.is_whitespace() || ('\u{2028}'..='\u{2029}').contains(&c))
-    })))
+    Ok(Value::Bool(
+        s.as_str()
+            .chars()
+            .all(|c| c == ' ' || !(c.is_control() || c.is_whitespace() || ('\u{2028}'..='\u{2029}').contains(&c))),
+    ))
 }
 
 /// True when every cased run starts with an upper-case (or title-case) character and
@@ -637,16 +579,12 @@ fn casefold(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 /// `str.maketrans(x[, y[, z]])`: a dict from code points to str, int or None.
 fn maketrans(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let d = Value::new(Object::Dict(crate::value::dict::DictObj::new(
-        Default::default(),
-    )));
+    let d = Value::new(Object::Dict(crate::value::dict::DictObj::new(Default::default())));
     match args.pos.len() {
         1 => {
             let src = args.pos[0].clone();
             if !matches!(src.obj(), Some(Object::Dict(_))) {
-                return Err(
-                    vm.type_error("if you give only one argument to maketrans it must be a dict")
-                );
+                return Err(vm.type_error("if you give only one argument to maketrans it must be a dict"));
             }
             let keys = src.as_dict().unwrap().lock().keys();
             for k in keys {
@@ -656,11 +594,7 @@ fn maketrans(vm: &mut Vm, args: Args) -> PyResult<Value> {
                         let mut cs = ks.as_str().chars();
                         match (cs.next(), cs.next()) {
                             (Some(c), None) => Value::Int(c as i64),
-                            _ => {
-                                return Err(vm.value_error(
-                                    "string keys in translate table must be of length 1",
-                                ))
-                            }
+                            _ => return Err(vm.value_error("string keys in translate table must be of length 1")),
                         }
                     }
                     None => k,
@@ -672,9 +606,7 @@ fn maketrans(vm: &mut Vm, args: Args) -> PyResult<Value> {
             let x = s_arg(vm, &args, 0, "maketrans")?;
             let y = s_arg(vm, &args, 1, "maketrans")?;
             if x.chars().count() != y.chars().count() {
-                return Err(
-                    vm.value_error("the first two maketrans arguments must have equal length")
-                );
+                return Err(vm.value_error("the first two maketrans arguments must have equal length"));
             }
             for (a, b) in x.chars().zip(y.chars()) {
                 vm.dict_set(&d, Value::Int(a as i64), Value::Int(b as i64))?;
@@ -710,9 +642,7 @@ fn translate(vm: &mut Vm, args: Args) -> PyResult<Value> {
             },
             Ok(v) => match v.as_str() {
                 Some(r) => out.push_str(r.as_str()),
-                None => {
-                    return Err(vm.type_error("character mapping must return integer, None or str"))
-                }
+                None => return Err(vm.type_error("character mapping must return integer, None or str")),
             },
             Err(e) => {
                 if crate::value::class::is_subclass(&vm.class_of(&e.exc), &lookup_error) {
@@ -741,17 +671,13 @@ fn isspace(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn isupper(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_str(vm, &args, "isupper")?;
     let t = s.as_str();
-    Ok(Value::Bool(
-        t.chars().any(|c| c.is_uppercase()) && !t.chars().any(|c| c.is_lowercase()),
-    ))
+    Ok(Value::Bool(t.chars().any(|c| c.is_uppercase()) && !t.chars().any(|c| c.is_lowercase())))
 }
 
 fn islower(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_str(vm, &args, "islower")?;
     let t = s.as_str();
-    Ok(Value::Bool(
-        t.chars().any(|c| c.is_lowercase()) && !t.chars().any(|c| c.is_uppercase()),
-    ))
+    Ok(Value::Bool(t.chars().any(|c| c.is_lowercase()) && !t.chars().any(|c| c.is_uppercase())))
 }
 
 fn isidentifier(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -813,25 +739,14 @@ fn zfill(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if n >= w {
         return Ok(Value::string(s));
     }
-    let (sign, rest) = if s.starts_with(['+', '-']) {
-        s.split_at(1)
-    } else {
-        ("", s.as_str())
-    };
-    Ok(Value::string(format!(
-        "{}{}{}",
-        sign,
-        "0".repeat(w - n),
-        rest
-    )))
+    let (sign, rest) = if s.starts_with(['+', '-']) { s.split_at(1) } else { ("", s.as_str()) };
+    Ok(Value::string(format!("{}{}{}", sign, "0".repeat(w - n), rest)))
 }
 
 fn encode(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let s = self_str(vm, &args, "encode")?.as_str().to_string();
     let enc = args.take(1, "encoding").unwrap_or(Value::str("utf-8"));
-    let enc = enc
-        .as_str()
-        .map(|e| e.as_str().to_ascii_lowercase().replace('_', "-"));
+    let enc = enc.as_str().map(|e| e.as_str().to_ascii_lowercase().replace('_', "-"));
     let (name, limit) = match enc.as_deref() {
         Some("utf-8" | "utf8") => return Ok(new_bytes(s.into_bytes())),
         Some("ascii") => ("ascii", 0x80),
@@ -864,11 +779,7 @@ fn partition_impl(vm: &mut Vm, args: &Args, rev: bool) -> PyResult<Value> {
     }
     let found = if rev { s.rfind(&sep) } else { s.find(&sep) };
     Ok(match found {
-        Some(i) => Value::tuple(vec![
-            Value::str(&s[..i]),
-            Value::string(sep.clone()),
-            Value::str(&s[i + sep.len()..]),
-        ]),
+        Some(i) => Value::tuple(vec![Value::str(&s[..i]), Value::string(sep.clone()), Value::str(&s[i + sep.len()..])]),
         None => {
             if rev {
                 Value::tuple(vec![Value::str(""), Value::str(""), Value::string(s)])
@@ -996,10 +907,7 @@ pub fn format_with(
                 None => (field.clone(), String::new()),
             };
             let (name, conv) = match name_conv.find('!') {
-                Some(k) => (
-                    name_conv[..k].to_string(),
-                    name_conv[k + 1..].chars().next(),
-                ),
+                Some(k) => (name_conv[..k].to_string(), name_conv[k + 1..].chars().next()),
                 None => (name_conv.clone(), None),
             };
             let mut v = resolve_field(vm, &name, pos, kw, auto)?;
@@ -1013,11 +921,7 @@ pub fn format_with(
                 }
                 None => v,
             };
-            let spec = if spec.contains('{') {
-                format_with(vm, &spec, pos, kw, auto)?
-            } else {
-                spec
-            };
+            let spec = if spec.contains('{') { format_with(vm, &spec, pos, kw, auto)? } else { spec };
             out.push_str(&vm.format(&v, &spec)?);
             i = j + 1;
         } else if c == '}' {
@@ -1050,9 +954,7 @@ fn resolve_field(
     // used. CPython refuses to mix the two styles in one format string.
     let mut v = if head.is_empty() {
         if *auto == MANUAL_NUMBERING {
-            return Err(vm.value_error(
-                "cannot switch from manual field specification to automatic field numbering",
-            ));
+            return Err(vm.value_error("cannot switch from manual field specification to automatic field numbering"));
         }
         let k = *auto;
         *auto += 1;
@@ -1065,9 +967,7 @@ fn resolve_field(
         }
     } else if let Ok(k) = head.parse::<usize>() {
         if *auto != 0 && *auto != MANUAL_NUMBERING {
-            return Err(vm.value_error(
-                "cannot switch from automatic field numbering to manual field specification",
-            ));
+            return Err(vm.value_error("cannot switch from automatic field numbering to manual field specification"));
         }
         *auto = MANUAL_NUMBERING;
         match pos.get(k) {
@@ -1115,10 +1015,7 @@ fn bytes_arg(vm: &mut Vm, args: &Args, i: usize, name: &str) -> PyResult<Vec<u8>
     }) {
         Some(b) => Ok(b),
         None => {
-            let what = args
-                .pos
-                .get(i)
-                .map_or("nothing".to_string(), |v| vm.type_name(v));
+            let what = args.pos.get(i).map_or("nothing".to_string(), |v| vm.type_name(v));
             let msg = if i == 0 {
                 format!("descriptor '{name}' requires a 'bytes' object but received a '{what}'")
             } else {
@@ -1136,9 +1033,7 @@ fn new_bytes(b: Vec<u8>) -> Value {
 fn bytes_decode(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let b = bytes_arg(vm, &args, 0, "decode")?;
     let enc = args.take(1, "encoding").unwrap_or(Value::str("utf-8"));
-    let enc = enc
-        .as_str()
-        .map(|e| e.as_str().to_ascii_lowercase().replace('_', "-"));
+    let enc = enc.as_str().map(|e| e.as_str().to_ascii_lowercase().replace('_', "-"));
     match enc.as_deref() {
         Some("utf-8" | "utf8") => match std::str::from_utf8(&b) {
             Ok(t) => Ok(Value::str(t)),
@@ -1151,10 +1046,7 @@ fn bytes_decode(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
                 } else {
                     "invalid continuation byte"
                 };
-                let msg = format!(
-                    "'utf-8' codec can't decode byte 0x{:02x} in position {pos}: {reason}",
-                    b[pos]
-                );
+                let msg = format!("'utf-8' codec can't decode byte 0x{:02x} in position {pos}: {reason}", b[pos]);
                 Err(vm.new_error("UnicodeDecodeError", &msg))
             }
         },
@@ -1168,9 +1060,7 @@ fn bytes_decode(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
                 Err(vm.new_error("UnicodeDecodeError", &msg))
             }
         },
-        Some("latin-1" | "latin1" | "iso-8859-1") => {
-            Ok(Value::string(b.iter().map(|&c| c as char).collect()))
-        }
+        Some("latin-1" | "latin1" | "iso-8859-1") => Ok(Value::string(b.iter().map(|&c| c as char).collect())),
         _ => {
             let msg = format!("unknown encoding: {}", enc.unwrap_or_default());
             Err(vm.new_error("LookupError", &msg))
@@ -1180,9 +1070,7 @@ fn bytes_decode(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
 
 fn bytes_hex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let b = bytes_arg(vm, &args, 0, "hex")?;
-    Ok(Value::string(
-        b.iter().map(|c| format!("{c:02x}")).collect(),
-    ))
+    Ok(Value::string(b.iter().map(|c| format!("{c:02x}")).collect()))
 }
 
 fn bytes_fromhex(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -1190,10 +1078,7 @@ fn bytes_fromhex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let digits: Vec<char> = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     let mut out = Vec::new();
     for pair in digits.chunks(2) {
-        match (
-            pair.first().and_then(|c| c.to_digit(16)),
-            pair.get(1).and_then(|c| c.to_digit(16)),
-        ) {
+        match (pair.first().and_then(|c| c.to_digit(16)), pair.get(1).and_then(|c| c.to_digit(16))) {
             (Some(h), Some(l)) => out.push((h * 16 + l) as u8),
             _ => return Err(vm.value_error("non-hexadecimal number found in fromhex() arg")),
         }
@@ -1202,15 +1087,11 @@ fn bytes_fromhex(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn bytes_upper(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(new_bytes(
-        bytes_arg(vm, &args, 0, "upper")?.to_ascii_uppercase(),
-    ))
+    Ok(new_bytes(bytes_arg(vm, &args, 0, "upper")?.to_ascii_uppercase()))
 }
 
 fn bytes_lower(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(new_bytes(
-        bytes_arg(vm, &args, 0, "lower")?.to_ascii_lowercase(),
-    ))
+    Ok(new_bytes(bytes_arg(vm, &args, 0, "lower")?.to_ascii_lowercase()))
 }
 
 fn bytes_startswith(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -1229,10 +1110,7 @@ fn find_bytes(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     if needle.is_empty() {
         return (from <= hay.len()).then_some(from);
     }
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|i| i + from)
+    hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|i| i + from)
 }
 
 fn bytes_find(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -1283,11 +1161,9 @@ fn bytes_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn bytes_split(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let b = bytes_arg(vm, &args, 0, "split")?;
     let parts: Vec<Value> = match args.pos.get(1) {
-        None | Some(Value::None) => b
-            .split(|c| c.is_ascii_whitespace())
-            .filter(|p| !p.is_empty())
-            .map(|p| new_bytes(p.to_vec()))
-            .collect(),
+        None | Some(Value::None) => {
+            b.split(|c| c.is_ascii_whitespace()).filter(|p| !p.is_empty()).map(|p| new_bytes(p.to_vec())).collect()
+        }
         Some(_) => {
             let sep = bytes_arg(vm, &args, 1, "split")?;
             if sep.is_empty() {
@@ -1313,10 +1189,7 @@ fn bytes_strip(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(_) => bytes_arg(vm, &args, 1, "strip")?,
     };
     let start = b.iter().position(|c| !chars.contains(c)).unwrap_or(b.len());
-    let end = b
-        .iter()
-        .rposition(|c| !chars.contains(c))
-        .map_or(start, |i| i + 1);
+    let end = b.iter().rposition(|c| !chars.contains(c)).map_or(start, |i| i + 1);
     Ok(new_bytes(b[start..end.max(start)].to_vec()))
 }
 
@@ -1332,10 +1205,7 @@ fn bytes_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
         match it.obj() {
             Some(Object::Bytes(b)) => out.extend_from_slice(b),
             _ => {
-                let msg = format!(
-                    "sequence item {i}: expected a bytes-like object, {} found",
-                    vm.type_name(it)
-                );
+                let msg = format!("sequence item {i}: expected a bytes-like object, {} found", vm.type_name(it));
                 return Err(vm.type_error(&msg));
             }
         }
@@ -1345,14 +1215,10 @@ fn bytes_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn bytes_isalpha(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let b = bytes_arg(vm, &args, 0, "isalpha")?;
-    Ok(Value::Bool(
-        !b.is_empty() && b.iter().all(|c| c.is_ascii_alphabetic()),
-    ))
+    Ok(Value::Bool(!b.is_empty() && b.iter().all(|c| c.is_ascii_alphabetic())))
 }
 
 fn bytes_isdigit(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let b = bytes_arg(vm, &args, 0, "isdigit")?;
-    Ok(Value::Bool(
-        !b.is_empty() && b.iter().all(|c| c.is_ascii_digit()),
-    ))
+    Ok(Value::Bool(!b.is_empty() && b.iter().all(|c| c.is_ascii_digit())))
 }

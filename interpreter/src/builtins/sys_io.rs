@@ -32,24 +32,15 @@ fn streams() -> &'static Streams {
         );
         add_methods(
             &cls,
-            &[
-                ("write", write),
-                ("flush", flush),
-                ("fileno", fileno),
-                ("isatty", isatty),
-                ("readline", readline),
-            ],
+            &[("write", write), ("flush", flush), ("fileno", fileno), ("isatty", isatty), ("readline", readline)],
         );
         let make = |fd: u8| {
-            Value::Obj(ObjRef::new_immortal(Object::Instance(
-                InstanceObj::with_native(cls.clone(), Box::new(StdStream { fd })),
-            )))
+            Value::Obj(ObjRef::new_immortal(Object::Instance(InstanceObj::with_native(
+                cls.clone(),
+                Box::new(StdStream { fd }),
+            ))))
         };
-        Streams {
-            stdin: make(0),
-            stdout: make(1),
-            stderr: make(2),
-        }
+        Streams { stdin: make(0), stdout: make(1), stderr: make(2) }
     })
 }
 
@@ -70,12 +61,7 @@ pub fn stdin() -> Value {
 }
 
 fn fd_of(args: &Args) -> u8 {
-    args.pos
-        .first()
-        .and_then(|v| v.as_instance())
-        .and_then(|i| i.native::<StdStream>())
-        .map(|s| s.fd)
-        .unwrap_or(1)
+    args.pos.first().and_then(|v| v.as_instance()).and_then(|i| i.native::<StdStream>()).map(|s| s.fd).unwrap_or(1)
 }
 
 fn write(vm: &mut Vm, args: Args) -> PyResult<Value> {

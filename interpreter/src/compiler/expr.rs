@@ -81,17 +81,14 @@ impl<'a> Compiler<'a> {
             }
             ExprKind::UnaryOp { op, operand } => {
                 // Fold `-literal` so that `-5` is one constant.
-                if let (UnaryOp::USub, ExprKind::Constant(Constant::Int(IntLiteral::Small(i)))) =
-                    (op, &operand.kind)
-                {
+                if let (UnaryOp::USub, ExprKind::Constant(Constant::Int(IntLiteral::Small(i)))) = (op, &operand.kind) {
                     if let Some(n) = i.checked_neg() {
                         let c = self.const_value(Value::Int(n));
                         self.emit(Instr::LoadConst(c));
                         return Ok(());
                     }
                 }
-                if let (UnaryOp::USub, ExprKind::Constant(Constant::Float(f))) = (op, &operand.kind)
-                {
+                if let (UnaryOp::USub, ExprKind::Constant(Constant::Float(f))) = (op, &operand.kind) {
                     let c = self.const_value(Value::Float(-f));
                     self.emit(Instr::LoadConst(c));
                     return Ok(());
@@ -184,11 +181,7 @@ impl<'a> Compiler<'a> {
                 self.emit(Instr::GetYieldFromIter);
                 self.yield_from_loop();
             }
-            ExprKind::Compare {
-                left,
-                ops,
-                comparators,
-            } => {
+            ExprKind::Compare { left, ops, comparators } => {
                 self.expr(left)?;
                 if ops.len() == 1 {
                     self.expr(&comparators[0])?;
@@ -215,11 +208,7 @@ impl<'a> Compiler<'a> {
                     self.patch(je, end);
                 }
             }
-            ExprKind::Call {
-                func,
-                args,
-                keywords,
-            } => self.call(func, args, keywords)?,
+            ExprKind::Call { func, args, keywords } => self.call(func, args, keywords)?,
             ExprKind::Attribute { value, attr, .. } => {
                 if let ExprKind::Name(n) = &value.kind {
                     if let Some(a) = self.fast_local(n) {
@@ -255,9 +244,7 @@ impl<'a> Compiler<'a> {
                 self.subscript_key(slice)?;
                 self.emit(Instr::Subscript);
             }
-            ExprKind::Starred(_) => {
-                return Err(self.error("can't use starred expression here", e.span))
-            }
+            ExprKind::Starred(_) => return Err(self.error("can't use starred expression here", e.span)),
             ExprKind::Slice { .. } => self.subscript_key(e)?,
         }
         Ok(())
@@ -299,11 +286,7 @@ impl<'a> Compiler<'a> {
                 }
                 Ok(())
             }
-            ExprKind::Tuple(items)
-                if items
-                    .iter()
-                    .any(|i| matches!(i.kind, ExprKind::Slice { .. })) =>
-            {
+            ExprKind::Tuple(items) if items.iter().any(|i| matches!(i.kind, ExprKind::Slice { .. })) => {
                 for i in items {
                     self.subscript_key(i)?;
                 }
@@ -326,11 +309,7 @@ impl<'a> Compiler<'a> {
                     let c = self.const_value(Value::str(s));
                     self.emit(Instr::LoadConst(c));
                 }
-                FStringPart::Field {
-                    expr,
-                    conversion,
-                    format_spec,
-                } => {
+                FStringPart::Field { expr, conversion, format_spec } => {
                     self.expr(expr)?;
                     let mut flags = match conversion {
                         None => 0,
@@ -367,28 +346,16 @@ impl<'a> Compiler<'a> {
             return Ok(());
         }
         let set = matches!(kind, SeqKind::Set);
-        self.emit(if set {
-            Instr::BuildSet(0)
-        } else {
-            Instr::BuildList(0)
-        });
+        self.emit(if set { Instr::BuildSet(0) } else { Instr::BuildList(0) });
         for i in items {
             match &i.kind {
                 ExprKind::Starred(inner) => {
                     self.expr(inner)?;
-                    self.emit(if set {
-                        Instr::SetUpdate(1)
-                    } else {
-                        Instr::ListExtend(1)
-                    });
+                    self.emit(if set { Instr::SetUpdate(1) } else { Instr::ListExtend(1) });
                 }
                 _ => {
                     self.expr(i)?;
-                    self.emit(if set {
-                        Instr::SetAdd(1)
-                    } else {
-                        Instr::ListAppend(1)
-                    });
+                    self.emit(if set { Instr::SetAdd(1) } else { Instr::ListAppend(1) });
                 }
             }
         }
@@ -398,16 +365,10 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    fn call(
-        &mut self,
-        func: &Expr,
-        args: &[Expr],
-        keywords: &[Keyword],
-    ) -> Result<(), CompileError> {
+    fn call(&mut self, func: &Expr, args: &[Expr], keywords: &[Keyword]) -> Result<(), CompileError> {
         // Zero-argument super() becomes super(__class__, <first argument>).
         if let ExprKind::Name(n) = &func.kind {
-            if n == "super" && args.is_empty() && keywords.is_empty() && self.super_args_available()
-            {
+            if n == "super" && args.is_empty() && keywords.is_empty() && self.super_args_available() {
                 self.load_name("super");
                 self.load_name("__class__");
                 let first = self.scope().params.first().cloned().unwrap_or_default();
@@ -416,8 +377,8 @@ impl<'a> Compiler<'a> {
                 return Ok(());
             }
         }
-        let simple = !args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_)))
-            && !keywords.iter().any(|k| k.arg.is_none());
+        let simple =
+            !args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_))) && !keywords.iter().any(|k| k.arg.is_none());
         if !simple {
             self.expr(func)?;
             self.sequence(args, SeqKind::Tuple)?;

@@ -10,23 +10,15 @@ use conc_grammar::Span;
 
 impl<'a> Compiler<'a> {
     fn scope_of(&self, key: usize) -> usize {
-        *self
-            .table
-            .by_node
-            .get(&key)
-            .expect("every function node has a scope")
+        *self.table.by_node.get(&key).expect("every function node has a scope")
     }
 
     /// Pushes defaults, kw-defaults and the closure for a new function; returns the
     /// MakeFunction flags.
     fn function_prelude(&mut self, params: &Parameters, scope: usize) -> Result<u32, CompileError> {
         let mut flags = 0;
-        let defaults: Vec<&Expr> = params
-            .posonly
-            .iter()
-            .chain(&params.args)
-            .filter_map(|p| p.default.as_ref())
-            .collect();
+        let defaults: Vec<&Expr> =
+            params.posonly.iter().chain(&params.args).filter_map(|p| p.default.as_ref()).collect();
         if !defaults.is_empty() {
             for d in &defaults {
                 self.expr(d)?;
@@ -34,11 +26,8 @@ impl<'a> Compiler<'a> {
             self.emit(Instr::BuildTuple(defaults.len() as u32));
             flags |= 1;
         }
-        let kwdefaults: Vec<(&String, &Expr)> = params
-            .kwonly
-            .iter()
-            .filter_map(|p| p.default.as_ref().map(|d| (&p.name, d)))
-            .collect();
+        let kwdefaults: Vec<(&String, &Expr)> =
+            params.kwonly.iter().filter_map(|p| p.default.as_ref().map(|d| (&p.name, d))).collect();
         if !kwdefaults.is_empty() {
             for (n, d) in &kwdefaults {
                 let c = self.const_str(n);
@@ -53,12 +42,7 @@ impl<'a> Compiler<'a> {
             for n in &free {
                 let c = match self.unit_ref().cell_map.get(n) {
                     Some(&c) => c,
-                    None => {
-                        return Err(self.error(
-                            format!("internal error: no cell for '{n}'"),
-                            Span::default(),
-                        ))
-                    }
+                    None => return Err(self.error(format!("internal error: no cell for '{n}'"), Span::default())),
                 };
                 self.emit(Instr::LoadClosure(c));
             }
@@ -107,14 +91,7 @@ impl<'a> Compiler<'a> {
         self.set_params(&f.params);
         self.body_flags(scope);
         let body: &[Stmt] = match f.body.first() {
-            Some(Stmt {
-                kind:
-                    StmtKind::Expr(Expr {
-                        kind: ExprKind::Constant(Constant::Str(doc)),
-                        ..
-                    }),
-                ..
-            }) => {
+            Some(Stmt { kind: StmtKind::Expr(Expr { kind: ExprKind::Constant(Constant::Str(doc)), .. }), .. }) => {
                 self.const_value(Value::str(doc));
                 self.unit().flags |= CO_HAS_DOC;
                 &f.body[1..]
@@ -135,12 +112,7 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    pub(super) fn lambda(
-        &mut self,
-        e: &Expr,
-        params: &Parameters,
-        body: &Expr,
-    ) -> Result<(), CompileError> {
+    pub(super) fn lambda(&mut self, e: &Expr, params: &Parameters, body: &Expr) -> Result<(), CompileError> {
         let scope = self.scope_of(node_key(e));
         let flags = self.function_prelude(params, scope)?;
         let qualname = self.qualname_for("<lambda>");
@@ -183,14 +155,7 @@ impl<'a> Compiler<'a> {
         let qi = self.name_index("__qualname__");
         self.emit(Instr::StoreName(qi));
         let body: &[Stmt] = match c.body.first() {
-            Some(Stmt {
-                kind:
-                    StmtKind::Expr(Expr {
-                        kind: ExprKind::Constant(Constant::Str(doc)),
-                        ..
-                    }),
-                ..
-            }) => {
+            Some(Stmt { kind: StmtKind::Expr(Expr { kind: ExprKind::Constant(Constant::Str(doc)), .. }), .. }) => {
                 let d = self.const_value(Value::str(doc));
                 self.emit(Instr::LoadConst(d));
                 let di = self.name_index("__doc__");
@@ -214,16 +179,10 @@ impl<'a> Compiler<'a> {
         self.emit(Instr::MakeFunction(ci, flags));
         let n = self.const_str(&c.name);
         self.emit(Instr::LoadConst(n));
-        let simple = !c
-            .bases
-            .iter()
-            .any(|b| matches!(b.kind, ExprKind::Starred(_)))
+        let simple = !c.bases.iter().any(|b| matches!(b.kind, ExprKind::Starred(_)))
             && !c.keywords.iter().any(|k| k.arg.is_none());
         if !simple {
-            return Err(self.error(
-                "starred bases and ** in class definitions are not supported yet",
-                s.span,
-            ));
+            return Err(self.error("starred bases and ** in class definitions are not supported yet", s.span));
         }
         for b in &c.bases {
             self.expr(b)?;

@@ -41,11 +41,7 @@ pub enum Mode {
 enum FBlock {
     /// A loop: `continue` jumps to `start`; `break` jumps are patched at the end.
     /// `for` loops hold their iterator on the stack.
-    Loop {
-        start: usize,
-        breaks: Vec<usize>,
-        is_for: bool,
-    },
+    Loop { start: usize, breaks: Vec<usize>, is_for: bool },
     /// A try body with handlers (nothing to undo).
     TryExcept,
     /// A try body with a finally: leaving it runs the finally body inline.
@@ -103,21 +99,10 @@ pub fn compile(
     module: &ModuleObj,
     mode: Mode,
 ) -> Result<&'static Code, CompileError> {
-    let table = scope::analyze(ast).map_err(|e| CompileError {
-        message: e.message,
-        span: e.span,
-    })?;
+    let table = scope::analyze(ast).map_err(|e| CompileError { message: e.message, span: e.span })?;
     let source: Arc<str> = Arc::from(source);
     let line_index = Arc::new(LineIndex::new(&source));
-    let mut c = Compiler {
-        filename: filename.to_string(),
-        source,
-        line_index,
-        table,
-        module,
-        units: Vec::new(),
-        mode,
-    };
+    let mut c = Compiler { filename: filename.to_string(), source, line_index, table, module, units: Vec::new(), mode };
     c.push_unit(0, "<module>", "<module>", Span::default());
     c.unit().flags |= CO_TOPLEVEL;
     c.stmts(&ast.body)?;
@@ -152,10 +137,8 @@ impl<'a> Compiler<'a> {
                 }
             }
             for n in &sc.bound {
-                if matches!(
-                    sc.symbols.get(n),
-                    Some(scope::Sym::Local) | Some(scope::Sym::Cell)
-                ) && !var_map.contains_key(n)
+                if matches!(sc.symbols.get(n), Some(scope::Sym::Local) | Some(scope::Sym::Cell))
+                    && !var_map.contains_key(n)
                 {
                     var_map.insert(n.clone(), varnames.len() as u32);
                     varnames.push(intern(n));
@@ -307,20 +290,12 @@ impl<'a> Compiler<'a> {
     }
 
     fn error(&self, message: impl Into<String>, span: Span) -> CompileError {
-        CompileError {
-            message: message.into(),
-            span,
-        }
+        CompileError { message: message.into(), span }
     }
 
     fn in_function(&self) -> bool {
-        self.units
-            .iter()
-            .any(|u| self.table.scopes[u.scope].kind == ScopeKind::Function)
-            && matches!(
-                self.scope().kind,
-                ScopeKind::Function | ScopeKind::Comprehension
-            )
+        self.units.iter().any(|u| self.table.scopes[u.scope].kind == ScopeKind::Function)
+            && matches!(self.scope().kind, ScopeKind::Function | ScopeKind::Comprehension)
     }
 
     fn qualname_for(&self, name: &str) -> String {
@@ -391,13 +366,12 @@ fn compute_max_stack(instrs: &[Instr], exc: &[ExcEntry]) -> u32 {
 fn stack_effect(i: Instr) -> (i32, Option<u32>, i32, bool) {
     use Instr::*;
     let e = match i {
-        Nop | Rot2 | Rot3 | Rot4 | UnaryNeg | UnaryPos | UnaryInvert | UnaryNot | GetIter
-        | ListToTuple => 0,
+        Nop | Rot2 | Rot3 | Rot4 | UnaryNeg | UnaryPos | UnaryInvert | UnaryNot | GetIter | ListToTuple => 0,
         Pop => -1,
         Dup => 1,
         Dup2 => 2,
-        LoadConst(_) | LoadFast(_) | LoadDeref(_) | LoadClosure(_) | LoadGlobal(_)
-        | LoadName(_) | LoadClassDeref(..) => 1,
+        LoadConst(_) | LoadFast(_) | LoadDeref(_) | LoadClosure(_) | LoadGlobal(_) | LoadName(_)
+        | LoadClassDeref(..) => 1,
         StoreFast(_) | StoreDeref(_) | StoreGlobal(_) | StoreName(_) => -1,
         DeleteFast(_) | DeleteDeref(_) | DeleteGlobal(_) | DeleteName(_) => 0,
         LoadAttr(_) => 0,
@@ -427,9 +401,7 @@ fn stack_effect(i: Instr) -> (i32, Option<u32>, i32, bool) {
                 0
             }
         }
-        ListAppend(_) | SetAdd(_) | ListExtend(_) | SetUpdate(_) | DictUpdate(_) | DictMerge(_) => {
-            -1
-        }
+        ListAppend(_) | SetAdd(_) | ListExtend(_) | SetUpdate(_) | DictUpdate(_) | DictMerge(_) => -1,
         MapAdd(_) => -2,
         UnpackSequence(n) => n as i32 - 1,
         UnpackEx(a, b) => (a + b) as i32,

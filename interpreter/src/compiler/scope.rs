@@ -118,12 +118,7 @@ pub fn node_key<T>(node: &T) -> usize {
 
 pub fn analyze(module: &Module) -> Result<SymbolTable, ScopeError> {
     let mut b = Builder {
-        scopes: vec![Scope::new(
-            ScopeKind::Module,
-            "<module>",
-            None,
-            Span::default(),
-        )],
+        scopes: vec![Scope::new(ScopeKind::Module, "<module>", None, Span::default())],
         by_node: HashMap::new(),
         cur: 0,
         errors: Vec::new(),
@@ -132,10 +127,7 @@ pub fn analyze(module: &Module) -> Result<SymbolTable, ScopeError> {
     if let Some(e) = b.errors.into_iter().next() {
         return Err(e);
     }
-    let mut t = SymbolTable {
-        scopes: b.scopes,
-        by_node: b.by_node,
-    };
+    let mut t = SymbolTable { scopes: b.scopes, by_node: b.by_node };
     resolve(&mut t, 0, &HashSet::new())?;
     Ok(t)
 }
@@ -154,8 +146,7 @@ impl Builder {
 
     fn push(&mut self, kind: ScopeKind, name: &str, key: usize, span: Span) -> usize {
         let id = self.scopes.len();
-        self.scopes
-            .push(Scope::new(kind, name, Some(self.cur), span));
+        self.scopes.push(Scope::new(kind, name, Some(self.cur), span));
         self.scopes[self.cur].children.push(id);
         self.by_node.insert(key, id);
         let prev = self.cur;
@@ -242,10 +233,7 @@ impl Builder {
                         } else {
                             format!("name '{n}' is used prior to global declaration")
                         };
-                        self.errors.push(ScopeError {
-                            message: msg,
-                            span: s.span,
-                        });
+                        self.errors.push(ScopeError { message: msg, span: s.span });
                     }
                     self.scope().globals.insert(n.clone());
                 }
@@ -266,9 +254,7 @@ impl Builder {
                         });
                     } else if sc.bound_set.contains(n) {
                         self.errors.push(ScopeError {
-                            message: format!(
-                                "name '{n}' is assigned to before nonlocal declaration"
-                            ),
+                            message: format!("name '{n}' is assigned to before nonlocal declaration"),
                             span: s.span,
                         });
                     }
@@ -304,24 +290,13 @@ impl Builder {
                 self.stmts(body);
                 self.stmts(orelse);
             }
-            StmtKind::For {
-                target,
-                iter,
-                body,
-                orelse,
-                ..
-            } => {
+            StmtKind::For { target, iter, body, orelse, .. } => {
                 self.expr(iter);
                 self.target(target);
                 self.stmts(body);
                 self.stmts(orelse);
             }
-            StmtKind::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            } => {
+            StmtKind::Try { body, handlers, orelse, finalbody } => {
                 self.stmts(body);
                 for h in handlers {
                     if let Some(t) = &h.typ {
@@ -394,20 +369,12 @@ impl Builder {
     }
 
     fn params(&mut self, p: &Parameters) {
-        let all = p
-            .posonly
-            .iter()
-            .chain(&p.args)
-            .chain(&p.kwonly)
-            .chain(&p.vararg)
-            .chain(&p.kwarg);
+        let all = p.posonly.iter().chain(&p.args).chain(&p.kwonly).chain(&p.vararg).chain(&p.kwarg);
         let names: Vec<(String, Span)> = all.map(|x| (x.name.clone(), x.span)).collect();
         for (n, span) in names {
             if self.scopes[self.cur].params.contains(&n) {
-                self.errors.push(ScopeError {
-                    message: format!("duplicate argument '{n}' in function definition"),
-                    span,
-                });
+                self.errors
+                    .push(ScopeError { message: format!("duplicate argument '{n}' in function definition"), span });
             }
             self.scope().params.push(n.clone());
             self.bind(&n, span);
@@ -444,12 +411,7 @@ impl Builder {
         if let Some(first) = generators.first() {
             self.expr(&first.iter);
         }
-        let prev = self.push(
-            ScopeKind::Comprehension,
-            "<comprehension>",
-            node_key(e),
-            e.span,
-        );
+        let prev = self.push(ScopeKind::Comprehension, "<comprehension>", node_key(e), e.span);
         self.scope().params.push(".0".into());
         self.scope().bind(".0");
         for (i, g) in generators.iter().enumerate() {
@@ -549,11 +511,7 @@ impl Builder {
             | ExprKind::GeneratorExp { elt, generators } => {
                 self.comprehension(e, generators, &[elt]);
             }
-            ExprKind::DictComp {
-                key,
-                value,
-                generators,
-            } => self.comprehension(e, generators, &[key, value]),
+            ExprKind::DictComp { key, value, generators } => self.comprehension(e, generators, &[key, value]),
             ExprKind::Await(v) => {
                 self.scope().is_coroutine = true;
                 self.expr(v);
@@ -568,19 +526,13 @@ impl Builder {
                 self.scope().is_generator = true;
                 self.expr(v);
             }
-            ExprKind::Compare {
-                left, comparators, ..
-            } => {
+            ExprKind::Compare { left, comparators, .. } => {
                 self.expr(left);
                 for c in comparators {
                     self.expr(c);
                 }
             }
-            ExprKind::Call {
-                func,
-                args,
-                keywords,
-            } => {
+            ExprKind::Call { func, args, keywords } => {
                 self.expr(func);
                 for a in args {
                     self.expr(a);
@@ -605,10 +557,7 @@ impl Builder {
 
     fn fparts(&mut self, parts: &[FStringPart]) {
         for p in parts {
-            if let FStringPart::Field {
-                expr, format_spec, ..
-            } = p
-            {
+            if let FStringPart::Field { expr, format_spec, .. } = p {
                 self.expr(expr);
                 if let Some(spec) = format_spec {
                     self.fparts(spec);
@@ -633,11 +582,7 @@ impl Builder {
 
 /// Decides each name's kind, top-down with the names bound by enclosing functions;
 /// returns the free variables the scope needs from its parent.
-fn resolve(
-    t: &mut SymbolTable,
-    id: usize,
-    enclosing: &HashSet<String>,
-) -> Result<HashSet<String>, ScopeError> {
+fn resolve(t: &mut SymbolTable, id: usize, enclosing: &HashSet<String>) -> Result<HashSet<String>, ScopeError> {
     let kind = t.scopes[id].kind;
     let mut symbols = HashMap::new();
     let mut names: Vec<String> = t.scopes[id].bound.clone();
@@ -660,10 +605,7 @@ fn resolve(
             Sym::GlobalExplicit
         } else if s.nonlocals.contains(n) {
             if !enclosing.contains(n) {
-                return Err(ScopeError {
-                    message: format!("no binding for nonlocal '{n}' found"),
-                    span: s.span,
-                });
+                return Err(ScopeError { message: format!("no binding for nonlocal '{n}' found"), span: s.span });
             }
             free.insert(n.clone());
             Sym::Free
@@ -751,8 +693,5 @@ fn resolve(
 }
 
 fn enclosing_is_class(t: &SymbolTable, id: usize) -> bool {
-    t.scopes[id]
-        .parent
-        .map(|p| t.scopes[p].kind == ScopeKind::Class)
-        .unwrap_or(false)
+    t.scopes[id].parent.map(|p| t.scopes[p].kind == ScopeKind::Class).unwrap_or(false)
 }

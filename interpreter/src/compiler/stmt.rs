@@ -19,11 +19,7 @@ impl<'a> Compiler<'a> {
             StmtKind::Expr(e) => {
                 self.expr(e)?;
                 let interactive = self.mode == Mode::Interactive && self.units.len() == 1;
-                self.emit(if interactive {
-                    Instr::PrintExpr
-                } else {
-                    Instr::Pop
-                });
+                self.emit(if interactive { Instr::PrintExpr } else { Instr::Pop });
             }
             StmtKind::Assign { targets, value } => {
                 self.expr(value)?;
@@ -107,11 +103,7 @@ impl<'a> Compiler<'a> {
                     self.store_name(&bind);
                 }
             }
-            StmtKind::ImportFrom {
-                module,
-                names,
-                level,
-            } => {
+            StmtKind::ImportFrom { module, names, level } => {
                 let modname = self.const_str(module.as_deref().unwrap_or(""));
                 match names {
                     ImportNames::Star => {
@@ -122,8 +114,7 @@ impl<'a> Compiler<'a> {
                         self.emit(Instr::ImportStar);
                     }
                     ImportNames::Names(aliases) => {
-                        let list =
-                            Value::tuple(aliases.iter().map(|a| Value::str(&a.name)).collect());
+                        let list = Value::tuple(aliases.iter().map(|a| Value::str(&a.name)).collect());
                         let c = self.const_value(list);
                         self.emit(Instr::LoadConst(c));
                         self.emit(Instr::ImportName(modname, *level));
@@ -155,11 +146,7 @@ impl<'a> Compiler<'a> {
             StmtKind::While { test, body, orelse } => {
                 let start = self.here();
                 let jf = self.jump_if(test, false)?;
-                self.unit().fblocks.push(FBlock::Loop {
-                    start,
-                    breaks: Vec::new(),
-                    is_for: false,
-                });
+                self.unit().fblocks.push(FBlock::Loop { start, breaks: Vec::new(), is_for: false });
                 self.stmts(body)?;
                 self.emit(Instr::Jump(start as u32));
                 let breaks = match self.unit().fblocks.pop() {
@@ -172,13 +159,7 @@ impl<'a> Compiler<'a> {
                 let end = self.here();
                 self.patch_all(&breaks, end);
             }
-            StmtKind::For {
-                target,
-                iter,
-                body,
-                orelse,
-                is_async,
-            } => {
+            StmtKind::For { target, iter, body, orelse, is_async } => {
                 if *is_async {
                     return Err(self.error("'async for' is not supported yet", s.span));
                 }
@@ -188,11 +169,7 @@ impl<'a> Compiler<'a> {
                 let fi = self.emit(Instr::ForIter(0));
                 self.unit().base_depth += 1;
                 self.store_target(target)?;
-                self.unit().fblocks.push(FBlock::Loop {
-                    start,
-                    breaks: Vec::new(),
-                    is_for: true,
-                });
+                self.unit().fblocks.push(FBlock::Loop { start, breaks: Vec::new(), is_for: true });
                 self.stmts(body)?;
                 self.emit(Instr::Jump(start as u32));
                 let breaks = match self.unit().fblocks.pop() {
@@ -206,23 +183,14 @@ impl<'a> Compiler<'a> {
                 let end = self.here();
                 self.patch_all(&breaks, end);
             }
-            StmtKind::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-            } => {
+            StmtKind::Try { body, handlers, orelse, finalbody } => {
                 if finalbody.is_empty() {
                     self.try_except(body, handlers, orelse)?;
                 } else {
                     self.try_finally(body, handlers, orelse, finalbody)?;
                 }
             }
-            StmtKind::With {
-                items,
-                body,
-                is_async,
-            } => {
+            StmtKind::With { items, body, is_async } => {
                 if *is_async {
                     return Err(self.error("'async with' is not supported yet", s.span));
                 }
@@ -243,10 +211,7 @@ impl<'a> Compiler<'a> {
     /// Compiles a condition, jumping when it is `when`; returns the jumps to patch.
     pub(super) fn jump_if(&mut self, e: &Expr, when: bool) -> Result<Vec<usize>, CompileError> {
         match &e.kind {
-            ExprKind::UnaryOp {
-                op: UnaryOp::Not,
-                operand,
-            } => self.jump_if(operand, !when),
+            ExprKind::UnaryOp { op: UnaryOp::Not, operand } => self.jump_if(operand, !when),
             ExprKind::BoolOp { op, values } => {
                 // `a and b` jumps on false if either is false; on true only if both are.
                 let short = matches!(op, BoolOp::Or) == when;
@@ -271,11 +236,7 @@ impl<'a> Compiler<'a> {
             }
             _ => {
                 self.expr(e)?;
-                let j = self.emit(if when {
-                    Instr::PopJumpIfTrue(0)
-                } else {
-                    Instr::PopJumpIfFalse(0)
-                });
+                let j = self.emit(if when { Instr::PopJumpIfTrue(0) } else { Instr::PopJumpIfFalse(0) });
                 Ok(vec![j])
             }
         }
@@ -289,9 +250,7 @@ impl<'a> Compiler<'a> {
                 self.emit(Instr::InplaceOp(op));
                 self.store_name(n);
             }
-            ExprKind::Attribute {
-                value: obj, attr, ..
-            } => {
+            ExprKind::Attribute { value: obj, attr, .. } => {
                 self.expr(obj)?;
                 self.emit(Instr::Dup);
                 let i = self.name_index(attr);
@@ -311,28 +270,15 @@ impl<'a> Compiler<'a> {
                 self.emit(Instr::Rot3);
                 self.emit(Instr::StoreSubscript);
             }
-            _ => {
-                return Err(self.error(
-                    "'expression' is an illegal expression for augmented assignment",
-                    target.span,
-                ))
-            }
+            _ => return Err(self.error("'expression' is an illegal expression for augmented assignment", target.span)),
         }
         Ok(())
     }
 
     fn break_continue(&mut self, is_break: bool, s: &Stmt) -> Result<(), CompileError> {
-        let loop_at = self
-            .unit_ref()
-            .fblocks
-            .iter()
-            .rposition(|b| matches!(b, FBlock::Loop { .. }));
+        let loop_at = self.unit_ref().fblocks.iter().rposition(|b| matches!(b, FBlock::Loop { .. }));
         let Some(loop_at) = loop_at else {
-            let msg = if is_break {
-                "'break' outside loop"
-            } else {
-                "'continue' not properly in loop"
-            };
+            let msg = if is_break { "'break' outside loop" } else { "'continue' not properly in loop" };
             return Err(self.error(msg, s.span));
         };
         // Leave every block inside the loop, innermost first.
@@ -348,10 +294,7 @@ impl<'a> Compiler<'a> {
         }
         self.unit().exc_depth = saved_exc_depth;
         if is_break {
-            let is_for = matches!(
-                self.unit_ref().fblocks[loop_at],
-                FBlock::Loop { is_for: true, .. }
-            );
+            let is_for = matches!(self.unit_ref().fblocks[loop_at], FBlock::Loop { is_for: true, .. });
             if is_for {
                 self.emit(Instr::Pop);
             }
@@ -437,12 +380,7 @@ impl<'a> Compiler<'a> {
         });
     }
 
-    fn try_except(
-        &mut self,
-        body: &[Stmt],
-        handlers: &[ExceptHandler],
-        orelse: &[Stmt],
-    ) -> Result<(), CompileError> {
+    fn try_except(&mut self, body: &[Stmt], handlers: &[ExceptHandler], orelse: &[Stmt]) -> Result<(), CompileError> {
         let depth = self.unit_ref().base_depth;
         let start = self.here();
         self.unit().fblocks.push(FBlock::TryExcept);
@@ -505,9 +443,7 @@ impl<'a> Compiler<'a> {
     ) -> Result<(), CompileError> {
         let depth = self.unit_ref().base_depth;
         let start = self.here();
-        self.unit().fblocks.push(FBlock::Finally {
-            body: finalbody as *const [Stmt],
-        });
+        self.unit().fblocks.push(FBlock::Finally { body: finalbody as *const [Stmt] });
         if handlers.is_empty() {
             self.stmts(body)?;
             self.stmts(orelse)?;

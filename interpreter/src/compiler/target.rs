@@ -131,10 +131,8 @@ impl<'a> Compiler<'a> {
                 self.emit(Instr::StoreAttr(i));
             }
             ExprKind::Subscript { value, slice } => {
-                if let (
-                    ExprKind::Name(n),
-                    ExprKind::Constant(Constant::Int(IntLiteral::Small(k))),
-                ) = (&value.kind, &slice.kind)
+                if let (ExprKind::Name(n), ExprKind::Constant(Constant::Int(IntLiteral::Small(k)))) =
+                    (&value.kind, &slice.kind)
                 {
                     if let Some(a) = self.fast_local(n) {
                         let c = self.const_value(crate::value::Value::Int(*k));
@@ -147,23 +145,14 @@ impl<'a> Compiler<'a> {
                 self.emit(Instr::StoreSubscript);
             }
             ExprKind::Tuple(items) | ExprKind::List(items) => {
-                let star = items
-                    .iter()
-                    .position(|e| matches!(e.kind, ExprKind::Starred(_)));
+                let star = items.iter().position(|e| matches!(e.kind, ExprKind::Starred(_)));
                 match star {
                     None => {
                         self.emit(Instr::UnpackSequence(items.len() as u32));
                     }
                     Some(k) => {
-                        if items
-                            .iter()
-                            .filter(|e| matches!(e.kind, ExprKind::Starred(_)))
-                            .count()
-                            > 1
-                        {
-                            return Err(
-                                self.error("multiple starred expressions in assignment", t.span)
-                            );
+                        if items.iter().filter(|e| matches!(e.kind, ExprKind::Starred(_))).count() > 1 {
+                            return Err(self.error("multiple starred expressions in assignment", t.span));
                         }
                         self.emit(Instr::UnpackEx(k as u32, (items.len() - k - 1) as u32));
                     }
@@ -176,10 +165,7 @@ impl<'a> Compiler<'a> {
                 }
             }
             ExprKind::Starred(_) => {
-                return Err(self.error(
-                    "starred assignment target must be in a list or tuple",
-                    t.span,
-                ))
+                return Err(self.error("starred assignment target must be in a list or tuple", t.span))
             }
             _ => return Err(self.error("cannot assign to expression", t.span)),
         }

@@ -48,10 +48,7 @@ impl DictData {
     }
 
     pub fn with_capacity(n: usize) -> DictData {
-        let mut d = DictData {
-            entries: Vec::with_capacity(n),
-            ..Default::default()
-        };
+        let mut d = DictData { entries: Vec::with_capacity(n), ..Default::default() };
         if n > SMALL {
             d.index = Some(Box::new(HashTable::with_capacity(n)));
         }
@@ -200,9 +197,7 @@ impl DictData {
         for (i, e) in self.entries.iter().enumerate() {
             if !e.key.is_null() {
                 let entries = &self.entries;
-                index.insert_unique(e.hash as u64, i as u32, |&j| {
-                    entries[j as usize].hash as u64
-                });
+                index.insert_unique(e.hash as u64, i as u32, |&j| entries[j as usize].hash as u64);
             }
         }
         self.index = Some(Box::new(index));
@@ -223,11 +218,7 @@ impl DictData {
     /// The live entry at or after raw position `pos`, with its raw position (for
     /// iterators that keep a cursor across unlocks).
     pub fn next_from(&self, pos: usize) -> Option<(usize, &Entry)> {
-        self.entries
-            .iter()
-            .enumerate()
-            .skip(pos)
-            .find(|(_, e)| !e.key.is_null())
+        self.entries.iter().enumerate().skip(pos).find(|(_, e)| !e.key.is_null())
     }
 
     /// The last live entry (for `popitem`).
@@ -244,15 +235,11 @@ impl DictData {
     }
 
     pub fn items(&self) -> Vec<(Value, Value)> {
-        self.iter()
-            .map(|e| (e.key.clone(), e.value.clone()))
-            .collect()
+        self.iter().map(|e| (e.key.clone(), e.value.clone())).collect()
     }
 
     pub fn entries_snapshot(&self) -> Vec<(i64, Value, Value)> {
-        self.iter()
-            .map(|e| (e.hash, e.key.clone(), e.value.clone()))
-            .collect()
+        self.iter().map(|e| (e.hash, e.key.clone(), e.value.clone())).collect()
     }
 }
 
@@ -263,9 +250,7 @@ pub struct DictObj {
 
 impl DictObj {
     pub fn new(data: DictData) -> DictObj {
-        DictObj {
-            data: Mutex::new(data),
-        }
+        DictObj { data: Mutex::new(data) }
     }
 
     /// Locks the dict. Never call script code while holding the guard.

@@ -30,13 +30,6 @@ pub struct GeneratorObj {
 
 impl GeneratorObj {
     pub fn new(frame: Box<Frame>, name: String, qualname: String) -> GeneratorObj {
-        GeneratorObj {
-            name,
-            qualname,
-            inner: Mutex::new(GenInner {
-                state: GenState::Created,
-                frame: Some(frame),
-            }),
-        }
+        GeneratorObj { name, qualname, inner: Mutex::new(GenInner { state: GenState::Created, frame: Some(frame) }) }
     }
 }

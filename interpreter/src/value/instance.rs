@@ -18,21 +18,13 @@ pub struct InstanceObj {
 
 impl InstanceObj {
     pub fn new(class: ObjRef) -> InstanceObj {
-        InstanceObj {
-            class,
-            attrs: Mutex::new(DictData::new()),
-            native: OnceLock::new(),
-        }
+        InstanceObj { class, attrs: Mutex::new(DictData::new()), native: OnceLock::new() }
     }
 
     pub fn with_native(class: ObjRef, data: NativeData) -> InstanceObj {
         let native = OnceLock::new();
         let _ = native.set(data);
-        InstanceObj {
-            class,
-            attrs: Mutex::new(DictData::new()),
-            native,
-        }
+        InstanceObj { class, attrs: Mutex::new(DictData::new()), native }
     }
 
     /// Locks the attribute dict. Never call script code while holding the guard.

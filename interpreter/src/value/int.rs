@@ -75,11 +75,7 @@ pub fn hash_f64(x: f64) -> i64 {
             h -= HASH_MODULUS;
         }
     }
-    let e = if e >= 0 {
-        e % 61
-    } else {
-        61 - 1 - ((-1 - e) % 61)
-    };
+    let e = if e >= 0 { e % 61 } else { 61 - 1 - ((-1 - e) % 61) };
     h = ((h << e) & HASH_MODULUS) | (h >> (61 - e));
     let r = h as i64 * sign;
     if r == -1 {

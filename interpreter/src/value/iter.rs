@@ -61,10 +61,7 @@ pub enum IterObj {
 
 impl IterObj {
     pub fn seq(seq: Value) -> IterObj {
-        IterObj::Seq {
-            seq,
-            index: AtomicUsize::new(0),
-        }
+        IterObj::Seq { seq, index: AtomicUsize::new(0) }
     }
 
     /// Claims the next index of a sequence iterator.

@@ -11,9 +11,7 @@ pub struct ListObj {
 
 impl ListObj {
     pub fn new(items: Vec<Value>) -> ListObj {
-        ListObj {
-            items: Mutex::new(items),
-        }
+        ListObj { items: Mutex::new(items) }
     }
 
     /// Locks the list. Never call script code while holding the guard.

@@ -300,10 +300,7 @@ mod size_tests {
         eprintln!("Function {}", std::mem::size_of::<function::FunctionObj>());
         eprintln!("Instance {}", std::mem::size_of::<instance::InstanceObj>());
         eprintln!("Module {}", std::mem::size_of::<module::ModuleObj>());
-        eprintln!(
-            "Generator {}",
-            std::mem::size_of::<generator::GeneratorObj>()
-        );
+        eprintln!("Generator {}", std::mem::size_of::<generator::GeneratorObj>());
         eprintln!("Iter {}", std::mem::size_of::<iter::IterObj>());
         eprintln!("Dict {}", std::mem::size_of::<dict::DictObj>());
         eprintln!("Set {}", std::mem::size_of::<set::SetObj>());

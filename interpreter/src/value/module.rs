@@ -108,10 +108,6 @@ pub struct ModuleObj {
 
 impl ModuleObj {
     pub fn new(name: &str, file: Option<String>) -> ModuleObj {
-        ModuleObj {
-            name: name.to_string(),
-            file,
-            globals: Globals::new(),
-        }
+        ModuleObj { name: name.to_string(), file, globals: Globals::new() }
     }
 }

@@ -43,13 +43,8 @@ unsafe impl Sync for ObjRef {}
 
 impl ObjRef {
     pub fn new(obj: Object) -> ObjRef {
-        let b = Box::new(ObjBox {
-            rc: AtomicUsize::new(1),
-            obj,
-        });
-        ObjRef {
-            ptr: NonNull::from(Box::leak(b)),
-        }
+        let b = Box::new(ObjBox { rc: AtomicUsize::new(1), obj });
+        ObjRef { ptr: NonNull::from(Box::leak(b)) }
     }
 
     /// A new object that is immortal from the start (never freed).
@@ -111,9 +106,7 @@ impl ObjRef {
     /// # Safety
     /// `raw` must come from [`ObjRef::into_raw`] and be taken back once.
     pub unsafe fn from_raw(raw: usize) -> ObjRef {
-        ObjRef {
-            ptr: NonNull::new_unchecked(raw as *mut ObjBox),
-        }
+        ObjRef { ptr: NonNull::new_unchecked(raw as *mut ObjBox) }
     }
 
     /// # Safety

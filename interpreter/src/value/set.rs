@@ -44,18 +44,7 @@ impl Default for SetData {
 
 impl SetData {
     pub fn new() -> SetData {
-        SetData {
-            table: vec![
-                SetEntry {
-                    hash: 0,
-                    key: Value::Null
-                };
-                MINSIZE
-            ],
-            fill: 0,
-            used: 0,
-            version: 0,
-        }
+        SetData { table: vec![SetEntry { hash: 0, key: Value::Null }; MINSIZE], fill: 0, used: 0, version: 0 }
     }
 
     #[inline]
@@ -83,20 +72,12 @@ impl SetData {
         let mut perturb = hash as u64;
         let mut unsure = Vec::new();
         loop {
-            let probes = if i + LINEAR_PROBES <= mask {
-                LINEAR_PROBES
-            } else {
-                0
-            };
+            let probes = if i + LINEAR_PROBES <= mask { LINEAR_PROBES } else { 0 };
             for j in i..=i + probes {
                 let e = &self.table[j];
                 if e.key.is_null() {
                     if e.hash == 0 {
-                        return if unsure.is_empty() {
-                            SetProbe::Missing
-                        } else {
-                            SetProbe::Unsure(unsure)
-                        };
+                        return if unsure.is_empty() { SetProbe::Missing } else { SetProbe::Unsure(unsure) };
                     }
                     continue;
                 }
@@ -110,11 +91,7 @@ impl SetData {
                 }
             }
             perturb >>= PERTURB_SHIFT;
-            i = (i
-                .wrapping_mul(5)
-                .wrapping_add(1)
-                .wrapping_add(perturb as usize))
-                & mask;
+            i = (i.wrapping_mul(5).wrapping_add(1).wrapping_add(perturb as usize)) & mask;
         }
     }
 
@@ -131,11 +108,7 @@ impl SetData {
         let mut perturb = hash as u64;
         let mut freeslot: Option<usize> = None;
         loop {
-            let probes = if i + LINEAR_PROBES <= mask {
-                LINEAR_PROBES
-            } else {
-                0
-            };
+            let probes = if i + LINEAR_PROBES <= mask { LINEAR_PROBES } else { 0 };
             for j in i..=i + probes {
                 let e = &self.table[j];
                 if e.key.is_null() && e.hash == 0 {
@@ -149,11 +122,7 @@ impl SetData {
                     self.used += 1;
                     self.table[j] = SetEntry { hash, key };
                     if self.fill * 5 >= mask * 3 {
-                        let minused = if self.used > 50000 {
-                            self.used * 2
-                        } else {
-                            self.used * 4
-                        };
+                        let minused = if self.used > 50000 { self.used * 2 } else { self.used * 4 };
                         self.resize(minused);
                     }
                     return;
@@ -163,11 +132,7 @@ impl SetData {
                 }
             }
             perturb >>= PERTURB_SHIFT;
-            i = (i
-                .wrapping_mul(5)
-                .wrapping_add(1)
-                .wrapping_add(perturb as usize))
-                & mask;
+            i = (i.wrapping_mul(5).wrapping_add(1).wrapping_add(perturb as usize)) & mask;
         }
     }
 
@@ -189,11 +154,7 @@ impl SetData {
                 }
             }
             perturb >>= PERTURB_SHIFT;
-            i = (i
-                .wrapping_mul(5)
-                .wrapping_add(1)
-                .wrapping_add(perturb as usize))
-                & mask;
+            i = (i.wrapping_mul(5).wrapping_add(1).wrapping_add(perturb as usize)) & mask;
         }
     }
 
@@ -202,16 +163,7 @@ impl SetData {
         while newsize <= minused {
             newsize <<= 1;
         }
-        let old = std::mem::replace(
-            &mut self.table,
-            vec![
-                SetEntry {
-                    hash: 0,
-                    key: Value::Null
-                };
-                newsize
-            ],
-        );
+        let old = std::mem::replace(&mut self.table, vec![SetEntry { hash: 0, key: Value::Null }; newsize]);
         self.fill = self.used;
         for e in old {
             if !e.key.is_null() {
@@ -261,16 +213,7 @@ impl SetData {
         self.fill = 0;
         self.used = 0;
         self.version = self.version.wrapping_add(1);
-        std::mem::replace(
-            &mut self.table,
-            vec![
-                SetEntry {
-                    hash: 0,
-                    key: Value::Null
-                };
-                MINSIZE
-            ],
-        )
+        std::mem::replace(&mut self.table, vec![SetEntry { hash: 0, key: Value::Null }; MINSIZE])
     }
 
     /// Live entries in table order (CPython's iteration order).
@@ -284,11 +227,7 @@ impl SetData {
 
     /// The live entry at or after slot `pos`.
     pub fn next_from(&self, pos: usize) -> Option<(usize, &SetEntry)> {
-        self.table
-            .iter()
-            .enumerate()
-            .skip(pos)
-            .find(|(_, e)| !e.key.is_null())
+        self.table.iter().enumerate().skip(pos).find(|(_, e)| !e.key.is_null())
     }
 
     /// Slot of an arbitrary element for `pop()` (CPython pops in table order too).
@@ -305,10 +244,7 @@ pub struct SetObj {
 
 impl SetObj {
     pub fn new(data: SetData, frozen: bool) -> SetObj {
-        SetObj {
-            frozen,
-            data: Mutex::new(data),
-        }
+        SetObj { frozen, data: Mutex::new(data) }
     }
 
     /// Locks the set. Never call script code while holding the guard.

@@ -43,11 +43,7 @@ fn encode(v: Value) -> (u64, u64) {
         Value::Int(i) => (T_INT, i as u64),
         Value::Float(f) => (T_FLOAT, f.to_bits()),
         Value::Obj(o) => {
-            let tag = if o.is_immortal() {
-                T_IMMORTAL
-            } else {
-                T_MORTAL
-            };
+            let tag = if o.is_immortal() { T_IMMORTAL } else { T_MORTAL };
             (tag, o.into_raw() as u64)
         }
     }
@@ -68,11 +64,7 @@ unsafe fn decode_owned(tag: u64, payload: u64) -> Value {
 impl Slot {
     pub fn new(v: Value) -> Slot {
         let (tag, payload) = encode(v);
-        Slot {
-            seq: AtomicU32::new(0),
-            tag: AtomicU64::new(tag),
-            payload: AtomicU64::new(payload),
-        }
+        Slot { seq: AtomicU32::new(0), tag: AtomicU64::new(tag), payload: AtomicU64::new(payload) }
     }
 
     /// Takes the writer lock; returns the (even) sequence number it replaced.
@@ -81,12 +73,7 @@ impl Slot {
         let mut spins = 0u32;
         loop {
             let s = self.seq.load(Ordering::Relaxed);
-            if s & 1 == 0
-                && self
-                    .seq
-                    .compare_exchange_weak(s, s | 1, Ordering::Acquire, Ordering::Relaxed)
-                    .is_ok()
-            {
+            if s & 1 == 0 && self.seq.compare_exchange_weak(s, s | 1, Ordering::Acquire, Ordering::Relaxed).is_ok() {
                 fence(Ordering::Release);
                 return s;
             }
@@ -134,9 +121,7 @@ impl Slot {
         let tag = self.tag.load(Ordering::Relaxed);
         let payload = self.payload.load(Ordering::Relaxed);
         let v = match tag {
-            T_MORTAL | T_IMMORTAL => {
-                Value::Obj(unsafe { ObjRef::clone_from_raw(payload as usize) })
-            }
+            T_MORTAL | T_IMMORTAL => Value::Obj(unsafe { ObjRef::clone_from_raw(payload as usize) }),
             _ => unsafe { decode_owned(tag, payload) },
         };
         self.seq.store(s, Ordering::Release);
@@ -184,14 +169,7 @@ impl Slot {
             Value::Bool(b) => (T_BOOL, *b as u64),
             Value::Int(i) => (T_INT, *i as u64),
             Value::Float(f) => (T_FLOAT, f.to_bits()),
-            Value::Obj(o) => (
-                if tag == T_IMMORTAL {
-                    T_IMMORTAL
-                } else {
-                    T_MORTAL
-                },
-                o.addr() as u64,
-            ),
+            Value::Obj(o) => (if tag == T_IMMORTAL { T_IMMORTAL } else { T_MORTAL }, o.addr() as u64),
         };
         if tag != otag || payload != opayload {
             self.seq.store(s, Ordering::Release);

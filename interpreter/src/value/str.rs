@@ -19,16 +19,8 @@ pub struct StrObj {
 
 impl StrObj {
     pub fn new(s: String) -> StrObj {
-        let char_len = if s.is_ascii() {
-            s.len()
-        } else {
-            s.chars().count()
-        };
-        StrObj {
-            s: s.into_boxed_str(),
-            char_len,
-            hash: AtomicU64::new(0),
-        }
+        let char_len = if s.is_ascii() { s.len() } else { s.chars().count() };
+        StrObj { s: s.into_boxed_str(), char_len, hash: AtomicU64::new(0) }
     }
 
     #[inline(always)]
@@ -61,11 +53,7 @@ impl StrObj {
         if self.is_ascii() {
             i.min(self.s.len())
         } else {
-            self.s
-                .char_indices()
-                .nth(i)
-                .map(|(b, _)| b)
-                .unwrap_or(self.s.len())
+            self.s.char_indices().nth(i).map(|(b, _)| b).unwrap_or(self.s.len())
         }
     }
 

@@ -8,9 +8,7 @@ pub struct TupleObj {
 
 impl TupleObj {
     pub fn new(items: Vec<Value>) -> TupleObj {
-        TupleObj {
-            items: items.into_boxed_slice(),
-        }
+        TupleObj { items: items.into_boxed_slice() }
     }
 
     #[inline(always)]
@@ -51,10 +49,7 @@ pub fn tuple_hash(hashes: impl ExactSizeIterator<Item = i64>) -> i64 {
 mod tests {
     #[test]
     fn matches_cpython() {
-        assert_eq!(
-            super::tuple_hash([1i64, 2].into_iter()),
-            -3550055125485641917
-        );
+        assert_eq!(super::tuple_hash([1i64, 2].into_iter()), -3550055125485641917);
         assert_eq!(super::tuple_hash([].into_iter()), 5740354900026072187);
         assert_eq!(super::tuple_hash([1i64].into_iter()), -6644214454873602895);
     }

@@ -51,16 +51,8 @@ impl Vm {
             Some(Object::Module(m)) => {
                 format!("module '{}' has no attribute '{}'", m.name, name.str_text())
             }
-            Some(Object::Class(c)) => format!(
-                "type object '{}' has no attribute '{}'",
-                c.name,
-                name.str_text()
-            ),
-            _ => format!(
-                "'{}' object has no attribute '{}'",
-                self.type_name(obj),
-                name.str_text()
-            ),
+            Some(Object::Class(c)) => format!("type object '{}' has no attribute '{}'", c.name, name.str_text()),
+            _ => format!("'{}' object has no attribute '{}'", self.type_name(obj), name.str_text()),
         };
         let e = self.new_error("AttributeError", &msg);
         if let Some(i) = e.exc.as_instance() {
@@ -106,9 +98,7 @@ impl Vm {
                     }
                     {
                         let attrs = inst.attrs();
-                        if let Some(v) =
-                            attrs.get_simple(name_hash(name), &Value::Obj(name.clone()))
-                        {
+                        if let Some(v) = attrs.get_simple(name_hash(name), &Value::Obj(name.clone())) {
                             return Ok(Some(v.clone()));
                         }
                     }
@@ -160,10 +150,7 @@ impl Vm {
                         // A user descriptor's __get__(None, cls).
                         let dcls = self.class_of(&v);
                         match self.lookup_type_attr(&dcls, &crate::interp::names().__get__) {
-                            Some(g) => self.call(
-                                &g,
-                                Args::new([v.clone(), Value::None, Value::Obj(cls.clone())]),
-                            )?,
+                            Some(g) => self.call(&g, Args::new([v.clone(), Value::None, Value::Obj(cls.clone())]))?,
                             None => v,
                         }
                     }
@@ -189,12 +176,7 @@ impl Vm {
 
     /// For a data descriptor (property, or a class with `__set__`/`__delete__`),
     /// its value for `obj`; None if `d` is not a data descriptor.
-    fn data_descriptor_get(
-        &mut self,
-        d: &Value,
-        obj: &Value,
-        cls: &ObjRef,
-    ) -> PyResult<Option<Value>> {
+    fn data_descriptor_get(&mut self, d: &Value, obj: &Value, cls: &ObjRef) -> PyResult<Option<Value>> {
         match d.obj() {
             Some(Object::Property(p)) => {
                 if p.fget.is_none() {
@@ -212,10 +194,7 @@ impl Vm {
                     return Ok(None);
                 }
                 match self.lookup_type_attr(&dcls, &names.__get__) {
-                    Some(g) => Ok(Some(self.call(
-                        &g,
-                        Args::new([d.clone(), obj.clone(), Value::Obj(cls.clone())]),
-                    )?)),
+                    Some(g) => Ok(Some(self.call(&g, Args::new([d.clone(), obj.clone(), Value::Obj(cls.clone())]))?)),
                     None => Ok(None),
                 }
             }
@@ -236,10 +215,7 @@ impl Vm {
             Some(Object::Instance(_)) => {
                 let dcls = self.class_of(&d);
                 match self.lookup_type_attr(&dcls, &crate::interp::names().__get__) {
-                    Some(g) => self.call(
-                        &g,
-                        Args::new([d.clone(), obj.clone(), Value::Obj(cls.clone())]),
-                    )?,
+                    Some(g) => self.call(&g, Args::new([d.clone(), obj.clone(), Value::Obj(cls.clone())]))?,
                     None => d,
                 }
             }
@@ -254,16 +230,11 @@ impl Vm {
         match obj.obj() {
             Some(Object::Instance(inst)) => {
                 if let Some(d) = self.lookup_type_attr(&cls, name) {
-                    if matches!(
-                        d.obj(),
-                        Some(Object::Function(_)) | Some(Object::Builtin(_))
-                    ) {
+                    if matches!(d.obj(), Some(Object::Function(_)) | Some(Object::Builtin(_))) {
                         // An instance attribute of the same name shadows the method.
                         let shadowed = {
                             let a = inst.attrs();
-                            !a.is_empty()
-                                && a.get_simple(name_hash(name), &Value::Obj(name.clone()))
-                                    .is_some()
+                            !a.is_empty() && a.get_simple(name_hash(name), &Value::Obj(name.clone())).is_some()
                         };
                         if !shadowed {
                             return Ok((d, obj));
@@ -274,10 +245,7 @@ impl Vm {
             Some(Object::Module(_)) | Some(Object::Class(_)) | Some(Object::Super(_)) => {}
             _ => {
                 if let Some(d) = self.lookup_type_attr(&cls, name) {
-                    if matches!(
-                        d.obj(),
-                        Some(Object::Builtin(_)) | Some(Object::Function(_))
-                    ) {
+                    if matches!(d.obj(), Some(Object::Builtin(_)) | Some(Object::Function(_))) {
                         return Ok((d, obj));
                     }
                 }
@@ -316,9 +284,7 @@ impl Vm {
                             }
                             Some(Object::Instance(_)) => {
                                 let dcls = self.class_of(&d);
-                                if let Some(s) =
-                                    self.lookup_type_attr(&dcls, &crate::interp::names().__set__)
-                                {
+                                if let Some(s) = self.lookup_type_attr(&dcls, &crate::interp::names().__set__) {
                                     self.call(&s, Args::new([d.clone(), obj.clone(), v]))?;
                                     return Ok(());
                                 }
@@ -330,27 +296,19 @@ impl Vm {
                         let msg = format!("'object' object has no attribute '{}'", name.str_text());
                         return Err(self.new_error("AttributeError", &msg));
                     }
-                    if let Some(sa) =
-                        self.lookup_type_attr(&cls, &crate::interp::names().__setattr__)
-                    {
+                    if let Some(sa) = self.lookup_type_attr(&cls, &crate::interp::names().__setattr__) {
                         if !matches!(sa.obj(), Some(Object::Builtin(_))) {
                             self.call(&sa, Args::new([obj.clone(), Value::Obj(name.clone()), v]))?;
                             return Ok(());
                         }
                     }
-                    let old = inst
-                        .attrs()
-                        .set_simple(name_hash(name), Value::Obj(name.clone()), v);
+                    let old = inst.attrs().set_simple(name_hash(name), Value::Obj(name.clone()), v);
                     drop(old);
                     return Ok(());
                 }
                 Object::Class(c) => {
                     if c.frozen {
-                        let msg = format!(
-                            "cannot set '{}' attribute of immutable type '{}'",
-                            name.str_text(),
-                            c.name
-                        );
+                        let msg = format!("cannot set '{}' attribute of immutable type '{}'", name.str_text(), c.name);
                         return Err(self.type_error(&msg));
                     }
                     c.set_own(name, v);
@@ -371,17 +329,9 @@ impl Vm {
             }
         }
         let msg = if self.lookup_type_attr(&self.class_of(obj), name).is_some() {
-            format!(
-                "'{}' object attribute '{}' is read-only",
-                self.type_name(obj),
-                name.str_text()
-            )
+            format!("'{}' object attribute '{}' is read-only", self.type_name(obj), name.str_text())
         } else {
-            format!(
-                "'{}' object has no attribute '{}'",
-                self.type_name(obj),
-                name.str_text()
-            )
+            format!("'{}' object has no attribute '{}'", self.type_name(obj), name.str_text())
         };
         Err(self.new_error("AttributeError", &msg))
     }

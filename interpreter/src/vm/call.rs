@@ -23,10 +23,7 @@ impl Vm {
                     FrameExit::Return(v) => match init {
                         FrameKind::Init(inst) => {
                             if !v.is_none() {
-                                let msg = format!(
-                                    "__init__() should return None, not '{}'",
-                                    self.type_name(&v)
-                                );
+                                let msg = format!("__init__() should return None, not '{}'", self.type_name(&v));
                                 return Err(self.new_error("TypeError", &msg));
                             }
                             Ok(inst)
@@ -40,11 +37,7 @@ impl Vm {
     }
 
     /// Shorthand: call with positional arguments only.
-    pub fn call1(
-        &mut self,
-        func: &Value,
-        args: impl IntoIterator<Item = Value>,
-    ) -> PyResult<Value> {
+    pub fn call1(&mut self, func: &Value, args: impl IntoIterator<Item = Value>) -> PyResult<Value> {
         self.call(func, Args::new(args))
     }
 
@@ -96,10 +89,7 @@ impl Vm {
         let mut args = Args::default();
         if nkw > 0 {
             let kwvals: Vec<Value> = frame.values.drain(n - nkw..).collect();
-            let names = kwnames
-                .and_then(|t| t.as_tuple())
-                .map(|t| t.items())
-                .unwrap_or(&[]);
+            let names = kwnames.and_then(|t| t.as_tuple()).map(|t| t.items()).unwrap_or(&[]);
             for (k, v) in names.iter().zip(kwvals) {
                 if let Value::Obj(k) = k {
                     args.kw.push((k.clone(), v));
@@ -169,19 +159,14 @@ impl Vm {
         let object_new = crate::interp::object_new();
         let is_default_new = matches!(&new, Some(Value::Obj(n)) if n.ptr_eq(&object_new));
         let inst = if is_default_new || new.is_none() {
-            Value::new(Object::Instance(crate::value::instance::InstanceObj::new(
-                cls.clone(),
-            )))
+            Value::new(Object::Instance(crate::value::instance::InstanceObj::new(cls.clone())))
         } else {
             let new = new.unwrap();
             let new = match new.obj() {
                 Some(Object::StaticMethod(f)) => f.clone(),
                 _ => new,
             };
-            let mut nargs = Args {
-                pos: SmallVec::new(),
-                kw: args.kw.clone(),
-            };
+            let mut nargs = Args { pos: SmallVec::new(), kw: args.kw.clone() };
             nargs.pos.push(Value::Obj(cls.clone()));
             nargs.pos.extend(args.pos.iter().cloned());
             let inst = self.call(&new, nargs)?;
@@ -216,10 +201,7 @@ impl Vm {
                 args.pos.insert(0, inst.clone());
                 let r = self.call(&init, args)?;
                 if !r.is_none() {
-                    let msg = format!(
-                        "__init__() should return None, not '{}'",
-                        self.type_name(&r)
-                    );
+                    let msg = format!("__init__() should return None, not '{}'", self.type_name(&r));
                     return Err(self.new_error("TypeError", &msg));
                 }
                 Ok(Prepared::Value(inst))
@@ -251,11 +233,7 @@ impl Vm {
             drop(pos);
             let given_kwonly = kw
                 .iter()
-                .filter(|(k, _)| {
-                    code.varnames[nparams..nparams + nkwonly]
-                        .iter()
-                        .any(|v| name_eq(v, k))
-                })
+                .filter(|(k, _)| code.varnames[nparams..nparams + nkwonly].iter().any(|v| name_eq(v, k)))
                 .count();
             self.release_values(values);
             return Err(self.too_many_positional(f, npos, given_kwonly));
@@ -268,18 +246,12 @@ impl Vm {
             None
         };
         for (name, v) in kw {
-            let found = code.varnames[..nparams + nkwonly]
-                .iter()
-                .position(|p| name_eq(p, &name));
+            let found = code.varnames[..nparams + nkwonly].iter().position(|p| name_eq(p, &name));
             match found {
                 Some(j) if j >= code.posonly_count as usize => {
                     if !values[j].is_null() {
                         self.release_values(values);
-                        let msg = format!(
-                            "{}() got multiple values for argument '{}'",
-                            f.qualname,
-                            name.str_text()
-                        );
+                        let msg = format!("{}() got multiple values for argument '{}'", f.qualname, name.str_text());
                         return Err(self.new_error("TypeError", &msg));
                     }
                     values[j] = v;
@@ -295,11 +267,7 @@ impl Vm {
                                 name.str_text()
                             )
                         } else {
-                            format!(
-                                "{}() got an unexpected keyword argument '{}'",
-                                f.qualname,
-                                name.str_text()
-                            )
+                            format!("{}() got an unexpected keyword argument '{}'", f.qualname, name.str_text())
                         };
                         return Err(self.new_error("TypeError", &msg));
                     }
@@ -348,12 +316,7 @@ impl Vm {
         drop(values);
     }
 
-    fn too_many_positional(
-        &mut self,
-        f: &FunctionObj,
-        given: usize,
-        given_kwonly: usize,
-    ) -> super::PyErr {
+    fn too_many_positional(&mut self, f: &FunctionObj, given: usize, given_kwonly: usize) -> super::PyErr {
         let code = f.code;
         let n = code.arg_count as usize;
         let nd = f.defaults.len().min(n);
@@ -374,10 +337,7 @@ impl Vm {
                 if given_kwonly == 1 { "" } else { "s" }
             )
         } else {
-            format!(
-                "{}() takes {} but {} {} given",
-                f.qualname, takes, given, was
-            )
+            format!("{}() takes {} but {} {} given", f.qualname, takes, given, was)
         };
         self.new_error("TypeError", &msg)
     }
@@ -402,26 +362,14 @@ impl Vm {
 
     /// `MakeFunction`: builds a function object from a code constant and the defaults,
     /// keyword defaults and closure cells on the stack.
-    pub(crate) fn make_function(
-        &mut self,
-        frame: &mut Frame,
-        ci: usize,
-        flags: u32,
-    ) -> PyResult<Value> {
+    pub(crate) fn make_function(&mut self, frame: &mut Frame, ci: usize, flags: u32) -> PyResult<Value> {
         let code = match frame.code.consts[ci].obj() {
             Some(Object::Code(c)) => *c,
             _ => return Err(self.new_error("SystemError", "MakeFunction without code")),
         };
         let closure = if flags & 4 != 0 {
             let t = frame.pop();
-            t.as_tuple()
-                .map(|t| {
-                    t.items()
-                        .iter()
-                        .filter_map(|c| c.as_objref().cloned())
-                        .collect()
-                })
-                .unwrap_or_default()
+            t.as_tuple().map(|t| t.items().iter().filter_map(|c| c.as_objref().cloned()).collect()).unwrap_or_default()
         } else {
             Vec::new()
         };
@@ -429,11 +377,7 @@ impl Vm {
             let d = frame.pop();
             d.as_dict()
                 .map(|d| {
-                    d.lock()
-                        .items()
-                        .into_iter()
-                        .filter_map(|(k, v)| k.as_objref().map(|k| (k.clone(), v)))
-                        .collect()
+                    d.lock().items().into_iter().filter_map(|(k, v)| k.as_objref().map(|k| (k.clone(), v))).collect()
                 })
                 .unwrap_or_default()
         } else {
@@ -447,8 +391,7 @@ impl Vm {
         };
         let doc = match code.consts.first() {
             Some(v @ Value::Obj(o))
-                if matches!(&**o, Object::Str(_))
-                    && code.flags & crate::bytecode::CO_HAS_DOC != 0 =>
+                if matches!(&**o, Object::Str(_)) && code.flags & crate::bytecode::CO_HAS_DOC != 0 =>
             {
                 v.clone()
             }
@@ -484,9 +427,7 @@ impl Vm {
         if let Some(kw) = kwargs {
             let items = match kw.as_dict() {
                 Some(d) => d.lock().items(),
-                None => {
-                    return Err(self.new_error("TypeError", "argument after ** must be a mapping"))
-                }
+                None => return Err(self.new_error("TypeError", "argument after ** must be a mapping")),
             };
             for (k, v) in items {
                 match k.as_objref() {
@@ -509,11 +450,7 @@ fn name_eq(a: &ObjRef, b: &ObjRef) -> bool {
 
 /// The cells of a new frame: fresh cells for `code.cellvars` (parameters among them
 /// take the argument's value), then the closure's cells for `code.freevars`.
-fn make_cells(
-    code: &crate::bytecode::Code,
-    values: &mut [Value],
-    closure: Vec<ObjRef>,
-) -> Vec<ObjRef> {
+fn make_cells(code: &crate::bytecode::Code, values: &mut [Value], closure: Vec<ObjRef>) -> Vec<ObjRef> {
     let mut cells = Vec::with_capacity(code.ncells());
     for _ in 0..code.cellvars.len() {
         cells.push(ObjRef::new(Object::Cell(Slot::new(Value::Null))));

@@ -18,8 +18,7 @@ impl Vm {
                     Probe::Found(i) => return Ok(Some((i, g.version()))),
                     Probe::Missing => return Ok(None),
                     Probe::Unsure(c) => {
-                        let keys: Vec<(usize, Value)> =
-                            c.into_iter().map(|i| (i, g.entry(i).key.clone())).collect();
+                        let keys: Vec<(usize, Value)> = c.into_iter().map(|i| (i, g.entry(i).key.clone())).collect();
                         (keys, g.version())
                     }
                 }
@@ -165,10 +164,7 @@ impl Vm {
                     out
                 } else {
                     if merge {
-                        let msg = format!(
-                            "argument after ** must be a mapping, not {}",
-                            self.type_name(src)
-                        );
+                        let msg = format!("argument after ** must be a mapping, not {}", self.type_name(src));
                         return Err(self.type_error(&msg));
                     }
                     let mut out = Vec::new();
@@ -241,12 +237,9 @@ impl Vm {
                 match g.probe(hash, key, false) {
                     SetProbe::Found(i) => return Ok((Some(i), g.version())),
                     SetProbe::Missing => return Ok((None, g.version())),
-                    SetProbe::Unsure(c) => (
-                        c.into_iter()
-                            .map(|i| (i, g.entry(i).key.clone()))
-                            .collect::<Vec<_>>(),
-                        g.version(),
-                    ),
+                    SetProbe::Unsure(c) => {
+                        (c.into_iter().map(|i| (i, g.entry(i).key.clone())).collect::<Vec<_>>(), g.version())
+                    }
                 }
             };
             let mut found = None;
@@ -328,12 +321,7 @@ impl Vm {
     }
 
     /// `a | b`, `a & b`, `a - b`, `a ^ b` on sets; the result has a's kind.
-    pub(crate) fn set_binary(
-        &mut self,
-        a: &Value,
-        b: &Value,
-        op: BinOp,
-    ) -> PyResult<Option<Value>> {
+    pub(crate) fn set_binary(&mut self, a: &Value, b: &Value, op: BinOp) -> PyResult<Option<Value>> {
         let frozen = matches!(a.obj(), Some(Object::Set(s)) if s.frozen);
         let r = match op {
             BinOp::BitOr => {
@@ -390,12 +378,7 @@ impl Vm {
         Value::new(Object::Set(SetObj::new(data, frozen)))
     }
 
-    pub(crate) fn set_inplace(
-        &mut self,
-        a: &Value,
-        b: &Value,
-        op: BinOp,
-    ) -> PyResult<Option<Value>> {
+    pub(crate) fn set_inplace(&mut self, a: &Value, b: &Value, op: BinOp) -> PyResult<Option<Value>> {
         match op {
             BinOp::BitOr => {
                 for v in self.set_items(b) {
@@ -427,12 +410,7 @@ impl Vm {
     }
 
     /// Set comparisons: equality and subset/superset orders.
-    pub(crate) fn set_compare(
-        &mut self,
-        a: &Value,
-        b: &Value,
-        op: CmpOp,
-    ) -> PyResult<Option<bool>> {
+    pub(crate) fn set_compare(&mut self, a: &Value, b: &Value, op: CmpOp) -> PyResult<Option<bool>> {
         let la = self.set_items(a).len();
         let lb = self.set_items(b).len();
         let a_in_b = {

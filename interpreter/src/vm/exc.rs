@@ -48,16 +48,9 @@ pub fn exc_data(v: &Value) -> Option<&ExcData> {
 
 /// `Type: message` without running script code (for debugging output).
 pub fn exc_summary(v: &Value) -> String {
-    let name = v
-        .as_instance()
-        .map(|i| i.class.class_name().to_string())
-        .unwrap_or_else(|| "?".into());
+    let name = v.as_instance().map(|i| i.class.class_name().to_string()).unwrap_or_else(|| "?".into());
     let args = exc_data(v).map(|d| d.args.lock().clone());
-    match args
-        .as_ref()
-        .and_then(|a| a.as_tuple())
-        .and_then(|t| t.items().first().cloned())
-    {
+    match args.as_ref().and_then(|a| a.as_tuple()).and_then(|t| t.items().first().cloned()) {
         Some(a) => match a.as_str() {
             Some(s) => format!("{name}: {}", s.as_str()),
             None => name,
@@ -80,16 +73,12 @@ impl Vm {
     /// A new exception of the built-in class `name` with one message argument.
     pub fn new_error(&mut self, name: &str, msg: &str) -> PyErr {
         let cls = crate::interp::exc_class(name);
-        PyErr {
-            exc: new_exception(&cls, vec![Value::str(msg)]),
-        }
+        PyErr { exc: new_exception(&cls, vec![Value::str(msg)]) }
     }
 
     /// A new exception of class `cls` with the given arguments.
     pub fn new_exception(&mut self, cls: &ObjRef, args: Vec<Value>) -> PyErr {
-        PyErr {
-            exc: new_exception(cls, args),
-        }
+        PyErr { exc: new_exception(cls, args) }
     }
 
     pub fn type_error(&mut self, msg: &str) -> PyErr {
@@ -101,9 +90,7 @@ impl Vm {
     }
 
     pub(crate) fn unbound_local(&mut self, name: &str) -> PyErr {
-        let msg = format!(
-            "cannot access local variable '{name}' where it is not associated with a value"
-        );
+        let msg = format!("cannot access local variable '{name}' where it is not associated with a value");
         self.new_error("UnboundLocalError", &msg)
     }
 
@@ -114,7 +101,9 @@ impl Vm {
             self.unbound_local(&name)
         } else {
             let name = code.freevars[i - ncell].str_text();
-            let msg = format!("cannot access free variable '{name}' where it is not associated with a value in enclosing scope");
+            let msg = format!(
+                "cannot access free variable '{name}' where it is not associated with a value in enclosing scope"
+            );
             self.new_error("NameError", &msg)
         }
     }
@@ -131,10 +120,7 @@ impl Vm {
         let fresh = {
             let mut tb = data.traceback.lock();
             let fresh = tb.is_empty();
-            tb.push(TbEntry {
-                code: frame.code,
-                ip: frame.ip.saturating_sub(1) as u32,
-            });
+            tb.push(TbEntry { code: frame.code, ip: frame.ip.saturating_sub(1) as u32 });
             fresh
         };
         if fresh {
@@ -149,10 +135,7 @@ impl Vm {
         if let Some(e) = frame.exc_stack.last() {
             return Some(e.clone());
         }
-        self.frames
-            .iter()
-            .rev()
-            .find_map(|f| f.exc_stack.last().cloned())
+        self.frames.iter().rev().find_map(|f| f.exc_stack.last().cloned())
     }
 
     pub(crate) fn mark_reraise(&mut self, exc: &Value) {
@@ -181,12 +164,7 @@ impl Vm {
             } else {
                 match self.to_exception(cause) {
                     Ok(c) => c,
-                    Err(_) => {
-                        return self.new_error(
-                            "TypeError",
-                            "exception causes must derive from BaseException",
-                        )
-                    }
+                    Err(_) => return self.new_error("TypeError", "exception causes must derive from BaseException"),
                 }
             };
             if let Some(d) = exc_data(&exc) {
@@ -215,10 +193,7 @@ impl Vm {
     pub(crate) fn exception_matches(&mut self, exc: &Value, typ: &Value) -> PyResult<bool> {
         let cls = self.class_of(exc);
         match typ.obj() {
-            Some(Object::Class(_)) => Ok(crate::value::class::is_subclass(
-                &cls,
-                typ.as_objref().unwrap(),
-            )),
+            Some(Object::Class(_)) => Ok(crate::value::class::is_subclass(&cls, typ.as_objref().unwrap())),
             Some(Object::Tuple(t)) => {
                 for item in t.items() {
                     if self.exception_matches(exc, item)? {
@@ -227,10 +202,10 @@ impl Vm {
                 }
                 Ok(false)
             }
-            _ => Err(self.new_error(
-                "TypeError",
-                "catching classes that do not inherit from BaseException is not allowed",
-            )),
+            _ => {
+                Err(self
+                    .new_error("TypeError", "catching classes that do not inherit from BaseException is not allowed"))
+            }
         }
     }
 
@@ -280,24 +255,17 @@ impl Vm {
             let suppress = d.suppress_context.load(Ordering::Relaxed);
             if !cause.is_none() && !seen.contains(&(cause.id() as usize)) {
                 self.format_chain(&cause, out, seen);
-                out.push_str(
-                    "\nThe above exception was the direct cause of the following exception:\n\n",
-                );
+                out.push_str("\nThe above exception was the direct cause of the following exception:\n\n");
             } else if !suppress && !context.is_none() && !seen.contains(&(context.id() as usize)) {
                 self.format_chain(&context, out, seen);
-                out.push_str(
-                    "\nDuring handling of the above exception, another exception occurred:\n\n",
-                );
+                out.push_str("\nDuring handling of the above exception, another exception occurred:\n\n");
             }
             let tb = d.traceback.lock().clone();
             if !tb.is_empty() {
                 out.push_str("Traceback (most recent call last):\n");
                 for e in tb.iter().rev() {
                     let line = e.code.line_of(e.ip as usize);
-                    out.push_str(&format!(
-                        "  File \"{}\", line {}, in {}\n",
-                        e.code.filename, line, e.code.name
-                    ));
+                    out.push_str(&format!("  File \"{}\", line {}, in {}\n", e.code.filename, line, e.code.name));
                     let text = e.code.line_text(line);
                     if !text.is_empty() {
                         out.push_str(&format!("    {text}\n"));
@@ -316,11 +284,7 @@ impl Vm {
             Object::Class(c) => (c.qualname.clone(), c.module.clone()),
             _ => ("?".into(), String::new()),
         };
-        let full = if module == "builtins" || module.is_empty() {
-            name
-        } else {
-            format!("{module}.{name}")
-        };
+        let full = if module == "builtins" || module.is_empty() { name } else { format!("{module}.{name}") };
         let msg = self.exc_message(exc);
         if msg.is_empty() {
             full
@@ -332,10 +296,7 @@ impl Vm {
 
 /// Creates an exception instance of `cls` (which must derive from BaseException).
 pub fn new_exception(cls: &ObjRef, args: Vec<Value>) -> Value {
-    let inst = InstanceObj::with_native(
-        cls.clone(),
-        Box::new(ExcData::new(Value::tuple(args.clone()))),
-    );
+    let inst = InstanceObj::with_native(cls.clone(), Box::new(ExcData::new(Value::tuple(args.clone()))));
     let v = Value::new(Object::Instance(inst));
     crate::builtins::exceptions::init_special_attrs(&v, cls, &args);
     v

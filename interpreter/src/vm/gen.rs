@@ -16,11 +16,7 @@ pub enum GenStep {
 impl Vm {
     /// Takes the generator's frame out to run it, pushing `sent` as the value of the
     /// paused `yield`. None when the generator has finished.
-    pub(crate) fn start_resume(
-        &mut self,
-        gen: &ObjRef,
-        sent: Value,
-    ) -> PyResult<Option<Box<Frame>>> {
+    pub(crate) fn start_resume(&mut self, gen: &ObjRef, sent: Value) -> PyResult<Option<Box<Frame>>> {
         let g = match &**gen {
             Object::Generator(g) => g,
             _ => return Err(self.type_error("not a generator")),
@@ -35,9 +31,7 @@ impl Vm {
             GenState::Created => {
                 if !sent.is_none() {
                     drop(inner);
-                    return Err(
-                        self.type_error("can't send non-None value to a just-started generator")
-                    );
+                    return Err(self.type_error("can't send non-None value to a just-started generator"));
                 }
                 inner.state = GenState::Running;
                 Ok(inner.frame.take())
@@ -63,12 +57,7 @@ impl Vm {
         self.run_generator_frame(gen, frame, None)
     }
 
-    fn run_generator_frame(
-        &mut self,
-        gen: &ObjRef,
-        mut frame: Box<Frame>,
-        throw: Option<PyErr>,
-    ) -> PyResult<GenStep> {
+    fn run_generator_frame(&mut self, gen: &ObjRef, mut frame: Box<Frame>, throw: Option<PyErr>) -> PyResult<GenStep> {
         frame.kind = FrameKind::GenBoundary { gen: gen.clone() };
         let r = match throw {
             None => self.run_frame(frame),
@@ -232,9 +221,7 @@ impl Vm {
         let exit = crate::interp::exc_class("GeneratorExit");
         let exc = self.new_exception(&exit, vec![]).exc;
         match self.gen_throw(gen, exc) {
-            Ok(GenStep::Yield(_)) => {
-                Err(self.new_error("RuntimeError", "generator ignored GeneratorExit"))
-            }
+            Ok(GenStep::Yield(_)) => Err(self.new_error("RuntimeError", "generator ignored GeneratorExit")),
             Ok(GenStep::Return(v)) => Ok(v),
             Err(e) => {
                 let cls = self.class_of(&e.exc);

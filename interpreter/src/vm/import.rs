@@ -18,21 +18,12 @@ impl Vm {
         fromlist: &Value,
         importer: &'static ModuleObj,
     ) -> PyResult<Value> {
-        let name = name
-            .as_str()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default();
+        let name = name.as_str().map(|s| s.as_str().to_string()).unwrap_or_default();
         let full = if level > 0 {
             let pkg = importer.globals.get("__package__");
-            let pkg = pkg
-                .as_str()
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default();
+            let pkg = pkg.as_str().map(|s| s.as_str().to_string()).unwrap_or_default();
             if pkg.is_empty() {
-                return Err(self.new_error(
-                    "ImportError",
-                    "attempted relative import with no known parent package",
-                ));
+                return Err(self.new_error("ImportError", "attempted relative import with no known parent package"));
             }
             let mut parts: Vec<&str> = pkg.split('.').collect();
             for _ in 1..level {
@@ -120,10 +111,7 @@ impl Vm {
         if let Some(init) = native {
             let m = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new(name, None))));
             set_module_attrs(&m, name, None);
-            interp
-                .modules
-                .lock()
-                .insert(name.to_string(), Value::Obj(m.clone()));
+            interp.modules.lock().insert(name.to_string(), Value::Obj(m.clone()));
             if let Err(e) = init(self, &m) {
                 interp.modules.lock().remove(name);
                 return Err(e);
@@ -133,51 +121,29 @@ impl Vm {
         let embedded = interp.embedded_sources.read().get(name).copied();
         if let Some(src) = embedded {
             let file = format!("<conc-stdlib>/{}.conc", name.replace('.', "/"));
-            return self
-                .exec_source_module(name, &file, src, false)
-                .map(Value::Obj);
+            return self.exec_source_module(name, &file, src, false).map(Value::Obj);
         }
         if let Some(path) = find_file(name) {
             let src = match std::fs::read_to_string(&path) {
                 Ok(s) => s,
-                Err(e) => {
-                    return Err(self.new_error("ImportError", &format!("cannot read {path}: {e}")))
-                }
+                Err(e) => return Err(self.new_error("ImportError", &format!("cannot read {path}: {e}"))),
             };
             let is_pkg = path.ends_with("__init__.conc");
-            return self
-                .exec_source_module(name, &path, &src, is_pkg)
-                .map(Value::Obj);
+            return self.exec_source_module(name, &path, &src, is_pkg).map(Value::Obj);
         }
         let cls = crate::interp::exc_class("ModuleNotFoundError");
-        let e = self.new_exception(
-            &cls,
-            vec![Value::string(format!("No module named '{name}'"))],
-        );
+        let e = self.new_exception(&cls, vec![Value::string(format!("No module named '{name}'"))]);
         if let Some(i) = e.exc.as_instance() {
             let n = intern("name");
-            i.attrs().set_simple(
-                crate::value::class::name_hash(&n),
-                Value::Obj(n),
-                Value::str(name),
-            );
+            i.attrs().set_simple(crate::value::class::name_hash(&n), Value::Obj(n), Value::str(name));
         }
         Err(e)
     }
 
     /// Compiles and runs `source` as module `name`, registering it in `sys.modules`
     /// first (so circular imports see the partly initialised module).
-    pub fn exec_source_module(
-        &mut self,
-        name: &str,
-        file: &str,
-        source: &str,
-        is_pkg: bool,
-    ) -> PyResult<ObjRef> {
-        let m = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new(
-            name,
-            Some(file.to_string()),
-        ))));
+    pub fn exec_source_module(&mut self, name: &str, file: &str, source: &str, is_pkg: bool) -> PyResult<ObjRef> {
+        let m = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new(name, Some(file.to_string())))));
         set_module_attrs(&m, name, Some(file));
         if is_pkg {
             if let Object::Module(mm) = &*m {
@@ -185,10 +151,7 @@ impl Vm {
             }
         }
         let interp = crate::interp::interp();
-        interp
-            .modules
-            .lock()
-            .insert(name.to_string(), Value::Obj(m.clone()));
+        interp.modules.lock().insert(name.to_string(), Value::Obj(m.clone()));
         let r = self.exec_in_module(&m, file, source, Mode::Exec);
         if let Err(e) = r {
             interp.modules.lock().remove(name);
@@ -198,28 +161,18 @@ impl Vm {
     }
 
     /// Parses, compiles and runs `source` in the namespace of module `m`.
-    pub fn exec_in_module(
-        &mut self,
-        m: &ObjRef,
-        file: &str,
-        source: &str,
-        mode: Mode,
-    ) -> PyResult<Value> {
+    pub fn exec_in_module(&mut self, m: &ObjRef, file: &str, source: &str, mode: Mode) -> PyResult<Value> {
         let module: &'static ModuleObj = match m.as_static() {
             Object::Module(mm) => mm,
             _ => return Err(self.type_error("not a module")),
         };
         let ast = match conc_grammar::parse(source, file) {
             Ok(a) => a,
-            Err(e) => {
-                return Err(self.syntax_error(&e.message, e.kind.name(), file, source, e.span))
-            }
+            Err(e) => return Err(self.syntax_error(&e.message, e.kind.name(), file, source, e.span)),
         };
         let code = match compiler::compile(&ast, file, source, module, mode) {
             Ok(c) => c,
-            Err(e) => {
-                return Err(self.syntax_error(&e.message, "SyntaxError", file, source, e.span))
-            }
+            Err(e) => return Err(self.syntax_error(&e.message, "SyntaxError", file, source, e.span)),
         };
         self.run_module_code(code, module)
     }
@@ -292,12 +245,7 @@ impl Vm {
                     Some(f) => format!(" ({f})"),
                     None => " (unknown location)".to_string(),
                 };
-                let msg = format!(
-                    "cannot import name '{}' from '{}'{}",
-                    name.str_text(),
-                    mname,
-                    loc
-                );
+                let msg = format!("cannot import name '{}' from '{}'{}", name.str_text(), mname, loc);
                 Err(self.new_error("ImportError", &msg))
             }
         }
@@ -310,17 +258,9 @@ impl Vm {
         };
         let all = src.globals.get("__all__");
         let names: Vec<ObjRef> = if all.is_null() {
-            src.globals
-                .items()
-                .into_iter()
-                .map(|(k, _)| k)
-                .filter(|k| !k.str_text().starts_with('_'))
-                .collect()
+            src.globals.items().into_iter().map(|(k, _)| k).filter(|k| !k.str_text().starts_with('_')).collect()
         } else {
-            self.collect(&all)?
-                .iter()
-                .filter_map(|v| v.as_str().map(|s| intern(s.as_str())))
-                .collect()
+            self.collect(&all)?.iter().filter_map(|v| v.as_str().map(|s| intern(s.as_str()))).collect()
         };
         for n in names {
             let v = src.globals.get(n.str_text());

@@ -11,20 +11,9 @@ impl Vm {
     pub fn get_iter(&mut self, v: &Value) -> PyResult<Value> {
         if let Value::Obj(o) = v {
             let it = match &**o {
-                Object::List(_) | Object::Tuple(_) | Object::Str(_) | Object::Bytes(_) => {
-                    IterObj::seq(v.clone())
-                }
-                Object::Range(r) => IterObj::Range {
-                    next: AtomicI64::new(r.start),
-                    stop: r.stop,
-                    step: r.step,
-                },
-                Object::Dict(d) => IterObj::Dict {
-                    dict: v.clone(),
-                    pos: AtomicUsize::new(0),
-                    what: 0,
-                    len: d.len(),
-                },
+                Object::List(_) | Object::Tuple(_) | Object::Str(_) | Object::Bytes(_) => IterObj::seq(v.clone()),
+                Object::Range(r) => IterObj::Range { next: AtomicI64::new(r.start), stop: r.stop, step: r.step },
+                Object::Dict(d) => IterObj::Dict { dict: v.clone(), pos: AtomicUsize::new(0), what: 0, len: d.len() },
                 Object::Set(s) => IterObj::Set {
                     set: v.clone(),
                     pos: AtomicUsize::new(0),
@@ -53,10 +42,7 @@ impl Vm {
             if !matches!(it.obj(), Some(Object::Iter(_)) | Some(Object::Generator(_)))
                 && self.lookup_type_attr(&icls, &names.__next__).is_none()
             {
-                let msg = format!(
-                    "iter() returned non-iterator of type '{}'",
-                    self.type_name(&it)
-                );
+                let msg = format!("iter() returned non-iterator of type '{}'", self.type_name(&it));
                 return Err(self.type_error(&msg));
             }
             return Ok(it);
@@ -164,12 +150,7 @@ impl Vm {
                     Ok(None)
                 }
             }
-            IterObj::Dict {
-                dict,
-                pos,
-                what,
-                len,
-            } => {
+            IterObj::Dict { dict, pos, what, len } => {
                 let d = match dict.as_dict() {
                     Some(d) => d,
                     None => return Ok(None),
@@ -178,9 +159,7 @@ impl Vm {
                 if g.len() != *len {
                     drop(g);
                     pos.store(usize::MAX / 2, Ordering::Relaxed);
-                    return Err(
-                        self.new_error("RuntimeError", "dictionary changed size during iteration")
-                    );
+                    return Err(self.new_error("RuntimeError", "dictionary changed size during iteration"));
                 }
                 let p = pos.load(Ordering::Relaxed);
                 match g.next_from(p) {
@@ -204,9 +183,7 @@ impl Vm {
                     _ => return Ok(None),
                 };
                 let g = s.lock();
-                if g.version() != version.load(Ordering::Relaxed)
-                    && pos.load(Ordering::Relaxed) < usize::MAX / 2
-                {
+                if g.version() != version.load(Ordering::Relaxed) && pos.load(Ordering::Relaxed) < usize::MAX / 2 {
                     drop(g);
                     pos.store(usize::MAX / 2, Ordering::Relaxed);
                     return Err(self.new_error("RuntimeError", "Set changed size during iteration"));
@@ -241,11 +218,7 @@ impl Vm {
                                         "zip() argument {} is shorter than argument{} 1{}",
                                         k + 1,
                                         if k > 1 { "s" } else { "" },
-                                        if k > 1 {
-                                            format!("-{k}")
-                                        } else {
-                                            String::new()
-                                        }
+                                        if k > 1 { format!("-{k}") } else { String::new() }
                                     )
                                 } else {
                                     "zip() argument 2 is longer than argument 1".to_string()
@@ -286,11 +259,7 @@ impl Vm {
                     return Ok(Some(v));
                 }
             },
-            IterObj::Callable {
-                func,
-                sentinel,
-                done,
-            } => {
+            IterObj::Callable { func, sentinel, done } => {
                 if done.load(Ordering::Relaxed) {
                     return Ok(None);
                 }
@@ -337,8 +306,7 @@ impl Vm {
                 let it = match self.get_iter(seq) {
                     Ok(it) => it,
                     Err(_) => {
-                        let msg =
-                            format!("cannot unpack non-iterable {} object", self.type_name(seq));
+                        let msg = format!("cannot unpack non-iterable {} object", self.type_name(seq));
                         return Err(self.type_error(&msg));
                     }
                 };
@@ -354,11 +322,7 @@ impl Vm {
             }
         };
         if items.len() < n {
-            let msg = format!(
-                "not enough values to unpack (expected {}, got {})",
-                n,
-                items.len()
-            );
+            let msg = format!("not enough values to unpack (expected {}, got {})", n, items.len());
             return Err(self.value_error(&msg));
         }
         if items.len() > n {
@@ -369,12 +333,7 @@ impl Vm {
     }
 
     /// `a, *b, c = seq`: `before` items, a list of the middle, `after` items.
-    pub(crate) fn unpack_ex(
-        &mut self,
-        seq: &Value,
-        before: usize,
-        after: usize,
-    ) -> PyResult<Vec<Value>> {
+    pub(crate) fn unpack_ex(&mut self, seq: &Value, before: usize, after: usize) -> PyResult<Vec<Value>> {
         let items = match self.collect(seq) {
             Ok(v) => v,
             Err(_) => {
@@ -383,11 +342,8 @@ impl Vm {
             }
         };
         if items.len() < before + after {
-            let msg = format!(
-                "not enough values to unpack (expected at least {}, got {})",
-                before + after,
-                items.len()
-            );
+            let msg =
+                format!("not enough values to unpack (expected at least {}, got {})", before + after, items.len());
             return Err(self.value_error(&msg));
         }
         let mut out = Vec::with_capacity(before + after + 1);
@@ -399,11 +355,7 @@ impl Vm {
 
     /// One step of `yield from` over a non-generator: Ok(Ok(y)) when it yields y,
     /// Ok(Err(r)) when it finished with value r.
-    pub(crate) fn send_to_iter(
-        &mut self,
-        it: &Value,
-        sent: Value,
-    ) -> PyResult<Result<Value, Value>> {
+    pub(crate) fn send_to_iter(&mut self, it: &Value, sent: Value) -> PyResult<Result<Value, Value>> {
         let r = if sent.is_none() {
             match self.iter_next(it) {
                 Ok(Some(v)) => return Ok(Ok(v)),
@@ -444,10 +396,7 @@ impl Vm {
         match self.lookup_type_attr(&cls, &crate::value::str::intern("__await__")) {
             Some(f) => self.call(&f, Args::new([v])),
             None => {
-                let msg = format!(
-                    "object {} can't be used in 'await' expression",
-                    self.type_name(&v)
-                );
+                let msg = format!("object {} can't be used in 'await' expression", self.type_name(&v));
                 Err(self.type_error(&msg))
             }
         }
@@ -456,9 +405,5 @@ impl Vm {
 
 /// An iterator flag value for `iter(callable, sentinel)`.
 pub fn callable_iter(func: Value, sentinel: Value) -> Value {
-    Value::new(Object::Iter(IterObj::Callable {
-        func,
-        sentinel,
-        done: AtomicBool::new(false),
-    }))
+    Value::new(Object::Iter(IterObj::Callable { func, sentinel, done: AtomicBool::new(false) }))
 }

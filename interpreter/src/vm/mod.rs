@@ -53,10 +53,7 @@ pub struct Args {
 
 impl Args {
     pub fn new(pos: impl IntoIterator<Item = Value>) -> Args {
-        Args {
-            pos: pos.into_iter().collect(),
-            kw: Vec::new(),
-        }
+        Args { pos: pos.into_iter().collect(), kw: Vec::new() }
     }
 
     pub fn len(&self) -> usize {
@@ -101,9 +98,7 @@ impl Hasher for PtrHasher {
         }
     }
     fn write_usize(&mut self, n: usize) {
-        self.0 = (self.0 ^ n as u64)
-            .wrapping_mul(0x9E3779B97F4A7C15)
-            .rotate_left(29);
+        self.0 = (self.0 ^ n as u64).wrapping_mul(0x9E3779B97F4A7C15).rotate_left(29);
     }
 }
 

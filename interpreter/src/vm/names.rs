@@ -8,9 +8,7 @@ use crate::value::{ObjRef, Value};
 impl Vm {
     /// A global that is unbound in its module: the builtin of that name, or NameError.
     pub(crate) fn load_builtin(&mut self, name: &ObjRef) -> PyResult<Value> {
-        let v = crate::interp::builtins_module()
-            .globals
-            .get(name.str_text());
+        let v = crate::interp::builtins_module().globals.get(name.str_text());
         if v.is_null() {
             let msg = format!("name '{}' is not defined", name.str_text());
             return Err(self.new_error("NameError", &msg));
@@ -56,13 +54,7 @@ impl Vm {
                 Ok(())
             }
             None => {
-                if frame
-                    .module
-                    .globals
-                    .slot(frame.code.global_slots[i])
-                    .take()
-                    .is_null()
-                {
+                if frame.module.globals.slot(frame.code.global_slots[i]).take().is_null() {
                     let msg = format!("name '{}' is not defined", name.str_text());
                     return Err(self.new_error("NameError", &msg));
                 }
@@ -78,11 +70,7 @@ impl Vm {
         let enter = self.lookup_type_attr(&cls, &names.__enter__);
         let exit = self.lookup_type_attr(&cls, &names.__exit__);
         let (Some(enter), Some(exit)) = (enter, exit) else {
-            let missing = if self.lookup_type_attr(&cls, &names.__enter__).is_none() {
-                ""
-            } else {
-                " and __exit__"
-            };
+            let missing = if self.lookup_type_attr(&cls, &names.__enter__).is_none() { "" } else { " and __exit__" };
             let msg = format!(
                 "'{}' object does not support the context manager protocol{}",
                 self.type_name(&mgr),
@@ -96,19 +84,13 @@ impl Vm {
     }
 
     /// `PrintExpr` (REPL): echoes repr(v) unless None, and keeps it in `_`.
-    pub(crate) fn print_expr(
-        &mut self,
-        v: Value,
-        module: &'static crate::value::module::ModuleObj,
-    ) -> PyResult<()> {
+    pub(crate) fn print_expr(&mut self, v: Value, module: &'static crate::value::module::ModuleObj) -> PyResult<()> {
         if v.is_none() {
             return Ok(());
         }
         let r = self.repr_of(&v)?;
         crate::stdio::write_stdout(&format!("{r}\n"));
-        crate::interp::builtins_module()
-            .globals
-            .set(&crate::value::str::intern("_"), v);
+        crate::interp::builtins_module().globals.set(&crate::value::str::intern("_"), v);
         let _ = module;
         Ok(())
     }

@@ -130,11 +130,7 @@ impl Vm {
         // The reflected method of a subclass of the left type goes first.
         let b_first = !ca.ptr_eq(&cb) && crate::value::class::is_subclass(&cb, &ca);
         let fwd_f = self.lookup_type_attr(&ca, &crate::value::str::intern(fwd));
-        let rev_f = if ca.ptr_eq(&cb) {
-            None
-        } else {
-            self.lookup_type_attr(&cb, &crate::value::str::intern(rev))
-        };
+        let rev_f = if ca.ptr_eq(&cb) { None } else { self.lookup_type_attr(&cb, &crate::value::str::intern(rev)) };
         if b_first {
             if let Some(f) = &rev_f {
                 let r = self.call(f, Args::new([b.clone(), a.clone()]))?;
@@ -181,22 +177,10 @@ impl Vm {
                 return Err(self.type_error(&msg));
             }
         }
-        let sym = if inplace {
-            format!("{}=", op.symbol())
-        } else {
-            op.symbol().to_string()
-        };
-        let sym = if op == BinOp::Pow && !inplace {
-            "** or pow()".to_string()
-        } else {
-            sym
-        };
-        let msg = format!(
-            "unsupported operand type(s) for {}: '{}' and '{}'",
-            sym,
-            self.type_name(&a),
-            self.type_name(&b)
-        );
+        let sym = if inplace { format!("{}=", op.symbol()) } else { op.symbol().to_string() };
+        let sym = if op == BinOp::Pow && !inplace { "** or pow()".to_string() } else { sym };
+        let msg =
+            format!("unsupported operand type(s) for {}: '{}' and '{}'", sym, self.type_name(&a), self.type_name(&b));
         Err(self.type_error(&msg))
     }
 
@@ -218,9 +202,7 @@ impl Vm {
                 let n = self.index_value(a)?.max(0) as usize;
                 Ok(Some(Value::string(y.as_str().repeat(n))))
             }
-            (Some(Object::Str(_)), _, BinOp::Mod) => {
-                Ok(Some(crate::builtins::format::percent_format(self, a, b)?))
-            }
+            (Some(Object::Str(_)), _, BinOp::Mod) => Ok(Some(crate::builtins::format::percent_format(self, a, b)?)),
             (Some(Object::List(x)), Some(Object::List(y)), BinOp::Add) => {
                 let mut v = x.snapshot();
                 v.extend(y.snapshot());
@@ -236,11 +218,7 @@ impl Vm {
                 v.extend_from_slice(y);
                 Ok(Some(Value::new(Object::Bytes(v.into_boxed_slice()))))
             }
-            (
-                Some(Object::List(_)) | Some(Object::Tuple(_)) | Some(Object::Bytes(_)),
-                _,
-                BinOp::Mult,
-            ) if is_int(b) => {
+            (Some(Object::List(_)) | Some(Object::Tuple(_)) | Some(Object::Bytes(_)), _, BinOp::Mult) if is_int(b) => {
                 let n = self.index_value(b)?.max(0) as usize;
                 Ok(Some(repeat_seq(a, n)))
             }
@@ -292,9 +270,7 @@ impl Vm {
             BinOp::Mult => a.checked_mul(b),
             BinOp::FloorDiv => {
                 if b == 0 {
-                    return Err(
-                        self.new_error("ZeroDivisionError", "integer division or modulo by zero")
-                    );
+                    return Err(self.new_error("ZeroDivisionError", "integer division or modulo by zero"));
                 }
                 a.checked_div_euclid(b).map(|_| a.div_floor(&b))
             }
@@ -316,10 +292,7 @@ impl Vm {
             BinOp::Pow => {
                 if b < 0 {
                     if a == 0 {
-                        return Err(self.new_error(
-                            "ZeroDivisionError",
-                            "0.0 cannot be raised to a negative power",
-                        ));
+                        return Err(self.new_error("ZeroDivisionError", "0.0 cannot be raised to a negative power"));
                     }
                     return Ok(Value::Float((a as f64).powf(b as f64)));
                 }
@@ -375,9 +348,7 @@ impl Vm {
             BinOp::Mult => normalize(a * b),
             BinOp::FloorDiv => {
                 if b.is_zero() {
-                    return Err(
-                        self.new_error("ZeroDivisionError", "integer division or modulo by zero")
-                    );
+                    return Err(self.new_error("ZeroDivisionError", "integer division or modulo by zero"));
                 }
                 normalize(a.div_floor(&b))
             }
@@ -398,10 +369,7 @@ impl Vm {
                     let af = self.big_to_f64(&a)?;
                     let bf = b.to_f64().unwrap_or(f64::NEG_INFINITY);
                     if af == 0.0 {
-                        return Err(self.new_error(
-                            "ZeroDivisionError",
-                            "0.0 cannot be raised to a negative power",
-                        ));
+                        return Err(self.new_error("ZeroDivisionError", "0.0 cannot be raised to a negative power"));
                     }
                     return Ok(Value::Float(af.powf(bf)));
                 }
@@ -424,9 +392,7 @@ impl Vm {
                 }
                 match b.to_usize() {
                     Some(s) => normalize(a << s),
-                    None => {
-                        return Err(self.new_error("OverflowError", "too many digits in integer"))
-                    }
+                    None => return Err(self.new_error("OverflowError", "too many digits in integer")),
                 }
             }
             BinOp::RShift => {
@@ -441,9 +407,7 @@ impl Vm {
             BinOp::BitAnd => normalize(a & b),
             BinOp::BitOr => normalize(a | b),
             BinOp::BitXor => normalize(a ^ b),
-            BinOp::MatMult => {
-                return Err(self.type_error("unsupported operand type(s) for @: 'int' and 'int'"))
-            }
+            BinOp::MatMult => return Err(self.type_error("unsupported operand type(s) for @: 'int' and 'int'")),
         })
     }
 
@@ -451,11 +415,7 @@ impl Vm {
     fn big_true_div(&mut self, a: &BigInt, b: &BigInt) -> PyResult<f64> {
         let (fa, fb) = (a.to_f64(), b.to_f64());
         if let (Some(x), Some(y)) = (fa, fb) {
-            if x.is_finite()
-                && y.is_finite()
-                && x.abs() < 9.007199254740992e15
-                && y.abs() < 9.007199254740992e15
-            {
+            if x.is_finite() && y.is_finite() && x.abs() < 9.007199254740992e15 && y.abs() < 9.007199254740992e15 {
                 return Ok(x / y);
             }
         }
@@ -463,30 +423,15 @@ impl Vm {
         let neg = a.is_negative() != b.is_negative();
         let (a, b) = (a.abs(), b.abs());
         let shift = b.bits() as i64 - a.bits() as i64 + 66;
-        let (n, d) = if shift > 0 {
-            (a << shift as usize, b)
-        } else {
-            (a, b << (-shift) as usize)
-        };
+        let (n, d) = if shift > 0 { (a << shift as usize, b) } else { (a, b << (-shift) as usize) };
         let (q, r) = n.div_rem(&d);
-        let q = if r.is_zero() {
-            q
-        } else {
-            (q << 1usize) | BigInt::from(1)
-        };
+        let q = if r.is_zero() { q } else { (q << 1usize) | BigInt::from(1) };
         let extra = if r.is_zero() { 0 } else { 1 };
         let f = q.to_f64().unwrap_or(f64::INFINITY);
         let e = -(shift + extra);
-        let r = if e < -1074 - 64 {
-            0.0
-        } else {
-            f * 2f64.powi(e as i32)
-        };
+        let r = if e < -1074 - 64 { 0.0 } else { f * 2f64.powi(e as i32) };
         if r.is_infinite() {
-            return Err(self.new_error(
-                "OverflowError",
-                "integer division result too large for a float",
-            ));
+            return Err(self.new_error("OverflowError", "integer division result too large for a float"));
         }
         Ok(if neg { -r } else { r })
     }
@@ -516,29 +461,19 @@ impl Vm {
             }
             BinOp::Pow => {
                 if a == 0.0 && b < 0.0 {
-                    return Err(self.new_error(
-                        "ZeroDivisionError",
-                        "0.0 cannot be raised to a negative power",
-                    ));
+                    return Err(self.new_error("ZeroDivisionError", "0.0 cannot be raised to a negative power"));
                 }
                 if a < 0.0 && b.fract() != 0.0 && b.is_finite() {
-                    return Err(
-                        self.new_error("NotImplementedError", "complex numbers are not supported")
-                    );
+                    return Err(self.new_error("NotImplementedError", "complex numbers are not supported"));
                 }
                 let r = a.powf(b);
                 if r.is_infinite() && a.is_finite() && b.is_finite() {
-                    return Err(
-                        self.new_error("OverflowError", "(34, 'Numerical result out of range')")
-                    );
+                    return Err(self.new_error("OverflowError", "(34, 'Numerical result out of range')"));
                 }
                 r
             }
             _ => {
-                let msg = format!(
-                    "unsupported operand type(s) for {}: 'float' and 'float'",
-                    op.symbol()
-                );
+                let msg = format!("unsupported operand type(s) for {}: 'float' and 'float'", op.symbol());
                 return Err(self.type_error(&msg));
             }
         }))
@@ -586,11 +521,7 @@ impl Vm {
         match self.lookup_type_attr(&cls, &crate::value::str::intern(name)) {
             Some(f) => self.call(&f, Args::new([a])),
             None => {
-                let msg = format!(
-                    "bad operand type for unary {}: '{}'",
-                    sym,
-                    self.type_name(&a)
-                );
+                let msg = format!("bad operand type for unary {}: '{}'", sym, self.type_name(&a));
                 Err(self.type_error(&msg))
             }
         }
@@ -620,10 +551,7 @@ impl Vm {
                         match r {
                             Value::Bool(b) => b,
                             _ => {
-                                let msg = format!(
-                                    "__bool__ should return bool, returned {}",
-                                    self.type_name(&r)
-                                );
+                                let msg = format!("__bool__ should return bool, returned {}", self.type_name(&r));
                                 return Err(self.type_error(&msg));
                             }
                         }
@@ -761,8 +689,7 @@ impl Vm {
                 }
                 (Object::Range(r), Object::Range(s)) if matches!(op, CmpOp::Eq | CmpOp::NotEq) => {
                     let e = r.len() == s.len()
-                        && (r.len() == 0
-                            || (r.start == s.start && (r.len() == 1 || r.step == s.step)));
+                        && (r.len() == 0 || (r.start == s.start && (r.len() == 1 || r.step == s.step)));
                     return Ok(Some(if op == CmpOp::Eq { e } else { !e }));
                 }
                 _ => return Ok(None),
@@ -821,10 +748,8 @@ impl Vm {
                     return match item.as_str() {
                         Some(t) => Ok(s.as_str().contains(t.as_str())),
                         None => {
-                            let msg = format!(
-                                "'in <string>' requires string as left operand, not {}",
-                                self.type_name(item)
-                            );
+                            let msg =
+                                format!("'in <string>' requires string as left operand, not {}", self.type_name(item));
                             Err(self.type_error(&msg))
                         }
                     }
@@ -855,11 +780,7 @@ impl Vm {
                 Object::Range(r) => {
                     if let Value::Int(i) = item {
                         let (s, e, st) = (r.start, r.stop, r.step);
-                        let inside = if st > 0 {
-                            *i >= s && *i < e
-                        } else {
-                            *i <= s && *i > e
-                        };
+                        let inside = if st > 0 { *i >= s && *i < e } else { *i <= s && *i > e };
                         return Ok(inside && (i - s) % st == 0);
                     }
                 }
@@ -873,9 +794,7 @@ impl Vm {
                 }
                 Object::Instance(_) => {
                     let cls = self.class_of(container);
-                    if let Some(f) =
-                        self.lookup_type_attr(&cls, &crate::interp::names().__contains__)
-                    {
+                    if let Some(f) = self.lookup_type_attr(&cls, &crate::interp::names().__contains__) {
                         let r = self.call(&f, Args::new([container.clone(), item.clone()]))?;
                         return self.truthy(&r);
                     }
@@ -887,10 +806,7 @@ impl Vm {
         let it = match self.get_iter(container) {
             Ok(it) => it,
             Err(_) => {
-                let msg = format!(
-                    "argument of type '{}' is not iterable",
-                    self.type_name(container)
-                );
+                let msg = format!("argument of type '{}' is not iterable", self.type_name(container));
                 return Err(self.type_error(&msg));
             }
         };
@@ -953,11 +869,7 @@ impl Vm {
                                 Value::Obj(ref o) if matches!(&**o, Object::BigInt(_)) => {
                                     hash_bigint(&to_bigint(&r).unwrap_or_default())
                                 }
-                                _ => {
-                                    return Err(
-                                        self.type_error("__hash__ method should return an integer")
-                                    )
-                                }
+                                _ => return Err(self.type_error("__hash__ method should return an integer")),
                             }
                         }
                         _ => pointer_hash(o.addr()),
@@ -973,24 +885,18 @@ impl Vm {
         match v {
             Value::Int(i) => Ok(*i),
             Value::Bool(b) => Ok(*b as i64),
-            Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => Err(self.new_error(
-                "OverflowError",
-                "cannot fit 'int' into an index-sized integer",
-            )),
+            Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => {
+                Err(self.new_error("OverflowError", "cannot fit 'int' into an index-sized integer"))
+            }
             _ => {
                 let cls = self.class_of(v);
-                if let Some(f) =
-                    self.lookup_type_attr(&cls, &crate::value::str::intern("__index__"))
-                {
+                if let Some(f) = self.lookup_type_attr(&cls, &crate::value::str::intern("__index__")) {
                     let r = self.call(&f, Args::new([v.clone()]))?;
                     if let Value::Int(i) = r {
                         return Ok(i);
                     }
                 }
-                let msg = format!(
-                    "'{}' object cannot be interpreted as an integer",
-                    self.type_name(v)
-                );
+                let msg = format!("'{}' object cannot be interpreted as an integer", self.type_name(v));
                 Err(self.type_error(&msg))
             }
         }
@@ -1149,9 +1055,7 @@ impl Value {
                 _ => Some(false),
             },
             (Value::None, Value::None) | (Value::Null, Value::Null) => Some(true),
-            (Value::None, _) | (_, Value::None) | (Value::Null, _) | (_, Value::Null) => {
-                Some(false)
-            }
+            (Value::None, _) | (_, Value::None) | (Value::Null, _) | (_, Value::Null) => Some(false),
             (Value::Int(a), Value::Int(b)) => Some(a == b),
             _ => Some(num_cmp(self, other) == Some(std::cmp::Ordering::Equal)),
         }

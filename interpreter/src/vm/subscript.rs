@@ -21,11 +21,7 @@ impl Vm {
     /// Resolves `slice` against a sequence of length `n` (as `slice.indices(n)`).
     pub fn slice_indices(&mut self, s: &crate::value::SliceObj, n: usize) -> PyResult<SliceIdx> {
         let n = n as i64;
-        let step = if s.step.is_none() {
-            1
-        } else {
-            self.index_value(&s.step)?
-        };
+        let step = if s.step.is_none() { 1 } else { self.index_value(&s.step)? };
         if step == 0 {
             return Err(self.value_error("slice step cannot be zero"));
         }
@@ -36,10 +32,7 @@ impl Vm {
             }
             let i = match v {
                 Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => {
-                    if crate::value::int::to_bigint(v)
-                        .map(|b| b.sign() == num_bigint::Sign::Minus)
-                        .unwrap_or(false)
-                    {
+                    if crate::value::int::to_bigint(v).map(|b| b.sign() == num_bigint::Sign::Minus).unwrap_or(false) {
                         i64::MIN / 2
                     } else {
                         i64::MAX / 2
@@ -63,12 +56,7 @@ impl Vm {
         } else {
             0
         };
-        Ok(SliceIdx {
-            start,
-            stop,
-            step,
-            len,
-        })
+        Ok(SliceIdx { start, stop, step, len })
     }
 
     /// A sequence index: negative counts from the end; IndexError when out of range.
@@ -82,10 +70,7 @@ impl Vm {
             _ => match self.index_value(key) {
                 Ok(i) => i,
                 Err(_) => {
-                    let msg = format!(
-                        "{what} indices must be integers or slices, not {}",
-                        self.type_name(key)
-                    );
+                    let msg = format!("{what} indices must be integers or slices, not {}", self.type_name(key));
                     return Err(self.type_error(&msg));
                 }
             },
@@ -116,9 +101,7 @@ impl Vm {
                     if let Some(Object::Slice(s)) = key.obj() {
                         let items = l.snapshot();
                         let idx = self.slice_indices(s, items.len())?;
-                        return Ok(Value::list(
-                            idx.indices().map(|i| items[i].clone()).collect(),
-                        ));
+                        return Ok(Value::list(idx.indices().map(|i| items[i].clone()).collect()));
                     }
                     let n = l.len();
                     let i = self.seq_index(key, n, "list")?;
@@ -130,9 +113,7 @@ impl Vm {
                 Object::Tuple(t) => {
                     if let Some(Object::Slice(s)) = key.obj() {
                         let idx = self.slice_indices(s, t.len())?;
-                        return Ok(Value::tuple(
-                            idx.indices().map(|i| t.items()[i].clone()).collect(),
-                        ));
+                        return Ok(Value::tuple(idx.indices().map(|i| t.items()[i].clone()).collect()));
                     }
                     let i = self.seq_index(key, t.len(), "tuple")?;
                     return Ok(t.items()[i].clone());
@@ -160,11 +141,7 @@ impl Vm {
                         let start = r.get(idx.start);
                         let step = r.step * idx.step;
                         let stop = start + step * idx.len as i64;
-                        return Ok(Value::new(Object::Range(crate::value::RangeObj {
-                            start,
-                            stop,
-                            step,
-                        })));
+                        return Ok(Value::new(Object::Range(crate::value::RangeObj { start, stop, step })));
                     }
                     let i = self.seq_index(key, r.len() as usize, "range object")?;
                     return Ok(Value::Int(r.get(i as i64)));
@@ -181,9 +158,7 @@ impl Vm {
                 Object::Class(_) => {
                     // `list[int]` style generic aliases: return the class itself.
                     let cls = o.clone();
-                    if let Some(f) =
-                        self.lookup_type_attr(&cls, &crate::value::str::intern("__class_getitem__"))
-                    {
+                    if let Some(f) = self.lookup_type_attr(&cls, &crate::value::str::intern("__class_getitem__")) {
                         return self.call(&f, Args::new([key.clone()]));
                     }
                     return Ok(obj.clone());
@@ -240,9 +215,7 @@ impl Vm {
                             return Ok(());
                         }
                         drop(g);
-                        return Err(
-                            self.new_error("IndexError", "list assignment index out of range")
-                        );
+                        return Err(self.new_error("IndexError", "list assignment index out of range"));
                     }
                     if let Some(Object::Slice(s)) = key.obj() {
                         let new = self.collect(&v)?;
@@ -253,8 +226,7 @@ impl Vm {
                             let start = idx.start.max(0) as usize;
                             let stop = (idx.start + idx.len as i64).max(start as i64) as usize;
                             let n = g.len();
-                            let old: Vec<Value> =
-                                g.splice(start.min(n)..stop.min(n), new).collect();
+                            let old: Vec<Value> = g.splice(start.min(n)..stop.min(n), new).collect();
                             drop(g);
                             drop(old);
                             return Ok(());
@@ -280,10 +252,7 @@ impl Vm {
                         Ok(i) => i,
                         Err(e) => {
                             if self.class_of(&e.exc).class_name() == "IndexError" {
-                                return Err(self.new_error(
-                                    "IndexError",
-                                    "list assignment index out of range",
-                                ));
+                                return Err(self.new_error("IndexError", "list assignment index out of range"));
                             }
                             return Err(e);
                         }
@@ -305,10 +274,7 @@ impl Vm {
                 Ok(())
             }
             None => {
-                let msg = format!(
-                    "'{}' object does not support item assignment",
-                    self.type_name(obj)
-                );
+                let msg = format!("'{}' object does not support item assignment", self.type_name(obj));
                 Err(self.type_error(&msg))
             }
         }
@@ -339,10 +305,7 @@ impl Vm {
                         Ok(i) => i,
                         Err(e) => {
                             if self.class_of(&e.exc).class_name() == "IndexError" {
-                                return Err(self.new_error(
-                                    "IndexError",
-                                    "list assignment index out of range",
-                                ));
+                                return Err(self.new_error("IndexError", "list assignment index out of range"));
                             }
                             return Err(e);
                         }
@@ -371,10 +334,7 @@ impl Vm {
                 Ok(())
             }
             None => {
-                let msg = format!(
-                    "'{}' object does not support item deletion",
-                    self.type_name(obj)
-                );
+                let msg = format!("'{}' object does not support item deletion", self.type_name(obj));
                 Err(self.type_error(&msg))
             }
         }
