@@ -10,10 +10,7 @@ pub fn run(files: &[String]) -> i32 {
         let source = match std::fs::read_to_string(file) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!(
-                    "conc: can't open file '{file}': [Errno {}] {e}",
-                    e.raw_os_error().unwrap_or(0)
-                );
+                eprintln!("conc: can't open file '{file}': [Errno {}] {e}", e.raw_os_error().unwrap_or(0));
                 status = 1;
                 continue;
             }

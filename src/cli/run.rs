@@ -34,10 +34,7 @@ pub fn run_file(path: &str, args: &[String]) -> i32 {
             return 2;
         }
     };
-    let dir = std::path::Path::new(path)
-        .parent()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
+    let dir = std::path::Path::new(path).parent().map(|p| p.display().to_string()).unwrap_or_default();
     let mut argv = vec![path.to_string()];
     argv.extend(args.iter().cloned());
     run_source(&source, path, &dir, argv)
@@ -81,11 +78,7 @@ fn run_main(source: &str, file: &str, dir: &str, argv: Vec<String>) -> i32 {
     install_sigint_handler();
     conc_stdlib::install();
     *interp().argv.lock() = argv;
-    interp().path.lock().push(if dir.is_empty() {
-        ".".to_string()
-    } else {
-        dir.to_string()
-    });
+    interp().path.lock().push(if dir.is_empty() { ".".to_string() } else { dir.to_string() });
     let ast = match conc_grammar::parse(source, file) {
         Ok(a) => a,
         Err(e) => {
@@ -93,15 +86,9 @@ fn run_main(source: &str, file: &str, dir: &str, argv: Vec<String>) -> i32 {
             return 1;
         }
     };
-    let m = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new(
-        "__main__",
-        Some(file.to_string()),
-    ))));
+    let m = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new("__main__", Some(file.to_string())))));
     set_module_attrs(&m, "__main__", Some(file));
-    interp()
-        .modules
-        .lock()
-        .insert("__main__".into(), Value::Obj(m.clone()));
+    interp().modules.lock().insert("__main__".into(), Value::Obj(m.clone()));
     let module: &'static ModuleObj = match m.as_static() {
         Object::Module(mm) => mm,
         _ => unreachable!(),
@@ -109,11 +96,7 @@ fn run_main(source: &str, file: &str, dir: &str, argv: Vec<String>) -> i32 {
     let code = match compiler::compile(&ast, file, source, module, Mode::Exec) {
         Ok(c) => c,
         Err(e) => {
-            let err = conc_grammar::SyntaxError::new(
-                conc_grammar::SyntaxErrorKind::SyntaxError,
-                e.message,
-                e.span,
-            );
+            let err = conc_grammar::SyntaxError::new(conc_grammar::SyntaxErrorKind::SyntaxError, e.message, e.span);
             eprint!("{}", conc_grammar::render(&err, source, file));
             return 1;
         }
@@ -126,6 +109,17 @@ fn run_main(source: &str, file: &str, dir: &str, argv: Vec<String>) -> i32 {
 /// Waits for every non-daemon thread when the main module ends (also after an
 /// uncaught exception, whose traceback is printed first), as CPython does.
 pub fn shutdown_threads(vm: &mut Vm, status: i32) -> i32 {
+    // Child processes first (multiprocessing joins non-daemon children and kills
+    // daemon ones), then threads.
+    let mp = interp().modules.lock().get("multiprocessing").cloned();
+    if let Some(m) = mp {
+        let name = conc_interpreter::value::str::intern("_shutdown");
+        if let Ok(Some(f)) = vm.get_attr_opt(&m, &name) {
+            if let Err(e) = vm.call(&f, conc_interpreter::Args::default()) {
+                return exit_code_for(vm, &e.exc);
+            }
+        }
+    }
     let threading = interp().modules.lock().get("threading").cloned();
     if let Some(t) = threading {
         let name = conc_interpreter::value::str::intern("_shutdown");
@@ -152,11 +146,7 @@ pub fn exit_code_for(vm: &mut Vm, exc: &Value) -> i32 {
     let cls = vm.class_of(exc);
     if conc_interpreter::value::class::is_subclass(&cls, &sys_exit) {
         let code = conc_interpreter::builtins::exceptions::exc_args(exc);
-        let code = if code.len() > 1 {
-            Value::tuple(code)
-        } else {
-            code.into_iter().next().unwrap_or(Value::None)
-        };
+        let code = if code.len() > 1 { Value::tuple(code) } else { code.into_iter().next().unwrap_or(Value::None) };
         return match code {
             Value::None => 0,
             Value::Int(i) => i as i32,

@@ -5,7 +5,14 @@ use crate::util::functions;
 use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
 
 pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
-    functions(m, &[("format_exception", format_exception), ("set_current_thread", set_current_thread), ("get_current_thread", get_current_thread)]);
+    functions(
+        m,
+        &[
+            ("format_exception", format_exception),
+            ("set_current_thread", set_current_thread),
+            ("get_current_thread", get_current_thread),
+        ],
+    );
     Ok(())
 }
 

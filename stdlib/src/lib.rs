@@ -1,11 +1,11 @@
 //! The modules a conc script can import, one file per module. [`install`] registers
 //! them all with the interpreter (the interpreter itself knows no module by name).
 
+mod conc_helpers;
 pub mod math;
 pub mod mp;
 pub mod os;
 pub mod random;
-mod conc_helpers;
 pub mod sys;
 pub mod thread;
 pub mod time;
@@ -29,7 +29,9 @@ const MODULES: &[(&str, ModuleInit)] = &[
 ];
 
 /// Modules written in conc, shipped inside the binary: (import name, source).
-const SOURCES: &[(&str, &str)] = &[("threading", include_str!("../lib/threading.conc")), ("queue", include_str!("../lib/queue.conc")),
+const SOURCES: &[(&str, &str)] = &[
+    ("threading", include_str!("../lib/threading.conc")),
+    ("queue", include_str!("../lib/queue.conc")),
     ("concurrent", include_str!("../lib/concurrent/__init__.conc")),
     ("concurrent.futures", include_str!("../lib/concurrent/futures/__init__.conc")),
     ("concurrent.futures._base", include_str!("../lib/concurrent/futures/_base.conc")),

@@ -94,15 +94,9 @@ fn range_error(vm: &mut Vm) -> PyErr {
 fn exact<'a>(vm: &mut Vm, args: &'a Args, name: &str, n: usize) -> PyResult<&'a [Value]> {
     if args.pos.len() != n || !args.kw.is_empty() {
         let msg = if n == 1 {
-            format!(
-                "math.{name}() takes exactly one argument ({} given)",
-                args.pos.len()
-            )
+            format!("math.{name}() takes exactly one argument ({} given)", args.pos.len())
         } else {
-            format!(
-                "{name} expected {n} arguments, got {}",
-                args.pos.len() + args.kw.len()
-            )
+            format!("{name} expected {n} arguments, got {}", args.pos.len() + args.kw.len())
         };
         return Err(vm.type_error(&msg));
     }
@@ -123,10 +117,9 @@ fn to_f(vm: &mut Vm, v: &Value) -> PyResult<f64> {
         Value::None => Err(vm.type_error("must be real number, not NoneType")),
         _ => {
             let cls = vm.class_of(v);
-            let has = ["__float__", "__index__"].iter().any(|n| {
-                vm.lookup_type_attr(&cls, &conc_interpreter::value::str::intern(n))
-                    .is_some()
-            });
+            let has = ["__float__", "__index__"]
+                .iter()
+                .any(|n| vm.lookup_type_attr(&cls, &conc_interpreter::value::str::intern(n)).is_some());
             if matches!(v.obj(), Some(Object::BigInt(_))) || has {
                 to_float(vm, v)
             } else {
@@ -144,31 +137,20 @@ fn to_int(vm: &mut Vm, v: &Value) -> PyResult<BigInt> {
     }
     if !matches!(v, Value::Float(_)) {
         let cls = vm.class_of(v);
-        if let Some(f) =
-            vm.lookup_type_attr(&cls, &conc_interpreter::value::str::intern("__index__"))
-        {
+        if let Some(f) = vm.lookup_type_attr(&cls, &conc_interpreter::value::str::intern("__index__")) {
             let r = vm.call(&f, Args::new([v.clone()]))?;
             if let Some(b) = to_bigint(&r) {
                 return Ok(b);
             }
         }
     }
-    let msg = format!(
-        "'{}' object cannot be interpreted as an integer",
-        vm.type_name(v)
-    );
+    let msg = format!("'{}' object cannot be interpreted as an integer", vm.type_name(v));
     Err(vm.type_error(&msg))
 }
 
 /// CPython's `math_1`: applies `f`, turning NaN results into domain errors and infinite
 /// results into range errors (or domain errors where the function cannot overflow).
-fn math_1(
-    vm: &mut Vm,
-    args: &Args,
-    name: &str,
-    f: fn(f64) -> f64,
-    can_overflow: bool,
-) -> PyResult<Value> {
+fn math_1(vm: &mut Vm, args: &Args, name: &str, f: fn(f64) -> f64, can_overflow: bool) -> PyResult<Value> {
     let a = exact(vm, args, name, 1)?;
     let x = to_f(vm, &a[0])?;
     let r = f(x);
@@ -176,11 +158,7 @@ fn math_1(
         return Err(domain_error(vm));
     }
     if r.is_infinite() && x.is_finite() {
-        return Err(if can_overflow {
-            range_error(vm)
-        } else {
-            domain_error(vm)
-        });
+        return Err(if can_overflow { range_error(vm) } else { domain_error(vm) });
     }
     Ok(Value::Float(r))
 }
@@ -204,11 +182,7 @@ unary!(cosh, f64::cosh, true);
 unary!(tanh, f64::tanh, false);
 unary!(asinh, f64::asinh, false);
 unary!(acosh, f64::acosh, false);
-unary!(
-    atanh,
-    |x: f64| if x.abs() >= 1.0 { f64::NAN } else { x.atanh() },
-    false
-);
+unary!(atanh, |x: f64| if x.abs() >= 1.0 { f64::NAN } else { x.atanh() }, false);
 unary!(exp, f64::exp, true);
 unary!(exp2, f64::exp2, true);
 unary!(expm1, f64::exp_m1, true);
@@ -216,11 +190,7 @@ unary!(cbrt, |x: f64| unsafe { c_cbrt(x) }, false);
 unary!(fabs, f64::abs, false);
 unary!(erf, |x: f64| unsafe { c_erf(x) }, false);
 unary!(erfc, |x: f64| unsafe { c_erfc(x) }, false);
-unary!(
-    log1p,
-    |x: f64| if x <= -1.0 { f64::NAN } else { x.ln_1p() },
-    false
-);
+unary!(log1p, |x: f64| if x <= -1.0 { f64::NAN } else { x.ln_1p() }, false);
 
 // The C library (always linked on our targets) has the special functions Rust's
 // standard library lacks.
@@ -346,11 +316,8 @@ fn tgamma(x: f64) -> Result<f64, bool> {
         return Err(false);
     }
     let y = absx + LANCZOS_G_MINUS_HALF;
-    let z = if absx > LANCZOS_G_MINUS_HALF {
-        (y - absx) - LANCZOS_G_MINUS_HALF
-    } else {
-        (y - LANCZOS_G_MINUS_HALF) - absx
-    };
+    let z =
+        if absx > LANCZOS_G_MINUS_HALF { (y - absx) - LANCZOS_G_MINUS_HALF } else { (y - LANCZOS_G_MINUS_HALF) - absx };
     let z = z * LANCZOS_G / y;
     let mut r;
     if x < 0.0 {
@@ -516,11 +483,7 @@ fn pow(vm: &mut Vm, args: Args) -> PyResult<Value> {
             return Err(domain_error(vm));
         }
         if r.is_infinite() {
-            return Err(if x == 0.0 {
-                domain_error(vm)
-            } else {
-                range_error(vm)
-            });
+            return Err(if x == 0.0 { domain_error(vm) } else { range_error(vm) });
         }
     }
     Ok(Value::Float(r))
@@ -530,16 +493,10 @@ fn modf(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = exact(vm, &args, "modf", 1)?;
     let x = to_f(vm, &a[0])?;
     if x.is_infinite() {
-        return Ok(Value::tuple(vec![
-            Value::Float(0.0f64.copysign(x)),
-            Value::Float(x),
-        ]));
+        return Ok(Value::tuple(vec![Value::Float(0.0f64.copysign(x)), Value::Float(x)]));
     }
     let i = x.trunc();
-    Ok(Value::tuple(vec![
-        Value::Float((x - i).copysign(x)),
-        Value::Float(i),
-    ]))
+    Ok(Value::tuple(vec![Value::Float((x - i).copysign(x)), Value::Float(i)]))
 }
 
 fn frexp(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -557,9 +514,7 @@ fn ldexp(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if x == 0.0 || !x.is_finite() {
         return Ok(Value::Float(x));
     }
-    let e = e
-        .to_i64()
-        .unwrap_or(if e.is_negative() { i64::MIN } else { i64::MAX });
+    let e = e.to_i64().unwrap_or(if e.is_negative() { i64::MIN } else { i64::MAX });
     let e = e.clamp(-2200, 2200) as i32;
     // Scale in steps so neither the factor nor intermediate results overflow early.
     let mut r = x;
@@ -665,12 +620,7 @@ fn log2(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn log10(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let a = exact(vm, &args, "log10", 1)?.to_vec();
-    Ok(Value::Float(log_of(
-        vm,
-        &a[0],
-        f64::log10,
-        std::f64::consts::LOG10_2,
-    )?))
+    Ok(Value::Float(log_of(vm, &a[0], f64::log10, std::f64::consts::LOG10_2)?))
 }
 
 // ---------------------------------------------------------------------------
@@ -686,20 +636,12 @@ fn float_to_int(vm: &mut Vm, x: f64) -> PyResult<Value> {
     if x.abs() < 9.0e18 {
         return Ok(Value::Int(x as i64));
     }
-    Ok(normalize(
-        conc_interpreter::value::int::f64_to_bigint(x).unwrap_or_default(),
-    ))
+    Ok(normalize(conc_interpreter::value::int::f64_to_bigint(x).unwrap_or_default()))
 }
 
 /// floor/ceil/trunc: ints pass through, objects with the dunder are asked, floats are
 /// rounded.
-fn round_op(
-    vm: &mut Vm,
-    args: Args,
-    name: &str,
-    dunder: &str,
-    f: fn(f64) -> f64,
-) -> PyResult<Value> {
+fn round_op(vm: &mut Vm, args: Args, name: &str, dunder: &str, f: fn(f64) -> f64) -> PyResult<Value> {
     let a = exact(vm, &args, name, 1)?.to_vec();
     let v = &a[0];
     match v {
@@ -801,8 +743,7 @@ fn fsum(vm: &mut Vm, args: Args) -> PyResult<Value> {
                 }
             }
             // Round half to even across the remaining partials.
-            if n > 0 && ((lo < 0.0 && partials[n - 1] < 0.0) || (lo > 0.0 && partials[n - 1] > 0.0))
-            {
+            if n > 0 && ((lo < 0.0 && partials[n - 1] < 0.0) || (lo > 0.0 && partials[n - 1] > 0.0)) {
                 let y = lo * 2.0;
                 let x = hi + y;
                 let yr = x - hi;
@@ -818,10 +759,7 @@ fn fsum(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn prod(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let start = args.take_kw("start").unwrap_or(Value::Int(1));
     if args.pos.len() != 1 {
-        let msg = format!(
-            "prod() takes exactly 1 positional argument ({} given)",
-            args.pos.len()
-        );
+        let msg = format!("prod() takes exactly 1 positional argument ({} given)", args.pos.len());
         return Err(vm.type_error(&msg));
     }
     let items = vm.collect(&args.pos[0])?;
@@ -927,9 +865,7 @@ fn isclose(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         return Ok(Value::Bool(false));
     }
     let diff = (b - a).abs();
-    Ok(Value::Bool(
-        diff <= (rel * b).abs() || diff <= (rel * a).abs() || diff <= abs,
-    ))
+    Ok(Value::Bool(diff <= (rel * b).abs() || diff <= (rel * a).abs() || diff <= abs))
 }
 
 // ---------------------------------------------------------------------------
@@ -989,10 +925,7 @@ fn factorial(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.value_error("factorial() not defined for negative values"));
     }
     let Some(n) = n.to_u64().filter(|n| *n <= i64::MAX as u64) else {
-        return Err(vm.new_error(
-            "OverflowError",
-            "factorial() argument should not exceed 9223372036854775807",
-        ));
+        return Err(vm.new_error("OverflowError", "factorial() argument should not exceed 9223372036854775807"));
     };
     if n <= 20 {
         return Ok(Value::Int((1..=n as i64).product()));
@@ -1004,11 +937,7 @@ fn factorial(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// machine words and applies the accumulated cofactors to the full numbers at once,
 /// so a full-size operation removes about 30 bits instead of a few.
 pub fn gcd_big(a: &BigUint, b: &BigUint) -> BigUint {
-    let (mut a, mut b) = if a >= b {
-        (a.clone(), b.clone())
-    } else {
-        (b.clone(), a.clone())
-    };
+    let (mut a, mut b) = if a >= b { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) };
     while !b.is_zero() {
         let abits = a.bits();
         if abits <= 128 {
@@ -1091,10 +1020,7 @@ fn gcd_u128(mut a: u128, mut b: u128) -> u128 {
 fn gcd_values(vm: &mut Vm, a: &Value, b: BigInt) -> PyResult<BigInt> {
     let a = to_int(vm, a)?;
     if let (Some(x), Some(y)) = (a.to_i64(), b.to_i64()) {
-        return Ok(BigInt::from(gcd_u128(
-            x.unsigned_abs() as u128,
-            y.unsigned_abs() as u128,
-        )));
+        return Ok(BigInt::from(gcd_u128(x.unsigned_abs() as u128, y.unsigned_abs() as u128)));
     }
     Ok(BigInt::from(gcd_big(a.magnitude(), b.magnitude())))
 }
@@ -1136,12 +1062,7 @@ fn isqrt(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(normalize(BigInt::from(n.magnitude().sqrt())))
 }
 
-fn comb_perm_args(
-    vm: &mut Vm,
-    args: &Args,
-    name: &str,
-    need_k: bool,
-) -> PyResult<(BigInt, Option<BigInt>)> {
+fn comb_perm_args(vm: &mut Vm, args: &Args, name: &str, need_k: bool) -> PyResult<(BigInt, Option<BigInt>)> {
     let n_args = args.pos.len();
     if n_args < 1 + need_k as usize || n_args > 2 {
         let msg = if need_k {
@@ -1199,10 +1120,7 @@ fn comb(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     let k = std::cmp::min(k.clone(), &n - &k);
     let Some(k) = k.to_u64() else {
-        return Err(vm.new_error(
-            "OverflowError",
-            "min(n - k, k) must not exceed 9223372036854775807",
-        ));
+        return Err(vm.new_error("OverflowError", "min(n - k, k) must not exceed 9223372036854775807"));
     };
     if let Some(nn) = n.to_u64() {
         if k < 64 {

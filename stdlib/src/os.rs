@@ -80,10 +80,7 @@ fn path_arg(vm: &mut Vm, args: &Args, i: usize, fname: &str) -> PyResult<String>
         Some(v) => match v.as_str() {
             Some(s) => Ok(s.as_str().to_string()),
             None => {
-                let msg = format!(
-                    "{fname}: path should be string, bytes or os.PathLike, not {}",
-                    vm.type_name(v)
-                );
+                let msg = format!("{fname}: path should be string, bytes or os.PathLike, not {}", vm.type_name(v));
                 Err(vm.type_error(&msg))
             }
         },
@@ -126,9 +123,7 @@ fn getenv(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
 }
 
 fn cwd() -> String {
-    std::env::current_dir()
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|_| "/".into())
+    std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| "/".into())
 }
 
 fn getcwd(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
@@ -142,18 +137,13 @@ fn chdir(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn listdir(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p = if args.pos.is_empty() || args.pos[0].is_none() {
-        ".".to_string()
-    } else {
-        path_arg(vm, &args, 0, "listdir")?
-    };
+    let p =
+        if args.pos.is_empty() || args.pos[0].is_none() { ".".to_string() } else { path_arg(vm, &args, 0, "listdir")? };
     let rd = std::fs::read_dir(&p).map_err(|e| os_error(vm, &e, Some(&p)))?;
     let mut names = Vec::new();
     for ent in rd {
         let ent = ent.map_err(|e| os_error(vm, &e, Some(&p)))?;
-        names.push(Value::string(
-            ent.file_name().to_string_lossy().into_owned(),
-        ));
+        names.push(Value::string(ent.file_name().to_string_lossy().into_owned()));
     }
     Ok(Value::list(names))
 }
@@ -183,10 +173,7 @@ fn mkdir(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         None => 0o777,
     };
     use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .mode(mode)
-        .create(&p)
-        .map_err(|e| os_error(vm, &e, Some(&p)))?;
+    std::fs::DirBuilder::new().mode(mode).create(&p).map_err(|e| os_error(vm, &e, Some(&p)))?;
     Ok(Value::None)
 }
 
@@ -208,11 +195,7 @@ fn makedirs(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         return Err(os_error(vm, &e, Some(&p)));
     }
     use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .mode(mode)
-        .recursive(true)
-        .create(&p)
-        .map_err(|e| os_error(vm, &e, Some(&p)))?;
+    std::fs::DirBuilder::new().mode(mode).recursive(true).create(&p).map_err(|e| os_error(vm, &e, Some(&p)))?;
     Ok(Value::None)
 }
 
@@ -232,8 +215,7 @@ fn urandom(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.value_error("negative argument not allowed"));
     }
     let mut buf = vec![0u8; n as usize];
-    let r = std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buf));
+    let r = std::fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buf));
     r.map_err(|e| os_error(vm, &e, None))?;
     Ok(Value::new(Object::Bytes(buf.into_boxed_slice())))
 }
@@ -256,10 +238,8 @@ fn str_args(vm: &mut Vm, args: &Args, fname: &str) -> PyResult<Vec<String>> {
         match v.as_str() {
             Some(s) => out.push(s.as_str().to_string()),
             None => {
-                let msg = format!(
-                    "{fname}() argument must be str, bytes, or os.PathLike object, not '{}'",
-                    vm.type_name(v)
-                );
+                let msg =
+                    format!("{fname}() argument must be str, bytes, or os.PathLike object, not '{}'", vm.type_name(v));
                 return Err(vm.type_error(&msg));
             }
         }
@@ -302,10 +282,7 @@ fn split_path(p: &str) -> (String, String) {
 
 fn one_path(vm: &mut Vm, args: &Args, fname: &str) -> PyResult<String> {
     if args.pos.len() != 1 {
-        let msg = format!(
-            "{fname}() takes 1 positional argument but {} were given",
-            args.pos.len()
-        );
+        let msg = format!("{fname}() takes 1 positional argument but {} were given", args.pos.len());
         return Err(vm.type_error(&msg));
     }
     Ok(str_args(vm, args, fname)?.remove(0))
@@ -335,10 +312,7 @@ fn splitext(vm: &mut Vm, args: Args) -> PyResult<Value> {
             // A leading run of dots in the file name is not an extension.
             let start = (sep + 1) as usize;
             if p[start..dot].bytes().any(|c| c != b'.') {
-                return Ok(Value::tuple(vec![
-                    Value::str(&p[..dot]),
-                    Value::str(&p[dot..]),
-                ]));
+                return Ok(Value::tuple(vec![Value::str(&p[..dot]), Value::str(&p[dot..])]));
             }
         }
     }
@@ -415,16 +389,12 @@ fn exists(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn isfile(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let p = one_path(vm, &args, "isfile")?;
-    Ok(Value::Bool(
-        std::fs::metadata(p).map(|m| m.is_file()).unwrap_or(false),
-    ))
+    Ok(Value::Bool(std::fs::metadata(p).map(|m| m.is_file()).unwrap_or(false)))
 }
 
 fn isdir(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let p = one_path(vm, &args, "isdir")?;
-    Ok(Value::Bool(
-        std::fs::metadata(p).map(|m| m.is_dir()).unwrap_or(false),
-    ))
+    Ok(Value::Bool(std::fs::metadata(p).map(|m| m.is_dir()).unwrap_or(false)))
 }
 
 fn getsize(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -437,9 +407,7 @@ fn getmtime(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let p = one_path(vm, &args, "getmtime")?;
     let m = std::fs::metadata(&p).map_err(|e| os_error(vm, &e, Some(&p)))?;
     use std::os::unix::fs::MetadataExt;
-    Ok(Value::Float(
-        m.mtime() as f64 + m.mtime_nsec() as f64 * 1e-9,
-    ))
+    Ok(Value::Float(m.mtime() as f64 + m.mtime_nsec() as f64 * 1e-9))
 }
 
 fn expanduser(vm: &mut Vm, args: Args) -> PyResult<Value> {

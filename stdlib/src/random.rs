@@ -26,11 +26,7 @@ pub struct Mt {
 
 impl Mt {
     fn new() -> Mt {
-        let mut m = Mt {
-            state: [0; N],
-            index: N + 1,
-            gauss_next: None,
-        };
+        let mut m = Mt { state: [0; N], index: N + 1, gauss_next: None };
         m.seed_entropy();
         m
     }
@@ -39,9 +35,7 @@ impl Mt {
         let mt = &mut self.state;
         mt[0] = s;
         for i in 1..N {
-            mt[i] = 1812433253u32
-                .wrapping_mul(mt[i - 1] ^ (mt[i - 1] >> 30))
-                .wrapping_add(i as u32);
+            mt[i] = 1812433253u32.wrapping_mul(mt[i - 1] ^ (mt[i - 1] >> 30)).wrapping_add(i as u32);
         }
         self.index = N;
     }
@@ -65,8 +59,7 @@ impl Mt {
             }
         }
         for _ in 0..N - 1 {
-            mt[i] = (mt[i] ^ (mt[i - 1] ^ (mt[i - 1] >> 30)).wrapping_mul(1566083941))
-                .wrapping_sub(i as u32);
+            mt[i] = (mt[i] ^ (mt[i - 1] ^ (mt[i - 1] >> 30)).wrapping_mul(1566083941)).wrapping_sub(i as u32);
             i += 1;
             if i >= N {
                 mt[0] = mt[N - 1];
@@ -89,27 +82,16 @@ impl Mt {
     /// Seeds from the OS (as `seed(None)` does), falling back to the clock.
     fn seed_entropy(&mut self) {
         let mut buf = vec![0u8; N * 4];
-        let ok = std::fs::File::open("/dev/urandom")
-            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buf))
-            .is_ok();
+        let ok =
+            std::fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buf)).is_ok();
         if !ok {
-            let t = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0);
-            let key = [
-                t as u32,
-                (t >> 32) as u32,
-                (t >> 64) as u32,
-                std::process::id(),
-            ];
+            let t =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+            let key = [t as u32, (t >> 32) as u32, (t >> 64) as u32, std::process::id()];
             self.init_by_array(&key);
             return;
         }
-        let key: Vec<u32> = buf
-            .chunks(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let key: Vec<u32> = buf.chunks(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         self.init_by_array(&key);
     }
 
@@ -203,8 +185,7 @@ impl Mt {
 fn global() -> &'static Value {
     static G: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
     G.get_or_init(|| {
-        let inst =
-            InstanceObj::with_native(random_class().clone(), Box::new(Mutex::new(Mt::new())));
+        let inst = InstanceObj::with_native(random_class().clone(), Box::new(Mutex::new(Mt::new())));
         Value::Obj(ObjRef::new_immortal(Object::Instance(inst)))
     })
 }
@@ -212,14 +193,8 @@ fn global() -> &'static Value {
 fn random_class() -> &'static ObjRef {
     static C: std::sync::OnceLock<ObjRef> = std::sync::OnceLock::new();
     C.get_or_init(|| {
-        let cls = new_class(
-            "Random",
-            "random",
-            vec![types().object.clone()],
-            BaseKind::Object,
-            false,
-            Default::default(),
-        );
+        let cls =
+            new_class("Random", "random", vec![types().object.clone()], BaseKind::Object, false, Default::default());
         add_methods(&cls, METHODS);
         add_methods(&cls, &[("__init__", init_method)]);
         cls
@@ -299,14 +274,16 @@ fn seed(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
             // digest, read as one big-endian integer.
             Object::Str(s) => seed_bytes_key(s.as_str().as_bytes()),
             Object::Bytes(b) => seed_bytes_key(b),
-            _ => return Err(vm.type_error(
-                "The only supported seed types are: None,\nint, float, str, bytes, and bytearray.",
-            )),
+            _ => {
+                return Err(
+                    vm.type_error("The only supported seed types are: None,\nint, float, str, bytes, and bytearray.")
+                )
+            }
         },
         _ => {
-            return Err(vm.type_error(
-                "The only supported seed types are: None,\nint, float, str, bytes, and bytearray.",
-            ))
+            return Err(
+                vm.type_error("The only supported seed types are: None,\nint, float, str, bytes, and bytearray.")
+            )
         }
     };
     with(vm, &me, |g| g.seed_int(&key))?;
@@ -427,33 +404,17 @@ fn sha512(data: &[u8]) -> [u8; 64] {
         for i in 16..80 {
             let s0 = w[i - 15].rotate_right(1) ^ w[i - 15].rotate_right(8) ^ (w[i - 15] >> 7);
             let s1 = w[i - 2].rotate_right(19) ^ w[i - 2].rotate_right(61) ^ (w[i - 2] >> 6);
-            w[i] = w[i - 16]
-                .wrapping_add(s0)
-                .wrapping_add(w[i - 7])
-                .wrapping_add(s1);
+            w[i] = w[i - 16].wrapping_add(s0).wrapping_add(w[i - 7]).wrapping_add(s1);
         }
         let mut v = h;
         for i in 0..80 {
             let s1 = v[4].rotate_right(14) ^ v[4].rotate_right(18) ^ v[4].rotate_right(41);
             let ch = (v[4] & v[5]) ^ (!v[4] & v[6]);
-            let t1 = v[7]
-                .wrapping_add(s1)
-                .wrapping_add(ch)
-                .wrapping_add(K[i])
-                .wrapping_add(w[i]);
+            let t1 = v[7].wrapping_add(s1).wrapping_add(ch).wrapping_add(K[i]).wrapping_add(w[i]);
             let s0 = v[0].rotate_right(28) ^ v[0].rotate_right(34) ^ v[0].rotate_right(39);
             let maj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
             let t2 = s0.wrapping_add(maj);
-            v = [
-                t1.wrapping_add(t2),
-                v[0],
-                v[1],
-                v[2],
-                v[3].wrapping_add(t1),
-                v[4],
-                v[5],
-                v[6],
-            ];
+            v = [t1.wrapping_add(t2), v[0], v[1], v[2], v[3].wrapping_add(t1), v[4], v[5], v[6]];
         }
         for i in 0..8 {
             h[i] = h[i].wrapping_add(v[i]);
@@ -558,9 +519,7 @@ fn randrange(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let stop = args.take(2, "stop");
     let step = args.take(3, "step");
     let Some(start) = start else {
-        return Err(
-            vm.type_error("Random.randrange() missing 1 required positional argument: 'start'")
-        );
+        return Err(vm.type_error("Random.randrange() missing 1 required positional argument: 'start'"));
     };
     randrange_impl(vm, &me, &start, stop.as_ref(), step.as_ref())
 }
@@ -574,10 +533,7 @@ fn randint(vm: &mut Vm, args: Args) -> PyResult<Value> {
         } else if missing == 1 {
             "Random.randint() missing 1 required positional argument: 'b'".to_string()
         } else {
-            format!(
-                "Random.randint() takes 3 positional arguments but {} were given",
-                args.pos.len()
-            )
+            format!("Random.randint() takes 3 positional arguments but {} were given", args.pos.len())
         };
         return Err(vm.type_error(&msg));
     }
@@ -607,12 +563,7 @@ fn shuffle(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let n = len_of(vm, &x)?;
     // The draws do not depend on the items, so take them all first and swap after,
     // without holding the generator's lock while items are read or written.
-    let js: Vec<usize> = with(vm, &me, |g| {
-        (1..n)
-            .rev()
-            .map(|i| g.below_u64(i as u64 + 1) as usize)
-            .collect()
-    })?;
+    let js: Vec<usize> = with(vm, &me, |g| (1..n).rev().map(|i| g.below_u64(i as u64 + 1) as usize).collect())?;
     if let Some(l) = x.as_list() {
         let mut items = l.snapshot();
         if items.len() == n {
@@ -700,9 +651,7 @@ fn sample(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         }
         out
     })?;
-    Ok(Value::list(
-        picks.into_iter().map(|i| items[i].clone()).collect(),
-    ))
+    Ok(Value::list(picks.into_iter().map(|i| items[i].clone()).collect()))
 }
 
 fn choices(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
@@ -712,9 +661,7 @@ fn choices(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let pop = args.take(1, "population");
     let weights = args.take(2, "weights").filter(|v| !v.is_none());
     let Some(pop) = pop else {
-        return Err(
-            vm.type_error("Random.choices() missing 1 required positional argument: 'population'")
-        );
+        return Err(vm.type_error("Random.choices() missing 1 required positional argument: 'population'"));
     };
     let items = population(vm, &pop)?;
     let k = vm.index_value(&k)?.max(0) as usize;
@@ -725,16 +672,10 @@ fn choices(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
                 return Err(vm.new_error("IndexError", "list index out of range"));
             }
             let nf = n as f64;
-            let idx: Vec<usize> = with(vm, &me, |g| {
-                (0..k).map(|_| (g.random() * nf).floor() as usize).collect()
-            })?;
-            return Ok(Value::list(
-                idx.into_iter().map(|i| items[i].clone()).collect(),
-            ));
+            let idx: Vec<usize> = with(vm, &me, |g| (0..k).map(|_| (g.random() * nf).floor() as usize).collect())?;
+            return Ok(Value::list(idx.into_iter().map(|i| items[i].clone()).collect()));
         }
-        (Some(_), Some(_)) => {
-            return Err(vm.type_error("Cannot specify both weights and cumulative weights"))
-        }
+        (Some(_), Some(_)) => return Err(vm.type_error("Cannot specify both weights and cumulative weights")),
         (Some(w), None) => {
             let ws = vm.collect(&w)?;
             let mut acc = 0.0;
@@ -783,18 +724,10 @@ fn choices(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
             })
             .collect()
     })?;
-    Ok(Value::list(
-        idx.into_iter().map(|i| items[i].clone()).collect(),
-    ))
+    Ok(Value::list(idx.into_iter().map(|i| items[i].clone()).collect()))
 }
 
-fn float_arg(
-    vm: &mut Vm,
-    args: &mut Args,
-    i: usize,
-    name: &str,
-    default: Option<f64>,
-) -> PyResult<f64> {
+fn float_arg(vm: &mut Vm, args: &mut Args, i: usize, name: &str, default: Option<f64>) -> PyResult<f64> {
     match args.take(i, name) {
         Some(v) => conc_interpreter::builtins::constructors::to_float(vm, &v),
         None => match default {
@@ -886,11 +819,7 @@ fn randbytes(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let me = this(&args);
     let n = match args.pos.get(1) {
         Some(v) => vm.index_value(v)?,
-        None => {
-            return Err(
-                vm.type_error("Random.randbytes() missing 1 required positional argument: 'n'")
-            )
-        }
+        None => return Err(vm.type_error("Random.randbytes() missing 1 required positional argument: 'n'")),
     };
     if n < 0 {
         return Err(vm.value_error("number of bits must be non-negative"));
@@ -907,11 +836,7 @@ fn getstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (words, index, gn) = with(vm, &me, |g| (g.state.to_vec(), g.index, g.gauss_next))?;
     let mut inner: Vec<Value> = words.into_iter().map(|w| Value::Int(w as i64)).collect();
     inner.push(Value::Int(index as i64));
-    Ok(Value::tuple(vec![
-        Value::Int(3),
-        Value::tuple(inner),
-        gn.map(Value::Float).unwrap_or(Value::None),
-    ]))
+    Ok(Value::tuple(vec![Value::Int(3), Value::tuple(inner), gn.map(Value::Float).unwrap_or(Value::None)]))
 }
 
 fn setstate(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -19,26 +19,12 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     set(
         m,
         "version_info",
-        Value::tuple(vec![
-            Value::Int(3),
-            Value::Int(11),
-            Value::Int(7),
-            Value::str("final"),
-            Value::Int(0),
-        ]),
+        Value::tuple(vec![Value::Int(3), Value::Int(11), Value::Int(7), Value::str("final"), Value::Int(0)]),
     );
     set(m, "platform", Value::str("linux"));
     set(m, "byteorder", Value::str("little"));
     set(m, "maxsize", Value::Int(i64::MAX));
-    set(
-        m,
-        "executable",
-        Value::string(
-            std::env::current_exe()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-        ),
-    );
+    set(m, "executable", Value::string(std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default()));
     set(m, "implementation_name", Value::str("conc"));
     functions(
         m,
@@ -69,9 +55,7 @@ fn getrecursionlimit(vm: &mut Vm, _args: Args) -> PyResult<Value> {
 fn setrecursionlimit(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let n = match args.pos.first() {
         Some(v) => vm.index_value(v)?,
-        None => {
-            return Err(vm.type_error("setrecursionlimit() takes exactly one argument (0 given)"))
-        }
+        None => return Err(vm.type_error("setrecursionlimit() takes exactly one argument (0 given)")),
     };
     if n < 1 {
         return Err(vm.value_error("recursion limit must be greater or equal than 1"));
@@ -82,10 +66,7 @@ fn setrecursionlimit(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn get_int_max_str_digits(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::Int(
-        conc_interpreter::interp::INT_MAX_STR_DIGITS.load(std::sync::atomic::Ordering::Relaxed)
-            as i64,
-    ))
+    Ok(Value::Int(conc_interpreter::interp::INT_MAX_STR_DIGITS.load(std::sync::atomic::Ordering::Relaxed) as i64))
 }
 
 fn set_int_max_str_digits(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -96,8 +77,7 @@ fn set_int_max_str_digits(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if n != 0 && n < 640 {
         return Err(vm.value_error("maxdigits must be 0 or larger than 640"));
     }
-    conc_interpreter::interp::INT_MAX_STR_DIGITS
-        .store(n as usize, std::sync::atomic::Ordering::Relaxed);
+    conc_interpreter::interp::INT_MAX_STR_DIGITS.store(n as usize, std::sync::atomic::Ordering::Relaxed);
     Ok(Value::None)
 }
 
@@ -113,9 +93,5 @@ fn exc_info(vm: &mut Vm, _args: Args) -> PyResult<Value> {
 }
 
 fn intern_fn(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(args
-        .pos
-        .first()
-        .map(conc_interpreter::value::str::intern_value)
-        .unwrap_or(Value::None))
+    Ok(args.pos.first().map(conc_interpreter::value::str::intern_value).unwrap_or(Value::None))
 }

@@ -25,10 +25,7 @@ pub fn init(vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
 }
 
 fn now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
 }
 
 fn time(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
@@ -36,10 +33,7 @@ fn time(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
 }
 
 fn time_ns(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    let ns = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let ns = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     Ok(Value::Int(ns as i64))
 }
 
@@ -53,9 +47,7 @@ fn monotonic(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
 }
 
 fn monotonic_ns(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::Int(
-        start().elapsed().as_nanos() as i64 + 1_000_000_000_000,
-    ))
+    Ok(Value::Int(start().elapsed().as_nanos() as i64 + 1_000_000_000_000))
 }
 
 fn process_time(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
@@ -68,10 +60,7 @@ fn sleep(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(Value::Float(f)) => *f,
         Some(Value::Bool(b)) => *b as i64 as f64,
         Some(v) => {
-            let msg = format!(
-                "'{}' object cannot be interpreted as an integer",
-                vm.type_name(v)
-            );
+            let msg = format!("'{}' object cannot be interpreted as an integer", vm.type_name(v));
             return Err(vm.type_error(&msg));
         }
         None => return Err(vm.type_error("sleep() takes exactly one argument (0 given)")),
@@ -99,13 +88,10 @@ extern "C" {
     fn tzset();
 }
 
-const FIELDS: [&str; 9] = [
-    "tm_year", "tm_mon", "tm_mday", "tm_hour", "tm_min", "tm_sec", "tm_wday", "tm_yday", "tm_isdst",
-];
+const FIELDS: [&str; 9] =
+    ["tm_year", "tm_mon", "tm_mday", "tm_hour", "tm_min", "tm_sec", "tm_wday", "tm_yday", "tm_isdst"];
 const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// The native payload of a `time.struct_time`: the nine fields in Python's
 /// conventions (year in full, months and days of the year from 1, Monday = 0).
@@ -119,14 +105,8 @@ pub struct StructTime {
 fn struct_time_class() -> &'static ObjRef {
     static C: OnceLock<ObjRef> = OnceLock::new();
     C.get_or_init(|| {
-        let cls = new_class(
-            "struct_time",
-            "time",
-            vec![types().object.clone()],
-            BaseKind::Builtin,
-            true,
-            Default::default(),
-        );
+        let cls =
+            new_class("struct_time", "time", vec![types().object.clone()], BaseKind::Builtin, true, Default::default());
         add_methods(
             &cls,
             &[
@@ -148,20 +128,13 @@ fn make_struct_time(st: StructTime) -> Value {
         let mut attrs = inst.attrs();
         let mut put = |k: &str, v: Value| {
             let n = intern(k);
-            attrs.set_simple(
-                conc_interpreter::value::class::name_hash(&n),
-                Value::Obj(n),
-                v,
-            );
+            attrs.set_simple(conc_interpreter::value::class::name_hash(&n), Value::Obj(n), v);
         };
         for (name, v) in FIELDS.iter().zip(st.f) {
             put(name, Value::Int(v));
         }
         put("tm_zone", st.zone.map(Value::string).unwrap_or(Value::None));
-        put(
-            "tm_gmtoff",
-            st.gmtoff.map(Value::Int).unwrap_or(Value::None),
-        );
+        put("tm_gmtoff", st.gmtoff.map(Value::Int).unwrap_or(Value::None));
     }
     Value::new(Object::Instance(inst))
 }
@@ -188,26 +161,18 @@ fn st_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let items = vm.collect(seq)?;
     if items.len() < 9 {
-        let msg = format!(
-            "time.struct_time() takes an at least 9-sequence ({}-sequence given)",
-            items.len()
-        );
+        let msg = format!("time.struct_time() takes an at least 9-sequence ({}-sequence given)", items.len());
         return Err(vm.type_error(&msg));
     }
     if items.len() > 11 {
-        let msg = format!(
-            "time.struct_time() takes an at most 11-sequence ({}-sequence given)",
-            items.len()
-        );
+        let msg = format!("time.struct_time() takes an at most 11-sequence ({}-sequence given)", items.len());
         return Err(vm.type_error(&msg));
     }
     let mut f = [0i64; 9];
     for (i, v) in items.iter().take(9).enumerate() {
         f[i] = vm.index_value(v)?;
     }
-    let zone = items
-        .get(9)
-        .and_then(|v| v.as_str().map(|s| s.as_str().to_string()));
+    let zone = items.get(9).and_then(|v| v.as_str().map(|s| s.as_str().to_string()));
     let gmtoff = match items.get(10) {
         Some(Value::Int(i)) => Some(*i),
         _ => None,
@@ -232,15 +197,8 @@ fn st_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn st_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let st = st_self(vm, &args)?;
-    let parts: Vec<String> = FIELDS
-        .iter()
-        .zip(st.f)
-        .map(|(n, v)| format!("{n}={v}"))
-        .collect();
-    Ok(Value::string(format!(
-        "time.struct_time({})",
-        parts.join(", ")
-    )))
+    let parts: Vec<String> = FIELDS.iter().zip(st.f).map(|(n, v)| format!("{n}={v}")).collect();
+    Ok(Value::string(format!("time.struct_time({})", parts.join(", "))))
 }
 
 fn st_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -297,11 +255,7 @@ fn calendar_init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
         set(m, "timezone", Value::Int(tz));
         set(m, "altzone", Value::Int(alt));
         set(m, "daylight", Value::Int((janzone != julzone) as i64));
-        set(
-            m,
-            "tzname",
-            Value::tuple(vec![Value::string(names.0), Value::string(names.1)]),
-        );
+        set(m, "tzname", Value::tuple(vec![Value::string(names.0), Value::string(names.1)]));
     }
     Ok(())
 }
@@ -315,10 +269,7 @@ fn secs_arg(vm: &mut Vm, args: &Args) -> PyResult<libc::time_t> {
                 return Err(vm.value_error("Invalid value NaN (not a number)"));
             }
             if !f.is_finite() || f.abs() > 1e18 {
-                return Err(vm.new_error(
-                    "OverflowError",
-                    "timestamp out of range for platform time_t",
-                ));
+                return Err(vm.new_error("OverflowError", "timestamp out of range for platform time_t"));
             }
             Ok(f.floor() as libc::time_t)
         }
@@ -350,11 +301,7 @@ fn to_struct(t: libc::time_t, local: bool) -> Option<StructTime> {
     let zone = if tm.tm_zone.is_null() {
         None
     } else {
-        Some(
-            unsafe { std::ffi::CStr::from_ptr(tm.tm_zone) }
-                .to_string_lossy()
-                .into_owned(),
-        )
+        Some(unsafe { std::ffi::CStr::from_ptr(tm.tm_zone) }.to_string_lossy().into_owned())
     };
     Some(StructTime {
         f: [
@@ -394,10 +341,7 @@ fn timestamp_struct(vm: &mut Vm, args: &Args, local: bool) -> PyResult<StructTim
     let t = secs_arg(vm, args)?;
     match to_struct(t, local) {
         Some(s) => Ok(s),
-        None => Err(vm.new_error(
-            "OverflowError",
-            "timestamp out of range for platform time_t",
-        )),
+        None => Err(vm.new_error("OverflowError", "timestamp out of range for platform time_t")),
     }
 }
 
@@ -426,11 +370,7 @@ fn tuple_arg(vm: &mut Vm, v: &Value, fname: &str) -> PyResult<StructTime> {
     for (i, x) in items.iter().enumerate() {
         f[i] = vm.index_value(x)?;
     }
-    Ok(StructTime {
-        f,
-        zone: None,
-        gmtoff: None,
-    })
+    Ok(StructTime { f, zone: None, gmtoff: None })
 }
 
 fn mktime(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -452,10 +392,7 @@ fn mktime(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn asctime_of(st: &StructTime) -> String {
     let day = DAYS[st.f[6].rem_euclid(7) as usize];
     let mon = MONTHS[(st.f[1] - 1).clamp(0, 11) as usize];
-    format!(
-        "{day} {mon}{:>3} {:02}:{:02}:{:02} {}",
-        st.f[2], st.f[3], st.f[4], st.f[5], st.f[0]
-    )
+    format!("{day} {mon}{:>3} {:02}:{:02}:{:02} {}", st.f[2], st.f[3], st.f[4], st.f[5], st.f[0])
 }
 
 fn asctime(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -505,11 +442,7 @@ fn strftime(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let fmt = match args.pos.first().and_then(|v| v.as_str()) {
         Some(s) => s.as_str().to_string(),
         None => {
-            let t = args
-                .pos
-                .first()
-                .map(|v| vm.type_name(v))
-                .unwrap_or_default();
+            let t = args.pos.first().map(|v| vm.type_name(v)).unwrap_or_default();
             let msg = if args.pos.is_empty() {
                 "strftime() takes at least 1 argument (0 given)".to_string()
             } else {
@@ -543,14 +476,7 @@ fn strftime(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let mut size = 1024usize;
     loop {
         let mut buf = vec![0u8; size];
-        let n = unsafe {
-            libc::strftime(
-                buf.as_mut_ptr() as *mut libc::c_char,
-                size,
-                cfmt.as_ptr(),
-                &tm,
-            )
-        };
+        let n = unsafe { libc::strftime(buf.as_mut_ptr() as *mut libc::c_char, size, cfmt.as_ptr(), &tm) };
         if n > 0 || fmt.is_empty() || size > 256 * fmt.len() + 1024 {
             buf.truncate(n);
             return Ok(Value::string(String::from_utf8_lossy(&buf).into_owned()));

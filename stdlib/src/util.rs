@@ -20,7 +20,11 @@ pub fn functions(m: &ObjRef, list: &[(&'static str, NativeFn)]) {
 }
 
 /// The native payload of `self` (the first argument) as `T`.
-pub fn self_native<'a, T: 'static>(vm: &mut conc_interpreter::Vm, args: &'a conc_interpreter::Args, what: &str) -> conc_interpreter::PyResult<&'a T> {
+pub fn self_native<'a, T: 'static>(
+    vm: &mut conc_interpreter::Vm,
+    args: &'a conc_interpreter::Args,
+    what: &str,
+) -> conc_interpreter::PyResult<&'a T> {
     match args.pos.first().and_then(|v| v.as_instance()).and_then(|i| i.native::<T>()) {
         Some(t) => Ok(t),
         None => {
@@ -32,7 +36,11 @@ pub fn self_native<'a, T: 'static>(vm: &mut conc_interpreter::Vm, args: &'a conc
 
 /// A timeout argument in seconds: None (or a negative number when `neg_forever`)
 /// means wait forever.
-pub fn arg_timeout(vm: &mut conc_interpreter::Vm, v: &Value, neg_forever: bool) -> conc_interpreter::PyResult<Option<std::time::Duration>> {
+pub fn arg_timeout(
+    vm: &mut conc_interpreter::Vm,
+    v: &Value,
+    neg_forever: bool,
+) -> conc_interpreter::PyResult<Option<std::time::Duration>> {
     let secs = match v {
         Value::None => return Ok(None),
         Value::Int(i) => *i as f64,

@@ -10,7 +10,7 @@ use conc_interpreter::interp::{add_methods, new_class, types};
 use conc_interpreter::value::class::BaseKind;
 use conc_interpreter::value::instance::InstanceObj;
 use conc_interpreter::value::str::intern;
-use conc_interpreter::{Args, Object, ObjRef, PyResult, Value, Vm};
+use conc_interpreter::{Args, ObjRef, Object, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
@@ -29,7 +29,14 @@ pub struct CondData {
 pub fn class() -> &'static ObjRef {
     static C: OnceLock<ObjRef> = OnceLock::new();
     C.get_or_init(|| {
-        let c = new_class("Condition", "threading", vec![types().object.clone()], BaseKind::Builtin, true, Default::default());
+        let c = new_class(
+            "Condition",
+            "threading",
+            vec![types().object.clone()],
+            BaseKind::Builtin,
+            true,
+            Default::default(),
+        );
         add_methods(
             &c,
             &[
@@ -57,7 +64,10 @@ fn cond_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         _ => super::locks::new_rlock(),
     };
     let _ = vm;
-    Ok(Value::new(Object::Instance(InstanceObj::with_native(class().clone(), Box::new(CondData { lock, waiters: Mutex::new(VecDeque::new()) })))))
+    Ok(Value::new(Object::Instance(InstanceObj::with_native(
+        class().clone(),
+        Box::new(CondData { lock, waiters: Mutex::new(VecDeque::new()) }),
+    ))))
 }
 
 /// The kinds of lock a Condition can sit on.

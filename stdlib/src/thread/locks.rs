@@ -11,7 +11,7 @@ use conc_interpreter::blocking::{current_ident, WaitQueue};
 use conc_interpreter::interp::{add_methods, new_class, types};
 use conc_interpreter::value::class::BaseKind;
 use conc_interpreter::value::instance::InstanceObj;
-use conc_interpreter::{Args, Object, ObjRef, PyResult, Value, Vm};
+use conc_interpreter::{Args, ObjRef, Object, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::OnceLock;
@@ -26,7 +26,12 @@ pub struct LockData {
 
 impl Default for LockData {
     fn default() -> Self {
-        LockData { locked: AtomicBool::new(false), waiters: AtomicU32::new(0), mutex: Mutex::new(()), queue: WaitQueue::new() }
+        LockData {
+            locked: AtomicBool::new(false),
+            waiters: AtomicU32::new(0),
+            mutex: Mutex::new(()),
+            queue: WaitQueue::new(),
+        }
     }
 }
 
@@ -47,7 +52,13 @@ impl LockData {
         let mut g = self.mutex.lock();
         self.waiters.fetch_add(1, Ordering::SeqCst);
         let what = what.to_string();
-        let r = vm.block_on(&mut g, &self.queue, timeout, &|| what.clone(), |_| if self.try_acquire() { Some(()) } else { None });
+        let r = vm.block_on(&mut g, &self.queue, timeout, &|| what.clone(), |_| {
+            if self.try_acquire() {
+                Some(())
+            } else {
+                None
+            }
+        });
         self.waiters.fetch_sub(1, Ordering::SeqCst);
         Ok(r?.is_some())
     }
@@ -201,7 +212,8 @@ fn acquire_args(vm: &mut Vm, args: &mut Args) -> PyResult<(bool, Option<Duration
 }
 
 fn lock_acquire(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let (blocking, timeout) = if args.pos.len() > 1 || !args.kw.is_empty() { acquire_args(vm, &mut args)? } else { (true, None) };
+    let (blocking, timeout) =
+        if args.pos.len() > 1 || !args.kw.is_empty() { acquire_args(vm, &mut args)? } else { (true, None) };
     let l: &LockData = self_native(vm, &args, "lock")?;
     Ok(Value::Bool(l.acquire(vm, blocking, timeout, "Lock")?))
 }
@@ -237,7 +249,8 @@ fn lock_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn rlock_acquire(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let (blocking, timeout) = if args.pos.len() > 1 || !args.kw.is_empty() { acquire_args(vm, &mut args)? } else { (true, None) };
+    let (blocking, timeout) =
+        if args.pos.len() > 1 || !args.kw.is_empty() { acquire_args(vm, &mut args)? } else { (true, None) };
     let l: &RLockData = self_native(vm, &args, "RLock")?;
     Ok(Value::Bool(l.acquire(vm, blocking, timeout)?))
 }

@@ -55,7 +55,12 @@ fn start_new_thread(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let kwargs: Vec<(ObjRef, Value)> = match args.pos.get(2) {
         Some(d) => match d.as_dict() {
-            Some(dd) => dd.lock().items().into_iter().filter_map(|(k, v)| k.as_str().map(|s| (conc_interpreter::value::str::intern(s.as_str()), v))).collect(),
+            Some(dd) => dd
+                .lock()
+                .items()
+                .into_iter()
+                .filter_map(|(k, v)| k.as_str().map(|s| (conc_interpreter::value::str::intern(s.as_str()), v)))
+                .collect(),
             None => vec![],
         },
         None => vec![],
