@@ -160,6 +160,8 @@ pub struct Interp {
     pub native_modules: RwLock<HashMap<String, ModuleInit>>,
     /// Modules written in conc that ship inside the binary: name -> source.
     pub embedded_sources: RwLock<HashMap<String, &'static str>>,
+    /// Builtins provided by modules, imported on first use: name -> (module, attribute).
+    pub lazy_builtins: RwLock<HashMap<String, (String, String)>>,
     /// Directories searched for `import name` of `.conc` files (`sys.path`).
     pub path: Mutex<Vec<String>>,
     pub argv: Mutex<Vec<String>>,
@@ -389,6 +391,7 @@ fn build() -> Interp {
         modules: Mutex::new(HashMap::new()),
         native_modules: RwLock::new(HashMap::new()),
         embedded_sources: RwLock::new(HashMap::new()),
+        lazy_builtins: RwLock::new(HashMap::new()),
         path: Mutex::new(Vec::new()),
         argv: Mutex::new(Vec::new()),
     }

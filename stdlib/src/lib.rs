@@ -53,6 +53,24 @@ pub fn install() {
             m.insert(name.to_string(), *init);
         }
     }
+    // conc's short forms: concurrency without imports (the same objects as in the
+    // threading and queue modules), imported on first use.
+    {
+        let mut lazy = interp().lazy_builtins.write();
+        for (name, module) in [
+            ("spawn", "threading"),
+            ("Lock", "threading"),
+            ("RLock", "threading"),
+            ("Semaphore", "threading"),
+            ("BoundedSemaphore", "threading"),
+            ("Event", "threading"),
+            ("Condition", "threading"),
+            ("Barrier", "threading"),
+            ("Queue", "queue"),
+        ] {
+            lazy.insert(name.to_string(), (module.to_string(), name.to_string()));
+        }
+    }
     let mut s = interp().embedded_sources.write();
     for (name, src) in SOURCES {
         s.insert(name.to_string(), src);

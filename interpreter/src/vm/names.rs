@@ -10,6 +10,15 @@ impl Vm {
     pub(crate) fn load_builtin(&mut self, name: &ObjRef) -> PyResult<Value> {
         let v = crate::interp::builtins_module().globals.get(name.str_text());
         if v.is_null() {
+            // A builtin that a module provides (`spawn`, `Lock`, `Queue`...): import it
+            // on first use and keep it in the builtins.
+            let lazy = crate::interp::interp().lazy_builtins.read().get(name.str_text()).cloned();
+            if let Some((module, attr)) = lazy {
+                let m = self.import_module(&module)?;
+                let v = self.get_attr(&m, &crate::value::str::intern(&attr))?;
+                crate::interp::builtins_module().globals.set(name, v.clone());
+                return Ok(v);
+            }
             let msg = format!("name '{}' is not defined", name.str_text());
             return Err(self.new_error("NameError", &msg));
         }
