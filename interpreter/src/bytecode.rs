@@ -77,6 +77,8 @@ pub enum Instr {
     SubscrFastFast(u32, u32),
     /// `StoreSubscrFastConst(local, const)`: `[v] -> []`, `locals[local][consts[const]] = v`.
     StoreSubscrFastConst(u32, u32),
+    /// `StoreFastAttr(local, name)`: `[v] -> []`, `locals[local].name = v`.
+    StoreFastAttr(u32, u32),
     /// `LoadFastAttr(local, name)`: `[] -> [locals[local].name]` (e.g. `self.x`).
     LoadFastAttr(u32, u32),
     /// `Subscript`: `[obj key] -> [obj[key]]`

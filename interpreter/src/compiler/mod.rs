@@ -382,7 +382,7 @@ fn stack_effect(i: Instr) -> (i32, Option<u32>, i32, bool) {
         CallMethodKw(n, _) => -(n as i32) - 1,
         Subscript => -1,
         SubscrFastConst(..) | SubscrFastFast(..) | LoadFastAttr(..) => 1,
-        StoreSubscrFastConst(..) => -1,
+        StoreSubscrFastConst(..) | StoreFastAttr(..) => -1,
         StoreSubscript => -3,
         DeleteSubscript => -2,
         BuildSlice(n) => 1 - n as i32,

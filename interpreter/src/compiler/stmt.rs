@@ -250,6 +250,16 @@ impl<'a> Compiler<'a> {
                 self.emit(Instr::InplaceOp(op));
                 self.store_name(n);
             }
+            ExprKind::Attribute { value: obj, attr, .. } if matches!(&obj.kind, ExprKind::Name(n) if self.fast_local(n).is_some()) => {
+                // `local.attr op= value` without counting the object twice.
+                let ExprKind::Name(n) = &obj.kind else { unreachable!() };
+                let a = self.fast_local(n).unwrap_or(0);
+                let i = self.name_index(attr);
+                self.emit(Instr::LoadFastAttr(a, i));
+                self.expr(value)?;
+                self.emit(Instr::InplaceOp(op));
+                self.emit(Instr::StoreFastAttr(a, i));
+            }
             ExprKind::Attribute { value: obj, attr, .. } => {
                 self.expr(obj)?;
                 self.emit(Instr::Dup);

@@ -126,6 +126,13 @@ impl<'a> Compiler<'a> {
         match &t.kind {
             ExprKind::Name(n) => self.store_name(n),
             ExprKind::Attribute { value, attr, .. } => {
+                if let ExprKind::Name(n) = &value.kind {
+                    if let Some(a) = self.fast_local(n) {
+                        let i = self.name_index(attr);
+                        self.emit(Instr::StoreFastAttr(a, i));
+                        return Ok(());
+                    }
+                }
                 self.expr(value)?;
                 let i = self.name_index(attr);
                 self.emit(Instr::StoreAttr(i));

@@ -391,6 +391,31 @@ impl Vm {
                     let obj = obj.clone();
                     tri!(self, frame, self.set_item(&obj, key, v));
                 }
+                Instr::StoreFastAttr(a, i) => {
+                    let v = frame.pop();
+                    let obj = &frame.values[a as usize];
+                    if obj.is_null() {
+                        let name = code.varnames[a as usize].str_text().to_string();
+                        fail!(self, frame, self.unbound_local(&name));
+                    }
+                    if let Value::Obj(o) = obj {
+                        if let Object::Instance(inst) = &**o {
+                            let cls = inst.class.clone();
+                            if self.class_flags(&cls).plain {
+                                let name = &code.names[i as usize];
+                                let old = inst.attrs().set_simple(
+                                    crate::value::class::name_hash(name),
+                                    Value::Obj(name.clone()),
+                                    v,
+                                );
+                                drop(old);
+                                continue;
+                            }
+                        }
+                    }
+                    let obj = obj.clone();
+                    tri!(self, frame, self.set_attr(&obj, &code.names[i as usize], v));
+                }
                 Instr::LoadFastAttr(a, i) => {
                     let obj = &frame.values[a as usize];
                     if obj.is_null() {

@@ -49,6 +49,18 @@ impl LockData {
         if !blocking {
             return Ok(false);
         }
+        // Critical sections under script locks are usually a few instructions long:
+        // spin briefly before sleeping, as an adaptive mutex does.
+        for i in 0..64 {
+            if !self.locked.load(Ordering::Relaxed) && self.try_acquire() {
+                return Ok(true);
+            }
+            if i < 48 {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
         let mut g = self.mutex.lock();
         self.waiters.fetch_add(1, Ordering::SeqCst);
         let what = what.to_string();
