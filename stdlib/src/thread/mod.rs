@@ -3,6 +3,7 @@
 
 pub mod condition;
 pub mod locks;
+pub mod queue;
 
 use crate::util::{functions, set};
 use conc_interpreter::blocking::current_ident;
@@ -29,11 +30,13 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             ("_count", count),
             ("_set_name", set_name),
             ("stack_size", stack_size),
+            ("_set_queue_exceptions", queue::set_exceptions),
         ],
     );
     set(m, "LockType", Value::Obj(locks::classes().lock.clone()));
     set(m, "RLock", Value::Obj(locks::classes().rlock.clone()));
     set(m, "Condition", Value::Obj(condition::class().clone()));
+    set(m, "FifoQueue", Value::Obj(queue::class().clone()));
     set(m, "TIMEOUT_MAX", Value::Float(9223372036.0));
     set(m, "error", Value::Obj(conc_interpreter::interp::exc_class("RuntimeError")));
     Ok(())
