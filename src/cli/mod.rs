@@ -1,14 +1,18 @@
 //! Command-line dispatch. Exit codes follow Python: 0 success, 1 error, 2 usage error.
 
 mod check;
+mod repl;
 mod run;
+mod test;
 
-const USAGE: &str =
-    "usage: conc [FILE [ARGS...] | -c CODE | check FILE... | test [PATH...] | repl]";
+const USAGE: &str = "usage: conc [FILE [ARGS...] | -c CODE | check FILE... | test [PATH...] | repl]";
 
 pub fn main(args: Vec<String>) -> i32 {
     match args.first().map(String::as_str) {
         Some("check") => check::run(&args[1..]),
+        Some("test") => test::run(&args[1..]),
+        Some("repl") => repl::main(&args[1..]),
+        None => repl::main(&[]),
         Some("--multiprocessing-child") => conc_stdlib::mp::child_main(&args[1..]),
         Some("-h") | Some("--help") => {
             println!("{USAGE}");
@@ -22,7 +26,7 @@ pub fn main(args: Vec<String>) -> i32 {
             }
         },
         Some(f) if !f.starts_with('-') => run::run_file(f, &args[1..]),
-        Some(_) | None => {
+        Some(_) => {
             eprintln!("{USAGE}");
             2
         }

@@ -1,0 +1,5 @@
+//! The interactive prompt.
+
+pub fn main(_args: &[String]) -> i32 {
+    0
+}
