@@ -21,6 +21,7 @@ pub struct Runtime;
 
 impl Runtime {
     /// Initialises types and builtins (idempotent) and returns a VM for this thread.
+    #[allow(clippy::new_ret_no_self)]
     pub fn new() -> Vm {
         crate::interp::init();
         let mut vm = Vm::new();

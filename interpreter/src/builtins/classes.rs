@@ -435,9 +435,8 @@ pub fn super_getattr(vm: &mut Vm, s: &SuperObj, name: &ObjRef) -> PyResult<Optio
             if let Some(v) = cc.get_own(name) {
                 let r = match v.obj() {
                     Some(Object::Function(_)) | Some(Object::Builtin(_)) => {
-                        if matches!(s.obj.obj(), Some(Object::Class(_))) && name.str_text() != "__new__" {
-                            v
-                        } else if name.str_text() == "__new__" {
+                        // Through a class (or for __new__) functions stay unbound.
+                        if matches!(s.obj.obj(), Some(Object::Class(_))) || name.str_text() == "__new__" {
                             v
                         } else {
                             crate::vm::attr::bound(v, s.obj.clone())

@@ -113,7 +113,7 @@ pub fn init_special_attrs(exc: &Value, cls: &ObjRef, args: &[Value]) {
         return;
     };
     let is = |name: &str| crate::value::class::is_subclass(cls, &crate::interp::exc_class(name));
-    let mut set = |k: &str, v: Value| {
+    let set = |k: &str, v: Value| {
         let n = intern(k);
         inst.attrs().set_simple(crate::value::class::name_hash(&n), Value::Obj(n), v);
     };

@@ -237,7 +237,7 @@ impl<'a> Compiler<'a> {
             }
             _ => {}
         }
-        self.comp_loop(e, generators, 0, kind)?;
+        self.comp_loop(e, generators, 0)?;
         if kind == 3 {
             let none = self.const_value(Value::None);
             self.emit(Instr::LoadConst(none));
@@ -252,13 +252,7 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    fn comp_loop(
-        &mut self,
-        e: &Expr,
-        generators: &[Comprehension],
-        level: usize,
-        kind: u8,
-    ) -> Result<(), CompileError> {
+    fn comp_loop(&mut self, e: &Expr, generators: &[Comprehension], level: usize) -> Result<(), CompileError> {
         let g = &generators[level];
         if level == 0 {
             self.emit(Instr::LoadFast(0));
@@ -274,7 +268,7 @@ impl<'a> Compiler<'a> {
             skips.extend(self.jump_if(cond, false)?);
         }
         if level + 1 < generators.len() {
-            self.comp_loop(e, generators, level + 1, kind)?;
+            self.comp_loop(e, generators, level + 1)?;
         } else {
             let depth = (generators.len() + 1) as u32;
             match &e.kind {

@@ -293,11 +293,6 @@ impl<'a> Compiler<'a> {
         CompileError { message: message.into(), span }
     }
 
-    fn in_function(&self) -> bool {
-        self.units.iter().any(|u| self.table.scopes[u.scope].kind == ScopeKind::Function)
-            && matches!(self.scope().kind, ScopeKind::Function | ScopeKind::Comprehension)
-    }
-
     fn qualname_for(&self, name: &str) -> String {
         let u = self.unit_ref();
         let sc = &self.table.scopes[u.scope];

@@ -615,10 +615,9 @@ fn resolve(t: &mut SymbolTable, id: usize, enclosing: &HashSet<String>) -> Resul
                 ScopeKind::Class => Sym::ClassName,
                 _ => Sym::Local,
             }
-        } else if n == "__class__" && kind == ScopeKind::Function && enclosing_is_class(t, id) {
-            free.insert(n.clone());
-            Sym::Free
-        } else if enclosing.contains(n) {
+        } else if (n == "__class__" && kind == ScopeKind::Function && enclosing_is_class(t, id))
+            || enclosing.contains(n)
+        {
             free.insert(n.clone());
             Sym::Free
         } else {

@@ -250,7 +250,8 @@ impl<'a> Compiler<'a> {
                 self.emit(Instr::InplaceOp(op));
                 self.store_name(n);
             }
-            ExprKind::Attribute { value: obj, attr, .. } if matches!(&obj.kind, ExprKind::Name(n) if self.fast_local(n).is_some()) => {
+            ExprKind::Attribute { value: obj, attr, .. } if matches!(&obj.kind, ExprKind::Name(n) if self.fast_local(n).is_some()) =>
+            {
                 // `local.attr op= value` without counting the object twice.
                 let ExprKind::Name(n) = &obj.kind else { unreachable!() };
                 let a = self.fast_local(n).unwrap_or(0);

@@ -87,6 +87,10 @@ pub struct RangeObj {
 }
 
 impl RangeObj {
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn len(&self) -> i64 {
         if self.step > 0 {
             if self.stop > self.start {

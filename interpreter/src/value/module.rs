@@ -18,8 +18,11 @@ const MAX_SEGS: usize = 256;
 pub struct Globals {
     segments: [AtomicPtr<Slot>; MAX_SEGS],
     /// Name to slot, and slot to name, for lookups by name and for `dir()`.
-    names: Mutex<(HashMap<Box<str>, u32>, Vec<ObjRef>)>,
+    names: Mutex<NameTable>,
 }
+
+/// Name to slot, and the names in slot order.
+type NameTable = (HashMap<Box<str>, u32>, Vec<ObjRef>);
 
 impl Default for Globals {
     fn default() -> Self {

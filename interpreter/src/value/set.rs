@@ -146,9 +146,9 @@ impl SetData {
                 return;
             }
             if i + LINEAR_PROBES <= mask {
-                for j in i + 1..=i + LINEAR_PROBES {
-                    if table[j].key.is_null() {
-                        table[j] = SetEntry { hash, key };
+                for e in table.iter_mut().skip(i + 1).take(LINEAR_PROBES) {
+                    if e.key.is_null() {
+                        *e = SetEntry { hash, key };
                         return;
                     }
                 }

@@ -368,11 +368,7 @@ impl Vm {
                         return Ok(());
                     }
                 }
-                Object::Class(c) => {
-                    if c.del_own(name) {
-                        return Ok(());
-                    }
-                }
+                Object::Class(c) if c.del_own(name) => return Ok(()),
                 Object::Module(m) => {
                     if let Some(i) = m.globals.index_of(name.str_text()) {
                         if !m.globals.slot(i).take().is_null() {

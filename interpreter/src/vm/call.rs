@@ -158,10 +158,7 @@ impl Vm {
         let new = self.lookup_type_attr(cls, &names.__new__);
         let object_new = crate::interp::object_new();
         let is_default_new = matches!(&new, Some(Value::Obj(n)) if n.ptr_eq(&object_new));
-        let inst = if is_default_new || new.is_none() {
-            Value::new(Object::Instance(crate::value::instance::InstanceObj::new(cls.clone())))
-        } else {
-            let new = new.unwrap();
+        let inst = if let (false, Some(new)) = (is_default_new, new) {
             let new = match new.obj() {
                 Some(Object::StaticMethod(f)) => f.clone(),
                 _ => new,
@@ -176,6 +173,8 @@ impl Vm {
                 return Ok(Prepared::Value(inst));
             }
             inst
+        } else {
+            Value::new(Object::Instance(crate::value::instance::InstanceObj::new(cls.clone())))
         };
         let init = self.lookup_type_attr(cls, &names.__init__);
         let object_init = crate::interp::object_init();
@@ -278,10 +277,10 @@ impl Vm {
         let ndefaults = f.defaults.len();
         let first_default = nparams - ndefaults.min(nparams);
         let mut missing = Vec::new();
-        for i in npos.min(nparams)..nparams {
-            if values[i].is_null() {
+        for (i, slot) in values.iter_mut().enumerate().take(nparams).skip(npos.min(nparams)) {
+            if slot.is_null() {
                 if i >= first_default {
-                    values[i] = f.defaults[i - first_default].clone();
+                    *slot = f.defaults[i - first_default].clone();
                 } else {
                     missing.push(code.varnames[i].str_text().to_string());
                 }
@@ -291,11 +290,11 @@ impl Vm {
             self.release_values(values);
             return Err(self.missing_args(f, &missing, "positional"));
         }
-        for i in nparams..nparams + nkwonly {
-            if values[i].is_null() {
+        for (i, slot) in values.iter_mut().enumerate().take(nparams + nkwonly).skip(nparams) {
+            if slot.is_null() {
                 let name = &code.varnames[i];
                 match f.kwdefaults.iter().find(|(k, _)| name_eq(k, name)) {
-                    Some((_, v)) => values[i] = v.clone(),
+                    Some((_, v)) => *slot = v.clone(),
                     None => missing.push(name.str_text().to_string()),
                 }
             }

@@ -154,7 +154,7 @@ impl Vm {
 
     /// `raise exc [from cause]`: instantiates a class, checks the type, sets the cause.
     pub(crate) fn make_raise(&mut self, exc: Value, cause: Option<Value>) -> PyErr {
-        let exc = match self.to_exception(exc) {
+        let exc = match self.exception_from(exc) {
             Ok(e) => e,
             Err(e) => return e,
         };
@@ -162,7 +162,7 @@ impl Vm {
             let cause = if cause.is_none() {
                 Value::None
             } else {
-                match self.to_exception(cause) {
+                match self.exception_from(cause) {
                     Ok(c) => c,
                     Err(_) => return self.new_error("TypeError", "exception causes must derive from BaseException"),
                 }
@@ -176,7 +176,7 @@ impl Vm {
     }
 
     /// An exception instance from a raised value (a class is instantiated).
-    fn to_exception(&mut self, v: Value) -> PyResult<Value> {
+    fn exception_from(&mut self, v: Value) -> PyResult<Value> {
         let base = crate::interp::exc_class("BaseException");
         if let Some(Object::Class(_)) = v.obj() {
             let cls = v.as_objref().unwrap().clone();

@@ -114,8 +114,11 @@ pub enum FrameExit {
 /// Per-thread interpreter state.
 pub struct Vm {
     /// Callers of the running frame (the running frame is a local of the loop).
+    /// Boxed so that switching frames moves one pointer, not the whole frame.
+    #[allow(clippy::vec_box)]
     pub frames: Vec<Box<Frame>>,
     /// Reusable frames (with their value buffers), so calls do not allocate.
+    #[allow(clippy::vec_box)]
     pool: Vec<Box<Frame>>,
     /// Per-thread cache of class attribute lookups: (class, name) -> (version, value).
     pub(crate) attr_cache: PtrMap<(usize, usize), (u64, Option<Value>)>,

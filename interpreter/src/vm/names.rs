@@ -79,11 +79,12 @@ impl Vm {
         let enter = self.lookup_type_attr(&cls, &names.__enter__);
         let exit = self.lookup_type_attr(&cls, &names.__exit__);
         let (Some(enter), Some(exit)) = (enter, exit) else {
-            let missing = if self.lookup_type_attr(&cls, &names.__enter__).is_none() { "" } else { " and __exit__" };
+            let missing =
+                if self.lookup_type_attr(&cls, &names.__enter__).is_none() { "__enter__" } else { "__exit__" };
             let msg = format!(
-                "'{}' object does not support the context manager protocol{}",
+                "'{}' object does not support the context manager protocol (missed {} method)",
                 self.type_name(&mgr),
-                if missing.is_empty() { "" } else { "" }
+                missing
             );
             return Err(self.type_error(&msg));
         };

@@ -272,7 +272,7 @@ impl Vm {
                 if b == 0 {
                     return Err(self.new_error("ZeroDivisionError", "integer division or modulo by zero"));
                 }
-                a.checked_div_euclid(b).map(|_| a.div_floor(&b))
+                a.checked_div_euclid(b).map(|_| num_integer::Integer::div_floor(&a, &b))
             }
             BinOp::Mod => {
                 if b == 0 {
@@ -542,7 +542,7 @@ impl Vm {
                 Object::Dict(d) => !d.is_empty(),
                 Object::Set(s) => !s.is_empty(),
                 Object::Bytes(b) => !b.is_empty(),
-                Object::Range(r) => r.len() != 0,
+                Object::Range(r) => !r.is_empty(),
                 Object::Instance(_) => {
                     let cls = self.class_of(v);
                     let names = crate::interp::names();
@@ -689,7 +689,7 @@ impl Vm {
                 }
                 (Object::Range(r), Object::Range(s)) if matches!(op, CmpOp::Eq | CmpOp::NotEq) => {
                     let e = r.len() == s.len()
-                        && (r.len() == 0 || (r.start == s.start && (r.len() == 1 || r.step == s.step)));
+                        && (r.is_empty() || (r.start == s.start && (r.len() == 1 || r.step == s.step)));
                     return Ok(Some(if op == CmpOp::Eq { e } else { !e }));
                 }
                 _ => return Ok(None),

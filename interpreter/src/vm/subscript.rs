@@ -63,8 +63,7 @@ impl Vm {
     pub fn seq_index(&mut self, key: &Value, n: usize, what: &str) -> PyResult<usize> {
         let i = match key {
             Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => {
-                let msg = format!("cannot fit 'int' into an index-sized integer");
-                return Err(self.new_error("IndexError", &msg));
+                return Err(self.new_error("IndexError", "cannot fit 'int' into an index-sized integer"));
             }
             Value::Int(_) | Value::Bool(_) => self.index_value(key)?,
             _ => match self.index_value(key) {
