@@ -1139,6 +1139,7 @@ fn comb(vm: &mut Vm, args: Args) -> PyResult<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use num_integer::Integer;
 
     #[test]
     fn lehmer_matches_euclid() {
