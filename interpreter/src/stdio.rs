@@ -7,7 +7,38 @@
 
 use parking_lot::Mutex;
 use std::io::{IsTerminal, Write};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{OnceLock, RwLock};
+
+type OutputHook = Box<dyn Fn(&str) + Send + Sync>;
+
+/// While set (by the REPL, while its prompt is shown), text for stdout and stderr goes
+/// to this hook, which prints it above the line being edited instead of through it.
+static HOOK: RwLock<Option<OutputHook>> = RwLock::new(None);
+/// Mirrors `HOOK.is_some()` so that ordinary writes pay one relaxed load, not a lock.
+static HOOKED: AtomicBool = AtomicBool::new(false);
+
+/// Installs or removes the output hook (see `HOOK`); pending stdout is flushed first.
+pub fn set_output_hook(hook: Option<OutputHook>) {
+    flush_stdout();
+    let mut h = HOOK.write().unwrap_or_else(|e| e.into_inner());
+    HOOKED.store(hook.is_some(), Ordering::SeqCst);
+    *h = hook;
+}
+
+/// Hands `text` to the hook if one is set.
+fn hooked(text: &str) -> bool {
+    if !HOOKED.load(Ordering::Relaxed) {
+        return false;
+    }
+    match &*HOOK.read().unwrap_or_else(|e| e.into_inner()) {
+        Some(h) => {
+            h(text);
+            true
+        }
+        None => false,
+    }
+}
 
 struct Out {
     buf: Vec<u8>,
@@ -26,6 +57,9 @@ pub fn set_line_buffered(on: bool) {
 
 /// Writes text to stdout as one piece.
 pub fn write_stdout(text: &str) {
+    if hooked(text) {
+        return;
+    }
     let mut o = stdout_state().lock();
     o.buf.extend_from_slice(text.as_bytes());
     let flush = if o.tty { text.contains('\n') } else { o.buf.len() >= 8192 };
@@ -54,6 +88,9 @@ pub fn flush_stdout() {
 /// keep their order on a terminal.
 pub fn write_stderr(text: &str) {
     flush_stdout();
+    if hooked(text) {
+        return;
+    }
     let mut e = std::io::stderr().lock();
     let _ = e.write_all(text.as_bytes());
     let _ = e.flush();
