@@ -1,10 +1,15 @@
-//! `conc check FILE...`: parse (and compile) each file, print diagnostics, exit 1 on error.
+//! `conc check FILE...`: parse and compile each file, print diagnostics, exit 1 on error.
+//! Nothing is run.
+
+use conc_interpreter::compiler::{self, Mode};
+use conc_interpreter::value::module::ModuleObj;
 
 pub fn run(files: &[String]) -> i32 {
     if files.is_empty() {
         eprintln!("usage: conc check FILE...");
         return 2;
     }
+    conc_interpreter::interp::init();
     let mut status = 0;
     for file in files {
         let source = match std::fs::read_to_string(file) {
@@ -15,7 +20,19 @@ pub fn run(files: &[String]) -> i32 {
                 continue;
             }
         };
-        if let Err(err) = conc_grammar::parse(&source, file) {
+        let ast = match conc_grammar::parse(&source, file) {
+            Ok(a) => a,
+            Err(err) => {
+                eprint!("{}", conc_grammar::render(&err, &source, file));
+                status = 1;
+                continue;
+            }
+        };
+        // Compile into a scratch module: scope errors (`nonlocal` without a binding,
+        // `return` outside a function, ...) are reported like syntax errors.
+        let scratch = ModuleObj::new("__main__", Some(file.clone()));
+        if let Err(e) = compiler::compile(&ast, file, &source, &scratch, Mode::Exec) {
+            let err = conc_grammar::SyntaxError::new(conc_grammar::SyntaxErrorKind::SyntaxError, e.message, e.span);
             eprint!("{}", conc_grammar::render(&err, &source, file));
             status = 1;
         }
