@@ -100,7 +100,20 @@ pub fn builtin_special(vm: &mut Vm, obj: &Value, name: &ObjRef) -> PyResult<Opti
             Some(dict_of(items.into_iter().filter_map(|(k, v)| k.as_objref().map(|k| (k.clone(), v))).collect()))
         }
         (Object::Function(_), "__annotations__") => Some(dict_of(vec![])),
-        (Object::Function(_), "__kwdefaults__") => Some(Value::None),
+        (Object::Function(f), "__kwdefaults__") => {
+            if f.kwdefaults.is_empty() {
+                Some(Value::None)
+            } else {
+                Some(dict_of(f.kwdefaults.clone()))
+            }
+        }
+        (Object::Function(f), "__closure__") => {
+            if f.closure.is_empty() {
+                Some(Value::None)
+            } else {
+                Some(Value::tuple(f.closure.iter().cloned().map(Value::Obj).collect()))
+            }
+        }
         (Object::Code(c), "co_name") => Some(Value::str(&c.name)),
         (Object::Code(c), "co_filename") => Some(Value::str(&c.filename)),
         (Object::Code(c), "co_argcount") => Some(Value::Int(c.arg_count as i64)),

@@ -146,7 +146,36 @@ fn exc_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         None => return Err(vm.type_error("BaseException.__new__(X): X is not a type object")),
     };
     let rest: Vec<Value> = args.pos[1..].to_vec();
+    // OSError(errno, strerror) picks the subclass for the errno, as in CPython.
+    if rest.len() >= 2 && cls.ptr_eq(&crate::interp::exc_class("OSError")) {
+        if let Value::Int(errno) = rest[0] {
+            if let Some(name) = oserror_subclass(errno) {
+                return Ok(crate::vm::exc::new_exception(&crate::interp::exc_class(name), rest));
+            }
+        }
+    }
     Ok(crate::vm::exc::new_exception(&cls, rest))
+}
+
+/// The OSError subclass CPython uses for an errno (Linux numbering).
+pub fn oserror_subclass(errno: i64) -> Option<&'static str> {
+    Some(match errno {
+        1 | 13 => "PermissionError",
+        2 => "FileNotFoundError",
+        3 => "ProcessLookupError",
+        4 => "InterruptedError",
+        10 => "ChildProcessError",
+        11 | 114 | 115 => "BlockingIOError",
+        17 => "FileExistsError",
+        20 => "NotADirectoryError",
+        21 => "IsADirectoryError",
+        32 | 108 => "BrokenPipeError",
+        103 => "ConnectionAbortedError",
+        104 => "ConnectionResetError",
+        110 => "TimeoutError",
+        111 => "ConnectionRefusedError",
+        _ => return None,
+    })
 }
 
 /// `BaseException.__init__(self, *args)`: stores args.

@@ -51,15 +51,13 @@ impl LockData {
         }
         // Critical sections under script locks are usually a few instructions long:
         // spin briefly before sleeping, as an adaptive mutex does.
-        for i in 0..64 {
+        // No yielding here: a sched_yield per failed try costs more than it saves
+        // when threads take turns (condition ping-pong).
+        for _ in 0..100 {
             if !self.locked.load(Ordering::Relaxed) && self.try_acquire() {
                 return Ok(true);
             }
-            if i < 48 {
-                std::hint::spin_loop();
-            } else {
-                std::thread::yield_now();
-            }
+            std::hint::spin_loop();
         }
         let mut g = self.mutex.lock();
         self.waiters.fetch_add(1, Ordering::SeqCst);
