@@ -403,7 +403,7 @@ impl Highlighter for ReplHelper {
         Cow::Owned(highlight(line))
     }
 
-    fn highlight_char(&self, _line: &str, _pos: usize, _forced: bool) -> bool {
+    fn highlight_char(&self, _line: &str, _pos: usize, _kind: rustyline::highlight::CmdKind) -> bool {
         // Any key can change how the rest of the line reads (a quote opens a string).
         true
     }
