@@ -115,6 +115,11 @@ pub enum Instr {
     JumpIfFalseOrPop(u32),
     /// `JumpIfTrueOrPop(t)`: `[v] -> [v]` and jump if truthy, else `[v] -> []`.
     JumpIfTrueOrPop(u32),
+    /// `CompareJumpIfFalse(op, t)`: `[a b] -> []`, jump to t unless `a op b` (a
+    /// comparison fused with the branch that tests it).
+    CompareJumpIfFalse(CmpOp, u32),
+    /// `CompareJumpIfTrue(op, t)`: `[a b] -> []`, jump to t if `a op b`.
+    CompareJumpIfTrue(CmpOp, u32),
     /// `GetIter`: `[obj] -> [iter(obj)]`
     GetIter,
     /// `ForIter(t)`: `[it] -> [it next(it)]`, or when exhausted `[it] -> []` and jump t.

@@ -246,6 +246,8 @@ impl<'a> Compiler<'a> {
             Instr::JumpIfFalseOrPop(_) => Instr::JumpIfFalseOrPop(t),
             Instr::JumpIfTrueOrPop(_) => Instr::JumpIfTrueOrPop(t),
             Instr::ForIter(_) => Instr::ForIter(t),
+            Instr::CompareJumpIfFalse(op, _) => Instr::CompareJumpIfFalse(op, t),
+            Instr::CompareJumpIfTrue(op, _) => Instr::CompareJumpIfTrue(op, t),
             Instr::Send(_) => Instr::Send(t),
             other => other,
         };
@@ -384,6 +386,7 @@ fn stack_effect(i: Instr) -> (i32, Option<u32>, i32, bool) {
         BinaryOp(_) | InplaceOp(_) | CompareOp(_) => -1,
         Jump(t) => return (0, Some(t), 0, false),
         PopJumpIfFalse(t) | PopJumpIfTrue(t) => return (-1, Some(t), -1, true),
+        CompareJumpIfFalse(_, t) | CompareJumpIfTrue(_, t) => return (-2, Some(t), -2, true),
         JumpIfFalseOrPop(t) | JumpIfTrueOrPop(t) => return (-1, Some(t), 0, true),
         ForIter(t) => return (1, Some(t), -1, true),
         Return => return (-1, None, 0, false),

@@ -234,6 +234,16 @@ impl<'a> Compiler<'a> {
                 }
                 Ok(out)
             }
+            ExprKind::Compare { left, ops, comparators } if ops.len() == 1 => {
+                self.expr(left)?;
+                self.expr(&comparators[0])?;
+                let saved = self.set_span(e.span);
+                let op = ops[0];
+                let j =
+                    self.emit(if when { Instr::CompareJumpIfTrue(op, 0) } else { Instr::CompareJumpIfFalse(op, 0) });
+                self.set_span(saved);
+                Ok(vec![j])
+            }
             _ => {
                 self.expr(e)?;
                 let j = self.emit(if when { Instr::PopJumpIfTrue(0) } else { Instr::PopJumpIfFalse(0) });

@@ -55,7 +55,19 @@ impl Frame {
     #[inline(always)]
     pub fn pop(&mut self) -> Value {
         // The compiler guarantees the stack never underflows into the locals.
-        self.values.pop().unwrap_or(Value::Null)
+        let len = self.values.len();
+        if len == 0 {
+            return Value::Null;
+        }
+        // Read the value as two words: a value was usually just pushed as two 8-byte
+        // stores, and one 16-byte load of it would stall on store forwarding.
+        unsafe {
+            self.values.set_len(len - 1);
+            let p = self.values.as_ptr().add(len - 1) as *const u64;
+            let words = [std::ptr::read_volatile(p), std::ptr::read_volatile(p.add(1))];
+            // The words are a valid Value (moved out: the length no longer covers it).
+            std::mem::transmute::<[u64; 2], Value>(words)
+        }
     }
 
     #[inline(always)]

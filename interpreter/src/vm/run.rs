@@ -612,6 +612,35 @@ impl Vm {
                     }
                     frame.ip = t as usize;
                 }
+                Instr::CompareJumpIfFalse(op, t) | Instr::CompareJumpIfTrue(op, t) => {
+                    let b = frame.pop();
+                    let a = frame.pop();
+                    let r = match (&a, &b) {
+                        (Value::Int(x), Value::Int(y)) => match op {
+                            CmpOp::Lt => x < y,
+                            CmpOp::LtE => x <= y,
+                            CmpOp::Gt => x > y,
+                            CmpOp::GtE => x >= y,
+                            CmpOp::Eq => x == y,
+                            CmpOp::NotEq => x != y,
+                            _ => {
+                                let v = tri!(self, frame, self.compare(&a, &b, op));
+                                tri!(self, frame, self.truthy(&v))
+                            }
+                        },
+                        _ => {
+                            let v = tri!(self, frame, self.compare(&a, &b, op));
+                            match v {
+                                Value::Bool(x) => x,
+                                _ => tri!(self, frame, self.truthy(&v)),
+                            }
+                        }
+                    };
+                    let jump_when = matches!(instr, Instr::CompareJumpIfTrue(..));
+                    if r == jump_when {
+                        frame.ip = t as usize;
+                    }
+                }
                 Instr::PopJumpIfFalse(t) => {
                     let v = frame.pop();
                     let b = match v {
