@@ -72,8 +72,8 @@ fn module_of(m: &ObjRef) -> &'static ModuleObj {
 }
 
 /// Ctrl-C raises KeyboardInterrupt in the main thread while code runs. While rustyline
-/// reads a line the terminal is in raw mode, so Ctrl-C arrives as a key instead and
-/// this handler stays quiet; the flag is cleared before each entry runs.
+/// reads a line the terminal is in raw mode, so Ctrl-C arrives as a key instead (and
+/// rustyline installs its own handler); the flag is cleared before each entry runs.
 fn install_sigint_handler() {
     extern "C" fn on_sigint(_: libc::c_int) {
         conc_interpreter::blocking::request_interrupt();
@@ -255,7 +255,9 @@ fn repl() -> i32 {
         };
         add_history(&mut editor, &history, source.trim_end());
 
-        // Run it. A Ctrl-C pressed before now must not interrupt this entry.
+        // Run it. Rustyline has its own SIGINT handling while it reads, so ours is put
+        // back for the run; a Ctrl-C pressed before now must not interrupt this entry.
+        install_sigint_handler();
         conc_interpreter::blocking::take_interrupt();
         let mut vm = vm.borrow_mut();
         let r = run_entry(&mut vm, &m, &format!("{source}\n"), Mode::Interactive);
