@@ -9,8 +9,17 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
+/// Text up to this many bytes lives inside the object: one allocation per string,
+/// as in CPython, instead of an object plus a text buffer.
+const INLINE: usize = 56;
+
+enum Text {
+    Inline { len: u8, buf: [u8; INLINE] },
+    Heap(Box<str>),
+}
+
 pub struct StrObj {
-    s: Box<str>,
+    s: Text,
     /// Number of code points.
     char_len: usize,
     /// 0 = not computed yet.
@@ -20,12 +29,23 @@ pub struct StrObj {
 impl StrObj {
     pub fn new(s: String) -> StrObj {
         let char_len = if s.is_ascii() { s.len() } else { s.chars().count() };
-        StrObj { s: s.into_boxed_str(), char_len, hash: AtomicU64::new(0) }
+        let text = if s.len() <= INLINE {
+            let mut buf = [0u8; INLINE];
+            buf[..s.len()].copy_from_slice(s.as_bytes());
+            Text::Inline { len: s.len() as u8, buf }
+        } else {
+            Text::Heap(s.into_boxed_str())
+        };
+        StrObj { s: text, char_len, hash: AtomicU64::new(0) }
     }
 
     #[inline(always)]
     pub fn as_str(&self) -> &str {
-        &self.s
+        match &self.s {
+            // The inline bytes were copied from a str, so they are valid UTF-8.
+            Text::Inline { len, buf } => unsafe { std::str::from_utf8_unchecked(&buf[..*len as usize]) },
+            Text::Heap(b) => b,
+        }
     }
 
     /// Length in code points (`len()`).
@@ -36,24 +56,24 @@ impl StrObj {
 
     #[inline]
     pub fn is_ascii(&self) -> bool {
-        self.char_len == self.s.len()
+        self.char_len == self.as_str().len()
     }
 
     /// The code point at index `i` (already bounds-checked and non-negative).
     pub fn char_at(&self, i: usize) -> char {
         if self.is_ascii() {
-            self.s.as_bytes()[i] as char
+            self.as_str().as_bytes()[i] as char
         } else {
-            self.s.chars().nth(i).unwrap_or('\0')
+            self.as_str().chars().nth(i).unwrap_or('\0')
         }
     }
 
     /// Byte offset of code point `i` (clamped to the end).
     pub fn byte_offset(&self, i: usize) -> usize {
         if self.is_ascii() {
-            i.min(self.s.len())
+            i.min(self.as_str().len())
         } else {
-            self.s.char_indices().nth(i).map(|(b, _)| b).unwrap_or(self.s.len())
+            self.as_str().char_indices().nth(i).map(|(b, _)| b).unwrap_or(self.as_str().len())
         }
     }
 
@@ -65,7 +85,7 @@ impl StrObj {
         if h != 0 {
             return h as i64;
         }
-        let h = hash_str(&self.s);
+        let h = hash_str(self.as_str());
         self.hash.store(h as u64, Ordering::Relaxed);
         h
     }
@@ -131,7 +151,7 @@ pub fn str_obj_eq(a: &ObjRef, b: &ObjRef) -> bool {
         return true;
     }
     match (&**a, &**b) {
-        (Object::Str(x), Object::Str(y)) => x.s.len() == y.s.len() && x.s == y.s,
+        (Object::Str(x), Object::Str(y)) => x.as_str() == y.as_str(),
         _ => false,
     }
 }
