@@ -43,6 +43,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("urllib.parse", urllib::PARSE_SOURCE),
     ("multiprocessing", include_str!("../lib/multiprocessing/__init__.conc")),
     ("multiprocessing.managers", include_str!("../lib/multiprocessing/managers.conc")),
+    ("multiprocessing.pool", include_str!("../lib/multiprocessing/pool.conc")),
 ];
 
 /// Registers the standard library with the interpreter.
