@@ -182,7 +182,8 @@ impl<'a> Compiler<'a> {
         let simple = !c.bases.iter().any(|b| matches!(b.kind, ExprKind::Starred(_)))
             && !c.keywords.iter().any(|k| k.arg.is_none());
         if !simple {
-            return Err(self.error("starred bases and ** in class definitions are not supported yet", s.span));
+            self.raise_not_implemented("starred bases and ** in class definitions are not supported yet");
+            return Ok(());
         }
         for b in &c.bases {
             self.expr(b)?;
