@@ -51,13 +51,17 @@ impl LockData {
         }
         // Critical sections under script locks are usually a few instructions long:
         // spin briefly before sleeping, as an adaptive mutex does.
-        // No yielding here: a sched_yield per failed try costs more than it saves
-        // when threads take turns (condition ping-pong).
-        for _ in 0..100 {
+        // Spin a little, then yield the core a few times, before sleeping: the holder
+        // is usually about to release (a critical section of a few instructions).
+        for i in 0..40 {
             if !self.locked.load(Ordering::Relaxed) && self.try_acquire() {
                 return Ok(true);
             }
-            std::hint::spin_loop();
+            if i < 32 {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
         }
         let mut g = self.mutex.lock();
         self.waiters.fetch_add(1, Ordering::SeqCst);
