@@ -874,6 +874,27 @@ impl Vm {
                 }
                 Instr::UnpackSequence(n) => {
                     let seq = frame.pop();
+                    // Tuples and lists of the right length: push the items directly.
+                    if let Value::Obj(o) = &seq {
+                        match &**o {
+                            Object::Tuple(t) if t.len() == n as usize => {
+                                for v in t.items().iter().rev() {
+                                    frame.push(v.clone());
+                                }
+                                continue;
+                            }
+                            Object::List(l) => {
+                                let g = l.lock();
+                                if g.len() == n as usize {
+                                    for v in g.iter().rev() {
+                                        frame.values.push(v.clone());
+                                    }
+                                    continue;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
                     self.caller = &*frame;
                     let items = tri!(self, frame, self.unpack(&seq, n as usize));
                     frame.values.extend(items.into_iter().rev());
