@@ -132,10 +132,10 @@ pub fn builtin_special(vm: &mut Vm, obj: &Value, name: &ObjRef) -> PyResult<Opti
         (Object::Generator(g), "__name__") => Some(Value::str(&g.name)),
         (Object::Generator(g), "__qualname__") => Some(Value::str(&g.qualname)),
         (Object::Generator(g), "gi_running") => {
-            Some(Value::Bool(g.inner.lock().state == crate::value::generator::GenState::Running))
+            Some(Value::Bool(g.state() == crate::value::generator::GenState::Running))
         }
         (Object::Generator(g), "gi_frame") => {
-            Some(if g.inner.lock().frame.is_some() { Value::Bool(true) } else { Value::None })
+            Some(if g.state() != crate::value::generator::GenState::Finished { Value::Bool(true) } else { Value::None })
         }
         (Object::Range(r), "start") => Some(Value::Int(r.start)),
         (Object::Range(r), "stop") => Some(Value::Int(r.stop)),

@@ -1,35 +1,80 @@
-//! Generators: a suspended frame kept as data, behind the generator's own lock. The
-//! lock is held only to take the frame out or put it back, never while the frame
-//! runs; a generator whose frame is out is running, and resuming it then raises
-//! `ValueError: generator already executing`, from whichever thread.
+//! Generators: a suspended frame kept as data. An atomic state says who owns the
+//! frame: a thread that moves the state to `Running` (one compare-and-swap) owns it
+//! exclusively until it stores `Suspended` or `Finished`, so resuming needs no lock
+//! and the frame is never touched while it runs. Resuming a generator whose state is
+//! `Running` raises `ValueError: generator already executing`, from whichever thread.
 
 use crate::vm::frame::Frame;
-use parking_lot::Mutex;
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum GenState {
     /// Created, not started: only `send(None)` / `next` may start it.
-    Created,
+    Created = 0,
     /// Paused at a `yield`.
-    Suspended,
+    Suspended = 1,
     /// Its frame is out, running on some thread.
-    Running,
-    Finished,
+    Running = 2,
+    Finished = 3,
 }
 
-pub struct GenInner {
-    pub state: GenState,
-    pub frame: Option<Box<Frame>>,
+impl GenState {
+    fn from_u8(v: u8) -> GenState {
+        match v {
+            0 => GenState::Created,
+            1 => GenState::Suspended,
+            2 => GenState::Running,
+            _ => GenState::Finished,
+        }
+    }
 }
 
 pub struct GeneratorObj {
     pub name: String,
     pub qualname: String,
-    pub inner: Mutex<GenInner>,
+    state: AtomicU8,
+    /// Accessed only by the thread that moved `state` to `Running`.
+    frame: UnsafeCell<Option<Box<Frame>>>,
 }
+
+// The frame is only reached through the state protocol above: at most one thread owns
+// it at a time, and ownership passes with Acquire/Release on `state`.
+unsafe impl Sync for GeneratorObj {}
 
 impl GeneratorObj {
     pub fn new(frame: Box<Frame>, name: String, qualname: String) -> GeneratorObj {
-        GeneratorObj { name, qualname, inner: Mutex::new(GenInner { state: GenState::Created, frame: Some(frame) }) }
+        GeneratorObj {
+            name,
+            qualname,
+            state: AtomicU8::new(GenState::Created as u8),
+            frame: UnsafeCell::new(Some(frame)),
+        }
+    }
+
+    pub fn state(&self) -> GenState {
+        GenState::from_u8(self.state.load(Ordering::Acquire))
+    }
+
+    /// Moves the state from `from` to Running and takes the frame; None if the state
+    /// was not `from`.
+    pub fn claim(&self, from: GenState) -> Option<Option<Box<Frame>>> {
+        self.state.compare_exchange(from as u8, GenState::Running as u8, Ordering::Acquire, Ordering::Acquire).ok()?;
+        // We own the frame now.
+        Some(unsafe { (*self.frame.get()).take() })
+    }
+
+    /// Puts the frame back and marks the generator suspended (by the running owner).
+    pub fn suspend(&self, frame: Box<Frame>) {
+        unsafe { *self.frame.get() = Some(frame) };
+        self.state.store(GenState::Suspended as u8, Ordering::Release);
+    }
+
+    /// Marks the generator finished (by the running owner), dropping any frame.
+    pub fn finish(&self) {
+        let old = unsafe { (*self.frame.get()).take() };
+        self.state.store(GenState::Finished as u8, Ordering::Release);
+        drop(old);
     }
 }

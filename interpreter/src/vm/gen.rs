@@ -21,29 +21,26 @@ impl Vm {
             Object::Generator(g) => g,
             _ => return Err(self.type_error("not a generator")),
         };
-        let mut inner = g.inner.lock();
-        match inner.state {
-            GenState::Running => {
-                drop(inner);
-                Err(self.value_error("generator already executing"))
-            }
-            GenState::Finished => Ok(None),
-            GenState::Created => {
-                if !sent.is_none() {
-                    drop(inner);
-                    return Err(self.type_error("can't send non-None value to a just-started generator"));
+        loop {
+            match g.state() {
+                GenState::Running => return Err(self.value_error("generator already executing")),
+                GenState::Finished => return Ok(None),
+                GenState::Created => {
+                    if !sent.is_none() {
+                        return Err(self.type_error("can't send non-None value to a just-started generator"));
+                    }
+                    if let Some(f) = g.claim(GenState::Created) {
+                        return Ok(f);
+                    }
                 }
-                inner.state = GenState::Running;
-                Ok(inner.frame.take())
-            }
-            GenState::Suspended => {
-                inner.state = GenState::Running;
-                let mut f = inner.frame.take();
-                drop(inner);
-                if let Some(f) = &mut f {
-                    f.push(sent);
+                GenState::Suspended => {
+                    if let Some(mut f) = g.claim(GenState::Suspended) {
+                        if let Some(fr) = &mut f {
+                            fr.push(sent);
+                        }
+                        return Ok(f);
+                    }
                 }
-                Ok(f)
             }
         }
     }
@@ -66,9 +63,7 @@ impl Vm {
         match r {
             Ok(FrameExit::Yield(v, f)) => {
                 if let Object::Generator(g) = &**gen {
-                    let mut inner = g.inner.lock();
-                    inner.frame = Some(f);
-                    inner.state = GenState::Suspended;
+                    g.suspend(f);
                 }
                 Ok(GenStep::Yield(v))
             }
@@ -99,27 +94,29 @@ impl Vm {
             Object::Generator(g) => g,
             _ => return Err(self.type_error("not a generator")),
         };
-        let mut inner = g.inner.lock();
-        match inner.state {
-            GenState::Running => {
-                drop(inner);
-                return Err(self.value_error("generator already executing"));
+        let mut frame = loop {
+            match g.state() {
+                GenState::Running => return Err(self.value_error("generator already executing")),
+                GenState::Finished => return Err(PyErr { exc }),
+                GenState::Created => {
+                    if g.claim(GenState::Created).is_some() {
+                        g.finish();
+                        return Err(PyErr { exc });
+                    }
+                }
+                GenState::Suspended => {
+                    if let Some(f) = g.claim(GenState::Suspended) {
+                        match f {
+                            Some(f) => break f,
+                            None => {
+                                g.finish();
+                                return Err(PyErr { exc });
+                            }
+                        }
+                    }
+                }
             }
-            GenState::Finished => {
-                drop(inner);
-                return Err(PyErr { exc });
-            }
-            GenState::Created => {
-                inner.state = GenState::Finished;
-                inner.frame = None;
-                drop(inner);
-                return Err(PyErr { exc });
-            }
-            GenState::Suspended => {}
-        }
-        inner.state = GenState::Running;
-        let mut frame = inner.frame.take().expect("suspended generator has a frame");
-        drop(inner);
+        };
         // Paused inside `yield from`? Then the inner iterator gets the exception first.
         let ip = frame.ip;
         if ip >= 2 && matches!(frame.code.instrs[ip - 1], Instr::YieldValue) {
@@ -129,9 +126,7 @@ impl Vm {
                     Ok(Ok(y)) => {
                         // The inner iterator yielded: the outer stays paused.
                         if let Object::Generator(g) = &**gen {
-                            let mut inner = g.inner.lock();
-                            inner.frame = Some(frame);
-                            inner.state = GenState::Suspended;
+                            g.suspend(frame);
                         }
                         return Ok(GenStep::Yield(y));
                     }
@@ -204,17 +199,15 @@ impl Vm {
     /// `gen.close()`.
     pub fn gen_close(&mut self, gen: &ObjRef) -> PyResult<Value> {
         if let Object::Generator(g) = &**gen {
-            let mut inner = g.inner.lock();
-            match inner.state {
-                GenState::Created | GenState::Finished => {
-                    inner.state = GenState::Finished;
-                    inner.frame = None;
-                    return Ok(Value::None);
+            match g.state() {
+                GenState::Finished => return Ok(Value::None),
+                GenState::Created => {
+                    if g.claim(GenState::Created).is_some() {
+                        g.finish();
+                        return Ok(Value::None);
+                    }
                 }
-                GenState::Running => {
-                    drop(inner);
-                    return Err(self.value_error("generator already executing"));
-                }
+                GenState::Running => return Err(self.value_error("generator already executing")),
                 GenState::Suspended => {}
             }
         }

@@ -3,7 +3,6 @@
 use super::frame::{Frame, FrameKind};
 use super::{Args, FrameExit, PyErr, PyResult, Vm};
 use crate::bytecode::Instr;
-use crate::value::generator::GenState;
 use crate::value::{ObjRef, Object, Value};
 use conc_grammar::ast::{BinOp, CmpOp};
 
@@ -1140,23 +1139,17 @@ impl Vm {
     /// Marks a generator finished (its frame is gone for good).
     pub(crate) fn finish_generator(&mut self, gen: &ObjRef) {
         if let Object::Generator(g) = &**gen {
-            let mut inner = g.inner.lock();
-            inner.state = GenState::Finished;
-            inner.frame = None;
+            g.finish();
         }
     }
 
-    fn suspend_generator(&mut self, gen: &ObjRef) {
-        if let Object::Generator(g) = &**gen {
-            g.inner.lock().state = GenState::Suspended;
-        }
-    }
+    /// A yield back to Rust: the frame travels in `FrameExit::Yield` and the caller
+    /// stores it (`GeneratorObj::suspend`), which also ends the Running state.
+    fn suspend_generator(&mut self, _gen: &ObjRef) {}
 
     fn store_generator_frame(&mut self, gen: &ObjRef, frame: Box<Frame>) {
         if let Object::Generator(g) = &**gen {
-            let mut inner = g.inner.lock();
-            inner.state = GenState::Suspended;
-            inner.frame = Some(frame);
+            g.suspend(frame);
         }
     }
 }
