@@ -2,21 +2,21 @@
 //! `pop`, item assignment) are atomic, as in CPython; the lock is never held while
 //! script code runs.
 
+use super::spin::{SpinGuard, SpinLock};
 use super::Value;
-use parking_lot::{Mutex, MutexGuard};
 
 pub struct ListObj {
-    items: Mutex<Vec<Value>>,
+    items: SpinLock<Vec<Value>>,
 }
 
 impl ListObj {
     pub fn new(items: Vec<Value>) -> ListObj {
-        ListObj { items: Mutex::new(items) }
+        ListObj { items: SpinLock::new(items) }
     }
 
     /// Locks the list. Never call script code while holding the guard.
     #[inline(always)]
-    pub fn lock(&self) -> MutexGuard<'_, Vec<Value>> {
+    pub fn lock(&self) -> SpinGuard<'_, Vec<Value>> {
         self.items.lock()
     }
 

@@ -19,6 +19,7 @@ pub mod module;
 pub mod objref;
 pub mod set;
 pub mod slot;
+pub mod spin;
 pub mod str;
 pub mod tuple;
 
