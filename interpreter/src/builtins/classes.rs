@@ -231,7 +231,7 @@ pub fn make_class(vm: &mut Vm, name: &Value, bases: &[Value], ns: &Value, kw: Ve
         None => {
             let names: Vec<String> = base_refs.iter().map(|b| b.class_name().to_string()).collect();
             let msg =
-                format!("Cannot create a consistent method resolution order (MRO) for bases {}", names.join(", "));
+                format!("Cannot create a consistent method resolution\norder (MRO) for bases {}", names.join(", "));
             return Err(vm.type_error(&msg));
         }
     };

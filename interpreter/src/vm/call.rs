@@ -244,6 +244,21 @@ impl Vm {
         } else {
             None
         };
+        // Positional-only parameters passed by keyword are reported all together.
+        if kwargs.is_none() && code.posonly_count > 0 {
+            let posonly = &code.varnames[..code.posonly_count as usize];
+            let bad: Vec<&str> =
+                kw.iter().filter(|(k, _)| posonly.iter().any(|p| name_eq(p, k))).map(|(k, _)| k.str_text()).collect();
+            if !bad.is_empty() {
+                let msg = format!(
+                    "{}() got some positional-only arguments passed as keyword arguments: '{}'",
+                    f.qualname,
+                    bad.join(", ")
+                );
+                self.release_values(values);
+                return Err(self.new_error("TypeError", &msg));
+            }
+        }
         for (name, v) in kw {
             let found = code.varnames[..nparams + nkwonly].iter().position(|p| name_eq(p, &name));
             match found {

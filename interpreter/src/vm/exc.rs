@@ -284,7 +284,12 @@ impl Vm {
             Object::Class(c) => (c.qualname.clone(), c.module.clone()),
             _ => ("?".into(), String::new()),
         };
-        let full = if module == "builtins" || module.is_empty() { name } else { format!("{module}.{name}") };
+        // CPython leaves out the module for builtins and for `__main__`.
+        let full = if module == "builtins" || module == "__main__" || module.is_empty() {
+            name
+        } else {
+            format!("{module}.{name}")
+        };
         let msg = self.exc_message(exc);
         if msg.is_empty() {
             full

@@ -242,7 +242,13 @@ impl Vm {
                         None => return Ok(None),
                     }
                 }
-                Ok(Some(self.call(func, args)?))
+                // The `__getitem__` protocol's adapter ends the iteration with
+                // StopIteration (from IndexError).
+                match self.call(func, args) {
+                    Ok(v) => Ok(Some(v)),
+                    Err(e) if self.is_stop_iteration(&e.exc) => Ok(None),
+                    Err(e) => Err(e),
+                }
             }
             IterObj::Filter { func, inner } => loop {
                 let v = match self.iter_next(inner)? {
