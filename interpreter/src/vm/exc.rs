@@ -135,7 +135,17 @@ impl Vm {
         if let Some(e) = frame.exc_stack.last() {
             return Some(e.clone());
         }
-        self.frames.iter().rev().find_map(|f| f.exc_stack.last().cloned())
+        if let Some(e) = self.frames.iter().rev().find_map(|f| f.exc_stack.last().cloned()) {
+            return Some(e);
+        }
+        // Frames of enclosing loops that called into Rust code (e.g. a `with` block's
+        // `__exit__` running while the block's exception is handled).
+        self.outer_frames.iter().rev().find_map(|&f| {
+            // Each pointer is the running frame of a loop further down this thread's
+            // Rust stack, alive while the nested loop runs.
+            let f = unsafe { &*f };
+            f.exc_stack.last().cloned()
+        })
     }
 
     pub(crate) fn mark_reraise(&mut self, exc: &Value) {

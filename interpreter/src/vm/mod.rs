@@ -133,6 +133,9 @@ pub struct Vm {
     /// The frame of the script code that called the running native function, valid
     /// only during that call.
     caller: *const Frame,
+    /// Running frames of the loops that nested loops were started from (innermost
+    /// last), for exception chaining across native re-entry.
+    pub(crate) outer_frames: Vec<*const Frame>,
     /// Thread-specific data owned by the embedding (the threading module keeps the
     /// current Thread object here).
     pub thread_data: Option<Value>,
@@ -163,6 +166,7 @@ impl Vm {
             recursion_limit: 1000,
             caller: std::ptr::null(),
             thread_data: None,
+            outer_frames: Vec::new(),
             repr_guard: Vec::new(),
             thread_name: "MainThread".to_string(),
         }

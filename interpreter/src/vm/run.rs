@@ -34,7 +34,16 @@ impl Vm {
         self.depth += 1;
         let base = self.frames.len();
         let saved_caller = self.caller;
+        // The running frame of the enclosing loop (if Rust code called back into
+        // script code from it) stays visible for exception chaining.
+        let nested = !saved_caller.is_null();
+        if nested {
+            self.outer_frames.push(saved_caller);
+        }
         let r = self.run_loop(frame, base, pending);
+        if nested {
+            self.outer_frames.pop();
+        }
         self.caller = saved_caller;
         self.depth -= 1;
         r
@@ -135,6 +144,9 @@ impl Vm {
                 };
             }
 
+            // Natives called from this instruction (directly or through attribute
+            // lookups) find the calling frame here; it must never be stale.
+            self.caller = &*frame;
             let code = frame.code;
             let instr = code.instrs[frame.ip];
             frame.ip += 1;
