@@ -69,6 +69,16 @@ fn view_classes() -> &'static [crate::value::ObjRef; 3] {
                     ("__len__", view_len),
                     ("__contains__", view_contains),
                     ("__repr__", view_repr),
+                    ("__and__", view_and),
+                    ("__or__", view_or),
+                    ("__sub__", view_sub),
+                    ("__xor__", view_xor),
+                    ("__rand__", view_rand),
+                    ("__ror__", view_ror),
+                    ("__rsub__", view_rsub),
+                    ("__rxor__", view_rxor),
+                    ("isdisjoint", view_isdisjoint),
+                    ("__eq__", view_eq),
                 ],
             );
             c
@@ -266,4 +276,79 @@ fn contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = arg(vm, &args, 0, "__iter__")?;
     vm.get_iter(&d)
+}
+
+/// A view's elements as a new set (for the set operators on keys and items views).
+fn view_set(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let items = vm.collect(v)?;
+    vm.new_set(items, false)
+}
+
+fn view_op(vm: &mut Vm, args: &Args, op: conc_grammar::ast::BinOp, reflected: bool) -> PyResult<Value> {
+    let a = view_set(vm, &args.pos[0])?;
+    let other = arg(vm, args, 1, "view operator")?;
+    let b = view_set(vm, &other)?;
+    if reflected {
+        vm.binary_op(b, a, op)
+    } else {
+        vm.binary_op(a, b, op)
+    }
+}
+
+fn view_and(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    view_op(vm, &args, conc_grammar::ast::BinOp::BitAnd, false)
+}
+
+fn view_or(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    view_op(vm, &args, conc_grammar::ast::BinOp::BitOr, false)
+}
+
+fn view_sub(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    view_op(vm, &args, conc_grammar::ast::BinOp::Sub, false)
+}
+
+fn view_xor(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    view_op(vm, &args, conc_grammar::ast::BinOp::BitXor, false)
+}
+
+fn view_rand(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    view_op(vm, &args, conc_grammar::ast::BinOp::BitAnd, true)
+}
+
+fn view_ror(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    view_op(vm, &args, conc_grammar::ast::BinOp::BitOr, true)
+}
+
+fn view_rsub(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    view_op(vm, &args, conc_grammar::ast::BinOp::Sub, true)
+}
+
+fn view_rxor(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    view_op(vm, &args, conc_grammar::ast::BinOp::BitXor, true)
+}
+
+fn view_isdisjoint(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let a = view_set(vm, &args.pos[0])?;
+    let other = arg(vm, &args, 1, "isdisjoint")?;
+    for v in vm.collect(&other)? {
+        if vm.set_contains(&a, &v)? {
+            return Ok(Value::Bool(false));
+        }
+    }
+    Ok(Value::Bool(true))
+}
+
+/// Keys and items views compare equal to sets with the same elements.
+fn view_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let other = arg(vm, &args, 1, "__eq__")?;
+    let other_is_setlike = matches!(other.obj(), Some(Object::Set(_)))
+        || other.as_instance().and_then(|i| i.native::<DictView>()).is_some();
+    let this_values =
+        args.pos[0].as_instance().and_then(|i| i.native::<DictView>()).map(|v| v.what == 1).unwrap_or(false);
+    if !other_is_setlike || this_values {
+        return Ok(crate::interp::not_implemented());
+    }
+    let a = view_set(vm, &args.pos[0])?;
+    let b = view_set(vm, &other)?;
+    vm.compare(&a, &b, conc_grammar::ast::CmpOp::Eq)
 }

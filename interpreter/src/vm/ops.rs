@@ -663,7 +663,9 @@ impl Vm {
     fn user_method(&mut self, cls: &ObjRef, name: &str) -> Option<Value> {
         let f = self.lookup_type_attr(cls, &crate::value::str::intern(name))?;
         match f.obj() {
-            Some(Object::Builtin(_)) => None,
+            // object's defaults are handled by the fallbacks below; native comparison
+            // methods of other classes (dict views, struct_time, ...) are used.
+            Some(Object::Builtin(b)) if b.qualname.starts_with("object.") => None,
             _ => Some(f),
         }
     }
