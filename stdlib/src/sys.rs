@@ -86,7 +86,8 @@ fn exc_info(vm: &mut Vm, _args: Args) -> PyResult<Value> {
     Ok(match cur {
         Some(e) => {
             let cls = vm.class_of(&e);
-            Value::tuple(vec![Value::Obj(cls), e, Value::None])
+            let tb = vm.traceback_value(&e);
+            Value::tuple(vec![Value::Obj(cls), e, tb])
         }
         None => Value::tuple(vec![Value::None, Value::None, Value::None]),
     })

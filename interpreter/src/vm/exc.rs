@@ -237,8 +237,29 @@ impl Vm {
     }
 
     /// The value of `e.__traceback__` (None: tracebacks are not objects in conc).
-    pub(crate) fn traceback_value(&self, _exc: &Value) -> Value {
-        Value::None
+    /// `exc.__traceback__`: a traceback object for the innermost recorded frame
+    /// (`tb_lineno`, `tb_lasti`; `tb_next` and `tb_frame` are None in conc), or None
+    /// when the exception was never raised.
+    pub fn traceback_value(&self, exc: &Value) -> Value {
+        let Some(d) = exc_data(exc) else { return Value::None };
+        // The head of the chain is the outermost frame recorded so far (the one
+        // handling the exception), as in CPython.
+        let last = d.traceback.lock().last().copied();
+        let Some(entry) = last else { return Value::None };
+        let inst = InstanceObj::new(traceback_class().clone());
+        {
+            let mut a = inst.attrs();
+            for (k, v) in [
+                ("tb_lineno", Value::Int(entry.code.line_of(entry.ip as usize) as i64)),
+                ("tb_lasti", Value::Int(entry.ip as i64 * 2)),
+                ("tb_next", Value::None),
+                ("tb_frame", Value::None),
+            ] {
+                let n = crate::value::str::intern(k);
+                a.set_simple(crate::value::class::name_hash(&n), Value::Obj(n), v);
+            }
+        }
+        Value::new(Object::Instance(inst))
     }
 
     /// `str(exc)` for the last line of a traceback.
@@ -346,4 +367,19 @@ fn set_context(exc: &Value, ctx: Value) {
             *c = ctx;
         }
     }
+}
+
+/// The class of traceback objects (`types.TracebackType`).
+fn traceback_class() -> &'static ObjRef {
+    static C: std::sync::OnceLock<ObjRef> = std::sync::OnceLock::new();
+    C.get_or_init(|| {
+        crate::interp::new_class(
+            "traceback",
+            "builtins",
+            vec![crate::interp::types().object.clone()],
+            crate::value::class::BaseKind::Object,
+            true,
+            Default::default(),
+        )
+    })
 }
