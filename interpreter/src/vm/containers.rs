@@ -333,39 +333,33 @@ impl Vm {
             }
             BinOp::BitAnd => {
                 let out = Value::new(Object::Set(SetObj::new(SetData::new(), frozen)));
-                for v in self.set_items(a) {
-                    if self.set_contains(b, &v)? {
-                        self.set_add(&out, v)?;
-                    }
-                }
+                self.add_filtered(&out, a, b, true)?;
                 out
             }
             BinOp::Sub => {
                 let out = Value::new(Object::Set(SetObj::new(SetData::new(), frozen)));
-                for v in self.set_items(a) {
-                    if !self.set_contains(b, &v)? {
-                        self.set_add(&out, v)?;
-                    }
-                }
+                self.add_filtered(&out, a, b, false)?;
                 out
             }
             BinOp::BitXor => {
                 let out = Value::new(Object::Set(SetObj::new(SetData::new(), frozen)));
-                for v in self.set_items(a) {
-                    if !self.set_contains(b, &v)? {
-                        self.set_add(&out, v)?;
-                    }
-                }
-                for v in self.set_items(b) {
-                    if !self.set_contains(a, &v)? {
-                        self.set_add(&out, v)?;
-                    }
-                }
+                self.add_filtered(&out, a, b, false)?;
+                self.add_filtered(&out, b, a, false)?;
                 out
             }
             _ => return Ok(None),
         };
         Ok(Some(r))
+    }
+
+    /// Adds to `out` the items of `a` that are (`in_b`) or are not in `b`.
+    fn add_filtered(&mut self, out: &Value, a: &Value, b: &Value, in_b: bool) -> PyResult<()> {
+        for v in self.set_items(a) {
+            if self.set_contains(b, &v)? == in_b {
+                self.set_add(out, v)?;
+            }
+        }
+        Ok(())
     }
 
     /// A copy of a set's table (same iteration order).

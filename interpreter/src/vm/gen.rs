@@ -180,17 +180,8 @@ impl Vm {
                     self.call1(&f, [])?;
                     return Err(PyErr { exc });
                 }
-                match self.call1(&f, [exc]) {
-                    Ok(y) => Ok(Ok(y)),
-                    Err(e) => {
-                        if self.is_stop_iteration(&e.exc) {
-                            let v = self.stop_iteration_value(&e.exc);
-                            Ok(Err(v))
-                        } else {
-                            Err(e)
-                        }
-                    }
-                }
+                let r = self.call1(&f, [exc]);
+                self.yielded_or_returned(r)
             }
             None => Err(PyErr { exc }),
         }

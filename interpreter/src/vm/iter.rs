@@ -373,16 +373,19 @@ impl Vm {
             let f = self.get_attr(it, &send)?;
             self.call(&f, Args::new([sent]))
         };
+        self.yielded_or_returned(r)
+    }
+
+    /// The outcome of calling `send`/`throw` on an iterator: Ok(Ok(y)) when it
+    /// yielded y, Ok(Err(r)) when it finished (StopIteration carrying r).
+    pub(crate) fn yielded_or_returned(&mut self, r: PyResult<Value>) -> PyResult<Result<Value, Value>> {
         match r {
             Ok(v) => Ok(Ok(v)),
-            Err(e) => {
-                if self.is_stop_iteration(&e.exc) {
-                    let v = self.stop_iteration_value(&e.exc);
-                    Ok(Err(v))
-                } else {
-                    Err(e)
-                }
+            Err(e) if self.is_stop_iteration(&e.exc) => {
+                let v = self.stop_iteration_value(&e.exc);
+                Ok(Err(v))
             }
+            Err(e) => Err(e),
         }
     }
 
