@@ -280,3 +280,45 @@ fn thread_prints_while_prompt_waits() {
     s.expect("\n42\n>>> ");
     assert_eq!(s.exit(), 0);
 }
+
+#[test]
+fn child_process_prints_while_prompt_waits() {
+    let mut s = Session::start("process");
+    s.line("import multiprocessing");
+    // The child runs a builtin (functions typed at the prompt cannot be imported by a
+    // spawned child, as in CPython); its line is relayed through the parent's printer.
+    s.line("p = multiprocessing.Process(target=print, args=('from child',))");
+    s.line("p.start()");
+    s.send("6 * 7");
+    s.expect("\rfrom child\n");
+    s.expect(">>> 6 * 7");
+    s.send("\r");
+    s.expect("\n42\n>>> ");
+    s.line("p.join()");
+    s.send("p.exitcode\r");
+    s.expect("\n0\n>>> ");
+    assert_eq!(s.exit(), 0);
+}
+
+#[test]
+fn ctrl_d_on_continuation_line_ends_the_block() {
+    let mut s = Session::start("eof_block");
+    s.send("def f():\r");
+    s.expect("\n... ");
+    s.send("    return 5\r");
+    s.expect("\n... ");
+    // As in CPython: Ctrl-D here runs the block instead of leaving the REPL.
+    s.send("\x04");
+    s.expect("\n>>> ");
+    s.send("f()\r");
+    s.expect("\n5\n>>> ");
+    // An unfinished bracket is a syntax error at Ctrl-D; the session goes on.
+    s.send("(1,\r");
+    s.expect("\n... ");
+    s.send("\x04");
+    s.expect("SyntaxError");
+    s.expect(">>> ");
+    s.send("2 + 3\r");
+    s.expect("\n5\n>>> ");
+    assert_eq!(s.exit(), 0);
+}

@@ -40,6 +40,21 @@ fn hooked(text: &str) -> bool {
     }
 }
 
+/// Set by the REPL: child processes then write into pipes whose lines the parent
+/// passes on through `write_stdout`/`write_stderr`, so that the output hook above sees
+/// them too and they cannot corrupt the line being edited.
+static RELAY_CHILDREN: AtomicBool = AtomicBool::new(false);
+
+/// Asks process-starting code to relay children's output through this process.
+pub fn set_relay_children(on: bool) {
+    RELAY_CHILDREN.store(on, Ordering::SeqCst);
+}
+
+/// Whether children's output should be relayed (see `set_relay_children`).
+pub fn relay_children() -> bool {
+    RELAY_CHILDREN.load(Ordering::Relaxed)
+}
+
 struct Out {
     buf: Vec<u8>,
     tty: bool,
@@ -47,7 +62,12 @@ struct Out {
 
 fn stdout_state() -> &'static Mutex<Out> {
     static S: OnceLock<Mutex<Out>> = OnceLock::new();
-    S.get_or_init(|| Mutex::new(Out { buf: Vec::with_capacity(8192), tty: std::io::stdout().is_terminal() }))
+    S.get_or_init(|| {
+        // PYTHONUNBUFFERED asks for every write to reach the stream at once, as in
+        // CPython; line buffering gives that for whole prints.
+        let unbuffered = std::env::var_os("PYTHONUNBUFFERED").is_some_and(|v| !v.is_empty());
+        Mutex::new(Out { buf: Vec::with_capacity(8192), tty: unbuffered || std::io::stdout().is_terminal() })
+    })
 }
 
 /// Forces line buffering (e.g. `-u`, or a REPL).

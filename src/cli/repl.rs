@@ -188,6 +188,7 @@ fn repl() -> i32 {
     let (vm, m) = setup();
     let vm = Rc::new(RefCell::new(vm));
     conc_interpreter::stdio::set_line_buffered(true);
+    conc_interpreter::stdio::set_relay_children(true);
     let config = Config::builder().auto_add_history(false).completion_type(CompletionType::List).build();
     let mut editor: Editor<ReplHelper, FileHistory> = match Editor::with_config(config) {
         Ok(e) => e,
@@ -242,6 +243,19 @@ fn repl() -> i32 {
                 Err(ReadlineError::Interrupted) => {
                     eprintln!("KeyboardInterrupt");
                     buffer.clear();
+                }
+                // Ctrl-D on a continuation line ends the entry, as in CPython: a complete
+                // block runs, an unfinished one is reported as a syntax error.
+                Err(ReadlineError::Eof) if !buffer.is_empty() => {
+                    eprintln!();
+                    match conc_grammar::parse(&buffer, FILE) {
+                        Ok(_) => break buffer,
+                        Err(e) => {
+                            add_history(&mut editor, &history, &buffer);
+                            conc_interpreter::stdio::write_stderr(&conc_grammar::render(&e, &buffer, FILE));
+                            buffer.clear();
+                        }
+                    }
                 }
                 Err(ReadlineError::Eof) => {
                     eprintln!();

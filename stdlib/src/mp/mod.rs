@@ -30,6 +30,7 @@
 //!   NotImplementedError (in the conc layer).
 
 pub mod pickle;
+mod relay;
 pub mod shm;
 
 use crate::util::{functions, self_native, set};
@@ -531,9 +532,10 @@ fn spawn(vm: &mut Vm, args: Args) -> PyResult<Value> {
             Ok(())
         });
     }
+    relay::prepare(&mut cmd);
     let spawned = cmd.spawn();
     unsafe { libc::close(r) };
-    let child = match spawned {
+    let mut child = match spawned {
         Ok(c) => c,
         Err(e) => {
             unsafe { libc::close(w) };
@@ -541,6 +543,7 @@ fn spawn(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
     };
     let pid = child.id() as i32;
+    relay::start(&mut child);
     // The Child is not waited through std: wait_pid reaps it.
     drop(child);
     std::thread::spawn(move || {
