@@ -186,11 +186,12 @@ pub enum Instr {
     PopExcept,
     /// `CheckExcMatch`: `[exc type] -> [exc bool]`
     CheckExcMatch,
-    /// `BeforeWith`: `[mgr] -> [exit enter()]`, exit bound to mgr.
+    /// `BeforeWith`: `[mgr] -> [exit mgr enter()]`, exit is type(mgr).__exit__ unbound,
+    /// so no bound method is allocated per `with`.
     BeforeWith,
-    /// `WithExitNormal`: `[exit] -> []`, calling exit(None, None, None).
+    /// `WithExitNormal`: `[exit mgr] -> []`, calling exit(mgr, None, None, None).
     WithExitNormal,
-    /// `WithExceptStart`: `[exit exc] -> [exit exc r]`, r = exit(type, exc, tb).
+    /// `WithExceptStart`: `[exit mgr exc] -> [exit mgr exc r]`, r = exit(mgr, type, exc, tb).
     WithExceptStart,
     /// `LoadAssertionError`: `[] -> [AssertionError]`
     LoadAssertionError,

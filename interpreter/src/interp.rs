@@ -5,11 +5,11 @@
 use crate::bytecode::Code;
 use crate::value::class::{BaseKind, ClassObj};
 use crate::value::dict::DictData;
-use crate::value::function::{BuiltinObj, NativeFn};
+use crate::value::function::{BuiltinObj, FastFn, NativeFn};
 use crate::value::module::ModuleObj;
 use crate::value::str::intern;
 use crate::value::{ObjRef, Object, Singleton, Value};
-use crate::vm::{PyResult, Vm};
+use crate::vm::{Args, PyResult, Vm};
 use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -236,7 +236,39 @@ pub fn native(name: &'static str, qualname: &str, func: NativeFn) -> Value {
         func,
         bound: None,
         qualname: qualname.to_string(),
+        fast: None,
+        fast_only: false,
     })))
+}
+
+/// A native function with a fast positional entry (see `FastFn`). `func` handles calls
+/// with keywords; without one (`None`) keywords are a TypeError.
+pub fn native_fast(name: &'static str, qualname: &str, func: Option<NativeFn>, fast: FastFn) -> Value {
+    fn no_keywords(_: &mut Vm, _: Args) -> PyResult<Value> {
+        unreachable!("fast-only natives reject keywords before reaching func")
+    }
+    Value::Obj(ObjRef::new_immortal(Object::Builtin(BuiltinObj {
+        name,
+        func: func.unwrap_or(no_keywords),
+        bound: None,
+        qualname: qualname.to_string(),
+        fast: Some(fast),
+        fast_only: func.is_none(),
+    })))
+}
+
+/// Adds methods with fast entries to a class: `(name, keyword-accepting entry, fast entry)`.
+pub fn add_fast_methods(cls: &ObjRef, methods: &[(&'static str, Option<NativeFn>, FastFn)]) {
+    if let Object::Class(c) = &**cls {
+        let mut d = c.dict.write();
+        for (name, f, fast) in methods {
+            let key = intern(name);
+            let h = crate::value::class::name_hash(&key);
+            let qual = format!("{}.{}", c.name, name);
+            d.set_simple(h, Value::Obj(key), native_fast(name, &qual, *f, *fast));
+        }
+    }
+    crate::value::class::bump_class_version();
 }
 
 /// Creates a class object (immortal). `methods` become its namespace.

@@ -372,8 +372,10 @@ impl<'a> Compiler<'a> {
                 }
             }
             FBlock::With => {
+                // The value kept (a return value) goes below the exit function and
+                // the manager.
                 if keep_tos {
-                    self.emit(Instr::Rot2);
+                    self.emit(Instr::Rot3);
                 }
                 self.emit(Instr::WithExitNormal);
             }
@@ -516,16 +518,17 @@ impl<'a> Compiler<'a> {
                 self.emit(Instr::Pop);
             }
         }
-        let depth = self.unit_ref().base_depth + 1;
+        // The exit function and the manager stay on the stack during the body.
+        let depth = self.unit_ref().base_depth + 2;
         let start = self.here();
         self.unit().fblocks.push(FBlock::With);
-        self.unit().base_depth += 1;
+        self.unit().base_depth += 2;
         if rest.is_empty() {
             self.stmts(body)?;
         } else {
             self.with(rest, body)?;
         }
-        self.unit().base_depth -= 1;
+        self.unit().base_depth -= 2;
         self.unit().fblocks.pop();
         let end_body = self.here();
         self.emit(Instr::WithExitNormal);
@@ -540,6 +543,7 @@ impl<'a> Compiler<'a> {
         let suppress = self.here();
         self.patch(js, suppress);
         self.emit(Instr::PopExcept);
+        self.emit(Instr::Pop);
         self.emit(Instr::Pop);
         self.emit(Instr::Pop);
         self.unit().exc_depth -= 1;

@@ -10,6 +10,11 @@ use parking_lot::Mutex;
 /// A native function: receives the VM and its arguments (for methods, `self` first).
 pub type NativeFn = fn(&mut Vm, Args) -> PyResult<Value>;
 
+/// A native function's fast entry for calls with positional arguments only: it reads
+/// them in place (for methods `self` first), usually straight from the caller's operand
+/// stack, so no `Args` is built. Hot methods (lock acquire/release, ...) have one.
+pub type FastFn = fn(&mut Vm, &[Value]) -> PyResult<Value>;
+
 pub struct FunctionObj {
     pub code: &'static Code,
     /// The module whose globals the code reads (modules are immortal).
@@ -35,6 +40,12 @@ pub struct BuiltinObj {
     pub bound: Option<Value>,
     /// The qualified name shown in reprs, e.g. `list.append`.
     pub qualname: String,
+    /// The fast entry for positional-only calls (see `FastFn`); `func` still serves
+    /// calls with keywords.
+    pub fast: Option<FastFn>,
+    /// True when `fast` is the only real entry: keywords are then rejected with
+    /// CPython's "takes no keyword arguments".
+    pub fast_only: bool,
 }
 
 pub struct BoundMethodObj {

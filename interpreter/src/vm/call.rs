@@ -82,6 +82,18 @@ impl Vm {
                 }
             }
         }
+        // A native with a fast entry reads its arguments where they are on the stack.
+        if kwnames.is_none() {
+            if let Value::Obj(o) = &frame.values[fidx] {
+                if let Object::Builtin(b) = &**o {
+                    if let (Some(fast), None) = (b.fast, &b.bound) {
+                        let r = fast(self, &frame.values[fidx + 1..n]);
+                        frame.values.truncate(fidx);
+                        return r.map(Prepared::Value);
+                    }
+                }
+            }
+        }
         let nkw = match kwnames {
             Some(t) => t.as_tuple().map(|t| t.len()).unwrap_or(0),
             None => 0,
@@ -119,6 +131,15 @@ impl Vm {
             Object::Builtin(b) => {
                 if let Some(bound) = &b.bound {
                     args.pos.insert(0, bound.clone());
+                }
+                if let Some(fast) = b.fast {
+                    if args.kw.is_empty() {
+                        return fast(self, &args.pos).map(Prepared::Value);
+                    }
+                    if b.fast_only {
+                        let msg = format!("{}() takes no keyword arguments", b.qualname);
+                        return Err(self.type_error(&msg));
+                    }
                 }
                 let r = (b.func)(self, args)?;
                 Ok(Prepared::Value(r))

@@ -2,8 +2,8 @@
 //! namespaces.
 
 use super::frame::Frame;
-use super::{PyResult, Vm};
-use crate::value::{ObjRef, Value};
+use super::{Args, PyResult, Vm};
+use crate::value::{ObjRef, Object, Value};
 
 impl Vm {
     /// A global that is unbound in its module: the builtin of that name, or NameError.
@@ -73,9 +73,9 @@ impl Vm {
     }
 
     /// `with mgr`: returns the bound `__exit__` and the result of `__enter__()`.
-    pub(crate) fn before_with(&mut self, mgr: Value) -> PyResult<(Value, Value)> {
+    pub(crate) fn before_with(&mut self, mgr: &Value) -> PyResult<(Value, Value)> {
         let names = crate::interp::names();
-        let cls = self.class_of(&mgr);
+        let cls = self.class_of(mgr);
         let enter = self.lookup_type_attr(&cls, &names.__enter__);
         let exit = self.lookup_type_attr(&cls, &names.__exit__);
         let (Some(enter), Some(exit)) = (enter, exit) else {
@@ -83,14 +83,26 @@ impl Vm {
                 if self.lookup_type_attr(&cls, &names.__enter__).is_none() { "__enter__" } else { "__exit__" };
             let msg = format!(
                 "'{}' object does not support the context manager protocol (missed {} method)",
-                self.type_name(&mgr),
+                self.type_name(mgr),
                 missing
             );
             return Err(self.type_error(&msg));
         };
-        let exit_bound = super::attr::bound(exit, mgr.clone());
-        let entered = self.call1(&enter, [mgr])?;
-        Ok((exit_bound, entered))
+        let entered = self.call_exit(&enter, std::slice::from_ref(mgr))?;
+        Ok((exit, entered))
+    }
+
+    /// Calls a context manager's `__enter__` or `__exit__` found on its type, with the
+    /// manager first: a native with a fast entry gets the arguments in place.
+    /// (A slice, so that the manager is not reference-counted again: with threads
+    /// sharing one lock, every count change moves a cache line between cores.)
+    pub(crate) fn call_exit(&mut self, f: &Value, args: &[Value]) -> PyResult<Value> {
+        if let Some(Object::Builtin(b)) = f.obj() {
+            if let (Some(fast), None) = (b.fast, &b.bound) {
+                return fast(self, args);
+            }
+        }
+        self.call(f, Args::new(args.iter().cloned()))
     }
 
     /// `PrintExpr` (REPL): echoes repr(v) unless None, and keeps it in `_`.

@@ -1,7 +1,7 @@
 //! The instruction loop.
 
 use super::frame::{Frame, FrameKind};
-use super::{Args, FrameExit, PyErr, PyResult, Vm};
+use super::{FrameExit, PyErr, PyResult, Vm};
 use crate::bytecode::Instr;
 use crate::value::{ObjRef, Object, Value};
 use conc_grammar::ast::{BinOp, CmpOp};
@@ -999,22 +999,25 @@ impl Vm {
                 Instr::BeforeWith => {
                     let mgr = frame.pop();
                     self.caller = &*frame;
-                    let (exit, entered) = tri!(self, frame, self.before_with(mgr));
+                    let (exit, entered) = tri!(self, frame, self.before_with(&mgr));
                     frame.push(exit);
+                    frame.push(mgr);
                     frame.push(entered);
                 }
                 Instr::WithExitNormal => {
+                    let mgr = frame.pop();
                     let exit = frame.pop();
                     self.caller = &*frame;
-                    tri!(self, frame, self.call(&exit, Args::new([Value::None, Value::None, Value::None])));
+                    tri!(self, frame, self.call_exit(&exit, &[mgr, Value::None, Value::None, Value::None]));
                 }
                 Instr::WithExceptStart => {
                     let exc = frame.top().clone();
-                    let exit = frame.peek(1).clone();
+                    let mgr = frame.peek(1).clone();
+                    let exit = frame.peek(2).clone();
                     let typ = self.class_of(&exc);
                     let tb = self.traceback_value(&exc);
                     self.caller = &*frame;
-                    let r = tri!(self, frame, self.call(&exit, Args::new([Value::Obj(typ), exc, tb])));
+                    let r = tri!(self, frame, self.call_exit(&exit, &[mgr, Value::Obj(typ), exc, tb]));
                     frame.push(r);
                 }
                 Instr::LoadAssertionError => {
