@@ -14,7 +14,7 @@
 use crate::vm::{PyResult, Vm};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -102,6 +102,48 @@ pub fn current_ident() -> u64 {
     ID.with(|i| *i)
 }
 
+/// Threads waiting in `wait_settled`, so that `notify_settled` costs one load when
+/// nobody waits.
+static SETTLE_WAITERS: AtomicUsize = AtomicUsize::new(0);
+
+fn settle_signal() -> &'static (Mutex<()>, Condvar) {
+    static S: OnceLock<(Mutex<()>, Condvar)> = OnceLock::new();
+    S.get_or_init(|| (Mutex::new(()), Condvar::new()))
+}
+
+/// Tells threads in `wait_settled` that some thread has just blocked or ended.
+pub fn notify_settled() {
+    if SETTLE_WAITERS.load(Ordering::SeqCst) > 0 {
+        let (m, cv) = settle_signal();
+        let _g = m.lock();
+        cv.notify_all();
+    }
+}
+
+/// Whether thread `ident` is blocked in the blocking layer right now.
+pub fn is_blocked(ident: u64) -> bool {
+    registry().lock().contains_key(&ident)
+}
+
+/// Waits until `settled()` (a started thread has blocked or ended), at most
+/// `budget`. Under CPython's GIL a newly started thread runs until it blocks or its
+/// switch interval (5 ms) ends before the starter goes on; scripts written against
+/// that (start one thread, then another that expects the first to hold a lock
+/// already) keep their order when `Thread.start` waits the same way.
+pub fn wait_settled(budget: Duration, settled: impl Fn() -> bool) {
+    let deadline = Instant::now() + budget;
+    let (m, cv) = settle_signal();
+    SETTLE_WAITERS.fetch_add(1, Ordering::SeqCst);
+    let mut g = m.lock();
+    while !settled() {
+        if cv.wait_until(&mut g, deadline).timed_out() {
+            break;
+        }
+    }
+    drop(g);
+    SETTLE_WAITERS.fetch_sub(1, Ordering::SeqCst);
+}
+
 /// How long the main thread sleeps between checks for Ctrl-C while blocked.
 const INTERRUPT_SLICE: Duration = Duration::from_millis(50);
 
@@ -127,6 +169,7 @@ impl Vm {
             let (file, line) = self.location();
             let rec = WaitRecord { thread: me, thread_name: self.thread_name.clone(), what: what(), file, line };
             registry().lock().insert(me, rec);
+            notify_settled();
         }
         let result = loop {
             if main && take_interrupt() {

@@ -70,6 +70,11 @@ pub enum Instr {
     /// `CallMethodKw(argc, kwnames)`: like CallMethod; the last `len(consts[kwnames])`
     /// arguments are keywords named by the tuple constant.
     CallMethodKw(u32, u32),
+    /// `CallLocalMethod(local, name | argc << 24)`: `[a1..an] -> [r]`, the call
+    /// `locals[local].name(a1..an)`. Emitted only when the arguments are constants
+    /// and local names (so evaluating them first is not observable), the object is
+    /// not reference-counted: a native method with a fast entry gets it in place.
+    CallLocalMethod(u32, u32),
     /// `SubscrFastConst(local, const)`: `[] -> [locals[local][consts[const]]]`, a fused
     /// LoadFast + LoadConst + Subscript that does not count the container.
     SubscrFastConst(u32, u32),

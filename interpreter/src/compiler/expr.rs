@@ -417,6 +417,14 @@ impl<'a> Compiler<'a> {
         };
         let argc = (args.len() + keywords.len()) as u32;
         if let ExprKind::Attribute { value, attr, .. } = &func.kind {
+            if let Some(i) = self.local_method_call(value, attr, args, keywords) {
+                for a in args {
+                    self.expr(a)?;
+                }
+                let (local, name) = i;
+                self.emit(Instr::CallLocalMethod(local, name | (args.len() as u32) << 24));
+                return Ok(());
+            }
             self.expr(value)?;
             let i = self.name_index(attr);
             self.emit(Instr::LoadMethod(i));
@@ -444,6 +452,37 @@ impl<'a> Compiler<'a> {
             Some(k) => Instr::CallKw(argc, k),
         });
         Ok(())
+    }
+
+    /// `(local, name index)` when `value.attr(args)` can be `CallLocalMethod`: the
+    /// object is a fast local, there are at most three arguments, no keywords, and
+    /// every argument is a constant or a fast local, so that evaluating the
+    /// arguments before looking up the method changes nothing observable (except
+    /// which error is reported when both an argument and the method are missing).
+    fn local_method_call(
+        &mut self,
+        value: &Expr,
+        attr: &str,
+        args: &[Expr],
+        keywords: &[Keyword],
+    ) -> Option<(u32, u32)> {
+        let ExprKind::Name(n) = &value.kind else {
+            return None;
+        };
+        if !keywords.is_empty() || args.len() > 3 {
+            return None;
+        }
+        let simple = args.iter().all(|a| match &a.kind {
+            ExprKind::Constant(_) => true,
+            ExprKind::Name(m) => self.fast_local(m).is_some(),
+            _ => false,
+        });
+        if !simple {
+            return None;
+        }
+        let local = self.fast_local(n)?;
+        let name = self.name_index(attr);
+        (name < 1 << 24).then_some((local, name))
     }
 
     /// True inside a method whose class gives it a `__class__` cell and that has a

@@ -377,6 +377,7 @@ fn stack_effect(i: Instr) -> (i32, Option<u32>, i32, bool) {
         LoadMethod(_) => 1,
         CallMethod(n) => -(n as i32) - 1,
         CallMethodKw(n, _) => -(n as i32) - 1,
+        CallLocalMethod(_, packed) => 1 - (packed >> 24) as i32,
         Subscript => -1,
         SubscrFastConst(..) | SubscrFastFast(..) | LoadFastAttr(..) => 1,
         StoreSubscrFastConst(..) | StoreFastAttr(..) => -1,

@@ -6,6 +6,7 @@ use super::dict::DictData;
 use super::ObjRef;
 use parking_lot::{Mutex, MutexGuard};
 use std::any::Any;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 pub type NativeData = Box<dyn Any + Send + Sync>;
@@ -14,23 +15,43 @@ pub struct InstanceObj {
     pub class: ObjRef,
     attrs: Mutex<DictData>,
     pub native: OnceLock<NativeData>,
+    /// Set once the attribute dict has been handed out: until then it is empty, and
+    /// a method lookup need not take its lock to look for a shadowing attribute
+    /// (taking it is two atomic operations on a line other threads may be using).
+    touched: AtomicBool,
 }
 
 impl InstanceObj {
     pub fn new(class: ObjRef) -> InstanceObj {
-        InstanceObj { class, attrs: Mutex::new(DictData::new()), native: OnceLock::new() }
+        InstanceObj {
+            class,
+            attrs: Mutex::new(DictData::new()),
+            native: OnceLock::new(),
+            touched: AtomicBool::new(false),
+        }
     }
 
     pub fn with_native(class: ObjRef, data: NativeData) -> InstanceObj {
         let native = OnceLock::new();
         let _ = native.set(data);
-        InstanceObj { class, attrs: Mutex::new(DictData::new()), native }
+        InstanceObj { class, attrs: Mutex::new(DictData::new()), native, touched: AtomicBool::new(false) }
     }
 
     /// Locks the attribute dict. Never call script code while holding the guard.
     #[inline(always)]
     pub fn attrs(&self) -> MutexGuard<'_, DictData> {
+        if !self.touched.load(Ordering::Relaxed) {
+            self.touched.store(true, Ordering::Relaxed);
+        }
         self.attrs.lock()
+    }
+
+    /// False while the attribute dict has never been handed out (so it is empty).
+    /// The thread that stores an attribute has set the flag first; other threads see
+    /// it once they have synchronised with that thread, as for the attribute itself.
+    #[inline(always)]
+    pub fn may_have_attrs(&self) -> bool {
+        self.touched.load(Ordering::Acquire)
     }
 
     /// The native payload as `T`, if it is one.

@@ -298,10 +298,12 @@ const _: () = assert!(std::mem::size_of::<Value>() == 16);
 #[cfg(test)]
 mod size_tests {
     /// Every heap object pays for the largest variant: keep them small (large kinds
-    /// are boxed), so allocation and cache footprint stay close to CPython's.
+    /// are boxed), so allocation and cache footprint stay close to CPython's. With
+    /// the 8-byte count in front, an object of up to 104 bytes fills mimalloc's
+    /// 112-byte size class; the next class is 128.
     #[test]
     fn objects_stay_small() {
         assert_eq!(std::mem::size_of::<super::Value>(), 16);
-        assert!(std::mem::size_of::<super::Object>() <= 96, "Object grew to {}", std::mem::size_of::<super::Object>());
+        assert!(std::mem::size_of::<super::Object>() <= 104, "Object grew to {}", std::mem::size_of::<super::Object>());
     }
 }

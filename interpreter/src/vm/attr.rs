@@ -226,33 +226,40 @@ impl Vm {
     /// `obj.name` for a call: `(function, obj)` when the attribute is a plain function
     /// on the type (no bound method object is made), else `(value, Null)`.
     pub fn load_method(&mut self, obj: Value, name: &ObjRef) -> PyResult<(Value, Value)> {
-        let cls = self.class_of(&obj);
-        match obj.obj() {
-            Some(Object::Instance(inst)) => {
-                if let Some(d) = self.lookup_type_attr(&cls, name) {
-                    if matches!(d.obj(), Some(Object::Function(_)) | Some(Object::Builtin(_))) {
-                        // An instance attribute of the same name shadows the method.
-                        let shadowed = {
-                            let a = inst.attrs();
-                            !a.is_empty() && a.get_simple(name_hash(name), &Value::Obj(name.clone())).is_some()
-                        };
-                        if !shadowed {
-                            return Ok((d, obj));
-                        }
-                    }
-                }
-            }
-            Some(Object::Module(_)) | Some(Object::Class(_)) | Some(Object::Super(_)) => {}
-            _ => {
-                if let Some(d) = self.lookup_type_attr(&cls, name) {
-                    if matches!(d.obj(), Some(Object::Builtin(_)) | Some(Object::Function(_))) {
-                        return Ok((d, obj));
-                    }
-                }
-            }
+        if let Some(f) = self.plain_method(&obj, name) {
+            return Ok((f, obj));
         }
         let v = self.get_attr(&obj, name)?;
         Ok((v, Value::Null))
+    }
+
+    /// The function `obj.name` would call with `obj` as its first argument: a
+    /// function or native found on the type and not shadowed by an instance
+    /// attribute. None when the attribute must be looked up in full.
+    #[inline]
+    pub(crate) fn plain_method(&mut self, obj: &Value, name: &ObjRef) -> Option<Value> {
+        match obj.obj() {
+            Some(Object::Instance(inst)) => {
+                let d = self.lookup_type_attr(&inst.class, name)?;
+                if !matches!(d.obj(), Some(Object::Function(_)) | Some(Object::Builtin(_))) {
+                    return None;
+                }
+                // An instance attribute of the same name shadows the method.
+                if inst.may_have_attrs() {
+                    let a = inst.attrs();
+                    if !a.is_empty() && a.get_simple(name_hash(name), &Value::Obj(name.clone())).is_some() {
+                        return None;
+                    }
+                }
+                Some(d)
+            }
+            Some(Object::Module(_)) | Some(Object::Class(_)) | Some(Object::Super(_)) => None,
+            _ => {
+                let cls = self.class_of(obj);
+                let d = self.lookup_type_attr(&cls, name)?;
+                matches!(d.obj(), Some(Object::Builtin(_)) | Some(Object::Function(_))).then_some(d)
+            }
+        }
     }
 
     /// `obj.name = v`.

@@ -193,7 +193,7 @@ impl Vm {
                 }
                 Instr::StoreFast(i) => {
                     let v = frame.pop();
-                    frame.values[i as usize] = v;
+                    frame.set_local(i as usize, v);
                 }
                 Instr::DeleteFast(i) => {
                     if frame.values[i as usize].is_null() {
@@ -338,6 +338,79 @@ impl Vm {
                     } else {
                         frame.values.remove(n - argc - 1);
                         self.call_from_stack(&mut frame, argc, Some(&names))
+                    };
+                    match tri!(self, frame, r) {
+                        Prepared::Value(v) => frame.push(v),
+                        Prepared::Frame(f) => tri!(self, frame, self.enter(&mut frame, f)),
+                    }
+                }
+                Instr::CallLocalMethod(local, packed) => {
+                    let name = &code.names[(packed & 0xFF_FFFF) as usize];
+                    let argc = (packed >> 24) as usize;
+                    let slot = local as usize;
+                    if frame.values[slot].is_null() {
+                        let name = code.varnames[slot].str_text().to_string();
+                        fail!(self, frame, self.unbound_local(&name));
+                    }
+                    // The object stays in its local while the call runs (no code can
+                    // rebind a caller's fast local), so it is passed without a count.
+                    let obj: *const Value = &frame.values[slot];
+                    let f = self.plain_method(unsafe { &*obj }, name);
+                    if let Some(Value::Obj(fo)) = &f {
+                        if let Object::Builtin(b) = &**fo {
+                            if let (Some(fast), None) = (b.fast, &b.bound) {
+                                let n = frame.values.len();
+                                let mut buf = [const { std::mem::MaybeUninit::<Value>::uninit() }; 4];
+                                // SAFETY: bitwise copies of the object and the arguments;
+                                // `buf` never drops them (MaybeUninit), the local and the
+                                // stack keep owning them.
+                                let r = unsafe {
+                                    std::ptr::copy_nonoverlapping(obj, buf[0].as_mut_ptr(), 1);
+                                    std::ptr::copy_nonoverlapping(
+                                        frame.values.as_ptr().add(n - argc),
+                                        buf[1].as_mut_ptr(),
+                                        argc,
+                                    );
+                                    let args = std::slice::from_raw_parts(buf[0].as_ptr(), argc + 1);
+                                    self.caller = &*frame;
+                                    fast(self, args)
+                                };
+                                frame.values.truncate(n - argc);
+                                frame.push(tri!(self, frame, r));
+                                continue 'dispatch;
+                            }
+                        }
+                    }
+                    // Otherwise put `[f self]` (or `[attr Null]`) under the arguments
+                    // and call as CallMethod does.
+                    let objv = frame.values[slot].clone();
+                    let (f, s) = match f {
+                        Some(f) => (f, objv),
+                        None => (tri!(self, frame, self.get_attr(&objv, name)), Value::Null),
+                    };
+                    let n = frame.values.len();
+                    frame.values.splice(n - argc..n - argc, [f, s]);
+                    if argc == 1 && Self::is_gen_method(&frame, "generator.send") {
+                        let v = frame.pop();
+                        let g = frame.pop();
+                        frame.pop();
+                        let g = g.as_objref().cloned().expect("checked generator");
+                        match self.start_resume(&g, v) {
+                            Ok(Some(mut gf)) => {
+                                gf.kind = FrameKind::GenCall { gen: g };
+                                tri!(self, frame, self.enter(&mut frame, gf));
+                            }
+                            Ok(None) => fail!(self, frame, self.stop_iteration(Value::None)),
+                            Err(e) => fail!(self, frame, e),
+                        }
+                        continue 'dispatch;
+                    }
+                    let n = frame.values.len();
+                    let r = if !frame.values[n - argc - 1].is_null() {
+                        self.call_from_stack(&mut frame, argc + 1, None)
+                    } else {
+                        frame.values.remove(n - argc - 1);
+                        self.call_from_stack(&mut frame, argc, None)
                     };
                     match tri!(self, frame, r) {
                         Prepared::Value(v) => frame.push(v),
@@ -695,40 +768,42 @@ impl Vm {
                 }
                 Instr::ForIter(t) => {
                     // Fast paths: ranges and generators run without a native call.
+                    // A range iterator is read in place (not cloned): when only this
+                    // stack holds it, no other thread can see it and the step needs no
+                    // atomic read-modify-write.
+                    if let Value::Obj(o) = frame.top() {
+                        if let Object::Iter(crate::value::iter::IterObj::Range { next, stop, step }) = &**o {
+                            let cur = if o.is_unique() {
+                                let c = next.load(std::sync::atomic::Ordering::Relaxed);
+                                next.store(c.wrapping_add(*step), std::sync::atomic::Ordering::Relaxed);
+                                c
+                            } else {
+                                next.fetch_add(*step, std::sync::atomic::Ordering::Relaxed)
+                            };
+                            if (*step > 0 && cur < *stop) || (*step < 0 && cur > *stop) {
+                                frame.push(Value::Int(cur));
+                            } else {
+                                frame.pop();
+                                frame.ip = t as usize;
+                            }
+                            continue;
+                        }
+                    }
                     let it = frame.top().clone();
                     if let Value::Obj(o) = &it {
-                        match &**o {
-                            Object::Iter(crate::value::iter::IterObj::Range { next, stop, step }) => {
-                                let cur = if o.is_unique() {
-                                    let c = next.load(std::sync::atomic::Ordering::Relaxed);
-                                    next.store(c.wrapping_add(*step), std::sync::atomic::Ordering::Relaxed);
-                                    c
-                                } else {
-                                    next.fetch_add(*step, std::sync::atomic::Ordering::Relaxed)
-                                };
-                                if (*step > 0 && cur < *stop) || (*step < 0 && cur > *stop) {
-                                    frame.push(Value::Int(cur));
-                                } else {
+                        if let Object::Generator(_) = &**o {
+                            let gf = tri!(self, frame, self.start_resume(o, Value::None));
+                            match gf {
+                                Some(mut gf) => {
+                                    gf.kind = FrameKind::GenForIter { gen: o.clone(), exit: t };
+                                    tri!(self, frame, self.enter(&mut frame, gf));
+                                }
+                                None => {
                                     frame.pop();
                                     frame.ip = t as usize;
                                 }
-                                continue;
                             }
-                            Object::Generator(_) => {
-                                let gf = tri!(self, frame, self.start_resume(o, Value::None));
-                                match gf {
-                                    Some(mut gf) => {
-                                        gf.kind = FrameKind::GenForIter { gen: o.clone(), exit: t };
-                                        tri!(self, frame, self.enter(&mut frame, gf));
-                                    }
-                                    None => {
-                                        frame.pop();
-                                        frame.ip = t as usize;
-                                    }
-                                }
-                                continue;
-                            }
-                            _ => {}
+                            continue;
                         }
                     }
                     self.caller = &*frame;

@@ -9,6 +9,7 @@ use crate::util::{functions, set};
 use conc_interpreter::blocking::current_ident;
 use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 /// Stack of script threads: script recursion lives in frames on the heap, but native
 /// re-entry (`__repr__`, key functions) uses Rust stack. Untouched pages cost nothing.
@@ -28,6 +29,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             ("get_ident", get_ident),
             ("get_native_id", get_native_id),
             ("_count", count),
+            ("_settle", settle),
             ("_set_name", set_name),
             ("stack_size", stack_size),
             ("_set_queue_exceptions", queue::set_exceptions),
@@ -70,6 +72,7 @@ fn start_new_thread(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     RUNNING.fetch_add(1, Ordering::SeqCst);
     let spawned = std::thread::Builder::new().stack_size(THREAD_STACK).spawn(move || {
+        live().lock().insert(current_ident());
         let mut tvm = conc_interpreter::Runtime::new();
         tvm.thread_name = format!("Thread-{}", current_ident());
         let mut a = Args::new(fargs);
@@ -84,6 +87,8 @@ fn start_new_thread(vm: &mut Vm, args: Args) -> PyResult<Value> {
             }
         }
         RUNNING.fetch_sub(1, Ordering::SeqCst);
+        live().lock().remove(&current_ident());
+        conc_interpreter::blocking::notify_settled();
     });
     match spawned {
         Ok(h) => {
@@ -96,6 +101,31 @@ fn start_new_thread(vm: &mut Vm, args: Args) -> PyResult<Value> {
             Err(vm.new_error("RuntimeError", &msg))
         }
     }
+}
+
+/// Idents of the threads started by `start_new_thread` that are still running.
+fn live() -> &'static parking_lot::Mutex<std::collections::HashSet<u64>> {
+    static L: std::sync::OnceLock<parking_lot::Mutex<std::collections::HashSet<u64>>> = std::sync::OnceLock::new();
+    L.get_or_init(Default::default)
+}
+
+/// `_settle(ident, seconds)`: waits until thread `ident` blocks or ends, at most the
+/// given time (see `blocking::wait_settled`; `Thread.start` calls it).
+fn settle(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let ident = match args.pos.first() {
+        Some(Value::Int(i)) => *i as u64,
+        _ => return Err(vm.type_error("_settle() expects a thread ident")),
+    };
+    let secs = match args.pos.get(1) {
+        Some(Value::Float(f)) => *f,
+        Some(Value::Int(i)) => *i as f64,
+        _ => 0.005,
+    };
+    let budget = Duration::from_secs_f64(secs.clamp(0.0, 1.0));
+    conc_interpreter::blocking::wait_settled(budget, || {
+        !live().lock().contains(&ident) || conc_interpreter::blocking::is_blocked(ident)
+    });
+    Ok(Value::None)
 }
 
 fn allocate_lock(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
