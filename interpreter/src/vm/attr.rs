@@ -24,17 +24,11 @@ impl Vm {
     /// from touching them (or any lock) on the hot path.
     pub fn lookup_type_attr(&mut self, cls: &ObjRef, name: &ObjRef) -> Option<Value> {
         let version = CLASS_VERSION.load(Ordering::Acquire);
-        let key = (cls.addr(), name.addr());
-        if let Some((v, r)) = self.attr_cache.get(&key) {
-            if *v == version {
-                return r.clone();
-            }
+        if let Some(r) = self.attr_cache.get(cls.addr(), name.addr(), version) {
+            return r.clone();
         }
         let r = crate::value::class::lookup(cls, name);
-        if self.attr_cache.len() > 4096 {
-            self.attr_cache.clear();
-        }
-        self.attr_cache.insert(key, (version, r.clone()));
+        self.attr_cache.insert(cls.addr(), name.addr(), version, r.clone());
         r
     }
 

@@ -8,6 +8,7 @@
 //! `RecursionError` instead of overflowing the Rust stack.
 
 pub mod attr;
+mod attr_cache;
 pub mod call;
 pub mod containers;
 pub mod exc;
@@ -121,7 +122,7 @@ pub struct Vm {
     #[allow(clippy::vec_box)]
     pool: Vec<Box<Frame>>,
     /// Per-thread cache of class attribute lookups: (class, name) -> (version, value).
-    pub(crate) attr_cache: PtrMap<(usize, usize), (u64, Option<Value>)>,
+    pub(crate) attr_cache: attr_cache::AttrCache,
     /// Per-thread cache of module attribute slots: (module, interned name) -> slot.
     /// Slot numbers never change once given, so no validation is needed.
     pub(crate) module_cache: PtrMap<(usize, usize), u32>,
@@ -159,7 +160,7 @@ impl Vm {
         Vm {
             frames: Vec::new(),
             pool: Vec::new(),
-            attr_cache: PtrMap::default(),
+            attr_cache: attr_cache::AttrCache::default(),
             module_cache: PtrMap::default(),
             flags_cache: PtrMap::default(),
             depth: 0,
