@@ -44,6 +44,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("multiprocessing", include_str!("../lib/multiprocessing/__init__.conc")),
     ("multiprocessing.managers", include_str!("../lib/multiprocessing/managers.conc")),
     ("multiprocessing.pool", include_str!("../lib/multiprocessing/pool.conc")),
+    ("multiprocessing._pool_worker", include_str!("../lib/multiprocessing/_pool_worker.conc")),
 ];
 
 /// Registers the standard library with the interpreter.

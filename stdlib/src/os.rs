@@ -42,6 +42,7 @@ pub fn init(vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             ("replace", rename),
             ("urandom", urandom),
             ("_exit", exit_now),
+            ("kill", kill),
         ],
     );
     let path = vm.import_module("os.path")?;
@@ -227,6 +228,22 @@ fn exit_now(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     conc_interpreter::stdio::flush_stdout();
     std::process::exit(code as i32);
+}
+
+/// `os.kill(pid, sig)`: tests kill pool workers with it (there is no `signal` module yet,
+/// so signals are given by number).
+fn kill(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if args.pos.len() != 2 {
+        return Err(vm.type_error(&format!("kill expected 2 arguments, got {}", args.pos.len())));
+    }
+    let pid = vm.index_value(&args.pos[0])?;
+    let sig = vm.index_value(&args.pos[1])?;
+    // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+    if unsafe { libc::kill(pid as libc::pid_t, sig as libc::c_int) } != 0 {
+        let e = std::io::Error::last_os_error();
+        return Err(os_error(vm, &e, None));
+    }
+    Ok(Value::None)
 }
 
 // ---------------------------------------------------------------------------

@@ -261,6 +261,13 @@ impl Vm {
         if let Value::Obj(o) = obj {
             match &**o {
                 Object::Instance(inst) => {
+                    // Exception fields (__cause__ also sets __suppress_context__) live in
+                    // the native part, where tracebacks read them, not in the dict.
+                    if inst.native.get().is_some()
+                        && crate::builtins::exceptions::exc_set_attr(obj, name.str_text(), &v)
+                    {
+                        return Ok(());
+                    }
                     let cls = inst.class.clone();
                     // Plain classes (no data descriptors, no __setattr__): store directly.
                     if self.class_flags(&cls).plain {
@@ -412,7 +419,11 @@ impl Vm {
     }
 
     fn compute_flags(&mut self, cls: &ObjRef) -> ClassFlags {
-        if cls.ptr_eq(&crate::interp::types().object) {
+        // Exceptions are not plain: `__cause__`, `args`, ... are fields of the native
+        // part (data descriptors in CPython), which `set_attr` writes.
+        if cls.ptr_eq(&crate::interp::types().object)
+            || crate::value::class::is_subclass(cls, &crate::interp::exc_class("BaseException"))
+        {
             return ClassFlags { plain: false };
         }
         let names = crate::interp::names();

@@ -21,6 +21,9 @@ struct State {
     items: VecDeque<Value>,
     maxsize: i64,
     unfinished: i64,
+    /// Getters blocked in `get`: `_put_wakes_idle` tells whether one of them is free
+    /// to take the new item (the executor's way to know it needs no new worker).
+    waiting: i64,
 }
 
 pub struct QueueData {
@@ -42,6 +45,7 @@ pub fn class() -> &'static ObjRef {
                 ("put", q_put),
                 ("get", q_get),
                 ("put_nowait", q_put_nowait),
+                ("_put_wakes_idle", q_put_wakes_idle),
                 ("get_nowait", q_get_nowait),
                 ("qsize", q_qsize),
                 ("empty", q_empty),
@@ -64,7 +68,7 @@ fn q_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         _ => return Err(vm.type_error("Queue.__new__(X): X is not a type object")),
     };
     let data = QueueData {
-        state: Mutex::new(State { items: VecDeque::new(), maxsize: 0, unfinished: 0 }),
+        state: Mutex::new(State { items: VecDeque::new(), maxsize: 0, unfinished: 0, waiting: 0 }),
         not_empty: WaitQueue::new(),
         not_full: WaitQueue::new(),
         all_done: WaitQueue::new(),
@@ -146,14 +150,16 @@ fn get_impl(vm: &mut Vm, args: &Args, block: bool, timeout: Option<Duration>) ->
             drop(g);
             return Err(raise_named(vm, &EMPTY, "RuntimeError"));
         }
+        g.waiting += 1;
         let r = vm.block_on(&mut g, &q.not_empty, timeout, &|| "Queue.get".to_string(), |s| {
             if s.items.is_empty() {
                 None
             } else {
                 Some(())
             }
-        })?;
-        if r.is_none() {
+        });
+        g.waiting -= 1;
+        if r?.is_none() {
             drop(g);
             return Err(raise_named(vm, &EMPTY, "RuntimeError"));
         }
@@ -173,6 +179,23 @@ fn q_put(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let (block, timeout) =
         if args.pos.len() > 2 || !args.kw.is_empty() { block_args(vm, &mut args, 2)? } else { (true, None) };
     put_impl(vm, &args, item, block, timeout)
+}
+
+/// `_put_wakes_idle(item)`: puts `item` (unbounded queues only) and returns whether a
+/// getter already blocked will take it, i.e. more getters wait than the items queued
+/// before this one. ThreadPoolExecutor.submit starts a worker only when none will.
+fn q_put_wakes_idle(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
+    let item = match args.take(1, "item") {
+        Some(v) => v,
+        None => return Err(vm.type_error("_put_wakes_idle() missing 1 required positional argument: 'item'")),
+    };
+    let q: &QueueData = self_native(vm, &args, "Queue")?;
+    let mut g = q.state.lock();
+    let idle = g.waiting > g.items.len() as i64;
+    g.items.push_back(item);
+    g.unfinished += 1;
+    q.not_empty.notify_one();
+    Ok(Value::Bool(idle))
 }
 
 fn q_put_nowait(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
