@@ -85,6 +85,23 @@ impl LockData {
         Ok(r?.is_some())
     }
 
+    /// Acquires (blocking), looking at the lock for up to `budget` before parking:
+    /// for a thread woken by a notification whose notifier is about to release.
+    pub fn acquire_spinning(&self, vm: &mut Vm, budget: Duration) -> PyResult<bool> {
+        let start = std::time::Instant::now();
+        loop {
+            for _ in 0..64 {
+                if !self.locked.load(Ordering::Relaxed) && self.try_acquire() {
+                    return Ok(true);
+                }
+                std::hint::spin_loop();
+            }
+            if start.elapsed() >= budget {
+                return self.acquire(vm, true, None, "Lock");
+            }
+        }
+    }
+
     /// Releases; false if it was not locked.
     pub fn release(&self) -> bool {
         if !self.locked.swap(false, Ordering::SeqCst) {
@@ -150,7 +167,8 @@ impl RLockData {
     }
 
     pub fn acquire_restore(&self, vm: &mut Vm, count: u32) -> PyResult<()> {
-        self.lock.acquire(vm, true, None, "RLock")?;
+        // Called after a Condition wait: the notifier is about to release.
+        self.lock.acquire_spinning(vm, Duration::from_micros(50))?;
         self.owner.store(current_ident(), Ordering::Relaxed);
         self.count.store(count, Ordering::Relaxed);
         Ok(())

@@ -6,16 +6,18 @@
 //! needs no script-level locking. LIFO and priority queues stay in conc
 //! (`stdlib/lib/queue.conc`), since a heap compares items with script code.
 
-use crate::util::{arg_timeout, self_native};
+use crate::util::{arg_timeout, self_native, self_native_in};
 use conc_interpreter::blocking::WaitQueue;
-use conc_interpreter::interp::{add_methods, new_class, types};
+use conc_interpreter::interp::{add_fast_methods, add_methods, native, new_class, set_class_attr, types};
 use conc_interpreter::value::class::BaseKind;
+use conc_interpreter::value::function::PropertyObj;
 use conc_interpreter::value::instance::InstanceObj;
 use conc_interpreter::{Args, ObjRef, Object, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 struct State {
     items: VecDeque<Value>,
@@ -28,6 +30,11 @@ struct State {
 
 pub struct QueueData {
     state: Mutex<State>,
+    /// `items.len()`, kept in step under `state`'s lock, for waiters that watch the
+    /// queue without holding the lock before they park.
+    len: AtomicUsize,
+    /// `maxsize`, likewise.
+    max: AtomicI64,
     not_empty: WaitQueue,
     not_full: WaitQueue,
     all_done: WaitQueue,
@@ -36,14 +43,22 @@ pub struct QueueData {
 pub fn class() -> &'static ObjRef {
     static C: OnceLock<ObjRef> = OnceLock::new();
     C.get_or_init(|| {
-        let c = new_class("Queue", "queue", vec![types().object.clone()], BaseKind::Builtin, false, Default::default());
+        // Instances are ordinary instances with a native payload, so script classes can
+        // derive from Queue (`__new__` gives subclasses the payload too).
+        let c = new_class("Queue", "queue", vec![types().object.clone()], BaseKind::Object, false, Default::default());
+        add_fast_methods(&c, &[("put", Some(q_put), q_put_fast), ("get", Some(q_get), q_get_fast)]);
+        let maxsize = Value::new(Object::Property(PropertyObj {
+            fget: native("maxsize", "Queue.maxsize", q_maxsize_get),
+            fset: native("maxsize", "Queue.maxsize", q_maxsize_set),
+            fdel: Value::None,
+            doc: Value::None,
+        }));
+        set_class_attr(&c, "maxsize", maxsize);
         add_methods(
             &c,
             &[
                 ("__new__", q_new),
                 ("__init__", q_init),
-                ("put", q_put),
-                ("get", q_get),
                 ("put_nowait", q_put_nowait),
                 ("_put_wakes_idle", q_put_wakes_idle),
                 ("get_nowait", q_get_nowait),
@@ -69,6 +84,8 @@ fn q_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let data = QueueData {
         state: Mutex::new(State { items: VecDeque::new(), maxsize: 0, unfinished: 0, waiting: 0 }),
+        len: AtomicUsize::new(0),
+        max: AtomicI64::new(0),
         not_empty: WaitQueue::new(),
         not_full: WaitQueue::new(),
         all_done: WaitQueue::new(),
@@ -81,11 +98,68 @@ fn q_init(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         Some(v) => vm.index_value(&v)?,
         None => 0,
     };
-    let this = args.pos[0].clone();
     let q: &QueueData = self_native(vm, &args, "Queue")?;
-    q.state.lock().maxsize = maxsize;
-    vm.set_attr(&this, &conc_interpreter::value::str::intern("maxsize"), Value::Int(maxsize))?;
+    q.set_maxsize(maxsize);
     Ok(Value::None)
+}
+
+impl QueueData {
+    fn set_maxsize(&self, maxsize: i64) {
+        let mut g = self.state.lock();
+        g.maxsize = maxsize;
+        self.max.store(maxsize, Ordering::Relaxed);
+        // A larger bound may let blocked putters in.
+        self.not_full.notify_all();
+    }
+
+    /// Appends under the lock (held by the caller as `g`).
+    fn push(&self, g: &mut State, item: Value) {
+        g.items.push_back(item);
+        g.unfinished += 1;
+        self.len.store(g.items.len(), Ordering::Release);
+        self.not_empty.notify_one();
+    }
+}
+
+/// `maxsize` is a property over the native bound rather than an instance attribute:
+/// an instance without attributes lets method calls skip the attribute lock, which
+/// producer and consumer threads would otherwise both take on every call.
+fn q_maxsize_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let q: &QueueData = self_native(vm, &args, "Queue")?;
+    Ok(Value::Int(q.state.lock().maxsize))
+}
+
+fn q_maxsize_set(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let v = args.pos.get(1).cloned().unwrap_or(Value::Int(0));
+    let n = vm.index_value(&v)?;
+    let q: &QueueData = self_native(vm, &args, "Queue")?;
+    q.set_maxsize(n);
+    Ok(Value::None)
+}
+
+/// How long a putter or getter watches the queue before it parks (see
+/// `condition::SPIN_BEFORE_PARK`): a producer and a consumer on two cores usually
+/// unblock each other within microseconds.
+const SPIN_BEFORE_PARK: Duration = Duration::from_micros(50);
+
+/// Watches `ready()` for at most `budget` (or `timeout`, if shorter).
+fn spin(timeout: Option<Duration>, ready: impl Fn() -> bool) -> bool {
+    let budget = match timeout {
+        Some(t) if t < SPIN_BEFORE_PARK => t,
+        _ => SPIN_BEFORE_PARK,
+    };
+    let start = Instant::now();
+    loop {
+        for _ in 0..64 {
+            if ready() {
+                return true;
+            }
+            std::hint::spin_loop();
+        }
+        if start.elapsed() >= budget {
+            return ready();
+        }
+    }
 }
 
 fn raise_named(vm: &mut Vm, which: &OnceLock<Value>, fallback: &str) -> conc_interpreter::PyErr {
@@ -116,55 +190,64 @@ fn block_args(vm: &mut Vm, args: &mut Args, first: usize) -> PyResult<(bool, Opt
     Ok((block, timeout))
 }
 
-fn put_impl(vm: &mut Vm, args: &Args, item: Value, block: bool, timeout: Option<Duration>) -> PyResult<Value> {
-    let q: &QueueData = self_native(vm, args, "Queue")?;
+fn put_impl(vm: &mut Vm, this: &[Value], item: Value, block: bool, timeout: Option<Duration>) -> PyResult<Value> {
+    let q: &QueueData = self_native_in(vm, this, "Queue")?;
     let mut g = q.state.lock();
     if g.maxsize > 0 && g.items.len() as i64 >= g.maxsize {
         if !block {
             drop(g);
             return Err(raise_named(vm, &FULL, "RuntimeError"));
         }
-        let r = vm.block_on(&mut g, &q.not_full, timeout, &|| "Queue.put".to_string(), |s| {
-            if (s.items.len() as i64) < s.maxsize {
-                Some(())
-            } else {
-                None
+        drop(g);
+        spin(timeout, || (q.len.load(Ordering::Acquire) as i64) < q.max.load(Ordering::Relaxed));
+        g = q.state.lock();
+        if g.maxsize > 0 && g.items.len() as i64 >= g.maxsize {
+            let r = vm.block_on(&mut g, &q.not_full, timeout, &|| "Queue.put".to_string(), |s| {
+                if s.maxsize <= 0 || (s.items.len() as i64) < s.maxsize {
+                    Some(())
+                } else {
+                    None
+                }
+            })?;
+            if r.is_none() {
+                drop(g);
+                return Err(raise_named(vm, &FULL, "RuntimeError"));
             }
-        })?;
-        if r.is_none() {
-            drop(g);
-            return Err(raise_named(vm, &FULL, "RuntimeError"));
         }
     }
-    g.items.push_back(item);
-    g.unfinished += 1;
-    q.not_empty.notify_one();
+    q.push(&mut g, item);
     Ok(Value::None)
 }
 
-fn get_impl(vm: &mut Vm, args: &Args, block: bool, timeout: Option<Duration>) -> PyResult<Value> {
-    let q: &QueueData = self_native(vm, args, "Queue")?;
+fn get_impl(vm: &mut Vm, this: &[Value], block: bool, timeout: Option<Duration>) -> PyResult<Value> {
+    let q: &QueueData = self_native_in(vm, this, "Queue")?;
     let mut g = q.state.lock();
     if g.items.is_empty() {
         if !block {
             drop(g);
             return Err(raise_named(vm, &EMPTY, "RuntimeError"));
         }
-        g.waiting += 1;
-        let r = vm.block_on(&mut g, &q.not_empty, timeout, &|| "Queue.get".to_string(), |s| {
-            if s.items.is_empty() {
-                None
-            } else {
-                Some(())
+        drop(g);
+        spin(timeout, || q.len.load(Ordering::Acquire) > 0);
+        g = q.state.lock();
+        if g.items.is_empty() {
+            g.waiting += 1;
+            let r = vm.block_on(&mut g, &q.not_empty, timeout, &|| "Queue.get".to_string(), |s| {
+                if s.items.is_empty() {
+                    None
+                } else {
+                    Some(())
+                }
+            });
+            g.waiting -= 1;
+            if r?.is_none() {
+                drop(g);
+                return Err(raise_named(vm, &EMPTY, "RuntimeError"));
             }
-        });
-        g.waiting -= 1;
-        if r?.is_none() {
-            drop(g);
-            return Err(raise_named(vm, &EMPTY, "RuntimeError"));
         }
     }
     let item = g.items.pop_front().unwrap_or(Value::None);
+    q.len.store(g.items.len(), Ordering::Release);
     if g.maxsize > 0 {
         q.not_full.notify_one();
     }
@@ -174,11 +257,19 @@ fn get_impl(vm: &mut Vm, args: &Args, block: bool, timeout: Option<Duration>) ->
 fn q_put(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let item = match args.take(1, "item") {
         Some(v) => v,
-        None => return Err(vm.type_error("put() missing 1 required positional argument: 'item'")),
+        None => return Err(vm.type_error("Queue.put() missing 1 required positional argument: 'item'")),
     };
     let (block, timeout) =
         if args.pos.len() > 2 || !args.kw.is_empty() { block_args(vm, &mut args, 2)? } else { (true, None) };
-    put_impl(vm, &args, item, block, timeout)
+    put_impl(vm, &args.pos, item, block, timeout)
+}
+
+/// `put(item)` without options, read in place.
+fn q_put_fast(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
+    if a.len() != 2 {
+        return q_put(vm, Args::new(a.iter().cloned()));
+    }
+    put_impl(vm, a, a[1].clone(), true, None)
 }
 
 /// `_put_wakes_idle(item)`: puts `item` (unbounded queues only) and returns whether a
@@ -192,28 +283,34 @@ fn q_put_wakes_idle(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let q: &QueueData = self_native(vm, &args, "Queue")?;
     let mut g = q.state.lock();
     let idle = g.waiting > g.items.len() as i64;
-    g.items.push_back(item);
-    g.unfinished += 1;
-    q.not_empty.notify_one();
+    q.push(&mut g, item);
     Ok(Value::Bool(idle))
 }
 
 fn q_put_nowait(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let item = match args.take(1, "item") {
         Some(v) => v,
-        None => return Err(vm.type_error("put_nowait() missing 1 required positional argument: 'item'")),
+        None => return Err(vm.type_error("Queue.put_nowait() missing 1 required positional argument: 'item'")),
     };
-    put_impl(vm, &args, item, false, None)
+    put_impl(vm, &args.pos, item, false, None)
 }
 
 fn q_get(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let (block, timeout) =
         if args.pos.len() > 1 || !args.kw.is_empty() { block_args(vm, &mut args, 1)? } else { (true, None) };
-    get_impl(vm, &args, block, timeout)
+    get_impl(vm, &args.pos, block, timeout)
+}
+
+/// `get()` without options, read in place.
+fn q_get_fast(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
+    if a.len() != 1 {
+        return q_get(vm, Args::new(a.iter().cloned()));
+    }
+    get_impl(vm, a, true, None)
 }
 
 fn q_get_nowait(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    get_impl(vm, &args, false, None)
+    get_impl(vm, &args.pos, false, None)
 }
 
 fn q_qsize(vm: &mut Vm, args: Args) -> PyResult<Value> {
