@@ -90,16 +90,31 @@ pub fn interrupt_pending() -> bool {
     INTERRUPT.load(Ordering::Relaxed)
 }
 
-/// A small number identifying the calling OS thread (`threading.get_ident()`).
+/// A fresh thread ident, never handed out before.
+pub fn new_ident() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    // Mix in a large constant so idents look like CPython's (big numbers).
+    139_900_000_000_000 + NEXT.fetch_add(1, Ordering::Relaxed) * 4096
+}
+
+thread_local! {
+    static IDENT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The number identifying the calling script thread (`threading.get_ident()`).
+/// An OS thread reused for another script thread gets a new one (`set_current_ident`).
 pub fn current_ident() -> u64 {
-    thread_local! {
-        static ID: u64 = {
-            static NEXT: AtomicU64 = AtomicU64::new(1);
-            // Mix in a large odd constant so idents look like CPython's (big numbers).
-            139_900_000_000_000 + NEXT.fetch_add(1, Ordering::Relaxed) * 4096
-        };
-    }
-    ID.with(|i| *i)
+    IDENT.with(|i| {
+        if i.get() == 0 {
+            i.set(new_ident());
+        }
+        i.get()
+    })
+}
+
+/// Makes the calling OS thread run as script thread `ident` from now on.
+pub fn set_current_ident(ident: u64) {
+    IDENT.with(|i| i.set(ident));
 }
 
 /// Threads waiting in `wait_settled`, so that `notify_settled` costs one load when
@@ -111,8 +126,12 @@ fn settle_signal() -> &'static (Mutex<()>, Condvar) {
     S.get_or_init(|| (Mutex::new(()), Condvar::new()))
 }
 
+/// Bumped by every `notify_settled`, for waiters that watch before they park.
+static SETTLE_GEN: AtomicU64 = AtomicU64::new(0);
+
 /// Tells threads in `wait_settled` that some thread has just blocked or ended.
 pub fn notify_settled() {
+    SETTLE_GEN.fetch_add(1, Ordering::SeqCst);
     if SETTLE_WAITERS.load(Ordering::SeqCst) > 0 {
         let (m, cv) = settle_signal();
         let _g = m.lock();
@@ -131,7 +150,27 @@ pub fn is_blocked(ident: u64) -> bool {
 /// that (start one thread, then another that expects the first to hold a lock
 /// already) keep their order when `Thread.start` waits the same way.
 pub fn wait_settled(budget: Duration, settled: impl Fn() -> bool) {
-    let deadline = Instant::now() + budget;
+    let start = Instant::now();
+    let deadline = start + budget;
+    // Watch for a while first: a short thread ends within microseconds, and parking
+    // would add two scheduler round trips to every start.
+    let spin = budget.min(Duration::from_micros(100));
+    let mut seen = SETTLE_GEN.load(Ordering::SeqCst);
+    if settled() {
+        return;
+    }
+    while start.elapsed() < spin {
+        for _ in 0..64 {
+            std::hint::spin_loop();
+        }
+        let now = SETTLE_GEN.load(Ordering::SeqCst);
+        if now != seen {
+            if settled() {
+                return;
+            }
+            seen = now;
+        }
+    }
     let (m, cv) = settle_signal();
     SETTLE_WAITERS.fetch_add(1, Ordering::SeqCst);
     let mut g = m.lock();

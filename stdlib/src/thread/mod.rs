@@ -4,6 +4,7 @@
 pub mod condition;
 pub mod locks;
 pub mod queue;
+mod reuse;
 
 use crate::util::{functions, set};
 use conc_interpreter::blocking::current_ident;
@@ -71,31 +72,37 @@ fn start_new_thread(vm: &mut Vm, args: Args) -> PyResult<Value> {
         None => vec![],
     };
     RUNNING.fetch_add(1, Ordering::SeqCst);
-    let spawned = std::thread::Builder::new().stack_size(THREAD_STACK).spawn(move || {
-        live().lock().insert(current_ident());
-        let mut tvm = conc_interpreter::Runtime::new();
-        tvm.thread_name = format!("Thread-{}", current_ident());
-        let mut a = Args::new(fargs);
-        a.kw = kwargs;
-        if let Err(e) = tvm.call(&func, a) {
-            let sys_exit = conc_interpreter::interp::exc_class("SystemExit");
-            let cls = tvm.class_of(&e.exc);
-            if !conc_interpreter::value::class::is_subclass(&cls, &sys_exit) {
-                let r = tvm.repr_of(&func).unwrap_or_default();
-                let tb = tvm.format_exception(&e.exc);
-                conc_interpreter::stdio::write_stderr(&format!("Unhandled exception in thread started by {r}\n{tb}"));
+    let ident = conc_interpreter::blocking::new_ident();
+    live().lock().insert(ident);
+    let spawned = reuse::run(
+        Box::new(move || {
+            conc_interpreter::blocking::set_current_ident(ident);
+            let mut tvm = conc_interpreter::Runtime::new();
+            tvm.thread_name = format!("Thread-{}", current_ident());
+            let mut a = Args::new(fargs);
+            a.kw = kwargs;
+            if let Err(e) = tvm.call(&func, a) {
+                let sys_exit = conc_interpreter::interp::exc_class("SystemExit");
+                let cls = tvm.class_of(&e.exc);
+                if !conc_interpreter::value::class::is_subclass(&cls, &sys_exit) {
+                    let r = tvm.repr_of(&func).unwrap_or_default();
+                    let tb = tvm.format_exception(&e.exc);
+                    conc_interpreter::stdio::write_stderr(&format!(
+                        "Unhandled exception in thread started by {r}\n{tb}"
+                    ));
+                }
             }
-        }
-        RUNNING.fetch_sub(1, Ordering::SeqCst);
-        live().lock().remove(&current_ident());
-        conc_interpreter::blocking::notify_settled();
-    });
+            drop(tvm);
+            RUNNING.fetch_sub(1, Ordering::SeqCst);
+            live().lock().remove(&ident);
+            conc_interpreter::blocking::notify_settled();
+        }),
+        THREAD_STACK,
+    );
     match spawned {
-        Ok(h) => {
-            let _ = h;
-            Ok(Value::Int(0))
-        }
+        Ok(()) => Ok(Value::Int(ident as i64)),
         Err(e) => {
+            live().lock().remove(&ident);
             RUNNING.fetch_sub(1, Ordering::SeqCst);
             let msg = format!("can't start new thread: {e}");
             Err(vm.new_error("RuntimeError", &msg))
