@@ -381,18 +381,26 @@ impl<'a> Compiler<'a> {
             !args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_))) && !keywords.iter().any(|k| k.arg.is_none());
         if !simple {
             self.expr(func)?;
-            self.sequence(args, SeqKind::Tuple)?;
+            match args {
+                // A lone `*iterable` goes to the call as it is, so that a
+                // non-iterable is reported as the call's error (as CPython does).
+                [Expr { kind: ExprKind::Starred(inner), .. }] => self.expr(inner)?,
+                _ => self.sequence(args, SeqKind::Tuple)?,
+            }
             if keywords.is_empty() {
                 self.emit(Instr::CallEx(0));
             } else {
                 self.emit(Instr::BuildMap(0));
                 for k in keywords {
                     match &k.arg {
+                        // Merged like `**{name: value}`, so that a name repeated by a
+                        // `**mapping` is an error.
                         Some(name) => {
                             let c = self.const_str(name);
                             self.emit(Instr::LoadConst(c));
                             self.expr(&k.value)?;
-                            self.emit(Instr::MapAdd(1));
+                            self.emit(Instr::BuildMap(1));
+                            self.emit(Instr::DictMerge(1));
                         }
                         None => {
                             self.expr(&k.value)?;

@@ -453,16 +453,62 @@ impl Vm {
     }
 
     /// Arguments for `f(*args, **kwargs)`.
-    pub(crate) fn args_from_ex(&mut self, args: &Value, kwargs: Option<&Value>) -> PyResult<Args> {
+    /// How CPython names a callable in call errors (`_PyObject_FunctionStr`):
+    /// `__main__.f()`, `__main__.C.m()`, `print()`.
+    pub(crate) fn function_str(&mut self, f: &Value) -> String {
+        match f.obj() {
+            Some(Object::Function(func)) => {
+                if func.module.name == "builtins" {
+                    format!("{}()", func.qualname)
+                } else {
+                    format!("{}.{}()", func.module.name, func.qualname)
+                }
+            }
+            Some(Object::Builtin(b)) => format!("{}()", b.qualname),
+            Some(Object::BoundMethod(m)) => {
+                let inner = m.func.clone();
+                self.function_str(&inner)
+            }
+            Some(Object::Class(c)) => {
+                if c.module == "builtins" {
+                    format!("{}()", c.qualname)
+                } else {
+                    format!("{}.{}()", c.module, c.qualname)
+                }
+            }
+            _ => format!("{} object", self.type_name(f)),
+        }
+    }
+
+    /// The arguments of `f(*args, **kwargs)` (CallEx): `args` is a tuple built by the
+    /// caller or, for a lone `*iterable`, the iterable itself.
+    pub(crate) fn args_from_ex(&mut self, func: &Value, args: &Value, kwargs: Option<&Value>) -> PyResult<Args> {
         let mut a = Args::default();
         match args.as_tuple() {
             Some(t) => a.pos.extend(t.items().iter().cloned()),
-            None => a.pos.extend(self.collect(args)?),
+            None => {
+                if !self.is_iterable(args) {
+                    let msg = format!(
+                        "{} argument after * must be an iterable, not {}",
+                        self.function_str(func),
+                        self.type_name(args)
+                    );
+                    return Err(self.type_error(&msg));
+                }
+                a.pos.extend(self.collect(args)?)
+            }
         }
         if let Some(kw) = kwargs {
             let items = match kw.as_dict() {
                 Some(d) => d.lock().items(),
-                None => return Err(self.new_error("TypeError", "argument after ** must be a mapping")),
+                None => {
+                    let msg = format!(
+                        "{} argument after ** must be a mapping, not {}",
+                        self.function_str(func),
+                        self.type_name(kw)
+                    );
+                    return Err(self.type_error(&msg));
+                }
             };
             for (k, v) in items {
                 match k.as_objref() {

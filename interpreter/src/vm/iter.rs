@@ -29,6 +29,32 @@ impl Vm {
         Err(self.type_error(&msg))
     }
 
+    /// Whether `iter(v)` would find a way to iterate (without calling anything), for
+    /// the messages that name the unpacking site (`argument after * must be an
+    /// iterable`).
+    pub(crate) fn is_iterable(&mut self, v: &Value) -> bool {
+        match v.obj() {
+            None => false,
+            Some(
+                Object::List(_)
+                | Object::Tuple(_)
+                | Object::Str(_)
+                | Object::Bytes(_)
+                | Object::Range(_)
+                | Object::Dict(_)
+                | Object::Set(_)
+                | Object::Iter(_)
+                | Object::Generator(_),
+            ) => true,
+            Some(_) => {
+                let cls = self.class_of(v);
+                let names = crate::interp::names();
+                matches!(self.lookup_type_attr(&cls, &names.__iter__), Some(f) if !f.is_none())
+                    || self.lookup_type_attr(&cls, &names.__getitem__).is_some()
+            }
+        }
+    }
+
     fn user_iter(&mut self, v: &Value) -> PyResult<Value> {
         let cls = self.class_of(v);
         let names = crate::interp::names();

@@ -932,6 +932,10 @@ impl Vm {
                     let src = frame.pop();
                     let target = frame.peek(d as usize - 1).clone();
                     self.caller = &*frame;
+                    if !self.is_iterable(&src) {
+                        let msg = format!("Value after * must be an iterable, not {}", self.type_name(&src));
+                        fail!(self, frame, self.type_error(&msg));
+                    }
                     let items = tri!(self, frame, self.collect(&src));
                     if let Some(l) = target.as_list() {
                         l.lock().extend(items);
@@ -951,7 +955,33 @@ impl Vm {
                     let target = frame.peek(d as usize - 1).clone();
                     let merge = matches!(instr, Instr::DictMerge(_));
                     self.caller = &*frame;
-                    tri!(self, frame, self.dict_update_from(&target, &src, merge));
+                    // `{**x}` and `f(**x)` need a mapping (something with keys()); in a
+                    // call the messages name the function, which sits below the
+                    // positional tuple and the keyword dict.
+                    let mapping = matches!(src.obj(), Some(Object::Dict(_)))
+                        || tri!(self, frame, self.get_attr_opt(&src, &crate::value::str::intern("keys"))).is_some();
+                    if !mapping {
+                        let msg = if merge {
+                            let f = frame.peek(d as usize + 1).clone();
+                            format!(
+                                "{} argument after ** must be a mapping, not {}",
+                                self.function_str(&f),
+                                self.type_name(&src)
+                            )
+                        } else {
+                            format!("'{}' object is not a mapping", self.type_name(&src))
+                        };
+                        fail!(self, frame, self.type_error(&msg));
+                    }
+                    if let Err(e) = self.dict_update_from(&target, &src, merge) {
+                        let text = self.exc_message(&e.exc);
+                        if merge && text.starts_with("got multiple values") {
+                            let f = frame.peek(d as usize + 1).clone();
+                            let msg = format!("{} {}", self.function_str(&f), text);
+                            fail!(self, frame, self.type_error(&msg));
+                        }
+                        fail!(self, frame, e);
+                    }
                 }
                 Instr::ListToTuple => {
                     let l = frame.pop();
@@ -1028,7 +1058,7 @@ impl Vm {
                     let args = frame.pop();
                     let func = frame.pop();
                     self.caller = &*frame;
-                    let a = tri!(self, frame, self.args_from_ex(&args, kwargs.as_ref()));
+                    let a = tri!(self, frame, self.args_from_ex(&func, &args, kwargs.as_ref()));
                     match tri!(self, frame, self.prepare_call(func, a)) {
                         Prepared::Value(v) => frame.push(v),
                         Prepared::Frame(f) => tri!(self, frame, self.enter(&mut frame, f)),
