@@ -84,6 +84,10 @@ pub enum Instr {
     StoreSubscrFastConst(u32, u32),
     /// `StoreFastAttr(local, name)`: `[v] -> []`, `locals[local].name = v`.
     StoreFastAttr(u32, u32),
+    /// `BinaryOpFastFast(a, b, op)`: `[] -> [locals[a] op locals[b]]` (e.g. `dx * dx`).
+    BinaryOpFastFast(u16, u16, BinOp),
+    /// `BinaryOpFastConst(a, c, op)`: `[] -> [locals[a] op consts[c]]` (e.g. `n - 1`).
+    BinaryOpFastConst(u16, u16, BinOp),
     /// `LoadFastAttr(local, name)`: `[] -> [locals[local].name]` (e.g. `self.x`).
     LoadFastAttr(u32, u32),
     /// `Subscript`: `[obj key] -> [obj[key]]`

@@ -75,6 +75,29 @@ impl<'a> Compiler<'a> {
                 self.store_name(target);
             }
             ExprKind::BinOp { left, op, right } => {
+                // `local op local` and `local op constant` read their operands in
+                // place: one instruction instead of three, and no counts.
+                if let ExprKind::Name(n) = &left.kind {
+                    if let Some(a) = self.fast_local(n).filter(|&a| a <= u16::MAX as u32) {
+                        match &right.kind {
+                            ExprKind::Name(m) => {
+                                if let Some(b) = self.fast_local(m).filter(|&b| b <= u16::MAX as u32) {
+                                    self.emit(Instr::BinaryOpFastFast(a as u16, b as u16, *op));
+                                    return Ok(());
+                                }
+                            }
+                            ExprKind::Constant(c) => {
+                                let v = self.constant(c, right.span)?;
+                                let ci = self.const_value(v);
+                                if ci <= u16::MAX as u32 {
+                                    self.emit(Instr::BinaryOpFastConst(a as u16, ci as u16, *op));
+                                    return Ok(());
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
                 self.expr(left)?;
                 self.expr(right)?;
                 self.emit(Instr::BinaryOp(*op));

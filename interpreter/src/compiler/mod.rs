@@ -380,6 +380,7 @@ fn stack_effect(i: Instr) -> (i32, Option<u32>, i32, bool) {
         CallLocalMethod(_, packed) => 1 - (packed >> 24) as i32,
         Subscript => -1,
         SubscrFastConst(..) | SubscrFastFast(..) | LoadFastAttr(..) => 1,
+        BinaryOpFastFast(..) | BinaryOpFastConst(..) => 1,
         StoreSubscrFastConst(..) | StoreFastAttr(..) => -1,
         StoreSubscript => -3,
         DeleteSubscript => -2,

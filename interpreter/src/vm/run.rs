@@ -597,36 +597,35 @@ impl Vm {
                     let start = frame.pop();
                     frame.push(Value::new(Object::Slice(crate::value::SliceObj { start, stop, step })));
                 }
+                Instr::BinaryOpFastFast(x, y, op) | Instr::BinaryOpFastConst(x, y, op) => {
+                    let b = match instr {
+                        Instr::BinaryOpFastFast(..) => &frame.values[y as usize],
+                        _ => &code.consts[y as usize],
+                    };
+                    let a = &frame.values[x as usize];
+                    if let Some(r) = fast_binary(a, b, op) {
+                        frame.push(r);
+                        continue;
+                    }
+                    for (slot, is_local) in [(x, true), (y, matches!(instr, Instr::BinaryOpFastFast(..)))] {
+                        if is_local && frame.values[slot as usize].is_null() {
+                            let name = code.varnames[slot as usize].str_text().to_string();
+                            fail!(self, frame, self.unbound_local(&name));
+                        }
+                    }
+                    let (a, b) = (a.clone(), b.clone());
+                    self.caller = &*frame;
+                    let r = tri!(self, frame, self.binary_op(a, b, op));
+                    frame.push(r);
+                }
                 Instr::BinaryOp(op) => {
                     let b = frame.pop();
                     let a = frame.pop();
-                    let r = match (&a, &b, op) {
-                        (Value::Int(x), Value::Int(y), BinOp::Add) => match x.checked_add(*y) {
-                            Some(r) => Value::Int(r),
-                            None => tri!(self, frame, self.binary_op(a, b, op)),
-                        },
-                        (Value::Int(x), Value::Int(y), BinOp::Sub) => match x.checked_sub(*y) {
-                            Some(r) => Value::Int(r),
-                            None => tri!(self, frame, self.binary_op(a, b, op)),
-                        },
-                        (Value::Float(x), Value::Float(y), BinOp::Add) => Value::Float(x + y),
-                        (Value::Float(x), Value::Float(y), BinOp::Sub) => Value::Float(x - y),
-                        (Value::Float(x), Value::Float(y), BinOp::Mult) => Value::Float(x * y),
-                        (Value::Float(x), Value::Float(y), BinOp::Div) if *y != 0.0 => Value::Float(x / y),
-                        (Value::Int(x), Value::Int(y), BinOp::Mult) => match x.checked_mul(*y) {
-                            Some(r) => Value::Int(r),
-                            None => tri!(self, frame, self.binary_op(a, b, op)),
-                        },
-                        (Value::Int(x), Value::Int(y), BinOp::Mod) if *y > 0 && *x >= 0 => Value::Int(x % y),
-                        (Value::Int(x), Value::Int(y), BinOp::FloorDiv) if *y > 0 && *x >= 0 => Value::Int(x / y),
-                        (Value::Int(x), Value::Int(y), BinOp::BitAnd) => Value::Int(x & y),
-                        (Value::Int(x), Value::Int(y), BinOp::BitOr) => Value::Int(x | y),
-                        (Value::Int(x), Value::Int(y), BinOp::BitXor) => Value::Int(x ^ y),
-                        (Value::Int(x), Value::Int(y), BinOp::RShift) if (0..64).contains(y) => Value::Int(x >> y),
-                        (Value::Float(x), Value::Int(y), BinOp::Mult) => Value::Float(x * *y as f64),
-                        (Value::Int(x), Value::Float(y), BinOp::Mult) => Value::Float(*x as f64 * y),
-                        _ => tri!(self, frame, self.binary_op(a, b, op)),
-                    };
+                    if let Some(r) = fast_binary(&a, &b, op) {
+                        frame.push(r);
+                        continue;
+                    }
+                    let r = tri!(self, frame, self.binary_op(a, b, op));
                     frame.push(r);
                 }
                 Instr::InplaceOp(op) => {
@@ -1280,4 +1279,32 @@ impl Value {
     pub fn is_true(&self) -> bool {
         matches!(self, Value::Bool(true))
     }
+}
+
+/// The int and float cases of binary operators that need no call and cannot fail
+/// (overflow falls back to the general path); None for everything else.
+#[inline(always)]
+fn fast_binary(a: &Value, b: &Value, op: BinOp) -> Option<Value> {
+    Some(match (a, b, op) {
+        (Value::Int(x), Value::Int(y), BinOp::Add) => Value::Int(x.checked_add(*y)?),
+        (Value::Int(x), Value::Int(y), BinOp::Sub) => Value::Int(x.checked_sub(*y)?),
+        (Value::Int(x), Value::Int(y), BinOp::Mult) => Value::Int(x.checked_mul(*y)?),
+        (Value::Float(x), Value::Float(y), BinOp::Add) => Value::Float(x + y),
+        (Value::Float(x), Value::Float(y), BinOp::Sub) => Value::Float(x - y),
+        (Value::Float(x), Value::Float(y), BinOp::Mult) => Value::Float(x * y),
+        (Value::Float(x), Value::Float(y), BinOp::Div) if *y != 0.0 => Value::Float(x / y),
+        (Value::Int(x), Value::Int(y), BinOp::Mod) if *y > 0 && *x >= 0 => Value::Int(x % y),
+        (Value::Int(x), Value::Int(y), BinOp::FloorDiv) if *y > 0 && *x >= 0 => Value::Int(x / y),
+        (Value::Int(x), Value::Int(y), BinOp::BitAnd) => Value::Int(x & y),
+        (Value::Int(x), Value::Int(y), BinOp::BitOr) => Value::Int(x | y),
+        (Value::Int(x), Value::Int(y), BinOp::BitXor) => Value::Int(x ^ y),
+        (Value::Int(x), Value::Int(y), BinOp::RShift) if (0..64).contains(y) => Value::Int(x >> y),
+        (Value::Float(x), Value::Int(y), BinOp::Mult) => Value::Float(x * *y as f64),
+        (Value::Int(x), Value::Float(y), BinOp::Mult) => Value::Float(*x as f64 * y),
+        (Value::Float(x), Value::Int(y), BinOp::Add) => Value::Float(x + *y as f64),
+        (Value::Int(x), Value::Float(y), BinOp::Add) => Value::Float(*x as f64 + y),
+        (Value::Float(x), Value::Int(y), BinOp::Sub) => Value::Float(x - *y as f64),
+        (Value::Int(x), Value::Float(y), BinOp::Sub) => Value::Float(*x as f64 - y),
+        _ => return None,
+    })
 }
