@@ -84,6 +84,10 @@ pub enum Instr {
     StoreSubscrFastConst(u32, u32),
     /// `StoreFastAttr(local, name)`: `[v] -> []`, `locals[local].name = v`.
     StoreFastAttr(u32, u32),
+    /// `CompareFastJump(a, b, flags, op, target)`: `[] -> []`, jumps to `target` when
+    /// `locals[a] op x` is true (flags bit 1 set) or false (clear), where `x` is
+    /// `consts[b]` (flags bit 0 set) or `locals[b]`. `if n < 2:` in one instruction.
+    CompareFastJump(u16, u16, u8, CmpOp, u32),
     /// `BinaryOpFastFast(a, b, op)`: `[] -> [locals[a] op locals[b]]` (e.g. `dx * dx`).
     BinaryOpFastFast(u16, u16, BinOp),
     /// `BinaryOpFastConst(a, c, op)`: `[] -> [locals[a] op consts[c]]` (e.g. `n - 1`).

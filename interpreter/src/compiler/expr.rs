@@ -77,26 +77,13 @@ impl<'a> Compiler<'a> {
             ExprKind::BinOp { left, op, right } => {
                 // `local op local` and `local op constant` read their operands in
                 // place: one instruction instead of three, and no counts.
-                if let ExprKind::Name(n) = &left.kind {
-                    if let Some(a) = self.fast_local(n).filter(|&a| a <= u16::MAX as u32) {
-                        match &right.kind {
-                            ExprKind::Name(m) => {
-                                if let Some(b) = self.fast_local(m).filter(|&b| b <= u16::MAX as u32) {
-                                    self.emit(Instr::BinaryOpFastFast(a as u16, b as u16, *op));
-                                    return Ok(());
-                                }
-                            }
-                            ExprKind::Constant(c) => {
-                                let v = self.constant(c, right.span)?;
-                                let ci = self.const_value(v);
-                                if ci <= u16::MAX as u32 {
-                                    self.emit(Instr::BinaryOpFastConst(a as u16, ci as u16, *op));
-                                    return Ok(());
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
+                if let Some((a, b, is_const)) = self.fast_operands(left, right)? {
+                    self.emit(if is_const {
+                        Instr::BinaryOpFastConst(a, b, *op)
+                    } else {
+                        Instr::BinaryOpFastFast(a, b, *op)
+                    });
+                    return Ok(());
                 }
                 self.expr(left)?;
                 self.expr(right)?;
@@ -483,6 +470,32 @@ impl<'a> Compiler<'a> {
             Some(k) => Instr::CallKw(argc, k),
         });
         Ok(())
+    }
+
+    /// `(left local, right local or constant index, right is a constant)` when both
+    /// operands of a binary operator or comparison can be read in place.
+    pub(super) fn fast_operands(
+        &mut self,
+        left: &Expr,
+        right: &Expr,
+    ) -> Result<Option<(u16, u16, bool)>, CompileError> {
+        let ExprKind::Name(n) = &left.kind else {
+            return Ok(None);
+        };
+        let Some(a) = self.fast_local(n).filter(|&a| a <= u16::MAX as u32) else {
+            return Ok(None);
+        };
+        Ok(match &right.kind {
+            ExprKind::Name(m) => {
+                self.fast_local(m).filter(|&b| b <= u16::MAX as u32).map(|b| (a as u16, b as u16, false))
+            }
+            ExprKind::Constant(c) => {
+                let v = self.constant(c, right.span)?;
+                let ci = self.const_value(v);
+                (ci <= u16::MAX as u32).then_some((a as u16, ci as u16, true))
+            }
+            _ => None,
+        })
     }
 
     /// `(local, name index)` when `value.attr(args)` can be `CallLocalMethod`: the

@@ -248,6 +248,7 @@ impl<'a> Compiler<'a> {
             Instr::ForIter(_) => Instr::ForIter(t),
             Instr::CompareJumpIfFalse(op, _) => Instr::CompareJumpIfFalse(op, t),
             Instr::CompareJumpIfTrue(op, _) => Instr::CompareJumpIfTrue(op, t),
+            Instr::CompareFastJump(a, b, f, op, _) => Instr::CompareFastJump(a, b, f, op, t),
             Instr::Send(_) => Instr::Send(t),
             other => other,
         };
@@ -389,6 +390,7 @@ fn stack_effect(i: Instr) -> (i32, Option<u32>, i32, bool) {
         Jump(t) => return (0, Some(t), 0, false),
         PopJumpIfFalse(t) | PopJumpIfTrue(t) => return (-1, Some(t), -1, true),
         CompareJumpIfFalse(_, t) | CompareJumpIfTrue(_, t) => return (-2, Some(t), -2, true),
+        CompareFastJump(.., t) => return (0, Some(t), 0, true),
         JumpIfFalseOrPop(t) | JumpIfTrueOrPop(t) => return (-1, Some(t), 0, true),
         ForIter(t) => return (1, Some(t), -1, true),
         Return => return (-1, None, 0, false),

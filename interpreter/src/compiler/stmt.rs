@@ -248,6 +248,13 @@ impl<'a> Compiler<'a> {
                 Ok(out)
             }
             ExprKind::Compare { left, ops, comparators } if ops.len() == 1 => {
+                if let Some((a, b, is_const)) = self.fast_operands(left, &comparators[0])? {
+                    let saved = self.set_span(e.span);
+                    let flags = is_const as u8 | (when as u8) << 1;
+                    let j = self.emit(Instr::CompareFastJump(a, b, flags, ops[0], 0));
+                    self.set_span(saved);
+                    return Ok(vec![j]);
+                }
                 self.expr(left)?;
                 self.expr(&comparators[0])?;
                 let saved = self.set_span(e.span);

@@ -724,6 +724,31 @@ impl Vm {
                         frame.ip = t as usize;
                     }
                 }
+                Instr::CompareFastJump(x, y, flags, op, t) => {
+                    let b = if flags & 1 != 0 { &code.consts[y as usize] } else { &frame.values[y as usize] };
+                    let a = &frame.values[x as usize];
+                    let r = match fast_compare(a, b, op) {
+                        Some(r) => r,
+                        None => {
+                            for (slot, is_local) in [(x, true), (y, flags & 1 == 0)] {
+                                if is_local && frame.values[slot as usize].is_null() {
+                                    let name = code.varnames[slot as usize].str_text().to_string();
+                                    fail!(self, frame, self.unbound_local(&name));
+                                }
+                            }
+                            let (a, b) = (a.clone(), b.clone());
+                            self.caller = &*frame;
+                            let v = tri!(self, frame, self.compare(&a, &b, op));
+                            match v {
+                                Value::Bool(x) => x,
+                                _ => tri!(self, frame, self.truthy(&v)),
+                            }
+                        }
+                    };
+                    if r == (flags & 2 != 0) {
+                        frame.ip = t as usize;
+                    }
+                }
                 Instr::PopJumpIfFalse(t) => {
                     let v = frame.pop();
                     let b = match v {
@@ -1307,4 +1332,30 @@ fn fast_binary(a: &Value, b: &Value, op: BinOp) -> Option<Value> {
         (Value::Int(x), Value::Float(y), BinOp::Sub) => Value::Float(*x as f64 - y),
         _ => return None,
     })
+}
+
+/// Comparisons of two ints or two floats; None for everything else.
+#[inline(always)]
+fn fast_compare(a: &Value, b: &Value, op: CmpOp) -> Option<bool> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Some(match op {
+            CmpOp::Lt => x < y,
+            CmpOp::LtE => x <= y,
+            CmpOp::Gt => x > y,
+            CmpOp::GtE => x >= y,
+            CmpOp::Eq => x == y,
+            CmpOp::NotEq => x != y,
+            _ => return None,
+        }),
+        (Value::Float(x), Value::Float(y)) => Some(match op {
+            CmpOp::Lt => x < y,
+            CmpOp::LtE => x <= y,
+            CmpOp::Gt => x > y,
+            CmpOp::GtE => x >= y,
+            CmpOp::Eq => x == y,
+            CmpOp::NotEq => x != y,
+            _ => return None,
+        }),
+        _ => None,
+    }
 }
