@@ -88,6 +88,11 @@ pub enum Instr {
     /// `locals[a] op x` is true (flags bit 1 set) or false (clear), where `x` is
     /// `consts[b]` (flags bit 0 set) or `locals[b]`. `if n < 2:` in one instruction.
     CompareFastJump(u16, u16, u8, CmpOp, u32),
+    /// `InplaceSubscrFast(a, k, is_const, op)`: `[v] -> []`, `locals[a][key] op= v`
+    /// where key is `consts[k]` (is_const 1) or `locals[k]`. Emitted only when `v` has
+    /// no side effects, since it is evaluated before the item is read. A list item
+    /// and a number are combined under the list's lock, once.
+    InplaceSubscrFast(u16, u16, u8, BinOp),
     /// `BinaryOpFastFast(a, b, op)`: `[] -> [locals[a] op locals[b]]` (e.g. `dx * dx`).
     BinaryOpFastFast(u16, u16, BinOp),
     /// `BinaryOpFastConst(a, c, op)`: `[] -> [locals[a] op consts[c]]` (e.g. `n - 1`).

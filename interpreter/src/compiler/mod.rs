@@ -382,6 +382,7 @@ fn stack_effect(i: Instr) -> (i32, Option<u32>, i32, bool) {
         Subscript => -1,
         SubscrFastConst(..) | SubscrFastFast(..) | LoadFastAttr(..) => 1,
         BinaryOpFastFast(..) | BinaryOpFastConst(..) => 1,
+        InplaceSubscrFast(..) => -1,
         StoreSubscrFastConst(..) | StoreFastAttr(..) => -1,
         StoreSubscript => -3,
         DeleteSubscript => -2,

@@ -301,7 +301,40 @@ impl<'a> Compiler<'a> {
                 self.emit(Instr::Rot2);
                 self.emit(Instr::StoreAttr(i));
             }
-            ExprKind::Subscript { value: obj, slice } => {
+            ExprKind::Subscript { value: obj, slice } if self.pure_operand(value, true) => {
+                if let Some((a, k, is_const)) = self.fast_operands(obj, slice)? {
+                    // `local[key] op= value` with a value that has no side effects
+                    // (locals, constants and operators over them): the value is
+                    // computed first and the item updated under one lock.
+                    self.expr(value)?;
+                    self.emit(Instr::InplaceSubscrFast(a, k, is_const as u8, op));
+                    return Ok(());
+                }
+                self.generic_aug_subscript(obj, slice, op, value)?;
+            }
+            ExprKind::Subscript { value: obj, slice } => self.generic_aug_subscript(obj, slice, op, value)?,
+            _ => return Err(self.error("'expression' is an illegal expression for augmented assignment", target.span)),
+        }
+        Ok(())
+    }
+
+    /// Locals, constants, and binary operators over them: evaluating them has no
+    /// effect a subscript read could observe (save through operator methods of
+    /// script classes, which is why only `BinOp` nests).
+    fn pure_operand(&self, e: &Expr, top: bool) -> bool {
+        match &e.kind {
+            ExprKind::Constant(_) => true,
+            ExprKind::Name(n) => self.fast_local(n).is_some(),
+            ExprKind::BinOp { left, right, .. } if top => {
+                self.pure_operand(left, false) && self.pure_operand(right, false)
+            }
+            _ => false,
+        }
+    }
+
+    fn generic_aug_subscript(&mut self, obj: &Expr, slice: &Expr, op: BinOp, value: &Expr) -> Result<(), CompileError> {
+        {
+            {
                 self.expr(obj)?;
                 self.subscript_key(slice)?;
                 self.emit(Instr::Dup2);
@@ -311,7 +344,6 @@ impl<'a> Compiler<'a> {
                 self.emit(Instr::Rot3);
                 self.emit(Instr::StoreSubscript);
             }
-            _ => return Err(self.error("'expression' is an illegal expression for augmented assignment", target.span)),
         }
         Ok(())
     }

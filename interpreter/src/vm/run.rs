@@ -451,6 +451,36 @@ impl Vm {
                     let v = tri!(self, frame, self.get_item(&obj, &key));
                     frame.push(v);
                 }
+                Instr::InplaceSubscrFast(a, k, is_const, op) => {
+                    let rhs = frame.pop();
+                    let key = if is_const != 0 { &code.consts[k as usize] } else { &frame.values[k as usize] };
+                    let obj = &frame.values[a as usize];
+                    if let (Value::Obj(o), Value::Int(i)) = (obj, key) {
+                        if let Object::List(l) = &**o {
+                            let mut g = l.lock();
+                            let n = g.len() as i64;
+                            let j = if *i < 0 { i + n } else { *i };
+                            if j >= 0 && j < n {
+                                if let Some(r) = fast_binary(&g[j as usize], &rhs, op) {
+                                    // The old item is a number: replacing it drops nothing.
+                                    g[j as usize] = r;
+                                    continue;
+                                }
+                            }
+                        }
+                    }
+                    for (slot, is_local) in [(a, true), (k, is_const == 0)] {
+                        if is_local && frame.values[slot as usize].is_null() {
+                            let name = code.varnames[slot as usize].str_text().to_string();
+                            fail!(self, frame, self.unbound_local(&name));
+                        }
+                    }
+                    let (obj, key) = (obj.clone(), key.clone());
+                    self.caller = &*frame;
+                    let cur = tri!(self, frame, self.get_item(&obj, &key));
+                    let r = tri!(self, frame, self.inplace_op(cur, rhs, op));
+                    tri!(self, frame, self.set_item(&obj, key, r));
+                }
                 Instr::StoreSubscrFastConst(a, c) => {
                     let v = frame.pop();
                     let key = code.consts[c as usize].clone();
