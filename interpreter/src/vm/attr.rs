@@ -405,16 +405,11 @@ impl Vm {
     /// The class's flags, cached per thread and validated by the class version.
     pub fn class_flags(&mut self, cls: &ObjRef) -> ClassFlags {
         let version = CLASS_VERSION.load(Ordering::Acquire);
-        if let Some((v, f)) = self.flags_cache.get(&cls.addr()) {
-            if *v == version {
-                return *f;
-            }
+        if let Some(f) = self.flags_cache.get(cls.addr(), version) {
+            return f;
         }
         let f = self.compute_flags(cls);
-        if self.flags_cache.len() > 1024 {
-            self.flags_cache.clear();
-        }
-        self.flags_cache.insert(cls.addr(), (version, f));
+        self.flags_cache.insert(cls.addr(), version, f);
         f
     }
 
