@@ -3,8 +3,8 @@
 //! data for exceptions, a lock for `threading.Lock`, ...).
 
 use super::dict::DictData;
+use super::spin::{SpinGuard, SpinLock};
 use super::ObjRef;
-use parking_lot::{Mutex, MutexGuard};
 use std::any::Any;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
@@ -13,7 +13,9 @@ pub type NativeData = Box<dyn Any + Send + Sync>;
 
 pub struct InstanceObj {
     pub class: ObjRef,
-    attrs: Mutex<DictData>,
+    /// A spin lock (one atomic operation per access, not two): attribute reads and
+    /// writes are a few instructions and never run script code under it.
+    attrs: SpinLock<DictData>,
     pub native: OnceLock<NativeData>,
     /// Set once the attribute dict has been handed out: until then it is empty, and
     /// a method lookup need not take its lock to look for a shadowing attribute
@@ -25,7 +27,7 @@ impl InstanceObj {
     pub fn new(class: ObjRef) -> InstanceObj {
         InstanceObj {
             class,
-            attrs: Mutex::new(DictData::new()),
+            attrs: SpinLock::new(DictData::new()),
             native: OnceLock::new(),
             touched: AtomicBool::new(false),
         }
@@ -34,12 +36,12 @@ impl InstanceObj {
     pub fn with_native(class: ObjRef, data: NativeData) -> InstanceObj {
         let native = OnceLock::new();
         let _ = native.set(data);
-        InstanceObj { class, attrs: Mutex::new(DictData::new()), native, touched: AtomicBool::new(false) }
+        InstanceObj { class, attrs: SpinLock::new(DictData::new()), native, touched: AtomicBool::new(false) }
     }
 
     /// Locks the attribute dict. Never call script code while holding the guard.
     #[inline(always)]
-    pub fn attrs(&self) -> MutexGuard<'_, DictData> {
+    pub fn attrs(&self) -> SpinGuard<'_, DictData> {
         if !self.touched.load(Ordering::Relaxed) {
             self.touched.store(true, Ordering::Relaxed);
         }
