@@ -11,9 +11,9 @@
 //! built-in keys and otherwise reports the candidate as *unsure*; the VM then compares
 //! unsure candidates with the lock released and re-checks the dict's version.
 
+use super::spin::{SpinGuard, SpinLock};
 use super::Value;
 use hashbrown::HashTable;
-use parking_lot::{Mutex, MutexGuard};
 
 /// Up to this many entries, no index table is kept.
 const SMALL: usize = 8;
@@ -245,17 +245,20 @@ impl DictData {
 
 /// A dict object: the data behind its lock.
 pub struct DictObj {
-    data: Mutex<DictData>,
+    /// A spin lock: dict operations never run script code under it (keys needing
+    /// `__eq__` are compared unlocked, see the "unsure" probe), so holders are quick,
+    /// and taking it is one atomic operation instead of a mutex's two.
+    data: SpinLock<DictData>,
 }
 
 impl DictObj {
     pub fn new(data: DictData) -> DictObj {
-        DictObj { data: Mutex::new(data) }
+        DictObj { data: SpinLock::new(data) }
     }
 
     /// Locks the dict. Never call script code while holding the guard.
     #[inline(always)]
-    pub fn lock(&self) -> MutexGuard<'_, DictData> {
+    pub fn lock(&self) -> SpinGuard<'_, DictData> {
         self.data.lock()
     }
 
