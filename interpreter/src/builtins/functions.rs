@@ -48,7 +48,33 @@ pub const FUNCTIONS: &[(&str, crate::value::function::NativeFn)] = &[
     ("eval", eval),
     ("exit", exit),
     ("quit", exit),
+    ("__import__", dunder_import),
 ];
+
+/// `__import__(name, globals=None, locals=None, fromlist=(), level=0)`: what the
+/// `import` statement does, returning the top package (or, with a non-empty
+/// fromlist, the named module itself).
+fn dunder_import(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
+    let name = args.take(0, "name").unwrap_or(Value::None);
+    if name.as_str().is_none() {
+        return Err(vm.type_error("module name must be a string"));
+    }
+    let _globals = args.take(1, "globals");
+    let _locals = args.take(2, "locals");
+    let fromlist = args.take(3, "fromlist").unwrap_or(Value::None);
+    let level = match args.take(4, "level") {
+        Some(v) => vm.index_value(&v)?,
+        None => 0,
+    };
+    if level < 0 {
+        return Err(vm.value_error("level must be >= 0"));
+    }
+    let module = match vm.caller_module() {
+        Some(m) => m,
+        None => crate::interp::builtins_module(),
+    };
+    vm.import_name(&name, level as u32, &fromlist, module)
+}
 
 fn print(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let sep = args.take_kw("sep").filter(|v| !v.is_none());
