@@ -26,9 +26,10 @@
 //! - **Waiting** (recv, poll, acquire, join) goes through `Vm::block_on` in slices: each
 //!   slice blocks in the kernel (poll, sem_timedwait) for at most 50 ms, so Ctrl-C and
 //!   the blocking layer's records work while the wake-up stays immediate.
-//! - `fork` is not implemented yet: `set_start_method('fork')` raises
-//!   NotImplementedError (in the conc layer).
+//! - **Start method `fork`** (`fork.rs`): the child goes on in the forking thread's
+//!   VM with the parent's whole state, and ends with `exit_child` (`_exit`).
 
+pub mod fork;
 pub mod pickle;
 pub mod shm;
 
@@ -94,6 +95,8 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             ("loads", loads),
             ("pipe", pipe),
             ("spawn", spawn),
+            ("fork", fork::fork),
+            ("exit_child", fork::exit_child),
             ("poll_pid", poll_pid),
             ("wait_pid", wait_pid),
             ("kill", kill),
@@ -196,9 +199,13 @@ impl FdHandle {
     }
 }
 
-fn fds() -> parking_lot::MutexGuard<'static, HashMap<i32, Weak<FdInner>>> {
+fn fds_lock() -> &'static Mutex<HashMap<i32, Weak<FdInner>>> {
     static R: OnceLock<Mutex<HashMap<i32, Weak<FdInner>>>> = OnceLock::new();
-    R.get_or_init(|| Mutex::new(HashMap::new())).lock()
+    R.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn fds() -> parking_lot::MutexGuard<'static, HashMap<i32, Weak<FdInner>>> {
+    fds_lock().lock()
 }
 
 fn handle_class() -> &'static ObjRef {
@@ -543,6 +550,8 @@ fn spawn(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let pid = child.id() as i32;
     // The Child is not waited through std: wait_pid reaps it.
     drop(child);
+    // A pid reused by a new child must not report an old child's exit code.
+    reaped().remove(&pid);
     std::thread::spawn(move || {
         let _ = write_all(w, &start);
         unsafe { libc::close(w) };
@@ -551,9 +560,13 @@ fn spawn(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 /// Exit codes of children already reaped, so every waiter sees the code.
-fn reaped() -> parking_lot::MutexGuard<'static, HashMap<i32, i32>> {
+fn reaped_lock() -> &'static Mutex<HashMap<i32, i32>> {
     static R: OnceLock<Mutex<HashMap<i32, i32>>> = OnceLock::new();
-    R.get_or_init(|| Mutex::new(HashMap::new())).lock()
+    R.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn reaped() -> parking_lot::MutexGuard<'static, HashMap<i32, i32>> {
+    reaped_lock().lock()
 }
 
 /// The exit code if the child has ended: its status, or minus the killing signal.

@@ -1,0 +1,124 @@
+//! The fork start method with other threads running, which golden tests cannot cover
+//! (python3 3.11 does not warn; CPython 3.12 does): the warning on stderr, a child that
+//! sees one thread and does not wait for the parent's threads, and no output printed
+//! twice although another thread prints while the parent forks.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Runs `source` as a script; kills it and fails after `limit` (never hangs).
+fn run(name: &str, source: &str, limit: Duration) -> (String, String, i32) {
+    let dir = std::env::temp_dir().join(format!("conc-mp-fork-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.conc"));
+    std::fs::write(&path, source).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_conc"))
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        out.read_to_string(&mut s).unwrap();
+        s
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        err.read_to_string(&mut s).unwrap();
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{name} did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    (reader.join().unwrap(), err_reader.join().unwrap(), status.code().unwrap_or(-1))
+}
+
+const WITH_THREADS: &str = r#"
+import multiprocessing as mp
+import os
+import threading
+import time
+
+stop = threading.Event()
+
+def chatter():
+    i = 0
+    while not stop.is_set():
+        print("chatter", i)
+        i += 1
+
+def work(n):
+    t = threading.Thread(target=print, args=("own thread", n))
+    t.start()
+    t.join()
+    print("child", n, threading.active_count(), threading.main_thread() is threading.current_thread(), flush=True)
+
+if __name__ == "__main__":
+    threads = [threading.Thread(target=chatter), threading.Thread(target=time.sleep, args=(60,))]
+    for t in threads:
+        t.start()
+    ctx = mp.get_context("fork")
+    ps = [ctx.Process(target=work, args=(i,)) for i in range(8)]
+    for p in ps:
+        p.start()
+    for p in ps:
+        p.join()
+    stop.set()
+    threads[0].join()
+    print("codes", [p.exitcode for p in ps], "pid", os.getpid())
+    os._exit(0)
+"#;
+
+#[test]
+fn fork_with_threads_running() {
+    let (out, err, code) = run("threads", WITH_THREADS, Duration::from_secs(30));
+    assert_eq!(code, 0, "stderr: {err}");
+    let pid = out.lines().last().unwrap().rsplit(' ').next().unwrap().to_string();
+    assert!(out.contains("codes [0, 0, 0, 0, 0, 0, 0, 0]"), "{out}");
+    // Each child saw only itself (and the thread it started, already joined), and
+    // did not wait for the parent's sleeping thread (the test would time out).
+    for n in 0..8 {
+        assert_eq!(out.matches(&format!("child {n} 1 True\n")).count(), 1, "{out}");
+        assert_eq!(out.matches(&format!("own thread {n}\n")).count(), 1, "{out}");
+    }
+    // Text another thread printed before a fork is not printed again by the child.
+    let mut chatter: Vec<&str> = out.lines().filter(|l| l.starts_with("chatter")).collect();
+    let n = chatter.len();
+    chatter.sort();
+    chatter.dedup();
+    assert_eq!(chatter.len(), n, "a line was printed twice");
+    let warning = format!(
+        "DeprecationWarning: This process (pid={pid}) is multi-threaded, use of fork() may lead to deadlocks in the child.\n"
+    );
+    assert_eq!(err, warning.repeat(8));
+}
+
+#[test]
+fn fork_without_threads_does_not_warn() {
+    let src = r#"
+import multiprocessing as mp
+def f():
+    print("child")
+if __name__ == "__main__":
+    p = mp.get_context("fork").Process(target=f)
+    p.start()
+    p.join()
+    print(p.exitcode)
+"#;
+    let (out, err, code) = run("quiet", src, Duration::from_secs(20));
+    assert_eq!((out.as_str(), err.as_str(), code), ("child\n0\n", "", 0));
+}
