@@ -44,6 +44,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("multiprocessing", include_str!("../lib/multiprocessing/__init__.conc")),
     ("multiprocessing.managers", include_str!("../lib/multiprocessing/managers.conc")),
     ("multiprocessing.pool", include_str!("../lib/multiprocessing/pool.conc")),
+    ("multiprocessing.handle", include_str!("../lib/multiprocessing/handle.conc")),
 ];
 
 /// Registers the standard library with the interpreter.
@@ -60,6 +61,7 @@ pub fn install() {
         let mut lazy = interp().lazy_builtins.write();
         for (name, module) in [
             ("spawn", "threading"),
+            ("spawn_process", "multiprocessing.handle"),
             ("Lock", "threading"),
             ("RLock", "threading"),
             ("Semaphore", "threading"),
