@@ -15,8 +15,10 @@
 //!   descriptor, and `spawn()` clears close-on-exec on exactly those in the child, so
 //!   the numbers in the message are valid there. Children therefore hold only the
 //!   descriptors they were given, and a Pipe peer sees EOF when the others close. An
-//!   IPC object sent later through a Queue or Pipe cannot be re-attached (there is no
-//!   descriptor passing yet): `Connection.send` refuses it with a clear error.
+//!   IPC object sent later through a Queue or Pipe is refused in the sender with
+//!   CPython's RuntimeError ("Lock objects should only be shared between processes
+//!   through inheritance"); a Connection, which CPython can send, raises
+//!   NotImplementedError (there is no descriptor passing yet).
 //! - **Shared memory** is `memfd_create` + `MAP_SHARED` (see `shm.rs`): nothing is
 //!   named in the file system, so nothing can leak. Locks and semaphores are POSIX
 //!   semaphores living in such memory.

@@ -372,7 +372,7 @@ fn cannot_pickle(vm: &mut Vm, v: &Value) -> PyErr {
     };
     let name = match name.as_str() {
         "_thread.lock" | "_thread.RLock" => name,
-        "TextIOWrapper" | "_io.TextIOWrapper" => "TextIOWrapper".into(),
+        "TextIOWrapper" | "io.TextIOWrapper" | "_io.TextIOWrapper" => "_io.TextIOWrapper".into(),
         _ => name.rsplit('.').next().unwrap_or(&name).to_string(),
     };
     let msg = format!("cannot pickle '{name}' object");
