@@ -42,6 +42,7 @@ pub fn init(vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             ("replace", rename),
             ("urandom", urandom),
             ("_exit", exit_now),
+            ("kill", kill),
         ],
     );
     let path = vm.import_module("os.path")?;
@@ -93,6 +94,27 @@ fn path_arg(vm: &mut Vm, args: &Args, i: usize, fname: &str) -> PyResult<String>
 
 fn getpid(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
     Ok(Value::Int(std::process::id() as i64))
+}
+
+/// `os.kill(pid, sig)`: sends a signal (the fault tests kill children with SIGKILL).
+fn kill(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if args.pos.len() != 2 {
+        let msg = format!("kill expected 2 arguments, got {}", args.pos.len());
+        return Err(vm.type_error(&msg));
+    }
+    let pid = vm.index_value(&args.pos[0])?;
+    let sig = vm.index_value(&args.pos[1])?;
+    if unsafe { libc::kill(pid as libc::pid_t, sig as libc::c_int) } != 0 {
+        let e = std::io::Error::last_os_error();
+        let (name, text) = match e.raw_os_error() {
+            Some(libc::ESRCH) => ("ProcessLookupError", "No such process"),
+            Some(libc::EPERM) => ("PermissionError", "Operation not permitted"),
+            _ => ("OSError", "Invalid argument"),
+        };
+        let msg = format!("[Errno {}] {text}", e.raw_os_error().unwrap_or(0));
+        return Err(vm.new_error(name, &msg));
+    }
+    Ok(Value::None)
 }
 
 fn getppid(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
