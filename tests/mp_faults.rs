@@ -1,7 +1,7 @@
 //! Fault tests for multiprocessing (issue 5), with both start methods: a child killed
-//! with SIGKILL while holding a Lock or in the middle of putting on a Queue, a Pipe
-//! peer that dies, a parent that raises while children run, a spawn_process child
-//! that is killed. The parent never hangs (every script runs under a time limit and
+//! with SIGKILL while holding a Lock, between puts or in the middle of writing one
+//! message on a Queue, a Pipe peer that dies, a parent that raises while children
+//! run, a spawn_process child that is killed. The parent never hangs (every script runs under a time limit and
 //! uses bounded waits where CPython would wait for ever too), and afterwards no child
 //! process survives and nothing new is left in /dev/shm. No timing is asserted.
 
@@ -73,6 +73,45 @@ if __name__ == "__main__":
         assert i == n and s == "x" * 100, (i, n)
         n += 1
     print("intact items", n > 1000)
+"#;
+
+const KILL_MID_MESSAGE: &str = r#"
+import multiprocessing as mp
+import os
+import queue
+import sys
+import time
+
+def produce(q, started):
+    q.put("small")
+    started.set()
+    q.put("x" * 10_000_000)
+
+if __name__ == "__main__":
+    ctx = mp.get_context(sys.argv[1])
+    q, started = ctx.Queue(), ctx.Event()
+    p = ctx.Process(target=produce, args=(q, started))
+    p.start()
+    print("pid", p.pid, flush=True)
+    started.wait()
+    time.sleep(0.2)
+    # The 10 MB message cannot fit in the pipe before this process reads it: the
+    # child is killed before, or in the middle of, writing it.
+    p.kill()
+    p.join()
+    print("exitcode", p.exitcode)
+    print(q.get(timeout=5))
+    for block in (True, False):
+        try:
+            q.get(block, timeout=0.3)
+        except queue.Empty:
+            print("Empty")
+    # The killed child holds the writer lock for ever (as in CPython): a bounded
+    # put says Full instead of hanging.
+    try:
+        q.put("after", timeout=0.3)
+    except queue.Full:
+        print("Full")
 "#;
 
 const PIPE_PEER_DIES: &str = r#"
@@ -206,6 +245,17 @@ fn child_killed_in_the_middle_of_puts() {
     // Every message is written whole (or not at all), so the items read are intact.
     for method in ["spawn", "fork"] {
         let err = check("kill_put", KILL_MID_PUT, method, "exitcode -9\nintact items True\n", 0);
+        assert_eq!(err, "");
+    }
+}
+
+#[test]
+fn child_killed_in_the_middle_of_one_message() {
+    // The parent's own write end keeps the pipe open, so there is no end of file:
+    // the get with a timeout must not wait for the rest of the message for ever.
+    for method in ["spawn", "fork"] {
+        let expected = "exitcode -9\nsmall\nEmpty\nEmpty\nFull\n";
+        let err = check("kill_mid_message", KILL_MID_MESSAGE, method, expected, 0);
         assert_eq!(err, "");
     }
 }

@@ -53,6 +53,7 @@ unsafe fn reset_in_child() {
     reaped().clear();
     for inner in fds().values().filter_map(std::sync::Weak::upgrade) {
         release_orphaned(&inner.write);
+        release_orphaned(&inner.pending);
     }
 }
 

@@ -177,6 +177,8 @@ fn loads(vm: &mut Vm, args: Args) -> PyResult<Value> {
 pub struct FdInner {
     fd: AtomicI32,
     write: Mutex<()>,
+    /// The part of a message read so far (see `h_recv_bytes`).
+    pending: Mutex<Vec<u8>>,
 }
 
 impl Drop for FdInner {
@@ -244,7 +246,11 @@ pub fn handle_value(fd: i32) -> Value {
         match reg.get(&fd).and_then(Weak::upgrade) {
             Some(i) => i,
             None => {
-                let i = Arc::new(FdInner { fd: AtomicI32::new(fd), write: Mutex::new(()) });
+                let i = Arc::new(FdInner {
+                    fd: AtomicI32::new(fd),
+                    write: Mutex::new(()),
+                    pending: Mutex::new(Vec::new()),
+                });
                 reg.insert(fd, Arc::downgrade(&i));
                 i
             }
@@ -296,27 +302,45 @@ fn write_all(fd: i32, mut buf: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Reads exactly `buf.len()` bytes; Ok(false) at end of file before any byte.
-fn read_exact(fd: i32, buf: &mut [u8]) -> std::io::Result<bool> {
-    let mut got = 0;
-    while got < buf.len() {
-        let n = unsafe { libc::read(fd, buf[got..].as_mut_ptr() as *mut libc::c_void, buf.len() - got) };
+/// Reads at most `want` bytes onto the end of `buf` (blocking until at least one is
+/// there); Ok(0) at end of file.
+fn read_some(fd: i32, buf: &mut Vec<u8>, want: usize) -> std::io::Result<usize> {
+    let old = buf.len();
+    buf.resize(old + want, 0);
+    loop {
+        let n = unsafe { libc::read(fd, buf[old..].as_mut_ptr() as *mut libc::c_void, want) };
         if n < 0 {
             let e = std::io::Error::last_os_error();
             if e.kind() == std::io::ErrorKind::Interrupted {
                 continue;
             }
+            buf.truncate(old);
             return Err(e);
         }
-        if n == 0 {
-            if got == 0 {
-                return Ok(false);
-            }
-            return Err(std::io::Error::from_raw_os_error(libc::ECONNRESET));
-        }
-        got += n as usize;
+        buf.truncate(old + n as usize);
+        return Ok(n as usize);
     }
-    Ok(true)
+}
+
+/// What `pending` (the start of one framed message) still lacks: Err(n) more bytes,
+/// or Ok(header length) when the message is complete.
+fn message_state(pending: &[u8]) -> Result<usize, usize> {
+    if pending.len() < 4 {
+        return Err(4 - pending.len());
+    }
+    let short = u32::from_be_bytes(pending[..4].try_into().unwrap_or([0; 4]));
+    let (head, len) = if short == u32::MAX {
+        if pending.len() < 12 {
+            return Err(12 - pending.len());
+        }
+        (12, u64::from_be_bytes(pending[4..12].try_into().unwrap_or([0; 8])) as usize)
+    } else {
+        (4, short as usize)
+    };
+    match (head + len).checked_sub(pending.len()) {
+        Some(0) | None => Ok(head),
+        Some(n) => Err(n),
+    }
 }
 
 /// True when `fd` is readable (or at end of file) within `d`.
@@ -350,31 +374,43 @@ fn h_send_bytes(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 /// `recv_bytes(timeout=None)`: the next message; None on timeout; EOFError at end.
+///
+/// The timeout bounds the whole message, not only its first byte: a writer killed
+/// half-way through a message (a Queue whose other writers, the parent included,
+/// keep the pipe open) must not block a reader with a timeout for ever. The bytes
+/// read so far stay in the handle's `pending` buffer, so a slow writer's message is
+/// completed by the next call. Never more than the current message is read: other
+/// processes may read the next one from the same pipe.
 fn h_recv_bytes(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let fd = open_fd(vm, &args)?;
     let timeout = timeout_arg(vm, arg(&args, 1))?;
-    if wait_for(vm, timeout, "Connection.recv", |d| if fd_ready(fd, d) { Some(()) } else { None })?.is_none() {
-        return Ok(Value::None);
-    }
-    let mut head = [0u8; 4];
-    match read_exact(fd, &mut head) {
-        Ok(true) => {}
-        Ok(false) => return Err(vm.new_error("EOFError", "")),
-        Err(e) => return Err(os_error(vm, e)),
-    }
-    let mut len = u32::from_be_bytes(head) as usize;
-    if len == u32::MAX as usize {
-        let mut big = [0u8; 8];
-        match read_exact(fd, &mut big) {
-            Ok(true) => len = u64::from_be_bytes(big) as usize,
-            Ok(false) => return Err(vm.new_error("EOFError", "")),
+    let deadline = timeout.map(|t| Instant::now() + t);
+    let h: &FdHandle = self_native(vm, &args, "Handle")?;
+    let inner = h.0.clone();
+    let mut pending = inner.pending.lock();
+    loop {
+        let want = match message_state(&pending) {
+            Ok(head) => {
+                let msg = pending[head..].to_vec();
+                pending.clear();
+                return Ok(bytes_value(msg));
+            }
+            Err(n) => n,
+        };
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if wait_for(vm, left, "Connection.recv", |d| if fd_ready(fd, d) { Some(()) } else { None })?.is_none() {
+            return Ok(Value::None);
+        }
+        match read_some(fd, &mut pending, want) {
+            Ok(0) if pending.is_empty() => return Err(vm.new_error("EOFError", "")),
+            Ok(0) => {
+                // The writer ended in the middle of a message: that message is lost.
+                pending.clear();
+                return Err(os_error(vm, std::io::Error::from_raw_os_error(libc::ECONNRESET)));
+            }
+            Ok(_) => {}
             Err(e) => return Err(os_error(vm, e)),
         }
-    }
-    let mut buf = vec![0u8; len];
-    match read_exact(fd, &mut buf) {
-        Ok(_) => Ok(bytes_value(buf)),
-        Err(e) => Err(os_error(vm, e)),
     }
 }
 
