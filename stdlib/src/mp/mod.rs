@@ -397,9 +397,13 @@ fn h_recv_bytes(vm: &mut Vm, args: Args) -> PyResult<Value> {
             }
             Err(n) => n,
         };
-        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        if wait_for(vm, left, "Connection.recv", |d| if fd_ready(fd, d) { Some(()) } else { None })?.is_none() {
-            return Ok(Value::None);
+        // Without a timeout, the rest of a started message is read with plain blocking
+        // reads (one system call less per message than polling first).
+        if deadline.is_some() || pending.is_empty() {
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if wait_for(vm, left, "Connection.recv", |d| if fd_ready(fd, d) { Some(()) } else { None })?.is_none() {
+                return Ok(Value::None);
+            }
         }
         match read_some(fd, &mut pending, want) {
             Ok(0) if pending.is_empty() => return Err(vm.new_error("EOFError", "")),
