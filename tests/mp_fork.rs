@@ -83,3 +83,55 @@ if __name__ == "__main__":
     let (out, err, code) = run("quiet", src, Duration::from_secs(20));
     assert_eq!((out.as_str(), err.as_str(), code), ("child\n0\n", "", 0));
 }
+
+const MANAGER_AND_THREAD: &str = r#"
+import multiprocessing as mp
+import threading
+
+def work(d, l, n):
+    d[n] = n * n
+    l.append(n)
+    print("child", n, mp.current_process().name, threading.current_thread().name, threading.active_count(), flush=True)
+
+def starter(ctx, d, l, out):
+    p = ctx.Process(target=work, args=(d, l, 99))
+    p.start(); p.join()
+    out.append(p.exitcode)
+
+if __name__ == "__main__":
+    ctx = mp.get_context("fork")
+    with mp.Manager() as m:
+        d, l = m.dict(), m.list()
+        d['x'] = 1  # the parent uses its connection before forking
+        ps = [ctx.Process(target=work, args=(d, l, i)) for i in range(3)]
+        for p in ps: p.start()
+        for p in ps: p.join()
+        out = []
+        t = threading.Thread(target=starter, args=(ctx, d, l, out), name="Starter")
+        t.start(); t.join()
+        print(sorted(d.items(), key=str), sorted(l), [p.exitcode for p in ps], out)
+"#;
+
+#[test]
+fn fork_with_a_manager_and_from_a_thread() {
+    // Forked children use the parent's manager through their own connections (the
+    // inherited ones are the parent's); a child forked from a thread sees that
+    // thread as its only one. Names count the manager as CPython does (its manager
+    // is a process). The manager's threads make the fork warn (CPython's does not:
+    // its manager runs in a process of its own).
+    let (out, err, code) = run("manager", MANAGER_AND_THREAD, Duration::from_secs(30));
+    assert_eq!(code, 0, "{err}");
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "[('x', 1), (0, 0), (1, 1), (2, 4), (99, 9801)] [0, 1, 2, 99] [0, 0, 0] [0]",
+            "child 0 ForkProcess-2 MainThread 1",
+            "child 1 ForkProcess-3 MainThread 1",
+            "child 2 ForkProcess-4 MainThread 1",
+            "child 99 ForkProcess-5 Starter 1",
+        ]
+    );
+    assert!(err.lines().all(|l| l.starts_with("DeprecationWarning: This process (pid=")), "{err}");
+}
