@@ -595,6 +595,9 @@ fn spawn(vm: &mut Vm, args: Args) -> PyResult<Value> {
     // A pid reused by a new child must not report an old child's exit code.
     reaped().remove(&pid);
     std::thread::spawn(move || {
+        // Length first: the child reads exactly the message rather than up to end of
+        // file, which a process forked meanwhile (holding a copy of `w`) would delay.
+        let _ = write_all(w, &(start.len() as u64).to_le_bytes());
         let _ = write_all(w, &start);
         unsafe { libc::close(w) };
     });
@@ -718,7 +721,14 @@ pub fn child_main(args: &[String]) -> i32 {
         use std::io::Read;
         use std::os::fd::FromRawFd;
         let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
-        if f.read_to_end(&mut data).is_err() {
+        let mut len = [0u8; 8];
+        if f.read_exact(&mut len).is_err() {
+            eprintln!("conc: no start message from the parent process");
+            return 1;
+        }
+        data.resize(u64::from_le_bytes(len) as usize, 0);
+        if f.read_exact(&mut data).is_err() {
+            eprintln!("conc: incomplete start message from the parent process");
             return 1;
         }
     }
