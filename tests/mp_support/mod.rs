@@ -1,6 +1,7 @@
 //! Shared by the multiprocessing integration tests: runs a script with a time limit.
 
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -10,8 +11,10 @@ pub fn run(name: &str, source: &str, limit: Duration) -> (String, String, i32) {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.conc"));
     std::fs::write(&path, source).unwrap();
+    // In a process group of its own, so that a hang kills the script's children too.
     let mut child = Command::new(env!("CARGO_BIN_EXE_conc"))
         .arg(&path)
+        .process_group(0)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -34,7 +37,7 @@ pub fn run(name: &str, source: &str, limit: Duration) -> (String, String, i32) {
             break s;
         }
         if start.elapsed() > limit {
-            let _ = child.kill();
+            unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
             let _ = child.wait();
             panic!("{name} did not end within {limit:?}");
         }
