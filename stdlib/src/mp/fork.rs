@@ -47,6 +47,7 @@ unsafe fn reset_in_child() {
     crate::thread::reset_after_fork();
     super::shm::release_registry_after_fork();
     super::shm::after_fork_in_child();
+    super::share::after_fork_in_child();
     release_orphaned(super::fds_lock());
     release_orphaned(super::reaped_lock());
     // The parent's children are not this process's children.

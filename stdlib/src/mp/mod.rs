@@ -17,8 +17,8 @@
 //!   descriptors they were given, and a Pipe peer sees EOF when the others close. An
 //!   IPC object sent later through a Queue or Pipe is refused in the sender with
 //!   CPython's RuntimeError ("Lock objects should only be shared between processes
-//!   through inheritance"); a Connection, which CPython can send, raises
-//!   NotImplementedError (there is no descriptor passing yet).
+//!   through inheritance"); a Connection can be sent, through the descriptor sharer
+//!   (`share.rs`), as CPython's resource_sharer does.
 //! - **Shared memory** is `memfd_create` + `MAP_SHARED` (see `shm.rs`): nothing is
 //!   named in the file system, so nothing can leak. Locks and semaphores are POSIX
 //!   semaphores living in such memory.
@@ -33,6 +33,7 @@
 
 pub mod fork;
 pub mod pickle;
+pub mod share;
 pub mod shm;
 
 use crate::util::{functions, self_native, set};
@@ -94,6 +95,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
         &[
             ("dumps", dumps),
             ("dumps_fds", dumps_fds),
+            ("dumps_shared", dumps_shared),
             ("loads", loads),
             ("pipe", pipe),
             ("spawn", spawn),
@@ -164,6 +166,11 @@ fn dumps(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn dumps_fds(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let (b, fds) = pickle::dumps(vm, arg(&args, 0))?;
     Ok(Value::tuple(vec![bytes_value(b), Value::list(fds.into_iter().map(|f| Value::Int(f as i64)).collect())]))
+}
+
+/// `dumps_shared(obj) -> bytes`: for a Queue or Pipe (see `pickle::dumps_shared`).
+fn dumps_shared(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    Ok(bytes_value(pickle::dumps_shared(vm, arg(&args, 0))?))
 }
 
 fn loads(vm: &mut Vm, args: Args) -> PyResult<Value> {
