@@ -53,6 +53,20 @@ fn registry() -> &'static Mutex<HashMap<u64, WaitRecord>> {
     R.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
+/// In a forked child: the threads whose waits were recorded do not exist, and the
+/// forking thread becomes the one Ctrl-C interrupts.
+///
+/// # Safety
+/// See `crate::fork::reset_in_child`.
+pub(crate) unsafe fn reset_after_fork() {
+    crate::fork::release_orphaned(registry());
+    registry().lock().clear();
+    INTERRUPT.store(false, Ordering::SeqCst);
+    set_main_thread();
+    crate::fork::release_orphaned(&settle_signal().0);
+    SETTLE_WAITERS.store(0, Ordering::SeqCst);
+}
+
 /// Every thread blocked right now, with what it waits on and where.
 pub fn waiting_threads() -> Vec<WaitRecord> {
     registry().lock().values().cloned().collect()

@@ -8,6 +8,7 @@ pub mod blocking;
 pub mod builtins;
 pub mod bytecode;
 pub mod compiler;
+pub mod fork;
 pub mod interp;
 pub mod stdio;
 pub mod value;

@@ -7,8 +7,8 @@
 
 use parking_lot::Mutex;
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{OnceLock, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::RwLock;
 
 type OutputHook = Box<dyn Fn(&str) + Send + Sync>;
 
@@ -60,14 +60,33 @@ struct Out {
     tty: bool,
 }
 
+/// The stdout buffer. A pointer rather than a `OnceLock` so that a child made by fork
+/// can start with a fresh mutex: parking_lot keeps the threads parked on a mutex in a
+/// table keyed by its address, and in the child the parent's parked threads are dead
+/// entries there that would receive (and lose) the wake-ups meant for live ones.
+static STATE: AtomicPtr<Mutex<Out>> = AtomicPtr::new(std::ptr::null_mut());
+
 fn stdout_state() -> &'static Mutex<Out> {
-    static S: OnceLock<Mutex<Out>> = OnceLock::new();
-    S.get_or_init(|| {
-        // PYTHONUNBUFFERED asks for every write to reach the stream at once, as in
-        // CPython; line buffering gives that for whole prints.
-        let unbuffered = std::env::var_os("PYTHONUNBUFFERED").is_some_and(|v| !v.is_empty());
-        Mutex::new(Out { buf: Vec::with_capacity(8192), tty: unbuffered || std::io::stdout().is_terminal() })
-    })
+    let p = STATE.load(Ordering::Acquire);
+    if !p.is_null() {
+        // SAFETY: set once from Box::into_raw below and never freed.
+        return unsafe { &*p };
+    }
+    // PYTHONUNBUFFERED asks for every write to reach the stream at once, as in
+    // CPython; line buffering gives that for whole prints.
+    let unbuffered = std::env::var_os("PYTHONUNBUFFERED").is_some_and(|v| !v.is_empty());
+    let fresh = Box::into_raw(Box::new(Mutex::new(Out {
+        buf: Vec::with_capacity(8192),
+        tty: unbuffered || std::io::stdout().is_terminal(),
+    })));
+    match STATE.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
+        Ok(_) => unsafe { &*fresh },
+        Err(existing) => {
+            // SAFETY: `fresh` was never shared.
+            drop(unsafe { Box::from_raw(fresh) });
+            unsafe { &*existing }
+        }
+    }
 }
 
 /// Forces line buffering (e.g. `-u`, or a REPL).
@@ -102,6 +121,32 @@ pub fn flush_stdout() {
         let _ = out.flush();
         o.buf.clear();
     }
+}
+
+/// Runs `fork` (a closure calling `fork()`, returning its result) with stdout flushed
+/// and locked, and stderr locked, so that no other thread is half-way through writing
+/// either when the process is copied: the child would otherwise print text the parent
+/// also prints. The child (result 0) gets a fresh stdout mutex (see `STATE`); std's
+/// stdout and stderr locks are plain futex words that the forking thread releases in
+/// both processes.
+pub fn locked_for_fork(fork: impl FnOnce() -> i32) -> i32 {
+    let mut o = stdout_state().lock();
+    let mut out = std::io::stdout().lock();
+    if !o.buf.is_empty() {
+        let _ = out.write_all(&o.buf);
+        o.buf.clear();
+    }
+    let _ = out.flush();
+    let _err = std::io::stderr().lock();
+    let pid = fork();
+    if pid == 0 {
+        let fresh = Box::new(Mutex::new(Out { buf: Vec::with_capacity(8192), tty: o.tty }));
+        STATE.store(Box::into_raw(fresh), Ordering::Release);
+        // The old mutex is left locked and leaked: unlocking it could hand it to one
+        // of the dead parked threads, and nothing uses it any more.
+        std::mem::forget(o);
+    }
+    pid
 }
 
 /// Writes text to stderr (unbuffered); stdout is flushed first so the two streams

@@ -45,6 +45,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("multiprocessing.managers", include_str!("../lib/multiprocessing/managers.conc")),
     ("multiprocessing.pool", include_str!("../lib/multiprocessing/pool.conc")),
     ("multiprocessing._pool_worker", include_str!("../lib/multiprocessing/_pool_worker.conc")),
+    ("multiprocessing.handle", include_str!("../lib/multiprocessing/handle.conc")),
 ];
 
 /// Registers the standard library with the interpreter.
@@ -61,6 +62,7 @@ pub fn install() {
         let mut lazy = interp().lazy_builtins.write();
         for (name, module) in [
             ("spawn", "threading"),
+            ("spawn_process", "multiprocessing.handle"),
             ("Lock", "threading"),
             ("RLock", "threading"),
             ("Semaphore", "threading"),

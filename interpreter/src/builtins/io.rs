@@ -159,6 +159,11 @@ fn registry() -> &'static Mutex<Vec<Weak<Mutex<FileState>>>> {
     R.get_or_init(|| Mutex::new(Vec::new()))
 }
 
+/// See `crate::fork::reset_in_child`.
+pub(crate) unsafe fn release_registry_after_fork() {
+    crate::fork::release_orphaned(registry());
+}
+
 fn register_writable(st: &Shared) {
     let mut r = registry().lock();
     if r.len() >= 64 && r.len().is_power_of_two() {

@@ -119,6 +119,11 @@ fn interner() -> &'static Mutex<HashMap<&'static str, ObjRef>> {
     TABLE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
+/// See `crate::fork::reset_in_child`.
+pub(crate) unsafe fn release_interner_after_fork() {
+    crate::fork::release_orphaned(interner());
+}
+
 /// The unique immortal string object for `s`. Names in code (attributes, globals,
 /// keywords) are interned, so name comparison is usually a pointer comparison.
 pub fn intern(s: &str) -> ObjRef {

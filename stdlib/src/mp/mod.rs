@@ -15,8 +15,10 @@
 //!   descriptor, and `spawn()` clears close-on-exec on exactly those in the child, so
 //!   the numbers in the message are valid there. Children therefore hold only the
 //!   descriptors they were given, and a Pipe peer sees EOF when the others close. An
-//!   IPC object sent later through a Queue or Pipe cannot be re-attached (there is no
-//!   descriptor passing yet): `Connection.send` refuses it with a clear error.
+//!   IPC object sent later through a Queue or Pipe is refused in the sender with
+//!   CPython's RuntimeError ("Lock objects should only be shared between processes
+//!   through inheritance"); a Connection can be sent, through the descriptor sharer
+//!   (`share.rs`), as CPython's resource_sharer does.
 //! - **Shared memory** is `memfd_create` + `MAP_SHARED` (see `shm.rs`): nothing is
 //!   named in the file system, so nothing can leak. Locks and semaphores are POSIX
 //!   semaphores living in such memory.
@@ -26,11 +28,13 @@
 //! - **Waiting** (recv, poll, acquire, join) goes through `Vm::block_on` in slices: each
 //!   slice blocks in the kernel (poll, sem_timedwait) for at most 50 ms, so Ctrl-C and
 //!   the blocking layer's records work while the wake-up stays immediate.
-//! - `fork` is not implemented yet: `set_start_method('fork')` raises
-//!   NotImplementedError (in the conc layer).
+//! - **Start method `fork`** (`fork.rs`): the child goes on in the forking thread's
+//!   VM with the parent's whole state, and ends with `exit_child` (`_exit`).
 
+pub mod fork;
 pub mod pickle;
 mod relay;
+pub mod share;
 pub mod shm;
 
 use crate::util::{functions, self_native, set};
@@ -92,9 +96,12 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
         &[
             ("dumps", dumps),
             ("dumps_fds", dumps_fds),
+            ("dumps_shared", dumps_shared),
             ("loads", loads),
             ("pipe", pipe),
             ("spawn", spawn),
+            ("fork", fork::fork),
+            ("exit_child", fork::exit_child),
             ("poll_pid", poll_pid),
             ("wait_pid", wait_pid),
             ("kill", kill),
@@ -162,6 +169,11 @@ fn dumps_fds(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::tuple(vec![bytes_value(b), Value::list(fds.into_iter().map(|f| Value::Int(f as i64)).collect())]))
 }
 
+/// `dumps_shared(obj) -> bytes`: for a Queue or Pipe (see `pickle::dumps_shared`).
+fn dumps_shared(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    Ok(bytes_value(pickle::dumps_shared(vm, arg(&args, 0))?))
+}
+
 fn loads(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let b = bytes_of(vm, arg(&args, 0))?.to_vec();
     pickle::loads(vm, &b)
@@ -173,6 +185,8 @@ fn loads(vm: &mut Vm, args: Args) -> PyResult<Value> {
 pub struct FdInner {
     fd: AtomicI32,
     write: Mutex<()>,
+    /// The part of a message read so far (see `h_recv_bytes`).
+    pending: Mutex<Vec<u8>>,
 }
 
 impl Drop for FdInner {
@@ -197,9 +211,13 @@ impl FdHandle {
     }
 }
 
-fn fds() -> parking_lot::MutexGuard<'static, HashMap<i32, Weak<FdInner>>> {
+fn fds_lock() -> &'static Mutex<HashMap<i32, Weak<FdInner>>> {
     static R: OnceLock<Mutex<HashMap<i32, Weak<FdInner>>>> = OnceLock::new();
-    R.get_or_init(|| Mutex::new(HashMap::new())).lock()
+    R.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn fds() -> parking_lot::MutexGuard<'static, HashMap<i32, Weak<FdInner>>> {
+    fds_lock().lock()
 }
 
 fn handle_class() -> &'static ObjRef {
@@ -236,7 +254,11 @@ pub fn handle_value(fd: i32) -> Value {
         match reg.get(&fd).and_then(Weak::upgrade) {
             Some(i) => i,
             None => {
-                let i = Arc::new(FdInner { fd: AtomicI32::new(fd), write: Mutex::new(()) });
+                let i = Arc::new(FdInner {
+                    fd: AtomicI32::new(fd),
+                    write: Mutex::new(()),
+                    pending: Mutex::new(Vec::new()),
+                });
                 reg.insert(fd, Arc::downgrade(&i));
                 i
             }
@@ -288,27 +310,45 @@ fn write_all(fd: i32, mut buf: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Reads exactly `buf.len()` bytes; Ok(false) at end of file before any byte.
-fn read_exact(fd: i32, buf: &mut [u8]) -> std::io::Result<bool> {
-    let mut got = 0;
-    while got < buf.len() {
-        let n = unsafe { libc::read(fd, buf[got..].as_mut_ptr() as *mut libc::c_void, buf.len() - got) };
+/// Reads at most `want` bytes onto the end of `buf` (blocking until at least one is
+/// there); Ok(0) at end of file.
+fn read_some(fd: i32, buf: &mut Vec<u8>, want: usize) -> std::io::Result<usize> {
+    let old = buf.len();
+    buf.resize(old + want, 0);
+    loop {
+        let n = unsafe { libc::read(fd, buf[old..].as_mut_ptr() as *mut libc::c_void, want) };
         if n < 0 {
             let e = std::io::Error::last_os_error();
             if e.kind() == std::io::ErrorKind::Interrupted {
                 continue;
             }
+            buf.truncate(old);
             return Err(e);
         }
-        if n == 0 {
-            if got == 0 {
-                return Ok(false);
-            }
-            return Err(std::io::Error::from_raw_os_error(libc::ECONNRESET));
-        }
-        got += n as usize;
+        buf.truncate(old + n as usize);
+        return Ok(n as usize);
     }
-    Ok(true)
+}
+
+/// What `pending` (the start of one framed message) still lacks: Err(n) more bytes,
+/// or Ok(header length) when the message is complete.
+fn message_state(pending: &[u8]) -> Result<usize, usize> {
+    if pending.len() < 4 {
+        return Err(4 - pending.len());
+    }
+    let short = u32::from_be_bytes(pending[..4].try_into().unwrap_or([0; 4]));
+    let (head, len) = if short == u32::MAX {
+        if pending.len() < 12 {
+            return Err(12 - pending.len());
+        }
+        (12, u64::from_be_bytes(pending[4..12].try_into().unwrap_or([0; 8])) as usize)
+    } else {
+        (4, short as usize)
+    };
+    match (head + len).checked_sub(pending.len()) {
+        Some(0) | None => Ok(head),
+        Some(n) => Err(n),
+    }
 }
 
 /// True when `fd` is readable (or at end of file) within `d`.
@@ -342,31 +382,47 @@ fn h_send_bytes(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 /// `recv_bytes(timeout=None)`: the next message; None on timeout; EOFError at end.
+///
+/// The timeout bounds the whole message, not only its first byte: a writer killed
+/// half-way through a message (a Queue whose other writers, the parent included,
+/// keep the pipe open) must not block a reader with a timeout for ever. The bytes
+/// read so far stay in the handle's `pending` buffer, so a slow writer's message is
+/// completed by the next call. Never more than the current message is read: other
+/// processes may read the next one from the same pipe.
 fn h_recv_bytes(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let fd = open_fd(vm, &args)?;
     let timeout = timeout_arg(vm, arg(&args, 1))?;
-    if wait_for(vm, timeout, "Connection.recv", |d| if fd_ready(fd, d) { Some(()) } else { None })?.is_none() {
-        return Ok(Value::None);
-    }
-    let mut head = [0u8; 4];
-    match read_exact(fd, &mut head) {
-        Ok(true) => {}
-        Ok(false) => return Err(vm.new_error("EOFError", "")),
-        Err(e) => return Err(os_error(vm, e)),
-    }
-    let mut len = u32::from_be_bytes(head) as usize;
-    if len == u32::MAX as usize {
-        let mut big = [0u8; 8];
-        match read_exact(fd, &mut big) {
-            Ok(true) => len = u64::from_be_bytes(big) as usize,
-            Ok(false) => return Err(vm.new_error("EOFError", "")),
+    let deadline = timeout.map(|t| Instant::now() + t);
+    let h: &FdHandle = self_native(vm, &args, "Handle")?;
+    let inner = h.0.clone();
+    let mut pending = inner.pending.lock();
+    loop {
+        let want = match message_state(&pending) {
+            Ok(head) => {
+                let msg = pending[head..].to_vec();
+                pending.clear();
+                return Ok(bytes_value(msg));
+            }
+            Err(n) => n,
+        };
+        // Without a timeout, the rest of a started message is read with plain blocking
+        // reads (one system call less per message than polling first).
+        if deadline.is_some() || pending.is_empty() {
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if wait_for(vm, left, "Connection.recv", |d| if fd_ready(fd, d) { Some(()) } else { None })?.is_none() {
+                return Ok(Value::None);
+            }
+        }
+        match read_some(fd, &mut pending, want) {
+            Ok(0) if pending.is_empty() => return Err(vm.new_error("EOFError", "")),
+            Ok(0) => {
+                // The writer ended in the middle of a message: that message is lost.
+                pending.clear();
+                return Err(os_error(vm, std::io::Error::from_raw_os_error(libc::ECONNRESET)));
+            }
+            Ok(_) => {}
             Err(e) => return Err(os_error(vm, e)),
         }
-    }
-    let mut buf = vec![0u8; len];
-    match read_exact(fd, &mut buf) {
-        Ok(_) => Ok(bytes_value(buf)),
-        Err(e) => Err(os_error(vm, e)),
     }
 }
 
@@ -546,7 +602,12 @@ fn spawn(vm: &mut Vm, args: Args) -> PyResult<Value> {
     relay::start(&mut child);
     // The Child is not waited through std: wait_pid reaps it.
     drop(child);
+    // A pid reused by a new child must not report an old child's exit code.
+    reaped().remove(&pid);
     std::thread::spawn(move || {
+        // Length first: the child reads exactly the message rather than up to end of
+        // file, which a process forked meanwhile (holding a copy of `w`) would delay.
+        let _ = write_all(w, &(start.len() as u64).to_le_bytes());
         let _ = write_all(w, &start);
         unsafe { libc::close(w) };
     });
@@ -554,9 +615,13 @@ fn spawn(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 /// Exit codes of children already reaped, so every waiter sees the code.
-fn reaped() -> parking_lot::MutexGuard<'static, HashMap<i32, i32>> {
+fn reaped_lock() -> &'static Mutex<HashMap<i32, i32>> {
     static R: OnceLock<Mutex<HashMap<i32, i32>>> = OnceLock::new();
-    R.get_or_init(|| Mutex::new(HashMap::new())).lock()
+    R.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn reaped() -> parking_lot::MutexGuard<'static, HashMap<i32, i32>> {
+    reaped_lock().lock()
 }
 
 /// The exit code if the child has ended: its status, or minus the killing signal.
@@ -666,7 +731,14 @@ pub fn child_main(args: &[String]) -> i32 {
         use std::io::Read;
         use std::os::fd::FromRawFd;
         let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
-        if f.read_to_end(&mut data).is_err() {
+        let mut len = [0u8; 8];
+        if f.read_exact(&mut len).is_err() {
+            eprintln!("conc: no start message from the parent process");
+            return 1;
+        }
+        data.resize(u64::from_le_bytes(len) as usize, 0);
+        if f.read_exact(&mut data).is_err() {
+            eprintln!("conc: incomplete start message from the parent process");
             return 1;
         }
     }

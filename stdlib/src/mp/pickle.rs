@@ -19,6 +19,7 @@
 //! | `:` | slice | start, stop, step values |
 //! | `R` | a list, dict or instance already sent in this message | memo slot |
 //! | `H` | a file descriptor handle (Connection end) | fd (i32) |
+//! | `D` | a handle sent through the descriptor sharer (`share.rs`) | address, number (u64 LE) |
 //! | `L` | a cross-process semaphore | fd, kind, maxvalue (i32 each) |
 //! | `M` | a shared-memory array | fd (i32), typecode byte, length |
 //!
@@ -84,7 +85,19 @@ fn unpickling_error(vm: &mut Vm, msg: &str) -> PyErr {
 /// Encodes `v`; also returns the descriptors the message refers to (a child started
 /// with it must inherit them).
 pub fn dumps(vm: &mut Vm, v: &Value) -> PyResult<(Vec<u8>, Vec<i32>)> {
-    let mut p = Pickler { out: MAGIC.to_vec(), fds: Vec::new(), memo: Vec::new(), memo_ids: HashMap::new(), depth: 0 };
+    dumps_with(vm, v, false)
+}
+
+/// Encodes `v` for a process that does not inherit descriptors from this one (a
+/// message on a Queue or Pipe): Connection handles are registered with the
+/// descriptor sharer (`share.rs`) instead.
+pub fn dumps_shared(vm: &mut Vm, v: &Value) -> PyResult<Vec<u8>> {
+    dumps_with(vm, v, true).map(|(b, _)| b)
+}
+
+fn dumps_with(vm: &mut Vm, v: &Value, share: bool) -> PyResult<(Vec<u8>, Vec<i32>)> {
+    let mut p =
+        Pickler { out: MAGIC.to_vec(), fds: Vec::new(), memo: Vec::new(), memo_ids: HashMap::new(), depth: 0, share };
     p.value(vm, v)?;
     Ok((p.out, p.fds))
 }
@@ -98,6 +111,8 @@ struct Pickler {
     memo: Vec<Value>,
     memo_ids: HashMap<i64, usize>,
     depth: usize,
+    /// Descriptors go through the sharer (`dumps_shared`), not inheritance.
+    share: bool,
 }
 
 impl Pickler {
@@ -237,10 +252,22 @@ impl Pickler {
                     if fd < 0 {
                         return Err(vm.new_error("OSError", "handle is closed"));
                     }
+                    if self.share {
+                        let (address, id) = super::share::register(fd).map_err(|e| super::os_error(vm, e))?;
+                        self.out.push(b'D');
+                        self.raw(address.as_bytes());
+                        self.out.extend_from_slice(&id.to_le_bytes());
+                        return Ok(());
+                    }
                     self.fds.push(fd);
                     self.out.push(b'H');
                     self.i32(fd);
                     return Ok(());
+                }
+                if self.share && (inst.native::<SemLock>().is_some() || inst.native::<SharedArray>().is_some()) {
+                    // The conc layer refuses these first, with CPython's message.
+                    let msg = "shared memory objects should only be shared between processes through inheritance";
+                    return Err(vm.new_error("RuntimeError", msg));
                 }
                 if let Some(s) = inst.native::<SemLock>() {
                     self.fds.push(s.region.fd);
@@ -372,7 +399,7 @@ fn cannot_pickle(vm: &mut Vm, v: &Value) -> PyErr {
     };
     let name = match name.as_str() {
         "_thread.lock" | "_thread.RLock" => name,
-        "TextIOWrapper" | "_io.TextIOWrapper" => "TextIOWrapper".into(),
+        "TextIOWrapper" | "io.TextIOWrapper" | "_io.TextIOWrapper" => "_io.TextIOWrapper".into(),
         _ => name.rsplit('.').next().unwrap_or(&name).to_string(),
     };
     let msg = format!("cannot pickle '{name}' object");
@@ -596,6 +623,20 @@ impl Unpickler<'_> {
             b'H' => {
                 let fd = self.i32(vm)?;
                 super::handle_value(fd)
+            }
+            b'D' => {
+                let address = self.string(vm)?;
+                let id = u64::from_le_bytes(self.take(vm, 8)?.try_into().unwrap_or([0; 8]));
+                match super::share::fetch(&address, id) {
+                    Ok(fd) => super::handle_value(fd),
+                    Err(e) => {
+                        let msg = format!(
+                            "cannot receive a Connection: its sender no longer shares it ({e}); \
+                             the sending process must still run when the message is read"
+                        );
+                        return Err(unpickling_error(vm, &msg));
+                    }
+                }
             }
             b'L' => {
                 let fd = self.i32(vm)?;

@@ -48,6 +48,11 @@ fn regions() -> &'static Mutex<HashMap<i32, Weak<ShmRegion>>> {
     R.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
+/// See `conc_interpreter::fork::reset_in_child`.
+pub(super) unsafe fn release_registry_after_fork() {
+    conc_interpreter::fork::release_orphaned(regions());
+}
+
 fn map(fd: i32, size: usize) -> std::io::Result<Arc<ShmRegion>> {
     let ptr = unsafe {
         libc::mmap(std::ptr::null_mut(), size.max(1), libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd, 0)
@@ -96,6 +101,22 @@ pub const RECURSIVE_MUTEX: i32 = 0;
 pub const SEMAPHORE: i32 = 1;
 pub const SEM_VALUE_MAX: i32 = i32::MAX;
 
+/// Bumped in every child made by fork: the holder and count a SemLock records were
+/// the parent's, which in the child owns none of them (CPython resets the count in
+/// `SemLock._after_fork`). Owners are recorded as `owner_token()`, which includes
+/// the epoch, so a record from before the fork is recognised as stale.
+static FORK_EPOCH: AtomicU64 = AtomicU64::new(0);
+
+pub fn after_fork_in_child() {
+    FORK_EPOCH.fetch_add(1, Ordering::SeqCst);
+}
+
+/// The calling thread in this process, as recorded in `SemLock::owner`. Thread
+/// idents stay below 2^52 (see `current_ident`).
+fn owner_token() -> u64 {
+    current_ident() ^ (FORK_EPOCH.load(Ordering::Relaxed) << 52)
+}
+
 /// A semaphore shared between processes, plus this process's view of who holds it
 /// (owner thread and recursion count, as CPython's SemLock keeps them).
 pub struct SemLock {
@@ -111,7 +132,16 @@ impl SemLock {
         self.region.ptr as *mut libc::sem_t
     }
     fn is_mine(&self) -> bool {
-        self.count.load(Ordering::Relaxed) > 0 && self.owner.load(Ordering::Relaxed) == current_ident()
+        self.count.load(Ordering::Relaxed) > 0 && self.owner.load(Ordering::Relaxed) == owner_token()
+    }
+    /// Forgets a holder and count recorded before a fork (see `FORK_EPOCH`).
+    fn drop_stale_owner(&self) {
+        let epoch = FORK_EPOCH.load(Ordering::Relaxed);
+        let owner = self.owner.load(Ordering::Relaxed);
+        if owner != 0 && owner >> 52 != epoch & 0xfff {
+            self.owner.store(0, Ordering::Relaxed);
+            self.count.store(0, Ordering::Relaxed);
+        }
     }
     fn value(&self) -> i32 {
         let mut v = 0;
@@ -216,7 +246,8 @@ fn sem_acquire(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         None => None,
     };
     let s: &SemLock = self_native(vm, &args, "SemLock")?;
-    let me = current_ident();
+    s.drop_stale_owner();
+    let me = owner_token();
     if s.kind == RECURSIVE_MUTEX && s.is_mine() {
         s.count.fetch_add(1, Ordering::Relaxed);
         return Ok(Value::Bool(true));
@@ -244,6 +275,7 @@ fn sem_acquire(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
 
 fn sem_release(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s: &SemLock = self_native(vm, &args, "SemLock")?;
+    s.drop_stale_owner();
     if s.kind == RECURSIVE_MUTEX {
         if !s.is_mine() {
             return Err(vm.new_error("AssertionError", "attempt to release recursive lock not owned by thread"));
@@ -269,7 +301,8 @@ fn sem_exit(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn sem_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s: &SemLock = self_native(vm, &args, "SemLock")?;
-    Ok(Value::Int(if s.owner.load(Ordering::Relaxed) == current_ident() {
+    s.drop_stale_owner();
+    Ok(Value::Int(if s.owner.load(Ordering::Relaxed) == owner_token() {
         s.count.load(Ordering::Relaxed) as i64
     } else {
         0

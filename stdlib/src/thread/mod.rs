@@ -19,6 +19,22 @@ pub const THREAD_STACK: usize = 16 << 20;
 /// Threads started by `start_new_thread` still running.
 static RUNNING: AtomicUsize = AtomicUsize::new(0);
 
+/// How many threads started by `start_new_thread` are running (the main thread is
+/// not counted).
+pub fn running_threads() -> usize {
+    RUNNING.load(Ordering::SeqCst)
+}
+
+/// In a child made by fork: the threads counted in `RUNNING`, listed in `live` and
+/// idle in the reuse pool do not exist there.
+pub fn reset_after_fork() {
+    RUNNING.store(0, Ordering::SeqCst);
+    // SAFETY: called first thing in a forked child, which has no other thread yet.
+    unsafe { conc_interpreter::fork::release_orphaned(live()) };
+    live().lock().clear();
+    reuse::forget_after_fork();
+}
+
 pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     functions(
         m,

@@ -87,3 +87,11 @@ fn worker(first: Job) {
         }
     }
 }
+
+/// In a child made by fork: the idle threads are the parent's and do not exist here.
+/// Their slots are leaked rather than dropped (a dead thread still "holds" them).
+pub fn forget_after_fork() {
+    // SAFETY: called first thing in a forked child, which has no other thread yet.
+    unsafe { conc_interpreter::fork::release_orphaned(idle()) };
+    std::mem::forget(std::mem::take(&mut *idle().lock()));
+}

@@ -1,0 +1,71 @@
+//! The `fork` start method: `fork()` copies this process; the child goes on in the
+//! forking thread's VM (the conc layer runs the target there and ends with
+//! `exit_child`), so it inherits every global and object of the parent.
+//!
+//! Only the forking thread exists in the child. Before any script code runs there,
+//! the child releases the locks other threads may have held at the fork (the
+//! interpreter's registries, this module's descriptor registries and pipe write
+//! locks), forgets the other threads (`_thread` count, wait records) and marks the
+//! SemLock holders recorded before the fork as stale. Stdout is flushed and held
+//! locked across the fork, so nothing is printed twice or left locked. Locks inside
+//! script objects cannot be repaired: forking while other threads run may deadlock
+//! the child, which is why it warns as CPython 3.12 does.
+
+use super::{fds, os_error, reaped};
+use conc_interpreter::{Args, PyResult, Value, Vm};
+
+/// `fork()`: the child's pid in the parent, 0 in the child.
+pub fn fork(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    if crate::thread::running_threads() > 0 {
+        let msg = format!(
+            "DeprecationWarning: This process (pid={}) is multi-threaded, use of fork() may lead to deadlocks in the child.\n",
+            std::process::id()
+        );
+        conc_interpreter::stdio::write_stderr(&msg);
+    }
+    let pid = conc_interpreter::stdio::locked_for_fork(|| unsafe { libc::fork() });
+    if pid < 0 {
+        return Err(os_error(vm, std::io::Error::last_os_error()));
+    }
+    if pid == 0 {
+        // SAFETY: this is the child right after fork, and it has started no thread.
+        unsafe { reset_in_child() };
+    } else {
+        // A pid reused by a new child must not report an old child's exit code.
+        reaped().remove(&pid);
+    }
+    Ok(Value::Int(pid as i64))
+}
+
+/// See the module comment.
+///
+/// # Safety
+/// Only in a child right after `fork()`, before it starts a thread.
+unsafe fn reset_in_child() {
+    use conc_interpreter::fork::release_orphaned;
+    conc_interpreter::fork::reset_in_child();
+    crate::thread::reset_after_fork();
+    super::shm::release_registry_after_fork();
+    super::shm::after_fork_in_child();
+    super::share::after_fork_in_child();
+    release_orphaned(super::fds_lock());
+    release_orphaned(super::reaped_lock());
+    // The parent's children are not this process's children.
+    reaped().clear();
+    for inner in fds().values().filter_map(std::sync::Weak::upgrade) {
+        release_orphaned(&inner.write);
+        release_orphaned(&inner.pending);
+    }
+}
+
+/// `exit_child(code)`: ends a forked child at once, as CPython's `os._exit` after
+/// the target ran: output is flushed, but nothing of the parent's exit runs (no
+/// waiting for the parent's threads or children, no exit handlers).
+pub fn exit_child(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let code = match args.pos.first() {
+        Some(v) => vm.index_value(v)? as i32,
+        None => 0,
+    };
+    conc_interpreter::stdio::flush_stdout();
+    unsafe { libc::_exit(code) }
+}
