@@ -343,6 +343,36 @@ impl<'a> Compiler<'a> {
 
     fn sequence(&mut self, items: &[Expr], kind: SeqKind) -> Result<(), CompileError> {
         let has_star = items.iter().any(|i| matches!(i.kind, ExprKind::Starred(_)));
+        // (`-1` is a constant too: CPython folds it before looking.)
+        let constant = |e: &Expr| match &e.kind {
+            ExprKind::Constant(_) => true,
+            ExprKind::UnaryOp { op: UnaryOp::USub, operand } => {
+                matches!(operand.kind, ExprKind::Constant(Constant::Int(_) | Constant::Float(_)))
+            }
+            _ => false,
+        };
+        if matches!(kind, SeqKind::Set) && items.len() >= 3 && items.iter().all(constant) {
+            // CPython folds a display of three or more constants into a frozenset
+            // constant (built from the items as written, then rebuilt in its own
+            // order when the code's constants are merged) and copies that into a new
+            // set with `set_merge`. The order printed is that of those tables, so
+            // build the same three: a set of the items, a set of its items in its
+            // order, and a merge of that into a new set.
+            for i in items {
+                self.expr(i)?;
+            }
+            self.emit(Instr::BuildSet(items.len() as u32));
+            self.emit(Instr::BuildList(0));
+            self.emit(Instr::Rot2);
+            self.emit(Instr::ListExtend(1));
+            self.emit(Instr::BuildSet(0));
+            self.emit(Instr::Rot2);
+            self.emit(Instr::SetUpdate(1));
+            self.emit(Instr::BuildSet(0));
+            self.emit(Instr::Rot2);
+            self.emit(Instr::SetUpdate(1));
+            return Ok(());
+        }
         if !has_star {
             for i in items {
                 self.expr(i)?;

@@ -999,6 +999,16 @@ impl Vm {
                     let src = frame.pop();
                     let target = frame.peek(d as usize - 1).clone();
                     self.caller = &*frame;
+                    // A set copied into a new empty one keeps CPython's `set_merge`
+                    // layout (a constant display is built this way, see the compiler).
+                    if let (Some(Object::Set(t)), Some(Object::Set(src_set))) = (target.obj(), src.obj()) {
+                        let data = src_set.lock().clone();
+                        let mut tg = t.lock();
+                        if tg.is_empty() {
+                            tg.merge_from(&data);
+                            continue;
+                        }
+                    }
                     let items = tri!(self, frame, self.collect(&src));
                     for v in items {
                         tri!(self, frame, self.set_add(&target, v));
