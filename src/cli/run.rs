@@ -109,23 +109,17 @@ fn run_main(source: &str, file: &str, dir: &str, argv: Vec<String>) -> i32 {
 /// Waits for every non-daemon thread when the main module ends (also after an
 /// uncaught exception, whose traceback is printed first), as CPython does.
 pub fn shutdown_threads(vm: &mut Vm, status: i32) -> i32 {
-    // Child processes first (multiprocessing joins non-daemon children and kills
-    // daemon ones), then threads.
-    let mp = interp().modules.lock().get("multiprocessing").cloned();
-    if let Some(m) = mp {
-        let name = conc_interpreter::value::str::intern("_shutdown");
-        if let Ok(Some(f)) = vm.get_attr_opt(&m, &name) {
-            if let Err(e) = vm.call(&f, conc_interpreter::Args::default()) {
-                return exit_code_for(vm, &e.exc);
-            }
-        }
-    }
-    let threading = interp().modules.lock().get("threading").cloned();
-    if let Some(t) = threading {
-        let name = conc_interpreter::value::str::intern("_shutdown");
-        if let Ok(Some(f)) = vm.get_attr_opt(&t, &name) {
-            if let Err(e) = vm.call(&f, conc_interpreter::Args::default()) {
-                return exit_code_for(vm, &e.exc);
+    // Threads first (threading._shutdown), then child processes (multiprocessing
+    // terminates daemon children and joins the others), in CPython's order: its
+    // multiprocessing hook is an atexit handler, which runs after the threads.
+    for module in ["threading", "multiprocessing"] {
+        let m = interp().modules.lock().get(module).cloned();
+        if let Some(m) = m {
+            let name = conc_interpreter::value::str::intern("_shutdown");
+            if let Ok(Some(f)) = vm.get_attr_opt(&m, &name) {
+                if let Err(e) = vm.call(&f, conc_interpreter::Args::default()) {
+                    return exit_code_for(vm, &e.exc);
+                }
             }
         }
     }

@@ -11,6 +11,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             ("format_exception", format_exception),
             ("set_current_thread", set_current_thread),
             ("get_current_thread", get_current_thread),
+            ("loaded_module", loaded_module),
         ],
     );
     Ok(())
@@ -28,4 +29,14 @@ fn set_current_thread(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn get_current_thread(vm: &mut Vm, _args: Args) -> PyResult<Value> {
     Ok(vm.thread_data.clone().unwrap_or(Value::None))
+}
+
+/// `loaded_module(name)`: the module if it has been imported, else None (without
+/// importing it: multiprocessing asks whether a child has threads to wait for).
+fn loaded_module(_vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let Some(name) = args.pos.first().and_then(|v| v.as_str()) else {
+        return Ok(Value::None);
+    };
+    let m = conc_interpreter::interp::interp().modules.lock().get(name.as_str()).cloned();
+    Ok(m.unwrap_or(Value::None))
 }

@@ -30,6 +30,9 @@ const MODULES: &[(&str, ModuleInit)] = &[
 
 /// Modules written in conc, shipped inside the binary: (import name, source).
 const SOURCES: &[(&str, &str)] = &[
+    ("_sync_errors", include_str!("../lib/_sync_errors.conc")),
+    // CPython's queue.Empty is `_queue.Empty`: pickles name that module.
+    ("_queue", "from _sync_errors import Empty\n"),
     ("threading", include_str!("../lib/threading.conc")),
     ("queue", include_str!("../lib/queue.conc")),
     ("concurrent", include_str!("../lib/concurrent/__init__.conc")),
