@@ -16,6 +16,7 @@ use conc_interpreter::{Args, PyResult, Value, Vm};
 
 /// `fork()`: the child's pid in the parent, 0 in the child.
 pub fn fork(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    crate::thread::drain_pool_for_fork();
     if crate::thread::running_threads() > 0 {
         let msg = format!(
             "DeprecationWarning: This process (pid={}) is multi-threaded, use of fork() may lead to deadlocks in the child.\n",

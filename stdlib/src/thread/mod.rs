@@ -35,6 +35,11 @@ pub fn reset_after_fork() {
     reuse::forget_after_fork();
 }
 
+/// Before `fork()`: ends the idle threads kept for reuse (see `reuse::drain_for_fork`).
+pub fn drain_pool_for_fork() {
+    reuse::drain_for_fork();
+}
+
 pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     functions(
         m,

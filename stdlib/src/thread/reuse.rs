@@ -8,8 +8,10 @@
 //! previous script thread is visible to the next.
 
 use parking_lot::{Condvar, Mutex};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
 /// Work for a pooled thread: everything a new script thread needs.
@@ -23,8 +25,12 @@ const MAX_IDLE: usize = 64;
 #[derive(Default)]
 struct Slot {
     job: Mutex<Option<Job>>,
+    /// Set by `drain_for_fork`: the idle thread exits instead of taking work.
+    quit: AtomicBool,
     /// Set once `job` holds work, for the idle thread's watch before it parks.
     ready: AtomicBool,
+    /// The idle thread, for `drain_for_fork` to join it.
+    thread: Mutex<Option<ThreadId>>,
     cv: Condvar,
 }
 
@@ -47,7 +53,39 @@ pub fn run(job: Job, stack: usize) -> std::io::Result<()> {
         slot.cv.notify_one();
         return Ok(());
     }
-    std::thread::Builder::new().stack_size(stack).spawn(move || worker(job)).map(|_| ())
+    let h = std::thread::Builder::new().stack_size(stack).spawn(move || worker(job))?;
+    handles().lock().insert(h.thread().id(), h);
+    Ok(())
+}
+
+/// The pool's OS threads, so that `drain_for_fork` can wait for them to be gone.
+fn handles() -> &'static Mutex<HashMap<ThreadId, JoinHandle<()>>> {
+    static H: OnceLock<Mutex<HashMap<ThreadId, JoinHandle<()>>>> = OnceLock::new();
+    H.get_or_init(Default::default)
+}
+
+/// Ends every idle pooled thread and waits until they are gone. Called before
+/// `fork()`: the child has only the forking thread, and an idle thread caught inside
+/// a lock's or the allocator's bookkeeping at the fork would leave it locked there.
+/// Script threads that are running are the script's business (fork warns then).
+pub fn drain_for_fork() {
+    let slots = std::mem::take(&mut *idle().lock());
+    let mut ids = Vec::with_capacity(slots.len());
+    for slot in slots {
+        let _g = slot.job.lock();
+        slot.quit.store(true, Ordering::Release);
+        slot.ready.store(true, Ordering::Release);
+        slot.cv.notify_one();
+        if let Some(id) = *slot.thread.lock() {
+            ids.push(id);
+        }
+    }
+    for id in ids {
+        let h = handles().lock().remove(&id);
+        if let Some(h) = h {
+            let _ = h.join();
+        }
+    }
 }
 
 /// Runs jobs until none comes within `IDLE_FOR`.
@@ -56,9 +94,12 @@ fn worker(first: Job) {
     loop {
         job();
         let slot = Arc::new(Slot::default());
+        *slot.thread.lock() = Some(std::thread::current().id());
         {
             let mut list = idle().lock();
             if list.len() >= MAX_IDLE {
+                drop(list);
+                handles().lock().remove(&std::thread::current().id());
                 return;
             }
             list.push(slot.clone());
@@ -71,6 +112,9 @@ fn worker(first: Job) {
         }
         let mut g = slot.job.lock();
         loop {
+            if slot.quit.load(Ordering::Acquire) {
+                return;
+            }
             if let Some(j) = g.take() {
                 job = j;
                 break;
@@ -81,6 +125,9 @@ fn worker(first: Job) {
                 let mut list = idle().lock();
                 if let Some(i) = list.iter().position(|s| Arc::ptr_eq(s, &slot)) {
                     list.swap_remove(i);
+                    drop(list);
+                    // Detach: nobody will wait for this thread.
+                    handles().lock().remove(&std::thread::current().id());
                     return;
                 }
             }
