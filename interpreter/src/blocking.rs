@@ -131,6 +131,25 @@ pub fn set_current_ident(ident: u64) {
     IDENT.with(|i| i.set(ident));
 }
 
+/// Watches `ready()` for at most `budget` without sleeping; true once it holds.
+/// Waits whose wake-up usually comes from another running thread within
+/// microseconds (a notification, a queue hand-off, a lock about to be released) spin
+/// here first: parking costs a futex wake-up and two trips through the scheduler.
+pub fn spin_for(budget: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    loop {
+        for _ in 0..64 {
+            if ready() {
+                return true;
+            }
+            std::hint::spin_loop();
+        }
+        if start.elapsed() >= budget {
+            return ready();
+        }
+    }
+}
+
 /// Threads waiting in `wait_settled`, so that `notify_settled` costs one load when
 /// nobody waits.
 static SETTLE_WAITERS: AtomicUsize = AtomicUsize::new(0);
@@ -164,26 +183,23 @@ pub fn is_blocked(ident: u64) -> bool {
 /// that (start one thread, then another that expects the first to hold a lock
 /// already) keep their order when `Thread.start` waits the same way.
 pub fn wait_settled(budget: Duration, settled: impl Fn() -> bool) {
-    let start = Instant::now();
-    let deadline = start + budget;
+    let deadline = Instant::now() + budget;
     // Watch for a while first: a short thread ends within microseconds, and parking
-    // would add two scheduler round trips to every start.
-    let spin = budget.min(Duration::from_micros(100));
+    // would add two scheduler round trips to every start. `settled()` takes locks,
+    // so it is asked only when some thread has blocked or ended since.
     let mut seen = SETTLE_GEN.load(Ordering::SeqCst);
-    if settled() {
-        return;
-    }
-    while start.elapsed() < spin {
-        for _ in 0..64 {
-            std::hint::spin_loop();
-        }
+    let mut first = true;
+    let done = spin_for(budget.min(Duration::from_micros(100)), || {
         let now = SETTLE_GEN.load(Ordering::SeqCst);
-        if now != seen {
-            if settled() {
-                return;
-            }
+        if first || now != seen {
+            first = false;
             seen = now;
+            return settled();
         }
+        false
+    });
+    if done {
+        return;
     }
     let (m, cv) = settle_signal();
     SETTLE_WAITERS.fetch_add(1, Ordering::SeqCst);

@@ -299,46 +299,18 @@ impl Vm {
                 }
                 Instr::CallMethod(1) if Self::is_gen_method(&frame, "generator.send") => {
                     // gen.send(v) from script code resumes the generator in this loop.
-                    let v = frame.pop();
-                    let g = frame.pop();
-                    frame.pop();
-                    let g = g.as_objref().cloned().expect("checked generator");
-                    match self.start_resume(&g, v) {
-                        Ok(Some(mut gf)) => {
-                            gf.kind = FrameKind::GenCall { gen: g };
-                            tri!(self, frame, self.enter(&mut frame, gf));
-                        }
-                        Ok(None) => fail!(self, frame, self.stop_iteration(Value::None)),
-                        Err(e) => fail!(self, frame, e),
-                    }
+                    let gf = tri!(self, frame, self.resume_sent(&mut frame));
+                    tri!(self, frame, self.enter(&mut frame, gf));
                 }
                 Instr::CallMethod(argc) => {
-                    let argc = argc as usize;
-                    let n = frame.values.len();
-                    let has_self = !frame.values[n - argc - 1].is_null();
-                    let r = if has_self {
-                        self.call_from_stack(&mut frame, argc + 1, None)
-                    } else {
-                        // Drop the Null and call the callable below it.
-                        frame.values.remove(n - argc - 1);
-                        self.call_from_stack(&mut frame, argc, None)
-                    };
-                    match tri!(self, frame, r) {
+                    match tri!(self, frame, self.call_method_on_stack(&mut frame, argc as usize, None)) {
                         Prepared::Value(v) => frame.push(v),
                         Prepared::Frame(f) => tri!(self, frame, self.enter(&mut frame, f)),
                     }
                 }
                 Instr::CallMethodKw(argc, kwnames) => {
-                    let argc = argc as usize;
-                    let n = frame.values.len();
-                    let has_self = !frame.values[n - argc - 1].is_null();
                     let names = code.consts[kwnames as usize].clone();
-                    let r = if has_self {
-                        self.call_from_stack(&mut frame, argc + 1, Some(&names))
-                    } else {
-                        frame.values.remove(n - argc - 1);
-                        self.call_from_stack(&mut frame, argc, Some(&names))
-                    };
+                    let r = self.call_method_on_stack(&mut frame, argc as usize, Some(&names));
                     match tri!(self, frame, r) {
                         Prepared::Value(v) => frame.push(v),
                         Prepared::Frame(f) => tri!(self, frame, self.enter(&mut frame, f)),
@@ -391,28 +363,11 @@ impl Vm {
                     let n = frame.values.len();
                     frame.values.splice(n - argc..n - argc, [f, s]);
                     if argc == 1 && Self::is_gen_method(&frame, "generator.send") {
-                        let v = frame.pop();
-                        let g = frame.pop();
-                        frame.pop();
-                        let g = g.as_objref().cloned().expect("checked generator");
-                        match self.start_resume(&g, v) {
-                            Ok(Some(mut gf)) => {
-                                gf.kind = FrameKind::GenCall { gen: g };
-                                tri!(self, frame, self.enter(&mut frame, gf));
-                            }
-                            Ok(None) => fail!(self, frame, self.stop_iteration(Value::None)),
-                            Err(e) => fail!(self, frame, e),
-                        }
+                        let gf = tri!(self, frame, self.resume_sent(&mut frame));
+                        tri!(self, frame, self.enter(&mut frame, gf));
                         continue 'dispatch;
                     }
-                    let n = frame.values.len();
-                    let r = if !frame.values[n - argc - 1].is_null() {
-                        self.call_from_stack(&mut frame, argc + 1, None)
-                    } else {
-                        frame.values.remove(n - argc - 1);
-                        self.call_from_stack(&mut frame, argc, None)
-                    };
-                    match tri!(self, frame, r) {
+                    match tri!(self, frame, self.call_method_on_stack(&mut frame, argc, None)) {
                         Prepared::Value(v) => frame.push(v),
                         Prepared::Frame(f) => tri!(self, frame, self.enter(&mut frame, f)),
                     }
@@ -469,11 +424,8 @@ impl Vm {
                             }
                         }
                     }
-                    for (slot, is_local) in [(a, true), (k, is_const == 0)] {
-                        if is_local && frame.values[slot as usize].is_null() {
-                            let name = code.varnames[slot as usize].str_text().to_string();
-                            fail!(self, frame, self.unbound_local(&name));
-                        }
+                    if let Some(e) = self.unbound_operand(&frame, a, (is_const == 0).then_some(k)) {
+                        fail!(self, frame, e);
                     }
                     let (obj, key) = (obj.clone(), key.clone());
                     self.caller = &*frame;
@@ -637,11 +589,10 @@ impl Vm {
                         frame.push(r);
                         continue;
                     }
-                    for (slot, is_local) in [(x, true), (y, matches!(instr, Instr::BinaryOpFastFast(..)))] {
-                        if is_local && frame.values[slot as usize].is_null() {
-                            let name = code.varnames[slot as usize].str_text().to_string();
-                            fail!(self, frame, self.unbound_local(&name));
-                        }
+                    if let Some(e) =
+                        self.unbound_operand(&frame, x, matches!(instr, Instr::BinaryOpFastFast(..)).then_some(y))
+                    {
+                        fail!(self, frame, e);
                     }
                     let (a, b) = (a.clone(), b.clone());
                     self.caller = &*frame;
@@ -760,11 +711,8 @@ impl Vm {
                     let r = match fast_compare(a, b, op) {
                         Some(r) => r,
                         None => {
-                            for (slot, is_local) in [(x, true), (y, flags & 1 == 0)] {
-                                if is_local && frame.values[slot as usize].is_null() {
-                                    let name = code.varnames[slot as usize].str_text().to_string();
-                                    fail!(self, frame, self.unbound_local(&name));
-                                }
+                            if let Some(e) = self.unbound_operand(&frame, x, (flags & 1 == 0).then_some(y)) {
+                                fail!(self, frame, e);
                             }
                             let (a, b) = (a.clone(), b.clone());
                             self.caller = &*frame;
@@ -1292,6 +1240,46 @@ impl Vm {
 
     /// The stack holds `[builtin qualname, generator, arg]` (a method call on a generator).
     #[inline]
+    /// `[f self a1..an]` (self Null: call `f(a1..an)`) as CallMethod lays it out.
+    fn call_method_on_stack(&mut self, frame: &mut Frame, argc: usize, kwnames: Option<&Value>) -> PyResult<Prepared> {
+        let n = frame.values.len();
+        if frame.values[n - argc - 1].is_null() {
+            // Drop the Null and call the callable below it.
+            frame.values.remove(n - argc - 1);
+            self.call_from_stack(frame, argc, kwnames)
+        } else {
+            self.call_from_stack(frame, argc + 1, kwnames)
+        }
+    }
+
+    /// `[send gen v]` (checked by `is_gen_method`): the generator's frame, to be run
+    /// in this loop, or StopIteration if it has finished.
+    fn resume_sent(&mut self, frame: &mut Frame) -> PyResult<Box<Frame>> {
+        let v = frame.pop();
+        let g = frame.pop();
+        frame.pop();
+        let g = g.as_objref().cloned().expect("checked generator");
+        match self.start_resume(&g, v)? {
+            Some(mut gf) => {
+                gf.kind = FrameKind::GenCall { gen: g };
+                Ok(gf)
+            }
+            None => Err(self.stop_iteration(Value::None)),
+        }
+    }
+
+    /// UnboundLocalError if local `a`, or local `b` when given, is unbound (the
+    /// instructions that read operands in place check only on their slow path).
+    fn unbound_operand(&mut self, frame: &Frame, a: u16, b: Option<u16>) -> Option<PyErr> {
+        for slot in std::iter::once(a).chain(b) {
+            if frame.values[slot as usize].is_null() {
+                let name = frame.code.varnames[slot as usize].str_text().to_string();
+                return Some(self.unbound_local(&name));
+            }
+        }
+        None
+    }
+
     fn is_gen_method(frame: &Frame, qualname: &str) -> bool {
         let n = frame.values.len();
         if n < 3 {

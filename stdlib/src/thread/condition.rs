@@ -5,7 +5,7 @@
 
 use super::locks::{LockData, RLockData};
 use crate::util::{arg_timeout, self_native};
-use conc_interpreter::blocking::WaitQueue;
+use conc_interpreter::blocking::{spin_for, WaitQueue};
 use conc_interpreter::interp::{add_methods, new_class, types};
 use conc_interpreter::value::class::BaseKind;
 use conc_interpreter::value::instance::InstanceObj;
@@ -208,11 +208,11 @@ fn wait_impl(vm: &mut Vm, c: &CondData, timeout: Option<Duration>) -> PyResult<b
             None
         }
     };
-    let spin_for = match timeout {
+    let spin_budget = match timeout {
         Some(t) if t < SPIN_BEFORE_PARK => t,
         _ => SPIN_BEFORE_PARK,
     };
-    let r = if spin_until(&w.flag, spin_for) {
+    let r = if spin_for(spin_budget, || w.flag.load(Ordering::Acquire)) {
         Ok(Some(()))
     } else {
         let mut g = w.signaled.lock();
@@ -239,22 +239,6 @@ fn wait_impl(vm: &mut Vm, c: &CondData, timeout: Option<Duration>) -> PyResult<b
     }
     r?;
     Ok(notified)
-}
-
-/// Watches `flag` for at most `budget`; true once it is set.
-pub(crate) fn spin_until(flag: &AtomicBool, budget: Duration) -> bool {
-    let start = Instant::now();
-    loop {
-        for _ in 0..64 {
-            if flag.load(Ordering::Acquire) {
-                return true;
-            }
-            std::hint::spin_loop();
-        }
-        if start.elapsed() >= budget {
-            return flag.load(Ordering::Acquire);
-        }
-    }
 }
 
 fn cond_wait(vm: &mut Vm, mut args: Args) -> PyResult<Value> {

@@ -88,18 +88,10 @@ impl LockData {
     /// Acquires (blocking), looking at the lock for up to `budget` before parking:
     /// for a thread woken by a notification whose notifier is about to release.
     pub fn acquire_spinning(&self, vm: &mut Vm, budget: Duration) -> PyResult<bool> {
-        let start = std::time::Instant::now();
-        loop {
-            for _ in 0..64 {
-                if !self.locked.load(Ordering::Relaxed) && self.try_acquire() {
-                    return Ok(true);
-                }
-                std::hint::spin_loop();
-            }
-            if start.elapsed() >= budget {
-                return self.acquire(vm, true, None, "Lock");
-            }
+        if conc_interpreter::blocking::spin_for(budget, || !self.locked.load(Ordering::Relaxed) && self.try_acquire()) {
+            return Ok(true);
         }
+        self.acquire(vm, true, None, "Lock")
     }
 
     /// Releases; false if it was not locked.

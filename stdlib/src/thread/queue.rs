@@ -17,7 +17,7 @@ use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 struct State {
     items: VecDeque<Value>,
@@ -142,24 +142,13 @@ fn q_maxsize_set(vm: &mut Vm, args: Args) -> PyResult<Value> {
 /// unblock each other within microseconds.
 const SPIN_BEFORE_PARK: Duration = Duration::from_micros(50);
 
-/// Watches `ready()` for at most `budget` (or `timeout`, if shorter).
+/// Watches `ready()` before parking, for at most `SPIN_BEFORE_PARK` (or `timeout`).
 fn spin(timeout: Option<Duration>, ready: impl Fn() -> bool) -> bool {
     let budget = match timeout {
         Some(t) if t < SPIN_BEFORE_PARK => t,
         _ => SPIN_BEFORE_PARK,
     };
-    let start = Instant::now();
-    loop {
-        for _ in 0..64 {
-            if ready() {
-                return true;
-            }
-            std::hint::spin_loop();
-        }
-        if start.elapsed() >= budget {
-            return ready();
-        }
-    }
+    conc_interpreter::blocking::spin_for(budget, ready)
 }
 
 fn raise_named(vm: &mut Vm, which: &OnceLock<Value>, fallback: &str) -> conc_interpreter::PyErr {

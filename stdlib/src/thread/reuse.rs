@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread::{JoinHandle, ThreadId};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Work for a pooled thread: everything a new script thread needs.
 pub type Job = Box<dyn FnOnce() + Send>;
@@ -104,12 +104,7 @@ fn worker(first: Job) {
             }
             list.push(slot.clone());
         }
-        let start = Instant::now();
-        while !slot.ready.load(Ordering::Acquire) && start.elapsed() < WATCH_FOR {
-            for _ in 0..64 {
-                std::hint::spin_loop();
-            }
-        }
+        conc_interpreter::blocking::spin_for(WATCH_FOR, || slot.ready.load(Ordering::Acquire));
         let mut g = slot.job.lock();
         loop {
             if slot.quit.load(Ordering::Acquire) {
