@@ -461,6 +461,41 @@ pub fn ascii_escape(s: &str) -> String {
 /// `fmt % args`.
 pub fn percent_format(vm: &mut Vm, fmt: &Value, args: &Value) -> PyResult<Value> {
     let f = fmt.as_str().map(|s| s.as_str().to_string()).unwrap_or_default();
+    Ok(Value::string(percent_core(vm, &f, args, false)?))
+}
+
+/// `bytes % args`. The format is read as Latin-1 text so that the str formatter does
+/// the work; every character it produces is below 256 and maps back to one byte.
+pub fn percent_format_bytes(vm: &mut Vm, fmt: &[u8], args: &Value) -> PyResult<Value> {
+    let f: String = fmt.iter().map(|&b| b as char).collect();
+    let out = percent_core(vm, &f, args, true)?;
+    Ok(Value::new(Object::Bytes(out.chars().map(|c| c as u32 as u8).collect())))
+}
+
+/// The bytes behind a `%s`/`%b` argument of a bytes format, as Latin-1 text.
+fn percent_bytes_arg(vm: &mut Vm, arg: &Value) -> PyResult<String> {
+    if let Some(b) = crate::builtins::bytes_like(arg) {
+        return Ok(b.iter().map(|&b| b as char).collect());
+    }
+    let cls = vm.class_of(arg);
+    if let Some(m) = vm.lookup_type_attr(&cls, &crate::value::str::intern("__bytes__")) {
+        let r = vm.call(&m, crate::vm::Args::new([arg.clone()]))?;
+        if let Some(b) = crate::builtins::bytes_like(&r) {
+            return Ok(b.iter().map(|&b| b as char).collect());
+        }
+        let msg = format!("__bytes__ returned non-bytes (type {})", vm.type_name(&r));
+        return Err(vm.type_error(&msg));
+    }
+    let msg = format!(
+        "%b requires a bytes-like object, or an object that implements __bytes__, not '{}'",
+        vm.type_name(arg)
+    );
+    Err(vm.type_error(&msg))
+}
+
+/// The `%` formatter shared by str and bytes; `bytes` switches the conversions whose
+/// meaning differs (`%s`/`%b` take bytes, `%r`/`%a` give ASCII, `%c` a byte).
+fn percent_core(vm: &mut Vm, f: &str, args: &Value, bytes: bool) -> PyResult<String> {
     let is_mapping = matches!(args.obj(), Some(Object::Dict(_)));
     let items: Vec<Value> = match args.obj() {
         Some(Object::Tuple(t)) => t.items().to_vec(),
@@ -502,7 +537,12 @@ pub fn percent_format(vm: &mut Vm, fmt: &Value, args: &Value) -> PyResult<Value>
                 i += 1;
             }
             let key: String = chars[start..i - 1].iter().collect();
-            key_val = Some(vm.get_item(args, &Value::string(key))?);
+            let key = if bytes {
+                Value::new(Object::Bytes(key.chars().map(|c| c as u32 as u8).collect()))
+            } else {
+                Value::string(key)
+            };
+            key_val = Some(vm.get_item(args, &key)?);
         }
         let mut spec = Spec::default();
         let mut left = false;
@@ -569,10 +609,12 @@ pub fn percent_format(vm: &mut Vm, fmt: &Value, args: &Value) -> PyResult<Value>
             None => next_arg(vm, &mut idx)?,
         };
         let piece = match conv {
-            's' | 'r' | 'a' => {
+            's' | 'r' | 'a' | 'b' if bytes || conv != 'b' => {
                 let s = match conv {
+                    's' | 'b' if bytes => percent_bytes_arg(vm, &arg)?,
                     's' => vm.str_of(&arg)?,
-                    'r' => vm.repr_of(&arg)?,
+                    'r' if !bytes => vm.repr_of(&arg)?,
+                    // %r of a bytes format is %a, as in CPython.
                     _ => ascii_escape(&vm.repr_of(&arg)?),
                 };
                 let s: String = match spec.precision {
@@ -637,6 +679,16 @@ pub fn percent_format(vm: &mut Vm, fmt: &Value, args: &Value) -> PyResult<Value>
                 let (sign, body) = split_sign(&s);
                 pad(&spec, &sign, &body, '>')
             }
+            'c' if bytes => match &arg {
+                Value::Int(n) => match u8::try_from(*n) {
+                    Ok(b) => (b as char).to_string(),
+                    Err(_) => return Err(vm.new_error("OverflowError", "%c arg not in range(256)")),
+                },
+                _ => match crate::builtins::bytes_like(&arg) {
+                    Some(b) if b.len() == 1 => (b[0] as char).to_string(),
+                    _ => return Err(vm.type_error("%c requires an integer in range(256) or a single byte")),
+                },
+            },
             'c' => match &arg {
                 Value::Int(n) => match u32::try_from(*n).ok().and_then(char::from_u32) {
                     Some(c) => c.to_string(),
@@ -655,9 +707,14 @@ pub fn percent_format(vm: &mut Vm, fmt: &Value, args: &Value) -> PyResult<Value>
         out.push_str(&piece);
     }
     if idx < items.len() && !is_mapping {
-        return Err(vm.type_error("not all arguments converted during string formatting"));
+        let msg = if bytes {
+            "not all arguments converted during bytes formatting"
+        } else {
+            "not all arguments converted during string formatting"
+        };
+        return Err(vm.type_error(msg));
     }
-    Ok(Value::string(out))
+    Ok(out)
 }
 
 fn split_sign(s: &str) -> (String, String) {

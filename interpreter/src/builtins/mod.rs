@@ -139,3 +139,12 @@ pub fn self_str<'a>(vm: &mut Vm, args: &'a Args, name: &str) -> PyResult<&'a cra
 pub fn is_kind(v: &Value, f: fn(&Object) -> bool) -> bool {
     v.obj().map(f).unwrap_or(false)
 }
+
+/// The contents of a bytes-like value (`bytes`, `bytearray`), copied so that no lock is
+/// held afterwards; None for anything else.
+pub fn bytes_like(v: &Value) -> Option<Vec<u8>> {
+    match v.obj()? {
+        Object::Bytes(b) => Some(b.to_vec()),
+        _ => None,
+    }
+}

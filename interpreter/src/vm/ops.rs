@@ -203,6 +203,9 @@ impl Vm {
                 Ok(Some(Value::string(y.as_str().repeat(n))))
             }
             (Some(Object::Str(_)), _, BinOp::Mod) => Ok(Some(crate::builtins::format::percent_format(self, a, b)?)),
+            (Some(Object::Bytes(f)), _, BinOp::Mod) => {
+                Ok(Some(crate::builtins::format::percent_format_bytes(self, f, b)?))
+            }
             (Some(Object::List(x)), Some(Object::List(y)), BinOp::Add) => {
                 let mut v = x.snapshot();
                 v.extend(y.snapshot());
