@@ -130,6 +130,7 @@ types!(
     tuple_iterator,
     str_iterator,
     range_iterator,
+    longrange_iterator,
     dict_keyiterator,
     set_iterator,
     enumerate,
@@ -363,6 +364,7 @@ fn build() -> Interp {
         tuple_iterator: empty("tuple_iterator", o()),
         str_iterator: empty("str_ascii_iterator", o()),
         range_iterator: empty("range_iterator", o()),
+        longrange_iterator: empty("longrange_iterator", o()),
         dict_keyiterator: empty("dict_keyiterator", o()),
         dict_valueiterator: empty("dict_valueiterator", o()),
         dict_itemiterator: empty("dict_itemiterator", o()),
@@ -457,7 +459,7 @@ pub fn class_of(v: &Value) -> ObjRef {
                     t.set.clone()
                 }
             }
-            Object::Range(_) => t.range.clone(),
+            Object::Range(_) | Object::BigRange(_) => t.range.clone(),
             Object::Slice(_) => t.slice.clone(),
             Object::Function(_) => t.function.clone(),
             Object::Builtin(_) => t.builtin_function.clone(),
@@ -477,6 +479,7 @@ pub fn class_of(v: &Value) -> ObjRef {
                         _ => t.iterator.clone(),
                     },
                     I::Range { .. } => t.range_iterator.clone(),
+                    I::BigRange { .. } => t.longrange_iterator.clone(),
                     I::Dict { what: 0, .. } => t.dict_keyiterator.clone(),
                     I::Dict { what: 1, .. } => t.dict_valueiterator.clone(),
                     I::Dict { .. } => t.dict_itemiterator.clone(),

@@ -4,9 +4,10 @@
 use super::functions;
 use crate::interp::{add_methods, types};
 use crate::value::dict::{DictData, DictObj};
-use crate::value::{Object, RangeObj, SliceObj, Value};
+use crate::value::{Object, SliceObj, Value};
 use crate::vm::{Args, PyResult, Vm};
 use num_bigint::BigInt;
+use num_traits::{One, Zero};
 
 pub fn register(_vm: &mut Vm) {
     let t = types();
@@ -311,25 +312,30 @@ fn frozenset_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn range_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let n = args.pos.len() - 1;
-    let get = |vm: &mut Vm, i: usize| -> PyResult<i64> {
+    // The common case, small int bounds, without unbounded arithmetic.
+    let small = match args.pos[1..] {
+        [Value::Int(stop)] => Some((0, stop, 1)),
+        [Value::Int(start), Value::Int(stop)] => Some((start, stop, 1)),
+        [Value::Int(start), Value::Int(stop), Value::Int(step)] if step != 0 => Some((start, stop, step)),
+        _ => None,
+    };
+    if let Some(r) = small.and_then(|(start, stop, step)| crate::value::range::small_range(start, stop, step)) {
+        return Ok(r);
+    }
+    let get = |vm: &mut Vm, i: usize| -> PyResult<BigInt> {
         let v = args.pos[i].clone();
-        match &v {
-            Value::Int(_) | Value::Bool(_) => vm.index_value(&v),
-            Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => {
-                Err(vm.new_error("OverflowError", "Python int too large to convert to C ssize_t"))
-            }
-            _ => {
-                let msg = format!("'{}' object cannot be interpreted as an integer", vm.type_name(&v));
-                match vm.index_value(&v) {
-                    Ok(i) => Ok(i),
-                    Err(_) => Err(vm.type_error(&msg)),
-                }
-            }
+        if let Some(b) = crate::value::int::to_bigint(&v) {
+            return Ok(b);
+        }
+        let msg = format!("'{}' object cannot be interpreted as an integer", vm.type_name(&v));
+        match vm.index_value_big(&v) {
+            Ok(i) => Ok(i),
+            Err(_) => Err(vm.type_error(&msg)),
         }
     };
     let (start, stop, step) = match n {
-        1 => (0, get(vm, 1)?, 1),
-        2 => (get(vm, 1)?, get(vm, 2)?, 1),
+        1 => (BigInt::zero(), get(vm, 1)?, BigInt::one()),
+        2 => (get(vm, 1)?, get(vm, 2)?, BigInt::one()),
         3 => (get(vm, 1)?, get(vm, 2)?, get(vm, 3)?),
         0 => return Err(vm.type_error("range expected at least 1 argument, got 0")),
         k => {
@@ -337,10 +343,10 @@ fn range_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
             return Err(vm.type_error(&msg));
         }
     };
-    if step == 0 {
+    if step.is_zero() {
         return Err(vm.value_error("range() arg 3 must not be zero"));
     }
-    Ok(Value::new(Object::Range(RangeObj { start, stop, step })))
+    Ok(crate::value::range::make_range(start, stop, step))
 }
 
 fn slice_new(_vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -135,6 +135,10 @@ pub fn len_of(vm: &mut Vm, v: &Value) -> PyResult<usize> {
             Object::Set(s) => s.len(),
             Object::Bytes(b) => b.len(),
             Object::Range(r) => r.len() as usize,
+            Object::BigRange(r) => match num_traits::ToPrimitive::to_i64(&r.len) {
+                Some(n) => n as usize,
+                None => return Err(vm.new_error("OverflowError", "Python int too large to convert to C ssize_t")),
+            },
             Object::Instance(_) => {
                 let cls = vm.class_of(v);
                 if let Some(f) = vm.lookup_type_attr(&cls, &crate::interp::names().__len__) {
@@ -1076,19 +1080,14 @@ pub fn reversed_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(Object::List(l)) => l.len(),
         Some(Object::Tuple(t)) => t.len(),
         Some(Object::Str(s)) => s.char_len(),
-        Some(Object::Range(r)) => {
-            // A reversed range is again a range iterator (CPython's type name shows it).
-            let n = r.len();
-            let last = r.start as i128 + (n as i128 - 1) * r.step as i128;
-            let stop = r.start as i128 - r.step as i128;
-            if n > 0 && i64::try_from(stop).is_ok() && r.step != i64::MIN {
-                return Ok(Value::new(Object::Iter(IterObj::Range {
-                    next: AtomicI64::new(last as i64),
-                    stop: stop as i64,
-                    step: -r.step,
-                })));
-            }
-            n as usize
+        Some(Object::Range(r)) if r.is_empty() => 0,
+        Some(o @ (Object::Range(_) | Object::BigRange(_))) => {
+            // A reversed range is again a range iterator (CPython's type name shows it):
+            // the range from the last value down by -step.
+            let (start, _, step, len) = crate::value::range::range_parts(o).unwrap();
+            let last = &start + (&len - num_bigint::BigInt::from(1)) * &step;
+            let rev = crate::value::range::make_range(last, &start - &step, -step);
+            return vm.get_iter(&rev);
         }
         Some(Object::Dict(_)) => {
             let keys = seq.as_dict().unwrap().lock().keys();

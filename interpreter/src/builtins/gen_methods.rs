@@ -18,6 +18,7 @@ pub fn register(_vm: &mut Vm) {
         &t.tuple_iterator,
         &t.str_iterator,
         &t.range_iterator,
+        &t.longrange_iterator,
         &t.dict_keyiterator,
         &t.dict_valueiterator,
         &t.dict_itemiterator,

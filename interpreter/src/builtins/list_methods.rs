@@ -45,40 +45,38 @@ pub fn register(_vm: &mut Vm) {
 
 /// The position of `x` in a range, found arithmetically; only ints (and bools) can
 /// be members without iterating, and others fall back to equality.
-fn range_position(vm: &mut Vm, args: &Args, name: &str) -> PyResult<Option<i64>> {
+fn range_position(vm: &mut Vm, args: &Args, name: &str) -> PyResult<Option<Value>> {
     let r = arg(vm, args, 0, name)?;
     let x = arg(vm, args, 1, name)?;
-    let Some(Object::Range(r)) = r.obj() else {
+    let Some((start, _, step, len)) = r.obj().and_then(crate::value::range::range_parts) else {
         let msg = format!("descriptor '{name}' requires a 'range' object");
         return Err(vm.type_error(&msg));
     };
-    let n = r.len();
-    match x {
-        Value::Int(_) | Value::Bool(_) => {
-            let v = vm.index_value(&x)?;
-            let off = v as i128 - r.start as i128;
-            if off % r.step as i128 == 0 {
-                let i = off / r.step as i128;
-                if i >= 0 && i < n as i128 {
-                    return Ok(Some(i as i64));
-                }
-            }
-            Ok(None)
-        }
-        _ => {
-            for i in 0..n {
-                if vm.eq(&Value::Int(r.get(i)), &x)? {
-                    return Ok(Some(i));
-                }
-            }
-            Ok(None)
-        }
+    let exact = match &x {
+        Value::Int(_) | Value::Bool(_) => true,
+        Value::Obj(o) => matches!(&**o, Object::BigInt(_)),
+        _ => false,
+    };
+    if exact {
+        let v = crate::value::int::to_bigint(&x).unwrap();
+        let i = crate::value::range::range_position(&start, &step, &len, &v);
+        return Ok(i.map(crate::value::int::normalize));
     }
+    let mut i = num_bigint::BigInt::from(0);
+    let mut cur = start;
+    while i < len {
+        if vm.eq(&crate::value::int::normalize(cur.clone()), &x)? {
+            return Ok(Some(crate::value::int::normalize(i)));
+        }
+        cur += &step;
+        i += 1;
+    }
+    Ok(None)
 }
 
 fn range_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match range_position(vm, &args, "index")? {
-        Some(i) => Ok(Value::Int(i)),
+        Some(i) => Ok(i),
         None => {
             let msg = format!("{} is not in range", vm.repr_of(&args.pos[1])?);
             Err(vm.value_error(&msg))

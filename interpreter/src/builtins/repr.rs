@@ -146,6 +146,13 @@ impl Vm {
                         }
                     }
                 }
+                Object::BigRange(r) => {
+                    if r.step == num_bigint::BigInt::from(1) {
+                        format!("range({}, {})", r.start, r.stop)
+                    } else {
+                        format!("range({}, {}, {})", r.start, r.stop, r.step)
+                    }
+                }
                 Object::Range(r) => {
                     if r.step == 1 {
                         format!("range({}, {})", r.start, r.stop)

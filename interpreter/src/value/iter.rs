@@ -22,6 +22,12 @@ pub enum IterObj {
         stop: i64,
         step: i64,
     },
+    /// Over a range beyond i64 (`longrange_iterator`): the next value and the number of
+    /// values left, under one small lock.
+    BigRange {
+        state: super::spin::SpinLock<(num_bigint::BigInt, num_bigint::BigInt)>,
+        step: num_bigint::BigInt,
+    },
     /// Over a dict's keys (0), values (1) or items (2), by raw entry position;
     /// `len` is the size at creation (a change is an error, as in CPython).
     Dict {

@@ -17,6 +17,7 @@ pub mod iter;
 pub mod list;
 pub mod module;
 pub mod objref;
+pub mod range;
 pub mod set;
 pub mod slot;
 pub mod spin;
@@ -24,6 +25,7 @@ pub mod str;
 pub mod tuple;
 
 pub use objref::ObjRef;
+pub use range::{BigRangeObj, RangeObj};
 
 use num_bigint::BigInt;
 
@@ -53,6 +55,8 @@ pub enum Object {
     Dict(dict::DictObj),
     Set(set::SetObj),
     Range(RangeObj),
+    /// A range beyond i64 bounds (see `range.rs`); same Python type as `Range`.
+    BigRange(Box<BigRangeObj>),
     Slice(SliceObj),
     Function(Box<function::FunctionObj>),
     Builtin(function::BuiltinObj),
@@ -77,38 +81,6 @@ pub enum Object {
 pub enum Singleton {
     NotImplemented,
     Ellipsis,
-}
-
-/// `range(start, stop, step)`; step is never 0. Bounds beyond i64 are not supported.
-#[derive(Debug, Clone, Copy)]
-pub struct RangeObj {
-    pub start: i64,
-    pub stop: i64,
-    pub step: i64,
-}
-
-impl RangeObj {
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    pub fn len(&self) -> i64 {
-        if self.step > 0 {
-            if self.stop > self.start {
-                ((self.stop as i128 - self.start as i128 - 1) / self.step as i128 + 1) as i64
-            } else {
-                0
-            }
-        } else if self.start > self.stop {
-            ((self.start as i128 - self.stop as i128 - 1) / (-(self.step as i128)) + 1) as i64
-        } else {
-            0
-        }
-    }
-
-    pub fn get(&self, i: i64) -> i64 {
-        self.start + i * self.step
-    }
 }
 
 pub struct SliceObj {

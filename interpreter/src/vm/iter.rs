@@ -13,6 +13,10 @@ impl Vm {
             let it = match &**o {
                 Object::List(_) | Object::Tuple(_) | Object::Str(_) | Object::Bytes(_) => IterObj::seq(v.clone()),
                 Object::Range(r) => IterObj::Range { next: AtomicI64::new(r.start), stop: r.stop, step: r.step },
+                Object::BigRange(r) => IterObj::BigRange {
+                    state: crate::value::spin::SpinLock::new((r.start.clone(), r.len.clone())),
+                    step: r.step.clone(),
+                },
                 Object::Dict(d) => IterObj::Dict { dict: v.clone(), pos: AtomicUsize::new(0), what: 0, len: d.len() },
                 Object::Set(s) => IterObj::Set {
                     set: v.clone(),
@@ -41,6 +45,7 @@ impl Vm {
                 | Object::Str(_)
                 | Object::Bytes(_)
                 | Object::Range(_)
+                | Object::BigRange(_)
                 | Object::Dict(_)
                 | Object::Set(_)
                 | Object::Iter(_)
@@ -166,6 +171,18 @@ impl Vm {
                     Some(Object::Range(r)) => Some(Value::Int(r.get(k as i64 - 1))),
                     _ => None,
                 })
+            }
+            IterObj::BigRange { state, step } => {
+                use num_traits::{One, Signed};
+                let mut g = state.lock();
+                if !g.1.is_positive() {
+                    return Ok(None);
+                }
+                let cur = g.0.clone();
+                g.0 += step;
+                g.1 -= num_bigint::BigInt::one();
+                drop(g);
+                Ok(Some(crate::value::int::normalize(cur)))
             }
             IterObj::Range { next, stop, step } => {
                 let cur = next.fetch_add(*step, Ordering::Relaxed);

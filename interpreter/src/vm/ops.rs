@@ -546,6 +546,7 @@ impl Vm {
                 Object::Set(s) => !s.is_empty(),
                 Object::Bytes(b) => !b.is_empty(),
                 Object::Range(r) => !r.is_empty(),
+                Object::BigRange(r) => !r.len.is_zero(),
                 Object::Instance(_) => {
                     let cls = self.class_of(v);
                     let names = crate::interp::names();
@@ -692,9 +693,10 @@ impl Vm {
                     let e = self.dict_eq(a, b)?;
                     return Ok(Some(if op == CmpOp::Eq { e } else { !e }));
                 }
-                (Object::Range(r), Object::Range(s)) if matches!(op, CmpOp::Eq | CmpOp::NotEq) => {
-                    let e = r.len() == s.len()
-                        && (r.is_empty() || (r.start == s.start && (r.len() == 1 || r.step == s.step)));
+                (Object::Range(_) | Object::BigRange(_), Object::Range(_) | Object::BigRange(_))
+                    if matches!(op, CmpOp::Eq | CmpOp::NotEq) =>
+                {
+                    let e = crate::value::range::range_eq(x, y).unwrap_or(false);
                     return Ok(Some(if op == CmpOp::Eq { e } else { !e }));
                 }
                 _ => return Ok(None),
@@ -786,7 +788,16 @@ impl Vm {
                     if let Value::Int(i) = item {
                         let (s, e, st) = (r.start, r.stop, r.step);
                         let inside = if st > 0 { *i >= s && *i < e } else { *i <= s && *i > e };
-                        return Ok(inside && (i - s) % st == 0);
+                        return Ok(inside && (*i as i128 - s as i128) % st as i128 == 0);
+                    }
+                    if let Some(x) = exact_int(item) {
+                        let (s, _, st, n) = crate::value::range::range_parts(o).unwrap();
+                        return Ok(crate::value::range::range_position(&s, &st, &n, &x).is_some());
+                    }
+                }
+                Object::BigRange(r) => {
+                    if let Some(x) = exact_int(item) {
+                        return Ok(crate::value::range::range_position(&r.start, &r.step, &r.len, &x).is_some());
                     }
                 }
                 Object::Bytes(b) => {
@@ -841,6 +852,21 @@ impl Vm {
                     crate::value::tuple::tuple_hash(hs.into_iter())
                 }
                 Object::Bytes(b) => crate::value::str::hash_str(&String::from_utf8_lossy(b)),
+                Object::Range(_) | Object::BigRange(_) => {
+                    // As CPython: the hash of (len, start, step), with None for the
+                    // parts that do not decide equality.
+                    let (start, _, step, len) = crate::value::range::range_parts(o).unwrap();
+                    let h = |b: &BigInt| hash_bigint(b);
+                    let none = 0xFCA86420;
+                    let parts = if len.is_zero() {
+                        [h(&len), none, none]
+                    } else if len == BigInt::from(1) {
+                        [h(&len), h(&start), none]
+                    } else {
+                        [h(&len), h(&start), h(&step)]
+                    };
+                    crate::value::tuple::tuple_hash(parts.into_iter())
+                }
                 Object::Set(s) if s.frozen => {
                     let mut h: u64 = 0;
                     for e in s.lock().iter() {
@@ -905,6 +931,24 @@ impl Vm {
                 Err(self.type_error(&msg))
             }
         }
+    }
+
+    /// `operator.index(v)` without a size limit (range bounds, big indices).
+    pub fn index_value_big(&mut self, v: &Value) -> PyResult<BigInt> {
+        if let Some(b) = crate::value::int::to_bigint(v) {
+            return Ok(b);
+        }
+        let cls = self.class_of(v);
+        if let Some(f) = self.lookup_type_attr(&cls, &crate::value::str::intern("__index__")) {
+            let r = self.call(&f, Args::new([v.clone()]))?;
+            if let Some(b) = crate::value::int::to_bigint(&r) {
+                return Ok(b);
+            }
+            let msg = format!("__index__ returned non-int (type {})", self.type_name(&r));
+            return Err(self.type_error(&msg));
+        }
+        let msg = format!("'{}' object cannot be interpreted as an integer", self.type_name(v));
+        Err(self.type_error(&msg))
     }
 }
 
@@ -1068,5 +1112,15 @@ impl Value {
 
     pub fn is_float(&self) -> bool {
         matches!(self, Value::Float(_))
+    }
+}
+
+/// The value of an int or bool (not of a subclass or an `__index__` object: ranges
+/// test those by equality, as CPython does).
+fn exact_int(v: &Value) -> Option<BigInt> {
+    match v {
+        Value::Int(_) | Value::Bool(_) => crate::value::int::to_bigint(v),
+        Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => crate::value::int::to_bigint(v),
+        _ => None,
     }
 }

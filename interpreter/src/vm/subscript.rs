@@ -2,6 +2,7 @@
 
 use super::{Args, PyResult, Vm};
 use crate::value::{Object, Value};
+use num_bigint::BigInt;
 
 /// A slice resolved against a sequence length: start, stop, step and item count.
 pub struct SliceIdx {
@@ -134,17 +135,14 @@ impl Vm {
                     let i = self.seq_index(key, b.len(), "index")?;
                     return Ok(Value::Int(b[i] as i64));
                 }
-                Object::Range(r) => {
-                    if let Some(Object::Slice(sl)) = key.obj() {
-                        let idx = self.slice_indices(sl, r.len() as usize)?;
-                        let start = r.get(idx.start);
-                        let step = r.step * idx.step;
-                        let stop = start + step * idx.len as i64;
-                        return Ok(Value::new(Object::Range(crate::value::RangeObj { start, stop, step })));
+                Object::Range(r) if !matches!(key.obj(), Some(Object::Slice(_))) => {
+                    if let Value::Int(_) | Value::Bool(_) = key {
+                        let i = self.seq_index(key, r.len() as usize, "range object")?;
+                        return Ok(Value::Int(r.get(i as i64)));
                     }
-                    let i = self.seq_index(key, r.len() as usize, "range object")?;
-                    return Ok(Value::Int(r.get(i as i64)));
+                    return self.range_item(o, key);
                 }
+                Object::Range(_) | Object::BigRange(_) => return self.range_item(o, key),
                 Object::Dict(_) => {
                     return match self.dict_get(obj, key)? {
                         Some(v) => Ok(v),
@@ -337,5 +335,52 @@ impl Vm {
                 Err(self.type_error(&msg))
             }
         }
+    }
+
+    /// `r[key]` of any range in unbounded integers: an index of any size, or a slice,
+    /// which is again a range.
+    fn range_item(&mut self, r: &Object, key: &Value) -> PyResult<Value> {
+        use crate::value::range::{clamp_slice_bound, make_range, range_parts};
+        use num_traits::{Signed, Zero};
+        let (start, _, step, len) = range_parts(r).unwrap();
+        if let Some(Object::Slice(sl)) = key.obj() {
+            let bound = |vm: &mut Vm, v: &Value| -> PyResult<Option<BigInt>> {
+                if v.is_none() {
+                    return Ok(None);
+                }
+                match vm.index_value_big(v) {
+                    Ok(b) => Ok(Some(b)),
+                    Err(_) => Err(vm.type_error("slice indices must be integers or None or have an __index__ method")),
+                }
+            };
+            let (a, b, c) = (sl.start.clone(), sl.stop.clone(), sl.step.clone());
+            let sstep = bound(self, &c)?.unwrap_or_else(|| BigInt::from(1));
+            if sstep.is_zero() {
+                return Err(self.value_error("slice step cannot be zero"));
+            }
+            let neg = sstep.is_negative();
+            let lo = clamp_slice_bound(bound(self, &a)?, &len, neg, true);
+            let hi = clamp_slice_bound(bound(self, &b)?, &len, neg, false);
+            let new_step = &step * &sstep;
+            let new_start = &start + &lo * &step;
+            let new_stop = &start + &hi * &step;
+            return Ok(make_range(new_start, new_stop, new_step));
+        }
+        let i = match key {
+            Value::Int(_) | Value::Bool(_) => self.index_value_big(key)?,
+            Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => self.index_value_big(key)?,
+            _ => match self.index_value_big(key) {
+                Ok(i) => i,
+                Err(_) => {
+                    let msg = format!("range indices must be integers or slices, not {}", self.type_name(key));
+                    return Err(self.type_error(&msg));
+                }
+            },
+        };
+        let j = if i.is_negative() { i + &len } else { i };
+        if j.is_negative() || j >= len {
+            return Err(self.new_error("IndexError", "range object index out of range"));
+        }
+        Ok(crate::value::int::normalize(start + j * step))
     }
 }

@@ -191,10 +191,12 @@ impl Pickler {
                 self.raw(b);
             }
             Object::Tuple(t) => self.seq(vm, b'(', t.items())?,
-            Object::Range(r) => {
+            Object::Range(_) | Object::BigRange(_) => {
+                // Bounds are written as ints, so ranges beyond i64 travel too.
                 self.out.push(b'r');
-                for n in [r.start, r.stop, r.step] {
-                    self.out.extend_from_slice(&n.to_le_bytes());
+                let (start, stop, step, _) = conc_interpreter::value::range::range_parts(o).unwrap();
+                for n in [start, stop, step] {
+                    self.value(vm, &conc_interpreter::value::int::normalize(n))?;
                 }
             }
             Object::Slice(sl) => {
@@ -553,16 +555,7 @@ impl Unpickler<'_> {
             }
             b'G' => self.global(vm)?,
             b'r' | b':' => {
-                let parts = if tag == b'r' {
-                    let mut v = Vec::new();
-                    for _ in 0..3 {
-                        let b = self.take(vm, 8)?;
-                        v.push(Value::Int(i64::from_le_bytes(b.try_into().unwrap_or([0; 8]))));
-                    }
-                    v
-                } else {
-                    vec![self.value(vm)?, self.value(vm)?, self.value(vm)?]
-                };
+                let parts = vec![self.value(vm)?, self.value(vm)?, self.value(vm)?];
                 let ctor = conc_interpreter::interp::builtins_module().globals.get(if tag == b'r' {
                     "range"
                 } else {
