@@ -103,6 +103,7 @@ types!(
     float,
     str_,
     bytes,
+    bytearray,
     list,
     tuple,
     dict,
@@ -337,6 +338,7 @@ fn build() -> Interp {
         float: empty("float", o()),
         str_: empty("str", o()),
         bytes: empty("bytes", o()),
+        bytearray: empty("bytearray", o()),
         list: empty("list", o()),
         tuple: empty("tuple", o()),
         dict: empty("dict", o()),
@@ -450,6 +452,7 @@ pub fn class_of(v: &Value) -> ObjRef {
             Object::BigInt(_) => t.int.clone(),
             Object::Tuple(_) => t.tuple.clone(),
             Object::Bytes(_) => t.bytes.clone(),
+            Object::ByteArray(_) => t.bytearray.clone(),
             Object::List(_) => t.list.clone(),
             Object::Dict(_) => t.dict.clone(),
             Object::Set(s) => {

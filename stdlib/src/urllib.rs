@@ -176,10 +176,7 @@ fn str_arg(vm: &mut Vm, v: Option<&Value>, what: &str) -> PyResult<String> {
 fn open(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let url = str_arg(vm, args.pos.first(), "url")?;
     let method = str_arg(vm, args.pos.get(1), "method")?;
-    let data: Option<Vec<u8>> = match args.pos.get(2).and_then(|v| v.obj()) {
-        Some(Object::Bytes(b)) => Some(b.to_vec()),
-        _ => None,
-    };
+    let data: Option<Vec<u8>> = args.pos.get(2).and_then(conc_interpreter::builtins::bytes_like);
     let mut headers = Vec::new();
     if let Some(t) = args.pos.get(3).and_then(|v| v.as_tuple()) {
         for item in t.items() {

@@ -364,34 +364,73 @@ fn slice_new(_vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn bytes_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let x = args.take(1, "source");
-    let _enc = args.take(2, "encoding");
-    let data: Vec<u8> = match x {
-        None => vec![],
-        Some(v) => match v.obj() {
-            Some(Object::Str(s)) => s.as_str().as_bytes().to_vec(),
-            Some(Object::Bytes(b)) => b.to_vec(),
-            _ => match v {
-                Value::Int(n) => {
-                    if n < 0 {
-                        return Err(vm.value_error("negative count"));
-                    }
-                    vec![0; n as usize]
+    if let (Some(v), 2) = (args.pos.get(1), args.pos.len()) {
+        // bytes(b) of a bytes is that object; an object may also convert itself.
+        if matches!(v.obj(), Some(Object::Bytes(_))) {
+            return Ok(v.clone());
+        }
+        if matches!(v, Value::Obj(_)) {
+            let cls = vm.class_of(v);
+            if let Some(f) = vm.lookup_type_attr(&cls, &crate::value::str::intern("__bytes__")) {
+                let r = vm.call(&f, Args::new([v.clone()]))?;
+                if !matches!(r.obj(), Some(Object::Bytes(_))) {
+                    let msg = format!("__bytes__ returned non-bytes (type {})", vm.type_name(&r));
+                    return Err(vm.type_error(&msg));
                 }
-                _ => {
-                    let items = vm.collect(&v)?;
-                    let mut out = Vec::with_capacity(items.len());
-                    for it in items {
-                        let b = vm.index_value(&it)?;
-                        if !(0..256).contains(&b) {
-                            return Err(vm.value_error("bytes must be in range(0, 256)"));
-                        }
-                        out.push(b as u8);
-                    }
-                    out
-                }
-            },
-        },
-    };
+                return Ok(r);
+            }
+        }
+    }
+    let data = bytes_source(vm, &mut args, "bytes")?;
     Ok(Value::new(Object::Bytes(data.into_boxed_slice())))
+}
+
+/// The contents `bytes(...)` and `bytearray(...)` build from their arguments: nothing,
+/// a count of zero bytes, a str with an encoding, a bytes-like value, or an iterable
+/// of ints.
+pub fn bytes_source(vm: &mut Vm, args: &mut Args, what: &str) -> PyResult<Vec<u8>> {
+    let x = args.take(1, "source");
+    let enc = args.take(2, "encoding");
+    let x = match x {
+        None => {
+            if enc.is_some() {
+                let msg = "encoding without a string argument";
+                return Err(vm.type_error(msg));
+            }
+            return Ok(vec![]);
+        }
+        Some(x) => x,
+    };
+    if x.as_str().is_some() {
+        let Some(enc) = enc else {
+            return Err(vm.type_error("string argument without an encoding"));
+        };
+        let b = crate::builtins::str_methods::encode(vm, Args::new([x, enc]))?;
+        return Ok(crate::builtins::bytes_like(&b).unwrap_or_default());
+    }
+    if enc.is_some() {
+        return Err(vm.type_error("encoding without a string argument"));
+    }
+    if let Some(b) = crate::builtins::bytes_like(&x) {
+        return Ok(b);
+    }
+    match &x {
+        Value::Int(n) => {
+            if *n < 0 {
+                return Err(vm.value_error("negative count"));
+            }
+            Ok(vec![0; *n as usize])
+        }
+        Value::Float(_) | Value::None => {
+            let msg = format!("cannot convert '{}' object to {what}", vm.type_name(&x));
+            Err(vm.type_error(&msg))
+        }
+        _ => {
+            if !vm.is_iterable(&x) {
+                let msg = format!("cannot convert '{}' object to {what}", vm.type_name(&x));
+                return Err(vm.type_error(&msg));
+            }
+            crate::builtins::bytes_methods::bytes_of_iterable(vm, &x, what)
+        }
+    }
 }

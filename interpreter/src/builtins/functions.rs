@@ -134,6 +134,7 @@ pub fn len_of(vm: &mut Vm, v: &Value) -> PyResult<usize> {
             Object::Dict(d) => d.len(),
             Object::Set(s) => s.len(),
             Object::Bytes(b) => b.len(),
+            Object::ByteArray(b) => b.len(),
             Object::Range(r) => r.len() as usize,
             Object::BigRange(r) => match num_traits::ToPrimitive::to_i64(&r.len) {
                 Some(n) => n as usize,

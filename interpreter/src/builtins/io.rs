@@ -929,9 +929,12 @@ fn check_writable(vm: &mut Vm, f: &FileObj) -> PyResult<()> {
 /// The data of one `write` argument, checked against the file's kind.
 fn write_data(vm: &mut Vm, f: &FileObj, v: &Value) -> PyResult<(Vec<u8>, usize)> {
     if f.binary {
-        return match v.obj() {
-            Some(Object::Bytes(b)) => Ok((b.to_vec(), b.len())),
-            _ => {
+        return match crate::builtins::bytes_like(v) {
+            Some(b) => {
+                let n = b.len();
+                Ok((b, n))
+            }
+            None => {
                 let msg = format!("a bytes-like object is required, not '{}'", vm.type_name(v));
                 Err(vm.type_error(&msg))
             }

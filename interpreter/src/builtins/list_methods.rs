@@ -24,6 +24,7 @@ pub fn register(_vm: &mut Vm) {
             ("__len__", dunder_len),
             ("__getitem__", dunder_getitem),
             ("__setitem__", dunder_setitem),
+            ("__delitem__", dunder_delitem),
             ("__contains__", dunder_contains),
             ("__iter__", dunder_iter),
         ],
@@ -296,13 +297,13 @@ pub fn dunder_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::Int(functions::len_of(vm, &v)? as i64))
 }
 
-fn dunder_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
+pub(crate) fn dunder_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let v = arg(vm, &args, 0, "__getitem__")?;
     let k = arg(vm, &args, 1, "__getitem__")?;
     vm.get_item(&v, &k)
 }
 
-fn dunder_setitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
+pub(crate) fn dunder_setitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let v = arg(vm, &args, 0, "__setitem__")?;
     let k = arg(vm, &args, 1, "__setitem__")?;
     let x = arg(vm, &args, 2, "__setitem__")?;
@@ -310,13 +311,20 @@ fn dunder_setitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::None)
 }
 
-fn dunder_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
+pub(crate) fn dunder_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let v = arg(vm, &args, 0, "__contains__")?;
     let k = arg(vm, &args, 1, "__contains__")?;
     Ok(Value::Bool(vm.contains(&v, &k)?))
 }
 
-fn dunder_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
+pub(crate) fn dunder_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let v = arg(vm, &args, 0, "__iter__")?;
     vm.get_iter(&v)
+}
+
+pub(crate) fn dunder_delitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let v = arg(vm, &args, 0, "__delitem__")?;
+    let k = arg(vm, &args, 1, "__delitem__")?;
+    vm.del_item(&v, &k)?;
+    Ok(Value::None)
 }

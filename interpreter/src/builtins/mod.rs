@@ -2,6 +2,7 @@
 //! type or theme, each with an explicit registration list.
 
 pub mod attrs;
+pub mod bytes_methods;
 pub mod classes;
 pub mod constructors;
 pub mod dict_methods;
@@ -32,6 +33,7 @@ pub fn register_all(vm: &mut Vm) {
     dict_methods::register(vm);
     set_methods::register(vm);
     str_methods::register(vm);
+    bytes_methods::register(vm);
     num_methods::register(vm);
     gen_methods::register(vm);
     let b = builtins_module();
@@ -47,6 +49,7 @@ pub fn register_all(vm: &mut Vm) {
         ("float", &t.float),
         ("str", &t.str_),
         ("bytes", &t.bytes),
+        ("bytearray", &t.bytearray),
         ("list", &t.list),
         ("tuple", &t.tuple),
         ("dict", &t.dict),
@@ -145,6 +148,7 @@ pub fn is_kind(v: &Value, f: fn(&Object) -> bool) -> bool {
 pub fn bytes_like(v: &Value) -> Option<Vec<u8>> {
     match v.obj()? {
         Object::Bytes(b) => Some(b.to_vec()),
+        Object::ByteArray(b) => Some(b.snapshot()),
         _ => None,
     }
 }

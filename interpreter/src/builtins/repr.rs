@@ -34,6 +34,16 @@ pub fn str_repr(s: &str) -> String {
 }
 
 pub fn bytes_repr(b: &[u8]) -> String {
+    quoted_bytes(b, false)
+}
+
+/// The `b'...'` part of a bytearray's repr: CPython escapes a single quote there even
+/// inside double quotes.
+pub fn bytearray_repr(b: &[u8]) -> String {
+    format!("bytearray({})", quoted_bytes(b, true))
+}
+
+fn quoted_bytes(b: &[u8], escape_single: bool) -> String {
     let q = if b.contains(&b'\'') && !b.contains(&b'"') { '"' } else { '\'' };
     let mut out = String::from("b");
     out.push(q);
@@ -43,7 +53,7 @@ pub fn bytes_repr(b: &[u8]) -> String {
             b'\n' => out.push_str("\\n"),
             b'\r' => out.push_str("\\r"),
             b'\t' => out.push_str("\\t"),
-            c if c as char == q => {
+            c if c as char == q || (escape_single && c == b'\'') => {
                 out.push('\\');
                 out.push(c as char);
             }
@@ -104,6 +114,7 @@ impl Vm {
                     s
                 }
                 Object::Bytes(b) => bytes_repr(b),
+                Object::ByteArray(b) => bytearray_repr(&b.snapshot()),
                 Object::Tuple(t) => {
                     let items = t.items().to_vec();
                     if items.len() == 1 {

@@ -3,10 +3,11 @@
 //!
 //! Invariants:
 //! - Every value is `Send + Sync`. Immutable objects (str, int, float, tuple, bytes,
-//!   frozenset, code, functions' code) have no lock; each mutable object carries its
-//!   own lock. No lock is global.
+//!   frozenset, code, functions' code) have no lock; each mutable object (list, dict,
+//!   set, bytearray, instance attributes) carries its own lock. No lock is global.
 //! - No object lock is held while script code runs: copy what you need, release, call.
 
+pub mod bytearray;
 pub mod class;
 pub mod dict;
 pub mod function;
@@ -51,6 +52,7 @@ pub enum Object {
     BigInt(BigInt),
     Tuple(tuple::TupleObj),
     Bytes(Box<[u8]>),
+    ByteArray(bytearray::ByteArrayObj),
     List(list::ListObj),
     Dict(dict::DictObj),
     Set(set::SetObj),

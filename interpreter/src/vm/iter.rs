@@ -11,7 +11,9 @@ impl Vm {
     pub fn get_iter(&mut self, v: &Value) -> PyResult<Value> {
         if let Value::Obj(o) = v {
             let it = match &**o {
-                Object::List(_) | Object::Tuple(_) | Object::Str(_) | Object::Bytes(_) => IterObj::seq(v.clone()),
+                Object::List(_) | Object::Tuple(_) | Object::Str(_) | Object::Bytes(_) | Object::ByteArray(_) => {
+                    IterObj::seq(v.clone())
+                }
                 Object::Range(r) => IterObj::Range { next: AtomicI64::new(r.start), stop: r.stop, step: r.step },
                 Object::BigRange(r) => IterObj::BigRange {
                     state: crate::value::spin::SpinLock::new((r.start.clone(), r.len.clone())),
@@ -44,6 +46,7 @@ impl Vm {
                 | Object::Tuple(_)
                 | Object::Str(_)
                 | Object::Bytes(_)
+                | Object::ByteArray(_)
                 | Object::Range(_)
                 | Object::BigRange(_)
                 | Object::Dict(_)
@@ -149,6 +152,7 @@ impl Vm {
                         }
                     }
                     Some(Object::Bytes(b)) => b.get(k).map(|&x| Value::Int(x as i64)),
+                    Some(Object::ByteArray(b)) => b.lock().get(k).map(|&x| Value::Int(x as i64)),
                     _ => None,
                 })
             }

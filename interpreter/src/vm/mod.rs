@@ -9,6 +9,7 @@
 
 pub mod attr;
 mod attr_cache;
+mod bytearray;
 pub mod call;
 pub mod containers;
 pub mod exc;

@@ -95,6 +95,28 @@ impl Vm {
                 _ => {}
             }
         }
+        if let Some(Object::ByteArray(ba)) = a.obj() {
+            // `ba += x` and `ba *= n` change the bytearray itself.
+            match op {
+                BinOp::Add => {
+                    let Some(more) = crate::builtins::bytes_like(&b) else {
+                        let msg = format!("can't concat {} to bytearray", self.type_name(&b));
+                        return Err(self.type_error(&msg));
+                    };
+                    ba.lock().extend_from_slice(&more);
+                    return Ok(a);
+                }
+                BinOp::Mult if is_int(&b) => {
+                    let n = self.index_value(&b)?.max(0) as usize;
+                    let mut g = ba.lock();
+                    let rep = g.repeat(n);
+                    *g = rep;
+                    drop(g);
+                    return Ok(a);
+                }
+                _ => {}
+            }
+        }
         if let Some(Object::Set(s)) = a.obj() {
             if !s.frozen && matches!(b.obj(), Some(Object::Set(_))) {
                 if let Some(r) = self.set_inplace(&a, &b, op)? {
@@ -159,11 +181,16 @@ impl Vm {
             Some(Object::List(_)) => Some("list"),
             Some(Object::Tuple(_)) => Some("tuple"),
             Some(Object::Bytes(_)) => Some("bytes"),
+            Some(Object::ByteArray(_)) => Some("bytearray"),
             _ => None,
         };
         if !inplace || seq_kind(&a) != Some("list") {
             if let Some(k) = seq_kind(&a) {
-                if op == BinOp::Add && k != "bytes" {
+                if op == BinOp::Add && matches!(k, "bytes" | "bytearray") {
+                    let msg = format!("can't concat {} to {k}", self.type_name(&b));
+                    return Err(self.type_error(&msg));
+                }
+                if op == BinOp::Add {
                     let msg = format!("can only concatenate {k} (not \"{}\") to {k}", self.type_name(&b));
                     return Err(self.type_error(&msg));
                 }
@@ -220,6 +247,30 @@ impl Vm {
                 let mut v = x.to_vec();
                 v.extend_from_slice(y);
                 Ok(Some(Value::new(Object::Bytes(v.into_boxed_slice()))))
+            }
+            // Mixed bytes and bytearray: the result has the left operand's type.
+            (
+                Some(Object::Bytes(_) | Object::ByteArray(_)),
+                Some(Object::Bytes(_) | Object::ByteArray(_)),
+                BinOp::Add,
+            ) => {
+                let mut v = crate::builtins::bytes_like(a).unwrap();
+                v.extend(crate::builtins::bytes_like(b).unwrap());
+                Ok(Some(match oa {
+                    Some(Object::ByteArray(_)) => crate::builtins::bytes_methods::new_bytearray(v),
+                    _ => Value::new(Object::Bytes(v.into_boxed_slice())),
+                }))
+            }
+            (Some(Object::ByteArray(x)), _, BinOp::Mult) if is_int(b) => {
+                let n = self.index_value(b)?.max(0) as usize;
+                Ok(Some(crate::builtins::bytes_methods::new_bytearray(x.snapshot().repeat(n))))
+            }
+            (_, Some(Object::Bytes(_) | Object::ByteArray(_)), BinOp::Mult) if is_int(a) => {
+                self.builtin_seq_op(b, a, op)
+            }
+            (Some(Object::ByteArray(f)), _, BinOp::Mod) => {
+                let r = crate::builtins::format::percent_format_bytes(self, &f.snapshot(), b)?;
+                Ok(Some(crate::builtins::bytes_methods::new_bytearray(crate::builtins::bytes_like(&r).unwrap())))
             }
             (Some(Object::List(_)) | Some(Object::Tuple(_)) | Some(Object::Bytes(_)), _, BinOp::Mult) if is_int(b) => {
                 let n = self.index_value(b)?.max(0) as usize;
@@ -545,6 +596,7 @@ impl Vm {
                 Object::Dict(d) => !d.is_empty(),
                 Object::Set(s) => !s.is_empty(),
                 Object::Bytes(b) => !b.is_empty(),
+                Object::ByteArray(b) => !b.is_empty(),
                 Object::Range(r) => !r.is_empty(),
                 Object::BigRange(r) => !r.len.is_zero(),
                 Object::Instance(_) => {
@@ -683,6 +735,11 @@ impl Vm {
             (Value::Obj(x), Value::Obj(y)) => match (&**x, &**y) {
                 (Object::Str(s), Object::Str(t)) => Some(s.as_str().cmp(t.as_str())),
                 (Object::Bytes(s), Object::Bytes(t)) => Some(s.cmp(t)),
+                (Object::ByteArray(_), Object::Bytes(_) | Object::ByteArray(_))
+                | (Object::Bytes(_), Object::ByteArray(_)) => {
+                    let (s, t) = (crate::builtins::bytes_like(a).unwrap(), crate::builtins::bytes_like(b).unwrap());
+                    Some(s.cmp(&t))
+                }
                 (Object::List(_), Object::List(_)) | (Object::Tuple(_), Object::Tuple(_)) => {
                     let xs = seq_items(a);
                     let ys = seq_items(b);
@@ -800,13 +857,17 @@ impl Vm {
                         return Ok(crate::value::range::range_position(&r.start, &r.step, &r.len, &x).is_some());
                     }
                 }
-                Object::Bytes(b) => {
-                    if let Value::Int(i) = item {
-                        return Ok(b.contains(&(*i as u8)));
+                Object::Bytes(_) | Object::ByteArray(_) => {
+                    let b = crate::builtins::bytes_like(container).unwrap();
+                    if let Value::Int(_) | Value::Bool(_) = item {
+                        let x = crate::builtins::bytes_methods::byte_value(self, item)?;
+                        return Ok(b.contains(&x));
                     }
-                    if let Some(Object::Bytes(n)) = item.obj() {
+                    if let Some(n) = crate::builtins::bytes_like(item) {
                         return Ok(n.is_empty() || b.windows(n.len()).any(|w| w == &n[..]));
                     }
+                    let msg = format!("a bytes-like object is required, not '{}'", self.type_name(item));
+                    return Err(self.type_error(&msg));
                 }
                 Object::Instance(_) => {
                     let cls = self.class_of(container);
@@ -875,7 +936,7 @@ impl Vm {
                     }
                     (h ^ (s.len() as u64 + 1).wrapping_mul(1927868237)) as i64
                 }
-                Object::List(_) | Object::Dict(_) | Object::Set(_) => {
+                Object::List(_) | Object::Dict(_) | Object::Set(_) | Object::ByteArray(_) => {
                     let msg = format!("unhashable type: '{}'", self.type_name(v));
                     return Err(self.type_error(&msg));
                 }

@@ -135,6 +135,7 @@ impl Vm {
                     let i = self.seq_index(key, b.len(), "index")?;
                     return Ok(Value::Int(b[i] as i64));
                 }
+                Object::ByteArray(ba) => return self.bytearray_get(ba, key),
                 Object::Range(r) if !matches!(key.obj(), Some(Object::Slice(_))) => {
                     if let Value::Int(_) | Value::Bool(_) = key {
                         let i = self.seq_index(key, r.len() as usize, "range object")?;
@@ -261,6 +262,7 @@ impl Vm {
                     return Ok(());
                 }
                 Object::Dict(_) => return self.dict_set(obj, key, v),
+                Object::ByteArray(ba) => return self.bytearray_set(ba, &key, &v),
                 _ => {}
             }
         }
@@ -315,6 +317,7 @@ impl Vm {
                     }
                     return Ok(());
                 }
+                Object::ByteArray(ba) => return self.bytearray_del(ba, key),
                 Object::Dict(_) => {
                     return match self.dict_remove(obj, key)? {
                         Some(_) => Ok(()),

@@ -190,6 +190,10 @@ impl Pickler {
                 self.out.push(b'b');
                 self.raw(b);
             }
+            Object::ByteArray(b) => {
+                self.out.push(b'y');
+                self.raw(&b.snapshot());
+            }
             Object::Tuple(t) => self.seq(vm, b'(', t.items())?,
             Object::Range(_) | Object::BigRange(_) => {
                 // Bounds are written as ints, so ranges beyond i64 travel too.
@@ -528,6 +532,7 @@ impl Unpickler<'_> {
                 let b = self.raw(vm)?;
                 Value::new(Object::Bytes(b.into_boxed_slice()))
             }
+            b'y' => conc_interpreter::builtins::bytes_methods::new_bytearray(self.raw(vm)?),
             b'(' => Value::tuple(self.items(vm)?),
             b'[' => {
                 let slot = self.reserve();
