@@ -16,6 +16,7 @@ pub mod repr;
 pub mod set_methods;
 pub mod str_methods;
 pub mod sys_io;
+pub mod value_slots;
 
 use crate::interp::{add_methods, builtins_module, native, types};
 use crate::value::str::intern;
@@ -33,6 +34,7 @@ pub fn register_all(vm: &mut Vm) {
     set_methods::register(vm);
     str_methods::register(vm);
     num_methods::register(vm);
+    value_slots::register(vm);
     gen_methods::register(vm);
     let b = builtins_module();
     for (name, f) in functions::FUNCTIONS {
@@ -129,7 +131,11 @@ pub fn self_str<'a>(vm: &mut Vm, args: &'a Args, name: &str) -> PyResult<&'a cra
     match args.pos.first().and_then(|v| v.as_str()) {
         Some(s) => Ok(s),
         None => {
-            let msg = format!("descriptor '{name}' requires a 'str' object");
+            let what = match args.pos.first() {
+                Some(v) => vm.type_name(v),
+                None => "NoneType".to_string(),
+            };
+            let msg = format!("descriptor '{name}' for 'str' objects doesn't apply to a '{what}' object");
             Err(vm.type_error(&msg))
         }
     }

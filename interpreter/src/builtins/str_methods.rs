@@ -395,7 +395,7 @@ fn prefix_check(vm: &mut Vm, args: Args, ends: bool) -> PyResult<Value> {
     }
     let hay = &s.as_str()[a..b];
     let p = arg(vm, &args, 1, "startswith")?;
-    let pats: Vec<String> = match p.obj() {
+    let pats: Vec<String> = match p.unwrap_base().obj() {
         Some(Object::Str(x)) => vec![x.as_str().to_string()],
         Some(Object::Tuple(t)) => t.items().iter().filter_map(|v| v.as_str().map(|x| x.as_str().to_string())).collect(),
         _ => {
@@ -1009,7 +1009,7 @@ fn resolve_field(
 // Methods of `bytes`: the basic ones scripts use, on raw byte slices.
 
 fn bytes_arg(vm: &mut Vm, args: &Args, i: usize, name: &str) -> PyResult<Vec<u8>> {
-    match args.pos.get(i).and_then(|v| match v.obj() {
+    match args.pos.get(i).and_then(|v| match v.unwrap_base().obj() {
         Some(Object::Bytes(b)) => Some(b.to_vec()),
         _ => None,
     }) {
@@ -1202,7 +1202,7 @@ fn bytes_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
         if i > 0 {
             out.extend_from_slice(&sep);
         }
-        match it.obj() {
+        match it.unwrap_base().obj() {
             Some(Object::Bytes(b)) => out.extend_from_slice(b),
             _ => {
                 let msg = format!("sequence item {i}: expected a bytes-like object, {} found", vm.type_name(it));
