@@ -51,6 +51,13 @@ pub fn register(_vm: &mut Vm) {
 /// `object.__new__(cls)`.
 pub fn object_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match args.pos.first().and_then(|c| c.as_objref()) {
+        // Instances of a class derived from a built-in value type need their base
+        // value, which only the base type's __new__ makes.
+        Some(c) if matches!(&**c, Object::Class(cc) if cc.base_kind == BaseKind::Value) => {
+            let name = c.class_name();
+            let msg = format!("object.__new__({name}) is not safe, use {name}.__new__()");
+            Err(vm.type_error(&msg))
+        }
         Some(c) if matches!(&**c, Object::Class(_)) => Ok(Value::new(Object::Instance(InstanceObj::new(c.clone())))),
         _ => Err(vm.type_error("object.__new__(X): X is not a type object")),
     }

@@ -976,12 +976,14 @@ impl Vm {
             }
             _ => {
                 let cls = self.class_of(v);
-                let f = self.lookup_type_attr(&cls, &crate::value::str::intern("__index__"));
-                if let (false, Some(base)) = (overrides(&f), v.base_value()) {
+                // An int subclass instance is its int value: CPython's PyNumber_Index
+                // does not call its __index__.
+                if let Some(base) = v.base_value() {
                     if matches!(base, Value::Int(_) | Value::Bool(_)) || matches!(base.obj(), Some(Object::BigInt(_))) {
                         return self.index_value(base);
                     }
                 }
+                let f = self.lookup_type_attr(&cls, &crate::value::str::intern("__index__"));
                 if let Some(f) = f {
                     let r = self.call(&f, Args::new([v.clone()]))?;
                     if let Value::Int(i) = r {
