@@ -240,6 +240,7 @@ pub fn native(name: &'static str, qualname: &str, func: NativeFn) -> Value {
         qualname: qualname.to_string(),
         fast: None,
         fast_only: false,
+        unwrap_self: false,
     })))
 }
 
@@ -256,12 +257,15 @@ pub fn native_fast(name: &'static str, qualname: &str, func: Option<NativeFn>, f
         qualname: qualname.to_string(),
         fast: Some(fast),
         fast_only: func.is_none(),
+        unwrap_self: false,
     })))
 }
 
 /// Adds methods with fast entries to a class: `(name, keyword-accepting entry, fast entry)`.
 pub fn add_fast_methods(cls: &ObjRef, methods: &[(&'static str, Option<NativeFn>, FastFn)]) {
     if let Object::Class(c) = &**cls {
+        // The fast call paths pass `self` as found: they do not unwrap base values.
+        debug_assert!(c.base_kind != BaseKind::Value, "fast methods on a built-in value type");
         let mut d = c.dict.write();
         for (name, f, fast) in methods {
             let key = intern(name);
@@ -295,15 +299,37 @@ pub fn new_class(
     })))
 }
 
-/// Adds native methods to a class namespace.
+/// Adds native methods to a class namespace. Methods of built-in value types get
+/// the base value of an instance of a derived class as `self` (see
+/// `BuiltinObj::unwrap_self`).
 pub fn add_methods(cls: &ObjRef, methods: &[(&'static str, NativeFn)]) {
+    let unwrap = matches!(&**cls, Object::Class(c) if c.base_kind == BaseKind::Value);
+    add_methods_with(cls, methods, unwrap);
+}
+
+/// Adds native methods that receive `self` as given, also for instances of classes
+/// derived from a built-in value type (in-place operators, which return `self`).
+pub fn add_methods_raw(cls: &ObjRef, methods: &[(&'static str, NativeFn)]) {
+    add_methods_with(cls, methods, false);
+}
+
+fn add_methods_with(cls: &ObjRef, methods: &[(&'static str, NativeFn)], unwrap_self: bool) {
     if let Object::Class(c) = &**cls {
         let mut d = c.dict.write();
         for (name, f) in methods {
             let key = intern(name);
             let h = crate::value::class::name_hash(&key);
             let qual = format!("{}.{}", c.name, name);
-            d.set_simple(h, Value::Obj(key), native(name, &qual, *f));
+            let m = ObjRef::new_immortal(Object::Builtin(BuiltinObj {
+                name,
+                func: *f,
+                bound: None,
+                qualname: qual,
+                fast: None,
+                fast_only: false,
+                unwrap_self,
+            }));
+            d.set_simple(h, Value::Obj(key), Value::Obj(m));
         }
     }
     crate::value::class::bump_class_version();
@@ -330,20 +356,22 @@ fn build() -> Interp {
         |name: &str, bases: Vec<ObjRef>| new_class(name, "builtins", bases, BaseKind::Builtin, true, DictData::new());
     let object = new_class("object", "builtins", vec![], BaseKind::Object, true, DictData::new());
     let o = || vec![object.clone()];
-    let int = empty("int", o());
+    // The built-in types scripts may derive from.
+    let value = |name: &str| new_class(name, "builtins", vec![object.clone()], BaseKind::Value, true, DictData::new());
+    let int = value("int");
     let types = Types {
         type_: empty("type", o()),
         bool_: empty("bool", vec![int.clone()]),
         int,
-        float: empty("float", o()),
-        str_: empty("str", o()),
-        bytes: empty("bytes", o()),
+        float: value("float"),
+        str_: value("str"),
+        bytes: value("bytes"),
         bytearray: empty("bytearray", o()),
-        list: empty("list", o()),
-        tuple: empty("tuple", o()),
-        dict: empty("dict", o()),
-        set: empty("set", o()),
-        frozenset: empty("frozenset", o()),
+        list: value("list"),
+        tuple: value("tuple"),
+        dict: value("dict"),
+        set: value("set"),
+        frozenset: value("frozenset"),
         range: empty("range", o()),
         slice: empty("slice", o()),
         function: empty("function", o()),

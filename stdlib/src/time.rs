@@ -55,7 +55,7 @@ fn process_time(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
 }
 
 fn sleep(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let secs = match args.pos.first() {
+    let secs = match args.pos.first().map(|v| v.unwrap_base()) {
         Some(Value::Int(i)) => *i as f64,
         Some(Value::Float(f)) => *f,
         Some(Value::Bool(b)) => *b as i64 as f64,

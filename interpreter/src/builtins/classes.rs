@@ -51,6 +51,13 @@ pub fn register(_vm: &mut Vm) {
 /// `object.__new__(cls)`.
 pub fn object_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match args.pos.first().and_then(|c| c.as_objref()) {
+        // Instances of a class derived from a built-in value type need their base
+        // value, which only the base type's __new__ makes.
+        Some(c) if matches!(&**c, Object::Class(cc) if cc.base_kind == BaseKind::Value) => {
+            let name = c.class_name();
+            let msg = format!("object.__new__({name}) is not safe, use {name}.__new__()");
+            Err(vm.type_error(&msg))
+        }
         Some(c) if matches!(&**c, Object::Class(_)) => Ok(Value::new(Object::Instance(InstanceObj::new(c.clone())))),
         _ => Err(vm.type_error("object.__new__(X): X is not a type object")),
     }
@@ -199,6 +206,39 @@ pub fn build_class(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     Ok(cls)
 }
 
+/// Built-in types (BaseKind::Builtin) CPython lets scripts derive from; the others
+/// are "not an acceptable base type".
+const SUBCLASSABLE_BUILTINS: &[&str] = &[
+    "object",
+    "type",
+    "property",
+    "staticmethod",
+    "classmethod",
+    "super",
+    "enumerate",
+    "zip",
+    "map",
+    "filter",
+    "reversed",
+];
+
+/// The native class whose instance layout `cls` uses: the built-in value type it
+/// derives from, or BaseException; None for plain classes.
+fn solid_base(cls: &ObjRef) -> Option<ObjRef> {
+    let mut found = None;
+    for c in crate::value::class::mro_of(cls) {
+        if let Object::Class(cc) = &*c {
+            match cc.base_kind {
+                BaseKind::Value if cc.frozen => return Some(c.clone()),
+                BaseKind::Exception => found = Some(c.clone()),
+                _ => {}
+            }
+        }
+    }
+    // For exceptions the root (BaseException) stands for every exception class.
+    found
+}
+
 /// `type(name, bases, ns)`: a new class.
 pub fn make_class(vm: &mut Vm, name: &Value, bases: &[Value], ns: &Value, kw: Vec<(ObjRef, Value)>) -> PyResult<Value> {
     let name = match name.as_str() {
@@ -220,9 +260,25 @@ pub fn make_class(vm: &mut Vm, name: &Value, bases: &[Value], ns: &Value, kw: Ve
     }
     for b in &base_refs {
         if let Object::Class(c) = &**b {
-            if matches!(c.name.as_str(), "bool" | "NoneType" | "function" | "generator") && c.module == "builtins" {
+            if c.base_kind == BaseKind::Builtin
+                && c.module == "builtins"
+                && !SUBCLASSABLE_BUILTINS.contains(&c.name.as_str())
+            {
                 let msg = format!("type '{}' is not an acceptable base type", c.name);
                 return Err(vm.type_error(&msg));
+            }
+        }
+    }
+    // Instances of a class are made by its one native base (a built-in value type,
+    // BaseException): two different ones cannot be combined.
+    let mut solid: Option<ObjRef> = None;
+    for b in &base_refs {
+        if let Some(s) = solid_base(b) {
+            match &solid {
+                Some(prev) if !prev.ptr_eq(&s) => {
+                    return Err(vm.type_error("multiple bases have instance lay-out conflict"));
+                }
+                _ => solid = Some(s),
             }
         }
     }

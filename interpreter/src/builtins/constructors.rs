@@ -4,7 +4,8 @@
 use super::functions;
 use crate::interp::{add_methods, types};
 use crate::value::dict::{DictData, DictObj};
-use crate::value::{Object, SliceObj, Value};
+use crate::value::instance::{BaseValue, InstanceObj};
+use crate::value::{ObjRef, Object, SliceObj, Value};
 use crate::vm::{Args, PyResult, Vm};
 use num_bigint::BigInt;
 use num_traits::{One, Zero};
@@ -28,6 +29,125 @@ pub fn register(_vm: &mut Vm) {
     add_methods(&t.map, &[("__new__", functions::map_new)]);
     add_methods(&t.filter, &[("__new__", functions::filter_new)]);
     add_methods(&t.reversed, &[("__new__", functions::reversed_new)]);
+    add_methods(&t.list, &[("__init__", list_init)]);
+    add_methods(&t.dict, &[("__init__", dict_init)]);
+    add_methods(&t.set, &[("__init__", set_init)]);
+}
+
+/// The class a built-in value type's `__new__` was called for: None for the type
+/// itself (the common case, checked first), the derived class for `Derived(...)` and
+/// `super().__new__(cls, ...)`.
+fn derived_class(vm: &mut Vm, args: &Args, base: &ObjRef) -> PyResult<Option<ObjRef>> {
+    let tname = base.class_name();
+    match args.pos.first() {
+        Some(Value::Obj(c)) if c.ptr_eq(base) => Ok(None),
+        Some(Value::Obj(c)) if matches!(&**c, Object::Class(_)) => {
+            if crate::value::class::is_subclass(c, base) {
+                Ok(Some(c.clone()))
+            } else {
+                let cname = c.class_name();
+                let msg = format!("{tname}.__new__({cname}): {cname} is not a subtype of {tname}");
+                Err(vm.type_error(&msg))
+            }
+        }
+        Some(v) => {
+            let msg = format!("{tname}.__new__(X): X is not a type object ({})", vm.type_name(v));
+            Err(vm.type_error(&msg))
+        }
+        None => {
+            let msg = format!("{tname}.__new__(): not enough arguments");
+            Err(vm.type_error(&msg))
+        }
+    }
+}
+
+/// `v`, or an instance of `cls` (derived from v's type) carrying it.
+fn as_class(cls: Option<ObjRef>, v: Value) -> Value {
+    match cls {
+        None => v,
+        Some(c) => Value::new(Object::Instance(InstanceObj::with_native(c, Box::new(BaseValue(v))))),
+    }
+}
+
+/// CPython's message for too many arguments to a built-in value type's constructor.
+fn at_most_one(vm: &mut Vm, args: &Args, tname: &str) -> PyResult<()> {
+    let n = args.pos.len().saturating_sub(1);
+    if n > 1 {
+        let msg = format!("{tname} expected at most 1 argument, got {n}");
+        return Err(vm.type_error(&msg));
+    }
+    Ok(())
+}
+
+/// `self` of a built-in value type's `__init__` (already the base value when called
+/// on an instance of a derived class).
+fn init_self(vm: &mut Vm, args: &Args, tname: &str, ok: fn(&Object) -> bool) -> PyResult<Value> {
+    match args.pos.first() {
+        Some(v) if v.obj().map(ok).unwrap_or(false) => Ok(v.clone()),
+        Some(v) => {
+            let msg = format!("descriptor '__init__' requires a '{tname}' object but received a '{}'", vm.type_name(v));
+            Err(vm.type_error(&msg))
+        }
+        None => Err(vm.type_error("descriptor '__init__' of object needs an argument")),
+    }
+}
+
+/// `list.__init__(self, iterable=())`: replaces the contents.
+fn list_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let this = init_self(vm, &args, "list", |o| matches!(o, Object::List(_)))?;
+    if !args.kw.is_empty() {
+        return Err(vm.type_error("list() takes no keyword arguments"));
+    }
+    at_most_one(vm, &args, "list")?;
+    let items = match args.pos.get(1) {
+        Some(src) => {
+            let src = src.clone();
+            vm.collect(&src)?
+        }
+        None => Vec::new(),
+    };
+    if let Some(l) = this.as_list() {
+        l.replace_all(items);
+    }
+    Ok(Value::None)
+}
+
+/// `dict.__init__(self, mapping_or_pairs=(), **kw)`: adds the items (as `update`).
+fn dict_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let this = init_self(vm, &args, "dict", |o| matches!(o, Object::Dict(_)))?;
+    at_most_one(vm, &args, "dict")?;
+    if let Some(src) = args.pos.get(1) {
+        let src = src.clone();
+        vm.dict_update_from(&this, &src, false)?;
+    }
+    for (k, v) in args.kw {
+        vm.dict_set(&this, Value::Obj(k), v)?;
+    }
+    Ok(Value::None)
+}
+
+/// `set.__init__(self, iterable=())`: replaces the contents.
+fn set_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let this = init_self(vm, &args, "set", |o| matches!(o, Object::Set(s) if !s.frozen))?;
+    if !args.kw.is_empty() {
+        return Err(vm.type_error("set() takes no keyword arguments"));
+    }
+    at_most_one(vm, &args, "set")?;
+    let items = match args.pos.get(1) {
+        Some(src) => {
+            let src = src.clone();
+            vm.collect(&src)?
+        }
+        None => Vec::new(),
+    };
+    if let Some(Object::Set(s)) = this.obj() {
+        let old = s.lock().clear();
+        drop(old);
+    }
+    for it in items {
+        vm.set_add(&this, it)?;
+    }
+    Ok(Value::None)
 }
 
 /// Parses an int literal as `int(s, base)` does (underscores, sign, prefixes, spaces).
@@ -70,7 +190,18 @@ pub fn parse_int(s: &str, base: u32) -> Option<BigInt> {
     Some(if neg { -v } else { v })
 }
 
-fn int_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
+fn int_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let cls = derived_class(vm, &args, &types().int)?;
+    let v = int_value(vm, args)?;
+    Ok(as_class(cls, v))
+}
+
+fn int_value(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
+    let n = args.pos.len().saturating_sub(1) + args.kw.len();
+    if n > 2 {
+        let msg = format!("int() takes at most 2 arguments ({n} given)");
+        return Err(vm.type_error(&msg));
+    }
     let x = args.take(1, "x");
     let base = args.take(2, "base");
     let Some(x) = x else { return Ok(Value::Int(0)) };
@@ -79,7 +210,7 @@ fn int_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         if b != 0 && !(2..=36).contains(&b) {
             return Err(vm.value_error("int() base must be >= 2 and <= 36, or 0"));
         }
-        let s = match x.obj() {
+        let s = match x.unwrap_base().obj() {
             Some(Object::Str(s)) => s.as_str().to_string(),
             Some(Object::Bytes(b)) => String::from_utf8_lossy(b).to_string(),
             _ => return Err(vm.type_error("int() can't convert non-string with explicit base")),
@@ -125,9 +256,18 @@ pub fn to_int(vm: &mut Vm, x: &Value) -> PyResult<Value> {
             _ => {
                 let cls = vm.class_of(x);
                 for name in ["__int__", "__index__", "__trunc__"] {
-                    if let Some(f) = vm.lookup_type_attr(&cls, &crate::value::str::intern(name)) {
+                    let f = vm.lookup_type_attr(&cls, &crate::value::str::intern(name));
+                    if let (false, Some(base)) = (crate::vm::ops::overrides(&f), x.base_value()) {
+                        let base = base.clone();
+                        return to_int(vm, &base);
+                    }
+                    if let Some(f) = f {
                         return vm.call(&f, Args::new([x.clone()]));
                     }
+                }
+                if let Some(base) = x.base_value() {
+                    let base = base.clone();
+                    return to_int(vm, &base);
                 }
                 let msg = format!(
                     "int() argument must be a string, a bytes-like object or a real number, not '{}'",
@@ -180,10 +320,13 @@ pub fn parse_float(s: &str) -> Option<f64> {
 }
 
 fn float_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let Some(x) = args.pos.get(1).cloned() else {
-        return Ok(Value::Float(0.0));
+    let cls = derived_class(vm, &args, &types().float)?;
+    at_most_one(vm, &args, "float")?;
+    let v = match args.pos.get(1).cloned() {
+        Some(x) => Value::Float(to_float(vm, &x)?),
+        None => Value::Float(0.0),
     };
-    to_float(vm, &x).map(Value::Float)
+    Ok(as_class(cls, v))
 }
 
 /// `float(x)`.
@@ -207,10 +350,19 @@ pub fn to_float(vm: &mut Vm, x: &Value) -> PyResult<f64> {
             _ => {
                 let cls = vm.class_of(x);
                 for name in ["__float__", "__index__"] {
-                    if let Some(f) = vm.lookup_type_attr(&cls, &crate::value::str::intern(name)) {
+                    let f = vm.lookup_type_attr(&cls, &crate::value::str::intern(name));
+                    if let (false, Some(base)) = (crate::vm::ops::overrides(&f), x.base_value()) {
+                        let base = base.clone();
+                        return to_float(vm, &base);
+                    }
+                    if let Some(f) = f {
                         let r = vm.call(&f, Args::new([x.clone()]))?;
                         return to_float(vm, &r);
                     }
+                }
+                if let Some(base) = x.base_value() {
+                    let base = base.clone();
+                    return to_float(vm, &base);
                 }
                 let msg = format!("float() argument must be a string or a real number, not '{}'", vm.type_name(x));
                 Err(vm.type_error(&msg))
@@ -223,7 +375,13 @@ pub fn to_float(vm: &mut Vm, x: &Value) -> PyResult<f64> {
     }
 }
 
-fn str_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
+fn str_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let cls = derived_class(vm, &args, &types().str_)?;
+    let v = str_value(vm, args)?;
+    Ok(as_class(cls, v))
+}
+
+fn str_value(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let x = args.take(1, "object");
     let encoding = args.take(2, "encoding");
     match (x, encoding) {
@@ -245,6 +403,11 @@ fn str_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
 }
 
 fn list_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    // A derived class starts empty: `list.__init__` fills it.
+    if let Some(cls) = derived_class(vm, &args, &types().list)? {
+        return Ok(as_class(Some(cls), Value::list(vec![])));
+    }
+    at_most_one(vm, &args, "list")?;
     match args.pos.get(1) {
         Some(v) => {
             let v = v.clone();
@@ -255,20 +418,29 @@ fn list_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn tuple_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    match args.pos.get(1) {
+    let cls = derived_class(vm, &args, &types().tuple)?;
+    at_most_one(vm, &args, "tuple")?;
+    let v = match args.pos.get(1) {
         Some(v) => {
             if let Some(Object::Tuple(_)) = v.obj() {
-                return Ok(v.clone());
+                v.clone()
+            } else {
+                let v = v.clone();
+                Value::tuple(vm.collect(&v)?)
             }
-            let v = v.clone();
-            Ok(Value::tuple(vm.collect(&v)?))
         }
-        None => Ok(Value::tuple(vec![])),
-    }
+        None => Value::tuple(vec![]),
+    };
+    Ok(as_class(cls, v))
 }
 
 fn dict_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let d = Value::new(Object::Dict(DictObj::new(DictData::new())));
+    // A derived class starts empty: `dict.__init__` fills it.
+    if let Some(cls) = derived_class(vm, &args, &types().dict)? {
+        return Ok(as_class(Some(cls), d));
+    }
+    at_most_one(vm, &args, "dict")?;
     if let Some(src) = args.pos.get(1) {
         let src = src.clone();
         vm.dict_update_from(&d, &src, false)?;
@@ -280,6 +452,11 @@ fn dict_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn set_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    // A derived class starts empty: `set.__init__` fills it.
+    if let Some(cls) = derived_class(vm, &args, &types().set)? {
+        return Ok(as_class(Some(cls), vm.new_set(vec![], false)?));
+    }
+    at_most_one(vm, &args, "set")?;
     match args.pos.get(1) {
         Some(v) => {
             if let Some(Object::Set(_)) = v.obj() {
@@ -294,20 +471,25 @@ fn set_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn frozenset_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    match args.pos.get(1) {
+    let cls = derived_class(vm, &args, &types().frozenset)?;
+    at_most_one(vm, &args, "frozenset")?;
+    let v = match args.pos.get(1) {
         Some(v) => {
             if let Some(Object::Set(s)) = v.obj() {
                 if s.frozen {
-                    return Ok(v.clone());
+                    v.clone()
+                } else {
+                    vm.set_copy(v, true)
                 }
-                return Ok(vm.set_copy(v, true));
+            } else {
+                let v = v.clone();
+                let items = vm.collect(&v)?;
+                vm.new_set(items, true)?
             }
-            let v = v.clone();
-            let items = vm.collect(&v)?;
-            vm.new_set(items, true)
         }
-        None => vm.new_set(vec![], true),
-    }
+        None => vm.new_set(vec![], true)?,
+    };
+    Ok(as_class(cls, v))
 }
 
 fn range_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -363,7 +545,13 @@ fn slice_new(_vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::new(Object::Slice(SliceObj { start, stop, step })))
 }
 
-fn bytes_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
+fn bytes_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let cls = derived_class(vm, &args, &types().bytes)?;
+    let v = bytes_value(vm, args)?;
+    Ok(as_class(cls, v))
+}
+
+fn bytes_value(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     if let (Some(v), 2) = (args.pos.get(1), args.pos.len()) {
         // bytes(b) of a bytes is that object; an object may also convert itself.
         if matches!(v.obj(), Some(Object::Bytes(_))) {

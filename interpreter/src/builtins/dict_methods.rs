@@ -239,6 +239,15 @@ fn copy(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn fromkeys(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let src = arg(vm, &args, 1, "fromkeys")?;
     let v = args.pos.get(2).cloned().unwrap_or(Value::None);
+    // A derived class makes an instance of itself and stores through its __setitem__.
+    if let Some(cls) = args.pos.first().filter(|c| !c.is(&Value::Obj(types().dict.clone()))) {
+        let cls = cls.clone();
+        let d = vm.call(&cls, Args::default())?;
+        for k in vm.collect(&src)? {
+            vm.set_item(&d, k, v.clone())?;
+        }
+        return Ok(d);
+    }
     let d = Value::new(Object::Dict(crate::value::dict::DictObj::new(Default::default())));
     for k in vm.collect(&src)? {
         vm.dict_set(&d, k, v.clone())?;

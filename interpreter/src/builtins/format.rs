@@ -395,9 +395,19 @@ impl Vm {
                     }
                     format_int(self, b, &sp)
                 }
-                Object::Instance(_) => {
+                Object::Instance(inst) => {
                     let cls = self.class_of(v);
-                    if let Some(f) = self.lookup_type_attr(&cls, &crate::interp::names().__format__) {
+                    let f = self.lookup_type_attr(&cls, &crate::interp::names().__format__);
+                    // The base value's format, except that an empty spec is str(self)
+                    // (which a class may override), as int.__format__ does.
+                    if let (false, Some(base)) = (crate::vm::ops::overrides(&f), inst.base_value()) {
+                        if spec.is_empty() {
+                            return self.str_of(v);
+                        }
+                        let base = base.clone();
+                        return self.format(&base, spec);
+                    }
+                    if let Some(f) = f {
                         if !matches!(f.obj(), Some(Object::Builtin(_))) {
                             let r = self.call(&f, Args::new([v.clone(), Value::str(spec)]))?;
                             return match r.as_str() {
@@ -494,8 +504,9 @@ fn percent_bytes_arg(vm: &mut Vm, arg: &Value) -> PyResult<String> {
 /// The `%` formatter shared by str and bytes; `bytes` switches the conversions whose
 /// meaning differs (`%s`/`%b` take bytes, `%r`/`%a` give ASCII, `%c` a byte).
 fn percent_core(vm: &mut Vm, f: &str, args: &Value, bytes: bool) -> PyResult<String> {
-    let is_mapping = matches!(args.obj(), Some(Object::Dict(_)));
-    let items: Vec<Value> = match args.obj() {
+    // Instances of classes derived from tuple and dict count as tuples and mappings.
+    let is_mapping = matches!(args.unwrap_base().obj(), Some(Object::Dict(_)));
+    let items: Vec<Value> = match args.unwrap_base().obj() {
         Some(Object::Tuple(t)) => t.items().to_vec(),
         _ => vec![args.clone()],
     };
@@ -606,6 +617,11 @@ fn percent_core(vm: &mut Vm, f: &str, args: &Value, bytes: bool) -> PyResult<Str
             Some(v) => v,
             None => next_arg(vm, &mut idx)?,
         };
+        // Numeric conversions read an int or float subclass instance's base value.
+        let num_arg = match conv {
+            's' | 'r' | 'a' | 'b' => arg.clone(),
+            _ => arg.unwrap_base().clone(),
+        };
         let piece = match conv {
             's' | 'r' | 'a' | 'b' if bytes || conv != 'b' => {
                 let s = match conv {
@@ -623,9 +639,9 @@ fn percent_core(vm: &mut Vm, f: &str, args: &Value, bytes: bool) -> PyResult<Str
                 pad(&sp, "", &s, '>')
             }
             'd' | 'i' | 'u' | 'x' | 'X' | 'o' => {
-                let n = match &arg {
+                let n = match &num_arg {
                     Value::Float(f) => crate::value::int::f64_to_bigint(*f).unwrap_or_default(),
-                    _ => match crate::value::int::to_bigint(&arg) {
+                    _ => match crate::value::int::to_bigint(&num_arg) {
                         Some(b) => b,
                         None => {
                             let msg =
@@ -660,11 +676,11 @@ fn percent_core(vm: &mut Vm, f: &str, args: &Value, bytes: bool) -> PyResult<Str
                 pad(&spec, &sign, &body, '>')
             }
             'e' | 'E' | 'f' | 'F' | 'g' | 'G' => {
-                let x = match &arg {
+                let x = match &num_arg {
                     Value::Float(f) => *f,
                     Value::Int(i) => *i as f64,
                     Value::Bool(b) => *b as i64 as f64,
-                    _ => match crate::value::int::to_bigint(&arg) {
+                    _ => match crate::value::int::to_bigint(&num_arg) {
                         Some(b) => b.to_f64().unwrap_or(f64::INFINITY),
                         None => {
                             let msg = format!("must be real number, not {}", vm.type_name(&arg));
@@ -677,22 +693,22 @@ fn percent_core(vm: &mut Vm, f: &str, args: &Value, bytes: bool) -> PyResult<Str
                 let (sign, body) = split_sign(&s);
                 pad(&spec, &sign, &body, '>')
             }
-            'c' if bytes => match &arg {
+            'c' if bytes => match &num_arg {
                 Value::Int(n) => match u8::try_from(*n) {
                     Ok(b) => (b as char).to_string(),
                     Err(_) => return Err(vm.new_error("OverflowError", "%c arg not in range(256)")),
                 },
-                _ => match crate::builtins::bytes_like(&arg) {
+                _ => match crate::builtins::bytes_like(&num_arg) {
                     Some(b) if b.len() == 1 => (b[0] as char).to_string(),
                     _ => return Err(vm.type_error("%c requires an integer in range(256) or a single byte")),
                 },
             },
-            'c' => match &arg {
+            'c' => match &num_arg {
                 Value::Int(n) => match u32::try_from(*n).ok().and_then(char::from_u32) {
                     Some(c) => c.to_string(),
                     None => return Err(vm.new_error("OverflowError", "%c arg not in range(0x110000)")),
                 },
-                _ => match arg.as_str().map(|s| s.as_str().to_string()) {
+                _ => match num_arg.as_str().map(|s| s.as_str().to_string()) {
                     Some(t) if t.chars().count() == 1 => t,
                     _ => return Err(vm.type_error("%c requires int or char")),
                 },

@@ -140,9 +140,13 @@ pub fn len_of(vm: &mut Vm, v: &Value) -> PyResult<usize> {
                 Some(n) => n as usize,
                 None => return Err(vm.new_error("OverflowError", "Python int too large to convert to C ssize_t")),
             },
-            Object::Instance(_) => {
+            Object::Instance(inst) => {
                 let cls = vm.class_of(v);
-                if let Some(f) = vm.lookup_type_attr(&cls, &crate::interp::names().__len__) {
+                let f = vm.lookup_type_attr(&cls, &crate::interp::names().__len__);
+                if let (false, Some(base)) = (crate::vm::ops::overrides(&f), inst.base_value()) {
+                    return len_of(vm, base);
+                }
+                if let Some(f) = f {
                     let r = vm.call(&f, Args::new([v.clone()]))?;
                     let n = vm.index_value(&r)?;
                     if n < 0 {
@@ -321,7 +325,12 @@ fn abs(vm: &mut Vm, args: Args) -> PyResult<Value> {
             Object::BigInt(b) => Ok(crate::value::int::normalize(num_traits::Signed::abs(b))),
             _ => {
                 let cls = vm.class_of(&v);
-                match vm.lookup_type_attr(&cls, &crate::interp::names().__abs__) {
+                let f = vm.lookup_type_attr(&cls, &crate::interp::names().__abs__);
+                if let (false, Some(base)) = (crate::vm::ops::overrides(&f), v.base_value()) {
+                    let base = base.clone();
+                    return abs(vm, Args::new([base]));
+                }
+                match f {
                     Some(f) => vm.call(&f, Args::new([v.clone()])),
                     None => {
                         let msg = format!("bad operand type for abs(): '{}'", vm.type_name(&v));
@@ -494,7 +503,7 @@ fn less(vm: &mut Vm, a: &Value, b: &Value, reverse: bool) -> PyResult<bool> {
         (Value::Int(p), Value::Int(q)) => Ok(p < q),
         (Value::Float(p), Value::Float(q)) => Ok(p < q),
         _ => {
-            if let (Some(p), Some(q)) = (x.as_str(), y.as_str()) {
+            if let (Some(p), Some(q)) = (x.as_exact_str(), y.as_exact_str()) {
                 return Ok(p.as_str() < q.as_str());
             }
             let r = vm.compare(x, y, conc_grammar::ast::CmpOp::Lt)?;
@@ -623,7 +632,7 @@ fn chr(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn ord(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let v = arg(vm, &args, 0, "ord")?;
-    match v.obj() {
+    match v.unwrap_base().obj() {
         Some(Object::Str(s)) => {
             if s.char_len() != 1 {
                 let msg = format!("ord() expected a character, but string of length {} found", s.char_len());
@@ -702,6 +711,16 @@ fn divmod_dunder(vm: &mut Vm, a: Value, b: Value) -> PyResult<Value> {
         let r = vm.call(&f, Args::new([x, y]))?;
         if !r.is(&not_impl) {
             return Ok(r);
+        }
+    }
+    // Instances of classes derived from int or float: divmod of the base values.
+    if a.base_value().is_some() || b.base_value().is_some() {
+        let (ua, ub) = (a.unwrap_base(), b.unwrap_base());
+        let is_num = |v: &Value| {
+            matches!(v, Value::Int(_) | Value::Bool(_) | Value::Float(_)) || matches!(v.obj(), Some(Object::BigInt(_)))
+        };
+        if is_num(ua) && is_num(ub) {
+            return divmod(vm, Args::new([ua.clone(), ub.clone()]));
         }
     }
     let msg = format!("unsupported operand type(s) for divmod(): '{}' and '{}'", vm.type_name(&a), vm.type_name(&b));
@@ -794,10 +813,18 @@ fn round(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
             let q = if 2 * r > p || (2 * r == p && q % 2 != 0) { q + 1 } else { q };
             Ok(Value::Int((q * p) as i64))
         }
-        _ => {
+        (_, nd) => {
             let cls = vm.class_of(&x);
-            match vm.lookup_type_attr(&cls, &crate::interp::names().__round__) {
-                Some(f) => vm.call(&f, Args::new([x.clone()])),
+            let f = vm.lookup_type_attr(&cls, &crate::interp::names().__round__);
+            if let (false, Some(base)) = (crate::vm::ops::overrides(&f), x.base_value()) {
+                if matches!(base, Value::Int(_) | Value::Float(_)) || matches!(base.obj(), Some(Object::BigInt(_))) {
+                    let mut a = Args::new([base.clone()]);
+                    a.pos.extend(nd.clone());
+                    return round(vm, a);
+                }
+            }
+            match f {
+                Some(f) => vm.call(&f, Args::new(std::iter::once(x.clone()).chain(nd))),
                 None => {
                     let msg = format!("type {} doesn't define __round__ method", vm.type_name(&x));
                     Err(vm.type_error(&msg))
@@ -1098,7 +1125,15 @@ pub fn reversed_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
         _ => {
             let cls = vm.class_of(&seq);
-            if let Some(f) = vm.lookup_type_attr(&cls, &crate::interp::names().__reversed__) {
+            let f = vm.lookup_type_attr(&cls, &crate::interp::names().__reversed__);
+            // list and dict have their own __reversed__, which reads the base value.
+            if let (false, Some(base)) = (crate::vm::ops::overrides(&f), seq.base_value()) {
+                if matches!(base.obj(), Some(Object::List(_)) | Some(Object::Dict(_))) {
+                    let base = base.clone();
+                    return reversed_new(vm, Args::new([Value::None, base]));
+                }
+            }
+            if let Some(f) = f {
                 return vm.call(&f, Args::new([seq.clone()]));
             }
             if vm.lookup_type_attr(&cls, &crate::interp::names().__getitem__).is_some() {

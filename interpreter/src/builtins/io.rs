@@ -373,7 +373,7 @@ fn open(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let Some(file) = file else {
         return Err(vm.type_error("open() missing required argument 'file' (pos 1)"));
     };
-    let path = match file.obj() {
+    let path = match file.unwrap_base().obj() {
         Some(Object::Str(s)) => s.as_str().to_string(),
         Some(Object::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
         _ => {

@@ -109,7 +109,11 @@ fn this_list<'a>(vm: &mut Vm, args: &'a Args, name: &str) -> PyResult<&'a crate:
     match args.pos.first().and_then(|v| v.as_list()) {
         Some(l) => Ok(l),
         None => {
-            let msg = format!("descriptor '{name}' for 'list' objects doesn't apply to this object");
+            let what = match args.pos.first() {
+                Some(v) => vm.type_name(v),
+                None => "NoneType".to_string(),
+            };
+            let msg = format!("descriptor '{name}' for 'list' objects doesn't apply to a '{what}' object");
             Err(vm.type_error(&msg))
         }
     }

@@ -17,6 +17,7 @@ pub mod repr;
 pub mod set_methods;
 pub mod str_methods;
 pub mod sys_io;
+pub mod value_slots;
 
 use crate::interp::{add_methods, builtins_module, native, types};
 use crate::value::str::intern;
@@ -35,6 +36,7 @@ pub fn register_all(vm: &mut Vm) {
     str_methods::register(vm);
     bytes_methods::register(vm);
     num_methods::register(vm);
+    value_slots::register(vm);
     gen_methods::register(vm);
     let b = builtins_module();
     for (name, f) in functions::FUNCTIONS {
@@ -132,7 +134,11 @@ pub fn self_str<'a>(vm: &mut Vm, args: &'a Args, name: &str) -> PyResult<&'a cra
     match args.pos.first().and_then(|v| v.as_str()) {
         Some(s) => Ok(s),
         None => {
-            let msg = format!("descriptor '{name}' requires a 'str' object");
+            let what = match args.pos.first() {
+                Some(v) => vm.type_name(v),
+                None => "NoneType".to_string(),
+            };
+            let msg = format!("descriptor '{name}' for 'str' objects doesn't apply to a '{what}' object");
             Err(vm.type_error(&msg))
         }
     }
@@ -146,7 +152,7 @@ pub fn is_kind(v: &Value, f: fn(&Object) -> bool) -> bool {
 /// The contents of a bytes-like value (`bytes`, `bytearray`), copied so that no lock is
 /// held afterwards; None for anything else.
 pub fn bytes_like(v: &Value) -> Option<Vec<u8>> {
-    match v.obj()? {
+    match v.unwrap_base().obj()? {
         Object::Bytes(b) => Some(b.to_vec()),
         Object::ByteArray(b) => Some(b.snapshot()),
         _ => None,

@@ -71,9 +71,17 @@ impl Vm {
         match v {
             Value::Obj(o) => match &**o {
                 Object::Str(s) => Ok(s.as_str().to_string()),
-                Object::Instance(_) => {
+                Object::Instance(inst) => {
                     let cls = self.class_of(v);
-                    match self.lookup_type_attr(&cls, &crate::interp::names().__str__) {
+                    let f = self.lookup_type_attr(&cls, &crate::interp::names().__str__);
+                    // Only str has its own __str__ among the built-in value types;
+                    // the others' str() is their repr(), which a class may override.
+                    if let (false, Some(Value::Obj(b))) = (crate::vm::ops::overrides(&f), inst.base_value()) {
+                        if let Object::Str(s) = &**b {
+                            return Ok(s.as_str().to_string());
+                        }
+                    }
+                    match f {
                         Some(f) if !is_object_str(&f) => {
                             let r = self.call(&f, Args::new([v.clone()]))?;
                             match r.as_str() {
@@ -237,9 +245,24 @@ impl Vm {
                     c.filename,
                     c.first_line
                 ),
-                Object::Instance(_) => {
+                Object::Instance(inst) => {
                     let cls = self.class_of(v);
-                    match self.lookup_type_attr(&cls, &crate::interp::names().__repr__) {
+                    let f = self.lookup_type_attr(&cls, &crate::interp::names().__repr__);
+                    if let (false, Some(base)) = (crate::vm::ops::overrides(&f), inst.base_value()) {
+                        // Sets name their type (`Tags({1, 2})`); the others look like
+                        // their base value.
+                        if let Some(Object::Set(st)) = base.obj() {
+                            let items = st.lock().keys();
+                            let name = inst.class.class_name().to_string();
+                            if items.is_empty() {
+                                return Ok(format!("{name}()"));
+                            }
+                            let inner = self.guarded(o.addr(), "...", |vm| vm.join_reprs(&items, "{", "}"))?;
+                            return Ok(format!("{name}({inner})"));
+                        }
+                        return self.repr_of(base);
+                    }
+                    match f {
                         Some(f) if !matches!(f.obj(), Some(Object::Builtin(_))) => {
                             let r = self.call(&f, Args::new([v.clone()]))?;
                             match r.as_str() {

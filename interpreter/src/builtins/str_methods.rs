@@ -371,7 +371,7 @@ fn prefix_check(vm: &mut Vm, args: Args, ends: bool) -> PyResult<Value> {
     }
     let hay = &s.as_str()[a..b];
     let p = arg(vm, &args, 1, "startswith")?;
-    let pats: Vec<String> = match p.obj() {
+    let pats: Vec<String> = match p.unwrap_base().obj() {
         Some(Object::Str(x)) => vec![x.as_str().to_string()],
         Some(Object::Tuple(t)) => t.items().iter().filter_map(|v| v.as_str().map(|x| x.as_str().to_string())).collect(),
         _ => {

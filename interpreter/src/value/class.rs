@@ -24,8 +24,13 @@ pub fn bump_class_version() {
 pub enum BaseKind {
     /// `object` and ordinary classes.
     Object,
-    /// A built-in type whose values are not `Instance`s (int, str, list, ...).
+    /// A built-in type whose values are not `Instance`s and which classes cannot
+    /// derive from (range, function, ...).
     Builtin,
+    /// A built-in value type classes may derive from (int, float, str, bytes, list,
+    /// tuple, dict, set, frozenset): instances of such a derived class are `Instance`s
+    /// carrying a value of the base type (see `instance::BaseValue`).
+    Value,
     /// `BaseException` and its subclasses.
     Exception,
 }

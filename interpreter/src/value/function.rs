@@ -46,6 +46,10 @@ pub struct BuiltinObj {
     /// True when `fast` is the only real entry: keywords are then rejected with
     /// CPython's "takes no keyword arguments".
     pub fast_only: bool,
+    /// A method of a built-in value type (list.append, str.upper, ...): when `self`
+    /// is an instance of a derived class, the call passes its base value instead, so
+    /// the method's own checks for its type keep working.
+    pub unwrap_self: bool,
 }
 
 pub struct BoundMethodObj {

@@ -11,6 +11,13 @@ use std::sync::OnceLock;
 
 pub type NativeData = Box<dyn Any + Send + Sync>;
 
+/// The native payload of an instance of a class derived from a built-in value type
+/// (`class Stack(list)`): a plain value of that type (an `Object::List`, a
+/// `Value::Int`, ...). Operations the class does not override in script code act on
+/// it, as CPython's inherited slots act on the base part of the object. A mutable
+/// base (list, dict, set) is shared by reference, so the payload's own lock guards it.
+pub struct BaseValue(pub super::Value);
+
 pub struct InstanceObj {
     pub class: ObjRef,
     /// A spin lock (one atomic operation per access, not two): attribute reads and
@@ -54,6 +61,12 @@ impl InstanceObj {
     #[inline(always)]
     pub fn may_have_attrs(&self) -> bool {
         self.touched.load(Ordering::Acquire)
+    }
+
+    /// The base value of an instance of a class derived from a built-in value type.
+    #[inline]
+    pub fn base_value(&self) -> Option<&super::Value> {
+        self.native::<BaseValue>().map(|b| &b.0)
     }
 
     /// The native payload as `T`, if it is one.

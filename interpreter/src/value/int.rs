@@ -17,13 +17,15 @@ pub fn normalize(b: BigInt) -> Value {
     }
 }
 
-/// The integer in `v` (int, big int or bool) as a big integer.
+/// The integer in `v` (int, big int or bool, or an instance of a class derived from
+/// int) as a big integer.
 pub fn to_bigint(v: &Value) -> Option<BigInt> {
     match v {
         Value::Int(i) => Some(BigInt::from(*i)),
         Value::Bool(b) => Some(BigInt::from(*b as i64)),
         Value::Obj(o) => match &**o {
             Object::BigInt(b) => Some(b.clone()),
+            Object::Instance(i) => i.base_value().and_then(to_bigint),
             _ => None,
         },
         _ => None,

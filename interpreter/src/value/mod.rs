@@ -142,8 +142,24 @@ impl Value {
         int::normalize(b)
     }
 
+    /// The text of a str, or of an instance of a class derived from str (which
+    /// CPython accepts wherever a str is expected). Code choosing a fast path that a
+    /// derived class could override uses [`Value::as_exact_str`].
     #[inline]
     pub fn as_str(&self) -> Option<&str::StrObj> {
+        match self {
+            Value::Obj(o) => match &**o {
+                Object::Str(s) => Some(s),
+                Object::Instance(i) => i.base_value().and_then(|b| b.as_exact_str()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A str value itself (not an instance of a class derived from str).
+    #[inline]
+    pub fn as_exact_str(&self) -> Option<&str::StrObj> {
         match self {
             Value::Obj(o) => match &**o {
                 Object::Str(s) => Some(s),
@@ -191,6 +207,23 @@ impl Value {
             Some(Object::Instance(i)) => Some(i),
             _ => None,
         }
+    }
+
+    /// The base value of an instance of a class derived from a built-in value type
+    /// (`class Stack(list)`), None for anything else. Fast paths match the plain
+    /// variants first and look here only on their slow path.
+    #[inline]
+    pub fn base_value(&self) -> Option<&Value> {
+        match self.obj() {
+            Some(Object::Instance(i)) => i.base_value(),
+            _ => None,
+        }
+    }
+
+    /// This value, or the base value of an instance derived from a built-in value type.
+    #[inline]
+    pub fn unwrap_base(&self) -> &Value {
+        self.base_value().unwrap_or(self)
     }
 
     /// Identity (`is`): immediates compare by value as CPython's cached small objects

@@ -132,6 +132,11 @@ impl Vm {
                 if let Some(bound) = &b.bound {
                     args.pos.insert(0, bound.clone());
                 }
+                if b.unwrap_self {
+                    if let Some(base) = args.pos.first().and_then(|s| s.base_value()) {
+                        args.pos[0] = base.clone();
+                    }
+                }
                 if let Some(fast) = b.fast {
                     if args.kw.is_empty() {
                         return fast(self, &args.pos).map(Prepared::Value);
@@ -197,6 +202,15 @@ impl Vm {
         } else {
             Value::new(Object::Instance(crate::value::instance::InstanceObj::new(cls.clone())))
         };
+        // A built-in value type's constructor (`list(x)`) does all the work in
+        // `__new__`; its `__init__` is for derived classes (`super().__init__(x)`).
+        if !is_default_new {
+            if let Object::Class(c) = &**cls {
+                if c.frozen && c.base_kind == crate::value::class::BaseKind::Value {
+                    return Ok(Prepared::Value(inst));
+                }
+            }
+        }
         let init = self.lookup_type_attr(cls, &names.__init__);
         let object_init = crate::interp::object_init();
         match init {
@@ -499,7 +513,7 @@ impl Vm {
             }
         }
         if let Some(kw) = kwargs {
-            let items = match kw.as_dict() {
+            let items = match kw.unwrap_base().as_dict() {
                 Some(d) => d.lock().items(),
                 None => {
                     let msg = format!(

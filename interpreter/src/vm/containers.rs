@@ -148,6 +148,17 @@ impl Vm {
 
     /// `target.update(src)` (`merge`: a repeated key is an error, for `f(**a, **b)`).
     pub fn dict_update_from(&mut self, target: &Value, src: &Value, merge: bool) -> PyResult<()> {
+        // An instance of a class derived from dict that keeps dict's iteration is
+        // read directly, as CPython's dict_merge does (its __getitem__ is not used).
+        let direct = match src.base_value() {
+            Some(b @ Value::Obj(_)) if b.as_dict().is_some() => {
+                let cls = self.class_of(src);
+                let it = self.lookup_type_attr(&cls, &crate::interp::names().__iter__);
+                (!super::ops::overrides(&it)).then(|| b.clone())
+            }
+            _ => None,
+        };
+        let src = direct.as_ref().unwrap_or(src);
         let items: Vec<(Value, Value)> = match src.obj() {
             Some(Object::Dict(d)) => d.lock().items(),
             _ => {

@@ -66,7 +66,13 @@ impl Vm {
     fn user_iter(&mut self, v: &Value) -> PyResult<Value> {
         let cls = self.class_of(v);
         let names = crate::interp::names();
-        if let Some(f) = self.lookup_type_attr(&cls, &names.__iter__) {
+        let f = self.lookup_type_attr(&cls, &names.__iter__);
+        if let (false, Some(base)) = (super::ops::overrides(&f), v.base_value()) {
+            // Like CPython's list/dict iterators, this reads the base value directly
+            // (an overridden __getitem__ is not used).
+            return self.get_iter(base);
+        }
+        if let Some(f) = f {
             if f.is_none() {
                 let msg = format!("'{}' object is not iterable", self.type_name(v));
                 return Err(self.type_error(&msg));

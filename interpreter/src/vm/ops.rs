@@ -29,6 +29,14 @@ pub fn op_names(op: BinOp) -> (&'static str, &'static str, &'static str) {
     }
 }
 
+/// True when a class attribute found for a dunder is defined in script code (or is
+/// any non-native value), so it overrides what a built-in base type's value does; a
+/// native found there is the base type's own method (or object's).
+#[inline]
+pub(crate) fn overrides(f: &Option<Value>) -> bool {
+    matches!(f, Some(v) if !matches!(v.obj(), Some(Object::Builtin(_))))
+}
+
 enum Num {
     I(i64),
     B(BigInt),
@@ -49,6 +57,23 @@ fn as_num(v: &Value) -> Option<Num> {
 }
 
 impl Vm {
+    /// `a op b` for built-in values only, without calling any method: None when the
+    /// operands are not a built-in combination.
+    pub(crate) fn builtin_binary(&mut self, a: &Value, b: &Value, op: BinOp) -> PyResult<Option<Value>> {
+        if let (Value::Bool(x), Value::Bool(y)) = (a, b) {
+            match op {
+                BinOp::BitAnd => return Ok(Some(Value::Bool(*x & *y))),
+                BinOp::BitOr => return Ok(Some(Value::Bool(*x | *y))),
+                BinOp::BitXor => return Ok(Some(Value::Bool(*x ^ *y))),
+                _ => {}
+            }
+        }
+        if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
+            return self.num_op(x, y, op).map(Some);
+        }
+        self.builtin_seq_op(a, b, op)
+    }
+
     /// `a op b`.
     pub fn binary_op(&mut self, a: Value, b: Value, op: BinOp) -> PyResult<Value> {
         // bool & | ^ bool stays a bool.
@@ -142,7 +167,17 @@ impl Vm {
         let ca = self.class_of(&a);
         let cb = self.class_of(&b);
         if inplace {
-            if let Some(f) = self.lookup_type_attr(&ca, &crate::value::str::intern(ip)) {
+            let f = self.lookup_type_attr(&ca, &crate::value::str::intern(ip));
+            // A list, set or dict base is updated in place, and the result is the
+            // instance itself (as list.__iadd__ returns self).
+            if let (false, Some(base)) = (overrides(&f), a.base_value()) {
+                if inplace_in_base(base, op) {
+                    let base = base.clone();
+                    self.inplace_op(base, b.unwrap_base().clone(), op)?;
+                    return Ok(a);
+                }
+            }
+            if let Some(f) = f {
                 let r = self.call(&f, Args::new([a.clone(), b.clone()]))?;
                 if !r.is(&not_impl) {
                     return Ok(r);
@@ -153,6 +188,9 @@ impl Vm {
         let b_first = !ca.ptr_eq(&cb) && crate::value::class::is_subclass(&cb, &ca);
         let fwd_f = self.lookup_type_attr(&ca, &crate::value::str::intern(fwd));
         let rev_f = if ca.ptr_eq(&cb) { None } else { self.lookup_type_attr(&cb, &crate::value::str::intern(rev)) };
+        // The built-in value types' own methods are not called here: their operation
+        // on the base values below is the same and needs no call.
+        let (fwd_f, rev_f) = (fwd_f.filter(|f| !is_value_method(f)), rev_f.filter(|f| !is_value_method(f)));
         if b_first {
             if let Some(f) = &rev_f {
                 let r = self.call(f, Args::new([b.clone(), a.clone()]))?;
@@ -175,8 +213,16 @@ impl Vm {
                 }
             }
         }
+        // Instances of classes derived from built-in value types: the operation of
+        // the base values (`MyInt(3) + 1` is the int 4, as in CPython).
+        if a.base_value().is_some() || b.base_value().is_some() {
+            let (ua, ub) = (a.unwrap_base(), b.unwrap_base());
+            if let Some(r) = self.builtin_binary(ua, ub, op)? {
+                return Ok(r);
+            }
+        }
         // CPython's messages for sequences concatenated or repeated with the wrong type.
-        let seq_kind = |v: &Value| match v.obj() {
+        let seq_kind = |v: &Value| match v.unwrap_base().obj() {
             Some(Object::Str(_)) => Some("str"),
             Some(Object::List(_)) => Some("list"),
             Some(Object::Tuple(_)) => Some("tuple"),
@@ -572,7 +618,18 @@ impl Vm {
 
     fn unary_dunder(&mut self, a: Value, name: &str, sym: &str) -> PyResult<Value> {
         let cls = self.class_of(&a);
-        match self.lookup_type_attr(&cls, &crate::value::str::intern(name)) {
+        let f = self.lookup_type_attr(&cls, &crate::value::str::intern(name));
+        if !overrides(&f) {
+            if let Some(base) = a.base_value() {
+                let base = base.clone();
+                return match name {
+                    "__neg__" => self.unary_neg(base),
+                    "__pos__" => self.unary_pos(base),
+                    _ => self.unary_invert(base),
+                };
+            }
+        }
+        match f {
             Some(f) => self.call(&f, Args::new([a])),
             None => {
                 let msg = format!("bad operand type for unary {}: '{}'", sym, self.type_name(&a));
@@ -599,9 +656,16 @@ impl Vm {
                 Object::ByteArray(b) => !b.is_empty(),
                 Object::Range(r) => !r.is_empty(),
                 Object::BigRange(r) => !r.len.is_zero(),
-                Object::Instance(_) => {
+                Object::Instance(inst) => {
                     let cls = self.class_of(v);
                     let names = crate::interp::names();
+                    if let Some(base) = inst.base_value() {
+                        let fb = self.lookup_type_attr(&cls, &names.__bool__);
+                        let fl = self.lookup_type_attr(&cls, &names.__len__);
+                        if !overrides(&fb) && !overrides(&fl) {
+                            return self.truthy(base);
+                        }
+                    }
                     if let Some(f) = self.lookup_type_attr(&cls, &names.__bool__) {
                         let r = self.call(&f, Args::new([v.clone()]))?;
                         match r {
@@ -685,6 +749,14 @@ impl Vm {
                 }
             }
         }
+        // Instances of classes derived from built-in value types compare as their
+        // base values where the class does not say otherwise.
+        if a.base_value().is_some() || b.base_value().is_some() {
+            let (ua, ub) = (a.unwrap_base(), b.unwrap_base());
+            if let Some(ord) = self.builtin_order(ua, ub, op)? {
+                return Ok(Value::Bool(ord));
+            }
+        }
         match op {
             CmpOp::Eq => Ok(Value::Bool(a.is(b))),
             CmpOp::NotEq => {
@@ -719,16 +791,17 @@ impl Vm {
     fn user_method(&mut self, cls: &ObjRef, name: &str) -> Option<Value> {
         let f = self.lookup_type_attr(cls, &crate::value::str::intern(name))?;
         match f.obj() {
-            // object's defaults are handled by the fallbacks below; native comparison
-            // methods of other classes (dict views, struct_time, ...) are used.
-            Some(Object::Builtin(b)) if b.qualname.starts_with("object.") => None,
+            // object's defaults and the built-in value types' methods are handled by
+            // the fallbacks below; native comparison methods of other classes (dict
+            // views, struct_time, ...) are used.
+            Some(Object::Builtin(b)) if b.unwrap_self || b.qualname.starts_with("object.") => None,
             _ => Some(f),
         }
     }
 
     /// Comparisons of built-in values; None when the operands are not both built-in
     /// comparable kinds.
-    fn builtin_order(&mut self, a: &Value, b: &Value, op: CmpOp) -> PyResult<Option<bool>> {
+    pub(crate) fn builtin_order(&mut self, a: &Value, b: &Value, op: CmpOp) -> PyResult<Option<bool>> {
         use std::cmp::Ordering as O;
         let ord = match (a, b) {
             _ if as_num(a).is_some() && as_num(b).is_some() => num_cmp(a, b),
@@ -869,9 +942,13 @@ impl Vm {
                     let msg = format!("a bytes-like object is required, not '{}'", self.type_name(item));
                     return Err(self.type_error(&msg));
                 }
-                Object::Instance(_) => {
+                Object::Instance(inst) => {
                     let cls = self.class_of(container);
-                    if let Some(f) = self.lookup_type_attr(&cls, &crate::interp::names().__contains__) {
+                    let f = self.lookup_type_attr(&cls, &crate::interp::names().__contains__);
+                    if let (false, Some(base)) = (overrides(&f), inst.base_value()) {
+                        return self.contains(base, item);
+                    }
+                    if let Some(f) = f {
                         let r = self.call(&f, Args::new([container.clone(), item.clone()]))?;
                         return self.truthy(&r);
                     }
@@ -940,9 +1017,13 @@ impl Vm {
                     let msg = format!("unhashable type: '{}'", self.type_name(v));
                     return Err(self.type_error(&msg));
                 }
-                Object::Instance(_) => {
+                Object::Instance(inst) => {
                     let cls = self.class_of(v);
-                    match self.lookup_type_attr(&cls, &crate::interp::names().__hash__) {
+                    let f = self.lookup_type_attr(&cls, &crate::interp::names().__hash__);
+                    if let (false, Some(base)) = (overrides(&f), inst.base_value()) {
+                        return self.hash(base);
+                    }
+                    match f {
                         Some(Value::None) => {
                             let msg = format!("unhashable type: '{}'", self.type_name(v));
                             return Err(self.type_error(&msg));
@@ -982,7 +1063,15 @@ impl Vm {
             }
             _ => {
                 let cls = self.class_of(v);
-                if let Some(f) = self.lookup_type_attr(&cls, &crate::value::str::intern("__index__")) {
+                // An int subclass instance is its int value: CPython's PyNumber_Index
+                // does not call its __index__.
+                if let Some(base) = v.base_value() {
+                    if matches!(base, Value::Int(_) | Value::Bool(_)) || matches!(base.obj(), Some(Object::BigInt(_))) {
+                        return self.index_value(base);
+                    }
+                }
+                let f = self.lookup_type_attr(&cls, &crate::value::str::intern("__index__"));
+                if let Some(f) = f {
                     let r = self.call(&f, Args::new([v.clone()]))?;
                     if let Value::Int(i) = r {
                         return Ok(i);
@@ -1010,6 +1099,22 @@ impl Vm {
         }
         let msg = format!("'{}' object cannot be interpreted as an integer", self.type_name(v));
         Err(self.type_error(&msg))
+    }
+}
+
+/// A method of a built-in value type (int.__add__, list.__eq__, ...).
+fn is_value_method(f: &Value) -> bool {
+    matches!(f.obj(), Some(Object::Builtin(b)) if b.unwrap_self)
+}
+
+/// Whether `base op= x` updates a built-in base value in place (list `+=` and `*=`,
+/// set `|= &= -= ^=`, dict `|=`).
+fn inplace_in_base(base: &Value, op: BinOp) -> bool {
+    match base.obj() {
+        Some(Object::List(_)) => matches!(op, BinOp::Add | BinOp::Mult),
+        Some(Object::Set(s)) => !s.frozen && matches!(op, BinOp::BitOr | BinOp::BitAnd | BinOp::Sub | BinOp::BitXor),
+        Some(Object::Dict(_)) => op == BinOp::BitOr,
+        _ => false,
     }
 }
 

@@ -165,7 +165,21 @@ impl Vm {
             }
         }
         let cls = self.class_of(obj);
-        match self.lookup_type_attr(&cls, &crate::interp::names().__getitem__) {
+        let f = self.lookup_type_attr(&cls, &crate::interp::names().__getitem__);
+        if let (false, Some(base)) = (super::ops::overrides(&f), obj.base_value()) {
+            if base.as_dict().is_some() {
+                // A dict subclass's `__missing__` supplies absent keys.
+                if let Some(v) = self.dict_get(base, key)? {
+                    return Ok(v);
+                }
+                if let Some(m) = self.lookup_type_attr(&cls, &crate::value::str::intern("__missing__")) {
+                    return self.call(&m, Args::new([obj.clone(), key.clone()]));
+                }
+                return Err(self.key_error(key.clone()));
+            }
+            return self.get_item(base, key);
+        }
+        match f {
             Some(f) => self.call(&f, Args::new([obj.clone(), key.clone()])),
             None => {
                 let msg = format!("'{}' object is not subscriptable", self.type_name(obj));
@@ -267,7 +281,13 @@ impl Vm {
             }
         }
         let cls = self.class_of(obj);
-        match self.lookup_type_attr(&cls, &crate::interp::names().__setitem__) {
+        let f = self.lookup_type_attr(&cls, &crate::interp::names().__setitem__);
+        if let (false, Some(base)) = (super::ops::overrides(&f), obj.base_value()) {
+            if matches!(base.obj(), Some(Object::List(_)) | Some(Object::Dict(_))) {
+                return self.set_item(base, key, v);
+            }
+        }
+        match f {
             Some(f) => {
                 self.call(&f, Args::new([obj.clone(), key, v]))?;
                 Ok(())
@@ -328,7 +348,13 @@ impl Vm {
             }
         }
         let cls = self.class_of(obj);
-        match self.lookup_type_attr(&cls, &crate::interp::names().__delitem__) {
+        let f = self.lookup_type_attr(&cls, &crate::interp::names().__delitem__);
+        if let (false, Some(base)) = (super::ops::overrides(&f), obj.base_value()) {
+            if matches!(base.obj(), Some(Object::List(_)) | Some(Object::Dict(_))) {
+                return self.del_item(base, key);
+            }
+        }
+        match f {
             Some(f) => {
                 self.call(&f, Args::new([obj.clone(), key.clone()]))?;
                 Ok(())
