@@ -366,7 +366,7 @@ fn build() -> Interp {
         float: value("float"),
         str_: value("str"),
         bytes: value("bytes"),
-        bytearray: empty("bytearray", o()),
+        bytearray: value("bytearray"),
         list: value("list"),
         tuple: value("tuple"),
         dict: value("dict"),

@@ -39,7 +39,6 @@ pub fn register(_vm: &mut Vm) {
     add_methods(
         &t.bytearray,
         &[
-            ("__new__", bytearray_new),
             ("append", ba_append),
             ("extend", ba_extend),
             ("pop", ba_pop),
@@ -406,11 +405,6 @@ pub fn bytes_of_iterable(vm: &mut Vm, v: &Value, what: &str) -> PyResult<Vec<u8>
         out.push(byte_in_range(vm, it, range_msg)?);
     }
     Ok(out)
-}
-
-fn bytearray_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let data = super::constructors::bytes_source(vm, &mut args, "bytearray")?;
-    Ok(new_bytearray(data))
 }
 
 fn ba_append(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -24,6 +24,7 @@ pub fn register(_vm: &mut Vm) {
     add_methods(&t.range, &[("__new__", range_new)]);
     add_methods(&t.slice, &[("__new__", slice_new)]);
     add_methods(&t.bytes, &[("__new__", bytes_new)]);
+    add_methods(&t.bytearray, &[("__new__", bytearray_new), ("__init__", bytearray_init)]);
     add_methods(&t.enumerate, &[("__new__", functions::enumerate_new)]);
     add_methods(&t.zip, &[("__new__", functions::zip_new)]);
     add_methods(&t.map, &[("__new__", functions::map_new)]);
@@ -400,6 +401,25 @@ fn str_value(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
             Ok(Value::string(vm.str_of(&v)?))
         }
     }
+}
+
+fn bytearray_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
+    // A derived class starts empty: `bytearray.__init__` fills it.
+    if let Some(cls) = derived_class(vm, &args, &types().bytearray)? {
+        return Ok(as_class(Some(cls), super::bytes_methods::new_bytearray(vec![])));
+    }
+    let data = bytes_source(vm, &mut args, "bytearray")?;
+    Ok(super::bytes_methods::new_bytearray(data))
+}
+
+/// `bytearray.__init__(self, source=..., encoding=...)`: replaces the contents.
+fn bytearray_init(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
+    let this = init_self(vm, &args, "bytearray", |o| matches!(o, Object::ByteArray(_)))?;
+    let data = bytes_source(vm, &mut args, "bytearray")?;
+    if let Some(Object::ByteArray(b)) = this.obj() {
+        *b.lock() = data;
+    }
+    Ok(Value::None)
 }
 
 fn list_new(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -249,8 +249,13 @@ impl Vm {
                     let cls = self.class_of(v);
                     let f = self.lookup_type_attr(&cls, &crate::interp::names().__repr__);
                     if let (false, Some(base)) = (crate::vm::ops::overrides(&f), inst.base_value()) {
-                        // Sets name their type (`Tags({1, 2})`); the others look like
-                        // their base value.
+                        // Sets and bytearrays name their type (`Tags({1, 2})`); the
+                        // others look like their base value.
+                        if let Some(Object::ByteArray(b)) = base.obj() {
+                            let name = inst.class.class_name().to_string();
+                            let r = bytearray_repr(&b.snapshot());
+                            return Ok(format!("{name}{}", &r["bytearray".len()..]));
+                        }
                         if let Some(Object::Set(st)) = base.obj() {
                             let items = st.lock().keys();
                             let name = inst.class.class_name().to_string();

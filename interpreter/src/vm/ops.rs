@@ -168,7 +168,7 @@ impl Vm {
         let cb = self.class_of(&b);
         if inplace {
             let f = self.lookup_type_attr(&ca, &crate::value::str::intern(ip));
-            // A list, set or dict base is updated in place, and the result is the
+            // A list, bytearray, set or dict base is updated in place, and the result is the
             // instance itself (as list.__iadd__ returns self).
             if let (false, Some(base)) = (overrides(&f), a.base_value()) {
                 if inplace_in_base(base, op) {
@@ -1111,7 +1111,7 @@ fn is_value_method(f: &Value) -> bool {
 /// set `|= &= -= ^=`, dict `|=`).
 fn inplace_in_base(base: &Value, op: BinOp) -> bool {
     match base.obj() {
-        Some(Object::List(_)) => matches!(op, BinOp::Add | BinOp::Mult),
+        Some(Object::List(_) | Object::ByteArray(_)) => matches!(op, BinOp::Add | BinOp::Mult),
         Some(Object::Set(s)) => !s.frozen && matches!(op, BinOp::BitOr | BinOp::BitAnd | BinOp::Sub | BinOp::BitXor),
         Some(Object::Dict(_)) => op == BinOp::BitOr,
         _ => false,
