@@ -35,6 +35,7 @@ use super::shm::{self, SemLock, SharedArray};
 use super::FdHandle;
 use conc_interpreter::interp::{exc_class, interp, types};
 use conc_interpreter::value::class::{is_subclass, name_hash};
+use conc_interpreter::value::instance::{BaseValue, InstanceObj};
 use conc_interpreter::value::str::intern;
 use conc_interpreter::{Args, ObjRef, Object, PyErr, PyResult, Value, Vm};
 use num_bigint::BigInt;
@@ -297,6 +298,26 @@ impl Pickler {
                     self.out.push(b'E');
                     self.class_ref(vm, &cls)?;
                     self.seq(vm, b'(', &args)?;
+                    return Ok(());
+                }
+                if let Some(base) = inst.base_value() {
+                    // An instance of a class derived from a value type (`class
+                    // Stack(list)`): its class, its base value, then its attributes.
+                    if self.memoize(v) {
+                        return Ok(());
+                    }
+                    self.out.push(b'V');
+                    self.class_ref(vm, &cls)?;
+                    let base = base.clone();
+                    self.value(vm, &base)?;
+                    let items = inst.attrs().items();
+                    self.out.push(b'{');
+                    self.u32(items.len());
+                    self.memo.push(Value::None);
+                    for (k, val) in items {
+                        self.value(vm, &k)?;
+                        self.value(vm, &val)?;
+                    }
                     return Ok(());
                 }
                 if inst.native.get().is_some() {
@@ -613,6 +634,30 @@ impl Unpickler<'_> {
                                     a.set_simple(name_hash(&key), Value::Obj(key), v);
                                 }
                             }
+                        }
+                    }
+                }
+                obj
+            }
+            b'V' => {
+                // The instance is numbered before its parts, as the writer did; a
+                // part that refers back to it sees None (not supported, as rare).
+                let slot = self.reserve();
+                let cls = match self.global(vm)? {
+                    Value::Obj(c) if matches!(&*c, Object::Class(_)) => c,
+                    _ => return Err(unpickling_error(vm, "bad class")),
+                };
+                let base = self.value(vm)?;
+                let obj = Value::new(Object::Instance(InstanceObj::with_native(cls, Box::new(BaseValue(base)))));
+                self.memo[slot] = obj.clone();
+                let attrs = self.value(vm)?;
+                if let (Some(d), Some(inst)) = (attrs.as_dict(), obj.as_instance()) {
+                    let items = d.lock().items();
+                    let mut a = inst.attrs();
+                    for (k, v) in items {
+                        if let Some(s) = k.as_str() {
+                            let key = intern(s.as_str());
+                            a.set_simple(name_hash(&key), Value::Obj(key), v);
                         }
                     }
                 }
