@@ -34,10 +34,15 @@ pub fn run_file(path: &str, args: &[String]) -> i32 {
             return 2;
         }
     };
-    let dir = std::path::Path::new(path).parent().map(|p| p.display().to_string()).unwrap_or_default();
+    // As CPython 3.11: `__file__`, tracebacks and `sys.path[0]` use the absolute path
+    // (made absolute against the working directory, symlinks kept), `sys.argv[0]` the
+    // path as given.
+    let shown = std::path::absolute(path).map(|p| p.display().to_string()).unwrap_or_else(|_| path.to_string());
+    let dir = std::path::Path::new(&shown).parent().map(|p| p.to_path_buf()).unwrap_or_default();
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir).display().to_string();
     let mut argv = vec![path.to_string()];
     argv.extend(args.iter().cloned());
-    run_source(&source, path, &dir, argv)
+    run_source(&source, &shown, &dir, argv)
 }
 
 /// `conc -c CODE`.
