@@ -294,14 +294,44 @@ impl Vm {
             let tb = d.traceback.lock().clone();
             if !tb.is_empty() {
                 out.push_str("Traceback (most recent call last):\n");
+                // As CPython: after three identical entries in a row (deep recursion),
+                // the rest are counted rather than printed.
+                const CUTOFF: usize = 3;
+                let mut last: Option<(*const crate::bytecode::Code, usize)> = None;
+                let mut repeats = 0usize;
+                let flush = |out: &mut String, repeats: usize| {
+                    if repeats > CUTOFF {
+                        let n = repeats - CUTOFF;
+                        let s = if n == 1 { "" } else { "s" };
+                        out.push_str(&format!("  [Previous line repeated {n} more time{s}]\n"));
+                    }
+                };
                 for e in tb.iter().rev() {
                     let line = e.code.line_of(e.ip as usize);
+                    let key = (e.code as *const crate::bytecode::Code, line);
+                    if last == Some(key) {
+                        repeats += 1;
+                    } else {
+                        flush(out, repeats);
+                        last = Some(key);
+                        repeats = 1;
+                    }
+                    if repeats > CUTOFF {
+                        continue;
+                    }
                     out.push_str(&format!("  File \"{}\", line {}, in {}\n", e.code.filename, line, e.code.name));
-                    let text = e.code.line_text(line);
+                    // Source given on the command line, to exec() or at the prompt is
+                    // not shown again, as in CPython (it has no file to read it from).
+                    let text = if matches!(e.code.filename.as_str(), "<string>" | "<stdin>") {
+                        ""
+                    } else {
+                        e.code.line_text(line)
+                    };
                     if !text.is_empty() {
                         out.push_str(&format!("    {text}\n"));
                     }
                 }
+                flush(out, repeats);
             }
         }
         out.push_str(&self.exc_last_line(exc));
