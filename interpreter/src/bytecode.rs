@@ -99,6 +99,11 @@ pub enum Instr {
     BinaryOpFastConst(u16, u16, BinOp),
     /// `LoadFastAttr(local, name)`: `[] -> [locals[local].name]` (e.g. `self.x`).
     LoadFastAttr(u32, u32),
+    /// `InplaceFastAttr(local, name, op)`: `[v] -> []`, `locals[local].name op= v`
+    /// (e.g. `self.count += 1`). Emitted only when `v` is a constant or a local, since
+    /// it is evaluated before the attribute is read. A number attribute of an
+    /// instance of a plain class is combined with `v` in place, under one lock.
+    InplaceFastAttr(u32, u32, BinOp),
     /// `Subscript`: `[obj key] -> [obj[key]]`
     Subscript,
     /// `StoreSubscript`: `[v obj key] -> []`
@@ -274,6 +279,10 @@ pub struct Code {
     pub consts: Vec<Value>,
     /// Interned names for attributes, globals (by slot) and class namespaces.
     pub names: Vec<ObjRef>,
+    /// For each name: the position in an instance's attribute dict where it was
+    /// last found (`InstanceObj::get_name`); a guess checked on use, so threads may
+    /// overwrite each other's guesses. Written only when it changes.
+    pub attr_hints: Box<[std::sync::atomic::AtomicU8]>,
     /// For `LoadGlobal(i)` etc.: module global slot of names-table entry i.
     pub global_slots: Vec<u32>,
     pub exc_table: Vec<ExcEntry>,

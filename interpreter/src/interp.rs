@@ -290,6 +290,7 @@ pub fn new_class(
         dict: RwLock::new(ns),
         base_kind,
         frozen,
+        flags: Default::default(),
     })))
 }
 
@@ -393,6 +394,7 @@ fn build() -> Interp {
         spans: vec![Default::default(); 2],
         consts: vec![Value::None],
         names: vec![],
+        attr_hints: Box::new([]),
         global_slots: vec![],
         exc_table: vec![],
         posonly_count: 0,

@@ -486,10 +486,8 @@ fn percent_bytes_arg(vm: &mut Vm, arg: &Value) -> PyResult<String> {
         let msg = format!("__bytes__ returned non-bytes (type {})", vm.type_name(&r));
         return Err(vm.type_error(&msg));
     }
-    let msg = format!(
-        "%b requires a bytes-like object, or an object that implements __bytes__, not '{}'",
-        vm.type_name(arg)
-    );
+    let msg =
+        format!("%b requires a bytes-like object, or an object that implements __bytes__, not '{}'", vm.type_name(arg));
     Err(vm.type_error(&msg))
 }
 

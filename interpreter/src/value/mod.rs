@@ -23,7 +23,7 @@ pub mod spin;
 pub mod str;
 pub mod tuple;
 
-pub use objref::ObjRef;
+pub use objref::{ObjPtr, ObjRef};
 
 use num_bigint::BigInt;
 

@@ -4,7 +4,7 @@
 
 use crate::bytecode::Code;
 use crate::value::module::ModuleObj;
-use crate::value::{ObjRef, Value};
+use crate::value::{ObjPtr, ObjRef, Value};
 
 /// What happens when the frame returns (or yields).
 pub enum FrameKind {
@@ -16,18 +16,20 @@ pub enum FrameKind {
     /// The frame was started by Rust code (`Vm::run_frame`): return to it.
     Boundary,
     /// A generator resumed by `ForIter` in the caller: a yield pushes the value, a
-    /// return ends the loop (pops the iterator, jumps to `exit`).
-    GenForIter { gen: ObjRef, exit: u32 },
+    /// return ends the loop (pops the iterator, jumps to `exit`). The generator is
+    /// not counted: the caller's stack holds it until this frame has left.
+    GenForIter { gen: ObjPtr, exit: u32 },
     /// A generator resumed by `Send` in the caller (`yield from`/`await`): a yield
-    /// pushes the value, a return replaces the iterator by the result and jumps to `exit`.
-    GenSend { gen: ObjRef, exit: u32 },
+    /// pushes the value, a return replaces the iterator by the result and jumps to
+    /// `exit`. Uncounted as for `GenForIter`.
+    GenSend { gen: ObjPtr, exit: u32 },
     /// A generator resumed by `gen.send(v)` or `next(gen)` called from script code: a
     /// yield pushes the value on the caller's stack, a return raises StopIteration
     /// (carrying the value) in the caller.
     GenCall { gen: ObjRef },
     /// A generator resumed by Rust code (`next`, `send`, `throw`): yield and return go
-    /// back to it.
-    GenBoundary { gen: ObjRef },
+    /// back to it. Uncounted: the Rust caller holds the generator while it runs.
+    GenBoundary { gen: ObjPtr },
 }
 
 pub struct Frame {

@@ -126,8 +126,6 @@ pub struct Vm {
     /// Per-thread cache of module attribute slots: (module, interned name) -> slot.
     /// Slot numbers never change once given, so no validation is needed.
     pub(crate) module_cache: PtrMap<(usize, usize), u32>,
-    /// Per-thread cache of class flags: class -> (class version, flags).
-    pub(crate) flags_cache: attr_cache::FlagsCache,
     /// Number of frames alive on this thread (script frames and native re-entries).
     pub depth: usize,
     pub recursion_limit: usize,
@@ -162,7 +160,6 @@ impl Vm {
             pool: Vec::new(),
             attr_cache: attr_cache::AttrCache::default(),
             module_cache: PtrMap::default(),
-            flags_cache: attr_cache::FlagsCache::default(),
             depth: 0,
             recursion_limit: 1000,
             caller: std::ptr::null(),

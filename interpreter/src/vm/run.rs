@@ -80,7 +80,11 @@ impl Vm {
                     return Err(self.generator_error(err));
                 }
                 FrameKind::Call | FrameKind::Init(_) => {}
-                FrameKind::GenForIter { gen, .. } | FrameKind::GenSend { gen, .. } | FrameKind::GenCall { gen } => {
+                FrameKind::GenForIter { gen, .. } | FrameKind::GenSend { gen, .. } => {
+                    self.finish_generator(&gen);
+                    err = self.generator_error(err);
+                }
+                FrameKind::GenCall { gen } => {
                     self.finish_generator(&gen);
                     err = self.generator_error(err);
                 }
@@ -352,6 +356,15 @@ impl Vm {
                                 continue 'dispatch;
                             }
                         }
+                        if let Object::Function(func) = &**fo {
+                            if super::call::is_simple_code(func.code) && func.code.arg_count as usize == argc + 1 {
+                                // The arguments move from this stack into the new frame.
+                                let objv = frame.values[slot].clone();
+                                let nf = self.simple_frame(func, Some(objv), &mut frame, argc);
+                                tri!(self, frame, self.enter(&mut frame, nf));
+                                continue 'dispatch;
+                            }
+                        }
                     }
                     // Otherwise put `[f self]` (or `[attr Null]`) under the arguments
                     // and call as CallMethod does.
@@ -469,11 +482,8 @@ impl Vm {
                             let cls = inst.class.clone();
                             if self.class_flags(&cls).plain {
                                 let name = &code.names[i as usize];
-                                let old = inst.attrs().set_simple(
-                                    crate::value::class::name_hash(name),
-                                    Value::Obj(name.clone()),
-                                    v,
-                                );
+                                let hash = crate::value::class::name_hash(name);
+                                let old = inst.set_name(name, hash, v, &code.attr_hints[i as usize]);
                                 drop(old);
                                 continue;
                             }
@@ -481,6 +491,32 @@ impl Vm {
                     }
                     let obj = obj.clone();
                     tri!(self, frame, self.set_attr(&obj, &code.names[i as usize], v));
+                }
+                Instr::InplaceFastAttr(a, i, op) => {
+                    let rhs = frame.pop();
+                    let obj = &frame.values[a as usize];
+                    let name = &code.names[i as usize];
+                    if let Value::Obj(o) = obj {
+                        if let Object::Instance(inst) = &**o {
+                            let cls = inst.class.clone();
+                            if self.class_flags(&cls).plain {
+                                let hash = crate::value::class::name_hash(name);
+                                let hint = &code.attr_hints[i as usize];
+                                if inst.update_name(name, hash, hint, |cur| fast_binary(cur, &rhs, op)) {
+                                    continue;
+                                }
+                            }
+                        }
+                    }
+                    if obj.is_null() {
+                        let name = code.varnames[a as usize].str_text().to_string();
+                        fail!(self, frame, self.unbound_local(&name));
+                    }
+                    let obj = obj.clone();
+                    self.caller = &*frame;
+                    let cur = tri!(self, frame, self.get_attr(&obj, name));
+                    let r = tri!(self, frame, self.inplace_op(cur, rhs, op));
+                    tri!(self, frame, self.set_attr(&obj, name, r));
                 }
                 Instr::LoadFastAttr(a, i) => {
                     let obj = &frame.values[a as usize];
@@ -493,13 +529,8 @@ impl Vm {
                     if let Value::Obj(o) = obj {
                         if let Object::Instance(inst) = &**o {
                             let name = &code.names[i as usize];
-                            let found = {
-                                let attrs = inst.attrs();
-                                attrs
-                                    .get_simple(crate::value::class::name_hash(name), &Value::Obj(name.clone()))
-                                    .cloned()
-                            };
-                            if let Some(v) = found {
+                            let hash = crate::value::class::name_hash(name);
+                            if let Some(v) = inst.get_name(name, hash, &code.attr_hints[i as usize]) {
                                 let cls = inst.class.clone();
                                 if self.class_flags(&cls).plain {
                                     frame.push(v);
@@ -791,13 +822,15 @@ impl Vm {
                             continue;
                         }
                     }
-                    let it = frame.top().clone();
-                    if let Value::Obj(o) = &it {
+                    if let Value::Obj(o) = frame.top() {
                         if let Object::Generator(_) = &**o {
-                            let gf = tri!(self, frame, self.start_resume(o, Value::None));
+                            // SAFETY: the generator stays on this frame's stack until
+                            // its own frame has returned or yielded.
+                            let gen = unsafe { crate::value::ObjPtr::borrow(o) };
+                            let gf = tri!(self, frame, self.start_resume(&gen, Value::None));
                             match gf {
                                 Some(mut gf) => {
-                                    gf.kind = FrameKind::GenForIter { gen: o.clone(), exit: t };
+                                    gf.kind = FrameKind::GenForIter { gen, exit: t };
                                     tri!(self, frame, self.enter(&mut frame, gf));
                                 }
                                 None => {
@@ -808,6 +841,7 @@ impl Vm {
                             continue;
                         }
                     }
+                    let it = frame.top().clone();
                     self.caller = &*frame;
                     match tri!(self, frame, self.iter_next(&it)) {
                         Some(v) => frame.push(v),
@@ -1148,9 +1182,14 @@ impl Vm {
                             self.suspend_generator(&gen);
                             return Ok(FrameExit::Yield(v, frame));
                         }
-                        FrameKind::GenForIter { gen, .. }
-                        | FrameKind::GenSend { gen, .. }
-                        | FrameKind::GenCall { gen } => {
+                        FrameKind::GenForIter { gen, .. } | FrameKind::GenSend { gen, .. } => {
+                            self.depth -= 1;
+                            let caller = self.frames.pop().expect("generator has a caller");
+                            let gframe = std::mem::replace(&mut frame, caller);
+                            self.store_generator_frame(&gen, gframe);
+                            frame.push(v);
+                        }
+                        FrameKind::GenCall { gen } => {
                             self.depth -= 1;
                             let caller = self.frames.pop().expect("generator has a caller");
                             let gframe = std::mem::replace(&mut frame, caller);
@@ -1177,12 +1216,13 @@ impl Vm {
                 }
                 Instr::Send(t) => {
                     let sent = frame.pop();
-                    let it = frame.top().clone();
-                    if let Value::Obj(o) = &it {
+                    if let Value::Obj(o) = frame.top() {
                         if let Object::Generator(_) = &**o {
-                            match self.start_resume(o, sent) {
+                            // SAFETY: as for ForIter, the stack keeps the generator.
+                            let gen = unsafe { crate::value::ObjPtr::borrow(o) };
+                            match self.start_resume(&gen, sent) {
                                 Ok(Some(mut gf)) => {
-                                    gf.kind = FrameKind::GenSend { gen: o.clone(), exit: t };
+                                    gf.kind = FrameKind::GenSend { gen, exit: t };
                                     tri!(self, frame, self.enter(&mut frame, gf));
                                 }
                                 Ok(None) => {
@@ -1199,6 +1239,7 @@ impl Vm {
                             continue;
                         }
                     }
+                    let it = frame.top().clone();
                     self.caller = &*frame;
                     match self.send_to_iter(&it, sent) {
                         Ok(Ok(y)) => frame.push(y),
