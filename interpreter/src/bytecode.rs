@@ -158,10 +158,13 @@ pub enum Instr {
     BuildSet(u32),
     /// `BuildMap(n)`: `[k1 v1 .. kn vn] -> [{k1: v1, ..}]`
     BuildMap(u32),
-    /// `BuildString(n)`: `[s1..sn] -> [s1 + .. + sn]` (all str).
+    /// `BuildString(n)`: `[s1..sn] -> [s1 + .. + sn]` (each a str, or an int left by
+    /// `FormatValue` with flag 8, written in decimal).
     BuildString(u32),
     /// `FormatValue(flags)`: `[v] -> [str]` or, with bit 4, `[v spec] -> [str]`.
-    /// Bits 0-1: conversion (0 none, 1 `!s`, 2 `!r`, 3 `!a`).
+    /// Bits 0-1: conversion (0 none, 1 `!s`, 2 `!r`, 3 `!a`). Bit 8: the result is
+    /// a part of `BuildString`, so a plain int (no conversion, no spec) is left as
+    /// it is, for `BuildString` to write.
     FormatValue(u32),
     /// `ListAppend(d)`: `[list .. (d-1 items) v] -> [list ..]`, appending v.
     ListAppend(u32),

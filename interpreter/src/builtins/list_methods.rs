@@ -28,6 +28,7 @@ pub fn register(_vm: &mut Vm) {
             ("__iter__", dunder_iter),
         ],
     );
+    crate::interp::add_fast_methods(&t.list, &[("append", Some(append), append_fast)]);
     add_methods(
         &t.tuple,
         &[
@@ -110,7 +111,8 @@ fn this_list<'a>(vm: &mut Vm, args: &'a Args, name: &str) -> PyResult<&'a crate:
     match args.pos.first().and_then(|v| v.as_list()) {
         Some(l) => Ok(l),
         None => {
-            let msg = format!("descriptor '{name}' for 'list' objects doesn't apply to this object");
+            let t = args.pos.first().map(|v| vm.type_name(v)).unwrap_or_default();
+            let msg = format!("descriptor '{name}' for 'list' objects doesn't apply to a '{t}' object");
             Err(vm.type_error(&msg))
         }
     }
@@ -132,6 +134,20 @@ fn append(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = this_list(vm, &args, "append")?;
     l.push(args.pos[1].clone());
     Ok(Value::None)
+}
+
+/// `list.append` read from the caller's stack: no `Args`, no count on the list.
+fn append_fast(vm: &mut Vm, args: &[Value]) -> PyResult<Value> {
+    match args {
+        [Value::Obj(o), v] => match &**o {
+            Object::List(l) => {
+                l.push(v.clone());
+                Ok(Value::None)
+            }
+            _ => append(vm, Args::new(args.iter().cloned())),
+        },
+        _ => append(vm, Args::new(args.iter().cloned())),
+    }
 }
 
 fn extend(vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -149,7 +149,7 @@ impl Value {
     }
 
     pub fn str(s: &str) -> Value {
-        Value::Obj(ObjRef::new(Object::Str(str::StrObj::new(s.to_string()))))
+        Value::Obj(ObjRef::new(Object::Str(str::StrObj::from_str(s))))
     }
 
     pub fn string(s: String) -> Value {

@@ -26,7 +26,9 @@ pub enum FrameKind {
     /// A generator resumed by `gen.send(v)` or `next(gen)` called from script code: a
     /// yield pushes the value on the caller's stack, a return raises StopIteration
     /// (carrying the value) in the caller.
-    GenCall { gen: ObjRef },
+    /// `owner` holds the count when the caller's stack gave the generator up; a
+    /// generator resumed from a caller's local is not counted (the local keeps it).
+    GenCall { gen: ObjPtr, owner: Option<ObjRef> },
     /// A generator resumed by Rust code (`next`, `send`, `throw`): yield and return go
     /// back to it. Uncounted: the Rust caller holds the generator while it runs.
     GenBoundary { gen: ObjPtr },

@@ -142,6 +142,8 @@ pub struct Vm {
     pub thread_name: String,
     /// Containers whose repr is being built on this thread (for `[...]`).
     pub(crate) repr_guard: Vec<usize>,
+    /// A reusable buffer for building str values (`BuildString`).
+    pub(crate) text_buf: String,
 }
 
 // The raw caller pointer is only dereferenced on the thread that set it.
@@ -166,6 +168,7 @@ impl Vm {
             thread_data: None,
             outer_frames: Vec::new(),
             repr_guard: Vec::new(),
+            text_buf: String::new(),
             thread_name: "MainThread".to_string(),
         }
     }

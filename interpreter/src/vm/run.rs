@@ -84,7 +84,7 @@ impl Vm {
                     self.finish_generator(&gen);
                     err = self.generator_error(err);
                 }
-                FrameKind::GenCall { gen } => {
+                FrameKind::GenCall { gen, .. } => {
                     self.finish_generator(&gen);
                     err = self.generator_error(err);
                 }
@@ -362,6 +362,28 @@ impl Vm {
                                 let objv = frame.values[slot].clone();
                                 let nf = self.simple_frame(func, Some(objv), &mut frame, argc);
                                 tri!(self, frame, self.enter(&mut frame, nf));
+                                continue 'dispatch;
+                            }
+                        }
+                    }
+                    // `local.send(v)` on a generator resumes it in this loop; the local
+                    // keeps the generator, which is not counted.
+                    if argc == 1 {
+                        if let (Some(Value::Obj(fo)), Value::Obj(g)) = (&f, &frame.values[slot]) {
+                            if matches!((&**fo, &**g), (Object::Builtin(b), Object::Generator(_)) if b.qualname == "generator.send" && b.bound.is_none())
+                            {
+                                // SAFETY: no code can rebind the caller's local while
+                                // the generator's frame runs.
+                                let gen = unsafe { crate::value::ObjPtr::borrow(g) };
+                                let v = frame.pop();
+                                match self.start_resume(&gen, v) {
+                                    Ok(Some(mut gf)) => {
+                                        gf.kind = FrameKind::GenCall { gen, owner: None };
+                                        tri!(self, frame, self.enter(&mut frame, gf));
+                                    }
+                                    Ok(None) => fail!(self, frame, self.stop_iteration(Value::None)),
+                                    Err(e) => fail!(self, frame, e),
+                                }
                                 continue 'dispatch;
                             }
                         }
@@ -885,7 +907,7 @@ impl Vm {
                             frame.pop();
                             frame.ip = exit as usize;
                         }
-                        FrameKind::GenCall { gen } => {
+                        FrameKind::GenCall { gen, .. } => {
                             self.finish_generator(&gen);
                             let done = self.leave(&mut frame);
                             self.release_frame(done);
@@ -931,13 +953,27 @@ impl Vm {
                 }
                 Instr::BuildString(n) => {
                     let at = frame.values.len() - n as usize;
-                    let mut s = String::new();
+                    // The text is built in a buffer kept by the VM and copied once
+                    // into the new str (inline when short).
+                    let mut s = std::mem::take(&mut self.text_buf);
+                    s.clear();
                     for v in frame.values.drain(at..) {
-                        if let Some(t) = v.as_str() {
-                            s.push_str(t.as_str());
+                        match &v {
+                            Value::Int(i) => push_decimal(&mut s, *i),
+                            _ => {
+                                if let Some(t) = v.as_str() {
+                                    s.push_str(t.as_str());
+                                }
+                            }
                         }
                     }
-                    frame.push(Value::string(s));
+                    frame.push(Value::str(&s));
+                    if s.capacity() <= 4096 {
+                        self.text_buf = s;
+                    }
+                }
+                Instr::FormatValue(flags) if flags & 15 == 8 && matches!(frame.top(), Value::Int(_)) => {
+                    // A plain int inside an f-string: BuildString writes it.
                 }
                 Instr::FormatValue(flags) => {
                     let spec = if flags & 4 != 0 { Some(frame.pop()) } else { None };
@@ -1072,12 +1108,13 @@ impl Vm {
                     frame.push(f);
                 }
                 Instr::Call(1) if Self::is_next_of_generator(&frame) => {
-                    let g = frame.pop();
+                    let Value::Obj(g) = frame.pop() else { unreachable!("checked generator") };
                     frame.pop();
-                    let g = g.as_objref().cloned().expect("checked generator");
                     match self.start_resume(&g, Value::None) {
                         Ok(Some(mut gf)) => {
-                            gf.kind = FrameKind::GenCall { gen: g };
+                            // SAFETY: `owner` keeps the generator alive with the frame.
+                            gf.kind =
+                                FrameKind::GenCall { gen: unsafe { crate::value::ObjPtr::borrow(&g) }, owner: Some(g) };
                             tri!(self, frame, self.enter(&mut frame, gf));
                         }
                         Ok(None) => fail!(self, frame, self.stop_iteration(Value::None)),
@@ -1189,7 +1226,7 @@ impl Vm {
                             self.store_generator_frame(&gen, gframe);
                             frame.push(v);
                         }
-                        FrameKind::GenCall { gen } => {
+                        FrameKind::GenCall { gen, .. } => {
                             self.depth -= 1;
                             let caller = self.frames.pop().expect("generator has a caller");
                             let gframe = std::mem::replace(&mut frame, caller);
@@ -1297,12 +1334,12 @@ impl Vm {
     /// in this loop, or StopIteration if it has finished.
     fn resume_sent(&mut self, frame: &mut Frame) -> PyResult<Box<Frame>> {
         let v = frame.pop();
-        let g = frame.pop();
+        let Value::Obj(g) = frame.pop() else { unreachable!("checked generator") };
         frame.pop();
-        let g = g.as_objref().cloned().expect("checked generator");
         match self.start_resume(&g, v)? {
             Some(mut gf) => {
-                gf.kind = FrameKind::GenCall { gen: g };
+                // SAFETY: `owner` keeps the generator alive with the frame.
+                gf.kind = FrameKind::GenCall { gen: unsafe { crate::value::ObjPtr::borrow(&g) }, owner: Some(g) };
                 Ok(gf)
             }
             None => Err(self.stop_iteration(Value::None)),
@@ -1401,6 +1438,27 @@ fn fast_binary(a: &Value, b: &Value, op: BinOp) -> Option<Value> {
         (Value::Int(x), Value::Float(y), BinOp::Sub) => Value::Float(*x as f64 - y),
         _ => return None,
     })
+}
+
+/// Appends `i` in decimal (as `str(i)`).
+#[inline]
+fn push_decimal(s: &mut String, i: i64) {
+    let mut buf = [0u8; 20];
+    let mut n = i.unsigned_abs();
+    let mut pos = buf.len();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        s.push('-');
+    }
+    // ASCII digits only.
+    s.push_str(std::str::from_utf8(&buf[pos..]).unwrap_or_default());
 }
 
 /// Comparisons of two ints or two floats; None for everything else.
