@@ -270,10 +270,15 @@ pub const CO_CLASS_BODY: u32 = 16;
 pub const CO_TOPLEVEL: u32 = 32;
 /// `consts[0]` is the docstring.
 pub const CO_HAS_DOC: u32 = 64;
+/// The first parameter (`self`) is never rebound, deleted or moved into a cell, so a
+/// frame may hold it uncounted while its caller keeps it alive (`Frame::borrowed_self`).
+pub const CO_STABLE_SELF: u32 = 128;
 
 /// A compiled function body, class body, comprehension or module.
 pub struct Code {
     pub name: String,
+    /// `name` interned, for the functions made from this code.
+    pub name_obj: ObjRef,
     pub qualname: String,
     pub filename: String,
     pub instrs: Vec<Instr>,

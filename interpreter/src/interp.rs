@@ -388,6 +388,7 @@ fn build() -> Interp {
     };
     let empty_code: &'static Code = Box::leak(Box::new(Code {
         name: "<empty>".into(),
+        name_obj: crate::value::str::intern("<empty>"),
         qualname: "<empty>".into(),
         filename: "<empty>".into(),
         instrs: vec![crate::bytecode::Instr::LoadConst(0), crate::bytecode::Instr::Return],

@@ -197,7 +197,15 @@ impl<'a> Compiler<'a> {
             }
         }
         let max_stack = compute_max_stack(&u.instrs, &u.exc_table);
+        let mut flags = u.flags;
+        if u.arg_count > 0
+            && !cell_params.iter().any(|&(_, li)| li == 0)
+            && !u.instrs.iter().any(|i| matches!(i, Instr::StoreFast(0) | Instr::DeleteFast(0)))
+        {
+            flags |= crate::bytecode::CO_STABLE_SELF;
+        }
         let code = Code {
+            name_obj: crate::value::str::intern(&u.name),
             name: u.name,
             qualname: u.qualname,
             filename: self.filename.clone(),
@@ -211,7 +219,7 @@ impl<'a> Compiler<'a> {
             posonly_count: u.posonly_count,
             arg_count: u.arg_count,
             kwonly_count: u.kwonly_count,
-            flags: u.flags,
+            flags,
             varnames: u.varnames,
             cellvars: u.cellvars,
             freevars: u.freevars,

@@ -64,12 +64,37 @@ impl Vm {
                         frame.values.truncate(fidx);
                         return Ok(Prepared::Frame(nf));
                     }
+                    Object::Function(f)
+                        if f.code.flags & (CO_VARARGS | CO_VARKEYWORDS | CO_GENERATOR | CO_COROUTINE)
+                            == CO_GENERATOR
+                            && f.code.kwonly_count == 0
+                            && f.code.arg_count as usize == argc =>
+                    {
+                        // A generator function (or generator expression): its frame is
+                        // built as for a simple call and kept by the new generator.
+                        let (name, qualname): (&'static str, &'static str) = (&f.code.name, f.qualname);
+                        // SAFETY: as above, the function stays on the stack meanwhile.
+                        let f: *const FunctionObj = &**f;
+                        let nf = self.simple_frame(unsafe { &*f }, None, frame, argc);
+                        frame.values.truncate(fidx);
+                        let g = GeneratorObj::new(nf, name, qualname);
+                        return Ok(Prepared::Value(Value::new(Object::Generator(g))));
+                    }
                     Object::Class(_) => {
                         let cls = o.clone();
                         if let Some(init) = self.plain_init(&cls, argc) {
                             let Some(Object::Function(f)) = init.obj() else { unreachable!() };
                             let inst = Value::new(Object::Instance(crate::value::instance::InstanceObj::new(cls)));
-                            let mut nf = self.simple_frame(f, Some(inst.clone()), frame, argc);
+                            // The frame's kind holds the instance: `self` may borrow it.
+                            let borrow = f.code.flags & crate::bytecode::CO_STABLE_SELF != 0;
+                            let selfv = if borrow {
+                                // SAFETY: a bitwise copy, forgotten at the frame's end.
+                                unsafe { std::ptr::read(&inst) }
+                            } else {
+                                inst.clone()
+                            };
+                            let mut nf = self.simple_frame(f, Some(selfv), frame, argc);
+                            nf.borrowed_self = borrow;
                             nf.kind = FrameKind::Init(inst);
                             frame.values.truncate(fidx);
                             return Ok(Prepared::Frame(nf));
@@ -171,7 +196,7 @@ impl Vm {
             Object::Function(f) => {
                 let frame = self.bind_args(f, args)?;
                 if f.code.flags & (CO_GENERATOR | CO_COROUTINE) != 0 {
-                    let g = GeneratorObj::new(frame, f.code.name.clone(), f.qualname.clone());
+                    let g = GeneratorObj::new(frame, &f.code.name, f.qualname);
                     return Ok(Prepared::Value(Value::new(Object::Generator(g))));
                 }
                 Ok(Prepared::Frame(frame))
@@ -483,8 +508,8 @@ impl Vm {
         let f = FunctionObj {
             code,
             module: frame.module,
-            name: crate::value::str::intern(&code.name),
-            qualname: code.qualname.clone(),
+            name: code.name_obj.clone(),
+            qualname: &code.qualname,
             defaults,
             kwdefaults,
             closure,

@@ -48,6 +48,31 @@ pub struct Frame {
     /// The namespace dict of a class body.
     pub namespace: Option<Value>,
     pub kind: FrameKind,
+    /// Local 0 holds a reference that was not counted: the caller keeps the object
+    /// alive while this frame runs (in a local of its own, or in this frame's
+    /// `FrameKind::Init`), and the code has `CO_STABLE_SELF`. The reference is
+    /// forgotten, not dropped, when the frame ends. Saves two atomic operations
+    /// per method call and per instantiation.
+    pub borrowed_self: bool,
+}
+
+impl Frame {
+    /// Forgets a borrowed local 0 (see `borrowed_self`) before the locals are dropped.
+    #[inline(always)]
+    pub fn forget_borrowed(&mut self) {
+        if self.borrowed_self {
+            self.borrowed_self = false;
+            if let Some(v) = self.values.first_mut() {
+                std::mem::forget(std::mem::replace(v, Value::Null));
+            }
+        }
+    }
+}
+
+impl Drop for Frame {
+    fn drop(&mut self) {
+        self.forget_borrowed();
+    }
 }
 
 /// Writes `v` to `dst` as two 8-byte words read one by one. A value is usually built

@@ -200,6 +200,7 @@ impl Vm {
                 exc_stack: Vec::new(),
                 namespace: None,
                 kind: frame::FrameKind::Call,
+                borrowed_self: false,
             }),
         }
     }
@@ -207,6 +208,7 @@ impl Vm {
     /// Returns a finished frame to the pool (its values are dropped first).
     #[inline]
     pub(crate) fn release_frame(&mut self, mut frame: Box<Frame>) {
+        frame.forget_borrowed();
         frame.values.clear();
         if !frame.cells.is_empty() {
             frame.cells.clear();

@@ -65,8 +65,10 @@ impl Vm {
                 frame.ip = h.handler as usize;
                 return Ok(());
             }
-            // No handler here: the frame ends with the exception.
+            // No handler here: the frame ends with the exception. An `Init` frame's
+            // instance lives until the frame is released (local 0 may borrow it).
             let kind = std::mem::replace(&mut frame.kind, FrameKind::Call);
+            let mut _instance = None;
             match kind {
                 FrameKind::Boundary => {
                     let f = std::mem::replace(frame, self.placeholder_frame());
@@ -79,7 +81,8 @@ impl Vm {
                     self.release_frame(f);
                     return Err(self.generator_error(err));
                 }
-                FrameKind::Call | FrameKind::Init(_) => {}
+                FrameKind::Call => {}
+                FrameKind::Init(inst) => _instance = Some(inst),
                 FrameKind::GenForIter { gen, .. } | FrameKind::GenSend { gen, .. } => {
                     self.finish_generator(&gen);
                     err = self.generator_error(err);
@@ -358,9 +361,19 @@ impl Vm {
                         }
                         if let Object::Function(func) = &**fo {
                             if super::call::is_simple_code(func.code) && func.code.arg_count as usize == argc + 1 {
-                                // The arguments move from this stack into the new frame.
-                                let objv = frame.values[slot].clone();
-                                let nf = self.simple_frame(func, Some(objv), &mut frame, argc);
+                                // The arguments move from this stack into the new frame;
+                                // the object stays in its local, so the callee may hold
+                                // it uncounted.
+                                let borrow = func.code.flags & crate::bytecode::CO_STABLE_SELF != 0;
+                                let objv = if borrow {
+                                    // SAFETY: a bitwise copy that is forgotten, never
+                                    // dropped (`Frame::borrowed_self`).
+                                    unsafe { std::ptr::read(&frame.values[slot]) }
+                                } else {
+                                    frame.values[slot].clone()
+                                };
+                                let mut nf = self.simple_frame(func, Some(objv), &mut frame, argc);
+                                nf.borrowed_self = borrow;
                                 tri!(self, frame, self.enter(&mut frame, nf));
                                 continue 'dispatch;
                             }
