@@ -876,6 +876,36 @@ impl Vm {
                             continue;
                         }
                     }
+                    // `for k, v in d.items()`: the key and value go straight to the
+                    // stack, as the UnpackSequence(2) that follows would leave them,
+                    // without a tuple per item.
+                    if let Value::Obj(o) = frame.top() {
+                        if matches!(&**o, Object::Iter(crate::value::iter::IterObj::Dict { what: 2, .. }))
+                            && matches!(code.instrs.get(frame.ip), Some(Instr::UnpackSequence(2)))
+                        {
+                            {
+                                // SAFETY: the iterator stays on the stack during the step.
+                                let o = unsafe { crate::value::ObjPtr::borrow(o) };
+                                let Object::Iter(crate::value::iter::IterObj::Dict { dict, pos, len, .. }) = &**o
+                                else {
+                                    unreachable!()
+                                };
+                                let step = self.dict_iter_step(dict, pos, *len, |e| (e.key.clone(), e.value.clone()));
+                                match tri!(self, frame, step) {
+                                    Some((k, v)) => {
+                                        frame.push(v);
+                                        frame.push(k);
+                                        frame.ip += 1;
+                                    }
+                                    None => {
+                                        frame.pop();
+                                        frame.ip = t as usize;
+                                    }
+                                }
+                                continue;
+                            }
+                        }
+                    }
                     let it = frame.top().clone();
                     self.caller = &*frame;
                     match tri!(self, frame, self.iter_next(&it)) {
