@@ -73,7 +73,9 @@ pub enum Instr {
     /// `CallLocalMethod(local, name | argc << 24)`: `[a1..an] -> [r]`, the call
     /// `locals[local].name(a1..an)`. Emitted only when the arguments are constants
     /// and local names (so evaluating them first is not observable), the object is
-    /// not reference-counted: a native method with a fast entry gets it in place.
+    /// not reference-counted: a native method with a fast entry gets it in place, a
+    /// script method with `CO_STABLE_SELF` holds it uncounted as `self`, and
+    /// `generator.send` resumes the generator without counting it.
     CallLocalMethod(u32, u32),
     /// `SubscrFastConst(local, const)`: `[] -> [locals[local][consts[const]]]`, a fused
     /// LoadFast + LoadConst + Subscript that does not count the container.
