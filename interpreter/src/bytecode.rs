@@ -73,7 +73,9 @@ pub enum Instr {
     /// `CallLocalMethod(local, name | argc << 24)`: `[a1..an] -> [r]`, the call
     /// `locals[local].name(a1..an)`. Emitted only when the arguments are constants
     /// and local names (so evaluating them first is not observable), the object is
-    /// not reference-counted: a native method with a fast entry gets it in place.
+    /// not reference-counted: a native method with a fast entry gets it in place, a
+    /// script method with `CO_STABLE_SELF` holds it uncounted as `self`, and
+    /// `generator.send` resumes the generator without counting it.
     CallLocalMethod(u32, u32),
     /// `SubscrFastConst(local, const)`: `[] -> [locals[local][consts[const]]]`, a fused
     /// LoadFast + LoadConst + Subscript that does not count the container.
@@ -99,6 +101,11 @@ pub enum Instr {
     BinaryOpFastConst(u16, u16, BinOp),
     /// `LoadFastAttr(local, name)`: `[] -> [locals[local].name]` (e.g. `self.x`).
     LoadFastAttr(u32, u32),
+    /// `InplaceFastAttr(local, name, op)`: `[v] -> []`, `locals[local].name op= v`
+    /// (e.g. `self.count += 1`). Emitted only when `v` is a constant or a local, since
+    /// it is evaluated before the attribute is read. A number attribute of an
+    /// instance of a plain class is combined with `v` in place, under one lock.
+    InplaceFastAttr(u32, u32, BinOp),
     /// `Subscript`: `[obj key] -> [obj[key]]`
     Subscript,
     /// `StoreSubscript`: `[v obj key] -> []`
@@ -153,10 +160,13 @@ pub enum Instr {
     BuildSet(u32),
     /// `BuildMap(n)`: `[k1 v1 .. kn vn] -> [{k1: v1, ..}]`
     BuildMap(u32),
-    /// `BuildString(n)`: `[s1..sn] -> [s1 + .. + sn]` (all str).
+    /// `BuildString(n)`: `[s1..sn] -> [s1 + .. + sn]` (each a str, or an int left by
+    /// `FormatValue` with flag 8, written in decimal).
     BuildString(u32),
     /// `FormatValue(flags)`: `[v] -> [str]` or, with bit 4, `[v spec] -> [str]`.
-    /// Bits 0-1: conversion (0 none, 1 `!s`, 2 `!r`, 3 `!a`).
+    /// Bits 0-1: conversion (0 none, 1 `!s`, 2 `!r`, 3 `!a`). Bit 8: the result is
+    /// a part of `BuildString`, so a plain int (no conversion, no spec) is left as
+    /// it is, for `BuildString` to write.
     FormatValue(u32),
     /// `ListAppend(d)`: `[list .. (d-1 items) v] -> [list ..]`, appending v.
     ListAppend(u32),
@@ -262,10 +272,15 @@ pub const CO_CLASS_BODY: u32 = 16;
 pub const CO_TOPLEVEL: u32 = 32;
 /// `consts[0]` is the docstring.
 pub const CO_HAS_DOC: u32 = 64;
+/// The first parameter (`self`) is never rebound, deleted or moved into a cell, so a
+/// frame may hold it uncounted while its caller keeps it alive (`Frame::borrowed_self`).
+pub const CO_STABLE_SELF: u32 = 128;
 
 /// A compiled function body, class body, comprehension or module.
 pub struct Code {
     pub name: String,
+    /// `name` interned, for the functions made from this code.
+    pub name_obj: ObjRef,
     pub qualname: String,
     pub filename: String,
     pub instrs: Vec<Instr>,
@@ -274,6 +289,10 @@ pub struct Code {
     pub consts: Vec<Value>,
     /// Interned names for attributes, globals (by slot) and class namespaces.
     pub names: Vec<ObjRef>,
+    /// For each name: the position in an instance's attribute dict where it was
+    /// last found (`InstanceObj::get_name`); a guess checked on use, so threads may
+    /// overwrite each other's guesses. Written only when it changes.
+    pub attr_hints: Box<[std::sync::atomic::AtomicU8]>,
     /// For `LoadGlobal(i)` etc.: module global slot of names-table entry i.
     pub global_slots: Vec<u32>,
     pub exc_table: Vec<ExcEntry>,

@@ -244,9 +244,32 @@ pub fn native(name: &'static str, qualname: &str, func: NativeFn) -> Value {
     })))
 }
 
+/// The arguments of a fast entry as `Args` for its general entry, with `self` replaced
+/// by its base value when it is an instance of a class derived from a value type (what
+/// `prepare_call` does for calls that do not take the fast path).
+pub fn unwrapped_args(args: &[Value]) -> Args {
+    let mut v = args.to_vec();
+    if let Some(first) = v.first_mut() {
+        if let Some(b) = first.base_value() {
+            *first = b.clone();
+        }
+    }
+    Args::new(v)
+}
+
 /// A native function with a fast positional entry (see `FastFn`). `func` handles calls
 /// with keywords; without one (`None`) keywords are a TypeError.
 pub fn native_fast(name: &'static str, qualname: &str, func: Option<NativeFn>, fast: FastFn) -> Value {
+    native_fast_with(name, qualname, func, fast, false)
+}
+
+fn native_fast_with(
+    name: &'static str,
+    qualname: &str,
+    func: Option<NativeFn>,
+    fast: FastFn,
+    unwrap_self: bool,
+) -> Value {
     fn no_keywords(_: &mut Vm, _: Args) -> PyResult<Value> {
         unreachable!("fast-only natives reject keywords before reaching func")
     }
@@ -257,21 +280,23 @@ pub fn native_fast(name: &'static str, qualname: &str, func: Option<NativeFn>, f
         qualname: qualname.to_string(),
         fast: Some(fast),
         fast_only: func.is_none(),
-        unwrap_self: false,
+        unwrap_self,
     })))
 }
 
 /// Adds methods with fast entries to a class: `(name, keyword-accepting entry, fast entry)`.
 pub fn add_fast_methods(cls: &ObjRef, methods: &[(&'static str, Option<NativeFn>, FastFn)]) {
     if let Object::Class(c) = &**cls {
-        // The fast call paths pass `self` as found: they do not unwrap base values.
-        debug_assert!(c.base_kind != BaseKind::Value, "fast methods on a built-in value type");
+        // The fast call paths pass `self` as found, so a fast entry of a built-in value
+        // type must hand anything but the plain type to [`unwrapped_args`]; the
+        // keyword entry is marked to get the base value from `prepare_call`.
+        let value_type = c.base_kind == BaseKind::Value;
         let mut d = c.dict.write();
         for (name, f, fast) in methods {
             let key = intern(name);
             let h = crate::value::class::name_hash(&key);
             let qual = format!("{}.{}", c.name, name);
-            d.set_simple(h, Value::Obj(key), native_fast(name, &qual, *f, *fast));
+            d.set_simple(h, Value::Obj(key), native_fast_with(name, &qual, *f, *fast, value_type));
         }
     }
     crate::value::class::bump_class_version();
@@ -296,6 +321,7 @@ pub fn new_class(
         dict: RwLock::new(ns),
         base_kind,
         frozen,
+        flags: Default::default(),
     })))
 }
 
@@ -419,12 +445,14 @@ fn build() -> Interp {
     };
     let empty_code: &'static Code = Box::leak(Box::new(Code {
         name: "<empty>".into(),
+        name_obj: crate::value::str::intern("<empty>"),
         qualname: "<empty>".into(),
         filename: "<empty>".into(),
         instrs: vec![crate::bytecode::Instr::LoadConst(0), crate::bytecode::Instr::Return],
         spans: vec![Default::default(); 2],
         consts: vec![Value::None],
         names: vec![],
+        attr_hints: Box::new([]),
         global_slots: vec![],
         exc_table: vec![],
         posonly_count: 0,

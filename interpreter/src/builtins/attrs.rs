@@ -87,7 +87,7 @@ pub fn builtin_special(vm: &mut Vm, obj: &Value, name: &ObjRef) -> PyResult<Opti
     };
     Ok(match (&**o, n) {
         (Object::Function(f), "__name__") => Some(Value::Obj(f.name.clone())),
-        (Object::Function(f), "__qualname__") => Some(Value::str(&f.qualname)),
+        (Object::Function(f), "__qualname__") => Some(Value::str(f.qualname)),
         (Object::Function(f), "__module__") => Some(f.module.globals.get("__name__")),
         (Object::Function(f), "__doc__") => Some(f.doc.clone()),
         (Object::Function(f), "__defaults__") => {
@@ -129,8 +129,8 @@ pub fn builtin_special(vm: &mut Vm, obj: &Value, name: &ObjRef) -> PyResult<Opti
             let f = m.func.clone();
             return vm.get_attr_opt(&f, name);
         }
-        (Object::Generator(g), "__name__") => Some(Value::str(&g.name)),
-        (Object::Generator(g), "__qualname__") => Some(Value::str(&g.qualname)),
+        (Object::Generator(g), "__name__") => Some(Value::str(g.name)),
+        (Object::Generator(g), "__qualname__") => Some(Value::str(g.qualname)),
         (Object::Generator(g), "gi_running") => {
             Some(Value::Bool(g.state() == crate::value::generator::GenState::Running))
         }

@@ -358,6 +358,7 @@ pub fn make_class(vm: &mut Vm, name: &Value, bases: &[Value], ns: &Value, kw: Ve
         mro,
         dict: RwLock::new(data),
         base_kind,
+        flags: Default::default(),
         frozen: false,
     })));
     crate::value::class::bump_class_version();

@@ -30,6 +30,7 @@ pub fn register(_vm: &mut Vm) {
             ("__iter__", iter),
         ],
     );
+    crate::interp::add_fast_methods(&t.dict, &[("get", Some(get), get_fast)]);
     // A class method, so that `dict.fromkeys(keys)` receives the class first.
     crate::interp::set_class_attr(
         &t.dict,
@@ -39,9 +40,30 @@ pub fn register(_vm: &mut Vm) {
 }
 
 fn get(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    match args.pos.len() {
+        0 | 1 => {
+            let msg = format!("get expected at least 1 argument, got {}", args.pos.len().saturating_sub(1));
+            return Err(vm.type_error(&msg));
+        }
+        2 | 3 => {}
+        n => {
+            let msg = format!("get expected at most 2 arguments, got {}", n - 1);
+            return Err(vm.type_error(&msg));
+        }
+    }
     let d = arg(vm, &args, 0, "get")?;
     let k = arg(vm, &args, 1, "get")?;
     Ok(vm.dict_get(&d, &k)?.unwrap_or_else(|| args.pos.get(2).cloned().unwrap_or(Value::None)))
+}
+
+/// `dict.get` read from the caller's stack: no `Args`, no counts on the dict and key.
+fn get_fast(vm: &mut Vm, args: &[Value]) -> PyResult<Value> {
+    match args {
+        [d, k] | [d, k, _] if d.as_dict().is_some() => {
+            Ok(vm.dict_get(d, k)?.unwrap_or_else(|| args.get(2).cloned().unwrap_or(Value::None)))
+        }
+        _ => get(vm, crate::interp::unwrapped_args(args)),
+    }
 }
 
 /// A live view of a dict: `keys()` (0), `values()` (1) or `items()` (2).

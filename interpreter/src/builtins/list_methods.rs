@@ -29,6 +29,7 @@ pub fn register(_vm: &mut Vm) {
             ("__iter__", dunder_iter),
         ],
     );
+    crate::interp::add_fast_methods(&t.list, &[("append", Some(append), append_fast)]);
     add_methods(
         &t.tuple,
         &[
@@ -135,6 +136,20 @@ fn append(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let l = this_list(vm, &args, "append")?;
     l.push(args.pos[1].clone());
     Ok(Value::None)
+}
+
+/// `list.append` read from the caller's stack: no `Args`, no count on the list.
+fn append_fast(vm: &mut Vm, args: &[Value]) -> PyResult<Value> {
+    match args {
+        [Value::Obj(o), v] => match &**o {
+            Object::List(l) => {
+                l.push(v.clone());
+                Ok(Value::None)
+            }
+            _ => append(vm, crate::interp::unwrapped_args(args)),
+        },
+        _ => append(vm, crate::interp::unwrapped_args(args)),
+    }
 }
 
 fn extend(vm: &mut Vm, args: Args) -> PyResult<Value> {

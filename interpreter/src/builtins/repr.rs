@@ -200,7 +200,7 @@ impl Vm {
                 },
                 Object::BoundMethod(m) => {
                     let fname = match m.func.obj() {
-                        Some(Object::Function(f)) => f.qualname.clone(),
+                        Some(Object::Function(f)) => f.qualname.to_string(),
                         Some(Object::Builtin(b)) => {
                             return Ok(format!(
                                 "<built-in method {} of {} object at {:#x}>",

@@ -313,6 +313,9 @@ impl<'a> Compiler<'a> {
             self.emit(Instr::LoadConst(c));
             return Ok(());
         }
+        // Inside a BuildString, FormatValue may leave an int for BuildString to
+        // write into the result (flag 8): no str object per field.
+        let joined = if parts.len() > 1 { 8 } else { 0 };
         for p in parts {
             match p {
                 FStringPart::Literal(s) => {
@@ -321,12 +324,13 @@ impl<'a> Compiler<'a> {
                 }
                 FStringPart::Field { expr, conversion, format_spec } => {
                     self.expr(expr)?;
-                    let mut flags = match conversion {
-                        None => 0,
-                        Some(Conversion::Str) => 1,
-                        Some(Conversion::Repr) => 2,
-                        Some(Conversion::Ascii) => 3,
-                    };
+                    let mut flags = joined
+                        | match conversion {
+                            None => 0,
+                            Some(Conversion::Str) => 1,
+                            Some(Conversion::Repr) => 2,
+                            Some(Conversion::Ascii) => 3,
+                        };
                     if let Some(spec) = format_spec {
                         self.joined_str(spec)?;
                         flags |= 4;

@@ -197,20 +197,29 @@ impl<'a> Compiler<'a> {
             }
         }
         let max_stack = compute_max_stack(&u.instrs, &u.exc_table);
+        let mut flags = u.flags;
+        if u.arg_count > 0
+            && !cell_params.iter().any(|&(_, li)| li == 0)
+            && !u.instrs.iter().any(|i| matches!(i, Instr::StoreFast(0) | Instr::DeleteFast(0)))
+        {
+            flags |= crate::bytecode::CO_STABLE_SELF;
+        }
         let code = Code {
+            name_obj: crate::value::str::intern(&u.name),
             name: u.name,
             qualname: u.qualname,
             filename: self.filename.clone(),
             instrs: u.instrs,
             spans: u.spans,
             consts: u.consts,
+            attr_hints: u.names.iter().map(|_| std::sync::atomic::AtomicU8::new(u8::MAX)).collect(),
             names: u.names,
             global_slots: u.global_slots,
             exc_table: u.exc_table,
             posonly_count: u.posonly_count,
             arg_count: u.arg_count,
             kwonly_count: u.kwonly_count,
-            flags: u.flags,
+            flags,
             varnames: u.varnames,
             cellvars: u.cellvars,
             freevars: u.freevars,
@@ -383,7 +392,7 @@ fn stack_effect(i: Instr) -> (i32, Option<u32>, i32, bool) {
         SubscrFastConst(..) | SubscrFastFast(..) | LoadFastAttr(..) => 1,
         BinaryOpFastFast(..) | BinaryOpFastConst(..) => 1,
         InplaceSubscrFast(..) => -1,
-        StoreSubscrFastConst(..) | StoreFastAttr(..) => -1,
+        StoreSubscrFastConst(..) | StoreFastAttr(..) | InplaceFastAttr(..) => -1,
         StoreSubscript => -3,
         DeleteSubscript => -2,
         BuildSlice(n) => 1 - n as i32,

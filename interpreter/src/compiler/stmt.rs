@@ -286,6 +286,17 @@ impl<'a> Compiler<'a> {
                 let ExprKind::Name(n) = &obj.kind else { unreachable!() };
                 let a = self.fast_local(n).unwrap_or(0);
                 let i = self.name_index(attr);
+                let pure = match &value.kind {
+                    ExprKind::Constant(_) => true,
+                    ExprKind::Name(m) => self.fast_local(m).is_some(),
+                    _ => false,
+                };
+                if pure {
+                    // Evaluating the value first is not observable: one instruction.
+                    self.expr(value)?;
+                    self.emit(Instr::InplaceFastAttr(a, i, op));
+                    return Ok(());
+                }
                 self.emit(Instr::LoadFastAttr(a, i));
                 self.expr(value)?;
                 self.emit(Instr::InplaceOp(op));

@@ -46,6 +46,10 @@ pub struct ClassObj {
     pub base_kind: BaseKind,
     /// Built-in types do not accept new attributes.
     pub frozen: bool,
+    /// The class's `ClassFlags` as `CLASS_VERSION << 1 | plain`, valid while the
+    /// version is unchanged (0: not computed). Kept in the class, which every
+    /// thread reads anyway, and written only when the version has changed.
+    pub flags: AtomicU64,
 }
 
 impl ClassObj {

@@ -123,6 +123,42 @@ impl DictData {
         }
     }
 
+    /// The raw position the next inserted entry will take.
+    #[inline]
+    pub fn raw_len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The position of the key that is the interned name `name` (hash `hash`),
+    /// trying raw position `hint` first. Names are compared by pointer; when no key
+    /// is the name itself, a full probe finds an equal str that was not interned.
+    #[inline(always)]
+    pub fn find_name(&self, hash: i64, name: &super::ObjRef, hint: usize) -> Option<usize> {
+        if let Some(Entry { key: Value::Obj(k), .. }) = self.entries.get(hint) {
+            if k.ptr_eq(name) {
+                return Some(hint);
+            }
+        }
+        if self.index.is_none() {
+            for (i, e) in self.entries.iter().enumerate() {
+                if let Value::Obj(k) = &e.key {
+                    if k.ptr_eq(name) {
+                        return Some(i);
+                    }
+                }
+            }
+        }
+        self.find_name_slow(hash, name)
+    }
+
+    #[inline(never)]
+    fn find_name_slow(&self, hash: i64, name: &super::ObjRef) -> Option<usize> {
+        match self.probe(hash, &Value::Obj(name.clone())) {
+            Probe::Found(i) => Some(i),
+            _ => None,
+        }
+    }
+
     #[inline]
     pub fn entry(&self, i: usize) -> &Entry {
         &self.entries[i]

@@ -20,7 +20,8 @@ pub struct FunctionObj {
     /// The module whose globals the code reads (modules are immortal).
     pub module: &'static ModuleObj,
     pub name: ObjRef,
-    pub qualname: String,
+    /// Borrowed from the (immortal) code object: making a function allocates no text.
+    pub qualname: &'static str,
     /// Defaults of the last positional parameters.
     pub defaults: Vec<Value>,
     /// Defaults of keyword-only parameters, by name.

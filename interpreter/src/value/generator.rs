@@ -32,8 +32,9 @@ impl GenState {
 }
 
 pub struct GeneratorObj {
-    pub name: String,
-    pub qualname: String,
+    /// From the function's (immortal) code: creating a generator allocates no text.
+    pub name: &'static str,
+    pub qualname: &'static str,
     state: AtomicU8,
     /// Accessed only by the thread that moved `state` to `Running`.
     frame: UnsafeCell<Option<Box<Frame>>>,
@@ -44,7 +45,7 @@ pub struct GeneratorObj {
 unsafe impl Sync for GeneratorObj {}
 
 impl GeneratorObj {
-    pub fn new(frame: Box<Frame>, name: String, qualname: String) -> GeneratorObj {
+    pub fn new(frame: Box<Frame>, name: &'static str, qualname: &'static str) -> GeneratorObj {
         GeneratorObj {
             name,
             qualname,

@@ -25,7 +25,7 @@ pub mod spin;
 pub mod str;
 pub mod tuple;
 
-pub use objref::ObjRef;
+pub use objref::{ObjPtr, ObjRef};
 pub use range::{BigRangeObj, RangeObj};
 
 use num_bigint::BigInt;
@@ -123,7 +123,7 @@ impl Value {
     }
 
     pub fn str(s: &str) -> Value {
-        Value::Obj(ObjRef::new(Object::Str(str::StrObj::new(s.to_string()))))
+        Value::Obj(ObjRef::new(Object::Str(str::StrObj::from_str(s))))
     }
 
     pub fn string(s: String) -> Value {

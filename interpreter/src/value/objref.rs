@@ -176,6 +176,30 @@ fn free_box(ptr: NonNull<ObjBox>) {
     DROPPING.with(|d| d.set(false));
 }
 
+/// A reference that was not counted and is never uncounted: it borrows an object that
+/// something else keeps alive for as long as the `ObjPtr` is used (for a generator
+/// run by `for` or `yield from`, the caller's operand stack, which holds the
+/// generator until the generator's frame has left). Cloning a shared object's count
+/// is an atomic read-modify-write; this avoids two of them per resumption.
+pub struct ObjPtr(std::mem::ManuallyDrop<ObjRef>);
+
+impl ObjPtr {
+    /// # Safety
+    /// The caller guarantees that `o` outlives every use of the result.
+    #[inline(always)]
+    pub unsafe fn borrow(o: &ObjRef) -> ObjPtr {
+        ObjPtr(std::mem::ManuallyDrop::new(ObjRef { ptr: o.ptr }))
+    }
+}
+
+impl std::ops::Deref for ObjPtr {
+    type Target = ObjRef;
+    #[inline(always)]
+    fn deref(&self) -> &ObjRef {
+        &self.0
+    }
+}
+
 impl std::ops::Deref for ObjRef {
     type Target = Object;
     #[inline(always)]

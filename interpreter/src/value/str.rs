@@ -39,6 +39,19 @@ impl StrObj {
         StrObj { s: text, char_len, hash: AtomicU64::new(0) }
     }
 
+    /// A str with the text `s`, copied once (short text goes inside the object,
+    /// with no intermediate `String`).
+    #[allow(clippy::should_implement_trait)]
+    pub fn from_str(s: &str) -> StrObj {
+        if s.len() > INLINE {
+            return StrObj::new(s.to_string());
+        }
+        let char_len = if s.is_ascii() { s.len() } else { s.chars().count() };
+        let mut buf = [0u8; INLINE];
+        buf[..s.len()].copy_from_slice(s.as_bytes());
+        StrObj { s: Text::Inline { len: s.len() as u8, buf }, char_len, hash: AtomicU64::new(0) }
+    }
+
     #[inline(always)]
     pub fn as_str(&self) -> &str {
         match &self.s {

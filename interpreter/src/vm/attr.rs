@@ -90,11 +90,9 @@ impl Vm {
                             return Ok(Some(r));
                         }
                     }
-                    {
-                        let attrs = inst.attrs();
-                        if let Some(v) = attrs.get_simple(name_hash(name), &Value::Obj(name.clone())) {
-                            return Ok(Some(v.clone()));
-                        }
+                    let hint = std::sync::atomic::AtomicU8::new(u8::MAX);
+                    if let Some(v) = inst.get_name(name, name_hash(name), &hint) {
+                        return Ok(Some(v));
                     }
                     if let Some(d) = descr {
                         return Ok(Some(self.bind_descriptor(d, obj, &cls)?));
@@ -239,11 +237,8 @@ impl Vm {
                     return None;
                 }
                 // An instance attribute of the same name shadows the method.
-                if inst.may_have_attrs() {
-                    let a = inst.attrs();
-                    if !a.is_empty() && a.get_simple(name_hash(name), &Value::Obj(name.clone())).is_some() {
-                        return None;
-                    }
+                if inst.has_name(name, name_hash(name)) {
+                    return None;
                 }
                 Some(d)
             }
@@ -271,7 +266,8 @@ impl Vm {
                     let cls = inst.class.clone();
                     // Plain classes (no data descriptors, no __setattr__): store directly.
                     if self.class_flags(&cls).plain {
-                        let old = inst.attrs().set_simple(name_hash(name), Value::Obj(name.clone()), v);
+                        let hint = std::sync::atomic::AtomicU8::new(u8::MAX);
+                        let old = inst.set_name(name, name_hash(name), v, &hint);
                         drop(old);
                         return Ok(());
                     }
@@ -310,7 +306,8 @@ impl Vm {
                             return Ok(());
                         }
                     }
-                    let old = inst.attrs().set_simple(name_hash(name), Value::Obj(name.clone()), v);
+                    let hint = std::sync::atomic::AtomicU8::new(u8::MAX);
+                    let old = inst.set_name(name, name_hash(name), v, &hint);
                     drop(old);
                     return Ok(());
                 }
@@ -402,14 +399,16 @@ pub struct ClassFlags {
 }
 
 impl Vm {
-    /// The class's flags, cached per thread and validated by the class version.
+    /// The class's flags, cached in the class and validated by the class version.
     pub fn class_flags(&mut self, cls: &ObjRef) -> ClassFlags {
         let version = CLASS_VERSION.load(Ordering::Acquire);
-        if let Some(f) = self.flags_cache.get(cls.addr(), version) {
-            return f;
+        let Object::Class(c) = &**cls else { return self.compute_flags(cls) };
+        let cached = c.flags.load(Ordering::Relaxed);
+        if cached >> 1 == version & (u64::MAX >> 1) {
+            return ClassFlags { plain: cached & 1 != 0 };
         }
         let f = self.compute_flags(cls);
-        self.flags_cache.insert(cls.addr(), version, f);
+        c.flags.store(version << 1 | f.plain as u64, Ordering::Relaxed);
         f
     }
 

@@ -48,32 +48,3 @@ impl AttrCache {
         self.entries[Self::slot(class, name)] = Entry { class, name, version, value };
     }
 }
-
-/// Entries in each thread's table of class flags.
-const FLAG_ENTRIES: usize = 64;
-
-/// The per-thread cache of `ClassFlags`, direct-mapped like `AttrCache`.
-#[derive(Default)]
-pub(crate) struct FlagsCache {
-    entries: Vec<(usize, u64, super::attr::ClassFlags)>,
-}
-
-impl FlagsCache {
-    #[inline(always)]
-    fn slot(class: usize) -> usize {
-        class.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (usize::BITS - FLAG_ENTRIES.trailing_zeros())
-    }
-
-    #[inline(always)]
-    pub(crate) fn get(&self, class: usize, version: u64) -> Option<super::attr::ClassFlags> {
-        let e = self.entries.get(Self::slot(class))?;
-        (e.0 == class && e.1 == version).then_some(e.2)
-    }
-
-    pub(crate) fn insert(&mut self, class: usize, version: u64, flags: super::attr::ClassFlags) {
-        if self.entries.is_empty() {
-            self.entries = vec![(0, 0, flags); FLAG_ENTRIES];
-        }
-        self.entries[Self::slot(class)] = (class, version, flags);
-    }
-}

@@ -55,30 +55,52 @@ impl Vm {
         let fidx = n - argc - 1;
         if kwnames.is_none() {
             if let Value::Obj(o) = &frame.values[fidx] {
-                if let Object::Function(f) = &**o {
-                    let code = f.code;
-                    if code.flags & (CO_VARARGS | CO_VARKEYWORDS | CO_GENERATOR | CO_COROUTINE) == 0
-                        && code.kwonly_count == 0
-                        && code.arg_count as usize == argc
-                    {
-                        let module = f.module;
-                        let closure = if f.closure.is_empty() && code.cellvars.is_empty() {
-                            Vec::new()
-                        } else {
-                            f.closure.clone()
-                        };
-                        let mut nf = self.new_frame(code, module);
-                        // Move the arguments into the new frame's locals.
-                        for v in &mut frame.values[fidx + 1..n] {
-                            nf.values.push(std::mem::replace(v, Value::Null));
-                        }
-                        nf.values.resize(code.nlocals(), Value::Null);
+                match &**o {
+                    Object::Function(f) if is_simple_code(f.code) && f.code.arg_count as usize == argc => {
+                        // SAFETY: the function stays on the stack (at `fidx`, below the
+                        // arguments that are moved) until the frame is built.
+                        let f: *const FunctionObj = &**f;
+                        let nf = self.simple_frame(unsafe { &*f }, None, frame, argc);
                         frame.values.truncate(fidx);
-                        if !(closure.is_empty() && code.cellvars.is_empty()) {
-                            nf.cells = make_cells(code, &mut nf.values, closure);
-                        }
                         return Ok(Prepared::Frame(nf));
                     }
+                    Object::Function(f)
+                        if f.code.flags & (CO_VARARGS | CO_VARKEYWORDS | CO_GENERATOR | CO_COROUTINE)
+                            == CO_GENERATOR
+                            && f.code.kwonly_count == 0
+                            && f.code.arg_count as usize == argc =>
+                    {
+                        // A generator function (or generator expression): its frame is
+                        // built as for a simple call and kept by the new generator.
+                        let (name, qualname): (&'static str, &'static str) = (&f.code.name, f.qualname);
+                        // SAFETY: as above, the function stays on the stack meanwhile.
+                        let f: *const FunctionObj = &**f;
+                        let nf = self.simple_frame(unsafe { &*f }, None, frame, argc);
+                        frame.values.truncate(fidx);
+                        let g = GeneratorObj::new(nf, name, qualname);
+                        return Ok(Prepared::Value(Value::new(Object::Generator(g))));
+                    }
+                    Object::Class(_) => {
+                        let cls = o.clone();
+                        if let Some(init) = self.plain_init(&cls, argc) {
+                            let Some(Object::Function(f)) = init.obj() else { unreachable!() };
+                            let inst = Value::new(Object::Instance(crate::value::instance::InstanceObj::new(cls)));
+                            // The frame's kind holds the instance: `self` may borrow it.
+                            let borrow = f.code.flags & crate::bytecode::CO_STABLE_SELF != 0;
+                            let selfv = if borrow {
+                                // SAFETY: a bitwise copy, forgotten at the frame's end.
+                                unsafe { std::ptr::read(&inst) }
+                            } else {
+                                inst.clone()
+                            };
+                            let mut nf = self.simple_frame(f, Some(selfv), frame, argc);
+                            nf.borrowed_self = borrow;
+                            nf.kind = FrameKind::Init(inst);
+                            frame.values.truncate(fidx);
+                            return Ok(Prepared::Frame(nf));
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
@@ -113,6 +135,57 @@ impl Vm {
         self.prepare_call(func, args)
     }
 
+    /// A new frame for a call of `f` (whose code `is_simple_code`) with exactly its
+    /// positional parameters: `first` (the instance, for a method or `__init__`), then
+    /// the `argc` values on top of `frame`'s stack, which are moved, not counted.
+    #[inline]
+    pub(crate) fn simple_frame(
+        &mut self,
+        f: &FunctionObj,
+        first: Option<Value>,
+        frame: &mut Frame,
+        argc: usize,
+    ) -> Box<Frame> {
+        let code = f.code;
+        let mut nf = self.new_frame(code, f.module);
+        nf.values.reserve(argc + 1);
+        if let Some(v) = first {
+            nf.values.push(v);
+        }
+        let n = frame.values.len();
+        let k = nf.values.len();
+        // SAFETY: there is room for `argc` more values (reserved above); the moved
+        // values leave the caller's stack (its length no longer covers them) and
+        // enter the new frame's locals, so each is owned exactly once.
+        unsafe {
+            std::ptr::copy_nonoverlapping(frame.values.as_ptr().add(n - argc), nf.values.as_mut_ptr().add(k), argc);
+            frame.values.set_len(n - argc);
+            nf.values.set_len(k + argc);
+        }
+        nf.values.resize(code.nlocals(), Value::Null);
+        if !(f.closure.is_empty() && code.cellvars.is_empty()) {
+            nf.cells = make_cells(code, &mut nf.values, f.closure.clone());
+        }
+        nf
+    }
+
+    /// The `__init__` to run as a frame when `cls(a1..an)` needs nothing else: the
+    /// class has `object.__new__` and an `__init__` written in conc taking `self`
+    /// and exactly `argc` positional parameters (`is_simple_code`).
+    #[inline]
+    pub(crate) fn plain_init(&mut self, cls: &ObjRef, argc: usize) -> Option<Value> {
+        let names = crate::interp::names();
+        let new = self.lookup_type_attr(cls, &names.__new__)?;
+        if !matches!(&new, Value::Obj(n) if n.ptr_eq(&crate::interp::interp().object_new)) {
+            return None;
+        }
+        let init = self.lookup_type_attr(cls, &names.__init__)?;
+        match init.obj() {
+            Some(Object::Function(f)) if is_simple_code(f.code) && f.code.arg_count as usize == argc + 1 => Some(init),
+            _ => None,
+        }
+    }
+
     /// Prepares a call: native callables run now, script functions get a frame.
     pub fn prepare_call(&mut self, func: Value, mut args: Args) -> PyResult<Prepared> {
         let o = match &func {
@@ -123,7 +196,7 @@ impl Vm {
             Object::Function(f) => {
                 let frame = self.bind_args(f, args)?;
                 if f.code.flags & (CO_GENERATOR | CO_COROUTINE) != 0 {
-                    let g = GeneratorObj::new(frame, f.code.name.clone(), f.qualname.clone());
+                    let g = GeneratorObj::new(frame, &f.code.name, f.qualname);
                     return Ok(Prepared::Value(Value::new(Object::Generator(g))));
                 }
                 Ok(Prepared::Frame(frame))
@@ -449,8 +522,8 @@ impl Vm {
         let f = FunctionObj {
             code,
             module: frame.module,
-            name: crate::value::str::intern(&code.name),
-            qualname: code.qualname.clone(),
+            name: code.name_obj.clone(),
+            qualname: &code.qualname,
             defaults,
             kwdefaults,
             closure,
@@ -535,6 +608,13 @@ impl Vm {
         }
         Ok(a)
     }
+}
+
+/// True when calls of `code` bind positional arguments one to one: no `*args`,
+/// `**kwargs` or keyword-only parameters, and not a generator or coroutine body.
+#[inline(always)]
+pub(crate) fn is_simple_code(code: &crate::bytecode::Code) -> bool {
+    code.flags & (CO_VARARGS | CO_VARKEYWORDS | CO_GENERATOR | CO_COROUTINE) == 0 && code.kwonly_count == 0
 }
 
 /// Parameter name comparison: interned names compare by pointer, others by text.

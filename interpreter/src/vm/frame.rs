@@ -4,7 +4,7 @@
 
 use crate::bytecode::Code;
 use crate::value::module::ModuleObj;
-use crate::value::{ObjRef, Value};
+use crate::value::{ObjPtr, ObjRef, Value};
 
 /// What happens when the frame returns (or yields).
 pub enum FrameKind {
@@ -16,18 +16,22 @@ pub enum FrameKind {
     /// The frame was started by Rust code (`Vm::run_frame`): return to it.
     Boundary,
     /// A generator resumed by `ForIter` in the caller: a yield pushes the value, a
-    /// return ends the loop (pops the iterator, jumps to `exit`).
-    GenForIter { gen: ObjRef, exit: u32 },
+    /// return ends the loop (pops the iterator, jumps to `exit`). The generator is
+    /// not counted: the caller's stack holds it until this frame has left.
+    GenForIter { gen: ObjPtr, exit: u32 },
     /// A generator resumed by `Send` in the caller (`yield from`/`await`): a yield
-    /// pushes the value, a return replaces the iterator by the result and jumps to `exit`.
-    GenSend { gen: ObjRef, exit: u32 },
+    /// pushes the value, a return replaces the iterator by the result and jumps to
+    /// `exit`. Uncounted as for `GenForIter`.
+    GenSend { gen: ObjPtr, exit: u32 },
     /// A generator resumed by `gen.send(v)` or `next(gen)` called from script code: a
     /// yield pushes the value on the caller's stack, a return raises StopIteration
     /// (carrying the value) in the caller.
-    GenCall { gen: ObjRef },
+    /// `owner` holds the count when the caller's stack gave the generator up; a
+    /// generator resumed from a caller's local is not counted (the local keeps it).
+    GenCall { gen: ObjPtr, owner: Option<ObjRef> },
     /// A generator resumed by Rust code (`next`, `send`, `throw`): yield and return go
-    /// back to it.
-    GenBoundary { gen: ObjRef },
+    /// back to it. Uncounted: the Rust caller holds the generator while it runs.
+    GenBoundary { gen: ObjPtr },
 }
 
 pub struct Frame {
@@ -44,6 +48,31 @@ pub struct Frame {
     /// The namespace dict of a class body.
     pub namespace: Option<Value>,
     pub kind: FrameKind,
+    /// Local 0 holds a reference that was not counted: the caller keeps the object
+    /// alive while this frame runs (in a local of its own, or in this frame's
+    /// `FrameKind::Init`), and the code has `CO_STABLE_SELF`. The reference is
+    /// forgotten, not dropped, when the frame ends. Saves two atomic operations
+    /// per method call and per instantiation.
+    pub borrowed_self: bool,
+}
+
+impl Frame {
+    /// Forgets a borrowed local 0 (see `borrowed_self`) before the locals are dropped.
+    #[inline(always)]
+    pub fn forget_borrowed(&mut self) {
+        if self.borrowed_self {
+            self.borrowed_self = false;
+            if let Some(v) = self.values.first_mut() {
+                std::mem::forget(std::mem::replace(v, Value::Null));
+            }
+        }
+    }
+}
+
+impl Drop for Frame {
+    fn drop(&mut self) {
+        self.forget_borrowed();
+    }
 }
 
 /// Writes `v` to `dst` as two 8-byte words read one by one. A value is usually built

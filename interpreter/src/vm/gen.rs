@@ -55,7 +55,8 @@ impl Vm {
     }
 
     fn run_generator_frame(&mut self, gen: &ObjRef, mut frame: Box<Frame>, throw: Option<PyErr>) -> PyResult<GenStep> {
-        frame.kind = FrameKind::GenBoundary { gen: gen.clone() };
+        // SAFETY: `gen` is borrowed for the whole run of the frame.
+        frame.kind = FrameKind::GenBoundary { gen: unsafe { crate::value::ObjPtr::borrow(gen) } };
         let r = match throw {
             None => self.run_frame(frame),
             Some(e) => self.run_frame_throw(frame, e),

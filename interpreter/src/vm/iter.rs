@@ -101,6 +101,38 @@ impl Vm {
         Err(self.type_error(&msg))
     }
 
+    /// One step of a dict iterator: `f` of the next live entry, read under the
+    /// dict's lock; RuntimeError if the dict changed size since the iterator began.
+    pub(crate) fn dict_iter_step<R>(
+        &mut self,
+        dict: &Value,
+        pos: &std::sync::atomic::AtomicUsize,
+        len: usize,
+        f: impl FnOnce(&crate::value::dict::Entry) -> R,
+    ) -> PyResult<Option<R>> {
+        let d = match dict.as_dict() {
+            Some(d) => d,
+            None => return Ok(None),
+        };
+        let g = d.lock();
+        if g.len() != len {
+            drop(g);
+            pos.store(usize::MAX / 2, Ordering::Relaxed);
+            return Err(self.new_error("RuntimeError", "dictionary changed size during iteration"));
+        }
+        let p = pos.load(Ordering::Relaxed);
+        match g.next_from(p) {
+            Some((i, e)) => {
+                pos.store(i + 1, Ordering::Relaxed);
+                Ok(Some(f(e)))
+            }
+            None => {
+                pos.store(usize::MAX / 2, Ordering::Relaxed);
+                Ok(None)
+            }
+        }
+    }
+
     /// `next(it)`; `Ok(None)` when the iterator is exhausted.
     pub fn iter_next(&mut self, it: &Value) -> PyResult<Option<Value>> {
         let o = match it {
@@ -203,33 +235,11 @@ impl Vm {
                     Ok(None)
                 }
             }
-            IterObj::Dict { dict, pos, what, len } => {
-                let d = match dict.as_dict() {
-                    Some(d) => d,
-                    None => return Ok(None),
-                };
-                let g = d.lock();
-                if g.len() != *len {
-                    drop(g);
-                    pos.store(usize::MAX / 2, Ordering::Relaxed);
-                    return Err(self.new_error("RuntimeError", "dictionary changed size during iteration"));
-                }
-                let p = pos.load(Ordering::Relaxed);
-                match g.next_from(p) {
-                    Some((i, e)) => {
-                        pos.store(i + 1, Ordering::Relaxed);
-                        Ok(Some(match what {
-                            0 => e.key.clone(),
-                            1 => e.value.clone(),
-                            _ => Value::tuple(vec![e.key.clone(), e.value.clone()]),
-                        }))
-                    }
-                    None => {
-                        pos.store(usize::MAX / 2, Ordering::Relaxed);
-                        Ok(None)
-                    }
-                }
-            }
+            IterObj::Dict { dict, pos, what, len } => self.dict_iter_step(dict, pos, *len, |e| match what {
+                0 => e.key.clone(),
+                1 => e.value.clone(),
+                _ => Value::tuple(vec![e.key.clone(), e.value.clone()]),
+            }),
             IterObj::Set { set, pos, version } => {
                 let s = match set.obj() {
                     Some(Object::Set(s)) => s,

@@ -127,8 +127,6 @@ pub struct Vm {
     /// Per-thread cache of module attribute slots: (module, interned name) -> slot.
     /// Slot numbers never change once given, so no validation is needed.
     pub(crate) module_cache: PtrMap<(usize, usize), u32>,
-    /// Per-thread cache of class flags: class -> (class version, flags).
-    pub(crate) flags_cache: attr_cache::FlagsCache,
     /// Number of frames alive on this thread (script frames and native re-entries).
     pub depth: usize,
     pub recursion_limit: usize,
@@ -145,6 +143,8 @@ pub struct Vm {
     pub thread_name: String,
     /// Containers whose repr is being built on this thread (for `[...]`).
     pub(crate) repr_guard: Vec<usize>,
+    /// A reusable buffer for building str values (`BuildString`).
+    pub(crate) text_buf: String,
 }
 
 // The raw caller pointer is only dereferenced on the thread that set it.
@@ -163,13 +163,13 @@ impl Vm {
             pool: Vec::new(),
             attr_cache: attr_cache::AttrCache::default(),
             module_cache: PtrMap::default(),
-            flags_cache: attr_cache::FlagsCache::default(),
             depth: 0,
             recursion_limit: 1000,
             caller: std::ptr::null(),
             thread_data: None,
             outer_frames: Vec::new(),
             repr_guard: Vec::new(),
+            text_buf: String::new(),
             thread_name: "MainThread".to_string(),
         }
     }
@@ -201,6 +201,7 @@ impl Vm {
                 exc_stack: Vec::new(),
                 namespace: None,
                 kind: frame::FrameKind::Call,
+                borrowed_self: false,
             }),
         }
     }
@@ -208,6 +209,7 @@ impl Vm {
     /// Returns a finished frame to the pool (its values are dropped first).
     #[inline]
     pub(crate) fn release_frame(&mut self, mut frame: Box<Frame>) {
+        frame.forget_borrowed();
         frame.values.clear();
         if !frame.cells.is_empty() {
             frame.cells.clear();

@@ -65,8 +65,10 @@ impl Vm {
                 frame.ip = h.handler as usize;
                 return Ok(());
             }
-            // No handler here: the frame ends with the exception.
+            // No handler here: the frame ends with the exception. An `Init` frame's
+            // instance lives until the frame is released (local 0 may borrow it).
             let kind = std::mem::replace(&mut frame.kind, FrameKind::Call);
+            let mut _instance = None;
             match kind {
                 FrameKind::Boundary => {
                     let f = std::mem::replace(frame, self.placeholder_frame());
@@ -79,8 +81,13 @@ impl Vm {
                     self.release_frame(f);
                     return Err(self.generator_error(err));
                 }
-                FrameKind::Call | FrameKind::Init(_) => {}
-                FrameKind::GenForIter { gen, .. } | FrameKind::GenSend { gen, .. } | FrameKind::GenCall { gen } => {
+                FrameKind::Call => {}
+                FrameKind::Init(inst) => _instance = Some(inst),
+                FrameKind::GenForIter { gen, .. } | FrameKind::GenSend { gen, .. } => {
+                    self.finish_generator(&gen);
+                    err = self.generator_error(err);
+                }
+                FrameKind::GenCall { gen, .. } => {
                     self.finish_generator(&gen);
                     err = self.generator_error(err);
                 }
@@ -352,6 +359,47 @@ impl Vm {
                                 continue 'dispatch;
                             }
                         }
+                        if let Object::Function(func) = &**fo {
+                            if super::call::is_simple_code(func.code) && func.code.arg_count as usize == argc + 1 {
+                                // The arguments move from this stack into the new frame;
+                                // the object stays in its local, so the callee may hold
+                                // it uncounted.
+                                let borrow = func.code.flags & crate::bytecode::CO_STABLE_SELF != 0;
+                                let objv = if borrow {
+                                    // SAFETY: a bitwise copy that is forgotten, never
+                                    // dropped (`Frame::borrowed_self`).
+                                    unsafe { std::ptr::read(&frame.values[slot]) }
+                                } else {
+                                    frame.values[slot].clone()
+                                };
+                                let mut nf = self.simple_frame(func, Some(objv), &mut frame, argc);
+                                nf.borrowed_self = borrow;
+                                tri!(self, frame, self.enter(&mut frame, nf));
+                                continue 'dispatch;
+                            }
+                        }
+                    }
+                    // `local.send(v)` on a generator resumes it in this loop; the local
+                    // keeps the generator, which is not counted.
+                    if argc == 1 {
+                        if let (Some(Value::Obj(fo)), Value::Obj(g)) = (&f, &frame.values[slot]) {
+                            if matches!((&**fo, &**g), (Object::Builtin(b), Object::Generator(_)) if b.qualname == "generator.send" && b.bound.is_none())
+                            {
+                                // SAFETY: no code can rebind the caller's local while
+                                // the generator's frame runs.
+                                let gen = unsafe { crate::value::ObjPtr::borrow(g) };
+                                let v = frame.pop();
+                                match self.start_resume(&gen, v) {
+                                    Ok(Some(mut gf)) => {
+                                        gf.kind = FrameKind::GenCall { gen, owner: None };
+                                        tri!(self, frame, self.enter(&mut frame, gf));
+                                    }
+                                    Ok(None) => fail!(self, frame, self.stop_iteration(Value::None)),
+                                    Err(e) => fail!(self, frame, e),
+                                }
+                                continue 'dispatch;
+                            }
+                        }
                     }
                     // Otherwise put `[f self]` (or `[attr Null]`) under the arguments
                     // and call as CallMethod does.
@@ -469,11 +517,8 @@ impl Vm {
                             let cls = inst.class.clone();
                             if self.class_flags(&cls).plain {
                                 let name = &code.names[i as usize];
-                                let old = inst.attrs().set_simple(
-                                    crate::value::class::name_hash(name),
-                                    Value::Obj(name.clone()),
-                                    v,
-                                );
+                                let hash = crate::value::class::name_hash(name);
+                                let old = inst.set_name(name, hash, v, &code.attr_hints[i as usize]);
                                 drop(old);
                                 continue;
                             }
@@ -481,6 +526,32 @@ impl Vm {
                     }
                     let obj = obj.clone();
                     tri!(self, frame, self.set_attr(&obj, &code.names[i as usize], v));
+                }
+                Instr::InplaceFastAttr(a, i, op) => {
+                    let rhs = frame.pop();
+                    let obj = &frame.values[a as usize];
+                    let name = &code.names[i as usize];
+                    if let Value::Obj(o) = obj {
+                        if let Object::Instance(inst) = &**o {
+                            let cls = inst.class.clone();
+                            if self.class_flags(&cls).plain {
+                                let hash = crate::value::class::name_hash(name);
+                                let hint = &code.attr_hints[i as usize];
+                                if inst.update_name(name, hash, hint, |cur| fast_binary(cur, &rhs, op)) {
+                                    continue;
+                                }
+                            }
+                        }
+                    }
+                    if obj.is_null() {
+                        let name = code.varnames[a as usize].str_text().to_string();
+                        fail!(self, frame, self.unbound_local(&name));
+                    }
+                    let obj = obj.clone();
+                    self.caller = &*frame;
+                    let cur = tri!(self, frame, self.get_attr(&obj, name));
+                    let r = tri!(self, frame, self.inplace_op(cur, rhs, op));
+                    tri!(self, frame, self.set_attr(&obj, name, r));
                 }
                 Instr::LoadFastAttr(a, i) => {
                     let obj = &frame.values[a as usize];
@@ -493,13 +564,8 @@ impl Vm {
                     if let Value::Obj(o) = obj {
                         if let Object::Instance(inst) = &**o {
                             let name = &code.names[i as usize];
-                            let found = {
-                                let attrs = inst.attrs();
-                                attrs
-                                    .get_simple(crate::value::class::name_hash(name), &Value::Obj(name.clone()))
-                                    .cloned()
-                            };
-                            if let Some(v) = found {
+                            let hash = crate::value::class::name_hash(name);
+                            if let Some(v) = inst.get_name(name, hash, &code.attr_hints[i as usize]) {
                                 let cls = inst.class.clone();
                                 if self.class_flags(&cls).plain {
                                     frame.push(v);
@@ -791,13 +857,15 @@ impl Vm {
                             continue;
                         }
                     }
-                    let it = frame.top().clone();
-                    if let Value::Obj(o) = &it {
+                    if let Value::Obj(o) = frame.top() {
                         if let Object::Generator(_) = &**o {
-                            let gf = tri!(self, frame, self.start_resume(o, Value::None));
+                            // SAFETY: the generator stays on this frame's stack until
+                            // its own frame has returned or yielded.
+                            let gen = unsafe { crate::value::ObjPtr::borrow(o) };
+                            let gf = tri!(self, frame, self.start_resume(&gen, Value::None));
                             match gf {
                                 Some(mut gf) => {
-                                    gf.kind = FrameKind::GenForIter { gen: o.clone(), exit: t };
+                                    gf.kind = FrameKind::GenForIter { gen, exit: t };
                                     tri!(self, frame, self.enter(&mut frame, gf));
                                 }
                                 None => {
@@ -808,6 +876,37 @@ impl Vm {
                             continue;
                         }
                     }
+                    // `for k, v in d.items()`: the key and value go straight to the
+                    // stack, as the UnpackSequence(2) that follows would leave them,
+                    // without a tuple per item.
+                    if let Value::Obj(o) = frame.top() {
+                        if matches!(&**o, Object::Iter(crate::value::iter::IterObj::Dict { what: 2, .. }))
+                            && matches!(code.instrs.get(frame.ip), Some(Instr::UnpackSequence(2)))
+                        {
+                            {
+                                // SAFETY: the iterator stays on the stack during the step.
+                                let o = unsafe { crate::value::ObjPtr::borrow(o) };
+                                let Object::Iter(crate::value::iter::IterObj::Dict { dict, pos, len, .. }) = &**o
+                                else {
+                                    unreachable!()
+                                };
+                                let step = self.dict_iter_step(dict, pos, *len, |e| (e.key.clone(), e.value.clone()));
+                                match tri!(self, frame, step) {
+                                    Some((k, v)) => {
+                                        frame.push(v);
+                                        frame.push(k);
+                                        frame.ip += 1;
+                                    }
+                                    None => {
+                                        frame.pop();
+                                        frame.ip = t as usize;
+                                    }
+                                }
+                                continue;
+                            }
+                        }
+                    }
+                    let it = frame.top().clone();
                     self.caller = &*frame;
                     match tri!(self, frame, self.iter_next(&it)) {
                         Some(v) => frame.push(v),
@@ -851,7 +950,7 @@ impl Vm {
                             frame.pop();
                             frame.ip = exit as usize;
                         }
-                        FrameKind::GenCall { gen } => {
+                        FrameKind::GenCall { gen, .. } => {
                             self.finish_generator(&gen);
                             let done = self.leave(&mut frame);
                             self.release_frame(done);
@@ -897,13 +996,27 @@ impl Vm {
                 }
                 Instr::BuildString(n) => {
                     let at = frame.values.len() - n as usize;
-                    let mut s = String::new();
+                    // The text is built in a buffer kept by the VM and copied once
+                    // into the new str (inline when short).
+                    let mut s = std::mem::take(&mut self.text_buf);
+                    s.clear();
                     for v in frame.values.drain(at..) {
-                        if let Some(t) = v.as_str() {
-                            s.push_str(t.as_str());
+                        match &v {
+                            Value::Int(i) => push_decimal(&mut s, *i),
+                            _ => {
+                                if let Some(t) = v.as_str() {
+                                    s.push_str(t.as_str());
+                                }
+                            }
                         }
                     }
-                    frame.push(Value::string(s));
+                    frame.push(Value::str(&s));
+                    if s.capacity() <= 4096 {
+                        self.text_buf = s;
+                    }
+                }
+                Instr::FormatValue(flags) if flags & 15 == 8 && matches!(frame.top(), Value::Int(_)) => {
+                    // A plain int inside an f-string: BuildString writes it.
                 }
                 Instr::FormatValue(flags) => {
                     let spec = if flags & 4 != 0 { Some(frame.pop()) } else { None };
@@ -1038,12 +1151,13 @@ impl Vm {
                     frame.push(f);
                 }
                 Instr::Call(1) if Self::is_next_of_generator(&frame) => {
-                    let g = frame.pop();
+                    let Value::Obj(g) = frame.pop() else { unreachable!("checked generator") };
                     frame.pop();
-                    let g = g.as_objref().cloned().expect("checked generator");
                     match self.start_resume(&g, Value::None) {
                         Ok(Some(mut gf)) => {
-                            gf.kind = FrameKind::GenCall { gen: g };
+                            // SAFETY: `owner` keeps the generator alive with the frame.
+                            gf.kind =
+                                FrameKind::GenCall { gen: unsafe { crate::value::ObjPtr::borrow(&g) }, owner: Some(g) };
                             tri!(self, frame, self.enter(&mut frame, gf));
                         }
                         Ok(None) => fail!(self, frame, self.stop_iteration(Value::None)),
@@ -1148,9 +1262,14 @@ impl Vm {
                             self.suspend_generator(&gen);
                             return Ok(FrameExit::Yield(v, frame));
                         }
-                        FrameKind::GenForIter { gen, .. }
-                        | FrameKind::GenSend { gen, .. }
-                        | FrameKind::GenCall { gen } => {
+                        FrameKind::GenForIter { gen, .. } | FrameKind::GenSend { gen, .. } => {
+                            self.depth -= 1;
+                            let caller = self.frames.pop().expect("generator has a caller");
+                            let gframe = std::mem::replace(&mut frame, caller);
+                            self.store_generator_frame(&gen, gframe);
+                            frame.push(v);
+                        }
+                        FrameKind::GenCall { gen, .. } => {
                             self.depth -= 1;
                             let caller = self.frames.pop().expect("generator has a caller");
                             let gframe = std::mem::replace(&mut frame, caller);
@@ -1177,12 +1296,13 @@ impl Vm {
                 }
                 Instr::Send(t) => {
                     let sent = frame.pop();
-                    let it = frame.top().clone();
-                    if let Value::Obj(o) = &it {
+                    if let Value::Obj(o) = frame.top() {
                         if let Object::Generator(_) = &**o {
-                            match self.start_resume(o, sent) {
+                            // SAFETY: as for ForIter, the stack keeps the generator.
+                            let gen = unsafe { crate::value::ObjPtr::borrow(o) };
+                            match self.start_resume(&gen, sent) {
                                 Ok(Some(mut gf)) => {
-                                    gf.kind = FrameKind::GenSend { gen: o.clone(), exit: t };
+                                    gf.kind = FrameKind::GenSend { gen, exit: t };
                                     tri!(self, frame, self.enter(&mut frame, gf));
                                 }
                                 Ok(None) => {
@@ -1199,6 +1319,7 @@ impl Vm {
                             continue;
                         }
                     }
+                    let it = frame.top().clone();
                     self.caller = &*frame;
                     match self.send_to_iter(&it, sent) {
                         Ok(Ok(y)) => frame.push(y),
@@ -1256,12 +1377,12 @@ impl Vm {
     /// in this loop, or StopIteration if it has finished.
     fn resume_sent(&mut self, frame: &mut Frame) -> PyResult<Box<Frame>> {
         let v = frame.pop();
-        let g = frame.pop();
+        let Value::Obj(g) = frame.pop() else { unreachable!("checked generator") };
         frame.pop();
-        let g = g.as_objref().cloned().expect("checked generator");
         match self.start_resume(&g, v)? {
             Some(mut gf) => {
-                gf.kind = FrameKind::GenCall { gen: g };
+                // SAFETY: `owner` keeps the generator alive with the frame.
+                gf.kind = FrameKind::GenCall { gen: unsafe { crate::value::ObjPtr::borrow(&g) }, owner: Some(g) };
                 Ok(gf)
             }
             None => Err(self.stop_iteration(Value::None)),
@@ -1360,6 +1481,27 @@ fn fast_binary(a: &Value, b: &Value, op: BinOp) -> Option<Value> {
         (Value::Int(x), Value::Float(y), BinOp::Sub) => Value::Float(*x as f64 - y),
         _ => return None,
     })
+}
+
+/// Appends `i` in decimal (as `str(i)`).
+#[inline]
+fn push_decimal(s: &mut String, i: i64) {
+    let mut buf = [0u8; 20];
+    let mut n = i.unsigned_abs();
+    let mut pos = buf.len();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        s.push('-');
+    }
+    // ASCII digits only.
+    s.push_str(std::str::from_utf8(&buf[pos..]).unwrap_or_default());
 }
 
 /// Comparisons of two ints or two floats; None for everything else.

@@ -236,8 +236,8 @@ impl Pickler {
             }
             Object::Function(f) => {
                 let module = f.module.name.clone();
-                let qual = f.qualname.clone();
-                self.global(vm, v, &module, &qual)?;
+                let qual = f.qualname;
+                self.global(vm, v, &module, qual)?;
             }
             Object::Class(c) => {
                 let (module, qual) = (c.module.clone(), c.qualname.clone());
