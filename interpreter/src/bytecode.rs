@@ -293,6 +293,10 @@ pub struct Code {
     /// last found (`InstanceObj::get_name`); a guess checked on use, so threads may
     /// overwrite each other's guesses. Written only when it changes.
     pub attr_hints: Box<[std::sync::atomic::AtomicU8]>,
+    /// For each name read by `LoadGlobal` and found unbound in the module: its slot
+    /// in the builtins module (`u32::MAX` until first use), so builtin reads take no
+    /// lock (the builtins' name table is shared by every thread).
+    pub builtin_slots: Box<[std::sync::atomic::AtomicU32]>,
     /// For `LoadGlobal(i)` etc.: module global slot of names-table entry i.
     pub global_slots: Vec<u32>,
     pub exc_table: Vec<ExcEntry>,

@@ -453,6 +453,7 @@ fn build() -> Interp {
         consts: vec![Value::None],
         names: vec![],
         attr_hints: Box::new([]),
+        builtin_slots: Box::new([]),
         global_slots: vec![],
         exc_table: vec![],
         posonly_count: 0,

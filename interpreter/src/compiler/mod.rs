@@ -213,6 +213,7 @@ impl<'a> Compiler<'a> {
             spans: u.spans,
             consts: u.consts,
             attr_hints: u.names.iter().map(|_| std::sync::atomic::AtomicU8::new(u8::MAX)).collect(),
+            builtin_slots: u.names.iter().map(|_| std::sync::atomic::AtomicU32::new(u32::MAX)).collect(),
             names: u.names,
             global_slots: u.global_slots,
             exc_table: u.exc_table,

@@ -67,6 +67,15 @@ impl Globals {
         i
     }
 
+    /// Unlocks the name table in a child made by `fork()` if another thread of the
+    /// parent held it at the fork.
+    ///
+    /// # Safety
+    /// As [`crate::fork::release_orphaned`].
+    pub unsafe fn release_after_fork(&self) {
+        crate::fork::release_orphaned(&self.names);
+    }
+
     /// The slot index for `name` if it has one.
     pub fn index_of(&self, name: &str) -> Option<u32> {
         self.names.lock().0.get(name).copied()

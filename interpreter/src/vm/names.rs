@@ -6,6 +6,24 @@ use super::{Args, PyResult, Vm};
 use crate::value::{ObjRef, Object, Value};
 
 impl Vm {
+    /// `LoadGlobal` of a name unbound in its module: the builtin, read through the
+    /// slot remembered in `code.builtin_slots` (no lock), or as [`Vm::load_builtin`].
+    pub(crate) fn load_builtin_at(&mut self, code: &crate::bytecode::Code, i: usize) -> PyResult<Value> {
+        use std::sync::atomic::Ordering;
+        let globals = &crate::interp::builtins_module().globals;
+        let hint = &code.builtin_slots[i];
+        let mut slot = hint.load(Ordering::Relaxed);
+        if slot == u32::MAX {
+            slot = globals.slot_for(&code.names[i]);
+            hint.store(slot, Ordering::Relaxed);
+        }
+        let v = globals.slot(slot).get();
+        if !v.is_null() {
+            return Ok(v);
+        }
+        self.load_builtin(&code.names[i])
+    }
+
     /// A global that is unbound in its module: the builtin of that name, or NameError.
     pub(crate) fn load_builtin(&mut self, name: &ObjRef) -> PyResult<Value> {
         let v = crate::interp::builtins_module().globals.get(name.str_text());

@@ -239,7 +239,7 @@ impl Vm {
                 Instr::LoadGlobal(i) => {
                     let slot = code.global_slots[i as usize];
                     let v = frame.module.globals.slot(slot).get();
-                    let v = if v.is_null() { tri!(self, frame, self.load_builtin(&code.names[i as usize])) } else { v };
+                    let v = if v.is_null() { tri!(self, frame, self.load_builtin_at(code, i as usize)) } else { v };
                     frame.push(v);
                 }
                 Instr::StoreGlobal(i) => {
