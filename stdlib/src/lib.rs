@@ -38,6 +38,8 @@ const SOURCES: &[(&str, &str)] = &[
     ("threading", include_str!("../lib/threading.conc")),
     ("queue", include_str!("../lib/queue.conc")),
     ("collections", include_str!("../lib/collections/__init__.conc")),
+    ("itertools", include_str!("../lib/itertools.conc")),
+    ("operator", include_str!("../lib/operator.conc")),
     ("concurrent", include_str!("../lib/concurrent/__init__.conc")),
     ("concurrent.futures", include_str!("../lib/concurrent/futures/__init__.conc")),
     ("concurrent.futures._base", include_str!("../lib/concurrent/futures/_base.conc")),
