@@ -40,6 +40,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("collections", include_str!("../lib/collections/__init__.conc")),
     ("itertools", include_str!("../lib/itertools.conc")),
     ("operator", include_str!("../lib/operator.conc")),
+    ("functools", include_str!("../lib/functools.conc")),
     ("concurrent", include_str!("../lib/concurrent/__init__.conc")),
     ("concurrent.futures", include_str!("../lib/concurrent/futures/__init__.conc")),
     ("concurrent.futures._base", include_str!("../lib/concurrent/futures/_base.conc")),
