@@ -6,8 +6,8 @@
 //! is never held while script code runs: methods that compare items (`count`,
 //! `remove`, `in`, `==`) or call `repr` work on a snapshot taken under the lock.
 
-use crate::util::{self_native_in, set};
-use conc_grammar::ast::CmpOp;
+use crate::util::{functions, self_native_in, set};
+use conc_grammar::ast::{BinOp, CmpOp};
 use conc_interpreter::interp::{add_fast_methods, add_methods, native, new_class, set_class_attr, types};
 use conc_interpreter::value::class::BaseKind;
 use conc_interpreter::value::function::PropertyObj;
@@ -59,7 +59,33 @@ impl DequeData {
 
 pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     set(m, "deque", Value::Obj(class().clone()));
+    functions(m, &[("_count_elements", count_elements)]);
     Ok(())
+}
+
+/// `_count_elements(counts, iterable)`: adds one to `counts[x]` for each item, the
+/// loop at the heart of `Counter(iterable)`. `counts` is a dict or an instance of a
+/// dict subclass that does not override `__setitem__` (the Counter checks this), so
+/// its base dict is updated directly; `get` and `+` still honour script-defined
+/// `__eq__`, `__hash__` and `__add__` of the items and counts.
+fn count_elements(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let (Some(counts), Some(iterable)) = (args.pos.first(), args.pos.get(1)) else {
+        return Err(vm.type_error("_count_elements expected 2 arguments"));
+    };
+    let d = counts.unwrap_base().clone();
+    if d.as_dict().is_none() {
+        return Err(vm.type_error("_count_elements: a dict is required"));
+    }
+    let it = vm.get_iter(iterable)?;
+    while let Some(x) = vm.iter_next(&it)? {
+        let n = match vm.dict_get(&d, &x)? {
+            Some(Value::Int(n)) if n < i64::MAX => Value::Int(n + 1),
+            Some(v) => vm.binary_op(v, Value::Int(1), BinOp::Add)?,
+            None => Value::Int(1),
+        };
+        vm.set_item(&d, x, n)?;
+    }
+    Ok(Value::None)
 }
 
 pub fn class() -> &'static ObjRef {
