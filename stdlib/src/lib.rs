@@ -38,6 +38,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("threading", include_str!("../lib/threading.conc")),
     ("queue", include_str!("../lib/queue.conc")),
     ("collections", include_str!("../lib/collections/__init__.conc")),
+    ("collections.abc", include_str!("../lib/collections/abc.conc")),
     ("itertools", include_str!("../lib/itertools.conc")),
     ("operator", include_str!("../lib/operator.conc")),
     ("functools", include_str!("../lib/functools.conc")),
