@@ -12,6 +12,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             ("set_current_thread", set_current_thread),
             ("get_current_thread", get_current_thread),
             ("loaded_module", loaded_module),
+            ("outer_module_name", outer_module_name),
         ],
     );
     Ok(())
@@ -39,4 +40,13 @@ fn loaded_module(_vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let m = conc_interpreter::interp::interp().modules.lock().get(name.as_str()).cloned();
     Ok(m.unwrap_or(Value::None))
+}
+
+/// `outer_module_name()`: the name of the nearest module on the call stack other than
+/// the caller's own (what CPython's `sys._getframe(1).f_globals['__name__']` gives a
+/// library function: `namedtuple` sets `__module__` from it).
+fn outer_module_name(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    let own = vm.caller_module().map(|m| m.name.clone());
+    let outer = vm.frames.iter().rev().map(|f| &f.module.name).find(|n| Some(*n) != own.as_ref()).cloned();
+    Ok(outer.map_or(Value::None, Value::string))
 }

@@ -1,6 +1,7 @@
 //! The modules a conc script can import, one file per module. [`install`] registers
 //! them all with the interpreter (the interpreter itself knows no module by name).
 
+pub mod collections;
 mod conc_helpers;
 pub mod math;
 pub mod mp;
@@ -26,6 +27,7 @@ const MODULES: &[(&str, ModuleInit)] = &[
     ("os.path", os::init_path),
     ("_urllib", urllib::init),
     ("_multiprocessing", mp::init),
+    ("_collections", collections::init),
 ];
 
 /// Modules written in conc, shipped inside the binary: (import name, source).
@@ -35,6 +37,15 @@ const SOURCES: &[(&str, &str)] = &[
     ("_queue", "from _sync_errors import Empty\n"),
     ("threading", include_str!("../lib/threading.conc")),
     ("queue", include_str!("../lib/queue.conc")),
+    ("collections", include_str!("../lib/collections/__init__.conc")),
+    ("collections.abc", include_str!("../lib/collections/abc.conc")),
+    ("itertools", include_str!("../lib/itertools.conc")),
+    ("operator", include_str!("../lib/operator.conc")),
+    ("functools", include_str!("../lib/functools.conc")),
+    ("heapq", include_str!("../lib/heapq.conc")),
+    ("bisect", include_str!("../lib/bisect.conc")),
+    ("contextlib", include_str!("../lib/contextlib.conc")),
+    ("copy", include_str!("../lib/copy.conc")),
     ("concurrent", include_str!("../lib/concurrent/__init__.conc")),
     ("concurrent.futures", include_str!("../lib/concurrent/futures/__init__.conc")),
     ("concurrent.futures._base", include_str!("../lib/concurrent/futures/_base.conc")),

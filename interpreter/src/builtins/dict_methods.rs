@@ -88,6 +88,7 @@ fn view_classes() -> &'static [crate::value::ObjRef; 3] {
                 &c,
                 &[
                     ("__iter__", view_iter),
+                    ("__reversed__", view_reversed),
                     ("__len__", view_len),
                     ("__contains__", view_contains),
                     ("__repr__", view_repr),
@@ -126,6 +127,15 @@ fn view_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let v = this_view(vm, &args)?;
     let len = v.dict.as_dict().map(|d| d.len()).unwrap_or(0);
     Ok(Value::new(Object::Iter(IterObj::Dict { dict: v.dict.clone(), pos: AtomicUsize::new(0), what: v.what, len })))
+}
+
+/// `reversed(d.keys())` etc.: the view's items, last first (from a snapshot).
+fn view_reversed(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let view = arg(vm, &args, 0, "__reversed__")?;
+    this_view(vm, &args)?;
+    let mut items = vm.collect(&view)?;
+    items.reverse();
+    vm.get_iter(&Value::list(items))
 }
 
 fn view_len(vm: &mut Vm, args: Args) -> PyResult<Value> {

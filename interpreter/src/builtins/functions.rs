@@ -189,7 +189,11 @@ pub fn is_instance(vm: &mut Vm, v: &Value, cls: &Value) -> PyResult<bool> {
     match cls.obj() {
         Some(Object::Class(_)) => {
             let c = vm.class_of(v);
-            Ok(crate::value::class::is_subclass(&c, cls.as_objref().unwrap()))
+            let base = cls.as_objref().unwrap();
+            if crate::value::class::is_subclass(&c, base) {
+                return Ok(true);
+            }
+            subclass_hook(vm, base, &c)
         }
         Some(Object::Tuple(t)) => {
             for c in t.items() {
@@ -201,6 +205,26 @@ pub fn is_instance(vm: &mut Vm, v: &Value, cls: &Value) -> PyResult<bool> {
         }
         _ => Err(vm.type_error("isinstance() arg 2 must be a type, a tuple of types, or a union")),
     }
+}
+
+/// When `c` is not a subclass of `base` by inheritance: asks `base.__subclasshook__(c)`
+/// if a script class defines one. conc has no metaclasses, so this stands in for
+/// ABCMeta's `__subclasscheck__` (collections.abc registers virtual subclasses this
+/// way); only True counts, since the inheritance check has already failed.
+fn subclass_hook(vm: &mut Vm, base: &ObjRef, c: &ObjRef) -> PyResult<bool> {
+    let Object::Class(bc) = &**base else {
+        return Ok(false);
+    };
+    if bc.module == "builtins" {
+        return Ok(false);
+    }
+    let name = intern("__subclasshook__");
+    if vm.lookup_type_attr(base, &name).is_none() {
+        return Ok(false);
+    }
+    let hook = vm.get_attr(&Value::Obj(base.clone()), &name)?;
+    let r = vm.call(&hook, Args::new([Value::Obj(c.clone())]))?;
+    Ok(matches!(r, Value::Bool(true)))
 }
 
 fn isinstance(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -221,7 +245,13 @@ fn issubclass(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     fn check(vm: &mut Vm, c: &ObjRef, base: &Value) -> PyResult<bool> {
         match base.obj() {
-            Some(Object::Class(_)) => Ok(crate::value::class::is_subclass(c, base.as_objref().unwrap())),
+            Some(Object::Class(_)) => {
+                let b = base.as_objref().unwrap();
+                if crate::value::class::is_subclass(c, b) {
+                    return Ok(true);
+                }
+                subclass_hook(vm, b, c)
+            }
             Some(Object::Tuple(t)) => {
                 for b in t.items() {
                     if check(vm, c, b)? {

@@ -316,6 +316,19 @@ impl Vm {
         Ok(s)
     }
 
+    /// Runs `f` unless the container at `addr` is already being repr'd on this thread
+    /// (then None): for native containers outside this crate, such as deque.
+    pub fn guarded_opt(
+        &mut self,
+        addr: usize,
+        f: impl FnOnce(&mut Vm) -> PyResult<String>,
+    ) -> PyResult<Option<String>> {
+        if self.repr_guard.contains(&addr) {
+            return Ok(None);
+        }
+        self.guarded(addr, "", f).map(Some)
+    }
+
     /// Runs `f` unless the container at `addr` is already being repr'd on this thread.
     fn guarded(
         &mut self,
