@@ -1013,6 +1013,20 @@ fn exec(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.type_error("exec() arg 1 must be a string"));
     };
     let src = s.as_str().to_string();
+    match args.pos.get(1) {
+        None | Some(Value::None) => {}
+        Some(g) if g.as_dict().is_some() => {
+            if matches!(args.pos.get(2), Some(l) if !l.is_none() && !l.is(g)) {
+                return Err(vm.new_error("NotImplementedError", "exec() with locals other than its globals"));
+            }
+            let g = g.clone();
+            return exec_in_dict(vm, &src, &g);
+        }
+        Some(g) => {
+            let msg = format!("exec() globals must be a dict, not {}", vm.type_name(g));
+            return Err(vm.type_error(&msg));
+        }
+    }
     let module = match vm.caller_module() {
         Some(m) => m,
         None => crate::interp::builtins_module(),
@@ -1025,6 +1039,35 @@ fn exec(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
         None => Err(vm.new_error("NotImplementedError", "exec() outside a module")),
     }
+}
+
+/// `exec(src, globals)`: the code runs as a module of its own whose globals start as
+/// the dict's items and are copied back into the dict afterwards (also when the code
+/// raises). Functions it defines keep that module as their globals, so later changes
+/// to the dict are not seen by them, unlike CPython. The module is never freed
+/// (code refers to its module for ever), so each such call costs a little memory.
+fn exec_in_dict(vm: &mut Vm, src: &str, globals: &Value) -> PyResult<Value> {
+    let name = match vm.dict_get(globals, &Value::str("__name__"))? {
+        Some(n) if n.as_str().is_some() => n.as_str().unwrap().as_str().to_string(),
+        _ => "builtins".to_string(),
+    };
+    let m = ObjRef::new_immortal(Object::Module(Box::new(crate::value::module::ModuleObj::new(&name, None))));
+    let Object::Module(module) = m.as_static() else { unreachable!() };
+    let items = globals.as_dict().map(|d| d.lock().items()).unwrap_or_default();
+    for (k, v) in items {
+        if let Some(key) = k.as_str() {
+            module.globals.set(&intern(key.as_str()), v);
+        }
+    }
+    let r = vm.exec_in_module(&m, "<string>", src, crate::compiler::Mode::Exec);
+    for (k, v) in module.globals.items() {
+        vm.dict_set(globals, Value::Obj(k), v)?;
+    }
+    if vm.dict_get(globals, &Value::str("__builtins__"))?.is_none() {
+        let b = find_module_ref(crate::interp::builtins_module()).map(Value::Obj).unwrap_or(Value::None);
+        vm.dict_set(globals, Value::str("__builtins__"), b)?;
+    }
+    r.map(|_| Value::None)
 }
 
 fn eval(vm: &mut Vm, args: Args) -> PyResult<Value> {
