@@ -578,13 +578,8 @@ fn bytes_value(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
             return Ok(v.clone());
         }
         if matches!(v, Value::Obj(_)) {
-            let cls = vm.class_of(v);
-            if let Some(f) = vm.lookup_type_attr(&cls, &crate::value::str::intern("__bytes__")) {
-                let r = vm.call(&f, Args::new([v.clone()]))?;
-                if !matches!(r.obj(), Some(Object::Bytes(_))) {
-                    let msg = format!("__bytes__ returned non-bytes (type {})", vm.type_name(&r));
-                    return Err(vm.type_error(&msg));
-                }
+            let v = v.clone();
+            if let Some(r) = super::dunder_bytes(vm, &v)? {
                 return Ok(r);
             }
         }

@@ -487,14 +487,9 @@ fn percent_bytes_arg(vm: &mut Vm, arg: &Value) -> PyResult<String> {
     if let Some(b) = crate::builtins::bytes_like(arg) {
         return Ok(b.iter().map(|&b| b as char).collect());
     }
-    let cls = vm.class_of(arg);
-    if let Some(m) = vm.lookup_type_attr(&cls, &crate::value::str::intern("__bytes__")) {
-        let r = vm.call(&m, crate::vm::Args::new([arg.clone()]))?;
-        if let Some(b) = crate::builtins::bytes_like(&r) {
-            return Ok(b.iter().map(|&b| b as char).collect());
-        }
-        let msg = format!("__bytes__ returned non-bytes (type {})", vm.type_name(&r));
-        return Err(vm.type_error(&msg));
+    if let Some(r) = crate::builtins::dunder_bytes(vm, arg)? {
+        let b = crate::builtins::bytes_like(&r).unwrap_or_default();
+        return Ok(b.iter().map(|&b| b as char).collect());
     }
     let msg =
         format!("%b requires a bytes-like object, or an object that implements __bytes__, not '{}'", vm.type_name(arg));

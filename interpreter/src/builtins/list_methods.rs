@@ -54,13 +54,7 @@ fn range_position(vm: &mut Vm, args: &Args, name: &str) -> PyResult<Option<Value
         let msg = format!("descriptor '{name}' requires a 'range' object");
         return Err(vm.type_error(&msg));
     };
-    let exact = match &x {
-        Value::Int(_) | Value::Bool(_) => true,
-        Value::Obj(o) => matches!(&**o, Object::BigInt(_)),
-        _ => false,
-    };
-    if exact {
-        let v = crate::value::int::to_bigint(&x).unwrap();
+    if let Some(v) = crate::vm::ops::exact_int(&x) {
         let i = crate::value::range::range_position(&start, &step, &len, &v);
         return Ok(i.map(crate::value::int::normalize));
     }

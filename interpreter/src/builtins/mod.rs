@@ -149,6 +149,21 @@ pub fn is_kind(v: &Value, f: fn(&Object) -> bool) -> bool {
     v.obj().map(f).unwrap_or(false)
 }
 
+/// `v.__bytes__()` when v's class defines it (checked to return bytes); None when it
+/// does not.
+pub fn dunder_bytes(vm: &mut Vm, v: &Value) -> PyResult<Option<Value>> {
+    let cls = vm.class_of(v);
+    let Some(f) = vm.lookup_type_attr(&cls, &intern("__bytes__")) else {
+        return Ok(None);
+    };
+    let r = vm.call(&f, Args::new([v.clone()]))?;
+    if !matches!(r.obj(), Some(Object::Bytes(_))) {
+        let msg = format!("__bytes__ returned non-bytes (type {})", vm.type_name(&r));
+        return Err(vm.type_error(&msg));
+    }
+    Ok(Some(r))
+}
+
 /// The contents of a bytes-like value (`bytes`, `bytearray`), copied so that no lock is
 /// held afterwards; None for anything else.
 pub fn bytes_like(v: &Value) -> Option<Vec<u8>> {

@@ -1283,7 +1283,7 @@ impl Value {
 
 /// The value of an int or bool (not of a subclass or an `__index__` object: ranges
 /// test those by equality, as CPython does).
-fn exact_int(v: &Value) -> Option<BigInt> {
+pub(crate) fn exact_int(v: &Value) -> Option<BigInt> {
     match v {
         Value::Int(_) | Value::Bool(_) => crate::value::int::to_bigint(v),
         Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => crate::value::int::to_bigint(v),

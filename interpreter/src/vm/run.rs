@@ -1508,24 +1508,22 @@ fn push_decimal(s: &mut String, i: i64) {
 #[inline(always)]
 fn fast_compare(a: &Value, b: &Value, op: CmpOp) -> Option<bool> {
     match (a, b) {
-        (Value::Int(x), Value::Int(y)) => Some(match op {
-            CmpOp::Lt => x < y,
-            CmpOp::LtE => x <= y,
-            CmpOp::Gt => x > y,
-            CmpOp::GtE => x >= y,
-            CmpOp::Eq => x == y,
-            CmpOp::NotEq => x != y,
-            _ => return None,
-        }),
-        (Value::Float(x), Value::Float(y)) => Some(match op {
-            CmpOp::Lt => x < y,
-            CmpOp::LtE => x <= y,
-            CmpOp::Gt => x > y,
-            CmpOp::GtE => x >= y,
-            CmpOp::Eq => x == y,
-            CmpOp::NotEq => x != y,
-            _ => return None,
-        }),
+        (Value::Int(x), Value::Int(y)) => ordered_compare(x, y, op),
+        (Value::Float(x), Value::Float(y)) => ordered_compare(x, y, op),
         _ => None,
     }
+}
+
+/// An ordering or equality comparison of two numbers of one kind; None for `is`/`in`.
+#[inline(always)]
+fn ordered_compare<T: PartialOrd>(x: &T, y: &T, op: CmpOp) -> Option<bool> {
+    Some(match op {
+        CmpOp::Lt => x < y,
+        CmpOp::LtE => x <= y,
+        CmpOp::Gt => x > y,
+        CmpOp::GtE => x >= y,
+        CmpOp::Eq => x == y,
+        CmpOp::NotEq => x != y,
+        _ => return None,
+    })
 }

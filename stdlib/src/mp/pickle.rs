@@ -310,14 +310,7 @@ impl Pickler {
                     self.class_ref(vm, &cls)?;
                     let base = base.clone();
                     self.value(vm, &base)?;
-                    let items = inst.attrs().items();
-                    self.out.push(b'{');
-                    self.u32(items.len());
-                    self.memo.push(Value::None);
-                    for (k, val) in items {
-                        self.value(vm, &k)?;
-                        self.value(vm, &val)?;
-                    }
+                    self.attrs_dict(vm, inst)?;
                     return Ok(());
                 }
                 if inst.native.get().is_some() {
@@ -339,19 +332,25 @@ impl Pickler {
                     }
                     None => {
                         self.out.push(0);
-                        let items = inst.attrs().items();
-                        // The receiver numbers every dict it reads, this one too.
-                        self.memo.push(Value::None);
-                        self.out.push(b'{');
-                        self.u32(items.len());
-                        for (k, val) in items {
-                            self.value(vm, &k)?;
-                            self.value(vm, &val)?;
-                        }
+                        self.attrs_dict(vm, inst)?;
                     }
                 }
             }
             _ => return Err(cannot_pickle(vm, v)),
+        }
+        Ok(())
+    }
+
+    /// An instance's attributes, written as a dict.
+    fn attrs_dict(&mut self, vm: &mut Vm, inst: &InstanceObj) -> PyResult<()> {
+        let items = inst.attrs().items();
+        // The receiver numbers every dict it reads, this one too.
+        self.memo.push(Value::None);
+        self.out.push(b'{');
+        self.u32(items.len());
+        for (k, val) in items {
+            self.value(vm, &k)?;
+            self.value(vm, &val)?;
         }
         Ok(())
     }
@@ -626,15 +625,7 @@ impl Unpickler<'_> {
                             Some(d) => d.lock().items(),
                             None => return Err(unpickling_error(vm, "state is not a dictionary")),
                         };
-                        if let Some(inst) = obj.as_instance() {
-                            let mut a = inst.attrs();
-                            for (k, v) in items {
-                                if let Some(s) = k.as_str() {
-                                    let key = intern(s.as_str());
-                                    a.set_simple(name_hash(&key), Value::Obj(key), v);
-                                }
-                            }
-                        }
+                        set_attrs(&obj, items);
                     }
                 }
                 obj
@@ -651,15 +642,8 @@ impl Unpickler<'_> {
                 let obj = Value::new(Object::Instance(InstanceObj::with_native(cls, Box::new(BaseValue(base)))));
                 self.memo[slot] = obj.clone();
                 let attrs = self.value(vm)?;
-                if let (Some(d), Some(inst)) = (attrs.as_dict(), obj.as_instance()) {
-                    let items = d.lock().items();
-                    let mut a = inst.attrs();
-                    for (k, v) in items {
-                        if let Some(s) = k.as_str() {
-                            let key = intern(s.as_str());
-                            a.set_simple(name_hash(&key), Value::Obj(key), v);
-                        }
-                    }
+                if let Some(d) = attrs.as_dict() {
+                    set_attrs(&obj, d.lock().items());
                 }
                 obj
             }
@@ -695,5 +679,18 @@ impl Unpickler<'_> {
             }
             _ => return Err(unpickling_error(vm, &format!("invalid load key, '{}'.", tag as char))),
         })
+    }
+}
+
+/// Stores unpickled attributes (str keys) in an instance's attribute dict.
+fn set_attrs(obj: &Value, items: Vec<(Value, Value)>) {
+    if let Some(inst) = obj.as_instance() {
+        let mut a = inst.attrs();
+        for (k, v) in items {
+            if let Some(s) = k.as_str() {
+                let key = intern(s.as_str());
+                a.set_simple(name_hash(&key), Value::Obj(key), v);
+            }
+        }
     }
 }
