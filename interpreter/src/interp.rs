@@ -160,13 +160,41 @@ pub struct Interp {
     pub modules: Mutex<HashMap<String, Value>>,
     /// Native modules by name, registered by the embedding (the stdlib crate).
     pub native_modules: RwLock<HashMap<String, ModuleInit>>,
-    /// Modules written in conc that ship inside the binary: name -> source.
-    pub embedded_sources: RwLock<HashMap<String, &'static str>>,
+    /// Modules written in conc that ship inside the binary, by import name.
+    pub embedded_sources: RwLock<HashMap<String, &'static EmbeddedModule>>,
     /// Builtins provided by modules, imported on first use: name -> (module, attribute).
     pub lazy_builtins: RwLock<HashMap<String, (String, String)>>,
     /// Directories searched for `import name` of `.conc` files (`sys.path`).
     pub path: Mutex<Vec<String>>,
     pub argv: Mutex<Vec<String>>,
+}
+
+/// A module written in conc and shipped inside the binary (the stdlib crate's build
+/// script lists every `stdlib/lib/**.conc` file as one of these).
+pub struct EmbeddedModule {
+    /// The import name (`concurrent.futures`).
+    pub name: &'static str,
+    /// The file's path below `stdlib/lib` (`concurrent/futures/__init__.conc`).
+    pub path: &'static str,
+    /// True for a package's `__init__.conc`.
+    pub is_package: bool,
+    pub source: &'static str,
+}
+
+impl EmbeddedModule {
+    /// The module's source: the embedded text, or, when the environment variable
+    /// `CONC_STDLIB_DIR` names a folder, the file at `path` below it. The override lets
+    /// someone working on a conc module run it without rebuilding the binary.
+    pub fn current_source(&self) -> std::borrow::Cow<'static, str> {
+        static DIR: OnceLock<Option<String>> = OnceLock::new();
+        let dir = DIR.get_or_init(|| std::env::var("CONC_STDLIB_DIR").ok().filter(|d| !d.is_empty()));
+        if let Some(d) = dir {
+            if let Ok(text) = std::fs::read_to_string(std::path::Path::new(d).join(self.path)) {
+                return std::borrow::Cow::Owned(text);
+            }
+        }
+        std::borrow::Cow::Borrowed(self.source)
+    }
 }
 
 static INTERP: OnceLock<Interp> = OnceLock::new();

@@ -119,9 +119,10 @@ impl Vm {
             return Ok(Value::Obj(m));
         }
         let embedded = interp.embedded_sources.read().get(name).copied();
-        if let Some(src) = embedded {
-            let file = format!("<conc-stdlib>/{}.conc", name.replace('.', "/"));
-            return self.exec_source_module(name, &file, src, false).map(Value::Obj);
+        if let Some(e) = embedded {
+            let file = format!("<conc-stdlib>/{}", e.path);
+            let src = e.current_source();
+            return self.exec_source_module(name, &file, &src, e.is_package).map(Value::Obj);
         }
         if let Some(path) = find_file(name) {
             let src = match std::fs::read_to_string(&path) {
