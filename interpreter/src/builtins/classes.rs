@@ -497,6 +497,10 @@ pub fn super_getattr(vm: &mut Vm, s: &SuperObj, name: &ObjRef) -> PyResult<Optio
         if let Object::Class(cc) = &**c {
             if let Some(v) = cc.get_own(name) {
                 let r = match v.obj() {
+                    // `__init_subclass__` is implicitly a classmethod: bound to the class.
+                    Some(Object::Function(_)) if name.str_text() == "__init_subclass__" => {
+                        crate::vm::attr::bound(v, s.obj.clone())
+                    }
                     Some(Object::Function(_)) | Some(Object::Builtin(_)) => {
                         // Through a class (or for __new__) functions stay unbound.
                         if matches!(s.obj.obj(), Some(Object::Class(_))) || name.str_text() == "__new__" {
