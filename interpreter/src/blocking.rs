@@ -11,6 +11,7 @@
 //! their state behind a [`parking_lot::Mutex`] and wait on a [`WaitQueue`] with
 //! `block_on`, re-checking their condition after every wake-up.
 
+use crate::native::Exc;
 use crate::vm::{PyResult, Vm};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::collections::HashMap;
@@ -274,7 +275,7 @@ impl Vm {
         registry().lock().remove(&me);
         match result {
             Ok(r) => Ok(r),
-            Err(()) => Err(self.new_error("KeyboardInterrupt", "")),
+            Err(()) => Err(self.error(Exc::KeyboardInterrupt, "")),
         }
     }
 

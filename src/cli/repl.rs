@@ -24,6 +24,7 @@ use rustyline::history::FileHistory;
 use rustyline::{CompletionType, Config, Context, Editor, ExternalPrinter, Helper, Hinter, Validator};
 
 use super::run::{exit_code_for, finish, shutdown_threads, MAIN_STACK};
+use conc_interpreter::native::Exc;
 
 const FILE: &str = "<stdin>";
 
@@ -277,7 +278,7 @@ fn repl() -> i32 {
         let r = run_entry(&mut vm, &m, &format!("{source}\n"), Mode::Interactive);
         conc_interpreter::stdio::flush_stdout();
         if let Err(Some(exc)) = r {
-            let sys_exit = conc_interpreter::interp::exc_class("SystemExit");
+            let sys_exit = Exc::SystemExit.class().clone();
             let cls = vm.class_of(&exc);
             if conc_interpreter::value::class::is_subclass(&cls, &sys_exit) {
                 break 'session exit_code_for(&mut vm, &exc);

@@ -2,6 +2,7 @@
 
 use conc_interpreter::compiler::{self, Mode};
 use conc_interpreter::interp::interp;
+use conc_interpreter::native::Exc;
 use conc_interpreter::value::module::ModuleObj;
 use conc_interpreter::vm::import::set_module_attrs;
 use conc_interpreter::{ObjRef, Object, Value, Vm};
@@ -141,7 +142,7 @@ pub fn finish(vm: &mut Vm, r: conc_interpreter::PyResult<Value>) -> i32 {
 }
 
 pub fn exit_code_for(vm: &mut Vm, exc: &Value) -> i32 {
-    let sys_exit = conc_interpreter::interp::exc_class("SystemExit");
+    let sys_exit = Exc::SystemExit.class().clone();
     let cls = vm.class_of(exc);
     if conc_interpreter::value::class::is_subclass(&cls, &sys_exit) {
         let code = conc_interpreter::builtins::exceptions::exc_args(exc);

@@ -9,6 +9,7 @@
 use crate::util::{functions, self_native_in, set};
 use conc_grammar::ast::{BinOp, CmpOp};
 use conc_interpreter::interp::{add_fast_methods, add_methods, native, new_class, set_class_attr, types};
+use conc_interpreter::native::Exc;
 use conc_interpreter::value::class::BaseKind;
 use conc_interpreter::value::function::PropertyObj;
 use conc_interpreter::value::instance::InstanceObj;
@@ -248,13 +249,13 @@ fn d_appendleft(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
 fn d_pop(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
     no_args(vm, a, "pop")?;
     let r = this(vm, a)?.state.lock().items.pop_back();
-    r.ok_or_else(|| vm.new_error("IndexError", "pop from an empty deque"))
+    r.ok_or_else(|| vm.error(Exc::IndexError, "pop from an empty deque"))
 }
 
 fn d_popleft(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
     no_args(vm, a, "popleft")?;
     let r = this(vm, a)?.state.lock().items.pop_front();
-    r.ok_or_else(|| vm.new_error("IndexError", "pop from an empty deque"))
+    r.ok_or_else(|| vm.error(Exc::IndexError, "pop from an empty deque"))
 }
 
 fn d_extend(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -346,7 +347,7 @@ fn d_remove(vm: &mut Vm, args: Args) -> PyResult<Value> {
             // Another thread may have changed the deque while items were compared.
             if g.items.len() != items.len() || !g.items[i].is(&items[i]) {
                 drop(g);
-                return Err(vm.new_error("IndexError", "deque mutated during remove()."));
+                return Err(vm.error(Exc::IndexError, "deque mutated during remove()."));
             }
             let old = g.items.remove(i);
             drop(g);
@@ -401,7 +402,7 @@ fn d_insert(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let mut g = d.state.lock();
     if g.maxlen.is_some_and(|m| g.items.len() >= m) {
         drop(g);
-        return Err(vm.new_error("IndexError", "deque already at its maximum size"));
+        return Err(vm.error(Exc::IndexError, "deque already at its maximum size"));
     }
     let len = g.items.len() as i64;
     let at = if i < 0 { (i + len).max(0) } else { i.min(len) };
@@ -481,13 +482,13 @@ fn item_index(vm: &mut Vm, key: &Value, len: usize) -> PyResult<usize> {
             }
             match vm.index_value(key) {
                 Ok(i) => i,
-                Err(_) => return Err(vm.new_error("IndexError", "deque index out of range")),
+                Err(_) => return Err(vm.error(Exc::IndexError, "deque index out of range")),
             }
         }
     };
     let j = if i < 0 { i + len as i64 } else { i };
     if j < 0 || j >= len as i64 {
-        return Err(vm.new_error("IndexError", "deque index out of range"));
+        return Err(vm.error(Exc::IndexError, "deque index out of range"));
     }
     Ok(j as usize)
 }
@@ -498,7 +499,7 @@ fn d_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let len = d.state.lock().items.len();
     let i = item_index(vm, &key, len)?;
     let r = d.state.lock().items.get(i).cloned();
-    r.ok_or_else(|| vm.new_error("IndexError", "deque index out of range"))
+    r.ok_or_else(|| vm.error(Exc::IndexError, "deque index out of range"))
 }
 
 fn d_setitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
@@ -518,7 +519,7 @@ fn d_setitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
         None => {
             drop(g);
-            Err(vm.new_error("IndexError", "deque index out of range"))
+            Err(vm.error(Exc::IndexError, "deque index out of range"))
         }
     }
 }
@@ -534,7 +535,7 @@ fn d_delitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
             drop(v);
             Ok(Value::None)
         }
-        None => Err(vm.new_error("IndexError", "deque index out of range")),
+        None => Err(vm.error(Exc::IndexError, "deque index out of range")),
     }
 }
 

@@ -5,6 +5,7 @@
 use crate::util::{functions, set};
 use conc_grammar::ast::BinOp;
 use conc_interpreter::builtins::constructors::to_float;
+use conc_interpreter::native::Exc;
 use conc_interpreter::value::int::{normalize, to_bigint};
 use conc_interpreter::{Args, ObjRef, Object, PyErr, PyResult, Value, Vm};
 use num_bigint::{BigInt, BigUint, Sign};
@@ -87,7 +88,7 @@ fn domain_error(vm: &mut Vm) -> PyErr {
 }
 
 fn range_error(vm: &mut Vm) -> PyErr {
-    vm.new_error("OverflowError", "math range error")
+    vm.error(Exc::OverflowError, "math range error")
 }
 
 /// The arguments as given, or CPython's "takes exactly N arguments" TypeError.
@@ -606,7 +607,7 @@ fn log(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if let Some(base) = args.pos.get(1).cloned() {
         let den = log_of(vm, &base, f64::ln, std::f64::consts::LN_2)?;
         if den == 0.0 {
-            return Err(vm.new_error("ZeroDivisionError", "float division by zero"));
+            return Err(vm.error(Exc::ZeroDivisionError, "float division by zero"));
         }
         return Ok(Value::Float(num / den));
     }
@@ -631,7 +632,7 @@ fn float_to_int(vm: &mut Vm, x: f64) -> PyResult<Value> {
         return Err(vm.value_error("cannot convert float NaN to integer"));
     }
     if x.is_infinite() {
-        return Err(vm.new_error("OverflowError", "cannot convert float infinity to integer"));
+        return Err(vm.error(Exc::OverflowError, "cannot convert float infinity to integer"));
     }
     if x.abs() < 9.0e18 {
         return Ok(Value::Int(x as i64));
@@ -707,7 +708,7 @@ fn fsum(vm: &mut Vm, args: Args) -> PyResult<Value> {
             if !x.is_finite() {
                 // An intermediate overflow or a non-finite input.
                 if xsave.is_finite() {
-                    return Err(vm.new_error("OverflowError", "intermediate overflow in fsum"));
+                    return Err(vm.error(Exc::OverflowError, "intermediate overflow in fsum"));
                 }
                 if xsave.is_infinite() {
                     inf_sum += xsave;
@@ -925,7 +926,7 @@ fn factorial(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.value_error("factorial() not defined for negative values"));
     }
     let Some(n) = n.to_u64().filter(|n| *n <= i64::MAX as u64) else {
-        return Err(vm.new_error("OverflowError", "factorial() argument should not exceed 9223372036854775807"));
+        return Err(vm.error(Exc::OverflowError, "factorial() argument should not exceed 9223372036854775807"));
     };
     if n <= 20 {
         return Ok(Value::Int((1..=n as i64).product()));
@@ -1107,7 +1108,7 @@ fn perm(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Ok(Value::Int(0));
     }
     let Some(k) = k.to_u64() else {
-        return Err(vm.new_error("OverflowError", "k must not exceed 9223372036854775807"));
+        return Err(vm.error(Exc::OverflowError, "k must not exceed 9223372036854775807"));
     };
     Ok(normalize(BigInt::from(falling(&n, k))))
 }
@@ -1120,7 +1121,7 @@ fn comb(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     let k = std::cmp::min(k.clone(), &n - &k);
     let Some(k) = k.to_u64() else {
-        return Err(vm.new_error("OverflowError", "min(n - k, k) must not exceed 9223372036854775807"));
+        return Err(vm.error(Exc::OverflowError, "min(n - k, k) must not exceed 9223372036854775807"));
     };
     if let Some(nn) = n.to_u64() {
         if k < 64 {

@@ -5,6 +5,7 @@
 use crate::util::set;
 use conc_interpreter::builtins::functions::len_of;
 use conc_interpreter::interp::{add_methods, new_class, types};
+use conc_interpreter::native::Exc;
 use conc_interpreter::value::class::BaseKind;
 use conc_interpreter::value::instance::InstanceObj;
 use conc_interpreter::value::int::{normalize, to_bigint};
@@ -549,7 +550,7 @@ fn choice(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let n = len_of(vm, &seq)?;
     if n == 0 {
-        return Err(vm.new_error("IndexError", "Cannot choose from an empty sequence"));
+        return Err(vm.error(Exc::IndexError, "Cannot choose from an empty sequence"));
     }
     let i = below_usize(vm, &me, n)?;
     vm.get_item(&seq, &Value::Int(i as i64))
@@ -669,7 +670,7 @@ fn choices(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let cum: Vec<f64> = match (weights, cum) {
         (None, None) => {
             if n == 0 && k > 0 {
-                return Err(vm.new_error("IndexError", "list index out of range"));
+                return Err(vm.error(Exc::IndexError, "list index out of range"));
             }
             let nf = n as f64;
             let idx: Vec<usize> = with(vm, &me, |g| (0..k).map(|_| (g.random() * nf).floor() as usize).collect())?;
@@ -810,7 +811,7 @@ fn expovariate(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     let lambd = float_arg(vm, &mut args, 1, "lambd", None)?;
     let r = with(vm, &me, |g| g.random())?;
     if lambd == 0.0 {
-        return Err(vm.new_error("ZeroDivisionError", "float division by zero"));
+        return Err(vm.error(Exc::ZeroDivisionError, "float division by zero"));
     }
     Ok(Value::Float(-(1.0 - r).ln() / lambd))
 }

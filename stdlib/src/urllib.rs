@@ -15,6 +15,7 @@
 //! none), so other threads go on running while one waits on the network.
 
 use crate::util::functions;
+use conc_interpreter::native::Exc;
 use conc_interpreter::{Args, ObjRef, Object, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::collections::HashMap;
@@ -226,7 +227,7 @@ fn open(vm: &mut Vm, args: Args) -> PyResult<Value> {
             // CPython wraps only failures of connecting and sending in URLError; a
             // timeout while waiting for the status line escapes as a bare TimeoutError.
             if matches!(f, Failure::Timeout) && t.kind() != ureq::ErrorKind::ConnectionFailed {
-                return Err(vm.new_error("TimeoutError", "timed out"));
+                return Err(vm.error(Exc::TimeoutError, "timed out"));
             }
             return Ok(f.into_value());
         }
@@ -276,9 +277,9 @@ fn read(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match r {
         Ok(()) => Ok(Value::new(Object::Bytes(buf.into_boxed_slice()))),
         Err(e) => match io_failure(&e) {
-            Failure::Timeout => Err(vm.new_error("TimeoutError", "timed out")),
-            Failure::Os(code, msg) => Err(vm.new_error("OSError", &format!("[Errno {code}] {msg}"))),
-            Failure::Gai(_, msg) | Failure::Other(msg) => Err(vm.new_error("OSError", &msg)),
+            Failure::Timeout => Err(vm.error(Exc::TimeoutError, "timed out")),
+            Failure::Os(code, msg) => Err(vm.error(Exc::OSError, &format!("[Errno {code}] {msg}"))),
+            Failure::Gai(_, msg) | Failure::Other(msg) => Err(vm.error(Exc::OSError, &msg)),
         },
     }
 }

@@ -1,6 +1,7 @@
 //! Helpers shared by the module files.
 
 use conc_interpreter::interp::native;
+use conc_interpreter::native::Exc;
 use conc_interpreter::value::function::NativeFn;
 use conc_interpreter::value::str::intern;
 use conc_interpreter::{ObjRef, Object, Value};
@@ -86,7 +87,7 @@ pub fn arg_timeout(
         return Ok(Some(std::time::Duration::ZERO));
     }
     if !secs.is_finite() {
-        return Err(vm.new_error("OverflowError", "timeout value is too large"));
+        return Err(vm.error(Exc::OverflowError, "timeout value is too large"));
     }
     Ok(Some(std::time::Duration::from_secs_f64(secs)))
 }

@@ -4,6 +4,7 @@
 
 use super::arg;
 use crate::interp::{add_methods, types};
+use crate::native::Exc;
 use crate::value::bytearray::ByteArrayObj;
 use crate::value::{Object, Value};
 use crate::vm::{Args, PyResult, Vm};
@@ -34,6 +35,22 @@ const SHARED: &[(&str, crate::value::function::NativeFn)] = &[
 
 pub fn register(_vm: &mut Vm) {
     let t = types();
+    use super::list_methods as seq;
+    crate::interp::add_natives(
+        &t.bytearray,
+        &[
+            &seq::dunder_len::DEF,
+            &seq::dunder_getitem::DEF,
+            &seq::dunder_setitem::DEF,
+            &seq::dunder_delitem::DEF,
+            &seq::dunder_contains::DEF,
+            &seq::dunder_iter::DEF,
+        ],
+    );
+    crate::interp::add_natives(
+        &t.bytes,
+        &[&seq::dunder_len::DEF, &seq::dunder_getitem::DEF, &seq::dunder_contains::DEF, &seq::dunder_iter::DEF],
+    );
     add_methods(&t.bytes, SHARED);
     add_methods(&t.bytearray, SHARED);
     add_methods(
@@ -47,23 +64,9 @@ pub fn register(_vm: &mut Vm) {
             ("clear", ba_clear),
             ("copy", ba_copy),
             ("reverse", ba_reverse),
-            ("__len__", super::list_methods::dunder_len),
-            ("__getitem__", super::list_methods::dunder_getitem),
-            ("__setitem__", super::list_methods::dunder_setitem),
-            ("__delitem__", super::list_methods::dunder_delitem),
-            ("__contains__", super::list_methods::dunder_contains),
-            ("__iter__", super::list_methods::dunder_iter),
         ],
     );
-    add_methods(
-        &t.bytes,
-        &[
-            ("__len__", super::list_methods::dunder_len),
-            ("__getitem__", super::list_methods::dunder_getitem),
-            ("__contains__", super::list_methods::dunder_contains),
-            ("__iter__", super::list_methods::dunder_iter),
-        ],
-    );
+    add_methods(&t.bytes, &[]);
     for (cls, qual) in [(&t.bytes, "bytes.fromhex"), (&t.bytearray, "bytearray.fromhex")] {
         crate::interp::set_class_attr(
             cls,
@@ -123,7 +126,7 @@ fn bytes_decode(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
                     "invalid continuation byte"
                 };
                 let msg = format!("'utf-8' codec can't decode byte 0x{:02x} in position {pos}: {reason}", b[pos]);
-                Err(vm.new_error("UnicodeDecodeError", &msg))
+                Err(vm.error(Exc::UnicodeDecodeError, &msg))
             }
         },
         Some("ascii") => match b.iter().position(|&c| c >= 0x80) {
@@ -133,13 +136,13 @@ fn bytes_decode(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
                     "'ascii' codec can't decode byte 0x{:02x} in position {pos}: ordinal not in range(128)",
                     b[pos]
                 );
-                Err(vm.new_error("UnicodeDecodeError", &msg))
+                Err(vm.error(Exc::UnicodeDecodeError, &msg))
             }
         },
         Some("latin-1" | "latin1" | "iso-8859-1") => Ok(Value::string(b.iter().map(|&c| c as char).collect())),
         _ => {
             let msg = format!("unknown encoding: {}", enc.unwrap_or_default());
-            Err(vm.new_error("LookupError", &msg))
+            Err(vm.error(Exc::LookupError, &msg))
         }
     }
 }
@@ -437,13 +440,13 @@ fn ba_pop(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let mut g = ba.lock();
     if g.is_empty() {
         drop(g);
-        return Err(vm.new_error("IndexError", "pop from empty bytearray"));
+        return Err(vm.error(Exc::IndexError, "pop from empty bytearray"));
     }
     let n = g.len() as i64;
     let j = if i < 0 { i + n } else { i };
     if !(0..n).contains(&j) {
         drop(g);
-        return Err(vm.new_error("IndexError", "pop index out of range"));
+        return Err(vm.error(Exc::IndexError, "pop index out of range"));
     }
     Ok(Value::Int(g.remove(j as usize) as i64))
 }

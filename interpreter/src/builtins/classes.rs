@@ -2,6 +2,7 @@
 //! types `property`, `staticmethod`, `classmethod` and `super`.
 
 use crate::interp::{add_methods, types};
+use crate::native::Exc;
 use crate::value::class::{BaseKind, ClassObj};
 use crate::value::dict::DictData;
 use crate::value::function::{PropertyObj, SuperObj};
@@ -164,7 +165,7 @@ fn object_dir(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn object_reduce_ex(vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Err(vm.new_error("TypeError", "cannot pickle this object"))
+    Err(vm.error(Exc::TypeError, "cannot pickle this object"))
 }
 
 /// `__build_class__(body, name, *bases, **kw)`: runs the class body in a fresh
@@ -187,7 +188,7 @@ pub fn build_class(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     frame.kind = FrameKind::Boundary;
     match vm.run_frame(frame)? {
         FrameExit::Return(_) => {}
-        FrameExit::Yield(..) => return Err(vm.new_error("SystemError", "class body yielded")),
+        FrameExit::Yield(..) => return Err(vm.error(Exc::SystemError, "class body yielded")),
     }
     let classcell = vm.dict_remove(&ns, &Value::Obj(intern("__classcell__")))?;
     let cls = match metaclass {
@@ -307,7 +308,7 @@ pub fn make_class(vm: &mut Vm, name: &Value, bases: &[Value], ns: &Value, kw: Ve
             .unwrap_or_default();
         if !matches!(bname.as_str(), "object") {
             let msg = format!("subclassing the built-in type '{bname}' is not supported yet");
-            return Err(vm.new_error("NotImplementedError", &msg));
+            return Err(vm.error(Exc::NotImplementedError, &msg));
         }
     }
     // Copy the namespace; a class that defines __eq__ without __hash__ is unhashable.
@@ -467,7 +468,7 @@ fn classmethod_new(_vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn super_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let cls = match args.pos.get(1).and_then(|c| c.as_objref()) {
         Some(c) if matches!(&**c, Object::Class(_)) => c.clone(),
-        _ => return Err(vm.new_error("RuntimeError", "super(): no arguments")),
+        _ => return Err(vm.error(Exc::RuntimeError, "super(): no arguments")),
     };
     let obj = args.pos.get(2).cloned().unwrap_or(Value::None);
     let obj_type = match obj.obj() {

@@ -3,6 +3,7 @@
 
 use super::functions;
 use crate::interp::{add_methods, types};
+use crate::native::Exc;
 use crate::value::dict::{DictData, DictObj};
 use crate::value::instance::{BaseValue, InstanceObj};
 use crate::value::{ObjRef, Object, SliceObj, Value};
@@ -237,7 +238,7 @@ pub fn to_int(vm: &mut Vm, x: &Value) -> PyResult<Value> {
                 return Err(vm.value_error("cannot convert float NaN to integer"));
             }
             if f.is_infinite() {
-                return Err(vm.new_error("OverflowError", "cannot convert float infinity to integer"));
+                return Err(vm.error(Exc::OverflowError, "cannot convert float infinity to integer"));
             }
             Ok(crate::value::int::normalize(crate::value::int::f64_to_bigint(*f).unwrap_or_default()))
         }
@@ -330,6 +331,34 @@ fn float_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(as_class(cls, v))
 }
 
+impl Vm {
+    /// A real number as CPython's `PyFloat_AsDouble` takes it (the `f64` parameters
+    /// of natives): floats, ints of any size, bools, and objects with `__float__` or
+    /// `__index__`. Strings and everything else are "must be real number, not str".
+    pub fn real_value(&mut self, v: &Value) -> PyResult<f64> {
+        let numeric = match v {
+            Value::Float(_) | Value::Int(_) | Value::Bool(_) => true,
+            Value::Obj(o) => match &**o {
+                Object::BigInt(_) => true,
+                Object::Str(_) | Object::Bytes(_) | Object::ByteArray(_) => false,
+                _ => {
+                    let cls = self.class_of(v);
+                    ["__float__", "__index__"]
+                        .iter()
+                        .any(|n| self.lookup_type_attr(&cls, &crate::value::str::intern(n)).is_some())
+                        || matches!(v.base_value(), Some(Value::Int(_) | Value::Float(_) | Value::Bool(_)))
+                }
+            },
+            _ => false,
+        };
+        if numeric {
+            return to_float(self, v);
+        }
+        let msg = format!("must be real number, not {}", self.type_name(v));
+        Err(self.type_error(&msg))
+    }
+}
+
 /// `float(x)`.
 pub fn to_float(vm: &mut Vm, x: &Value) -> PyResult<f64> {
     match x {
@@ -339,7 +368,7 @@ pub fn to_float(vm: &mut Vm, x: &Value) -> PyResult<f64> {
         Value::Obj(o) => match &**o {
             Object::BigInt(b) => match crate::value::int::bigint_to_f64(b) {
                 Some(f) => Ok(f),
-                None => Err(vm.new_error("OverflowError", "int too large to convert to float")),
+                None => Err(vm.error(Exc::OverflowError, "int too large to convert to float")),
             },
             Object::Str(s) => match parse_float(s.as_str()) {
                 Some(f) => Ok(f),
@@ -390,7 +419,7 @@ fn str_value(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         (Some(v), Some(_)) => match v.obj() {
             Some(Object::Bytes(b)) => match std::str::from_utf8(b) {
                 Ok(s) => Ok(Value::str(s)),
-                Err(_) => Err(vm.new_error("UnicodeDecodeError", "'utf-8' codec can't decode bytes")),
+                Err(_) => Err(vm.error(Exc::UnicodeDecodeError, "'utf-8' codec can't decode bytes")),
             },
             _ => Err(vm.type_error("decoding str is not supported")),
         },

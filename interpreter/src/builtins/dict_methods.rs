@@ -2,6 +2,7 @@
 
 use super::arg;
 use crate::interp::{add_methods, types};
+use crate::native::Exc;
 use crate::value::iter::IterObj;
 use crate::value::{Object, Value};
 use crate::vm::{Args, PyResult, Vm};
@@ -9,6 +10,7 @@ use std::sync::atomic::AtomicUsize;
 
 pub fn register(_vm: &mut Vm) {
     let t = types();
+    crate::interp::add_natives(&t.dict, &[&super::list_methods::dunder_len::DEF]);
     add_methods(
         &t.dict,
         &[
@@ -22,7 +24,6 @@ pub fn register(_vm: &mut Vm) {
             ("update", update),
             ("clear", clear),
             ("copy", copy),
-            ("__len__", super::list_methods::dunder_len),
             ("__getitem__", getitem),
             ("__setitem__", setitem),
             ("__delitem__", delitem),
@@ -226,7 +227,7 @@ fn popitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
         None => {
             drop(g);
-            Err(vm.new_error("KeyError", "popitem(): dictionary is empty"))
+            Err(vm.error(Exc::KeyError, "popitem(): dictionary is empty"))
         }
     }
 }

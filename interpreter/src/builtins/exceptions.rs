@@ -2,6 +2,7 @@
 //! methods of BaseException.
 
 use crate::interp::{add_methods, new_class};
+use crate::native::Exc;
 use crate::value::class::BaseKind;
 use crate::value::dict::DictData;
 use crate::value::str::intern;
@@ -10,79 +11,15 @@ use crate::vm::exc::{exc_data, ExcData};
 use crate::vm::{Args, PyResult, Vm};
 use std::collections::HashMap;
 
-/// (name, parent) in definition order.
-const HIERARCHY: &[(&str, &str)] = &[
-    ("BaseException", ""),
-    ("SystemExit", "BaseException"),
-    ("KeyboardInterrupt", "BaseException"),
-    ("GeneratorExit", "BaseException"),
-    ("Exception", "BaseException"),
-    ("StopIteration", "Exception"),
-    ("StopAsyncIteration", "Exception"),
-    ("ArithmeticError", "Exception"),
-    ("FloatingPointError", "ArithmeticError"),
-    ("OverflowError", "ArithmeticError"),
-    ("ZeroDivisionError", "ArithmeticError"),
-    ("AssertionError", "Exception"),
-    ("AttributeError", "Exception"),
-    ("BufferError", "Exception"),
-    ("EOFError", "Exception"),
-    ("ImportError", "Exception"),
-    ("ModuleNotFoundError", "ImportError"),
-    ("LookupError", "Exception"),
-    ("IndexError", "LookupError"),
-    ("KeyError", "LookupError"),
-    ("MemoryError", "Exception"),
-    ("NameError", "Exception"),
-    ("UnboundLocalError", "NameError"),
-    ("OSError", "Exception"),
-    ("BlockingIOError", "OSError"),
-    ("ChildProcessError", "OSError"),
-    ("ConnectionError", "OSError"),
-    ("BrokenPipeError", "ConnectionError"),
-    ("ConnectionAbortedError", "ConnectionError"),
-    ("ConnectionRefusedError", "ConnectionError"),
-    ("ConnectionResetError", "ConnectionError"),
-    ("FileExistsError", "OSError"),
-    ("FileNotFoundError", "OSError"),
-    ("InterruptedError", "OSError"),
-    ("IsADirectoryError", "OSError"),
-    ("NotADirectoryError", "OSError"),
-    ("PermissionError", "OSError"),
-    ("ProcessLookupError", "OSError"),
-    ("TimeoutError", "OSError"),
-    ("ReferenceError", "Exception"),
-    ("RuntimeError", "Exception"),
-    ("NotImplementedError", "RuntimeError"),
-    ("RecursionError", "RuntimeError"),
-    ("SyntaxError", "Exception"),
-    ("IndentationError", "SyntaxError"),
-    ("TabError", "IndentationError"),
-    ("SystemError", "Exception"),
-    ("TypeError", "Exception"),
-    ("ValueError", "Exception"),
-    ("UnicodeError", "ValueError"),
-    ("UnicodeDecodeError", "UnicodeError"),
-    ("UnicodeEncodeError", "UnicodeError"),
-    ("Warning", "Exception"),
-    ("DeprecationWarning", "Warning"),
-    ("PendingDeprecationWarning", "Warning"),
-    ("RuntimeWarning", "Warning"),
-    ("SyntaxWarning", "Warning"),
-    ("UserWarning", "Warning"),
-    ("FutureWarning", "Warning"),
-    ("ImportWarning", "Warning"),
-    ("UnicodeWarning", "Warning"),
-    ("BytesWarning", "Warning"),
-    ("ResourceWarning", "Warning"),
-];
-
 pub fn build_hierarchy(object: &ObjRef) -> HashMap<&'static str, ObjRef> {
     let mut m: HashMap<&'static str, ObjRef> = HashMap::new();
-    for (name, parent) in HIERARCHY {
-        let base = if parent.is_empty() { object.clone() } else { m[parent].clone() };
-        let cls = new_class(name, "builtins", vec![base], BaseKind::Exception, true, DictData::new());
-        m.insert(name, cls);
+    for e in Exc::ALL {
+        let base = match e.parent() {
+            Some(p) => m[p.name()].clone(),
+            None => object.clone(),
+        };
+        let cls = new_class(e.name(), "builtins", vec![base], BaseKind::Exception, true, DictData::new());
+        m.insert(e.name(), cls);
     }
     m.insert("IOError", m["OSError"].clone());
     m.insert("EnvironmentError", m["OSError"].clone());
@@ -90,7 +27,7 @@ pub fn build_hierarchy(object: &ObjRef) -> HashMap<&'static str, ObjRef> {
 }
 
 pub fn register(_vm: &mut Vm) {
-    let base = crate::interp::exc_class("BaseException");
+    let base = Exc::BaseException.class().clone();
     add_methods(
         &base,
         &[
@@ -102,7 +39,7 @@ pub fn register(_vm: &mut Vm) {
             ("add_note", exc_add_note),
         ],
     );
-    let key = crate::interp::exc_class("KeyError");
+    let key = Exc::KeyError.class().clone();
     add_methods(&key, &[("__str__", key_error_str)]);
 }
 
@@ -112,17 +49,17 @@ pub fn init_special_attrs(exc: &Value, cls: &ObjRef, args: &[Value]) {
     let Some(inst) = exc.as_instance() else {
         return;
     };
-    let is = |name: &str| crate::value::class::is_subclass(cls, &crate::interp::exc_class(name));
+    let is = |kind: Exc| crate::value::class::is_subclass(cls, kind.class());
     let set = |k: &str, v: Value| {
         let n = intern(k);
         inst.attrs().set_simple(crate::value::class::name_hash(&n), Value::Obj(n), v);
     };
     let first = args.first().cloned().unwrap_or(Value::None);
-    if is("StopIteration") {
+    if is(Exc::StopIteration) {
         set("value", first);
-    } else if is("SystemExit") {
+    } else if is(Exc::SystemExit) {
         set("code", if args.len() > 1 { Value::tuple(args.to_vec()) } else { first });
-    } else if is("OSError") {
+    } else if is(Exc::OSError) {
         if args.len() >= 2 {
             set("errno", args[0].clone());
             set("strerror", args[1].clone());
@@ -132,7 +69,7 @@ pub fn init_special_attrs(exc: &Value, cls: &ObjRef, args: &[Value]) {
             set("strerror", Value::None);
             set("filename", Value::None);
         }
-    } else if is("ImportError") {
+    } else if is(Exc::ImportError) {
         set("name", Value::None);
         set("path", Value::None);
         set("msg", first);
@@ -147,35 +84,14 @@ fn exc_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     };
     let rest: Vec<Value> = args.pos[1..].to_vec();
     // OSError(errno, strerror) picks the subclass for the errno, as in CPython.
-    if rest.len() >= 2 && cls.ptr_eq(&crate::interp::exc_class("OSError")) {
+    if rest.len() >= 2 && cls.ptr_eq(Exc::OSError.class()) {
         if let Value::Int(errno) = rest[0] {
-            if let Some(name) = oserror_subclass(errno) {
-                return Ok(crate::vm::exc::new_exception(&crate::interp::exc_class(name), rest));
+            if let Some(kind) = Exc::for_errno(errno) {
+                return Ok(crate::vm::exc::new_exception(kind.class(), rest));
             }
         }
     }
     Ok(crate::vm::exc::new_exception(&cls, rest))
-}
-
-/// The OSError subclass CPython uses for an errno (Linux numbering).
-pub fn oserror_subclass(errno: i64) -> Option<&'static str> {
-    Some(match errno {
-        1 | 13 => "PermissionError",
-        2 => "FileNotFoundError",
-        3 => "ProcessLookupError",
-        4 => "InterruptedError",
-        10 => "ChildProcessError",
-        11 | 114 | 115 => "BlockingIOError",
-        17 => "FileExistsError",
-        20 => "NotADirectoryError",
-        21 => "IsADirectoryError",
-        32 | 108 => "BrokenPipeError",
-        103 => "ConnectionAbortedError",
-        104 => "ConnectionResetError",
-        110 => "TimeoutError",
-        111 => "ConnectionRefusedError",
-        _ => return None,
-    })
 }
 
 /// `BaseException.__init__(self, *args)`: stores args.

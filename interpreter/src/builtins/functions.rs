@@ -1,6 +1,7 @@
 //! The builtin functions (`print`, `len`, `sorted`, `isinstance`, ...).
 
 use super::arg;
+use crate::native::Exc;
 use crate::value::iter::IterObj;
 use crate::value::str::intern;
 use crate::value::{ObjRef, Object, Value};
@@ -138,7 +139,7 @@ pub fn len_of(vm: &mut Vm, v: &Value) -> PyResult<usize> {
             Object::Range(r) => r.len() as usize,
             Object::BigRange(r) => match num_traits::ToPrimitive::to_i64(&r.len) {
                 Some(n) => n as usize,
-                None => return Err(vm.new_error("OverflowError", "Python int too large to convert to C ssize_t")),
+                None => return Err(vm.error(Exc::OverflowError, "Python int too large to convert to C ssize_t")),
             },
             Object::Instance(inst) => {
                 let cls = vm.class_of(v);
@@ -283,7 +284,7 @@ fn hasattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match vm.get_attr_opt(&obj, &name) {
         Ok(v) => Ok(Value::Bool(v.is_some())),
         Err(e) => {
-            let ae = crate::interp::exc_class("AttributeError");
+            let ae = Exc::AttributeError.class().clone();
             if crate::value::class::is_subclass(&vm.class_of(&e.exc), &ae) {
                 Ok(Value::Bool(false))
             } else {
@@ -303,7 +304,7 @@ fn getattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
             Ok(Some(v)) => Ok(v),
             Ok(None) => Ok(default.clone()),
             Err(e) => {
-                let ae = crate::interp::exc_class("AttributeError");
+                let ae = Exc::AttributeError.class().clone();
                 if crate::value::class::is_subclass(&vm.class_of(&e.exc), &ae) {
                     Ok(default.clone())
                 } else {
@@ -818,7 +819,7 @@ fn round(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
                 return Err(vm.value_error("cannot convert float NaN to integer"));
             }
             if f.is_infinite() {
-                return Err(vm.new_error("OverflowError", "cannot convert float infinity to integer"));
+                return Err(vm.error(Exc::OverflowError, "cannot convert float infinity to integer"));
             }
             let r = f.round_ties_even();
             match crate::value::int::f64_to_bigint(r) {
@@ -993,7 +994,7 @@ fn input(vm: &mut Vm, args: Args) -> PyResult<Value> {
     crate::stdio::flush_stdout();
     let mut line = String::new();
     match std::io::stdin().read_line(&mut line) {
-        Ok(0) => Err(vm.new_error("EOFError", "EOF when reading a line")),
+        Ok(0) => Err(vm.error(Exc::EOFError, "EOF when reading a line")),
         Ok(_) => {
             if line.ends_with('\n') {
                 line.pop();
@@ -1003,7 +1004,7 @@ fn input(vm: &mut Vm, args: Args) -> PyResult<Value> {
             }
             Ok(Value::string(line))
         }
-        Err(e) => Err(vm.new_error("OSError", &e.to_string())),
+        Err(e) => Err(vm.error(Exc::OSError, &e.to_string())),
     }
 }
 
@@ -1017,7 +1018,7 @@ fn exec(vm: &mut Vm, args: Args) -> PyResult<Value> {
         None | Some(Value::None) => {}
         Some(g) if g.as_dict().is_some() => {
             if matches!(args.pos.get(2), Some(l) if !l.is_none() && !l.is(g)) {
-                return Err(vm.new_error("NotImplementedError", "exec() with locals other than its globals"));
+                return Err(vm.error(Exc::NotImplementedError, "exec() with locals other than its globals"));
             }
             let g = g.clone();
             return exec_in_dict(vm, &src, &g);
@@ -1037,7 +1038,7 @@ fn exec(vm: &mut Vm, args: Args) -> PyResult<Value> {
             vm.exec_in_module(&m, "<string>", &src, crate::compiler::Mode::Exec)?;
             Ok(Value::None)
         }
-        None => Err(vm.new_error("NotImplementedError", "exec() outside a module")),
+        None => Err(vm.error(Exc::NotImplementedError, "exec() outside a module")),
     }
 }
 
@@ -1090,7 +1091,7 @@ fn eval(vm: &mut Vm, args: Args) -> PyResult<Value> {
             }
             Ok(v)
         }
-        None => Err(vm.new_error("NotImplementedError", "eval() outside a module")),
+        None => Err(vm.error(Exc::NotImplementedError, "eval() outside a module")),
     }
 }
 
@@ -1111,7 +1112,7 @@ fn find_module_ref(m: &'static crate::value::module::ModuleObj) -> Option<ObjRef
 
 fn exit(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let code = args.pos.first().cloned().unwrap_or(Value::None);
-    let cls = crate::interp::exc_class("SystemExit");
+    let cls = Exc::SystemExit.class().clone();
     let a = if code.is_none() { vec![] } else { vec![code] };
     Err(vm.new_exception(&cls, a))
 }
@@ -1124,7 +1125,7 @@ pub fn seq_getitem_adapter(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match vm.call(&f, Args::new([i])) {
         Ok(v) => Ok(v),
         Err(e) => {
-            let ie = crate::interp::exc_class("IndexError");
+            let ie = Exc::IndexError.class().clone();
             if crate::value::class::is_subclass(&vm.class_of(&e.exc), &ie) {
                 Err(vm.stop_iteration(Value::None))
             } else {

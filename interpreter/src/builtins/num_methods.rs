@@ -2,6 +2,7 @@
 
 use super::arg;
 use crate::interp::{add_methods, types};
+use crate::native::Exc;
 use crate::value::{Object, Value};
 use crate::vm::{Args, PyResult, Vm};
 
@@ -119,7 +120,7 @@ fn fromhex(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     let r = sign * value * 2f64.powi(exp.clamp(-2000, 2000) as i32);
     if r.is_infinite() {
-        return Err(vm.new_error("OverflowError", "hexadecimal value too large to represent as a float"));
+        return Err(vm.error(Exc::OverflowError, "hexadecimal value too large to represent as a float"));
     }
     Ok(Value::Float(r))
 }
@@ -170,7 +171,7 @@ fn to_bytes(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         bytes.pop();
     }
     if bytes.len() > n {
-        return Err(vm.new_error("OverflowError", "int too big to convert"));
+        return Err(vm.error(Exc::OverflowError, "int too big to convert"));
     }
     bytes.resize(n, if b.sign() == num_bigint::Sign::Minus { 0xff } else { 0 });
     if order.as_str().map(|s| s.as_str() == "big").unwrap_or(true) {
@@ -208,7 +209,7 @@ fn as_integer_ratio(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Err(vm.type_error("as_integer_ratio() needs a float"));
     };
     if !f.is_finite() {
-        return Err(vm.new_error("OverflowError", "cannot convert Infinity to integer ratio"));
+        return Err(vm.error(Exc::OverflowError, "cannot convert Infinity to integer ratio"));
     }
     let (m, e) = crate::value::int::frexp(f);
     let mut num = m;

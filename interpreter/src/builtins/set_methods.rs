@@ -2,12 +2,16 @@
 
 use super::arg;
 use crate::interp::{add_methods, types};
+use crate::native::Exc;
 use crate::value::{Object, Value};
 use crate::vm::{Args, PyResult, Vm};
 use conc_grammar::ast::{BinOp, CmpOp};
 
 pub fn register(_vm: &mut Vm) {
     let t = types();
+    for cls in [&t.set, &t.frozenset] {
+        crate::interp::add_natives(cls, &[&super::list_methods::dunder_len::DEF]);
+    }
     let common: &[(&str, crate::value::function::NativeFn)] = &[
         ("union", union),
         ("intersection", intersection),
@@ -17,7 +21,6 @@ pub fn register(_vm: &mut Vm) {
         ("issuperset", issuperset),
         ("isdisjoint", isdisjoint),
         ("copy", copy),
-        ("__len__", super::list_methods::dunder_len),
         ("__contains__", contains),
     ];
     add_methods(&t.set, common);
@@ -159,7 +162,7 @@ fn pop(vm: &mut Vm, args: Args) -> PyResult<Value> {
             return Ok(g.remove_at(i));
         }
     }
-    Err(vm.new_error("KeyError", "pop from an empty set"))
+    Err(vm.error(Exc::KeyError, "pop from an empty set"))
 }
 
 fn clear(_vm: &mut Vm, args: Args) -> PyResult<Value> {

@@ -2,11 +2,13 @@
 
 use super::{arg, self_str};
 use crate::interp::{add_methods, types};
+use crate::native::Exc;
 use crate::value::{Object, Value};
 use crate::vm::{Args, PyResult, Vm};
 
 pub fn register(_vm: &mut Vm) {
     let t = types();
+    crate::interp::add_natives(&t.str_, &[&super::list_methods::dunder_len::DEF]);
     add_methods(
         &t.str_,
         &[
@@ -55,7 +57,6 @@ pub fn register(_vm: &mut Vm) {
             ("removeprefix", removeprefix),
             ("removesuffix", removesuffix),
             ("expandtabs", expandtabs),
-            ("__len__", super::list_methods::dunder_len),
             ("__contains__", contains),
             ("__getitem__", getitem),
         ],
@@ -607,7 +608,7 @@ fn maketrans(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn translate(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let s = self_str(vm, &args, "translate")?.as_str().to_string();
     let table = arg(vm, &args, 1, "translate")?;
-    let lookup_error = crate::interp::exc_class("LookupError");
+    let lookup_error = Exc::LookupError.class().clone();
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match vm.get_item(&table, &Value::Int(c as i64)) {
@@ -729,7 +730,7 @@ pub(crate) fn encode(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         Some("latin-1" | "latin1" | "iso-8859-1") => ("latin-1", 0x100),
         _ => {
             let msg = format!("unknown encoding: {}", enc.unwrap_or_default());
-            return Err(vm.new_error("LookupError", &msg));
+            return Err(vm.error(Exc::LookupError, &msg));
         }
     };
     let mut out = Vec::with_capacity(s.len());
@@ -741,7 +742,7 @@ pub(crate) fn encode(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
                 "'{name}' codec can't encode character {} in position {pos}: ordinal not in range({limit})",
                 super::format::ascii_escape(&format!("'{c}'"))
             );
-            return Err(vm.new_error("UnicodeEncodeError", &msg));
+            return Err(vm.error(Exc::UnicodeEncodeError, &msg));
         }
     }
     Ok(new_bytes(out))
@@ -938,7 +939,7 @@ fn resolve_field(
             Some(v) => v.clone(),
             None => {
                 let msg = format!("Replacement index {k} out of range for positional args tuple");
-                return Err(vm.new_error("IndexError", &msg));
+                return Err(vm.error(Exc::IndexError, &msg));
             }
         }
     } else if let Ok(k) = head.parse::<usize>() {
@@ -950,7 +951,7 @@ fn resolve_field(
             Some(v) => v.clone(),
             None => {
                 let msg = format!("Replacement index {k} out of range for positional args tuple");
-                return Err(vm.new_error("IndexError", &msg));
+                return Err(vm.error(Exc::IndexError, &msg));
             }
         }
     } else {

@@ -3,6 +3,7 @@
 
 use super::{CompileError, Compiler, FBlock, Mode};
 use crate::bytecode::{ExcEntry, Instr};
+use crate::native::Exc;
 use crate::value::Value;
 use conc_grammar::ast::*;
 
@@ -207,7 +208,7 @@ impl<'a> Compiler<'a> {
     /// Code that raises NotImplementedError(message) when run: a construct the
     /// interpreter does not run yet still compiles (so `conc check` accepts it).
     pub(super) fn raise_not_implemented(&mut self, message: &str) {
-        let cls = self.const_value(Value::Obj(crate::interp::exc_class("NotImplementedError")));
+        let cls = self.const_value(Value::Obj(Exc::NotImplementedError.class().clone()));
         self.emit(Instr::LoadConst(cls));
         let msg = self.const_str(message);
         self.emit(Instr::LoadConst(msg));

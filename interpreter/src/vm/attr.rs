@@ -3,6 +3,7 @@
 //! instance dicts, module globals, and `__getattr__`.
 
 use super::{Args, PyResult, Vm};
+use crate::native::Exc;
 use crate::value::class::{name_hash, CLASS_VERSION};
 use crate::value::function::BoundMethodObj;
 use crate::value::{ObjRef, Object, Value};
@@ -48,7 +49,7 @@ impl Vm {
             Some(Object::Class(c)) => format!("type object '{}' has no attribute '{}'", c.name, name.str_text()),
             _ => format!("'{}' object has no attribute '{}'", self.type_name(obj), name.str_text()),
         };
-        let e = self.new_error("AttributeError", &msg);
+        let e = self.error(Exc::AttributeError, &msg);
         if let Some(i) = e.exc.as_instance() {
             let mut a = i.attrs();
             let n = crate::value::str::intern("name");
@@ -172,7 +173,7 @@ impl Vm {
         match d.obj() {
             Some(Object::Property(p)) => {
                 if p.fget.is_none() {
-                    return Err(self.new_error("AttributeError", "property has no getter"));
+                    return Err(self.error(Exc::AttributeError, "property has no getter"));
                 }
                 let g = p.fget.clone();
                 Ok(Some(self.call(&g, Args::new([obj.clone()]))?))
@@ -280,7 +281,7 @@ impl Vm {
                                         name.str_text(),
                                         cls.class_name()
                                     );
-                                    return Err(self.new_error("AttributeError", &msg));
+                                    return Err(self.error(Exc::AttributeError, &msg));
                                 }
                                 let s = p.fset.clone();
                                 self.call(&s, Args::new([obj.clone(), v]))?;
@@ -298,7 +299,7 @@ impl Vm {
                     }
                     if cls.ptr_eq(&crate::interp::types().object) {
                         let msg = format!("'object' object has no attribute '{}'", name.str_text());
-                        return Err(self.new_error("AttributeError", &msg));
+                        return Err(self.error(Exc::AttributeError, &msg));
                     }
                     if let Some(sa) = self.lookup_type_attr(&cls, &crate::interp::names().__setattr__) {
                         if !matches!(sa.obj(), Some(Object::Builtin(_))) {
@@ -338,7 +339,7 @@ impl Vm {
         } else {
             format!("'{}' object has no attribute '{}'", self.type_name(obj), name.str_text())
         };
-        Err(self.new_error("AttributeError", &msg))
+        Err(self.error(Exc::AttributeError, &msg))
     }
 
     /// `del obj.name`.
@@ -355,7 +356,7 @@ impl Vm {
                                     name.str_text(),
                                     cls.class_name()
                                 );
-                                return Err(self.new_error("AttributeError", &msg));
+                                return Err(self.error(Exc::AttributeError, &msg));
                             }
                             let f = p.fdel.clone();
                             self.call(&f, Args::new([obj.clone()]))?;
@@ -416,7 +417,7 @@ impl Vm {
         // Exceptions are not plain: `__cause__`, `args`, ... are fields of the native
         // part (data descriptors in CPython), which `set_attr` writes.
         if cls.ptr_eq(&crate::interp::types().object)
-            || crate::value::class::is_subclass(cls, &crate::interp::exc_class("BaseException"))
+            || crate::value::class::is_subclass(cls, &Exc::BaseException.class().clone())
         {
             return ClassFlags { plain: false };
         }

@@ -3,6 +3,7 @@
 //! equality and hashing.
 
 use super::{Args, PyResult, Vm};
+use crate::native::Exc;
 use crate::value::int::{hash_bigint, hash_f64, hash_i64, normalize, to_bigint};
 use crate::value::{ObjRef, Object, Value};
 use conc_grammar::ast::{BinOp, CmpOp};
@@ -359,7 +360,7 @@ impl Vm {
     fn big_to_f64(&mut self, b: &BigInt) -> PyResult<f64> {
         match crate::value::int::bigint_to_f64(b) {
             Some(f) => Ok(f),
-            None => Err(self.new_error("OverflowError", "int too large to convert to float")),
+            None => Err(self.error(Exc::OverflowError, "int too large to convert to float")),
         }
     }
 
@@ -370,19 +371,19 @@ impl Vm {
             BinOp::Mult => a.checked_mul(b),
             BinOp::FloorDiv => {
                 if b == 0 {
-                    return Err(self.new_error("ZeroDivisionError", "integer division or modulo by zero"));
+                    return Err(self.error(Exc::ZeroDivisionError, "integer division or modulo by zero"));
                 }
                 a.checked_div_euclid(b).map(|_| num_integer::Integer::div_floor(&a, &b))
             }
             BinOp::Mod => {
                 if b == 0 {
-                    return Err(self.new_error("ZeroDivisionError", "integer modulo by zero"));
+                    return Err(self.error(Exc::ZeroDivisionError, "integer modulo by zero"));
                 }
                 a.checked_rem(b).map(|_| a.mod_floor(&b))
             }
             BinOp::Div => {
                 if b == 0 {
-                    return Err(self.new_error("ZeroDivisionError", "division by zero"));
+                    return Err(self.error(Exc::ZeroDivisionError, "division by zero"));
                 }
                 if a.unsigned_abs() < (1 << 53) && b.unsigned_abs() < (1 << 53) {
                     return Ok(Value::Float(a as f64 / b as f64));
@@ -392,7 +393,7 @@ impl Vm {
             BinOp::Pow => {
                 if b < 0 {
                     if a == 0 {
-                        return Err(self.new_error("ZeroDivisionError", "0.0 cannot be raised to a negative power"));
+                        return Err(self.error(Exc::ZeroDivisionError, "0.0 cannot be raised to a negative power"));
                     }
                     return Ok(Value::Float((a as f64).powf(b as f64)));
                 }
@@ -448,19 +449,19 @@ impl Vm {
             BinOp::Mult => normalize(a * b),
             BinOp::FloorDiv => {
                 if b.is_zero() {
-                    return Err(self.new_error("ZeroDivisionError", "integer division or modulo by zero"));
+                    return Err(self.error(Exc::ZeroDivisionError, "integer division or modulo by zero"));
                 }
                 normalize(a.div_floor(&b))
             }
             BinOp::Mod => {
                 if b.is_zero() {
-                    return Err(self.new_error("ZeroDivisionError", "integer modulo by zero"));
+                    return Err(self.error(Exc::ZeroDivisionError, "integer modulo by zero"));
                 }
                 normalize(a.mod_floor(&b))
             }
             BinOp::Div => {
                 if b.is_zero() {
-                    return Err(self.new_error("ZeroDivisionError", "division by zero"));
+                    return Err(self.error(Exc::ZeroDivisionError, "division by zero"));
                 }
                 Value::Float(self.big_true_div(&a, &b)?)
             }
@@ -469,7 +470,7 @@ impl Vm {
                     let af = self.big_to_f64(&a)?;
                     let bf = b.to_f64().unwrap_or(f64::NEG_INFINITY);
                     if af == 0.0 {
-                        return Err(self.new_error("ZeroDivisionError", "0.0 cannot be raised to a negative power"));
+                        return Err(self.error(Exc::ZeroDivisionError, "0.0 cannot be raised to a negative power"));
                     }
                     return Ok(Value::Float(af.powf(bf)));
                 }
@@ -481,7 +482,7 @@ impl Vm {
                         } else if a == BigInt::from(-1) {
                             normalize(if b.is_even() { BigInt::from(1) } else { a })
                         } else {
-                            return Err(self.new_error("MemoryError", ""));
+                            return Err(self.error(Exc::MemoryError, ""));
                         }
                     }
                 }
@@ -492,7 +493,7 @@ impl Vm {
                 }
                 match b.to_usize() {
                     Some(s) => normalize(a << s),
-                    None => return Err(self.new_error("OverflowError", "too many digits in integer")),
+                    None => return Err(self.error(Exc::OverflowError, "too many digits in integer")),
                 }
             }
             BinOp::RShift => {
@@ -531,7 +532,7 @@ impl Vm {
         let e = -(shift + extra);
         let r = if e < -1074 - 64 { 0.0 } else { f * 2f64.powi(e as i32) };
         if r.is_infinite() {
-            return Err(self.new_error("OverflowError", "integer division result too large for a float"));
+            return Err(self.error(Exc::OverflowError, "integer division result too large for a float"));
         }
         Ok(if neg { -r } else { r })
     }
@@ -543,32 +544,32 @@ impl Vm {
             BinOp::Mult => a * b,
             BinOp::Div => {
                 if b == 0.0 {
-                    return Err(self.new_error("ZeroDivisionError", "float division by zero"));
+                    return Err(self.error(Exc::ZeroDivisionError, "float division by zero"));
                 }
                 a / b
             }
             BinOp::FloorDiv => {
                 if b == 0.0 {
-                    return Err(self.new_error("ZeroDivisionError", "float floor division by zero"));
+                    return Err(self.error(Exc::ZeroDivisionError, "float floor division by zero"));
                 }
                 float_divmod(a, b).0
             }
             BinOp::Mod => {
                 if b == 0.0 {
-                    return Err(self.new_error("ZeroDivisionError", "float modulo"));
+                    return Err(self.error(Exc::ZeroDivisionError, "float modulo"));
                 }
                 float_divmod(a, b).1
             }
             BinOp::Pow => {
                 if a == 0.0 && b < 0.0 {
-                    return Err(self.new_error("ZeroDivisionError", "0.0 cannot be raised to a negative power"));
+                    return Err(self.error(Exc::ZeroDivisionError, "0.0 cannot be raised to a negative power"));
                 }
                 if a < 0.0 && b.fract() != 0.0 && b.is_finite() {
-                    return Err(self.new_error("NotImplementedError", "complex numbers are not supported"));
+                    return Err(self.error(Exc::NotImplementedError, "complex numbers are not supported"));
                 }
                 let r = a.powf(b);
                 if r.is_infinite() && a.is_finite() && b.is_finite() {
-                    return Err(self.new_error("OverflowError", "(34, 'Numerical result out of range')"));
+                    return Err(self.error(Exc::OverflowError, "(34, 'Numerical result out of range')"));
                 }
                 r
             }
@@ -1059,7 +1060,7 @@ impl Vm {
             Value::Int(i) => Ok(*i),
             Value::Bool(b) => Ok(*b as i64),
             Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => {
-                Err(self.new_error("OverflowError", "cannot fit 'int' into an index-sized integer"))
+                Err(self.error(Exc::OverflowError, "cannot fit 'int' into an index-sized integer"))
             }
             _ => {
                 let cls = self.class_of(v);

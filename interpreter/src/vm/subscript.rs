@@ -1,6 +1,7 @@
 //! Subscripts: `obj[key]`, `obj[key] = v`, `del obj[key]`, with slices.
 
 use super::{Args, PyResult, Vm};
+use crate::native::Exc;
 use crate::value::{Object, Value};
 use num_bigint::BigInt;
 
@@ -64,7 +65,7 @@ impl Vm {
     pub fn seq_index(&mut self, key: &Value, n: usize, what: &str) -> PyResult<usize> {
         let i = match key {
             Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => {
-                return Err(self.new_error("IndexError", "cannot fit 'int' into an index-sized integer"));
+                return Err(self.error(Exc::IndexError, "cannot fit 'int' into an index-sized integer"));
             }
             Value::Int(_) | Value::Bool(_) => self.index_value(key)?,
             _ => match self.index_value(key) {
@@ -78,7 +79,7 @@ impl Vm {
         let j = if i < 0 { i + n as i64 } else { i };
         if j < 0 || j >= n as i64 {
             let msg = format!("{what} index out of range");
-            return Err(self.new_error("IndexError", &msg));
+            return Err(self.error(Exc::IndexError, &msg));
         }
         Ok(j as usize)
     }
@@ -96,7 +97,7 @@ impl Vm {
                             return Ok(g[j as usize].clone());
                         }
                         drop(g);
-                        return Err(self.new_error("IndexError", "list index out of range"));
+                        return Err(self.error(Exc::IndexError, "list index out of range"));
                     }
                     if let Some(Object::Slice(s)) = key.obj() {
                         let items = l.snapshot();
@@ -107,7 +108,7 @@ impl Vm {
                     let i = self.seq_index(key, n, "list")?;
                     return match l.get(i) {
                         Some(v) => Ok(v),
-                        None => Err(self.new_error("IndexError", "list index out of range")),
+                        None => Err(self.error(Exc::IndexError, "list index out of range")),
                     };
                 }
                 Object::Tuple(t) => {
@@ -196,7 +197,7 @@ impl Vm {
         match self.get_item(obj, key) {
             Ok(v) => Ok(Some(v)),
             Err(e) => {
-                let ke = crate::interp::exc_class("KeyError");
+                let ke = Exc::KeyError.class().clone();
                 if crate::value::class::is_subclass(&self.class_of(&e.exc), &ke) {
                     Ok(None)
                 } else {
@@ -207,7 +208,7 @@ impl Vm {
     }
 
     pub fn key_error(&mut self, key: Value) -> super::PyErr {
-        let cls = crate::interp::exc_class("KeyError");
+        let cls = Exc::KeyError.class().clone();
         self.new_exception(&cls, vec![key])
     }
 
@@ -227,7 +228,7 @@ impl Vm {
                             return Ok(());
                         }
                         drop(g);
-                        return Err(self.new_error("IndexError", "list assignment index out of range"));
+                        return Err(self.error(Exc::IndexError, "list assignment index out of range"));
                     }
                     if let Some(Object::Slice(s)) = key.obj() {
                         let new = self.collect(&v)?;
@@ -264,7 +265,7 @@ impl Vm {
                         Ok(i) => i,
                         Err(e) => {
                             if self.class_of(&e.exc).class_name() == "IndexError" {
-                                return Err(self.new_error("IndexError", "list assignment index out of range"));
+                                return Err(self.error(Exc::IndexError, "list assignment index out of range"));
                             }
                             return Err(e);
                         }
@@ -324,7 +325,7 @@ impl Vm {
                         Ok(i) => i,
                         Err(e) => {
                             if self.class_of(&e.exc).class_name() == "IndexError" {
-                                return Err(self.new_error("IndexError", "list assignment index out of range"));
+                                return Err(self.error(Exc::IndexError, "list assignment index out of range"));
                             }
                             return Err(e);
                         }
@@ -408,7 +409,7 @@ impl Vm {
         };
         let j = if i.is_negative() { i + &len } else { i };
         if j.is_negative() || j >= len {
-            return Err(self.new_error("IndexError", "range object index out of range"));
+            return Err(self.error(Exc::IndexError, "range object index out of range"));
         }
         Ok(crate::value::int::normalize(start + j * step))
     }

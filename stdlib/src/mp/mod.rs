@@ -40,6 +40,7 @@ pub mod shm;
 use crate::util::{functions, self_native, set};
 use conc_interpreter::blocking::WaitQueue;
 use conc_interpreter::interp::{add_methods, interp, new_class, types};
+use conc_interpreter::native::Exc;
 use conc_interpreter::value::class::BaseKind;
 use conc_interpreter::value::instance::InstanceObj;
 use conc_interpreter::{Args, ObjRef, Object, PyErr, PyResult, Value, Vm};
@@ -123,18 +124,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
 }
 
 fn os_error(vm: &mut Vm, e: std::io::Error) -> PyErr {
-    let code = e.raw_os_error().unwrap_or(0);
-    let name = match code {
-        libc::EPIPE => "BrokenPipeError",
-        libc::ECONNRESET => "ConnectionResetError",
-        libc::ECONNREFUSED => "ConnectionRefusedError",
-        libc::ENOENT => "FileNotFoundError",
-        _ => "OSError",
-    };
-    let text = e.to_string();
-    let text = text.split(" (os error").next().unwrap_or(&text).to_string();
-    let msg = format!("[Errno {code}] {text}");
-    vm.new_error(name, &msg)
+    conc_interpreter::builtins::io::os_error(vm, &e, None)
 }
 
 fn arg(args: &Args, i: usize) -> &Value {
@@ -271,7 +261,7 @@ fn open_fd(vm: &mut Vm, args: &Args) -> PyResult<i32> {
     let h: &FdHandle = self_native(vm, args, "Handle")?;
     let fd = h.fd();
     if fd < 0 {
-        return Err(vm.new_error("OSError", "handle is closed"));
+        return Err(vm.error(Exc::OSError, "handle is closed"));
     }
     Ok(fd)
 }
@@ -414,7 +404,7 @@ fn h_recv_bytes(vm: &mut Vm, args: Args) -> PyResult<Value> {
             }
         }
         match read_some(fd, &mut pending, want) {
-            Ok(0) if pending.is_empty() => return Err(vm.new_error("EOFError", "")),
+            Ok(0) if pending.is_empty() => return Err(vm.error(Exc::EOFError, "")),
             Ok(0) => {
                 // The writer ended in the middle of a message: that message is lost.
                 pending.clear();

@@ -10,6 +10,7 @@ use super::wait_for;
 use crate::util::{arg_timeout, self_native};
 use conc_interpreter::blocking::current_ident;
 use conc_interpreter::interp::{add_methods, new_class, types};
+use conc_interpreter::native::Exc;
 use conc_interpreter::value::class::BaseKind;
 use conc_interpreter::value::instance::InstanceObj;
 use conc_interpreter::{Args, ObjRef, Object, PyResult, Value, Vm};
@@ -94,7 +95,7 @@ pub fn region_from_fd(fd: i32) -> std::io::Result<Arc<ShmRegion>> {
 
 fn os_error(vm: &mut Vm, e: std::io::Error) -> conc_interpreter::PyErr {
     let msg = format!("[Errno {}] {}", e.raw_os_error().unwrap_or(0), e);
-    vm.new_error("OSError", &msg)
+    vm.error(Exc::OSError, &msg)
 }
 
 pub const RECURSIVE_MUTEX: i32 = 0;
@@ -278,7 +279,7 @@ fn sem_release(vm: &mut Vm, args: Args) -> PyResult<Value> {
     s.drop_stale_owner();
     if s.kind == RECURSIVE_MUTEX {
         if !s.is_mine() {
-            return Err(vm.new_error("AssertionError", "attempt to release recursive lock not owned by thread"));
+            return Err(vm.error(Exc::AssertionError, "attempt to release recursive lock not owned by thread"));
         }
         if s.count.load(Ordering::Relaxed) > 1 {
             s.count.fetch_sub(1, Ordering::Relaxed);
@@ -381,7 +382,7 @@ fn index(vm: &mut Vm, a: &SharedArray, v: Option<&Value>) -> PyResult<usize> {
         Some(Value::Int(i)) => {
             let i = if *i < 0 { *i + a.len as i64 } else { *i };
             if i < 0 || i >= a.len as i64 {
-                return Err(vm.new_error("IndexError", "invalid index"));
+                return Err(vm.error(Exc::IndexError, "invalid index"));
             }
             Ok(i as usize)
         }

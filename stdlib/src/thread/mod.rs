@@ -8,6 +8,7 @@ mod reuse;
 
 use crate::util::{functions, set};
 use conc_interpreter::blocking::current_ident;
+use conc_interpreter::native::Exc;
 use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -62,7 +63,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     set(m, "Condition", Value::Obj(condition::class().clone()));
     set(m, "FifoQueue", Value::Obj(queue::class().clone()));
     set(m, "TIMEOUT_MAX", Value::Float(9223372036.0));
-    set(m, "error", Value::Obj(conc_interpreter::interp::exc_class("RuntimeError")));
+    set(m, "error", Value::Obj(Exc::RuntimeError.class().clone()));
     Ok(())
 }
 
@@ -103,7 +104,7 @@ fn start_new_thread(vm: &mut Vm, args: Args) -> PyResult<Value> {
             let mut a = Args::new(fargs);
             a.kw = kwargs;
             if let Err(e) = tvm.call(&func, a) {
-                let sys_exit = conc_interpreter::interp::exc_class("SystemExit");
+                let sys_exit = Exc::SystemExit.class().clone();
                 let cls = tvm.class_of(&e.exc);
                 if !conc_interpreter::value::class::is_subclass(&cls, &sys_exit) {
                     let r = tvm.repr_of(&func).unwrap_or_default();
@@ -126,7 +127,7 @@ fn start_new_thread(vm: &mut Vm, args: Args) -> PyResult<Value> {
             live().lock().remove(&ident);
             RUNNING.fetch_sub(1, Ordering::SeqCst);
             let msg = format!("can't start new thread: {e}");
-            Err(vm.new_error("RuntimeError", &msg))
+            Err(vm.error(Exc::RuntimeError, &msg))
         }
     }
 }

@@ -9,6 +9,7 @@
 use crate::util::{arg_timeout, self_native, self_native_in};
 use conc_interpreter::blocking::WaitQueue;
 use conc_interpreter::interp::{add_fast_methods, add_methods, native, new_class, set_class_attr, types};
+use conc_interpreter::native::Exc;
 use conc_interpreter::value::class::BaseKind;
 use conc_interpreter::value::function::PropertyObj;
 use conc_interpreter::value::instance::InstanceObj;
@@ -151,13 +152,13 @@ fn spin(timeout: Option<Duration>, ready: impl Fn() -> bool) -> bool {
     conc_interpreter::blocking::spin_for(budget, ready)
 }
 
-fn raise_named(vm: &mut Vm, which: &OnceLock<Value>, fallback: &str) -> conc_interpreter::PyErr {
+fn raise_named(vm: &mut Vm, which: &OnceLock<Value>, fallback: Exc) -> conc_interpreter::PyErr {
     match which.get() {
         Some(cls) => {
             let c = cls.as_objref().cloned().expect("exception class");
             vm.new_exception(&c, vec![])
         }
-        None => vm.new_error(fallback, ""),
+        None => vm.error(fallback, ""),
     }
 }
 
@@ -185,7 +186,7 @@ fn put_impl(vm: &mut Vm, this: &[Value], item: Value, block: bool, timeout: Opti
     if g.maxsize > 0 && g.items.len() as i64 >= g.maxsize {
         if !block {
             drop(g);
-            return Err(raise_named(vm, &FULL, "RuntimeError"));
+            return Err(raise_named(vm, &FULL, Exc::RuntimeError));
         }
         drop(g);
         spin(timeout, || (q.len.load(Ordering::Acquire) as i64) < q.max.load(Ordering::Relaxed));
@@ -200,7 +201,7 @@ fn put_impl(vm: &mut Vm, this: &[Value], item: Value, block: bool, timeout: Opti
             })?;
             if r.is_none() {
                 drop(g);
-                return Err(raise_named(vm, &FULL, "RuntimeError"));
+                return Err(raise_named(vm, &FULL, Exc::RuntimeError));
             }
         }
     }
@@ -214,7 +215,7 @@ fn get_impl(vm: &mut Vm, this: &[Value], block: bool, timeout: Option<Duration>)
     if g.items.is_empty() {
         if !block {
             drop(g);
-            return Err(raise_named(vm, &EMPTY, "RuntimeError"));
+            return Err(raise_named(vm, &EMPTY, Exc::RuntimeError));
         }
         drop(g);
         spin(timeout, || q.len.load(Ordering::Acquire) > 0);
@@ -231,7 +232,7 @@ fn get_impl(vm: &mut Vm, this: &[Value], block: bool, timeout: Option<Duration>)
             g.waiting -= 1;
             if r?.is_none() {
                 drop(g);
-                return Err(raise_named(vm, &EMPTY, "RuntimeError"));
+                return Err(raise_named(vm, &EMPTY, Exc::RuntimeError));
             }
         }
     }
