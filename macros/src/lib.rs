@@ -25,7 +25,8 @@
 //! with `=None` both an absent argument and None give `None`; with any other default
 //! text (CPython's `<unrepresentable>`) only an absent one does.
 //!
-//! `style = "..."` chooses CPython's argument-error wording (see `native::Style` in the
+//! `message_name = "deque.rotate"` sets the name count and keyword messages use
+//! when CPython's is not the bare name. `style = "..."` chooses CPython's argument-error wording (see `native::Style` in the
 //! interpreter); without it the style follows from the signature.
 
 use proc_macro::TokenStream;
@@ -37,12 +38,16 @@ use syn::{FnArg, GenericArgument, ItemFn, LitStr, PathArguments, Token, Type};
 struct Attr {
     sig: LitStr,
     style: Option<LitStr>,
+    /// The name CPython's count and keyword messages use when it is not the last
+    /// part of the qualified name (`deque.rotate expected at most 1 argument`).
+    message_name: Option<LitStr>,
 }
 
 impl Parse for Attr {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let sig: LitStr = input.parse()?;
         let mut style = None;
+        let mut message_name = None;
         while input.peek(Token![,]) {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -53,10 +58,11 @@ impl Parse for Attr {
             let val: LitStr = input.parse()?;
             match key.to_string().as_str() {
                 "style" => style = Some(val),
+                "message_name" => message_name = Some(val),
                 other => return Err(syn::Error::new(key.span(), format!("unknown #[native] option `{other}`"))),
             }
         }
-        Ok(Attr { sig, style })
+        Ok(Attr { sig, style, message_name })
     }
 }
 
@@ -437,6 +443,7 @@ fn expand(attr: Attr, func: ItemFn) -> syn::Result<TokenStream2> {
     let varkw = sig.params.iter().any(|p| p.kind == Kind::VarKw);
     let qualname = &sig.qualname;
     let short = sig.qualname.rsplit('.').next().unwrap_or(&sig.qualname).to_string();
+    let message_name = attr.message_name.as_ref().map(|l| l.value()).unwrap_or_else(|| short.clone());
     let text = &sig.text;
     let param_defs = regular.iter().map(|(_, p)| {
         let name = &p.name;
@@ -522,6 +529,7 @@ fn expand(attr: Attr, func: ItemFn) -> syn::Result<TokenStream2> {
             pub static SIG: ::conc_interpreter::native::Signature = ::conc_interpreter::native::Signature {
                 qualname: #qualname,
                 name: #short,
+                message_name: #message_name,
                 text: #text,
                 self_name: #self_name,
                 params: &[#(#param_defs),*],

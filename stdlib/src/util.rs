@@ -20,6 +20,13 @@ pub fn functions(m: &ObjRef, list: &[(&'static str, NativeFn)]) {
     }
 }
 
+/// Adds declared natives (`&name::DEF`) to a module as its functions.
+pub fn natives(m: &ObjRef, defs: &[&'static conc_interpreter::native::NativeDef]) {
+    for def in defs {
+        set(m, def.sig.name, conc_interpreter::native::function_value(def));
+    }
+}
+
 /// The native payload of `self` (the first of `args`, as a fast entry receives
 /// them) as `T`.
 pub fn self_native_in<'a, T: 'static>(

@@ -59,7 +59,7 @@ impl Signature {
     ) -> Result<Bound<'a, N>, String> {
         let n = pos.len();
         let nkw = kw.len();
-        let name = self.name;
+        let name = self.message_name;
         let kw_capable = self.npos_only < self.params.len() || self.varkw;
         if nkw > 0 && !kw_capable {
             if matches!(self.style, Style::Slot | Style::SlotSpaced) {

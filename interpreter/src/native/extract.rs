@@ -267,7 +267,7 @@ impl<'a, T: NativePayload> FromSelf<'a> for &'a T {
     fn from_self(vm: &mut Vm, v: &'a Value, sig: &'static Signature, _b: &BuiltinObj) -> PyResult<Self> {
         match v.as_instance().and_then(|i| i.native::<T>()) {
             Some(t) => Ok(t),
-            None => Err(wrong_self(vm, v, sig, T::CLASS_NAME)),
+            None => Err(wrong_self(vm, v, sig, &T::CLASS.type_name())),
         }
     }
 }

@@ -18,12 +18,14 @@
 //!   name looked up at run time (`exc.rs`).
 
 mod bind;
+mod class;
 
 mod exc;
 mod extract;
 pub mod messages;
 
 pub use bind::Bound;
+pub use class::{NativeClass, NativePayload, Property};
 
 pub use conc_macros::native;
 pub use exc::Exc;
@@ -94,8 +96,11 @@ pub struct Param {
 pub struct Signature {
     /// The name CPython prints for the function: `list.append`, `math.sqrt`, `len`.
     pub qualname: &'static str,
-    /// The last part of `qualname`.
+    /// The last part of `qualname`: the attribute name of a method.
     pub name: &'static str,
+    /// The name count and keyword messages use (`insert expected 2 arguments`):
+    /// `name` unless declared otherwise (`deque.rotate expected ...`).
+    pub message_name: &'static str,
     /// The parameter list as CPython's `__text_signature__` shows it.
     pub text: &'static str,
     /// `self` or `cls` for methods (the first argument), empty for functions.
@@ -151,7 +156,8 @@ impl ArgRef {
 
     /// CPython's `fname() argument 'x' must be T, not U`.
     pub fn type_error(&self, vm: &mut Vm, expected: &str, got: &Value) -> PyErr {
-        let msg = format!("{}() {} must be {}, not {}", self.sig.name, self.describe(), expected, vm.type_name(got));
+        let msg =
+            format!("{}() {} must be {}, not {}", self.sig.message_name, self.describe(), expected, vm.type_name(got));
         vm.type_error(&msg)
     }
 }
@@ -183,11 +189,4 @@ pub fn unbound(vm: &mut Vm, sig: &Signature) -> PyErr {
 /// A native function value for `def`, immortal (registered once at start-up).
 pub fn function_value(def: &'static NativeDef) -> Value {
     Value::Obj(ObjRef::new_immortal(crate::value::Object::Builtin(BuiltinObj::declared(def, def.sig.name.to_string()))))
-}
-
-/// The payload type of a native class's instances: `FromSelf` for `&T` checks an
-/// instance's payload and names the class in its message.
-pub trait NativePayload: std::any::Any + Send + Sync {
-    /// The class's name as its messages show it (`deque`, `lock`).
-    const CLASS_NAME: &'static str;
 }
