@@ -250,6 +250,11 @@ fn type_named(ty: &Type, name: &str) -> bool {
     last_segment(ty).is_some_and(|s| s.ident == name && matches!(s.arguments, PathArguments::None))
 }
 
+/// `&Value`.
+fn is_value_ref(ty: &Type) -> bool {
+    matches!(ty, Type::Reference(r) if r.mutability.is_none() && type_named(&r.elem, "Value"))
+}
+
 /// `T` of `Option<T>`.
 fn option_inner(ty: &Type) -> Option<&Type> {
     let seg = last_segment(ty)?;
@@ -279,6 +284,12 @@ fn default_expr(text: &str, rust: &Option<String>, ty: &Type, span: Span) -> syn
     if t == "None" {
         if is_value {
             return Ok(quote!(#v::None));
+        }
+        if is_value_ref(ty) {
+            return Ok(quote!({
+                static NONE: ::conc_interpreter::Value = ::conc_interpreter::Value::None;
+                &NONE
+            }));
         }
         return Err(syn::Error::new(span, "default None needs a parameter of type Value or Option<T>"));
     }
@@ -443,7 +454,13 @@ fn expand(attr: Attr, func: ItemFn) -> syn::Result<TokenStream2> {
     let varkw = sig.params.iter().any(|p| p.kind == Kind::VarKw);
     let qualname = &sig.qualname;
     let short = sig.qualname.rsplit('.').next().unwrap_or(&sig.qualname).to_string();
-    let message_name = attr.message_name.as_ref().map(|l| l.value()).unwrap_or_else(|| short.clone());
+    // Constructors are named by their type in CPython's messages (`deque() takes at
+    // most 2 arguments`, `list expected at most 1 argument, got 2`).
+    let type_name = match sig.qualname.rsplit_once('.') {
+        Some((ty, "__new__" | "__init__")) => ty.rsplit('.').next().map(str::to_string),
+        _ => None,
+    };
+    let message_name = attr.message_name.as_ref().map(|l| l.value()).or(type_name).unwrap_or_else(|| short.clone());
     let text = &sig.text;
     let param_defs = regular.iter().map(|(_, p)| {
         let name = &p.name;

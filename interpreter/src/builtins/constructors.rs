@@ -26,11 +26,11 @@ pub fn register(_vm: &mut Vm) {
     add_methods(&t.slice, &[("__new__", slice_new)]);
     add_methods(&t.bytes, &[("__new__", bytes_new)]);
     add_methods(&t.bytearray, &[("__new__", bytearray_new), ("__init__", bytearray_init)]);
-    add_methods(&t.enumerate, &[("__new__", functions::enumerate_new)]);
-    add_methods(&t.zip, &[("__new__", functions::zip_new)]);
-    add_methods(&t.map, &[("__new__", functions::map_new)]);
-    add_methods(&t.filter, &[("__new__", functions::filter_new)]);
-    add_methods(&t.reversed, &[("__new__", functions::reversed_new)]);
+    crate::interp::add_natives(&t.enumerate, &[&functions::enumerate_new::DEF]);
+    crate::interp::add_natives(&t.zip, &[&functions::zip_new::DEF]);
+    crate::interp::add_natives(&t.map, &[&functions::map_new::DEF]);
+    crate::interp::add_natives(&t.filter, &[&functions::filter_new::DEF]);
+    crate::interp::add_natives(&t.reversed, &[&functions::reversed_new::DEF]);
     add_methods(&t.list, &[("__init__", list_init)]);
     add_methods(&t.dict, &[("__init__", dict_init)]);
     add_methods(&t.set, &[("__init__", set_init)]);

@@ -123,6 +123,10 @@ impl Signature {
     /// The name used in messages that CPython qualifies (`list.append()`): for a method
     /// the name it was registered under on its class, else the declared one.
     pub fn display_qualname<'a>(&'a self, b: &'a BuiltinObj) -> &'a str {
+        if self.name == "__new__" || self.name == "__init__" {
+            // A constructor: named by its type (`list() takes no keyword arguments`).
+            return self.message_name;
+        }
         if self.has_self() && b.qualname.contains('.') {
             &b.qualname
         } else {
