@@ -61,7 +61,7 @@ fn __import__(vm: &mut Vm, name: Value, globals: Value, locals: Value, fromlist:
         return Err(vm.type_error("module name must be a string"));
     }
     let fromlist = match fromlist.as_tuple() {
-        Some(t) if t.len() == 0 => Value::None,
+        Some(t) if t.is_empty() => Value::None,
         _ => fromlist,
     };
     if level < 0 {
@@ -1385,7 +1385,7 @@ fn reversed_of(vm: &mut Vm, seq: &Value) -> PyResult<Value> {
             return Ok(Value::new(Object::Iter(IterObj::Reversed { seq: l, index: AtomicUsize::new(n) })));
         }
         _ => {
-            let cls = vm.class_of(&seq);
+            let cls = vm.class_of(seq);
             let f = vm.lookup_type_attr(&cls, &crate::interp::names().__reversed__);
             // list and dict have their own __reversed__, which reads the base value.
             if let (false, Some(base)) = (crate::vm::ops::overrides(&f), seq.base_value()) {
@@ -1398,15 +1398,15 @@ fn reversed_of(vm: &mut Vm, seq: &Value) -> PyResult<Value> {
                 return vm.call(&f, Args::new([seq.clone()]));
             }
             if vm.lookup_type_attr(&cls, &crate::interp::names().__getitem__).is_some() {
-                let n = len_of(vm, &seq)?;
+                let n = len_of(vm, seq)?;
                 let mut items = Vec::with_capacity(n);
                 for i in 0..n {
-                    items.push(vm.get_item(&seq, &Value::Int(i as i64))?);
+                    items.push(vm.get_item(seq, &Value::Int(i as i64))?);
                 }
                 let l = Value::list(items);
                 return Ok(Value::new(Object::Iter(IterObj::Reversed { seq: l, index: AtomicUsize::new(n) })));
             }
-            let msg = format!("'{}' object is not reversible", vm.type_name(&seq));
+            let msg = format!("'{}' object is not reversible", vm.type_name(seq));
             return Err(vm.type_error(&msg));
         }
     };
