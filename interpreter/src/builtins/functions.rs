@@ -1358,7 +1358,7 @@ pub fn filter_new(vm: &mut Vm, cls: &Value, function: Value, iterable: &Value) -
 }
 
 /// Return a reverse iterator over the values of the given sequence.
-#[native("reversed.__new__($cls, sequence, /)")]
+#[native("reversed.__new__($cls, sequence, /)", style = "positional")]
 pub fn reversed_new(vm: &mut Vm, cls: &Value, sequence: &Value) -> PyResult<Value> {
     let _ = cls;
     reversed_of(vm, sequence)

@@ -194,3 +194,17 @@ pub fn unbound(vm: &mut Vm, sig: &Signature) -> PyErr {
 pub fn function_value(def: &'static NativeDef) -> Value {
     Value::Obj(ObjRef::new_immortal(crate::value::Object::Builtin(BuiltinObj::declared(def, def.sig.name.to_string()))))
 }
+
+/// Calls a declared native directly from Rust with positional and keyword arguments
+/// (e.g. a type's `__new__` running its `__init__`), with the binding and the errors
+/// of a call from script code.
+pub fn call_def(vm: &mut Vm, def: &'static NativeDef, pos: &[Value], kw: KwArgs) -> PyResult<Value> {
+    // An empty qualified name allocates nothing; messages of the styles that show it
+    // name methods by their class, which a direct call does not need.
+    let b = BuiltinObj::declared(def, String::new());
+    if kw.is_empty() {
+        (def.fast)(vm, &b, pos)
+    } else {
+        (def.call)(vm, &b, Args { pos: pos.iter().cloned().collect(), kw })
+    }
+}
