@@ -483,14 +483,11 @@ fn build() -> Interp {
     let exceptions = crate::builtins::exceptions::build_hierarchy(&types.object);
     let exc_classes = crate::native::Exc::ALL.iter().map(|e| exceptions[e.name()].clone()).collect();
     let builtins_ref = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new("builtins", None))));
-    let object_new = match native("__new__", "object.__new__", crate::builtins::classes::object_new) {
-        Value::Obj(o) => o,
-        _ => unreachable!(),
+    let declared = |def: &'static crate::native::NativeDef, qualname: &str| {
+        ObjRef::new_immortal(Object::Builtin(BuiltinObj::declared(def, qualname.to_string())))
     };
-    let object_init = match native("__init__", "object.__init__", crate::builtins::classes::object_init) {
-        Value::Obj(o) => o,
-        _ => unreachable!(),
-    };
+    let object_new = declared(&crate::builtins::classes::object_new::DEF, "object.__new__");
+    let object_init = declared(&crate::builtins::classes::object_init::DEF, "object.__init__");
     let empty_code: &'static Code = Box::leak(Box::new(Code {
         name: "<empty>".into(),
         name_obj: crate::value::str::intern("<empty>"),
@@ -525,7 +522,7 @@ fn build() -> Interp {
         builtins_ref,
         object_new,
         object_init,
-        build_class: native("__build_class__", "__build_class__", crate::builtins::classes::build_class),
+        build_class: Value::Obj(declared(&crate::builtins::classes::build_class::DEF, "__build_class__")),
         not_implemented: Value::Obj(ObjRef::new_immortal(Object::Singleton(Singleton::NotImplemented))),
         ellipsis: Value::Obj(ObjRef::new_immortal(Object::Singleton(Singleton::Ellipsis))),
         empty_code,

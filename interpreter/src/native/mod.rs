@@ -177,7 +177,14 @@ pub fn split_self<'a>(
     match all.split_first() {
         Some((s, rest)) => Ok((s, rest)),
         None => {
-            let msg = format!("unbound method {}() needs an argument", sig.display_qualname(b));
+            let owner = b.owner.as_ref().map(|c| c.class_name().to_string()).unwrap_or_default();
+            let msg = if sig.name == "__new__" {
+                format!("{}.__new__(): not enough arguments", sig.message_name)
+            } else if matches!(sig.style, Style::Slot | Style::SlotSpaced) {
+                format!("descriptor '{}' of '{owner}' object needs an argument", sig.name)
+            } else {
+                format!("unbound method {}() needs an argument", sig.display_qualname(b))
+            };
             Err(vm.type_error(&msg))
         }
     }
