@@ -190,7 +190,6 @@ impl Mt {
     }
 }
 
-
 /// The payload of a `Random` instance: its generator, under a lock that is never
 /// held while script code runs.
 pub struct RandomState {
@@ -614,7 +613,6 @@ fn sha512(data: &[u8]) -> [u8; 64] {
     }
     out
 }
-
 
 // ---------------------------------------------------------------------------
 // Drawing numbers
