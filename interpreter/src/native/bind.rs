@@ -106,17 +106,24 @@ impl Signature {
         let mut bound = self.fill_positional::<N>(pos);
         let mut used = Used(vec![false; nkw]);
         for (i, p) in self.params.iter().enumerate() {
-            if i >= self.npos_only && nkw > 0 {
+            if i >= self.npos_only && nkw > 0 && bound.slots[i].is_none() {
                 if let Some(j) = kw.iter().position(|(k, _)| k.str_text() == p.name) {
-                    if bound.slots[i].is_some() {
-                        return Err(m::given_twice(name, p.name, i + 1));
-                    }
                     bound.slots[i] = Some(&kw[j].1);
                     used.0[j] = true;
                 }
             }
             if bound.slots[i].is_none() && p.required {
                 return Err(m::missing_required(name, p.name, (i < self.npos).then_some(i + 1)));
+            }
+        }
+        // As CPython, a keyword for a parameter already given by position is reported
+        // after missing arguments (`isclose(1, a=1)`: "missing required argument 'b'").
+        for (j, (k, _)) in kw.iter().enumerate() {
+            if !used.0[j] {
+                let k = k.str_text();
+                if let Some(i) = (self.npos_only..n.min(self.npos)).find(|&i| self.params[i].name == k) {
+                    return Err(m::given_twice(name, k, i + 1));
+                }
             }
         }
         self.leftover_keywords(kw, &used, &mut bound.kwrest, |k| m::invalid_keyword(name, k))?;
