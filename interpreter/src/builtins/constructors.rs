@@ -637,8 +637,8 @@ pub fn bytes_source(vm: &mut Vm, args: &mut Args, what: &str) -> PyResult<Vec<u8
         let Some(enc) = enc else {
             return Err(vm.type_error("string argument without an encoding"));
         };
-        let b = crate::builtins::str_methods::encode(vm, Args::new([x, enc]))?;
-        return Ok(crate::builtins::bytes_like(&b).unwrap_or_default());
+        let (text, enc) = (x.as_str().map_or("", |s| s.as_str()), enc.as_str().map_or("", |e| e.as_str()));
+        return crate::builtins::str_methods::encode_str(vm, text, enc, "strict");
     }
     if enc.is_some() {
         return Err(vm.type_error("encoding without a string argument"));
