@@ -248,7 +248,7 @@ fn hex_of(vm: &mut Vm, b: &[u8], sep: Option<&Value>, per: i32) -> PyResult<Stri
     for (i, c) in b.iter().enumerate() {
         if let Some(sep) = sep.filter(|_| k > 0 && i > 0) {
             // A separator before byte `i` when a group ends there.
-            let boundary = if per > 0 { (b.len() - i) % k == 0 } else { i % k == 0 };
+            let boundary = if per > 0 { (b.len() - i).is_multiple_of(k) } else { i.is_multiple_of(k) };
             if boundary {
                 out.push(sep);
             }

@@ -177,7 +177,6 @@ fn split_sep<'a>(vm: &mut Vm, sep: Option<&'a Value>) -> PyResult<Option<&'a str
 ///
 ///   sep
 ///     The separator used to split the string.
-///
 ///     When set to None (the default value), will split on any whitespace
 ///     character (including \n \r \t \f and spaces) and will discard
 ///     empty strings from the result.
@@ -229,7 +228,6 @@ fn split(vm: &mut Vm, this: &StrObj, sep: Option<&Value>, maxsplit: i64) -> PyRe
 ///
 ///   sep
 ///     The separator used to split the string.
-///
 ///     When set to None (the default value), will split on any whitespace
 ///     character (including \n \r \t \f and spaces) and will discard
 ///     empty strings from the result.
