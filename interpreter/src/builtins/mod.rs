@@ -131,21 +131,6 @@ pub fn str_slice(s: &crate::value::str::StrObj, idx: &SliceIdx) -> Value {
     Value::string(out)
 }
 
-/// `self` of a method call as a str object.
-pub fn self_str<'a>(vm: &mut Vm, args: &'a Args, name: &str) -> PyResult<&'a crate::value::str::StrObj> {
-    match args.pos.first().and_then(|v| v.as_str()) {
-        Some(s) => Ok(s),
-        None => {
-            let what = match args.pos.first() {
-                Some(v) => vm.type_name(v),
-                None => "NoneType".to_string(),
-            };
-            let msg = format!("descriptor '{name}' for 'str' objects doesn't apply to a '{what}' object");
-            Err(vm.type_error(&msg))
-        }
-    }
-}
-
 /// True for instances of the given built-in object kind.
 pub fn is_kind(v: &Value, f: fn(&Object) -> bool) -> bool {
     v.obj().map(f).unwrap_or(false)

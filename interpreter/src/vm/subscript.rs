@@ -71,7 +71,12 @@ impl Vm {
             _ => match self.index_value(key) {
                 Ok(i) => i,
                 Err(_) => {
-                    let msg = format!("{what} indices must be integers or slices, not {}", self.type_name(key));
+                    // CPython 3.11 words str's message differently from the others'.
+                    let msg = if what == "string" {
+                        format!("string indices must be integers, not '{}'", self.type_name(key))
+                    } else {
+                        format!("{what} indices must be integers or slices, not {}", self.type_name(key))
+                    };
                     return Err(self.type_error(&msg));
                 }
             },
