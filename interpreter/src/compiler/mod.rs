@@ -91,6 +91,16 @@ pub struct Compiler<'a> {
     mode: Mode,
 }
 
+/// Parses and compiles `source` (from `file`) for `module`. A syntax error comes back
+/// rendered as for scripts: a miette diagnostic ending with CPython's message.
+pub fn compile_source(source: &str, file: &str, module: &ModuleObj, mode: Mode) -> Result<&'static Code, String> {
+    let ast = conc_grammar::parse(source, file).map_err(|e| conc_grammar::render(&e, source, file))?;
+    compile(&ast, file, source, module, mode).map_err(|e| {
+        let err = conc_grammar::SyntaxError::new(conc_grammar::SyntaxErrorKind::SyntaxError, e.message, e.span);
+        conc_grammar::render(&err, source, file)
+    })
+}
+
 /// Compiles a parsed module for `module` (whose global slots the code will use).
 pub fn compile(
     ast: &Module,

@@ -732,41 +732,30 @@ pub fn child_main(args: &[String]) -> i32 {
             return 1;
         }
     }
-    let h = std::thread::Builder::new().name("main".into()).stack_size(512 << 20).spawn(move || child_run(&data));
-    let code = match h {
-        Ok(h) => h.join().unwrap_or(1),
-        Err(_) => 1,
-    };
-    conc_interpreter::stdio::flush_stdout();
-    code
-}
-
-fn child_run(data: &[u8]) -> i32 {
     let mut pos = 0;
     let (Some(main_file), Some(path), Some(argv), Some(_ppid), Some(message)) = (
-        take_field(data, &mut pos),
-        take_field(data, &mut pos),
-        take_field(data, &mut pos),
-        take_field(data, &mut pos),
-        take_field(data, &mut pos),
+        take_field(&data, &mut pos),
+        take_field(&data, &mut pos),
+        take_field(&data, &mut pos),
+        take_field(&data, &mut pos),
+        take_field(&data, &mut pos),
     ) else {
         eprintln!("conc: bad start message from the parent process");
         return 1;
     };
     let main_file = String::from_utf8_lossy(main_file).to_string();
-    let mut vm = conc_interpreter::Runtime::new();
-    conc_interpreter::blocking::set_main_thread();
-    extern "C" fn on_sigint(_: libc::c_int) {
-        conc_interpreter::blocking::request_interrupt();
-    }
-    unsafe {
-        libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t);
-    }
-    crate::install();
-    *interp().argv.lock() = split_list(argv);
-    *interp().path.lock() = split_list(path);
-    let r = run_child(&mut vm, &main_file, message);
-    match r {
+    let message = message.to_vec();
+    // The child's bootstrap (`multiprocessing._child_bootstrap`) joins its threads and
+    // reports to the parent itself, so the runtime's shutdown sequence is not run.
+    crate::runtime::RuntimeBuilder::new()
+        .argv(split_list(argv))
+        .path(split_list(path))
+        .without_shutdown()
+        .run(move |vm| child_run(vm, &main_file, &message))
+}
+
+fn child_run(vm: &mut Vm, main_file: &str, message: &[u8]) -> i32 {
+    match run_child(vm, main_file, message) {
         Ok(Value::Int(c)) => c as i32,
         Ok(_) => 0,
         Err(e) => {
