@@ -526,7 +526,7 @@ fn build() -> Interp {
         not_implemented: Value::Obj(ObjRef::new_immortal(Object::Singleton(Singleton::NotImplemented))),
         ellipsis: Value::Obj(ObjRef::new_immortal(Object::Singleton(Singleton::Ellipsis))),
         empty_code,
-        seq_getitem_adapter: native("getitem", "getitem", crate::builtins::functions::seq_getitem_adapter),
+        seq_getitem_adapter: Value::Obj(declared(&crate::builtins::functions::seq_getitem_adapter::DEF, "getitem")),
         modules: Mutex::new(HashMap::new()),
         native_modules: RwLock::new(HashMap::new()),
         embedded_sources: RwLock::new(HashMap::new()),

@@ -1268,10 +1268,9 @@ pub fn exit(vm: &mut Vm, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
 
 /// Adapter for the old `__getitem__` iteration protocol: `getitem(bound, i)`, where
 /// IndexError ends the iteration.
-pub fn seq_getitem_adapter(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = args.pos[0].clone();
-    let i = args.pos[1].clone();
-    match vm.call(&f, Args::new([i])) {
+#[native("getitem(getitem, index, /)")]
+pub fn seq_getitem_adapter(vm: &mut Vm, getitem: &Value, index: Value) -> PyResult<Value> {
+    match vm.call(getitem, Args::new([index])) {
         Ok(v) => Ok(v),
         Err(e) => {
             let ie = Exc::IndexError.class().clone();
