@@ -32,11 +32,15 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--conc", default=os.path.join(here, "..", "target", "release", "conc"))
     ap.add_argument("--dir", default=os.path.join(here, "..", "..", "shared", "bench"))
+    ap.add_argument("--base", help="a second conc binary (e.g. before a change), timed in the same rounds")
     ap.add_argument("benches", nargs="*")
     a = ap.parse_args()
     benches = a.benches or SINGLE + CONCURRENT
     conc = os.path.abspath(a.conc)
-    times = {b: {"py": [], "conc": []} for b in benches}
+    runners = [("py", "python3"), ("conc", conc)]
+    if a.base:
+        runners.append(("base", os.path.abspath(a.base)))
+    times = {b: {who: [] for who, _ in runners} for b in benches}
     ok = {b: True for b in benches}
     for r in range(a.rounds):
         for b in benches:
@@ -44,7 +48,7 @@ def main():
             f = os.path.join(a.dir, name + ".conc")
             want = open(os.path.join(a.dir, "expected", name + ".txt")).read().strip() if os.path.exists(
                 os.path.join(a.dir, "expected", name + ".txt")) else None
-            for who, exe in (("py", "python3"), ("conc", conc)):
+            for who, exe in runners:
                 cmd = [exe, f] + ([arg] if arg else [])
                 dt, last, rc, err = run(cmd, a.dir)
                 times[b][who].append(dt)
@@ -52,19 +56,33 @@ def main():
                     ok[b] = False
                     print(f"# {who} {b}: exit {rc}, got {last!r}, want {want!r}\n{err}", file=sys.stderr)
         print(f"# round {r + 1} of {a.rounds} done", file=sys.stderr)
-    print(f"| benchmark | CPython 3.11 (s) | conc (s) | conc/CPython | check |")
-    print(f"| --- | --- | --- | --- | --- |")
+    if a.base:
+        print("| benchmark | CPython 3.11 (s) | base (s) | conc (s) | base/CPython | conc/CPython | conc/base | check |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    else:
+        print("| benchmark | CPython 3.11 (s) | conc (s) | conc/CPython | check |")
+        print("| --- | --- | --- | --- | --- |")
     ratios = {}
+    base_ratios = {}
     for b in benches:
         py = statistics.median(times[b]["py"])
         cc = statistics.median(times[b]["conc"])
         ratios[b] = cc / py
-        print(f"| {b} | {py:.2f} | {cc:.2f} | {cc / py:.2f} | {'OK' if ok[b] else 'FAIL'} |")
+        check = "OK" if ok[b] else "FAIL"
+        if a.base:
+            bs = statistics.median(times[b]["base"])
+            base_ratios[b] = bs / py
+            print(f"| {b} | {py:.2f} | {bs:.2f} | {cc:.2f} | {bs / py:.2f} | {cc / py:.2f} | {cc / bs:.3f} | {check} |")
+        else:
+            print(f"| {b} | {py:.2f} | {cc:.2f} | {cc / py:.2f} | {check} |")
     if all(s in ratios for s in SINGLE):
         g = math.exp(sum(math.log(ratios[s]) for s in SINGLE) / len(SINGLE))
         print(f"\nsingle-thread geometric mean: {g:.3f}")
+        if a.base:
+            gb = math.exp(sum(math.log(base_ratios[s]) for s in SINGLE) / len(SINGLE))
+            print(f"single-thread geometric mean (base): {gb:.3f}")
     if "threads_cpu:1" in times and "threads_cpu:2" in times:
-        for who in ("py", "conc"):
+        for who in times["threads_cpu:1"]:
             t1 = statistics.median(times["threads_cpu:1"][who])
             t2 = statistics.median(times["threads_cpu:2"][who])
             print(f"threads_cpu speedup ({who}): {2 * t1 / t2:.2f}")
