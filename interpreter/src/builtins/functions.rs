@@ -1137,7 +1137,7 @@ fn input(vm: &mut Vm, prompt: Option<&Value>) -> PyResult<Value> {
 fn exec(vm: &mut Vm, source: &Value, globals: &Value, locals: &Value, closure: Value) -> PyResult<Value> {
     let _ = closure;
     let Some(s) = source.as_str() else {
-        return Err(vm.type_error("exec() arg 1 must be a string"));
+        return Err(vm.type_error("exec() arg 1 must be a string, bytes or code object"));
     };
     let src = s.as_str().to_string();
     match globals {
