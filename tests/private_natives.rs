@@ -1,4 +1,4 @@
-//! Wrong calls of conc's private native modules (`_conc`, `_urllib`), which python3
+//! Wrong calls of conc's private native modules (`_conc`, `_urllib`, `_multiprocessing`), which python3
 //! does not have, so no golden test can record them: their errors follow CPython's
 //! wording for the declared signatures (METH_O, METH_NOARGS, positional-only).
 
@@ -10,7 +10,7 @@ fn run(src: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-const CHECK: &str = "import _conc, _urllib, math
+const CHECK: &str = "import _conc, _urllib, _multiprocessing as mp, math
 def check(src):
     try:
         print(repr(eval(src)))
@@ -56,5 +56,45 @@ fn urllib_transport_checks_its_arguments() {
         ("_urllib.read(10**6, None)", "b''"),
         ("_urllib.close(1, 2)", "TypeError: _urllib.close() takes exactly one argument (2 given)"),
         ("_urllib.close(10**6)", "None"),
+    ]);
+}
+
+#[test]
+fn multiprocessing_natives_check_their_arguments() {
+    check(&[
+        ("mp.pipe()", "TypeError: _multiprocessing.pipe() takes exactly one argument (0 given)"),
+        ("mp.loads('x')", "TypeError: a bytes-like object is required"),
+        ("mp.wait_pid('x')", "TypeError: 'str' object cannot be interpreted as an integer"),
+        ("mp.kill(1, 2, 3)", "TypeError: kill expected at most 2 arguments, got 3"),
+        ("mp.cpu_count(1)", "TypeError: _multiprocessing.cpu_count() takes no arguments (1 given)"),
+        ("mp.listen(3)", "TypeError: listen() argument 1 must be str, not int"),
+        ("mp.Handle()", "TypeError: cannot create '_multiprocessing.Handle' instances"),
+        (
+            "mp.Handle.fileno(1)",
+            "TypeError: descriptor 'fileno' for '_multiprocessing.Handle' objects doesn't apply to a 'int' object",
+        ),
+        ("mp.pipe(False)[0].poll(1, 2)", "TypeError: poll expected at most 1 argument, got 2"),
+        ("mp.pipe(False)[0].recv_bytes(timeout=1)", "TypeError: Handle.recv_bytes() takes no keyword arguments"),
+        ("(lambda ends: ends[0].poll())(mp.pipe(True))", "False"),
+        ("mp.pipe(True)[0].poll()", "True"),
+        ("mp.SemLock(1, 1)", "TypeError: SemLock expected 3 arguments, got 2"),
+        ("mp.SemLock(1, -1, 1)", "ValueError: invalid value"),
+        (
+            "mp.SemLock(1, 1, 1).acquire(timeout='x')",
+            "TypeError: 'str' object cannot be interpreted as an integer or float",
+        ),
+        (
+            "mp.SemLock(1, 1, 1).acquire(blocking=False)",
+            "TypeError: 'blocking' is an invalid keyword argument for acquire()",
+        ),
+        ("mp.SemLock(1, 0, 1).acquire(block=False)", "False"),
+        (
+            "mp.SharedArray('z', 1)",
+            "ValueError: bad typecode (must be b, B, u, h, H, i, I, l, L, q, Q, f or d), got \"z\"",
+        ),
+        ("mp.SharedArray('i', -1)", "ValueError: negative array length"),
+        ("mp.SharedArray('i', 2).get(5)", "IndexError: invalid index"),
+        ("mp.SharedArray('i', 2).set(0, 'x')", "TypeError: int expected instead of str instance"),
+        ("len(mp.SharedArray('d', 3))", "3"),
     ]);
 }

@@ -23,11 +23,13 @@
 //! 'deque' objects doesn't apply to a 'int' object". `__new__` is declared like any
 //! method, with `$cls` first; it makes the instance with [`NativeClass::instance_of`].
 
-use super::NativeDef;
+use super::{native, KwArgs, NativeDef};
+use crate::native::Exc;
 use crate::value::class::BaseKind;
 use crate::value::function::{BuiltinObj, PropertyObj};
 use crate::value::instance::InstanceObj;
 use crate::value::{ObjRef, Object, Value};
+use crate::vm::{PyResult, Vm};
 use std::mem::ManuallyDrop;
 use std::sync::OnceLock;
 
@@ -107,6 +109,11 @@ impl NativeClass {
         let cls =
             crate::interp::new_class(self.name, self.module, vec![base], kind, !self.subclassable, Default::default());
         crate::interp::add_natives(&cls, self.methods);
+        if !self.methods.iter().any(|d| d.sig.name == "__new__") {
+            // Without a constructor the payload could not be made: refuse, as
+            // CPython does for types without tp_new (`_thread.lock`).
+            crate::interp::add_natives(&cls, &[&refuse_new::DEF]);
+        }
         for (alias, def) in self.aliases {
             let mut b = BuiltinObj::declared(def, format!("{}.{}", self.name, alias));
             b.name = alias;
@@ -154,4 +161,16 @@ impl NativeClass {
 /// The payload type of a native class's instances.
 pub trait NativePayload: std::any::Any + Send + Sync {
     const CLASS: &'static NativeClass;
+}
+
+/// The `__new__` of a native class that declares none: instances come only from
+/// the natives that make them with a payload.
+#[native("native_class.__new__($cls, *args, **kwargs)")]
+fn refuse_new(vm: &mut Vm, cls: &ObjRef, _args: &[Value], _kwargs: KwArgs) -> PyResult<Value> {
+    let name = match &**cls {
+        Object::Class(c) if c.module == "builtins" => c.name.to_string(),
+        Object::Class(c) => format!("{}.{}", c.module, c.name),
+        _ => "?".to_string(),
+    };
+    Err(vm.error(Exc::TypeError, &format!("cannot create '{name}' instances")))
 }

@@ -278,17 +278,17 @@ impl Pickler {
                     return Err(vm.error(Exc::RuntimeError, msg));
                 }
                 if let Some(s) = inst.native::<SemLock>() {
-                    self.fds.push(s.region.fd);
+                    self.fds.push(s.region.fd());
                     self.out.push(b'L');
-                    self.i32(s.region.fd);
+                    self.i32(s.region.fd());
                     self.i32(s.kind);
                     self.i32(s.maxvalue);
                     return Ok(());
                 }
                 if let Some(a) = inst.native::<SharedArray>() {
-                    self.fds.push(a.region.fd);
+                    self.fds.push(a.region.fd());
                     self.out.push(b'M');
-                    self.i32(a.region.fd);
+                    self.i32(a.region.fd());
                     self.out.push(a.typecode);
                     self.u32(a.len);
                     return Ok(());
@@ -656,7 +656,7 @@ impl Unpickler<'_> {
                 let address = self.string(vm)?;
                 let id = u64::from_le_bytes(self.take(vm, 8)?.try_into().unwrap_or([0; 8]));
                 match super::share::fetch(&address, id) {
-                    Ok(fd) => super::handle_value(fd),
+                    Ok(fd) => super::handle::owned_handle(fd),
                     Err(e) => {
                         let msg = format!(
                             "cannot receive a Connection: its sender no longer shares it ({e}); \
