@@ -69,6 +69,13 @@ struct Unit {
     freevars: Vec<ObjRef>,
     exc_table: Vec<ExcEntry>,
     fblocks: Vec<FBlock>,
+    /// Code emitted to leave blocks early (`return`, `break`, `continue` running a
+    /// finally body, closing a with): (start, end, index in `fblocks` of the block
+    /// left). An exception there must not reach the handlers of that block or of
+    /// the blocks inside it, which the code has already left: `protect` cuts these
+    /// ranges out of their protected ranges, so a finally body that raises during a
+    /// `return` does not run again.
+    leave_ranges: Vec<(usize, usize, usize)>,
     /// Values the enclosing blocks keep on the stack at statement boundaries.
     base_depth: u32,
     /// Handlers currently open (for the exception table's handled-exception depth).
@@ -184,6 +191,7 @@ impl<'a> Compiler<'a> {
             freevars,
             exc_table: Vec::new(),
             fblocks: Vec::new(),
+            leave_ranges: Vec::new(),
             base_depth: 0,
             exc_depth: 0,
             span,

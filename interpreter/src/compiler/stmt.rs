@@ -400,6 +400,18 @@ impl<'a> Compiler<'a> {
     /// Emits what leaving block `b` early requires. With `keep_tos`, a value (the
     /// return value) sits above the block's own stack items and must stay on top.
     fn leave_block(&mut self, b: &FBlock, keep_tos: bool) -> Result<(), CompileError> {
+        // `b` has just been popped: its index is the current depth.
+        let level = self.unit_ref().fblocks.len();
+        let start = self.here();
+        self.leave_block_code(b, keep_tos)?;
+        let end = self.here();
+        if end > start {
+            self.unit().leave_ranges.push((start, end, level));
+        }
+        Ok(())
+    }
+
+    fn leave_block_code(&mut self, b: &FBlock, keep_tos: bool) -> Result<(), CompileError> {
         match b {
             FBlock::Loop { is_for, .. } => {
                 if *is_for {
@@ -456,15 +468,35 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
+    /// Sends exceptions raised in `start..end` to `handler`, for the block that has
+    /// just been popped, except in the code that left this block or a block inside
+    /// it early (see `Unit::leave_ranges`).
     fn protect(&mut self, start: usize, end: usize, handler: usize, depth: u32) {
         let exc_depth = self.unit_ref().exc_depth;
-        self.unit().exc_table.push(ExcEntry {
-            start: start as u32,
-            end: end as u32,
-            handler: handler as u32,
-            depth,
-            exc_depth,
-        });
+        let level = self.unit_ref().fblocks.len();
+        let mut cuts: Vec<(usize, usize)> = self
+            .unit_ref()
+            .leave_ranges
+            .iter()
+            .filter(|&&(s, e, l)| l >= level && s >= start && e <= end)
+            .map(|&(s, e, _)| (s, e))
+            .collect();
+        cuts.sort_unstable();
+        let mut from = start;
+        for (s, e) in cuts.into_iter().chain(std::iter::once((end, end))) {
+            if s > from {
+                self.unit().exc_table.push(ExcEntry {
+                    start: from as u32,
+                    end: s as u32,
+                    handler: handler as u32,
+                    depth,
+                    exc_depth,
+                });
+            }
+            from = from.max(e);
+        }
+        // Ranges inside this block are no longer needed once it is protected.
+        self.unit().leave_ranges.retain(|&(s, _, l)| l < level || s < start);
     }
 
     fn try_except(&mut self, body: &[Stmt], handlers: &[ExceptHandler], orelse: &[Stmt]) -> Result<(), CompileError> {
