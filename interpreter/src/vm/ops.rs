@@ -1232,9 +1232,13 @@ fn int_float_cmp(i: &BigInt, f: f64) -> Option<std::cmp::Ordering> {
 
 impl Value {
     /// Equality without running script code: Some(answer) for built-in values, None
-    /// when `__eq__` of a class written in conc may be involved.
+    /// when `__eq__` of a class written in conc may be involved. Identity counts as
+    /// equality, as containers (dict and set lookups, `in`, `count`) need: an
+    /// unboxed float is identical to one with the same bits, so `{nan: 1}[nan]`
+    /// finds the key as CPython does.
     pub fn fast_eq(&self, other: &Value) -> Option<bool> {
         match (self, other) {
+            (Value::Float(a), Value::Float(b)) => Some(a == b || a.to_bits() == b.to_bits()),
             (Value::Obj(a), Value::Obj(b)) => {
                 if a.ptr_eq(b) {
                     return Some(true);

@@ -23,7 +23,19 @@ impl Vm {
     /// Resolves `slice` against a sequence of length `n` (as `slice.indices(n)`).
     pub fn slice_indices(&mut self, s: &crate::value::SliceObj, n: usize) -> PyResult<SliceIdx> {
         let n = n as i64;
-        let step = if s.step.is_none() { 1 } else { self.index_value(&s.step)? };
+        // A step beyond the machine range is clamped, as CPython clamps it to
+        // ±sys.maxsize (`[1, 2, 3][::10**20]` is `[1]`).
+        let step = match &s.step {
+            Value::None => 1,
+            v @ Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => {
+                if crate::value::int::to_bigint(v).map(|b| b.sign() == num_bigint::Sign::Minus).unwrap_or(false) {
+                    -i64::MAX
+                } else {
+                    i64::MAX
+                }
+            }
+            v => self.index_value(v)?,
+        };
         if step == 0 {
             return Err(self.value_error("slice step cannot be zero"));
         }
