@@ -137,6 +137,47 @@ fn set_init(vm: &mut Vm, this: &Value, iterable: Option<&Value>) -> PyResult<()>
 
 /// Parses an int literal as `int(s, base)` does (underscores, sign, prefixes, spaces).
 pub fn parse_int(s: &str, base: u32) -> Option<BigInt> {
+    let (neg, base, clean) = split_int(s, base)?;
+    let v = BigInt::parse_bytes(clean.as_bytes(), base)?;
+    Some(if neg { -v } else { v })
+}
+
+/// `int(s, base)` for a script's string: as [`parse_int`], but first CPython's
+/// limit on the digits of a conversion in a base that is not a power of two
+/// (`sys.set_int_max_str_digits`), which keeps a huge string from taking
+/// quadratic time. None when `s` is not a valid literal.
+pub fn parse_int_limited(vm: &mut Vm, s: &str, base: u32) -> PyResult<Option<BigInt>> {
+    let limit = crate::interp::INT_MAX_STR_DIGITS.load(std::sync::atomic::Ordering::Relaxed);
+    // CPython counts the digits before the first character that is not one, and
+    // checks them before it looks at the rest of the string.
+    let t = s.trim_start();
+    let t = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let prefixed = t.len() > 1 && t.as_bytes()[0] == b'0' && matches!(t.as_bytes()[1] | 0x20, b'x' | b'o' | b'b');
+    let effective = if base == 0 {
+        if prefixed {
+            16
+        } else {
+            10
+        }
+    } else {
+        base
+    };
+    if limit > 0 && !effective.is_power_of_two() {
+        let digits = t.chars().take_while(|&c| c == '_' || c.is_digit(effective)).filter(|&c| c != '_').count();
+        if digits > limit {
+            let msg = format!(
+                "Exceeds the limit ({limit} digits) for integer string conversion: value has {digits} digits; \
+                 use sys.set_int_max_str_digits() to increase the limit"
+            );
+            return Err(vm.value_error(&msg));
+        }
+    }
+    Ok(parse_int(s, base))
+}
+
+/// The sign, the base and the digits (without underscores) of an int literal, if
+/// it is well formed.
+fn split_int(s: &str, base: u32) -> Option<(bool, u32, String)> {
     let t = s.trim();
     let (neg, t) = match t.strip_prefix('-') {
         Some(r) => (true, r),
@@ -171,8 +212,7 @@ pub fn parse_int(s: &str, base: u32) -> Option<BigInt> {
     if !clean.chars().all(|c| c.is_digit(base)) {
         return None;
     }
-    let v = BigInt::parse_bytes(clean.as_bytes(), base)?;
-    Some(if neg { -v } else { v })
+    Some((neg, base, clean))
 }
 
 /// int([x]) -> integer
@@ -205,7 +245,7 @@ fn int_value(vm: &mut Vm, x: Option<&Value>, base: Option<&Value>) -> PyResult<V
             Some(Object::Bytes(b)) => String::from_utf8_lossy(b).to_string(),
             _ => return Err(vm.type_error("int() can't convert non-string with explicit base")),
         };
-        return match parse_int(&s, b as u32) {
+        return match parse_int_limited(vm, &s, b as u32)? {
             Some(v) => Ok(crate::value::int::normalize(v)),
             None => {
                 let msg = format!("invalid literal for int() with base {}: {}", b, super::repr::str_repr(&s));
@@ -232,14 +272,14 @@ pub fn to_int(vm: &mut Vm, x: &Value) -> PyResult<Value> {
         }
         Value::Obj(o) => match &**o {
             Object::BigInt(_) => Ok(x.clone()),
-            Object::Str(s) => match parse_int(s.as_str(), 10) {
+            Object::Str(s) => match parse_int_limited(vm, s.as_str(), 10)? {
                 Some(v) => Ok(crate::value::int::normalize(v)),
                 None => {
                     let msg = format!("invalid literal for int() with base 10: {}", super::repr::str_repr(s.as_str()));
                     Err(vm.value_error(&msg))
                 }
             },
-            Object::Bytes(b) => match parse_int(&String::from_utf8_lossy(b), 10) {
+            Object::Bytes(b) => match parse_int_limited(vm, &String::from_utf8_lossy(b), 10)? {
                 Some(v) => Ok(crate::value::int::normalize(v)),
                 None => Err(vm.value_error("invalid literal for int() with base 10")),
             },

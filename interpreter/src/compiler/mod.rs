@@ -48,8 +48,21 @@ enum FBlock {
     Finally { body: *const [Stmt] },
     /// A with body: leaving it calls the exit function (on the stack).
     With,
-    /// An except handler: the exception is on the stack and being handled.
-    Handler,
+    /// An except handler, or the exception path of a finally body (`finally`):
+    /// the exception is on the stack and being handled.
+    Handler { finally: bool },
+}
+
+impl FBlock {
+    /// How much the block counts against the limit of 20 nested blocks: CPython
+    /// counts an except handler twice (it also keeps a cleanup block), everything
+    /// else once.
+    fn weight(&self) -> usize {
+        match self {
+            FBlock::Handler { finally: false } => 2,
+            _ => 1,
+        }
+    }
 }
 
 struct Unit {
@@ -140,6 +153,20 @@ impl<'a> Compiler<'a> {
 
     fn scope(&self) -> &scope::Scope {
         &self.table.scopes[self.unit_ref().scope]
+    }
+
+    /// Whether the nearest enclosing function (looking through comprehensions,
+    /// which an `async def` may hold awaits in) is an `async def`.
+    fn in_async_function(&self) -> bool {
+        let mut at = Some(self.unit_ref().scope);
+        while let Some(i) = at {
+            let sc = &self.table.scopes[i];
+            match sc.kind {
+                scope::ScopeKind::Comprehension => at = sc.parent,
+                _ => return sc.is_coroutine,
+            }
+        }
+        false
     }
 
     fn push_unit(&mut self, scope: usize, name: &str, qualname: &str, span: Span) {

@@ -513,7 +513,12 @@ impl Builder {
             }
             ExprKind::DictComp { key, value, generators } => self.comprehension(e, generators, &[key, value]),
             ExprKind::Await(v) => {
-                self.scope().is_coroutine = true;
+                // Only `async def` makes a function a coroutine (an await anywhere
+                // else is a SyntaxError, see the compiler); a comprehension awaiting
+                // inside one is run as a coroutine.
+                if self.scope().kind == ScopeKind::Comprehension {
+                    self.scope().is_coroutine = true;
+                }
                 self.expr(v);
             }
             ExprKind::Yield(v) => {

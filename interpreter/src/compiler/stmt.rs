@@ -147,7 +147,7 @@ impl<'a> Compiler<'a> {
             StmtKind::While { test, body, orelse } => {
                 let start = self.here();
                 let jf = self.jump_if(test, false)?;
-                self.unit().fblocks.push(FBlock::Loop { start, breaks: Vec::new(), is_for: false });
+                self.push_block(FBlock::Loop { start, breaks: Vec::new(), is_for: false })?;
                 self.stmts(body)?;
                 self.emit(Instr::Jump(start as u32));
                 let breaks = match self.unit().fblocks.pop() {
@@ -171,7 +171,7 @@ impl<'a> Compiler<'a> {
                 let fi = self.emit(Instr::ForIter(0));
                 self.unit().base_depth += 1;
                 self.store_target(target)?;
-                self.unit().fblocks.push(FBlock::Loop { start, breaks: Vec::new(), is_for: true });
+                self.push_block(FBlock::Loop { start, breaks: Vec::new(), is_for: true })?;
                 self.stmts(body)?;
                 self.emit(Instr::Jump(start as u32));
                 let breaks = match self.unit().fblocks.pop() {
@@ -397,6 +397,18 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
+    /// Enters block `b`, with CPython's limit of 20 statically nested blocks.
+    fn push_block(&mut self, b: FBlock) -> Result<(), CompileError> {
+        const MAX_BLOCKS: usize = 20;
+        let depth: usize = self.unit_ref().fblocks.iter().map(FBlock::weight).sum();
+        if depth + b.weight() > MAX_BLOCKS {
+            let span = self.unit_ref().span;
+            return Err(self.error("too many statically nested blocks", span));
+        }
+        self.unit().fblocks.push(b);
+        Ok(())
+    }
+
     /// Emits what leaving block `b` early requires. With `keep_tos`, a value (the
     /// return value) sits above the block's own stack items and must stay on top.
     fn leave_block(&mut self, b: &FBlock, keep_tos: bool) -> Result<(), CompileError> {
@@ -442,7 +454,7 @@ impl<'a> Compiler<'a> {
                 }
                 self.emit(Instr::WithExitNormal);
             }
-            FBlock::Handler => {
+            FBlock::Handler { .. } => {
                 self.emit(Instr::PopExcept);
                 if keep_tos {
                     self.emit(Instr::Rot2);
@@ -500,9 +512,12 @@ impl<'a> Compiler<'a> {
     }
 
     fn try_except(&mut self, body: &[Stmt], handlers: &[ExceptHandler], orelse: &[Stmt]) -> Result<(), CompileError> {
+        if let Some(h) = handlers.iter().rev().skip(1).find(|h| h.typ.is_none()) {
+            return Err(self.error("default 'except:' must be last", h.span));
+        }
         let depth = self.unit_ref().base_depth;
         let start = self.here();
-        self.unit().fblocks.push(FBlock::TryExcept);
+        self.push_block(FBlock::TryExcept)?;
         self.stmts(body)?;
         self.unit().fblocks.pop();
         let end_body = self.here();
@@ -527,7 +542,7 @@ impl<'a> Compiler<'a> {
                 self.store_name(n);
             }
             self.set_span(saved);
-            self.unit().fblocks.push(FBlock::Handler);
+            self.push_block(FBlock::Handler { finally: false })?;
             self.stmts(&h.body)?;
             self.unit().fblocks.pop();
             if let Some(n) = &h.name {
@@ -562,7 +577,7 @@ impl<'a> Compiler<'a> {
     ) -> Result<(), CompileError> {
         let depth = self.unit_ref().base_depth;
         let start = self.here();
-        self.unit().fblocks.push(FBlock::Finally { body: finalbody as *const [Stmt] });
+        self.push_block(FBlock::Finally { body: finalbody as *const [Stmt] })?;
         if handlers.is_empty() {
             self.stmts(body)?;
             self.stmts(orelse)?;
@@ -578,7 +593,7 @@ impl<'a> Compiler<'a> {
         self.emit(Instr::PushExcInfo);
         self.unit().exc_depth += 1;
         self.unit().base_depth += 1;
-        self.unit().fblocks.push(FBlock::Handler);
+        self.push_block(FBlock::Handler { finally: true })?;
         self.stmts(finalbody)?;
         self.unit().fblocks.pop();
         self.emit(Instr::Reraise);
@@ -604,7 +619,7 @@ impl<'a> Compiler<'a> {
         // The exit function and the manager stay on the stack during the body.
         let depth = self.unit_ref().base_depth + 2;
         let start = self.here();
-        self.unit().fblocks.push(FBlock::With);
+        self.push_block(FBlock::With)?;
         self.unit().base_depth += 2;
         if rest.is_empty() {
             self.stmts(body)?;
