@@ -72,6 +72,8 @@ struct Unit {
     instrs: Vec<Instr>,
     spans: Vec<Span>,
     consts: Vec<Value>,
+    /// Slot of each constant in `consts` (see `ConstKey`).
+    const_map: HashMap<ConstKey, u32>,
     names: Vec<ObjRef>,
     name_map: HashMap<String, u32>,
     global_slots: Vec<u32>,
@@ -208,6 +210,7 @@ impl<'a> Compiler<'a> {
             instrs: Vec::new(),
             spans: Vec::new(),
             consts: Vec::new(),
+            const_map: HashMap::new(),
             names: Vec::new(),
             name_map: HashMap::new(),
             global_slots: Vec::new(),
@@ -319,13 +322,18 @@ impl<'a> Compiler<'a> {
             o.make_immortal();
         }
         let u = self.unit();
-        for (i, c) in u.consts.iter().enumerate() {
-            if const_same(c, &v) {
-                return i as u32;
-            }
+        // Equal constants share one slot; the map keeps this linear in the number
+        // of constants (a display of 100,000 literals).
+        let key = ConstKey::of(&v);
+        if let Some(i) = key.as_ref().and_then(|k| u.const_map.get(k)) {
+            return *i;
         }
+        let i = u.consts.len() as u32;
         u.consts.push(v);
-        (u.consts.len() - 1) as u32
+        if let Some(k) = key {
+            u.const_map.insert(k, i);
+        }
+        i
     }
 
     fn const_str(&mut self, s: &str) -> u32 {
@@ -369,17 +377,32 @@ impl<'a> Compiler<'a> {
     }
 }
 
-fn const_same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::None, Value::None) => true,
-        (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Int(x), Value::Int(y)) => x == y,
-        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
-        (Value::Obj(x), Value::Obj(y)) => {
-            x.ptr_eq(y)
-                || matches!((&**x, &**y), (crate::value::Object::Str(p), crate::value::Object::Str(q)) if p.as_str() == q.as_str())
-        }
-        _ => false,
+/// What makes two constants the same slot: equal values of the same type (floats
+/// by their bits, so 0.0 and -0.0 stay apart), equal strings, or the same object.
+#[derive(PartialEq, Eq, Hash)]
+enum ConstKey {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(u64),
+    Str(String),
+    Object(usize),
+}
+
+impl ConstKey {
+    /// None for values that never share a slot.
+    fn of(v: &Value) -> Option<ConstKey> {
+        Some(match v {
+            Value::None => ConstKey::None,
+            Value::Bool(b) => ConstKey::Bool(*b),
+            Value::Int(i) => ConstKey::Int(*i),
+            Value::Float(f) => ConstKey::Float(f.to_bits()),
+            Value::Obj(o) => match &**o {
+                crate::value::Object::Str(s) => ConstKey::Str(s.as_str().to_string()),
+                _ => ConstKey::Object(o.addr()),
+            },
+            _ => return None,
+        })
     }
 }
 

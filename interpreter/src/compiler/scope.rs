@@ -371,11 +371,8 @@ impl Builder {
     fn params(&mut self, p: &Parameters) {
         let all = p.posonly.iter().chain(&p.args).chain(&p.kwonly).chain(&p.vararg).chain(&p.kwarg);
         let names: Vec<(String, Span)> = all.map(|x| (x.name.clone(), x.span)).collect();
+        // The parser has refused duplicate parameters already.
         for (n, span) in names {
-            if self.scopes[self.cur].params.contains(&n) {
-                self.errors
-                    .push(ScopeError { message: format!("duplicate argument '{n}' in function definition"), span });
-            }
             self.scope().params.push(n.clone());
             self.bind(&n, span);
         }
