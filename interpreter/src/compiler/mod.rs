@@ -21,11 +21,13 @@ use scope::{ScopeKind, SymbolTable};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// A compile-time error (reported as SyntaxError with a span).
+/// A compile-time error (reported as SyntaxError with a span, or as
+/// RecursionError when the program nests too deeply to compile: `too_deep`).
 #[derive(Debug, Clone)]
 pub struct CompileError {
     pub message: String,
     pub span: Span,
+    pub too_deep: bool,
 }
 
 /// What kind of top-level code is compiled.
@@ -118,6 +120,10 @@ pub struct Compiler<'a> {
 pub fn compile_source(source: &str, file: &str, module: &ModuleObj, mode: Mode) -> Result<&'static Code, String> {
     let ast = conc_grammar::parse(source, file).map_err(|e| conc_grammar::render(&e, source, file))?;
     compile(&ast, file, source, module, mode).map_err(|e| {
+        if e.too_deep {
+            // Not a syntax error: CPython reports it as a RecursionError.
+            return format!("RecursionError: {}\n", e.message);
+        }
         let err = conc_grammar::SyntaxError::new(conc_grammar::SyntaxErrorKind::SyntaxError, e.message, e.span);
         conc_grammar::render(&err, source, file)
     })
@@ -131,7 +137,8 @@ pub fn compile(
     module: &ModuleObj,
     mode: Mode,
 ) -> Result<&'static Code, CompileError> {
-    let table = scope::analyze(ast).map_err(|e| CompileError { message: e.message, span: e.span })?;
+    let table =
+        scope::analyze(ast).map_err(|e| CompileError { message: e.message, span: e.span, too_deep: e.too_deep })?;
     let source: Arc<str> = Arc::from(source);
     let line_index = Arc::new(LineIndex::new(&source));
     let mut c = Compiler { filename: filename.to_string(), source, line_index, table, module, units: Vec::new(), mode };
@@ -356,7 +363,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn error(&self, message: impl Into<String>, span: Span) -> CompileError {
-        CompileError { message: message.into(), span }
+        CompileError { message: message.into(), span, too_deep: false }
     }
 
     fn qualname_for(&self, name: &str) -> String {

@@ -181,6 +181,7 @@ impl Vm {
         };
         let code = match compiler::compile(&ast, file, source, module, mode) {
             Ok(c) => c,
+            Err(e) if e.too_deep => return Err(self.error(Exc::RecursionError, &e.message)),
             Err(e) => return Err(self.syntax_error(&e.message, Exc::SyntaxError, file, source, e.span)),
         };
         self.run_module_code(code, module)
