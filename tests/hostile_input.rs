@@ -43,3 +43,17 @@ fn syntax_error_on_a_very_long_line() {
         assert_fails_with(&conc(&["check", path]), message);
     }
 }
+
+/// Regression: `conc check` overflowed its stack at about 8,300 elifs.
+#[test]
+fn check_of_a_long_elif_chain() {
+    let mut src = String::from("x = 5\nif x == 0:\n    pass\n");
+    for i in 1..20000 {
+        src.push_str(&format!("elif x == {i}:\n    pass\n"));
+    }
+    let path = temp_script("elif_chain.py", &src);
+    let path = path.to_str().unwrap();
+    let message = "RecursionError: maximum recursion depth exceeded during compilation";
+    assert_fails_with(&conc(&["check", path]), message);
+    assert_fails_with(&conc(&[path]), message);
+}

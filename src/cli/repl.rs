@@ -51,20 +51,10 @@ fn module_of(m: &ObjRef) -> &'static ModuleObj {
 /// Compiles and runs one source text in `__main__`. Syntax errors are rendered with
 /// miette (as for scripts) and reported as `Err(None)`.
 fn run_entry(vm: &mut Vm, m: &ObjRef, source: &str, mode: Mode) -> Result<Value, Option<Value>> {
-    let err_kind = |e: &compiler::CompileError| {
-        conc_grammar::SyntaxError::new(conc_grammar::SyntaxErrorKind::SyntaxError, e.message.clone(), e.span)
-    };
-    let ast = match conc_grammar::parse(source, FILE) {
-        Ok(a) => a,
-        Err(e) => {
-            conc_interpreter::stdio::write_stderr(&conc_grammar::render(&e, source, FILE));
-            return Err(None);
-        }
-    };
-    let code = match compiler::compile(&ast, FILE, source, module_of(m), mode) {
+    let code = match compiler::compile_source(source, FILE, module_of(m), mode) {
         Ok(c) => c,
-        Err(e) => {
-            conc_interpreter::stdio::write_stderr(&conc_grammar::render(&err_kind(&e), source, FILE));
+        Err(rendered) => {
+            conc_interpreter::stdio::write_stderr(&rendered);
             return Err(None);
         }
     };
