@@ -24,7 +24,6 @@ use std::io::{ErrorKind, Read};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     natives(m, &[&open::DEF, &read::DEF, &close::DEF]);
@@ -184,8 +183,8 @@ fn open(vm: &mut Vm, url: &str, method: &str, data: Value, headers: Value, timeo
     }
     let headers = pairs;
     let timeout = match timeout {
-        Value::Int(i) => Some(Duration::from_secs_f64(i.max(0) as f64)),
-        Value::Float(f) if f.is_finite() => Some(Duration::from_secs_f64(f.max(0.0))),
+        Value::Int(i) => Some(vm.seconds(i as f64)?),
+        Value::Float(f) => Some(vm.seconds(f)?),
         _ => None,
     };
 

@@ -79,6 +79,9 @@ pub fn arg_timeout(
         Value::Int(i) => *i as f64,
         Value::Float(f) => *f,
         Value::Bool(b) => *b as i64 as f64,
+        Value::Obj(o) if matches!(&**o, conc_interpreter::Object::BigInt(_)) => {
+            return Err(vm.error(Exc::OverflowError, "timestamp too large to convert to C _PyTime_t"));
+        }
         _ => {
             let msg = format!("'{}' object cannot be interpreted as an integer or float", vm.type_name(v));
             return Err(vm.type_error(&msg));
@@ -93,8 +96,5 @@ pub fn arg_timeout(
         }
         return Ok(Some(std::time::Duration::ZERO));
     }
-    if !secs.is_finite() {
-        return Err(vm.error(Exc::OverflowError, "timeout value is too large"));
-    }
-    Ok(Some(std::time::Duration::from_secs_f64(secs)))
+    vm.seconds(secs).map(Some)
 }
