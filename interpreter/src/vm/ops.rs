@@ -11,6 +11,14 @@ use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{Signed, ToPrimitive, Zero};
 
+/// The end of CPython's RecursionError message for containers compared while
+/// nested too deeply.
+const COMPARE_DEPTH: &str = " in comparison";
+
+/// How deep `Value::fast_eq` looks into nested tuples (it recurses on the Rust
+/// stack without a VM to count against).
+const FAST_EQ_NESTING: u32 = 64;
+
 /// Dunder names for each binary operator: (normal, reflected, in-place).
 pub fn op_names(op: BinOp) -> (&'static str, &'static str, &'static str) {
     match op {
@@ -817,11 +825,17 @@ impl Vm {
                 (Object::List(_), Object::List(_)) | (Object::Tuple(_), Object::Tuple(_)) => {
                     let xs = seq_items(a);
                     let ys = seq_items(b);
-                    return self.seq_compare(&xs, &ys, op).map(Some);
+                    self.enter_native_recursion(COMPARE_DEPTH)?;
+                    let r = self.seq_compare(&xs, &ys, op);
+                    self.leave_native_recursion();
+                    return r.map(Some);
                 }
                 (Object::Set(_), Object::Set(_)) => return self.set_compare(a, b, op),
                 (Object::Dict(_), Object::Dict(_)) if matches!(op, CmpOp::Eq | CmpOp::NotEq) => {
-                    let e = self.dict_eq(a, b)?;
+                    self.enter_native_recursion(COMPARE_DEPTH)?;
+                    let e = self.dict_eq(a, b);
+                    self.leave_native_recursion();
+                    let e = e?;
                     return Ok(Some(if op == CmpOp::Eq { e } else { !e }));
                 }
                 (Object::Range(_) | Object::BigRange(_), Object::Range(_) | Object::BigRange(_))
@@ -985,9 +999,17 @@ impl Vm {
                 Object::BigInt(b) => hash_bigint(b),
                 Object::Tuple(t) => {
                     let mut hs = Vec::with_capacity(t.len());
+                    self.enter_native_recursion("")?;
                     for item in t.items() {
-                        hs.push(self.hash(item)?);
+                        match self.hash(item) {
+                            Ok(h) => hs.push(h),
+                            Err(e) => {
+                                self.leave_native_recursion();
+                                return Err(e);
+                            }
+                        }
                     }
+                    self.leave_native_recursion();
                     crate::value::tuple::tuple_hash(hs.into_iter())
                 }
                 Object::Bytes(b) => crate::value::str::hash_str(&String::from_utf8_lossy(b)),
@@ -1237,6 +1259,12 @@ impl Value {
     /// unboxed float is identical to one with the same bits, so `{nan: 1}[nan]`
     /// finds the key as CPython does.
     pub fn fast_eq(&self, other: &Value) -> Option<bool> {
+        self.fast_eq_within(other, FAST_EQ_NESTING)
+    }
+
+    /// `fast_eq` looking at most `nesting` tuples deep: deeper ones are left to the
+    /// comparison that runs code (None), which counts its recursion.
+    fn fast_eq_within(&self, other: &Value, nesting: u32) -> Option<bool> {
         match (self, other) {
             (Value::Float(a), Value::Float(b)) => Some(a == b || a.to_bits() == b.to_bits()),
             (Value::Obj(a), Value::Obj(b)) => {
@@ -1250,8 +1278,11 @@ impl Value {
                         if x.len() != y.len() {
                             return Some(false);
                         }
+                        if nesting == 0 {
+                            return None;
+                        }
                         for (p, q) in x.items().iter().zip(y.items()) {
-                            match p.fast_eq(q) {
+                            match p.fast_eq_within(q, nesting - 1) {
                                 Some(true) => {}
                                 r => return r,
                             }

@@ -27,7 +27,7 @@ impl Vm {
     }
 
     fn run_frame_with(&mut self, frame: Box<Frame>, pending: Option<PyErr>) -> PyResult<FrameExit> {
-        if self.depth >= self.recursion_limit {
+        if self.depth >= self.recursion_limit || self.stack_exhausted() {
             let e = self.error(Exc::RecursionError, "maximum recursion depth exceeded");
             self.release_frame(frame);
             return Err(e);
