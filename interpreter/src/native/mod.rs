@@ -156,8 +156,9 @@ impl ArgRef {
 
     /// CPython's `fname() argument 'x' must be T, not U`.
     pub fn type_error(&self, vm: &mut Vm, expected: &str, got: &Value) -> PyErr {
-        let msg =
-            format!("{}() {} must be {}, not {}", self.sig.message_name, self.describe(), expected, vm.type_name(got));
+        // CPython names None itself, other values by their type.
+        let got = if got.is_none() { "None".to_string() } else { vm.type_name(got) };
+        let msg = format!("{}() {} must be {}, not {}", self.sig.message_name, self.describe(), expected, got);
         vm.type_error(&msg)
     }
 }
@@ -173,7 +174,15 @@ pub fn split_self<'a>(
     match all.split_first() {
         Some((s, rest)) => Ok((s, rest)),
         None => {
-            let msg = format!("unbound method {}() needs an argument", sig.display_qualname(b));
+            let msg = match sig.style {
+                // A slot wrapper: "descriptor '__add__' of 'int' object needs an argument".
+                Style::Slot | Style::SlotSpaced => format!(
+                    "descriptor '{}' of '{}' object needs an argument",
+                    sig.name,
+                    b.owner.as_ref().map_or("object", |o| o.class_name())
+                ),
+                _ => format!("unbound method {}() needs an argument", sig.display_qualname(b)),
+            };
             Err(vm.type_error(&msg))
         }
     }
