@@ -69,8 +69,8 @@ pub fn init_special_attrs(exc: &Value, cls: &ObjRef, args: &[Value]) {
 
 /// Create and return a new object.  See help(type) for accurate signature.
 #[native("BaseException.__new__(*args, **kwargs)")]
-fn exc_new(vm: &mut Vm, args: &[Value], _kwargs: KwArgs) -> PyResult<Value> {
-    // `cls` comes first; keywords are for `__init__`.
+fn exc_new(vm: &mut Vm, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    // `cls` comes first; keywords are for `__init__` (but see OSError below).
     let Some((cls, rest)) = args.split_first() else {
         return Err(vm.type_error("BaseException.__new__(): not enough arguments"));
     };
@@ -85,6 +85,16 @@ fn exc_new(vm: &mut Vm, args: &[Value], _kwargs: KwArgs) -> PyResult<Value> {
         let name = cls.class_name();
         let msg = format!("BaseException.__new__({name}): {name} is not a subtype of BaseException");
         return Err(vm.type_error(&msg));
+    }
+    // OSError's `__new__` may pick a subclass, so it checks the keywords itself
+    // when the class keeps BaseException's `__init__`.
+    if !kwargs.is_empty() && crate::value::class::is_subclass(&cls, Exc::OSError.class()) {
+        let init = vm.lookup_type_attr(&cls, &intern("__init__"));
+        if matches!(init.as_ref().and_then(|i| i.obj()), Some(Object::Builtin(b)) if b.qualname == "BaseException.__init__")
+        {
+            let msg = crate::native::messages::no_keywords(cls.class_name());
+            return Err(vm.type_error(&msg));
+        }
     }
     let rest = rest.to_vec();
     // OSError(errno, strerror) picks the subclass for the errno, as in CPython.

@@ -19,8 +19,16 @@ use crate::value::{ObjRef, Object, Value};
 use crate::vm::{Args, PyResult, Vm};
 use conc_grammar::ast::{BinOp, CmpOp};
 
+/// An int's method given a float: int's slots leave floats to float's (NotImplemented).
+fn int_with_float(this: &Value, other: &Value) -> bool {
+    matches!(other, Value::Float(_)) && crate::value::int::to_bigint(this).is_some()
+}
+
 fn binary(vm: &mut Vm, this: &Value, value: &Value, op: BinOp, reflected: bool) -> PyResult<Value> {
     let (a, b) = (this, value.unwrap_base());
+    if int_with_float(a, b) {
+        return Ok(not_implemented());
+    }
     let (x, y) = if reflected { (b, a) } else { (a, b) };
     Ok(vm.builtin_binary(x, y, op)?.unwrap_or_else(not_implemented))
 }
@@ -105,16 +113,25 @@ fn power(vm: &mut Vm, x: &Value, y: &Value, m: Option<Value>) -> PyResult<Value>
 /// Return pow(self, value, mod).
 #[native("object.__pow__($self, value, mod=None, /)", style = "slot_spaced")]
 fn pow(vm: &mut Vm, this: Receiver, value: Value, r#mod: Option<Value>) -> PyResult<Value> {
+    if int_with_float(this.0, value.unwrap_base()) {
+        return Ok(not_implemented());
+    }
     power(vm, this.0, value.unwrap_base(), r#mod)
 }
 
 /// Return pow(value, self, mod).
 #[native("object.__rpow__($self, value, mod=None, /)", style = "slot_spaced")]
 fn rpow(vm: &mut Vm, this: Receiver, value: Value, r#mod: Option<Value>) -> PyResult<Value> {
+    if int_with_float(this.0, value.unwrap_base()) {
+        return Ok(not_implemented());
+    }
     power(vm, value.unwrap_base(), this.0, r#mod)
 }
 
 fn compare(vm: &mut Vm, this: &Value, value: &Value, op: CmpOp) -> PyResult<Value> {
+    if int_with_float(this, value.unwrap_base()) {
+        return Ok(not_implemented());
+    }
     Ok(match vm.builtin_order(this, value.unwrap_base(), op)? {
         Some(r) => Value::Bool(r),
         None => not_implemented(),
