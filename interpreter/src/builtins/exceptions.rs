@@ -1,14 +1,14 @@
 //! The built-in exception hierarchy (names and parents as in CPython 3.11) and the
 //! methods of BaseException.
 
-use crate::interp::{add_methods, new_class};
-use crate::native::Exc;
+use crate::interp::{add_natives, new_class};
+use crate::native::{native, Exc, KwArgs, Receiver};
 use crate::value::class::BaseKind;
 use crate::value::dict::DictData;
 use crate::value::str::intern;
 use crate::value::{ObjRef, Object, Value};
 use crate::vm::exc::{exc_data, ExcData};
-use crate::vm::{Args, PyResult, Vm};
+use crate::vm::{PyResult, Vm};
 use std::collections::HashMap;
 
 pub fn build_hierarchy(object: &ObjRef) -> HashMap<&'static str, ObjRef> {
@@ -27,20 +27,11 @@ pub fn build_hierarchy(object: &ObjRef) -> HashMap<&'static str, ObjRef> {
 }
 
 pub fn register(_vm: &mut Vm) {
-    let base = Exc::BaseException.class().clone();
-    add_methods(
-        &base,
-        &[
-            ("__new__", exc_new),
-            ("__init__", exc_init),
-            ("__str__", exc_str),
-            ("__repr__", exc_repr),
-            ("with_traceback", exc_with_traceback),
-            ("add_note", exc_add_note),
-        ],
+    add_natives(
+        Exc::BaseException.class(),
+        &[&exc_new::DEF, &exc_init::DEF, &exc_str::DEF, &exc_repr::DEF, &exc_with_traceback::DEF, &exc_add_note::DEF],
     );
-    let key = Exc::KeyError.class().clone();
-    add_methods(&key, &[("__str__", key_error_str)]);
+    add_natives(Exc::KeyError.class(), &[&key_error_str::DEF]);
 }
 
 /// Attributes some exception classes set from their arguments (StopIteration.value,
@@ -76,13 +67,36 @@ pub fn init_special_attrs(exc: &Value, cls: &ObjRef, args: &[Value]) {
     }
 }
 
-/// `BaseException.__new__(cls, *args)`: an instance carrying exception data.
-fn exc_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let cls = match args.pos.first().and_then(|c| c.as_objref()) {
-        Some(c) => c.clone(),
-        None => return Err(vm.type_error("BaseException.__new__(X): X is not a type object")),
+/// Create and return a new object.  See help(type) for accurate signature.
+#[native("BaseException.__new__(*args, **kwargs)")]
+fn exc_new(vm: &mut Vm, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    // `cls` comes first; keywords are for `__init__` (but see OSError below).
+    let Some((cls, rest)) = args.split_first() else {
+        return Err(vm.type_error("BaseException.__new__(): not enough arguments"));
     };
-    let rest: Vec<Value> = args.pos[1..].to_vec();
+    let cls = match cls {
+        Value::Obj(c) if matches!(&**c, Object::Class(_)) => c.clone(),
+        _ => {
+            let msg = format!("BaseException.__new__(X): X is not a type object ({})", vm.type_name(cls));
+            return Err(vm.type_error(&msg));
+        }
+    };
+    if !crate::value::class::is_subclass(&cls, Exc::BaseException.class()) {
+        let name = cls.class_name();
+        let msg = format!("BaseException.__new__({name}): {name} is not a subtype of BaseException");
+        return Err(vm.type_error(&msg));
+    }
+    // OSError's `__new__` may pick a subclass, so it checks the keywords itself
+    // when the class keeps BaseException's `__init__`.
+    if !kwargs.is_empty() && crate::value::class::is_subclass(&cls, Exc::OSError.class()) {
+        let init = vm.lookup_type_attr(&cls, &intern("__init__"));
+        if matches!(init.as_ref().and_then(|i| i.obj()), Some(Object::Builtin(b)) if b.qualname == "BaseException.__init__")
+        {
+            let msg = crate::native::messages::no_keywords(cls.class_name());
+            return Err(vm.type_error(&msg));
+        }
+    }
+    let rest = rest.to_vec();
     // OSError(errno, strerror) picks the subclass for the errno, as in CPython.
     if rest.len() >= 2 && cls.ptr_eq(Exc::OSError.class()) {
         if let Value::Int(errno) = rest[0] {
@@ -94,46 +108,63 @@ fn exc_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(crate::vm::exc::new_exception(&cls, rest))
 }
 
-/// `BaseException.__init__(self, *args)`: stores args.
-fn exc_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let this = args.pos.first().cloned().unwrap_or(Value::None);
-    let rest: Vec<Value> = args.pos[1..].to_vec();
-    if let Some(d) = exc_data(&this) {
-        *d.args.lock() = Value::tuple(rest.clone());
+/// Initialize self.  See help(type(self)) for accurate signature.
+#[native("BaseException.__init__($self, /, *args, **kwargs)", style = "slot")]
+fn exc_init(vm: &mut Vm, this: Receiver, args: &[Value], kwargs: KwArgs) -> PyResult<()> {
+    let this = this.0;
+    let cls = vm.class_of(this);
+    // ImportError takes `name` and `path` by keyword; others take no keywords.
+    let import_error = crate::value::class::is_subclass(&cls, Exc::ImportError.class());
+    if !import_error && !kwargs.is_empty() {
+        let msg = crate::native::messages::no_keywords(cls.class_name());
+        return Err(vm.type_error(&msg));
     }
-    let cls = vm.class_of(&this);
-    init_special_attrs(&this, &cls, &rest);
-    Ok(Value::None)
+    if let Some(d) = exc_data(this) {
+        *d.args.lock() = Value::tuple(args.to_vec());
+    }
+    init_special_attrs(this, &cls, args);
+    for (k, v) in kwargs {
+        if !matches!(k.str_text(), "name" | "path") {
+            let msg = crate::native::messages::invalid_keyword(cls.class_name(), k.str_text());
+            return Err(vm.type_error(&msg));
+        }
+        vm.set_attr(this, &k, v)?;
+    }
+    Ok(())
 }
 
 pub fn exc_args(v: &Value) -> Vec<Value> {
     exc_data(v).and_then(|d| d.args.lock().as_tuple().map(|t| t.items().to_vec())).unwrap_or_default()
 }
 
-fn exc_str(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let this = args.pos.first().cloned().unwrap_or(Value::None);
-    let a = exc_args(&this);
-    Ok(Value::string(match a.len() {
+/// Return str(self).
+#[native("BaseException.__str__($self, /)", style = "slot")]
+fn exc_str(vm: &mut Vm, this: Receiver) -> PyResult<String> {
+    let a = exc_args(this.0);
+    Ok(match a.len() {
         0 => String::new(),
         1 => vm.str_of(&a[0])?,
         _ => vm.repr_of(&Value::tuple(a))?,
-    }))
+    })
 }
 
-fn key_error_str(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let this = args.pos.first().cloned().unwrap_or(Value::None);
-    let a = exc_args(&this);
-    Ok(Value::string(match a.len() {
+/// Return str(self).
+#[native("KeyError.__str__($self, /)", style = "slot")]
+fn key_error_str(vm: &mut Vm, this: Receiver) -> PyResult<String> {
+    // The key's repr, so that `KeyError('')` does not print as nothing.
+    let a = exc_args(this.0);
+    Ok(match a.len() {
         0 => String::new(),
         1 => vm.repr_of(&a[0])?,
         _ => vm.repr_of(&Value::tuple(a))?,
-    }))
+    })
 }
 
-fn exc_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let this = args.pos.first().cloned().unwrap_or(Value::None);
-    let name = vm.class_of(&this).class_name().to_string();
-    let a = exc_args(&this);
+/// Return repr(self).
+#[native("BaseException.__repr__($self, /)", style = "slot")]
+fn exc_repr(vm: &mut Vm, this: Receiver) -> PyResult<String> {
+    let name = vm.class_of(this.0).class_name().to_string();
+    let a = exc_args(this.0);
     let inner = match a.len() {
         1 => vm.repr_of(&a[0])?,
         _ => {
@@ -145,29 +176,44 @@ fn exc_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
             }
         }
     };
-    Ok(Value::string(format!("{name}({inner})")))
+    Ok(format!("{name}({inner})"))
 }
 
-fn exc_with_traceback(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(args.pos.first().cloned().unwrap_or(Value::None))
+/// Exception.with_traceback(tb) --
+///     set self.__traceback__ to tb and return self.
+#[native("BaseException.with_traceback($self, tb, /)")]
+fn exc_with_traceback(vm: &mut Vm, this: Receiver, tb: Value) -> PyResult<Value> {
+    if !tb.is_none() && vm.type_name(&tb) != "traceback" {
+        return Err(vm.type_error("__traceback__ must be a traceback or None"));
+    }
+    Ok(this.0.clone())
 }
 
-fn exc_add_note(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let this = args.pos.first().cloned().unwrap_or(Value::None);
-    let note = args.pos.get(1).cloned().unwrap_or(Value::None);
+/// Exception.add_note(note) --
+///     add a note to the exception
+#[native("BaseException.add_note($self, note, /)")]
+fn exc_add_note(vm: &mut Vm, this: Receiver, note: Value) -> PyResult<()> {
+    let this = this.0;
+    if note.as_str().is_none() {
+        let msg = format!("note must be a str, not '{}'", vm.type_name(&note));
+        return Err(vm.type_error(&msg));
+    }
     let name = intern("__notes__");
-    let notes = match vm.get_attr_opt(&this, &name)? {
+    let notes = match vm.get_attr_opt(this, &name)? {
         Some(n) => n,
         None => {
             let l = Value::list(vec![]);
-            vm.set_attr(&this, &name, l.clone())?;
+            vm.set_attr(this, &name, l.clone())?;
             l
         }
     };
-    if let Some(l) = notes.as_list() {
-        l.push(note);
+    match notes.as_list() {
+        Some(l) => {
+            l.push(note);
+            Ok(())
+        }
+        None => Err(vm.type_error("Cannot add note: __notes__ is not a list")),
     }
-    Ok(Value::None)
 }
 
 /// Special attributes of exceptions: args, __cause__, __context__, ...

@@ -72,10 +72,13 @@ impl Signature {
         match self.style {
             Style::O if n != 1 => return Err(m::exactly_one(self.display_qualname(b), n)),
             Style::NoArgs if n != 0 => return Err(m::no_arguments(self.display_qualname(b), n)),
-            Style::Slot | Style::SlotSpaced if n < self.nrequired_pos || too_many => {
+            Style::Slot if n < self.nrequired_pos || too_many => {
                 let expected = if n < self.nrequired_pos { self.nrequired_pos } else { self.npos };
-                let space = if self.style == Style::SlotSpaced { " " } else { "" };
-                return Err(format!("{space}{}", m::wrapper_count(expected, n)));
+                return Err(m::wrapper_count(expected, n));
+            }
+            // Unpacked with an empty name: " expected at least 1 argument, got 0".
+            Style::SlotSpaced if n < self.nrequired_pos || too_many => {
+                return Err(m::expected_count("", self.nrequired_pos, max, n))
             }
             Style::Positional if n < self.nrequired_pos || too_many => {
                 return Err(m::expected_count(name, self.nrequired_pos, max, n))

@@ -160,8 +160,9 @@ impl ArgRef {
 
     /// CPython's `fname() argument 'x' must be T, not U`.
     pub fn type_error(&self, vm: &mut Vm, expected: &str, got: &Value) -> PyErr {
-        let msg =
-            format!("{}() {} must be {}, not {}", self.sig.message_name, self.describe(), expected, vm.type_name(got));
+        // CPython names None itself, other values by their type.
+        let got = if got.is_none() { "None".to_string() } else { vm.type_name(got) };
+        let msg = format!("{}() {} must be {}, not {}", self.sig.message_name, self.describe(), expected, got);
         vm.type_error(&msg)
     }
 }

@@ -336,6 +336,29 @@ impl Vm {
                     // rebind a caller's fast local), so it is passed without a count.
                     let obj: *const Value = &frame.values[slot];
                     let f = self.plain_method(unsafe { &*obj }, name);
+                    // `local.send(v)` on a generator resumes it in this loop (before the fast
+                    // entries: `generator.send` has one); the local keeps the generator,
+                    // which is not counted.
+                    if argc == 1 {
+                        if let (Some(Value::Obj(fo)), Value::Obj(g)) = (&f, &frame.values[slot]) {
+                            if matches!((&**fo, &**g), (Object::Builtin(b), Object::Generator(_)) if b.qualname == "generator.send" && b.bound.is_none())
+                            {
+                                // SAFETY: no code can rebind the caller's local while
+                                // the generator's frame runs.
+                                let gen = unsafe { crate::value::ObjPtr::borrow(g) };
+                                let v = frame.pop();
+                                match self.start_resume(&gen, v) {
+                                    Ok(Some(mut gf)) => {
+                                        gf.kind = FrameKind::GenCall { gen, owner: None };
+                                        tri!(self, frame, self.enter(&mut frame, gf));
+                                    }
+                                    Ok(None) => fail!(self, frame, self.stop_iteration(Value::None)),
+                                    Err(e) => fail!(self, frame, e),
+                                }
+                                continue 'dispatch;
+                            }
+                        }
+                    }
                     if let Some(Value::Obj(fo)) = &f {
                         if let Object::Builtin(b) = &**fo {
                             if b.has_fast() {
@@ -376,28 +399,6 @@ impl Vm {
                                 let mut nf = self.simple_frame(func, Some(objv), &mut frame, argc);
                                 nf.borrowed_self = borrow;
                                 tri!(self, frame, self.enter(&mut frame, nf));
-                                continue 'dispatch;
-                            }
-                        }
-                    }
-                    // `local.send(v)` on a generator resumes it in this loop; the local
-                    // keeps the generator, which is not counted.
-                    if argc == 1 {
-                        if let (Some(Value::Obj(fo)), Value::Obj(g)) = (&f, &frame.values[slot]) {
-                            if matches!((&**fo, &**g), (Object::Builtin(b), Object::Generator(_)) if b.qualname == "generator.send" && b.bound.is_none())
-                            {
-                                // SAFETY: no code can rebind the caller's local while
-                                // the generator's frame runs.
-                                let gen = unsafe { crate::value::ObjPtr::borrow(g) };
-                                let v = frame.pop();
-                                match self.start_resume(&gen, v) {
-                                    Ok(Some(mut gf)) => {
-                                        gf.kind = FrameKind::GenCall { gen, owner: None };
-                                        tri!(self, frame, self.enter(&mut frame, gf));
-                                    }
-                                    Ok(None) => fail!(self, frame, self.stop_iteration(Value::None)),
-                                    Err(e) => fail!(self, frame, e),
-                                }
                                 continue 'dispatch;
                             }
                         }
