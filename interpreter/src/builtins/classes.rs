@@ -154,7 +154,7 @@ fn object_delattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
             return Ok(Value::None);
         }
     }
-    vm.del_attr(&obj, &name)?;
+    vm.del_attr_generic(&obj, &name)?;
     Ok(Value::None)
 }
 

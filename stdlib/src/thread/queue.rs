@@ -204,7 +204,9 @@ fn block_args(vm: &mut Vm, args: &mut Args, first: usize) -> PyResult<(bool, Opt
         None => true,
     };
     let timeout = match args.take(first + 1, "timeout") {
+        // A call that may not block ignores its timeout, as CPython's does.
         Some(Value::None) | None => None,
+        Some(_) if !block => None,
         Some(t) => {
             let negative = matches!(t, Value::Int(i) if i < 0) || matches!(t, Value::Float(f) if f < 0.0);
             if negative {
