@@ -150,7 +150,9 @@ pub fn install(m: &ObjRef) {
 }
 
 /// In a child made by fork: only the forking thread exists. Its entry stays; every
-/// other thread is gone, so its handle is DONE (joining it returns at once).
+/// other thread is gone, so its handle is DONE (joining it returns at once). Any
+/// handle's lock, the forking thread's own included, may have been held by a thread
+/// of the parent (a joiner between two looks) and is released.
 ///
 /// # Safety
 /// Only in a child right after `fork()`, before it starts any thread.
@@ -159,8 +161,8 @@ pub unsafe fn reset_after_fork() {
     let me = current_ident();
     let mut t = table().lock();
     for (ident, e) in t.iter() {
+        conc_interpreter::fork::release_orphaned(&e.handle.lock);
         if *ident != me {
-            conc_interpreter::fork::release_orphaned(&e.handle.lock);
             e.handle.state.store(DONE, Ordering::Release);
         }
     }
