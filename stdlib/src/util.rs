@@ -72,7 +72,7 @@ pub fn arg_timeout(
         Value::Float(f) => *f,
         Value::Bool(b) => *b as i64 as f64,
         _ => {
-            let msg = format!("'{}' object cannot be interpreted as an integer or float", vm.type_name(v));
+            let msg = format!("'{}' object cannot be interpreted as an integer", vm.type_name(v));
             return Err(vm.type_error(&msg));
         }
     };
@@ -81,7 +81,7 @@ pub fn arg_timeout(
             return Ok(None);
         }
         if neg_forever {
-            return Err(vm.value_error("timeout value must be a non-negative number"));
+            return Err(vm.value_error("timeout value must be positive"));
         }
         return Ok(Some(std::time::Duration::ZERO));
     }
