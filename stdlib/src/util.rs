@@ -83,7 +83,7 @@ pub fn arg_timeout(
             return Err(vm.error(Exc::OverflowError, "timestamp too large to convert to C _PyTime_t"));
         }
         _ => {
-            let msg = format!("'{}' object cannot be interpreted as an integer or float", vm.type_name(v));
+            let msg = format!("'{}' object cannot be interpreted as an integer", vm.type_name(v));
             return Err(vm.type_error(&msg));
         }
     };
@@ -92,7 +92,7 @@ pub fn arg_timeout(
             return Ok(None);
         }
         if neg_forever {
-            return Err(vm.value_error("timeout value must be a non-negative number"));
+            return Err(vm.value_error("timeout value must be positive"));
         }
         return Ok(Some(std::time::Duration::ZERO));
     }

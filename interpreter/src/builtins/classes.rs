@@ -171,7 +171,7 @@ fn __delattr__(vm: &mut Vm, this: &Value, name: &Value) -> PyResult<()> {
             return Ok(());
         }
     }
-    vm.del_attr(this, &name)
+    vm.del_attr_generic(this, &name)
 }
 
 /// Default dir() implementation.

@@ -344,23 +344,51 @@ impl Vm {
 
     /// `del obj.name`.
     pub fn del_attr(&mut self, obj: &Value, name: &ObjRef) -> PyResult<()> {
+        self.del_attr_with(obj, name, true)
+    }
+
+    /// `object.__delattr__(obj, name)`: as `del_attr`, without the class's own
+    /// `__delattr__` (which is what calls it).
+    pub fn del_attr_generic(&mut self, obj: &Value, name: &ObjRef) -> PyResult<()> {
+        self.del_attr_with(obj, name, false)
+    }
+
+    fn del_attr_with(&mut self, obj: &Value, name: &ObjRef, own_delattr: bool) -> PyResult<()> {
         if let Value::Obj(o) = obj {
             match &**o {
                 Object::Instance(inst) => {
                     let cls = inst.class.clone();
                     if let Some(d) = self.lookup_type_attr(&cls, name) {
-                        if let Some(Object::Property(p)) = d.obj() {
-                            if p.fdel.is_none() {
-                                let msg = format!(
-                                    "property '{}' of '{}' object has no deleter",
-                                    name.str_text(),
-                                    cls.class_name()
-                                );
-                                return Err(self.error(Exc::AttributeError, &msg));
+                        match d.obj() {
+                            Some(Object::Property(p)) => {
+                                if p.fdel.is_none() {
+                                    let msg = format!(
+                                        "property '{}' of '{}' object has no deleter",
+                                        name.str_text(),
+                                        cls.class_name()
+                                    );
+                                    return Err(self.error(Exc::AttributeError, &msg));
+                                }
+                                let f = p.fdel.clone();
+                                self.call(&f, Args::new([obj.clone()]))?;
+                                return Ok(());
                             }
-                            let f = p.fdel.clone();
-                            self.call(&f, Args::new([obj.clone()]))?;
-                            return Ok(());
+                            Some(Object::Instance(_)) => {
+                                let dcls = self.class_of(&d);
+                                if let Some(f) = self.lookup_type_attr(&dcls, &crate::interp::names().__delete__) {
+                                    self.call(&f, Args::new([d.clone(), obj.clone()]))?;
+                                    return Ok(());
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    if own_delattr {
+                        if let Some(da) = self.lookup_type_attr(&cls, &crate::interp::names().__delattr__) {
+                            if !matches!(da.obj(), Some(Object::Builtin(_))) {
+                                self.call(&da, Args::new([obj.clone(), Value::Obj(name.clone())]))?;
+                                return Ok(());
+                            }
                         }
                     }
                     let removed = {

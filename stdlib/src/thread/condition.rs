@@ -173,6 +173,9 @@ fn cond_acquire(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         Some(t) => arg_timeout(vm, &t, true)?,
         None => None,
     };
+    if !blocking && timeout.is_some() {
+        return Err(vm.value_error("can't specify a timeout for a non-blocking call"));
+    }
     Ok(Value::Bool(acquire_lock(vm, &lock, blocking, timeout)?))
 }
 

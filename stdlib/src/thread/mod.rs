@@ -4,6 +4,7 @@
 pub mod condition;
 pub mod locks;
 pub mod queue;
+mod registry;
 mod reuse;
 
 use crate::util::{functions, set};
@@ -32,6 +33,7 @@ pub fn reset_after_fork() {
     RUNNING.store(0, Ordering::SeqCst);
     // SAFETY: called first thing in a forked child, which has no other thread yet.
     unsafe { conc_interpreter::fork::release_orphaned(live()) };
+    unsafe { registry::reset_after_fork() };
     live().lock().clear();
     reuse::forget_after_fork();
 }
@@ -56,6 +58,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             ("_set_name", set_name),
             ("stack_size", stack_size),
             ("_set_queue_exceptions", queue::set_exceptions),
+            ("_set_queue_subclass_impl", queue::set_subclass_impl),
         ],
     );
     set(m, "LockType", Value::Obj(locks::classes().lock.clone()));
@@ -64,6 +67,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     set(m, "FifoQueue", Value::Obj(queue::class().clone()));
     set(m, "TIMEOUT_MAX", Value::Float(9223372036.0));
     set(m, "error", Value::Obj(Exc::RuntimeError.class().clone()));
+    registry::install(m);
     Ok(())
 }
 
@@ -110,7 +114,7 @@ fn start_new_thread(vm: &mut Vm, args: Args) -> PyResult<Value> {
                     let r = tvm.repr_of(&func).unwrap_or_default();
                     let tb = tvm.format_exception(&e.exc);
                     conc_interpreter::stdio::write_stderr(&format!(
-                        "Unhandled exception in thread started by {r}\n{tb}"
+                        "Exception ignored in thread started by: {r}\n{tb}"
                     ));
                 }
             }
