@@ -12,6 +12,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     let path: Vec<Value> = interp().path.lock().iter().map(|a| Value::str(a)).collect();
     set(m, "path", Value::list(path));
     set(m, "stdout", sys_io::stdout());
+    sys_io::follow_sys_stdout(m);
     set(m, "stderr", sys_io::stderr());
     set(m, "stdin", sys_io::stdin());
     set(m, "__stdout__", sys_io::stdout());

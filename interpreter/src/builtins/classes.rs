@@ -407,17 +407,23 @@ pub fn make_class(vm: &mut Vm, name: &Value, bases: &[Value], ns: &Value, kw: Ve
         }
     }
     if let Object::Class(c) = &*cls {
-        if let Some(parent) = c.mro.first() {
-            if let Some(f) = crate::value::class::lookup(parent, &crate::interp::names().__init_subclass__) {
-                let f = match f.obj() {
-                    Some(Object::ClassMethod(inner)) => inner.clone(),
-                    _ => f,
-                };
-                if !matches!(f.obj(), Some(Object::Builtin(_))) {
-                    let mut a = Args::new([clsv.clone()]);
-                    a.kw = kw;
-                    vm.call(&f, a)?;
-                }
+        // `super(cls, cls).__init_subclass__`: the first class after cls in its MRO
+        // that defines one (not only the first base's line: `class C(Mixin, Base)`
+        // runs Base's hook).
+        let name = &crate::interp::names().__init_subclass__;
+        let hook = c.mro.iter().find_map(|b| match &**b {
+            Object::Class(bc) => bc.get_own(name),
+            _ => None,
+        });
+        if let Some(f) = hook {
+            let f = match f.obj() {
+                Some(Object::ClassMethod(inner)) => inner.clone(),
+                _ => f,
+            };
+            if !matches!(f.obj(), Some(Object::Builtin(_))) {
+                let mut a = Args::new([clsv.clone()]);
+                a.kw = kw;
+                vm.call(&f, a)?;
             }
         }
     }
@@ -584,6 +590,10 @@ pub fn super_getattr(vm: &mut Vm, s: &SuperObj, name: &ObjRef) -> PyResult<Optio
         if let Object::Class(cc) = &**c {
             if let Some(v) = cc.get_own(name) {
                 let r = match v.obj() {
+                    // `__init_subclass__` is implicitly a classmethod: bound to the class.
+                    Some(Object::Function(_)) | Some(Object::Builtin(_)) if name.str_text() == "__init_subclass__" => {
+                        crate::vm::attr::bound(v, s.obj.clone())
+                    }
                     Some(Object::Function(_)) | Some(Object::Builtin(_)) => {
                         // Through a class (or for __new__) functions stay unbound.
                         if matches!(s.obj.obj(), Some(Object::Class(_))) || name.str_text() == "__new__" {

@@ -119,12 +119,28 @@ fn print(
         text.push_str(&vm.str_of(a)?);
     }
     text.push_str(&end);
-    match file {
+    // Without file=, print goes to sys.stdout: the standard stream unless a script
+    // rebound it (None: print writes nothing, as in CPython).
+    // Without file= (or with file=None), print goes to sys.stdout: the standard
+    // stream unless a script rebound it (None: print writes nothing, as in CPython).
+    let file = match file.filter(|f| !f.is_none()) {
+        Some(f) => Some(f),
+        None => super::sys_io::replaced_stdout(),
+    };
+    match &file {
         None => crate::stdio::write_stdout(&text),
-        Some(f) => super::sys_io::write_to(vm, &f, &text)?,
+        Some(Value::None) => return Ok(()),
+        Some(f) => super::sys_io::write_to(vm, f, &text)?,
     }
     if flush {
-        crate::stdio::flush_stdout();
+        match &file {
+            Some(f) if f.as_instance().and_then(|i| i.native::<super::sys_io::StdStream>()).is_none() => {
+                let name = crate::value::str::intern("flush");
+                let method = vm.get_attr(f, &name)?;
+                vm.call(&method, Args::default())?;
+            }
+            _ => crate::stdio::flush_stdout(),
+        }
     }
     Ok(())
 }

@@ -45,6 +45,35 @@ fn streams() -> &'static Streams {
     })
 }
 
+/// The `sys` module and the index of its `stdout` slot, recorded when `sys` is
+/// initialised, so `print()` without `file=` can follow a script that rebinds
+/// `sys.stdout` (`contextlib.redirect_stdout`, `sys.stdout = f`).
+static SYS_STDOUT: OnceLock<(ObjRef, u32)> = OnceLock::new();
+
+/// Makes `print()` write to whatever `sys.stdout` of module `sys` is bound to.
+pub fn follow_sys_stdout(sys: &ObjRef) {
+    if let Object::Module(m) = &**sys {
+        let slot = m.globals.slot_for(&crate::value::str::intern("stdout"));
+        let _ = SYS_STDOUT.set((sys.clone(), slot));
+    }
+}
+
+/// What `sys.stdout` is bound to if a script replaced the standard stream, else
+/// None. The standard stream is immortal, so the common case reads the slot
+/// without writing anything.
+pub fn replaced_stdout() -> Option<Value> {
+    let (sys, slot) = SYS_STDOUT.get()?;
+    let Object::Module(m) = &**sys else {
+        return None;
+    };
+    let current = m.globals.slot(*slot).get();
+    match (&current, &streams().stdout) {
+        (Value::Null, _) => None,
+        (Value::Obj(a), Value::Obj(b)) if a.ptr_eq(b) => None,
+        _ => Some(current),
+    }
+}
+
 pub fn register(_vm: &mut Vm) {
     let _ = streams();
 }
