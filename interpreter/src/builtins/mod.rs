@@ -6,6 +6,7 @@ pub mod bytes_methods;
 pub mod classes;
 pub mod constructors;
 pub mod dict_methods;
+pub mod evaluate;
 pub mod exceptions;
 pub mod format;
 pub mod functions;

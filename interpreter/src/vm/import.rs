@@ -154,7 +154,7 @@ impl Vm {
         }
         let interp = crate::interp::interp();
         interp.modules.lock().insert(name.to_string(), Value::Obj(m.clone()));
-        let r = self.exec_in_module(&m, file, source, Mode::Exec);
+        let r = self.exec_in_module(&m, file, source, Mode::Exec, compiler::Lifetime::Module);
         if let Err(e) = r {
             interp.modules.lock().remove(name);
             return Err(e);
@@ -163,11 +163,49 @@ impl Vm {
     }
 
     /// Parses, compiles and runs `source` in the namespace of module `m`.
-    pub fn exec_in_module(&mut self, m: &ObjRef, file: &str, source: &str, mode: Mode) -> PyResult<Value> {
-        let module: &'static ModuleObj = match m.as_static() {
+    pub fn exec_in_module(
+        &mut self,
+        m: &ObjRef,
+        file: &str,
+        source: &str,
+        mode: Mode,
+        lifetime: compiler::Lifetime,
+    ) -> PyResult<Value> {
+        let code = self.compile_in_module(m, file, source, mode, lifetime)?;
+        // SAFETY: a mortal module is kept alive by the code compiled for it
+        // (`Code::module_owner`), which the frame running it holds.
+        let Some(module) = (unsafe { crate::value::code::module_static(m) }) else {
+            return Err(self.type_error("not a module"));
+        };
+        self.run_module_code(&code, module)
+    }
+
+    /// Parses and compiles `source` for the globals of module `m`; errors come back
+    /// as SyntaxError (or RecursionError) exceptions.
+    pub fn compile_in_module(
+        &mut self,
+        m: &ObjRef,
+        file: &str,
+        source: &str,
+        mode: Mode,
+        lifetime: compiler::Lifetime,
+    ) -> PyResult<ObjRef> {
+        let module: &ModuleObj = match &**m {
             Object::Module(mm) => mm,
             _ => return Err(self.type_error("not a module")),
         };
+        self.compile_for(module, file, source, mode, lifetime)
+    }
+
+    /// Parses and compiles `source` for the globals of `module`.
+    pub fn compile_for(
+        &mut self,
+        module: &ModuleObj,
+        file: &str,
+        source: &str,
+        mode: Mode,
+        lifetime: compiler::Lifetime,
+    ) -> PyResult<ObjRef> {
         let ast = match conc_grammar::parse(source, file) {
             Ok(a) => a,
             Err(e) => {
@@ -179,21 +217,26 @@ impl Vm {
                 return Err(self.syntax_error(&e.message, kind, file, source, e.span));
             }
         };
-        let code = match compiler::compile(&ast, file, source, module, mode) {
-            Ok(c) => c,
-            Err(e) if e.too_deep => return Err(self.error(Exc::RecursionError, &e.message)),
-            Err(e) => return Err(self.syntax_error(&e.message, Exc::SyntaxError, file, source, e.span)),
-        };
-        self.run_module_code(code, module)
+        match compiler::compile(&ast, file, source, module, mode, lifetime) {
+            Ok(c) => Ok(c),
+            Err(e) if e.too_deep => Err(self.error(Exc::RecursionError, &e.message)),
+            Err(e) => Err(self.syntax_error(&e.message, Exc::SyntaxError, file, source, e.span)),
+        }
     }
 
-    /// Runs compiled module-level code.
-    pub fn run_module_code(
-        &mut self,
-        code: &'static crate::bytecode::Code,
-        module: &'static ModuleObj,
-    ) -> PyResult<Value> {
+    /// Runs compiled module-level code (a code object).
+    pub fn run_module_code(&mut self, code_obj: &ObjRef, module: &'static ModuleObj) -> PyResult<Value> {
+        // SAFETY: the frame holds `code_obj` when it is mortal (value/code.rs).
+        let Some(code) = (unsafe { crate::value::code::code_static(code_obj) }) else {
+            return Err(self.type_error("expected a code object"));
+        };
+        // Global reads and writes index the slots of the module the code was compiled
+        // for: running it with other globals would reach the wrong variables.
+        if code.module_addr != module as *const ModuleObj as usize {
+            return Err(self.error(Exc::SystemError, "code object run outside the module it was compiled for"));
+        }
         let mut frame = self.new_frame(code, module);
+        frame.code_owner = crate::value::code::owner_if_mortal(code_obj);
         frame.values.resize(code.nlocals(), Value::Null);
         frame.kind = FrameKind::Boundary;
         match self.run_frame(frame)? {
