@@ -279,6 +279,46 @@ impl miette::SourceCode for FileSource {
 }
 
 /// Renders `err` as a miette report followed by CPython's last line.
+/// Lines longer than this are not drawn by miette (its layout takes widths up to
+/// 65,535 and panics past them; such a drawing would not be readable anyway).
+const LONGEST_DRAWN_LINE: usize = 2000;
+
+/// The length of the longest line miette would show for `start..end` (the lines
+/// of the span and one line of context on each side).
+fn longest_line_near(source: &str, start: usize, end: usize) -> usize {
+    let from = source[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let from = source[..from.saturating_sub(1)].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let to = source[end..].find('\n').map(|i| end + i).unwrap_or(source.len());
+    let to = source[(to + 1).min(source.len())..].find('\n').map(|i| to + 1 + i).unwrap_or(source.len());
+    source[from..to].split('\n').map(str::len).max().unwrap_or(0)
+}
+
+/// CPython's plain layout, with the part of a very long line around the error:
+/// `File "x", line N`, the excerpt, a caret, the message.
+fn render_plain(err: &SyntaxError, source: &str, file: &str, at: usize) -> String {
+    const AROUND: usize = 60;
+    let (line, col) = err.line_col(source);
+    let line_start = source[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let line_end = source[at..].find('\n').map(|i| at + i).unwrap_or(source.len());
+    let mut from = at.saturating_sub(AROUND).max(line_start);
+    while !source.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut to = (at + AROUND).min(line_end);
+    while !source.is_char_boundary(to) {
+        to -= 1;
+    }
+    let lead = if from > line_start { "..." } else { "" };
+    let tail = if to < line_end { "..." } else { "" };
+    let caret = lead.len() + source[from..at].chars().count();
+    format!(
+        "  File \"{file}\", line {line}, column {col}\n    {lead}{}{tail}\n    {}^\n{}\n",
+        &source[from..to],
+        " ".repeat(caret),
+        err.summary()
+    )
+}
+
 pub fn render(err: &SyntaxError, source: &str, file: &str) -> String {
     use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, Report};
     use std::io::IsTerminal;
@@ -291,6 +331,9 @@ pub fn render(err: &SyntaxError, source: &str, file: &str) -> String {
     }
     while !source.is_char_boundary(end) {
         end += 1;
+    }
+    if longest_line_near(source, start, end) > LONGEST_DRAWN_LINE {
+        return render_plain(err, source, file, start);
     }
     let label = err.label.clone().unwrap_or_else(|| "here".to_string());
     let mut diag = MietteDiagnostic::new(err.summary()).with_label(LabeledSpan::at(start..end, label));

@@ -11,6 +11,7 @@
 //! their state behind a [`parking_lot::Mutex`] and wait on a [`WaitQueue`] with
 //! `block_on`, re-checking their condition after every wake-up.
 
+use crate::native::Exc;
 use crate::vm::{PyResult, Vm};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::collections::HashMap;
@@ -274,17 +275,31 @@ impl Vm {
         registry().lock().remove(&me);
         match result {
             Ok(r) => Ok(r),
-            Err(()) => Err(self.new_error("KeyboardInterrupt", "")),
+            Err(()) => Err(self.error(Exc::KeyboardInterrupt, "")),
         }
+    }
+
+    /// A number of seconds (a timeout, a sleep) as a Duration, with CPython's
+    /// errors: NaN is a ValueError, and a time beyond what CPython's nanosecond
+    /// clock holds (about 292 years) an OverflowError. Negative counts as zero.
+    pub fn seconds(&mut self, secs: f64) -> PyResult<Duration> {
+        if secs.is_nan() {
+            return Err(self.value_error("Invalid value NaN (not a number)"));
+        }
+        if secs * 1e9 >= i64::MAX as f64 {
+            return Err(self.error(Exc::OverflowError, "timestamp out of range for platform time_t"));
+        }
+        Ok(Duration::from_secs_f64(secs.max(0.0)))
     }
 
     /// `time.sleep`: waits through the blocking layer, so Ctrl-C interrupts it.
     pub fn sleep(&mut self, secs: f64) -> PyResult<()> {
+        let d = self.seconds(secs)?;
         let m = Mutex::new(());
         let q = WaitQueue::new();
         let mut g = m.lock();
-        let end = Instant::now() + Duration::from_secs_f64(secs);
-        let r = self.block_on(&mut g, &q, Some(Duration::from_secs_f64(secs)), &|| format!("sleep({secs})"), |_| {
+        let end = Instant::now() + d;
+        let r = self.block_on(&mut g, &q, Some(d), &|| format!("sleep({secs})"), |_| {
             if Instant::now() >= end {
                 Some(())
             } else {

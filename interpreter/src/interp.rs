@@ -148,6 +148,8 @@ pub struct Interp {
     pub types: Types,
     pub names: Names,
     pub exceptions: HashMap<&'static str, ObjRef>,
+    /// The built-in exception classes by [`crate::native::Exc`] (its discriminant).
+    pub exc_classes: Vec<ObjRef>,
     pub builtins_ref: ObjRef,
     pub object_new: ObjRef,
     pub object_init: ObjRef,
@@ -220,14 +222,6 @@ pub fn types() -> &'static Types {
     &interp().types
 }
 
-/// A built-in exception class by name (panics on unknown names: a bug).
-pub fn exc_class(name: &str) -> ObjRef {
-    match interp().exceptions.get(name) {
-        Some(c) => c.clone(),
-        None => panic!("unknown exception class {name}"),
-    }
-}
-
 pub fn object_new() -> ObjRef {
     interp().object_new.clone()
 }
@@ -269,6 +263,8 @@ pub fn native(name: &'static str, qualname: &str, func: NativeFn) -> Value {
         fast: None,
         fast_only: false,
         unwrap_self: false,
+        def: None,
+        owner: None,
     })))
 }
 
@@ -309,6 +305,8 @@ fn native_fast_with(
         fast: Some(fast),
         fast_only: func.is_none(),
         unwrap_self,
+        def: None,
+        owner: None,
     })))
 }
 
@@ -382,8 +380,29 @@ fn add_methods_with(cls: &ObjRef, methods: &[(&'static str, NativeFn)], unwrap_s
                 fast: None,
                 fast_only: false,
                 unwrap_self,
+                def: None,
+                owner: None,
             }));
             d.set_simple(h, Value::Obj(key), Value::Obj(m));
+        }
+    }
+    crate::value::class::bump_class_version();
+}
+
+/// Adds declared natives (`&name::DEF`, see `crate::native`) as methods of a class,
+/// each named `Class.name` in messages and reprs. On a built-in value type they get
+/// the base value of an instance of a derived class as `self`.
+pub fn add_natives(cls: &ObjRef, defs: &[&'static crate::native::NativeDef]) {
+    if let Object::Class(c) = &**cls {
+        let unwrap_self = c.base_kind == BaseKind::Value;
+        let mut d = c.dict.write();
+        for def in defs {
+            let key = intern(def.sig.name);
+            let h = crate::value::class::name_hash(&key);
+            let mut b = BuiltinObj::declared(def, format!("{}.{}", c.name, def.sig.name));
+            b.unwrap_self = unwrap_self;
+            b.owner = Some(cls.clone());
+            d.set_simple(h, Value::Obj(key), Value::Obj(ObjRef::new_immortal(Object::Builtin(b))));
         }
     }
     crate::value::class::bump_class_version();
@@ -462,15 +481,13 @@ fn build() -> Interp {
         object,
     };
     let exceptions = crate::builtins::exceptions::build_hierarchy(&types.object);
+    let exc_classes = crate::native::Exc::ALL.iter().map(|e| exceptions[e.name()].clone()).collect();
     let builtins_ref = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new("builtins", None))));
-    let object_new = match native("__new__", "object.__new__", crate::builtins::classes::object_new) {
-        Value::Obj(o) => o,
-        _ => unreachable!(),
+    let declared = |def: &'static crate::native::NativeDef, qualname: &str| {
+        ObjRef::new_immortal(Object::Builtin(BuiltinObj::declared(def, qualname.to_string())))
     };
-    let object_init = match native("__init__", "object.__init__", crate::builtins::classes::object_init) {
-        Value::Obj(o) => o,
-        _ => unreachable!(),
-    };
+    let object_new = declared(&crate::builtins::classes::object_new::DEF, "object.__new__");
+    let object_init = declared(&crate::builtins::classes::object_init::DEF, "object.__init__");
     let empty_code: &'static Code = Box::leak(Box::new(Code {
         name: "<empty>".into(),
         name_obj: crate::value::str::intern("<empty>"),
@@ -501,14 +518,15 @@ fn build() -> Interp {
         types,
         names,
         exceptions,
+        exc_classes,
         builtins_ref,
         object_new,
         object_init,
-        build_class: native("__build_class__", "__build_class__", crate::builtins::classes::build_class),
+        build_class: Value::Obj(declared(&crate::builtins::classes::build_class::DEF, "__build_class__")),
         not_implemented: Value::Obj(ObjRef::new_immortal(Object::Singleton(Singleton::NotImplemented))),
         ellipsis: Value::Obj(ObjRef::new_immortal(Object::Singleton(Singleton::Ellipsis))),
         empty_code,
-        seq_getitem_adapter: native("getitem", "getitem", crate::builtins::functions::seq_getitem_adapter),
+        seq_getitem_adapter: Value::Obj(declared(&crate::builtins::functions::seq_getitem_adapter::DEF, "getitem")),
         modules: Mutex::new(HashMap::new()),
         native_modules: RwLock::new(HashMap::new()),
         embedded_sources: RwLock::new(HashMap::new()),

@@ -10,9 +10,13 @@ pub mod bytecode;
 pub mod compiler;
 pub mod fork;
 pub mod interp;
+pub mod native;
 pub mod stdio;
 pub mod value;
 pub mod vm;
+
+// The `#[native]` macro names this crate by its external name, also inside it.
+extern crate self as conc_interpreter;
 
 pub use value::{ObjRef, Object, Value};
 pub use vm::{Args, PyErr, PyResult, Vm};

@@ -20,20 +20,11 @@ pub fn run(files: &[String]) -> i32 {
                 continue;
             }
         };
-        let ast = match conc_grammar::parse(&source, file) {
-            Ok(a) => a,
-            Err(err) => {
-                eprint!("{}", conc_grammar::render(&err, &source, file));
-                status = 1;
-                continue;
-            }
-        };
         // Compile into a scratch module: scope errors (`nonlocal` without a binding,
         // `return` outside a function, ...) are reported like syntax errors.
         let scratch = ModuleObj::new("__main__", Some(file.clone()));
-        if let Err(e) = compiler::compile(&ast, file, &source, &scratch, Mode::Exec) {
-            let err = conc_grammar::SyntaxError::new(conc_grammar::SyntaxErrorKind::SyntaxError, e.message, e.span);
-            eprint!("{}", conc_grammar::render(&err, &source, file));
+        if let Err(rendered) = compiler::compile_source(&source, file, &scratch, Mode::Exec) {
+            eprint!("{rendered}");
             status = 1;
         }
     }

@@ -13,9 +13,7 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 use conc_interpreter::compiler::{self, Mode};
-use conc_interpreter::interp::interp;
 use conc_interpreter::value::module::ModuleObj;
-use conc_interpreter::vm::import::set_module_attrs;
 use conc_interpreter::{Args, ObjRef, Object, Value, Vm};
 use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
@@ -23,7 +21,8 @@ use rustyline::highlight::Highlighter;
 use rustyline::history::FileHistory;
 use rustyline::{CompletionType, Config, Context, Editor, ExternalPrinter, Helper, Hinter, Validator};
 
-use super::run::{exit_code_for, finish, shutdown_threads, MAIN_STACK};
+use conc_interpreter::native::Exc;
+use conc_stdlib::runtime::{exit_code_for, finish, install_sigint_handler, main_module, module_data, RuntimeBuilder};
 
 const FILE: &str = "<stdin>";
 
@@ -35,72 +34,27 @@ const KEYWORDS: &[&str] = &[
 
 pub fn main(_args: &[String]) -> i32 {
     let interactive = std::io::stdin().is_terminal();
-    let h = std::thread::Builder::new().name("main".into()).stack_size(MAIN_STACK).spawn(move || {
+    RuntimeBuilder::new().argv(vec![String::new()]).path(vec![".".to_string()]).run(move |vm| {
+        let m = main_module(None);
         if interactive {
-            repl()
+            repl(vm, m)
         } else {
-            piped()
+            piped(vm, m)
         }
-    });
-    let code = match h {
-        Ok(h) => h.join().unwrap_or(1),
-        Err(_) => 1,
-    };
-    conc_interpreter::stdio::flush_stdout();
-    code
-}
-
-/// Sets up the interpreter on this thread and creates the `__main__` module.
-fn setup() -> (Vm, ObjRef) {
-    let vm = conc_interpreter::Runtime::new();
-    conc_interpreter::blocking::set_main_thread();
-    install_sigint_handler();
-    conc_stdlib::install();
-    *interp().argv.lock() = vec![String::new()];
-    interp().path.lock().push(".".to_string());
-    let m = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new("__main__", None))));
-    set_module_attrs(&m, "__main__", None);
-    interp().modules.lock().insert("__main__".into(), Value::Obj(m.clone()));
-    (vm, m)
+    })
 }
 
 fn module_of(m: &ObjRef) -> &'static ModuleObj {
-    match m.as_static() {
-        Object::Module(mm) => mm,
-        _ => unreachable!("__main__ is a module"),
-    }
-}
-
-/// Ctrl-C raises KeyboardInterrupt in the main thread while code runs. While rustyline
-/// reads a line the terminal is in raw mode, so Ctrl-C arrives as a key instead (and
-/// rustyline installs its own handler); the flag is cleared before each entry runs.
-fn install_sigint_handler() {
-    extern "C" fn on_sigint(_: libc::c_int) {
-        conc_interpreter::blocking::request_interrupt();
-    }
-    // SAFETY: the handler only stores to an atomic flag, which is async-signal-safe.
-    unsafe {
-        libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t);
-    }
+    module_data(m)
 }
 
 /// Compiles and runs one source text in `__main__`. Syntax errors are rendered with
 /// miette (as for scripts) and reported as `Err(None)`.
 fn run_entry(vm: &mut Vm, m: &ObjRef, source: &str, mode: Mode) -> Result<Value, Option<Value>> {
-    let err_kind = |e: &compiler::CompileError| {
-        conc_grammar::SyntaxError::new(conc_grammar::SyntaxErrorKind::SyntaxError, e.message.clone(), e.span)
-    };
-    let ast = match conc_grammar::parse(source, FILE) {
-        Ok(a) => a,
-        Err(e) => {
-            conc_interpreter::stdio::write_stderr(&conc_grammar::render(&e, source, FILE));
-            return Err(None);
-        }
-    };
-    let code = match compiler::compile(&ast, FILE, source, module_of(m), mode) {
+    let code = match compiler::compile_source(source, FILE, module_of(m), mode) {
         Ok(c) => c,
-        Err(e) => {
-            conc_interpreter::stdio::write_stderr(&conc_grammar::render(&err_kind(&e), source, FILE));
+        Err(rendered) => {
+            conc_interpreter::stdio::write_stderr(&rendered);
             return Err(None);
         }
     };
@@ -108,19 +62,17 @@ fn run_entry(vm: &mut Vm, m: &ObjRef, source: &str, mode: Mode) -> Result<Value,
 }
 
 /// Non-interactive stdin: the whole input is one script.
-fn piped() -> i32 {
+fn piped(vm: &mut Vm, m: ObjRef) -> i32 {
     let mut source = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut source) {
         eprintln!("conc: cannot read stdin: {e}");
         return 1;
     }
-    let (mut vm, m) = setup();
-    let status = match run_entry(&mut vm, &m, &source, Mode::Exec) {
-        Ok(v) => finish(&mut vm, Ok(v)),
-        Err(None) => return 1,
-        Err(Some(exc)) => exit_code_for(&mut vm, &exc),
-    };
-    shutdown_threads(&mut vm, status)
+    match run_entry(vm, &m, &source, Mode::Exec) {
+        Ok(v) => finish(vm, Ok(v)),
+        Err(None) => 1,
+        Err(Some(exc)) => exit_code_for(vm, &exc),
+    }
 }
 
 fn history_path() -> Option<PathBuf> {
@@ -184,9 +136,11 @@ fn hook_output(printer: &Arc<Mutex<Box<dyn ExternalPrinter + Send>>>) {
     })));
 }
 
-fn repl() -> i32 {
-    let (vm, m) = setup();
-    let vm = Rc::new(RefCell::new(vm));
+fn repl(main_vm: &mut Vm, m: ObjRef) -> i32 {
+    // The line editor's completer reads attributes through the VM between entries, so
+    // the session shares it; a VM is only per-thread run state, and a fresh one is
+    // left for the shutdown sequence that follows on this thread.
+    let vm = Rc::new(RefCell::new(std::mem::replace(main_vm, Vm::new())));
     conc_interpreter::stdio::set_line_buffered(true);
     conc_interpreter::stdio::set_relay_children(true);
     let config = Config::builder().auto_add_history(false).completion_type(CompletionType::List).build();
@@ -277,7 +231,7 @@ fn repl() -> i32 {
         let r = run_entry(&mut vm, &m, &format!("{source}\n"), Mode::Interactive);
         conc_interpreter::stdio::flush_stdout();
         if let Err(Some(exc)) = r {
-            let sys_exit = conc_interpreter::interp::exc_class("SystemExit");
+            let sys_exit = Exc::SystemExit.class().clone();
             let cls = vm.class_of(&exc);
             if conc_interpreter::value::class::is_subclass(&cls, &sys_exit) {
                 break 'session exit_code_for(&mut vm, &exc);
@@ -287,8 +241,7 @@ fn repl() -> i32 {
         }
         conc_interpreter::blocking::take_interrupt();
     };
-    let mut vm = vm.borrow_mut();
-    shutdown_threads(&mut vm, status)
+    status
 }
 
 fn add_history(editor: &mut Editor<ReplHelper, FileHistory>, path: &Option<PathBuf>, entry: &str) {

@@ -1,52 +1,58 @@
 //! `_conc`: interpreter services for modules written in conc (formatting tracebacks,
 //! the per-thread current Thread object).
 
-use crate::util::functions;
-use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
+use crate::util::natives;
+use conc_interpreter::native::native;
+use conc_interpreter::{ObjRef, PyResult, Value, Vm};
 
 pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
-    functions(
+    natives(
         m,
         &[
-            ("format_exception", format_exception),
-            ("set_current_thread", set_current_thread),
-            ("get_current_thread", get_current_thread),
-            ("loaded_module", loaded_module),
-            ("outer_module_name", outer_module_name),
+            &format_exception::DEF,
+            &set_current_thread::DEF,
+            &get_current_thread::DEF,
+            &loaded_module::DEF,
+            &outer_module_name::DEF,
         ],
     );
     Ok(())
 }
 
-fn format_exception(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let e = args.pos.first().cloned().unwrap_or(Value::None);
-    Ok(Value::string(vm.format_exception(&e)))
+/// format_exception(exc) -> str: the traceback and message of an exception, as
+/// printed for an uncaught one.
+#[native("_conc.format_exception(exc, /)")]
+fn format_exception(vm: &mut Vm, exc: &Value) -> PyResult<String> {
+    Ok(vm.format_exception(exc))
 }
 
-fn set_current_thread(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    vm.thread_data = args.pos.first().cloned();
-    Ok(Value::None)
+/// set_current_thread(thread): records the Thread object of the running thread.
+#[native("_conc.set_current_thread(thread, /)")]
+fn set_current_thread(vm: &mut Vm, thread: Value) -> PyResult<()> {
+    vm.thread_data = Some(thread);
+    Ok(())
 }
 
-fn get_current_thread(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+/// get_current_thread() -> the Thread object recorded for the running thread, or None.
+#[native("_conc.get_current_thread()")]
+fn get_current_thread(vm: &mut Vm) -> PyResult<Value> {
     Ok(vm.thread_data.clone().unwrap_or(Value::None))
 }
 
-/// `loaded_module(name)`: the module if it has been imported, else None (without
+/// loaded_module(name) -> the module if it has been imported, else None (without
 /// importing it: multiprocessing asks whether a child has threads to wait for).
-fn loaded_module(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let Some(name) = args.pos.first().and_then(|v| v.as_str()) else {
-        return Ok(Value::None);
-    };
-    let m = conc_interpreter::interp::interp().modules.lock().get(name.as_str()).cloned();
+#[native("_conc.loaded_module(name, /)")]
+fn loaded_module(_vm: &mut Vm, name: &str) -> PyResult<Value> {
+    let m = conc_interpreter::interp::interp().modules.lock().get(name).cloned();
     Ok(m.unwrap_or(Value::None))
 }
 
-/// `outer_module_name()`: the name of the nearest module on the call stack other than
-/// the caller's own (what CPython's `sys._getframe(1).f_globals['__name__']` gives a
-/// library function: `namedtuple` sets `__module__` from it).
-fn outer_module_name(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+/// outer_module_name() -> the name of the nearest module on the call stack other
+/// than the caller's own (what CPython's `sys._getframe(1).f_globals['__name__']`
+/// gives a library function: `namedtuple` sets `__module__` from it).
+#[native("_conc.outer_module_name()")]
+fn outer_module_name(vm: &mut Vm) -> PyResult<Option<String>> {
     let own = vm.caller_module().map(|m| m.name.clone());
     let outer = vm.frames.iter().rev().map(|f| &f.module.name).find(|n| Some(*n) != own.as_ref()).cloned();
-    Ok(outer.map_or(Value::None, Value::string))
+    Ok(outer)
 }

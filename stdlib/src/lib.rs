@@ -7,6 +7,7 @@ pub mod math;
 pub mod mp;
 pub mod os;
 pub mod random;
+pub mod runtime;
 pub mod sys;
 pub mod thread;
 pub mod time;

@@ -2,9 +2,9 @@
 //! (a NaN result from a non-NaN argument is a domain error, an infinite result from a
 //! finite argument is a range error); integer functions are exact for big ints.
 
-use crate::util::{functions, set};
+use crate::util::{natives, set};
 use conc_grammar::ast::BinOp;
-use conc_interpreter::builtins::constructors::to_float;
+use conc_interpreter::native::{native, Exc};
 use conc_interpreter::value::int::{normalize, to_bigint};
 use conc_interpreter::{Args, ObjRef, Object, PyErr, PyResult, Value, Vm};
 use num_bigint::{BigInt, BigUint, Sign};
@@ -16,143 +16,85 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     set(m, "tau", Value::Float(std::f64::consts::TAU));
     set(m, "inf", Value::Float(f64::INFINITY));
     set(m, "nan", Value::Float(f64::NAN));
-    functions(
+    natives(
         m,
         &[
-            ("factorial", factorial),
-            ("gcd", gcd),
-            ("lcm", lcm),
-            ("isqrt", isqrt),
-            ("comb", comb),
-            ("perm", perm),
-            ("floor", floor),
-            ("ceil", ceil),
-            ("trunc", trunc),
-            ("sqrt", sqrt),
-            ("cbrt", cbrt),
-            ("exp", exp),
-            ("exp2", exp2),
-            ("expm1", expm1),
-            ("log", log),
-            ("log2", log2),
-            ("log10", log10),
-            ("log1p", log1p),
-            ("pow", pow),
-            ("sin", sin),
-            ("cos", cos),
-            ("tan", tan),
-            ("asin", asin),
-            ("acos", acos),
-            ("atan", atan),
-            ("atan2", atan2),
-            ("sinh", sinh),
-            ("cosh", cosh),
-            ("tanh", tanh),
-            ("asinh", asinh),
-            ("acosh", acosh),
-            ("atanh", atanh),
-            ("degrees", degrees),
-            ("radians", radians),
-            ("hypot", hypot),
-            ("dist", dist),
-            ("isclose", isclose),
-            ("isfinite", isfinite),
-            ("isinf", isinf),
-            ("isnan", isnan),
-            ("fabs", fabs),
-            ("fmod", fmod),
-            ("remainder", remainder),
-            ("copysign", copysign),
-            ("modf", modf),
-            ("frexp", frexp),
-            ("ldexp", ldexp),
-            ("fsum", fsum),
-            ("prod", prod),
-            ("erf", erf),
-            ("erfc", erfc),
-            ("gamma", gamma),
-            ("lgamma", lgamma),
-            ("nextafter", nextafter),
-            ("ulp", ulp),
+            &factorial::DEF,
+            &gcd::DEF,
+            &lcm::DEF,
+            &isqrt::DEF,
+            &comb::DEF,
+            &perm::DEF,
+            &floor::DEF,
+            &ceil::DEF,
+            &trunc::DEF,
+            &sqrt::DEF,
+            &cbrt::DEF,
+            &exp::DEF,
+            &exp2::DEF,
+            &expm1::DEF,
+            &log::DEF,
+            &log2::DEF,
+            &log10::DEF,
+            &log1p::DEF,
+            &pow::DEF,
+            &sin::DEF,
+            &cos::DEF,
+            &tan::DEF,
+            &asin::DEF,
+            &acos::DEF,
+            &atan::DEF,
+            &atan2::DEF,
+            &sinh::DEF,
+            &cosh::DEF,
+            &tanh::DEF,
+            &asinh::DEF,
+            &acosh::DEF,
+            &atanh::DEF,
+            &degrees::DEF,
+            &radians::DEF,
+            &hypot::DEF,
+            &dist::DEF,
+            &isclose::DEF,
+            &isfinite::DEF,
+            &isinf::DEF,
+            &isnan::DEF,
+            &fabs::DEF,
+            &fmod::DEF,
+            &remainder::DEF,
+            &copysign::DEF,
+            &modf::DEF,
+            &frexp::DEF,
+            &ldexp::DEF,
+            &fsum::DEF,
+            &prod::DEF,
+            &erf::DEF,
+            &erfc::DEF,
+            &gamma::DEF,
+            &lgamma::DEF,
+            &nextafter::DEF,
+            &ulp::DEF,
         ],
     );
     Ok(())
 }
 
 // ---------------------------------------------------------------------------
-// Argument helpers
+// Errors and the float functions of one argument
 
 fn domain_error(vm: &mut Vm) -> PyErr {
     vm.value_error("math domain error")
 }
 
 fn range_error(vm: &mut Vm) -> PyErr {
-    vm.new_error("OverflowError", "math range error")
+    vm.error(Exc::OverflowError, "math range error")
 }
 
-/// The arguments as given, or CPython's "takes exactly N arguments" TypeError.
-fn exact<'a>(vm: &mut Vm, args: &'a Args, name: &str, n: usize) -> PyResult<&'a [Value]> {
-    if args.pos.len() != n || !args.kw.is_empty() {
-        let msg = if n == 1 {
-            format!("math.{name}() takes exactly one argument ({} given)", args.pos.len())
-        } else {
-            format!("{name} expected {n} arguments, got {}", args.pos.len() + args.kw.len())
-        };
-        return Err(vm.type_error(&msg));
-    }
-    Ok(&args.pos[..])
-}
-
-/// A float argument: floats, ints (big ones too), bools and objects with `__float__`
-/// or `__index__`; strings are refused as CPython does.
-fn to_f(vm: &mut Vm, v: &Value) -> PyResult<f64> {
-    match v {
-        Value::Float(f) => Ok(*f),
-        Value::Int(i) => Ok(*i as f64),
-        Value::Bool(b) => Ok(*b as i64 as f64),
-        Value::Obj(o) if matches!(&**o, Object::Str(_) | Object::Bytes(_)) => {
-            let msg = format!("must be real number, not {}", vm.type_name(v));
-            Err(vm.type_error(&msg))
-        }
-        Value::None => Err(vm.type_error("must be real number, not NoneType")),
-        _ => {
-            let cls = vm.class_of(v);
-            let has = ["__float__", "__index__"]
-                .iter()
-                .any(|n| vm.lookup_type_attr(&cls, &conc_interpreter::value::str::intern(n)).is_some());
-            if matches!(v.obj(), Some(Object::BigInt(_))) || has {
-                to_float(vm, v)
-            } else {
-                let msg = format!("must be real number, not {}", vm.type_name(v));
-                Err(vm.type_error(&msg))
-            }
-        }
-    }
-}
-
-/// An integer argument as a big integer (`__index__` is honoured, floats refused).
-fn to_int(vm: &mut Vm, v: &Value) -> PyResult<BigInt> {
-    if let Some(b) = to_bigint(v) {
-        return Ok(b);
-    }
-    if !matches!(v, Value::Float(_)) {
-        let cls = vm.class_of(v);
-        if let Some(f) = vm.lookup_type_attr(&cls, &conc_interpreter::value::str::intern("__index__")) {
-            let r = vm.call(&f, Args::new([v.clone()]))?;
-            if let Some(b) = to_bigint(&r) {
-                return Ok(b);
-            }
-        }
-    }
-    let msg = format!("'{}' object cannot be interpreted as an integer", vm.type_name(v));
-    Err(vm.type_error(&msg))
-}
-
-/// CPython's `math_1`: applies `f`, turning NaN results into domain errors and infinite
-/// results into range errors (or domain errors where the function cannot overflow).
-fn math_1(vm: &mut Vm, args: &Args, name: &str, f: fn(f64) -> f64, can_overflow: bool) -> PyResult<Value> {
-    let a = exact(vm, args, name, 1)?;
-    let x = to_f(vm, &a[0])?;
+/// CPython's `math_1`: a NaN result from a non-NaN argument is a domain error, an
+/// infinite result from a finite one a range error (or a domain error where the
+/// function cannot overflow).
+#[inline(always)]
+fn math_1(vm: &mut Vm, x: f64, f: fn(f64) -> f64, can_overflow: bool) -> PyResult<f64> {
     let r = f(x);
     if r.is_nan() && !x.is_nan() {
         return Err(domain_error(vm));
@@ -160,37 +102,52 @@ fn math_1(vm: &mut Vm, args: &Args, name: &str, f: fn(f64) -> f64, can_overflow:
     if r.is_infinite() && x.is_finite() {
         return Err(if can_overflow { range_error(vm) } else { domain_error(vm) });
     }
-    Ok(Value::Float(r))
+    Ok(r)
 }
 
+/// A float function of one argument (`math.sin(x, /)`), declared with its docstring.
 macro_rules! unary {
-    ($name:ident, $f:expr, $over:expr) => {
-        fn $name(vm: &mut Vm, args: Args) -> PyResult<Value> {
-            math_1(vm, &args, stringify!($name), $f, $over)
+    ($name:ident, $sig:tt, $doc:tt, $f:expr, $over:expr) => {
+        #[doc = $doc]
+        #[native($sig)]
+        fn $name(vm: &mut Vm, x: f64) -> PyResult<f64> {
+            math_1(vm, x, $f, $over)
         }
     };
 }
 
-unary!(sin, f64::sin, false);
-unary!(cos, f64::cos, false);
-unary!(tan, f64::tan, false);
-unary!(asin, f64::asin, false);
-unary!(acos, f64::acos, false);
-unary!(atan, f64::atan, false);
-unary!(sinh, f64::sinh, true);
-unary!(cosh, f64::cosh, true);
-unary!(tanh, f64::tanh, false);
-unary!(asinh, f64::asinh, false);
-unary!(acosh, f64::acosh, false);
-unary!(atanh, |x: f64| if x.abs() >= 1.0 { f64::NAN } else { x.atanh() }, false);
-unary!(exp, f64::exp, true);
-unary!(exp2, f64::exp2, true);
-unary!(expm1, f64::exp_m1, true);
-unary!(cbrt, |x: f64| unsafe { c_cbrt(x) }, false);
-unary!(fabs, f64::abs, false);
-unary!(erf, |x: f64| unsafe { c_erf(x) }, false);
-unary!(erfc, |x: f64| unsafe { c_erfc(x) }, false);
-unary!(log1p, |x: f64| if x <= -1.0 { f64::NAN } else { x.ln_1p() }, false);
+unary!(sin, "math.sin(x, /)", "Return the sine of x (measured in radians).", f64::sin, false);
+unary!(cos, "math.cos(x, /)", "Return the cosine of x (measured in radians).", f64::cos, false);
+unary!(tan, "math.tan(x, /)", "Return the tangent of x (measured in radians).", f64::tan, false);
+unary!(asin, "math.asin(x, /)", "Return the arc sine (measured in radians) of x.", f64::asin, false);
+unary!(acos, "math.acos(x, /)", "Return the arc cosine (measured in radians) of x.", f64::acos, false);
+unary!(atan, "math.atan(x, /)", "Return the arc tangent (measured in radians) of x.", f64::atan, false);
+unary!(sinh, "math.sinh(x, /)", "Return the hyperbolic sine of x.", f64::sinh, true);
+unary!(cosh, "math.cosh(x, /)", "Return the hyperbolic cosine of x.", f64::cosh, true);
+unary!(tanh, "math.tanh(x, /)", "Return the hyperbolic tangent of x.", f64::tanh, false);
+unary!(asinh, "math.asinh(x, /)", "Return the inverse hyperbolic sine of x.", f64::asinh, false);
+unary!(acosh, "math.acosh(x, /)", "Return the inverse hyperbolic cosine of x.", f64::acosh, false);
+unary!(
+    atanh,
+    "math.atanh(x, /)",
+    "Return the inverse hyperbolic tangent of x.",
+    |x: f64| if x.abs() >= 1.0 { f64::NAN } else { x.atanh() },
+    false
+);
+unary!(exp, "math.exp(x, /)", "Return e raised to the power of x.", f64::exp, true);
+unary!(exp2, "math.exp2(x, /)", "Return 2 raised to the power of x.", f64::exp2, true);
+unary!(expm1, "math.expm1(x, /)", "Return exp(x)-1.", f64::exp_m1, true);
+unary!(cbrt, "math.cbrt(x, /)", "Return the cube root of x.", |x: f64| unsafe { c_cbrt(x) }, false);
+unary!(fabs, "math.fabs(x, /)", "Return the absolute value of the float x.", f64::abs, false);
+unary!(erf, "math.erf(x, /)", "Error function at x.", |x: f64| unsafe { c_erf(x) }, false);
+unary!(erfc, "math.erfc(x, /)", "Complementary error function at x.", |x: f64| unsafe { c_erfc(x) }, false);
+unary!(
+    log1p,
+    "math.log1p(x, /)",
+    "Return the natural logarithm of 1+x (base e).",
+    |x: f64| if x <= -1.0 { f64::NAN } else { x.ln_1p() },
+    false
+);
 
 // The C library (always linked on our targets) has the special functions Rust's
 // standard library lacks.
@@ -203,13 +160,13 @@ extern "C" {
     fn c_cbrt(x: f64) -> f64;
 }
 
-fn sqrt(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = exact(vm, &args, "sqrt", 1)?;
-    let x = to_f(vm, &a[0])?;
+/// Return the square root of x.
+#[native("math.sqrt(x, /)")]
+fn sqrt(vm: &mut Vm, x: f64) -> PyResult<f64> {
     if x < 0.0 {
         return Err(domain_error(vm));
     }
-    Ok(Value::Float(x.sqrt()))
+    Ok(x.sqrt())
 }
 
 // CPython computes gamma and lgamma with its own Lanczos approximation rather than
@@ -347,31 +304,31 @@ fn tgamma(x: f64) -> Result<f64, bool> {
     Ok(r)
 }
 
-fn gamma(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = exact(vm, &args, "gamma", 1)?;
-    let x = to_f(vm, &a[0])?;
+/// Gamma function at x.
+#[native("math.gamma(x, /)")]
+fn gamma(vm: &mut Vm, x: f64) -> PyResult<f64> {
     match tgamma(x) {
-        Ok(r) => Ok(Value::Float(r)),
+        Ok(r) => Ok(r),
         Err(true) => Err(domain_error(vm)),
         Err(false) => Err(range_error(vm)),
     }
 }
 
-fn lgamma(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = exact(vm, &args, "lgamma", 1)?;
-    let x = to_f(vm, &a[0])?;
+/// Natural logarithm of absolute value of Gamma function at x.
+#[native("math.lgamma(x, /)")]
+fn lgamma(vm: &mut Vm, x: f64) -> PyResult<f64> {
     if !x.is_finite() {
-        return Ok(Value::Float(if x.is_nan() { x } else { f64::INFINITY }));
+        return Ok(if x.is_nan() { x } else { f64::INFINITY });
     }
     if x == x.floor() && x <= 2.0 {
         if x <= 0.0 {
             return Err(domain_error(vm));
         }
-        return Ok(Value::Float(0.0));
+        return Ok(0.0);
     }
     let absx = x.abs();
     if absx < 1e-20 {
-        return Ok(Value::Float(-absx.ln()));
+        return Ok(-absx.ln());
     }
     let mut r = lanczos_sum(absx).ln() - LANCZOS_G;
     r += (absx - 0.5) * ((absx + LANCZOS_G - 0.5).ln() - 1.0);
@@ -381,77 +338,75 @@ fn lgamma(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if r.is_infinite() {
         return Err(range_error(vm));
     }
-    Ok(Value::Float(r))
+    Ok(r)
 }
 
-fn degrees(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = exact(vm, &args, "degrees", 1)?;
-    let x = to_f(vm, &a[0])?;
-    Ok(Value::Float(x * (180.0 / std::f64::consts::PI)))
+/// Convert angle x from radians to degrees.
+#[native("math.degrees(x, /)")]
+fn degrees(_vm: &mut Vm, x: f64) -> PyResult<f64> {
+    Ok(x * (180.0 / std::f64::consts::PI))
 }
 
-fn radians(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = exact(vm, &args, "radians", 1)?;
-    let x = to_f(vm, &a[0])?;
-    Ok(Value::Float(x * (std::f64::consts::PI / 180.0)))
+/// Convert angle x from degrees to radians.
+#[native("math.radians(x, /)")]
+fn radians(_vm: &mut Vm, x: f64) -> PyResult<f64> {
+    Ok(x * (std::f64::consts::PI / 180.0))
 }
 
-fn isfinite(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = exact(vm, &args, "isfinite", 1)?;
-    let x = to_f(vm, &a[0])?;
-    Ok(Value::Bool(x.is_finite()))
+/// Return True if x is neither an infinity nor a NaN, and False otherwise.
+#[native("math.isfinite(x, /)")]
+fn isfinite(_vm: &mut Vm, x: f64) -> PyResult<bool> {
+    Ok(x.is_finite())
 }
 
-fn isinf(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = exact(vm, &args, "isinf", 1)?;
-    let x = to_f(vm, &a[0])?;
-    Ok(Value::Bool(x.is_infinite()))
+/// Return True if x is a positive or negative infinity, and False otherwise.
+#[native("math.isinf(x, /)")]
+fn isinf(_vm: &mut Vm, x: f64) -> PyResult<bool> {
+    Ok(x.is_infinite())
 }
 
-fn isnan(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = exact(vm, &args, "isnan", 1)?;
-    let x = to_f(vm, &a[0])?;
-    Ok(Value::Bool(x.is_nan()))
+/// Return True if x is a NaN (not a number), and False otherwise.
+#[native("math.isnan(x, /)")]
+fn isnan(_vm: &mut Vm, x: f64) -> PyResult<bool> {
+    Ok(x.is_nan())
 }
 
-fn two_floats(vm: &mut Vm, args: &Args, name: &str) -> PyResult<(f64, f64)> {
-    let a = exact(vm, args, name, 2)?;
-    let (a0, a1) = (a[0].clone(), a[1].clone());
-    Ok((to_f(vm, &a0)?, to_f(vm, &a1)?))
+/// Return the arc tangent (measured in radians) of y/x.
+#[native("math.atan2(y, x, /)")]
+fn atan2(_vm: &mut Vm, y: f64, x: f64) -> PyResult<f64> {
+    Ok(y.atan2(x))
 }
 
-fn atan2(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (y, x) = two_floats(vm, &args, "atan2")?;
-    Ok(Value::Float(y.atan2(x)))
+/// Return a float with the magnitude (absolute value) of x but the sign of y.
+#[native("math.copysign(x, y, /)")]
+fn copysign(_vm: &mut Vm, x: f64, y: f64) -> PyResult<f64> {
+    Ok(x.copysign(y))
 }
 
-fn copysign(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (x, y) = two_floats(vm, &args, "copysign")?;
-    Ok(Value::Float(x.copysign(y)))
-}
-
-fn fmod(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (x, y) = two_floats(vm, &args, "fmod")?;
+/// Return fmod(x, y), according to platform C.
+#[native("math.fmod(x, y, /)")]
+fn fmod(vm: &mut Vm, x: f64, y: f64) -> PyResult<f64> {
     if y.is_infinite() && x.is_finite() {
-        return Ok(Value::Float(x));
+        return Ok(x);
     }
     let r = x % y;
     if r.is_nan() && !x.is_nan() && !y.is_nan() {
         return Err(domain_error(vm));
     }
-    Ok(Value::Float(r))
+    Ok(r)
 }
 
-fn remainder(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (x, y) = two_floats(vm, &args, "remainder")?;
+/// Difference between x and the closest integer multiple of y.
+#[native("math.remainder(x, y, /)")]
+fn remainder(vm: &mut Vm, x: f64, y: f64) -> PyResult<f64> {
     if x.is_nan() || y.is_nan() {
-        return Ok(Value::Float(f64::NAN));
+        return Ok(f64::NAN);
     }
     if x.is_infinite() || y == 0.0 {
         return Err(domain_error(vm));
     }
     if y.is_infinite() {
-        return Ok(Value::Float(x));
+        return Ok(x);
     }
     // IEEE remainder: x - n*y with n the integer nearest x/y, ties to even.
     let absx = x.abs();
@@ -465,17 +420,18 @@ fn remainder(vm: &mut Vm, args: Args) -> PyResult<Value> {
     } else {
         m - 2.0 * ((0.5 * (absx - m)) % absy)
     };
-    Ok(Value::Float(1.0f64.copysign(x) * r))
+    Ok(1.0f64.copysign(x) * r)
 }
 
-fn pow(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (x, y) = two_floats(vm, &args, "pow")?;
+/// Return x**y (x to the power of y).
+#[native("math.pow(x, y, /)")]
+fn pow(vm: &mut Vm, x: f64, y: f64) -> PyResult<f64> {
     // CPython's special cases (C99 Annex F), then the error checks of m_pow.
     if x == 1.0 || y == 0.0 {
-        return Ok(Value::Float(1.0));
+        return Ok(1.0);
     }
     if x.is_nan() || y.is_nan() {
-        return Ok(Value::Float(f64::NAN));
+        return Ok(f64::NAN);
     }
     let r = x.powf(y);
     if x.is_finite() && y.is_finite() {
@@ -486,12 +442,14 @@ fn pow(vm: &mut Vm, args: Args) -> PyResult<Value> {
             return Err(if x == 0.0 { domain_error(vm) } else { range_error(vm) });
         }
     }
-    Ok(Value::Float(r))
+    Ok(r)
 }
 
-fn modf(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = exact(vm, &args, "modf", 1)?;
-    let x = to_f(vm, &a[0])?;
+/// Return the fractional and integer parts of x.
+///
+/// Both results carry the sign of x and are floats.
+#[native("math.modf(x, /)")]
+fn modf(_vm: &mut Vm, x: f64) -> PyResult<Value> {
     if x.is_infinite() {
         return Ok(Value::tuple(vec![Value::Float(0.0f64.copysign(x)), Value::Float(x)]));
     }
@@ -499,20 +457,27 @@ fn modf(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::tuple(vec![Value::Float((x - i).copysign(x)), Value::Float(i)]))
 }
 
-fn frexp(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = exact(vm, &args, "frexp", 1)?;
-    let x = to_f(vm, &a[0])?;
+/// Return the mantissa and exponent of x, as pair (m, e).
+///
+/// m is a float and e is an int, such that x = m * 2.**e.
+/// If x is 0, m and e are both 0.  Else 0.5 <= abs(m) < 1.0.
+#[native("math.frexp(x, /)")]
+fn frexp(_vm: &mut Vm, x: f64) -> PyResult<Value> {
     let (m, e) = conc_interpreter::value::int::frexp(x);
     Ok(Value::tuple(vec![Value::Float(m), Value::Int(e as i64)]))
 }
 
-fn ldexp(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = exact(vm, &args, "ldexp", 2)?;
-    let (a0, a1) = (a[0].clone(), a[1].clone());
-    let x = to_f(vm, &a0)?;
-    let e = to_int(vm, &a1)?;
+/// Return x * (2**i).
+///
+/// This is essentially the inverse of frexp().
+#[native("math.ldexp(x, i, /)")]
+fn ldexp(vm: &mut Vm, x: f64, i: &Value) -> PyResult<f64> {
+    // Only an int will do (CPython does not call `__index__` here).
+    let Some(e) = to_bigint(i) else {
+        return Err(vm.type_error("Expected an int as second argument to ldexp."));
+    };
     if x == 0.0 || !x.is_finite() {
-        return Ok(Value::Float(x));
+        return Ok(x);
     }
     let e = e.to_i64().unwrap_or(if e.is_negative() { i64::MIN } else { i64::MAX });
     let e = e.clamp(-2200, 2200) as i32;
@@ -527,12 +492,13 @@ fn ldexp(vm: &mut Vm, args: Args) -> PyResult<Value> {
     if r.is_infinite() {
         return Err(range_error(vm));
     }
-    Ok(Value::Float(r))
+    Ok(r)
 }
 
-fn nextafter(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (x, y) = two_floats(vm, &args, "nextafter")?;
-    Ok(Value::Float(next_after(x, y)))
+/// Return the next floating-point value after x towards y.
+#[native("math.nextafter(x, y, /)")]
+fn nextafter(_vm: &mut Vm, x: f64, y: f64) -> PyResult<f64> {
+    Ok(next_after(x, y))
 }
 
 fn next_after(x: f64, y: f64) -> f64 {
@@ -550,18 +516,19 @@ fn next_after(x: f64, y: f64) -> f64 {
     f64::from_bits(if up { bits + 1 } else { bits - 1 })
 }
 
-fn ulp(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = exact(vm, &args, "ulp", 1)?;
-    let x = to_f(vm, &a[0])?.abs();
+/// Return the value of the least significant bit of the float x.
+#[native("math.ulp(x, /)")]
+fn ulp(_vm: &mut Vm, x: f64) -> PyResult<f64> {
+    let x = x.abs();
     if x.is_nan() || x.is_infinite() {
-        return Ok(Value::Float(x));
+        return Ok(x);
     }
     let n = next_after(x, f64::INFINITY);
     if n.is_infinite() {
         let p = next_after(x, 0.0);
-        return Ok(Value::Float(x - p));
+        return Ok(x - p);
     }
-    Ok(Value::Float(n - x))
+    Ok(n - x)
 }
 
 // ---------------------------------------------------------------------------
@@ -581,7 +548,7 @@ fn log_of(vm: &mut Vm, v: &Value, f: fn(f64) -> f64, ln2_scale: f64) -> PyResult
         let m = (b >> shift).to_f64().unwrap_or(f64::MAX);
         return Ok(f(m) + shift as f64 * ln2_scale);
     }
-    let x = to_f(vm, v)?;
+    let x = vm.real_value(v)?;
     if x.is_nan() {
         return Ok(x);
     }
@@ -591,36 +558,41 @@ fn log_of(vm: &mut Vm, v: &Value, f: fn(f64) -> f64, ln2_scale: f64) -> PyResult
     Ok(f(x))
 }
 
-fn log(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if args.pos.is_empty() || args.pos.len() > 2 || !args.kw.is_empty() {
-        let n = args.pos.len() + args.kw.len();
-        let msg = if n == 0 {
-            "log expected at least 1 argument, got 0".to_string()
-        } else {
-            format!("log expected at most 2 arguments, got {n}")
-        };
-        return Err(vm.type_error(&msg));
-    }
-    let x = args.pos[0].clone();
-    let num = log_of(vm, &x, f64::ln, std::f64::consts::LN_2)?;
-    if let Some(base) = args.pos.get(1).cloned() {
-        let den = log_of(vm, &base, f64::ln, std::f64::consts::LN_2)?;
+/// log(x, [base=math.e])
+/// Return the logarithm of x to the given base.
+///
+/// If the base not specified, returns the natural logarithm (base e) of x.
+// CPython parses this one by hand ("math.log requires 1 to 2 arguments", and
+// "log() takes no keyword arguments" without the module), hence `*args` and the
+// unqualified name.
+#[native("log(*args)")]
+fn log(vm: &mut Vm, args: &[Value]) -> PyResult<f64> {
+    let (x, base) = match args {
+        [x] => (x, None),
+        [x, base] => (x, Some(base)),
+        _ => return Err(vm.type_error("math.log requires 1 to 2 arguments")),
+    };
+    let num = log_of(vm, x, f64::ln, std::f64::consts::LN_2)?;
+    if let Some(base) = base {
+        let den = log_of(vm, base, f64::ln, std::f64::consts::LN_2)?;
         if den == 0.0 {
-            return Err(vm.new_error("ZeroDivisionError", "float division by zero"));
+            return Err(vm.error(Exc::ZeroDivisionError, "float division by zero"));
         }
-        return Ok(Value::Float(num / den));
+        return Ok(num / den);
     }
-    Ok(Value::Float(num))
+    Ok(num)
 }
 
-fn log2(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = exact(vm, &args, "log2", 1)?.to_vec();
-    Ok(Value::Float(log_of(vm, &a[0], f64::log2, 1.0)?))
+/// Return the base 2 logarithm of x.
+#[native("math.log2(x, /)")]
+fn log2(vm: &mut Vm, x: &Value) -> PyResult<f64> {
+    log_of(vm, x, f64::log2, 1.0)
 }
 
-fn log10(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = exact(vm, &args, "log10", 1)?.to_vec();
-    Ok(Value::Float(log_of(vm, &a[0], f64::log10, std::f64::consts::LOG10_2)?))
+/// Return the base 10 logarithm of x.
+#[native("math.log10(x, /)")]
+fn log10(vm: &mut Vm, x: &Value) -> PyResult<f64> {
+    log_of(vm, x, f64::log10, std::f64::consts::LOG10_2)
 }
 
 // ---------------------------------------------------------------------------
@@ -631,7 +603,7 @@ fn float_to_int(vm: &mut Vm, x: f64) -> PyResult<Value> {
         return Err(vm.value_error("cannot convert float NaN to integer"));
     }
     if x.is_infinite() {
-        return Err(vm.new_error("OverflowError", "cannot convert float infinity to integer"));
+        return Err(vm.error(Exc::OverflowError, "cannot convert float infinity to integer"));
     }
     if x.abs() < 9.0e18 {
         return Ok(Value::Int(x as i64));
@@ -641,9 +613,7 @@ fn float_to_int(vm: &mut Vm, x: f64) -> PyResult<Value> {
 
 /// floor/ceil/trunc: ints pass through, objects with the dunder are asked, floats are
 /// rounded.
-fn round_op(vm: &mut Vm, args: Args, name: &str, dunder: &str, f: fn(f64) -> f64) -> PyResult<Value> {
-    let a = exact(vm, &args, name, 1)?.to_vec();
-    let v = &a[0];
+fn round_op(vm: &mut Vm, v: &Value, dunder: &str, f: fn(f64) -> f64) -> PyResult<Value> {
     match v {
         Value::Int(_) => return Ok(v.clone()),
         Value::Bool(b) => return Ok(Value::Int(*b as i64)),
@@ -655,38 +625,53 @@ fn round_op(vm: &mut Vm, args: Args, name: &str, dunder: &str, f: fn(f64) -> f64
     if let Some(m) = vm.lookup_type_attr(&cls, &conc_interpreter::value::str::intern(dunder)) {
         return vm.call(&m, Args::new([v.clone()]));
     }
-    if name == "trunc" {
+    if dunder == "__trunc__" {
         let msg = format!("type {} doesn't define __trunc__ method", vm.type_name(v));
         return Err(vm.type_error(&msg));
     }
-    let x = to_f(vm, v)?;
+    let x = vm.real_value(v)?;
     float_to_int(vm, f(x))
 }
 
-fn floor(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    round_op(vm, args, "floor", "__floor__", f64::floor)
+/// Return the floor of x as an Integral.
+///
+/// This is the largest integer <= x.
+#[native("math.floor(x, /)")]
+fn floor(vm: &mut Vm, x: &Value) -> PyResult<Value> {
+    round_op(vm, x, "__floor__", f64::floor)
 }
 
-fn ceil(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    round_op(vm, args, "ceil", "__ceil__", f64::ceil)
+/// Return the ceiling of x as an Integral.
+///
+/// This is the smallest integer >= x.
+#[native("math.ceil(x, /)")]
+fn ceil(vm: &mut Vm, x: &Value) -> PyResult<Value> {
+    round_op(vm, x, "__ceil__", f64::ceil)
 }
 
-fn trunc(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    round_op(vm, args, "trunc", "__trunc__", f64::trunc)
+/// Truncates the Real x to the nearest Integral toward 0.
+///
+/// Uses the __trunc__ magic method.
+#[native("math.trunc(x, /)")]
+fn trunc(vm: &mut Vm, x: &Value) -> PyResult<Value> {
+    round_op(vm, x, "__trunc__", f64::trunc)
 }
 
 // ---------------------------------------------------------------------------
 // Sums, products, norms
 
-/// Shewchuk's exact summation with CPython's final correction for half-way cases.
-fn fsum(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = exact(vm, &args, "fsum", 1)?.to_vec();
-    let items = vm.collect(&a[0])?;
+// Shewchuk's exact summation with CPython's final correction for half-way cases.
+/// Return an accurate floating point sum of values in the iterable seq.
+///
+/// Assumes IEEE-754 floating point arithmetic.
+#[native("math.fsum(seq, /)")]
+fn fsum(vm: &mut Vm, seq: &Value) -> PyResult<f64> {
+    let items = vm.collect(seq)?;
     let mut partials: Vec<f64> = Vec::new();
     let mut special = 0.0f64;
     let mut inf_sum = 0.0f64;
     for it in &items {
-        let mut x = to_f(vm, it)?;
+        let mut x = vm.real_value(it)?;
         let xsave = x;
         let mut i = 0;
         for j in 0..partials.len() {
@@ -707,7 +692,7 @@ fn fsum(vm: &mut Vm, args: Args) -> PyResult<Value> {
             if !x.is_finite() {
                 // An intermediate overflow or a non-finite input.
                 if xsave.is_finite() {
-                    return Err(vm.new_error("OverflowError", "intermediate overflow in fsum"));
+                    return Err(vm.error(Exc::OverflowError, "intermediate overflow in fsum"));
                 }
                 if xsave.is_infinite() {
                     inf_sum += xsave;
@@ -723,7 +708,7 @@ fn fsum(vm: &mut Vm, args: Args) -> PyResult<Value> {
         if inf_sum.is_nan() {
             return Err(vm.value_error("-inf + inf in fsum"));
         }
-        return Ok(Value::Float(special));
+        return Ok(special);
     }
     let mut hi = 0.0f64;
     if let Some(mut n) = partials.len().checked_sub(0) {
@@ -753,16 +738,19 @@ fn fsum(vm: &mut Vm, args: Args) -> PyResult<Value> {
             }
         }
     }
-    Ok(Value::Float(hi))
+    Ok(hi)
 }
 
-fn prod(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let start = args.take_kw("start").unwrap_or(Value::Int(1));
-    if args.pos.len() != 1 {
-        let msg = format!("prod() takes exactly 1 positional argument ({} given)", args.pos.len());
-        return Err(vm.type_error(&msg));
-    }
-    let items = vm.collect(&args.pos[0])?;
+/// Calculate the product of all the elements in the input iterable.
+///
+/// The default start value for the product is 1.
+///
+/// When the iterable is empty, return the start value.  This function is
+/// intended specifically for use with numeric values and may reject
+/// non-numeric types.
+#[native("math.prod(iterable, /, *, start=1)")]
+fn prod(vm: &mut Vm, iterable: &Value, start: Value) -> PyResult<Value> {
+    let items = vm.collect(iterable)?;
     let mut acc = start;
     for x in items {
         acc = vm.binary_op(acc, x, BinOp::Mult)?;
@@ -805,67 +793,61 @@ fn vector_norm(v: &[f64]) -> f64 {
     max * sum.sqrt()
 }
 
-fn hypot(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let items = args.pos.to_vec();
-    let mut v = Vec::with_capacity(items.len());
-    for x in &items {
-        v.push(to_f(vm, x)?);
+/// hypot(*coordinates) -> value
+///
+/// Multidimensional Euclidean distance from the origin to a point.
+#[native("math.hypot(*coordinates)")]
+fn hypot(vm: &mut Vm, coordinates: &[Value]) -> PyResult<f64> {
+    let mut v = Vec::with_capacity(coordinates.len());
+    for x in coordinates {
+        v.push(vm.real_value(x)?);
     }
-    Ok(Value::Float(vector_norm(&v)))
+    Ok(vector_norm(&v))
 }
 
-fn dist(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = exact(vm, &args, "dist", 2)?.to_vec();
-    let p = seq_floats(vm, &a[0])?;
-    let q = seq_floats(vm, &a[1])?;
+/// Return the Euclidean distance between two points p and q.
+///
+/// The points should be specified as sequences (or iterables) of
+/// coordinates.  Both inputs must have the same dimension.
+#[native("math.dist(p, q, /)")]
+fn dist(vm: &mut Vm, p: &Value, q: &Value) -> PyResult<f64> {
+    // Points that are not tuples are made into tuples first, so any iterable will do.
+    let p = vm.collect(p)?;
+    let q = vm.collect(q)?;
     if p.len() != q.len() {
         return Err(vm.value_error("both points must have the same number of dimensions"));
     }
-    let d: Vec<f64> = p.iter().zip(&q).map(|(a, b)| a - b).collect();
-    Ok(Value::Float(vector_norm(&d)))
+    let mut d = Vec::with_capacity(p.len());
+    for (a, b) in p.iter().zip(&q) {
+        let (a, b) = (vm.real_value(a)?, vm.real_value(b)?);
+        d.push(a - b);
+    }
+    Ok(vector_norm(&d))
 }
 
-fn seq_floats(vm: &mut Vm, v: &Value) -> PyResult<Vec<f64>> {
-    if v.as_list().is_none() && v.as_tuple().is_none() {
-        return Err(vm.type_error("dist(): argument must be tuple"));
-    }
-    let items = vm.collect(v)?;
-    let mut out = Vec::with_capacity(items.len());
-    for x in &items {
-        out.push(to_f(vm, x)?);
-    }
-    Ok(out)
-}
-
-fn isclose(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let rel = args.take_kw("rel_tol");
-    let abs = args.take_kw("abs_tol");
-    let a = args.take(0, "a");
-    let b = args.take(1, "b");
-    let (Some(a), Some(b)) = (a, b) else {
-        return Err(vm.type_error("isclose() missing required argument 'b' (pos 2)"));
-    };
-    let a = to_f(vm, &a)?;
-    let b = to_f(vm, &b)?;
-    let rel = match rel {
-        Some(v) => to_f(vm, &v)?,
-        None => 1e-9,
-    };
-    let abs = match abs {
-        Some(v) => to_f(vm, &v)?,
-        None => 0.0,
-    };
-    if rel < 0.0 || abs < 0.0 {
+/// Determine whether two floating point numbers are close in value.
+///
+///   rel_tol
+///     maximum difference for being considered "close", relative to the
+///     magnitude of the input values
+///   abs_tol
+///     maximum difference for being considered "close", regardless of the
+///     magnitude of the input values
+///
+/// Return True if a is close in value to b, and False otherwise.
+#[native("math.isclose(a, b, *, rel_tol=1e-09, abs_tol=0.0)")]
+fn isclose(vm: &mut Vm, a: f64, b: f64, rel_tol: f64, abs_tol: f64) -> PyResult<bool> {
+    if rel_tol < 0.0 || abs_tol < 0.0 {
         return Err(vm.value_error("tolerances must be non-negative"));
     }
     if a == b {
-        return Ok(Value::Bool(true));
+        return Ok(true);
     }
     if a.is_infinite() || b.is_infinite() {
-        return Ok(Value::Bool(false));
+        return Ok(false);
     }
     let diff = (b - a).abs();
-    Ok(Value::Bool(diff <= (rel * b).abs() || diff <= (rel * a).abs() || diff <= abs))
+    Ok(diff <= (rel_tol * b).abs() || diff <= (rel_tol * a).abs() || diff <= abs_tol)
 }
 
 // ---------------------------------------------------------------------------
@@ -918,14 +900,16 @@ pub fn factorial_big(n: u64) -> BigUint {
     p << (n - n.count_ones() as u64)
 }
 
-fn factorial(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = exact(vm, &args, "factorial", 1)?.to_vec();
-    let n = to_int(vm, &a[0])?;
+/// Find n!.
+///
+/// Raise a ValueError if x is negative or non-integral.
+#[native("math.factorial(n, /)")]
+fn factorial(vm: &mut Vm, n: BigInt) -> PyResult<Value> {
     if n.is_negative() {
         return Err(vm.value_error("factorial() not defined for negative values"));
     }
     let Some(n) = n.to_u64().filter(|n| *n <= i64::MAX as u64) else {
-        return Err(vm.new_error("OverflowError", "factorial() argument should not exceed 9223372036854775807"));
+        return Err(vm.error(Exc::OverflowError, "factorial() argument should not exceed 9223372036854775807"));
     };
     if n <= 20 {
         return Ok(Value::Int((1..=n as i64).product()));
@@ -1017,78 +1001,58 @@ fn gcd_u128(mut a: u128, mut b: u128) -> u128 {
     a
 }
 
-fn gcd_values(vm: &mut Vm, a: &Value, b: BigInt) -> PyResult<BigInt> {
-    let a = to_int(vm, a)?;
+fn gcd_of(a: &BigInt, b: &BigInt) -> BigInt {
     if let (Some(x), Some(y)) = (a.to_i64(), b.to_i64()) {
-        return Ok(BigInt::from(gcd_u128(x.unsigned_abs() as u128, y.unsigned_abs() as u128)));
+        return BigInt::from(gcd_u128(x.unsigned_abs() as u128, y.unsigned_abs() as u128));
     }
-    Ok(BigInt::from(gcd_big(a.magnitude(), b.magnitude())))
+    BigInt::from(gcd_big(a.magnitude(), b.magnitude()))
 }
 
-fn gcd(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let items = args.pos.to_vec();
+/// Greatest Common Divisor.
+#[native("math.gcd(*integers)")]
+fn gcd(vm: &mut Vm, integers: &[Value]) -> PyResult<Value> {
     let mut g = BigInt::zero();
-    for x in &items {
-        g = gcd_values(vm, x, g)?;
-    }
-    if items.len() == 1 {
-        // A single argument still has to be an integer and comes back as abs().
-        return Ok(normalize(to_int(vm, &items[0])?.abs()));
+    for x in integers {
+        let v = vm.index_value_big(x)?;
+        g = if integers.len() == 1 { v.abs() } else { gcd_of(&v, &g) };
     }
     Ok(normalize(g))
 }
 
-fn lcm(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let items = args.pos.to_vec();
+/// Least Common Multiple.
+#[native("math.lcm(*integers)")]
+fn lcm(vm: &mut Vm, integers: &[Value]) -> PyResult<Value> {
     let mut l = BigInt::one();
-    for x in &items {
-        let v = to_int(vm, x)?;
+    for x in integers {
+        let v = vm.index_value_big(x)?;
         if v.is_zero() || l.is_zero() {
             l = BigInt::zero();
             continue;
         }
-        let g = gcd_values(vm, x, l.clone())?;
+        let g = gcd_of(&v, &l);
         l = (&l / g * v).abs();
     }
     Ok(normalize(l))
 }
 
-fn isqrt(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = exact(vm, &args, "isqrt", 1)?.to_vec();
-    let n = to_int(vm, &a[0])?;
+/// Return the integer part of the square root of the input.
+#[native("math.isqrt(n, /)")]
+fn isqrt(vm: &mut Vm, n: BigInt) -> PyResult<Value> {
     if n.is_negative() {
         return Err(vm.value_error("isqrt() argument must be nonnegative"));
     }
     Ok(normalize(BigInt::from(n.magnitude().sqrt())))
 }
 
-fn comb_perm_args(vm: &mut Vm, args: &Args, name: &str, need_k: bool) -> PyResult<(BigInt, Option<BigInt>)> {
-    let n_args = args.pos.len();
-    if n_args < 1 + need_k as usize || n_args > 2 {
-        let msg = if need_k {
-            format!("{name} expected 2 arguments, got {n_args}")
-        } else if n_args == 0 {
-            format!("{name} expected at least 1 argument, got 0")
-        } else {
-            format!("{name} expected at most 2 arguments, got {n_args}")
-        };
-        return Err(vm.type_error(&msg));
-    }
-    let a0 = args.pos[0].clone();
-    let n = to_int(vm, &a0)?;
-    let k = match args.pos.get(1).cloned() {
-        Some(Value::None) | None => None,
-        Some(v) => Some(to_int(vm, &v)?),
-    };
+/// The checks comb and perm share.
+fn check_n_k(vm: &mut Vm, n: &BigInt, k: Option<&BigInt>) -> PyResult<()> {
     if n.is_negative() {
         return Err(vm.value_error("n must be a non-negative integer"));
     }
-    if let Some(k) = &k {
-        if k.is_negative() {
-            return Err(vm.value_error("k must be a non-negative integer"));
-        }
+    if k.is_some_and(|k| k.is_negative()) {
+        return Err(vm.value_error("k must be a non-negative integer"));
     }
-    Ok((n, k))
+    Ok(())
 }
 
 /// The product n*(n-1)*...*(n-k+1).
@@ -1100,27 +1064,43 @@ fn falling(n: &BigInt, k: u64) -> BigUint {
     product_tree((0..k).map(|i| nm - BigUint::from(i)).collect())
 }
 
-fn perm(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (n, k) = comb_perm_args(vm, &args, "perm", false)?;
+/// Number of ways to choose k items from n items without repetition and with order.
+///
+/// Evaluates to n! / (n - k)! when k <= n and evaluates
+/// to zero when k > n.
+///
+/// If k is not specified or is None, then k defaults to n
+/// and the function returns n!.
+#[native("math.perm(n, k=None, /)")]
+fn perm(vm: &mut Vm, n: BigInt, k: Option<BigInt>) -> PyResult<Value> {
+    check_n_k(vm, &n, k.as_ref())?;
     let k = k.unwrap_or_else(|| n.clone());
     if k > n {
         return Ok(Value::Int(0));
     }
     let Some(k) = k.to_u64() else {
-        return Err(vm.new_error("OverflowError", "k must not exceed 9223372036854775807"));
+        return Err(vm.error(Exc::OverflowError, "k must not exceed 9223372036854775807"));
     };
     Ok(normalize(BigInt::from(falling(&n, k))))
 }
 
-fn comb(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (n, k) = comb_perm_args(vm, &args, "comb", true)?;
-    let k = k.unwrap_or_default();
+/// Number of ways to choose k items from n items without repetition and without order.
+///
+/// Evaluates to n! / (k! * (n - k)!) when k <= n and evaluates
+/// to zero when k > n.
+///
+/// Also called the binomial coefficient because it is equivalent
+/// to the coefficient of k-th term in polynomial expansion of the
+/// expression (1 + x)**n.
+#[native("math.comb(n, k, /)")]
+fn comb(vm: &mut Vm, n: BigInt, k: BigInt) -> PyResult<Value> {
+    check_n_k(vm, &n, Some(&k))?;
     if k > n {
         return Ok(Value::Int(0));
     }
     let k = std::cmp::min(k.clone(), &n - &k);
     let Some(k) = k.to_u64() else {
-        return Err(vm.new_error("OverflowError", "min(n - k, k) must not exceed 9223372036854775807"));
+        return Err(vm.error(Exc::OverflowError, "min(n - k, k) must not exceed 9223372036854775807"));
     };
     if let Some(nn) = n.to_u64() {
         if k < 64 {

@@ -1,17 +1,25 @@
 //! `random`: a Mersenne Twister (MT19937) seeded and consumed exactly as CPython 3.11
-//! does, so a seeded script draws the same numbers as under python3. The module-level
-//! functions are bound methods of one hidden `Random` instance, as in CPython.
+//! does, so a seeded script draws the same numbers as under python3. `Random` is a
+//! native class whose payload is the generator state; the module-level functions are
+//! bound methods of one hidden `Random` instance, as in CPython.
+//!
+//! CPython writes most of `Random`'s methods in Python (`random.py`), so their
+//! argument errors are declared in the "python" style, and arguments that are not
+//! plain numbers go through the same operators CPython's code applies to them (so
+//! `uniform('a', 1)` fails as `1 - 'a'` does).
 
 use crate::util::set;
+use conc_grammar::ast::{BinOp, CmpOp};
 use conc_interpreter::builtins::functions::len_of;
-use conc_interpreter::interp::{add_methods, new_class, types};
-use conc_interpreter::value::class::BaseKind;
+use conc_interpreter::interp::types;
+use conc_interpreter::native::{native, wrong_self, Exc, FromSelf, KwArgs, NativeClass, NativePayload, Signature};
+use conc_interpreter::value::function::BuiltinObj;
 use conc_interpreter::value::instance::InstanceObj;
 use conc_interpreter::value::int::{normalize, to_bigint};
 use conc_interpreter::value::str::intern;
-use conc_interpreter::{Args, ObjRef, Object, PyResult, Value, Vm};
+use conc_interpreter::{Args, ObjRef, Object, PyErr, PyResult, Value, Vm};
 use num_bigint::{BigInt, BigUint, Sign};
-use num_traits::{Signed, ToPrimitive};
+use num_traits::{One, Signed, ToPrimitive};
 use parking_lot::Mutex;
 
 const N: usize = 624;
@@ -182,112 +190,291 @@ impl Mt {
     }
 }
 
+/// The payload of a `Random` instance: its generator, under a lock that is never
+/// held while script code runs.
+pub struct RandomState {
+    mt: Mutex<Mt>,
+}
+
+impl NativePayload for RandomState {
+    const CLASS: &'static NativeClass = &RANDOM;
+}
+
+impl RandomState {
+    /// Runs `f` on the generator.
+    fn with<R>(&self, f: impl FnOnce(&mut Mt) -> R) -> R {
+        f(&mut self.mt.lock())
+    }
+
+    fn random(&self) -> f64 {
+        self.mt.lock().random()
+    }
+
+    fn below(&self, n: &BigInt) -> BigInt {
+        BigInt::from(self.mt.lock().below_big(n.magnitude()))
+    }
+}
+
+/// `random.Random`: script classes may derive from it (`__new__` gives their
+/// instances a generator too).
+pub static RANDOM: NativeClass = NativeClass {
+    name: "Random",
+    module: "random",
+    doc: "Random number generator base class used by bound module functions.\n\n    Used to instantiate instances of Random to get generators that don't\n    share state.\n\n    Class Random can also be subclassed if you want to use a different basic\n    generator of your own devising: in that case, override the following\n    methods:  random(), seed(), getstate(), and setstate().\n    Optionally, implement a getrandbits() method so that randrange()\n    can cover arbitrarily large ranges.\n\n    ",
+    methods: &[
+        &r_new::DEF,
+        &r_init::DEF,
+        &seed::DEF,
+        &random::DEF,
+        &getrandbits::DEF,
+        &randrange::DEF,
+        &randint::DEF,
+        &choice::DEF,
+        &shuffle::DEF,
+        &sample::DEF,
+        &choices::DEF,
+        &uniform::DEF,
+        &triangular::DEF,
+        &gauss::DEF,
+        &normalvariate::DEF,
+        &expovariate::DEF,
+        &randbytes::DEF,
+        &getstate::DEF,
+        &setstate::DEF,
+    ],
+    subclassable: true,
+    ..NativeClass::DEFAULT
+};
+
+/// The module's hidden instance, whose bound methods are the module functions.
 fn global() -> &'static Value {
     static G: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
     G.get_or_init(|| {
-        let inst = InstanceObj::with_native(random_class().clone(), Box::new(Mutex::new(Mt::new())));
+        let state = RandomState { mt: Mutex::new(Mt::new()) };
+        let inst = InstanceObj::with_native(RANDOM.class().clone(), Box::new(state));
         Value::Obj(ObjRef::new_immortal(Object::Instance(inst)))
     })
 }
 
-fn random_class() -> &'static ObjRef {
-    static C: std::sync::OnceLock<ObjRef> = std::sync::OnceLock::new();
-    C.get_or_init(|| {
-        let cls =
-            new_class("Random", "random", vec![types().object.clone()], BaseKind::Object, false, Default::default());
-        add_methods(&cls, METHODS);
-        add_methods(&cls, &[("__init__", init_method)]);
-        cls
-    })
-}
-
-const METHODS: &[(&str, conc_interpreter::value::function::NativeFn)] = &[
-    ("seed", seed),
-    ("random", random),
-    ("getrandbits", getrandbits),
-    ("randrange", randrange),
-    ("randint", randint),
-    ("choice", choice),
-    ("shuffle", shuffle),
-    ("sample", sample),
-    ("choices", choices),
-    ("uniform", uniform),
-    ("triangular", triangular),
-    ("gauss", gauss),
-    ("normalvariate", normalvariate),
-    ("expovariate", expovariate),
-    ("randbytes", randbytes),
-    ("getstate", getstate),
-    ("setstate", setstate),
+/// The module functions, bound to the hidden instance.
+const FUNCTIONS: &[&str] = &[
+    "seed",
+    "random",
+    "getrandbits",
+    "randrange",
+    "randint",
+    "choice",
+    "shuffle",
+    "sample",
+    "choices",
+    "uniform",
+    "triangular",
+    "gauss",
+    "normalvariate",
+    "expovariate",
+    "randbytes",
+    "getstate",
+    "setstate",
 ];
 
 pub fn init(vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
-    set(m, "Random", Value::Obj(random_class().clone()));
+    set(m, "Random", Value::Obj(RANDOM.class().clone()));
     let g = global().clone();
-    for (name, _) in METHODS {
+    for name in FUNCTIONS {
         let f = vm.get_attr(&g, &intern(name))?;
         set(m, name, f);
     }
     Ok(())
 }
 
-/// `Random(x=None)`: gives the instance its generator, then seeds it.
-fn init_method(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let this = args.pos.first().cloned().unwrap_or(Value::None);
-    if let Some(i) = this.as_instance() {
-        let _ = i.native.set(Box::new(Mutex::new(Mt::new())));
-    }
-    let mut sargs = Args::new([this]);
-    if let Some(x) = args.pos.get(1) {
-        sargs.pos.push(x.clone());
-    }
-    seed(vm, sargs)
+// ---------------------------------------------------------------------------
+// Helpers
+
+/// Whether `e` is an instance of the exception class `kind`.
+fn is_a(vm: &mut Vm, e: &PyErr, kind: Exc) -> bool {
+    let cls = vm.class_of(&e.exc);
+    conc_interpreter::value::class::is_subclass(&cls, kind.class())
 }
 
-/// Runs `f` on the generator of `self` (the lock is never held across script code).
-fn with<R>(vm: &mut Vm, this: &Value, f: impl FnOnce(&mut Mt) -> R) -> PyResult<R> {
-    match this.as_instance().and_then(|i| i.native::<Mutex<Mt>>()) {
-        Some(m) => Ok(f(&mut m.lock())),
-        None => Err(vm.type_error("descriptor requires a 'random.Random' object")),
+/// A plain number as a float (None for anything else, which then goes through the
+/// operators as in CPython's Python code).
+fn num(v: &Value) -> Option<f64> {
+    match v {
+        Value::Float(f) => Some(*f),
+        Value::Int(i) => Some(*i as f64),
+        Value::Bool(b) => Some(*b as i64 as f64),
+        _ => None,
     }
 }
 
-fn this(args: &Args) -> Value {
-    args.pos.first().cloned().unwrap_or(Value::None)
+/// `v == n` for a small int `n` (any object may compare equal to it).
+fn equals_int(vm: &mut Vm, v: &Value, n: i64) -> PyResult<bool> {
+    match v {
+        Value::Int(i) => Ok(*i == n),
+        _ => vm.eq(v, &Value::Int(n)),
+    }
 }
 
-fn seed(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let me = this(&args);
-    let a = args.take(1, "a").unwrap_or(Value::None);
-    if a.is_none() {
-        with(vm, &me, |g| g.seed_entropy())?;
-        return Ok(Value::None);
-    }
-    if let Some(n) = to_bigint(&a) {
-        with(vm, &me, |g| g.seed_int(&n))?;
-        return Ok(Value::None);
-    }
-    let key: BigInt = match &a {
-        Value::Float(f) => BigInt::from(conc_interpreter::value::int::hash_f64(*f)),
-        Value::Obj(o) => match &**o {
-            // Version 2 seeding, as CPython: the bytes followed by their SHA-512
-            // digest, read as one big-endian integer.
-            Object::Str(s) => seed_bytes_key(s.as_str().as_bytes()),
-            Object::Bytes(b) => seed_bytes_key(b),
-            _ => {
-                return Err(
-                    vm.type_error("The only supported seed types are: None,\nint, float, str, bytes, and bytearray.")
-                )
+fn is_true(vm: &mut Vm, a: &Value, b: &Value, op: CmpOp) -> PyResult<bool> {
+    let r = vm.compare(a, b, op)?;
+    vm.truthy(&r)
+}
+
+/// `a + b` as CPython computes it, plain numbers without the operator machinery.
+fn add(vm: &mut Vm, a: &Value, b: &Value) -> PyResult<Value> {
+    Ok(match (a, b) {
+        (Value::Int(x), Value::Int(y)) if x.checked_add(*y).is_some() => Value::Int(x + y),
+        (Value::Float(x), Value::Float(y)) => Value::Float(x + y),
+        (Value::Float(x), Value::Int(y)) => Value::Float(x + *y as f64),
+        (Value::Int(x), Value::Float(y)) => Value::Float(*x as f64 + y),
+        _ => vm.binary_op(a.clone(), b.clone(), BinOp::Add)?,
+    })
+}
+
+/// `list(itertools.accumulate(values))`: the running sums.
+fn accumulate(vm: &mut Vm, values: &Value) -> PyResult<Vec<Value>> {
+    let items = vm.collect(values)?;
+    let mut out: Vec<Value> = Vec::with_capacity(items.len());
+    for v in items {
+        let next = match out.last() {
+            None => v,
+            Some(acc) => {
+                let acc = acc.clone();
+                add(vm, &acc, &v)?
             }
-        },
-        _ => {
-            return Err(
-                vm.type_error("The only supported seed types are: None,\nint, float, str, bytes, and bytearray.")
-            )
+        };
+        out.push(next);
+    }
+    Ok(out)
+}
+
+/// CPython's `_index(v)`, falling back to `int(v)` for values without `__index__`
+/// (a whole float): the integer arguments of randrange. `which` names the argument in
+/// "non-integer arg 1 for randrange()".
+fn int_arg(vm: &mut Vm, v: &Value, which: &str) -> PyResult<BigInt> {
+    if let Some(b) = to_bigint(v) {
+        return Ok(b);
+    }
+    match vm.index_value_big(v) {
+        Ok(b) => Ok(b),
+        Err(e) if is_a(vm, &e, Exc::TypeError) => {
+            let int = Value::Obj(types().int.clone());
+            let i = vm.call(&int, Args::new([v.clone()]))?;
+            if !vm.eq(&i, v)? {
+                let msg = format!("non-integer {which} for randrange()");
+                return Err(vm.value_error(&msg));
+            }
+            vm.index_value_big(&i)
         }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether `v` is a sequence (`isinstance(v, collections.abc.Sequence)`), the check
+/// `sample` makes of its population.
+fn is_sequence(vm: &mut Vm, v: &Value) -> PyResult<bool> {
+    let base = v.unwrap_base();
+    match base.obj() {
+        Some(
+            Object::List(_)
+            | Object::Tuple(_)
+            | Object::Str(_)
+            | Object::Bytes(_)
+            | Object::ByteArray(_)
+            | Object::Range(_)
+            | Object::BigRange(_),
+        ) => return Ok(true),
+        Some(Object::Set(_) | Object::Dict(_)) => return Ok(false),
+        _ => {}
+    }
+    if matches!(base, Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::None) {
+        return Ok(false);
+    }
+    vm.import_module("collections")?;
+    let abc = vm.import_module("collections.abc")?;
+    let seq = vm.get_attr(&abc, &intern("Sequence"))?;
+    conc_interpreter::builtins::functions::is_instance(vm, v, &seq)
+}
+
+// ---------------------------------------------------------------------------
+// The class and seeding
+
+/// Create and return a new object.  See help(type) for accurate signature.
+#[native("Random.__new__($cls, *args, **kwargs)")]
+fn r_new(_vm: &mut Vm, cls: &ObjRef, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let _ = (args, kwargs);
+    // Unseeded (all zeros, as CPython's is before `__init__` seeds it).
+    let mt = Mt { state: [0; N], index: 0, gauss_next: None };
+    Ok(NativeClass::instance_of(cls, RandomState { mt: Mutex::new(mt) }))
+}
+
+/// Initialize an instance.
+///
+/// Optional argument x controls seeding, as for Random.seed().
+#[native("Random.__init__($self, x=None)", style = "python")]
+fn r_init(vm: &mut Vm, this: (&Value, &RandomState), x: Value) -> PyResult<()> {
+    // Through the attribute, so a subclass's own `seed` is the one called.
+    let seed = vm.get_attr(this.0, &intern("seed"))?;
+    vm.call(&seed, Args::new([x]))?;
+    this.1.with(|g| g.gauss_next = None);
+    Ok(())
+}
+
+/// Initialize internal state from a seed.
+///
+/// The only supported seed types are None, int, float,
+/// str, bytes, and bytearray.
+///
+/// None or no argument seeds from current time or from an operating
+/// system specific randomness source if available.
+///
+/// If *a* is an int, all bits are used.
+///
+/// For version 2 (the default), all of the bits are used if *a* is a str,
+/// bytes, or bytearray.  For version 1 (provided for reproducing random
+/// sequences from older versions of Python), the algorithm for str and
+/// bytes generates a narrower range of seeds.
+#[native("Random.seed($self, a=None, version=2)", style = "python")]
+fn seed(vm: &mut Vm, this: &RandomState, a: Value, version: Value) -> PyResult<()> {
+    let text: Option<Vec<u32>> = match a.unwrap_base().obj() {
+        Some(Object::Str(s)) => Some(s.as_str().chars().map(|c| c as u32).collect()),
+        Some(Object::Bytes(b)) => Some(b.iter().map(|&c| c as u32).collect()),
+        _ => None,
     };
-    with(vm, &me, |g| g.seed_int(&key))?;
-    Ok(Value::None)
+    let bytes: Option<Vec<u8>> = match a.unwrap_base().obj() {
+        Some(Object::Str(s)) => Some(s.as_str().as_bytes().to_vec()),
+        Some(Object::Bytes(b)) => Some(b.to_vec()),
+        Some(Object::ByteArray(b)) => Some(b.snapshot()),
+        _ => None,
+    };
+    let key: Option<BigInt> = if text.is_some() && equals_int(vm, &version, 1)? {
+        // Version 1: a 64-bit string hash of the characters (bytes read as latin-1).
+        let chars = text.unwrap_or_default();
+        let mut x: u64 = chars.first().map_or(0, |&c| (c as u64) << 7);
+        for &c in &chars {
+            x = 1000003u64.wrapping_mul(x) ^ c as u64;
+        }
+        x ^= chars.len() as u64;
+        Some(BigInt::from(x))
+    } else if bytes.is_some() && equals_int(vm, &version, 2)? {
+        // Version 2: the bytes followed by their SHA-512 digest, read as one
+        // big-endian integer.
+        Some(seed_bytes_key(&bytes.unwrap_or_default()))
+    } else if a.is_none() {
+        None
+    } else if let Some(n) = to_bigint(&a) {
+        Some(n)
+    } else if matches!(a.unwrap_base(), Value::Float(_)) || bytes.is_some() {
+        // Neither None nor an int: seeded by its hash, read as an unsigned word.
+        Some(BigInt::from(vm.hash(&a)? as u64))
+    } else {
+        return Err(vm.type_error("The only supported seed types are: None,\nint, float, str, bytes, and bytearray."));
+    };
+    this.with(|g| match &key {
+        Some(k) => g.seed_int(k),
+        None => g.seed_entropy(),
+    });
+    Ok(())
 }
 
 fn seed_bytes_key(b: &[u8]) -> BigInt {
@@ -427,75 +614,66 @@ fn sha512(data: &[u8]) -> [u8; 64] {
     out
 }
 
-fn random(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let me = this(&args);
-    Ok(Value::Float(with(vm, &me, |g| g.random())?))
+// ---------------------------------------------------------------------------
+// Drawing numbers
+
+/// `self` of the methods CPython writes in C, on its base class `_random.Random`:
+/// their descriptor errors name that class.
+struct CSelf<'a>(&'a RandomState);
+
+impl<'a> FromSelf<'a> for CSelf<'a> {
+    #[inline(always)]
+    fn from_self(vm: &mut Vm, v: &'a Value, sig: &'static Signature, _b: &BuiltinObj) -> PyResult<Self> {
+        match v.as_instance().and_then(|i| i.native::<RandomState>()) {
+            Some(t) => Ok(CSelf(t)),
+            None => Err(wrong_self(vm, v, sig, "_random.Random")),
+        }
+    }
 }
 
-fn getrandbits(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let me = this(&args);
-    let Some(k) = args.pos.get(1).cloned() else {
-        return Err(vm.type_error("getrandbits() takes exactly one argument (0 given)"));
-    };
-    let k = vm.index_value(&k)?;
+/// random() -> x in the interval [0, 1).
+#[native("Random.random($self, /)")]
+fn random(_vm: &mut Vm, this: CSelf) -> PyResult<f64> {
+    Ok(this.0.random())
+}
+
+/// getrandbits(k) -> x.  Generates an int with k random bits.
+#[native("Random.getrandbits($self, k, /)")]
+fn getrandbits(vm: &mut Vm, this: CSelf, k: i64) -> PyResult<Value> {
     if k < 0 {
         return Err(vm.value_error("number of bits must be non-negative"));
     }
-    let r = with(vm, &me, |g| g.bits_big(k as u64))?;
+    let r = this.0.with(|g| g.bits_big(k as u64));
     Ok(normalize(BigInt::from(r)))
 }
 
-/// An integer argument of randrange: ints, and floats that are whole numbers.
-fn int_arg(vm: &mut Vm, v: &Value, which: &str) -> PyResult<BigInt> {
-    if let Some(b) = to_bigint(v) {
-        return Ok(b);
-    }
-    if let Value::Float(f) = v {
-        if f.fract() == 0.0 && f.is_finite() {
-            return Ok(conc_interpreter::value::int::f64_to_bigint(*f).unwrap_or_default());
-        }
-        let msg = format!("non-integer {which} for randrange()");
-        return Err(vm.value_error(&msg));
-    }
-    let i = vm.index_value(v)?;
-    Ok(BigInt::from(i))
+/// Choose a random item from range(stop) or range(start, stop[, step]).
+///
+/// Roughly equivalent to ``choice(range(start, stop, step))`` but
+/// supports arbitrarily large ranges and is optimized for common cases.
+#[native("Random.randrange($self, start, stop=None, step=1)", style = "python")]
+fn randrange(vm: &mut Vm, this: &RandomState, start: Value, stop: Value, step: Value) -> PyResult<Value> {
+    randrange_impl(vm, this, &start, &stop, &step)
 }
 
-fn below(vm: &mut Vm, me: &Value, n: &BigInt) -> PyResult<BigInt> {
-    let n = n.magnitude().clone();
-    Ok(BigInt::from(with(vm, me, |g| g.below_big(&n))?))
-}
-
-fn below_usize(vm: &mut Vm, me: &Value, n: usize) -> PyResult<usize> {
-    with(vm, me, |g| g.below_u64(n as u64) as usize)
-}
-
-fn randrange_impl(
-    vm: &mut Vm,
-    me: &Value,
-    start: &Value,
-    stop: Option<&Value>,
-    step: Option<&Value>,
-) -> PyResult<Value> {
+fn randrange_impl(vm: &mut Vm, this: &RandomState, start: &Value, stop: &Value, step: &Value) -> PyResult<Value> {
     let istart = int_arg(vm, start, "arg 1")?;
-    let Some(stop) = stop.filter(|s| !s.is_none()) else {
-        if step.is_some() {
+    if stop.is_none() {
+        // CPython tests the step for being its default object, before converting it.
+        if !matches!(step, Value::Int(1)) {
             return Err(vm.type_error("Missing a non-None stop argument"));
         }
         if istart.is_positive() {
-            return Ok(normalize(below(vm, me, &istart)?));
+            return Ok(normalize(this.below(&istart)));
         }
         return Err(vm.value_error("empty range for randrange()"));
-    };
+    }
     let istop = int_arg(vm, stop, "stop")?;
     let width = &istop - &istart;
-    let istep = match step {
-        Some(s) => int_arg(vm, s, "step")?,
-        None => BigInt::from(1),
-    };
-    if istep == BigInt::from(1) {
+    let istep = int_arg(vm, step, "step")?;
+    if istep.is_one() {
         if width.is_positive() {
-            return Ok(normalize(istart + below(vm, me, &width)?));
+            return Ok(normalize(istart + this.below(&width)));
         }
         let msg = format!("empty range for randrange() ({istart}, {istop}, {width})");
         return Err(vm.value_error(&msg));
@@ -510,273 +688,344 @@ fn randrange_impl(
     if !n.is_positive() {
         return Err(vm.value_error("empty range for randrange()"));
     }
-    Ok(normalize(istart + istep * below(vm, me, &n)?))
+    Ok(normalize(istart + istep * this.below(&n)))
 }
 
-fn randrange(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let me = this(&args);
-    let start = args.take(1, "start");
-    let stop = args.take(2, "stop");
-    let step = args.take(3, "step");
-    let Some(start) = start else {
-        return Err(vm.type_error("Random.randrange() missing 1 required positional argument: 'start'"));
+/// Return random integer in range [a, b], including both end points.
+#[native("Random.randint($self, a, b)", style = "python")]
+fn randint(vm: &mut Vm, this: &RandomState, a: Value, b: Value) -> PyResult<Value> {
+    let stop = match b {
+        Value::Int(i) if i < i64::MAX => Value::Int(i + 1),
+        _ => vm.binary_op(b, Value::Int(1), BinOp::Add)?,
     };
-    randrange_impl(vm, &me, &start, stop.as_ref(), step.as_ref())
+    randrange_impl(vm, this, &a, &stop, &Value::Int(1))
 }
 
-fn randint(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let me = this(&args);
-    if args.pos.len() != 3 {
-        let missing = 3usize.saturating_sub(args.pos.len());
-        let msg = if missing == 2 {
-            "Random.randint() missing 2 required positional arguments: 'a' and 'b'".to_string()
-        } else if missing == 1 {
-            "Random.randint() missing 1 required positional argument: 'b'".to_string()
-        } else {
-            format!("Random.randint() takes 3 positional arguments but {} were given", args.pos.len())
-        };
-        return Err(vm.type_error(&msg));
-    }
-    let b = int_arg(vm, &args.pos[2], "stop")?;
-    let stop = normalize(b + 1);
-    randrange_impl(vm, &me, &args.pos[1], Some(&stop), None)
-}
-
-fn choice(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let me = this(&args);
-    let Some(seq) = args.pos.get(1).cloned() else {
-        return Err(vm.type_error("Random.choice() missing 1 required positional argument: 'seq'"));
-    };
+/// Choose a random element from a non-empty sequence.
+#[native("Random.choice($self, seq)", style = "python")]
+fn choice(vm: &mut Vm, this: &RandomState, seq: Value) -> PyResult<Value> {
     let n = len_of(vm, &seq)?;
     if n == 0 {
-        return Err(vm.new_error("IndexError", "Cannot choose from an empty sequence"));
+        return Err(vm.error(Exc::IndexError, "Cannot choose from an empty sequence"));
     }
-    let i = below_usize(vm, &me, n)?;
+    let i = this.with(|g| g.below_u64(n as u64));
     vm.get_item(&seq, &Value::Int(i as i64))
 }
 
-fn shuffle(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let me = this(&args);
-    let Some(x) = args.pos.get(1).cloned() else {
-        return Err(vm.type_error("Random.shuffle() missing 1 required positional argument: 'x'"));
-    };
+/// Shuffle list x in place, and return None.
+#[native("Random.shuffle($self, x)", style = "python")]
+fn shuffle(vm: &mut Vm, this: &RandomState, x: Value) -> PyResult<()> {
     let n = len_of(vm, &x)?;
-    // The draws do not depend on the items, so take them all first and swap after,
-    // without holding the generator's lock while items are read or written.
-    let js: Vec<usize> = with(vm, &me, |g| (1..n).rev().map(|i| g.below_u64(i as u64 + 1) as usize).collect())?;
     if let Some(l) = x.as_list() {
+        // The draws do not depend on the items: take them all first and swap in a
+        // snapshot, without holding the generator's lock while items are written.
         let mut items = l.snapshot();
         if items.len() == n {
+            let js: Vec<usize> = this.with(|g| (1..n).rev().map(|i| g.below_u64(i as u64 + 1) as usize).collect());
             for (i, j) in (1..n).rev().zip(js) {
                 items.swap(i, j);
             }
             for (i, v) in items.into_iter().enumerate() {
                 vm.set_item(&x, Value::Int(i as i64), v)?;
             }
-            return Ok(Value::None);
+            return Ok(());
         }
     }
-    for (i, j) in (1..n).rev().zip(js) {
-        let a = vm.get_item(&x, &Value::Int(i as i64))?;
-        let b = vm.get_item(&x, &Value::Int(j as i64))?;
-        vm.set_item(&x, Value::Int(i as i64), b)?;
-        vm.set_item(&x, Value::Int(j as i64), a)?;
+    // `x[i], x[j] = x[j], x[i]` for each draw, as CPython does.
+    for i in (1..n).rev() {
+        let j = this.with(|g| g.below_u64(i as u64 + 1)) as i64;
+        let (i, j) = (Value::Int(i as i64), Value::Int(j));
+        let b = vm.get_item(&x, &j)?;
+        let a = vm.get_item(&x, &i)?;
+        vm.set_item(&x, i, b)?;
+        vm.set_item(&x, j, a)?;
     }
-    Ok(Value::None)
+    Ok(())
 }
 
-/// The items of a sequence argument, refusing sets and dicts as CPython 3.11 does.
-fn population(vm: &mut Vm, v: &Value) -> PyResult<Vec<Value>> {
-    match v.obj() {
-        Some(Object::Set(_)) | Some(Object::Dict(_)) => {
-            Err(vm.type_error("Population must be a sequence.  For dicts or sets, use sorted(d)."))
-        }
-        _ => vm.collect(v),
+/// `x < y`, plain numbers without the operator machinery.
+fn less(vm: &mut Vm, x: &Value, y: &Value) -> PyResult<bool> {
+    match (x, y) {
+        (Value::Int(a), Value::Int(b)) => Ok(a < b),
+        (Value::Float(a), Value::Float(b)) => Ok(a < b),
+        (Value::Float(a), Value::Int(b)) => Ok(*a < *b as f64),
+        _ => is_true(vm, x, y, CmpOp::Lt),
     }
 }
 
-fn sample(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let me = this(&args);
-    let counts = args.take_kw("counts");
-    let pop = args.take(1, "population");
-    let k = args.take(2, "k");
-    let (Some(pop), Some(k)) = (pop, k) else {
-        return Err(vm.type_error("Random.sample() missing 1 required positional argument: 'k'"));
-    };
-    let mut items = population(vm, &pop)?;
-    if let Some(c) = counts.filter(|c| !c.is_none()) {
-        let cs = vm.collect(&c)?;
-        if cs.len() != items.len() {
-            return Err(vm.value_error("The number of counts does not match the population"));
+/// `bisect.bisect_right(a, x, 0, hi)`.
+fn bisect_right(vm: &mut Vm, a: &[Value], x: &Value, hi: usize) -> PyResult<usize> {
+    let (mut lo, mut hi) = (0usize, hi);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if less(vm, x, &a[mid])? {
+            hi = mid;
+        } else {
+            lo = mid + 1;
         }
-        let mut expanded = Vec::new();
-        for (item, c) in items.iter().zip(cs) {
-            let c = vm.index_value(&c)?;
-            for _ in 0..c.max(0) {
-                expanded.push(item.clone());
-            }
+    }
+    Ok(lo)
+}
+
+/// The `k` of `sample`, checked as `0 <= k <= n` and then used as a list length.
+fn sample_size(vm: &mut Vm, k: &Value, n: u64) -> PyResult<usize> {
+    let too_large = "Sample larger than population or is negative";
+    if let Value::Int(i) = k {
+        if *i < 0 || *i as u64 > n {
+            return Err(vm.value_error(too_large));
         }
-        items = expanded;
+        return Ok(*i as usize);
     }
-    let k = vm.index_value(&k)?;
-    let n = items.len();
-    if k < 0 || k as usize > n {
-        return Err(vm.value_error("Sample larger than population or is negative"));
+    let n = Value::Int(i64::try_from(n).unwrap_or(i64::MAX));
+    if !is_true(vm, &Value::Int(0), k, CmpOp::LtE)? || !is_true(vm, k, &n, CmpOp::LtE)? {
+        return Err(vm.value_error(too_large));
     }
-    let k = k as usize;
-    let mut setsize = 21usize;
+    match vm.index_value(k) {
+        Ok(i) => Ok(i as usize),
+        Err(e) if is_a(vm, &e, Exc::TypeError) => {
+            let msg = format!("can't multiply sequence by non-int of type '{}'", vm.type_name(k));
+            Err(vm.type_error(&msg))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `k` distinct indices below `n`, drawn as CPython's `sample` draws them: from a
+/// shrinking pool when `n` is small next to `k`, else by rejecting repeats.
+fn sample_indices(this: &RandomState, n: u64, k: usize) -> Vec<u64> {
+    let mut setsize = 21u64;
     if k > 5 {
         let l = ((k * 3) as f64).ln() / 4f64.ln();
-        setsize += 4usize.pow(l.ceil() as u32);
+        setsize += 4u64.pow(l.ceil() as u32);
     }
-    let picks: Vec<usize> = with(vm, &me, |g| {
+    this.with(|g| {
         let mut out = Vec::with_capacity(k);
         if n <= setsize {
-            let mut pool: Vec<usize> = (0..n).collect();
-            for i in 0..k {
-                let j = g.below_u64((n - i) as u64) as usize;
+            let mut pool: Vec<u64> = (0..n).collect();
+            for i in 0..k as u64 {
+                let j = g.below_u64(n - i) as usize;
                 out.push(pool[j]);
-                pool[j] = pool[n - i - 1];
+                pool[j] = pool[(n - i - 1) as usize];
             }
         } else {
             let mut selected = std::collections::HashSet::new();
             for _ in 0..k {
-                let mut j = g.below_u64(n as u64) as usize;
+                let mut j = g.below_u64(n);
                 while selected.contains(&j) {
-                    j = g.below_u64(n as u64) as usize;
+                    j = g.below_u64(n);
                 }
                 selected.insert(j);
                 out.push(j);
             }
         }
         out
-    })?;
-    Ok(Value::list(picks.into_iter().map(|i| items[i].clone()).collect()))
+    })
 }
 
-fn choices(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let me = this(&args);
-    let cum = args.take_kw("cum_weights").filter(|v| !v.is_none());
-    let k = args.take_kw("k").unwrap_or(Value::Int(1));
-    let pop = args.take(1, "population");
-    let weights = args.take(2, "weights").filter(|v| !v.is_none());
-    let Some(pop) = pop else {
-        return Err(vm.type_error("Random.choices() missing 1 required positional argument: 'population'"));
-    };
-    let items = population(vm, &pop)?;
-    let k = vm.index_value(&k)?.max(0) as usize;
-    let n = items.len();
-    let cum: Vec<f64> = match (weights, cum) {
-        (None, None) => {
-            if n == 0 && k > 0 {
-                return Err(vm.new_error("IndexError", "list index out of range"));
-            }
+/// Chooses k unique random elements from a population sequence.
+///
+/// Returns a new list containing elements from the population while
+/// leaving the original population unchanged.
+#[native("Random.sample($self, population, k, *, counts=None)", style = "python")]
+fn sample(vm: &mut Vm, this: &RandomState, population: Value, k: Value, counts: Value) -> PyResult<Value> {
+    if !is_sequence(vm, &population)? {
+        return Err(vm.type_error("Population must be a sequence.  For dicts or sets, use sorted(d)."));
+    }
+    let n = len_of(vm, &population)?;
+    if !counts.is_none() {
+        // Samples `range(total)` and maps each pick to the item whose cumulative
+        // count passes it.
+        let mut cum = accumulate(vm, &counts)?;
+        if cum.len() != n {
+            return Err(vm.value_error("The number of counts does not match the population"));
+        }
+        let Some(total) = cum.pop() else {
+            return Err(vm.error(Exc::IndexError, "pop from empty list"));
+        };
+        let Some(total) = to_bigint(&total) else {
+            return Err(vm.type_error("Counts must be integers"));
+        };
+        if !total.is_positive() {
+            return Err(vm.value_error("Total of counts must be greater than zero"));
+        }
+        let Some(total) = total.to_u64().filter(|t| *t <= i64::MAX as u64) else {
+            return Err(vm.error(Exc::OverflowError, "Python int too large to convert to C ssize_t"));
+        };
+        let k = sample_size(vm, &k, total)?;
+        let picks = sample_indices(this, total, k);
+        let mut out = Vec::with_capacity(k);
+        for s in picks {
+            let i = bisect_right(vm, &cum, &Value::Int(s as i64), cum.len())?;
+            out.push(vm.get_item(&population, &Value::Int(i as i64))?);
+        }
+        return Ok(Value::list(out));
+    }
+    let k = sample_size(vm, &k, n as u64)?;
+    let items = vm.collect(&population)?;
+    let picks = sample_indices(this, items.len() as u64, k.min(items.len()));
+    Ok(Value::list(picks.into_iter().map(|i| items[i as usize].clone()).collect()))
+}
+
+/// The count of `itertools.repeat(None, k)`: negative counts repeat nothing.
+fn repeat_count(vm: &mut Vm, k: &Value) -> PyResult<usize> {
+    Ok(vm.index_value(k)?.max(0) as usize)
+}
+
+/// Return a k sized list of population elements chosen with replacement.
+///
+/// If the relative weights or cumulative weights are not specified,
+/// the selections are made with equal probability.
+#[native("Random.choices($self, population, weights=None, *, cum_weights=None, k=1)", style = "python")]
+fn choices(
+    vm: &mut Vm,
+    this: &RandomState,
+    population: Value,
+    weights: Value,
+    cum_weights: Value,
+    k: Value,
+) -> PyResult<Value> {
+    let n = len_of(vm, &population)?;
+    let cum: Vec<Value> = if cum_weights.is_none() {
+        if weights.is_none() {
+            let k = repeat_count(vm, &k)?;
             let nf = n as f64;
-            let idx: Vec<usize> = with(vm, &me, |g| (0..k).map(|_| (g.random() * nf).floor() as usize).collect())?;
-            return Ok(Value::list(idx.into_iter().map(|i| items[i].clone()).collect()));
-        }
-        (Some(_), Some(_)) => return Err(vm.type_error("Cannot specify both weights and cumulative weights")),
-        (Some(w), None) => {
-            let ws = vm.collect(&w)?;
-            let mut acc = 0.0;
-            let mut out = Vec::with_capacity(ws.len());
-            for w in &ws {
-                acc += conc_interpreter::builtins::constructors::to_float(vm, w)?;
-                out.push(acc);
+            let mut out = Vec::with_capacity(k);
+            for _ in 0..k {
+                let i = (this.random() * nf).floor() as i64;
+                out.push(vm.get_item(&population, &Value::Int(i))?);
             }
-            out
+            return Ok(Value::list(out));
         }
-        (None, Some(c)) => {
-            let cs = vm.collect(&c)?;
-            let mut out = Vec::with_capacity(cs.len());
-            for c in &cs {
-                out.push(conc_interpreter::builtins::constructors::to_float(vm, c)?);
+        match accumulate(vm, &weights) {
+            Ok(c) => c,
+            Err(e) if to_bigint(&weights).is_some() && is_a(vm, &e, Exc::TypeError) => {
+                let msg = format!("The number of choices must be a keyword argument: k={}", vm.repr_of(&weights)?);
+                return Err(vm.type_error(&msg));
             }
-            out
+            Err(e) => return Err(e),
         }
+    } else if !weights.is_none() {
+        return Err(vm.type_error("Cannot specify both weights and cumulative weights"));
+    } else {
+        if len_of(vm, &cum_weights)? != n {
+            return Err(vm.value_error("The number of weights does not match the population"));
+        }
+        vm.collect(&cum_weights)?
     };
     if cum.len() != n {
         return Err(vm.value_error("The number of weights does not match the population"));
     }
-    let total = cum.last().copied().unwrap_or(0.0);
+    let Some(last) = cum.last() else {
+        return Err(vm.error(Exc::IndexError, "list index out of range"));
+    };
+    let last = last.clone();
+    let total = add(vm, &last, &Value::Float(0.0))?;
+    let total = vm.real_value(&total)?;
     if total <= 0.0 {
         return Err(vm.value_error("Total of weights must be greater than zero"));
     }
     if !total.is_finite() {
         return Err(vm.value_error("Total of weights must be finite"));
     }
-    let hi = n - 1;
-    let idx: Vec<usize> = with(vm, &me, |g| {
-        (0..k)
-            .map(|_| {
-                let x = g.random() * total;
-                // bisect_right over cum[0..hi].
-                let (mut lo, mut h) = (0usize, hi);
-                while lo < h {
-                    let mid = (lo + h) / 2;
-                    if x < cum[mid] {
-                        h = mid;
-                    } else {
-                        lo = mid + 1;
-                    }
-                }
-                lo
-            })
-            .collect()
-    })?;
-    Ok(Value::list(idx.into_iter().map(|i| items[i].clone()).collect()))
-}
-
-fn float_arg(vm: &mut Vm, args: &mut Args, i: usize, name: &str, default: Option<f64>) -> PyResult<f64> {
-    match args.take(i, name) {
-        Some(v) => conc_interpreter::builtins::constructors::to_float(vm, &v),
-        None => match default {
-            Some(d) => Ok(d),
-            None => {
-                let msg = format!("missing required argument '{name}'");
-                Err(vm.type_error(&msg))
-            }
-        },
+    let k = repeat_count(vm, &k)?;
+    let mut out = Vec::with_capacity(k);
+    for _ in 0..k {
+        let x = Value::Float(this.random() * total);
+        let i = bisect_right(vm, &cum, &x, n - 1)?;
+        out.push(vm.get_item(&population, &Value::Int(i as i64))?);
     }
+    Ok(Value::list(out))
 }
 
-fn uniform(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let me = this(&args);
-    let a = float_arg(vm, &mut args, 1, "a", None)?;
-    let b = float_arg(vm, &mut args, 2, "b", None)?;
-    let r = with(vm, &me, |g| g.random())?;
-    Ok(Value::Float(a + (b - a) * r))
+// ---------------------------------------------------------------------------
+// Distributions
+
+/// Get a random number in the range [a, b) or [a, b] depending on rounding.
+#[native("Random.uniform($self, a, b)", style = "python")]
+fn uniform(vm: &mut Vm, this: &RandomState, a: Value, b: Value) -> PyResult<Value> {
+    // a + (b - a) * random()
+    if let (Some(fa), Some(fb)) = (num(&a), num(&b)) {
+        let d = match (&a, &b) {
+            (Value::Int(x), Value::Int(y)) => (*y as i128 - *x as i128) as f64,
+            _ => fb - fa,
+        };
+        return Ok(Value::Float(fa + d * this.random()));
+    }
+    let d = vm.binary_op(b, a.clone(), BinOp::Sub)?;
+    let scaled = vm.binary_op(d, Value::Float(this.random()), BinOp::Mult)?;
+    vm.binary_op(a, scaled, BinOp::Add)
 }
 
-fn triangular(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let me = this(&args);
-    let mut low = float_arg(vm, &mut args, 1, "low", Some(0.0))?;
-    let mut high = float_arg(vm, &mut args, 2, "high", Some(1.0))?;
-    let mode = args.take(3, "mode").filter(|v| !v.is_none());
-    let mut u = with(vm, &me, |g| g.random())?;
-    let mut c = match mode {
-        None => 0.5,
-        Some(m) => {
-            let m = conc_interpreter::builtins::constructors::to_float(vm, &m)?;
-            if high == low {
-                return Ok(Value::Float(low));
-            }
-            (m - low) / (high - low)
+/// Triangular distribution.
+///
+/// Continuous distribution bounded by given lower and upper limits,
+/// and having a given mode value in-between.
+#[native("Random.triangular($self, low=0.0, high=1.0, mode=None)", style = "python")]
+fn triangular(vm: &mut Vm, this: &RandomState, low: Value, high: Value, mode: Value) -> PyResult<Value> {
+    let u = this.random();
+    let plain_mode = if mode.is_none() { Some(None) } else { num(&mode).map(Some) };
+    if let (Some(mut lo), Some(mut hi), Some(m)) = (num(&low), num(&high), plain_mode) {
+        let mut c = match m {
+            None => 0.5,
+            // (mode - low) / (high - low) divides by zero: the distribution is `low`.
+            Some(_) if hi == lo => return Ok(low),
+            Some(m) => (m - lo) / (hi - lo),
+        };
+        let mut u = u;
+        if u > c {
+            u = 1.0 - u;
+            c = 1.0 - c;
+            std::mem::swap(&mut lo, &mut hi);
+        }
+        return Ok(Value::Float(lo + (hi - lo) * (u * c).sqrt()));
+    }
+    // Other values go through the operators, in CPython's order.
+    let (mut low, mut high) = (low, high);
+    let mut c = if mode.is_none() {
+        Value::Float(0.5)
+    } else {
+        let num = vm.binary_op(mode, low.clone(), BinOp::Sub)?;
+        let den = vm.binary_op(high.clone(), low.clone(), BinOp::Sub)?;
+        match vm.binary_op(num, den, BinOp::Div) {
+            Ok(c) => c,
+            Err(e) if is_a(vm, &e, Exc::ZeroDivisionError) => return Ok(low),
+            Err(e) => return Err(e),
         }
     };
-    if u > c {
+    let mut u = u;
+    if is_true(vm, &Value::Float(u), &c, CmpOp::Gt)? {
         u = 1.0 - u;
-        c = 1.0 - c;
+        c = vm.binary_op(Value::Float(1.0), c, BinOp::Sub)?;
         std::mem::swap(&mut low, &mut high);
     }
-    Ok(Value::Float(low + (high - low) * (u * c).sqrt()))
+    let d = vm.binary_op(high, low.clone(), BinOp::Sub)?;
+    let uc = vm.binary_op(Value::Float(u), c, BinOp::Mult)?;
+    let uc = vm.real_value(&uc)?;
+    if uc < 0.0 {
+        return Err(vm.value_error("math domain error"));
+    }
+    let scaled = vm.binary_op(d, Value::Float(uc.sqrt()), BinOp::Mult)?;
+    vm.binary_op(low, scaled, BinOp::Add)
 }
 
-fn gauss(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let me = this(&args);
-    let mu = float_arg(vm, &mut args, 1, "mu", Some(0.0))?;
-    let sigma = float_arg(vm, &mut args, 2, "sigma", Some(1.0))?;
-    let z = with(vm, &me, |g| match g.gauss_next.take() {
+/// `mu + z * sigma`.
+fn scale(vm: &mut Vm, z: f64, mu: Value, sigma: Value) -> PyResult<Value> {
+    if let (Some(m), Some(s)) = (num(&mu), num(&sigma)) {
+        return Ok(Value::Float(m + z * s));
+    }
+    let zs = vm.binary_op(Value::Float(z), sigma, BinOp::Mult)?;
+    vm.binary_op(mu, zs, BinOp::Add)
+}
+
+/// Gaussian distribution.
+///
+/// mu is the mean, and sigma is the standard deviation.  This is
+/// slightly faster than the normalvariate() function.
+///
+/// Not thread-safe without a lock around calls.
+#[native("Random.gauss($self, mu=0.0, sigma=1.0)", style = "python")]
+fn gauss(vm: &mut Vm, this: &RandomState, mu: Value, sigma: Value) -> PyResult<Value> {
+    let z = this.with(|g| match g.gauss_next.take() {
         Some(z) => z,
         None => {
             let x2pi = g.random() * std::f64::consts::TAU;
@@ -784,16 +1033,18 @@ fn gauss(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
             g.gauss_next = Some(x2pi.sin() * g2rad);
             x2pi.cos() * g2rad
         }
-    })?;
-    Ok(Value::Float(mu + z * sigma))
+    });
+    scale(vm, z, mu, sigma)
 }
 
-fn normalvariate(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let me = this(&args);
-    let mu = float_arg(vm, &mut args, 1, "mu", Some(0.0))?;
-    let sigma = float_arg(vm, &mut args, 2, "sigma", Some(1.0))?;
+/// Normal distribution.
+///
+/// mu is the mean, and sigma is the standard deviation.
+#[native("Random.normalvariate($self, mu=0.0, sigma=1.0)", style = "python")]
+fn normalvariate(vm: &mut Vm, this: &RandomState, mu: Value, sigma: Value) -> PyResult<Value> {
+    // Kinderman and Monahan's ratio-of-uniforms method.
     let magic = 4.0 * (-0.5f64).exp() / 2.0f64.sqrt();
-    let z = with(vm, &me, |g| loop {
+    let z = this.with(|g| loop {
         let u1 = g.random();
         let u2 = 1.0 - g.random();
         let z = magic * (u1 - 0.5) / u2;
@@ -801,73 +1052,120 @@ fn normalvariate(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         if zz <= -u2.ln() {
             break z;
         }
-    })?;
-    Ok(Value::Float(mu + z * sigma))
+    });
+    scale(vm, z, mu, sigma)
 }
 
-fn expovariate(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let me = this(&args);
-    let lambd = float_arg(vm, &mut args, 1, "lambd", None)?;
-    let r = with(vm, &me, |g| g.random())?;
-    if lambd == 0.0 {
-        return Err(vm.new_error("ZeroDivisionError", "float division by zero"));
+/// Exponential distribution.
+///
+/// lambd is 1.0 divided by the desired mean.  It should be
+/// nonzero.
+#[native("Random.expovariate($self, lambd)", style = "python")]
+fn expovariate(vm: &mut Vm, this: &RandomState, lambd: Value) -> PyResult<Value> {
+    let x = -(1.0 - this.random()).ln();
+    if let Some(l) = num(&lambd) {
+        if l == 0.0 {
+            return Err(vm.error(Exc::ZeroDivisionError, "float division by zero"));
+        }
+        return Ok(Value::Float(x / l));
     }
-    Ok(Value::Float(-(1.0 - r).ln() / lambd))
+    vm.binary_op(Value::Float(x), lambd, BinOp::Div)
 }
 
-fn randbytes(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let me = this(&args);
-    let n = match args.pos.get(1) {
-        Some(v) => vm.index_value(v)?,
-        None => return Err(vm.type_error("Random.randbytes() missing 1 required positional argument: 'n'")),
-    };
+/// Generate n random bytes.
+#[native("Random.randbytes($self, n)", style = "python")]
+fn randbytes(vm: &mut Vm, this: &RandomState, n: i64) -> PyResult<Value> {
     if n < 0 {
         return Err(vm.value_error("number of bits must be non-negative"));
     }
-    let r = with(vm, &me, |g| g.bits_big(n as u64 * 8))?;
+    let r = this.with(|g| g.bits_big(n as u64 * 8));
     let mut bytes = r.to_bytes_le();
     bytes.resize(n as usize, 0);
     Ok(Value::new(Object::Bytes(bytes.into_boxed_slice())))
 }
 
-/// `getstate()`: (3, (624 words..., index), gauss_next) as in CPython.
-fn getstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let me = this(&args);
-    let (words, index, gn) = with(vm, &me, |g| (g.state.to_vec(), g.index, g.gauss_next))?;
+// ---------------------------------------------------------------------------
+// State
+
+/// Return internal state; can be passed to setstate() later.
+#[native("Random.getstate($self)", style = "python")]
+fn getstate(_vm: &mut Vm, this: &RandomState) -> PyResult<Value> {
+    // (3, (624 words..., index), gauss_next) as in CPython.
+    let (words, index, gn) = this.with(|g| (g.state.to_vec(), g.index, g.gauss_next));
     let mut inner: Vec<Value> = words.into_iter().map(|w| Value::Int(w as i64)).collect();
     inner.push(Value::Int(index as i64));
     Ok(Value::tuple(vec![Value::Int(3), Value::tuple(inner), gn.map(Value::Float).unwrap_or(Value::None)]))
 }
 
-fn setstate(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let me = this(&args);
-    let state = args.pos.get(1).cloned().unwrap_or(Value::None);
-    let parts = match state.as_tuple() {
-        Some(t) if t.len() == 3 => t.items().to_vec(),
-        _ => return Err(vm.type_error("state vector must be a tuple")),
-    };
-    let words = match parts[1].as_tuple() {
-        Some(t) if t.len() == N + 1 => t.items().to_vec(),
-        _ => return Err(vm.value_error("state vector is the wrong size")),
-    };
-    let mut st = [0u32; N];
-    for (i, w) in words[..N].iter().enumerate() {
-        st[i] = vm.index_value(w)? as u32;
+/// Restore internal state from object returned by getstate().
+#[native("Random.setstate($self, state)", style = "python")]
+fn setstate(vm: &mut Vm, this: &RandomState, state: Value) -> PyResult<()> {
+    let version = vm.get_item(&state, &Value::Int(0))?;
+    let v3 = equals_int(vm, &version, 3)?;
+    if !v3 && !equals_int(vm, &version, 2)? {
+        let msg = format!("state with version {} passed to Random.setstate() of version 3", vm.str_of(&version)?);
+        return Err(vm.value_error(&msg));
     }
-    let index = vm.index_value(&words[N])?;
-    if !(0..=N as i64).contains(&index) {
-        return Err(vm.value_error("invalid state"));
+    // `version, internalstate, self.gauss_next = state`
+    let parts = vm.collect(&state)?;
+    if parts.len() != 3 {
+        let msg = if parts.len() > 3 {
+            "too many values to unpack (expected 3)".to_string()
+        } else {
+            format!("not enough values to unpack (expected 3, got {})", parts.len())
+        };
+        return Err(vm.value_error(&msg));
     }
     let gn = match &parts[2] {
         Value::None => None,
-        v => Some(conc_interpreter::builtins::constructors::to_float(vm, v)?),
+        v => Some(vm.real_value(v)?),
     };
-    with(vm, &me, |g| {
+    this.with(|g| g.gauss_next = gn);
+    let internal = if v3 {
+        parts[1].clone()
+    } else {
+        // Version 2 kept the words as signed longs: they are taken modulo 2**32.
+        let words = vm.collect(&parts[1])?;
+        let mut out = Vec::with_capacity(words.len());
+        for w in words {
+            out.push(vm.binary_op(w, Value::Int(1 << 32), BinOp::Mod)?);
+        }
+        Value::tuple(out)
+    };
+    let words = match internal.as_tuple().or_else(|| internal.base_value().and_then(|b| b.as_tuple())) {
+        Some(t) if t.len() == N + 1 => t.items().to_vec(),
+        Some(_) => return Err(vm.value_error("state vector is the wrong size")),
+        None => return Err(vm.type_error("state vector must be a tuple")),
+    };
+    let mut st = [0u32; N];
+    for (i, w) in words[..N].iter().enumerate() {
+        st[i] = unsigned_word(vm, w)? as u32;
+    }
+    let index = match to_bigint(&words[N]).map(|i| i.to_i64()) {
+        Some(Some(i)) => i,
+        Some(None) => return Err(vm.error(Exc::OverflowError, "Python int too large to convert to C long")),
+        None => return Err(vm.type_error("an integer is required")),
+    };
+    if !(0..=N as i64).contains(&index) {
+        return Err(vm.value_error("invalid state"));
+    }
+    this.with(|g| {
         g.state = st;
         g.index = index as usize;
-        g.gauss_next = gn;
-    })?;
-    Ok(Value::None)
+    });
+    Ok(())
+}
+
+/// A word of the state (CPython's `PyLong_AsUnsignedLong`).
+fn unsigned_word(vm: &mut Vm, w: &Value) -> PyResult<u64> {
+    match to_bigint(w) {
+        None => Err(vm.type_error("an integer is required")),
+        Some(b) if b.is_negative() => Err(vm.error(Exc::OverflowError, "can't convert negative int to unsigned")),
+        Some(b) => match b.to_u64() {
+            Some(u) => Ok(u),
+            None => Err(vm.error(Exc::OverflowError, "Python int too large to convert to C unsigned long")),
+        },
+    }
 }
 
 #[cfg(test)]

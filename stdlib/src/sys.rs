@@ -3,6 +3,7 @@
 use crate::util::{functions, set};
 use conc_interpreter::builtins::sys_io;
 use conc_interpreter::interp::interp;
+use conc_interpreter::native::Exc;
 use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
 
 pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
@@ -43,7 +44,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
 
 fn exit(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let code = args.pos.first().cloned().unwrap_or(Value::None);
-    let cls = conc_interpreter::interp::exc_class("SystemExit");
+    let cls = Exc::SystemExit.class().clone();
     let a = if code.is_none() { vec![] } else { vec![code] };
     Err(vm.new_exception(&cls, a))
 }

@@ -77,6 +77,7 @@ fn sleep(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 use crate::util::set;
 use conc_interpreter::interp::{add_methods, new_class, types};
+use conc_interpreter::native::Exc;
 use conc_interpreter::value::class::BaseKind;
 use conc_interpreter::value::instance::InstanceObj;
 use conc_interpreter::value::str::intern;
@@ -269,7 +270,7 @@ fn secs_arg(vm: &mut Vm, args: &Args) -> PyResult<libc::time_t> {
                 return Err(vm.value_error("Invalid value NaN (not a number)"));
             }
             if !f.is_finite() || f.abs() > 1e18 {
-                return Err(vm.new_error("OverflowError", "timestamp out of range for platform time_t"));
+                return Err(vm.error(Exc::OverflowError, "timestamp out of range for platform time_t"));
             }
             Ok(f.floor() as libc::time_t)
         }
@@ -341,7 +342,7 @@ fn timestamp_struct(vm: &mut Vm, args: &Args, local: bool) -> PyResult<StructTim
     let t = secs_arg(vm, args)?;
     match to_struct(t, local) {
         Some(s) => Ok(s),
-        None => Err(vm.new_error("OverflowError", "timestamp out of range for platform time_t")),
+        None => Err(vm.error(Exc::OverflowError, "timestamp out of range for platform time_t")),
     }
 }
 
@@ -384,7 +385,7 @@ fn mktime(vm: &mut Vm, args: Args) -> PyResult<Value> {
     tm.tm_wday = -1;
     let t = unsafe { libc::mktime(&mut tm) };
     if t == -1 && tm.tm_wday == -1 {
-        return Err(vm.new_error("OverflowError", "mktime argument out of range"));
+        return Err(vm.error(Exc::OverflowError, "mktime argument out of range"));
     }
     Ok(Value::Float(t as f64))
 }

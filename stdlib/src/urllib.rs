@@ -14,8 +14,9 @@
 //! A request runs on the calling thread and takes no interpreter-wide lock (there is
 //! none), so other threads go on running while one waits on the network.
 
-use crate::util::functions;
-use conc_interpreter::{Args, ObjRef, Object, PyResult, Value, Vm};
+use crate::util::natives;
+use conc_interpreter::native::{native, Exc};
+use conc_interpreter::{ObjRef, Object, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
@@ -23,10 +24,9 @@ use std::io::{ErrorKind, Read};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
-    functions(m, &[("open", open), ("read", read), ("close", close)]);
+    natives(m, &[&open::DEF, &read::DEF, &close::DEF]);
     Ok(())
 }
 
@@ -161,36 +161,30 @@ fn transport_failure(t: &ureq::Transport, gai: &Mutex<Option<(i32, String)>>) ->
     }
 }
 
-fn str_arg(vm: &mut Vm, v: Option<&Value>, what: &str) -> PyResult<String> {
-    match v.and_then(|v| v.as_str()) {
-        Some(s) => Ok(s.as_str().to_string()),
-        None => Err(vm.type_error(&format!("_urllib.open: {what} must be a str"))),
-    }
-}
-
-/// `open(url, method, data, headers, timeout)`: performs one request.
+/// open(url, method, data, headers, timeout) -> ("ok", status, reason, headers,
+/// final_url, handle) or ("error", kind, code, message): performs one request.
 ///
-/// Returns `("ok", status, reason, ((name, value), ...), final_url, handle)` for any
-/// response (error statuses included: the conc layer raises HTTPError), or
-/// `("error", kind, code, message)` when no response arrived.
-fn open(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let url = str_arg(vm, args.pos.first(), "url")?;
-    let method = str_arg(vm, args.pos.get(1), "method")?;
-    let data: Option<Vec<u8>> = args.pos.get(2).and_then(conc_interpreter::builtins::bytes_like);
-    let mut headers = Vec::new();
-    if let Some(t) = args.pos.get(3).and_then(|v| v.as_tuple()) {
+/// Any response gives "ok" (error statuses too: the conc layer raises HTTPError);
+/// "error" means no response arrived. `data` is the body (bytes-like) or None,
+/// `headers` a tuple of (name, value) pairs, `timeout` seconds or None.
+#[native("_urllib.open(url, method, data, headers, timeout, /)")]
+fn open(vm: &mut Vm, url: &str, method: &str, data: Value, headers: Value, timeout: Value) -> PyResult<Value> {
+    let data: Option<Vec<u8>> = conc_interpreter::builtins::bytes_like(&data);
+    let mut pairs = Vec::new();
+    if let Some(t) = headers.as_tuple() {
         for item in t.items() {
             if let Some(pair) = item.as_tuple() {
                 let kv = pair.items();
                 if let (Some(k), Some(v)) = (kv.first().and_then(|k| k.as_str()), kv.get(1).and_then(|v| v.as_str())) {
-                    headers.push((k.as_str().to_string(), v.as_str().to_string()));
+                    pairs.push((k.as_str().to_string(), v.as_str().to_string()));
                 }
             }
         }
     }
-    let timeout = match args.pos.get(4) {
-        Some(Value::Int(i)) => Some(Duration::from_secs_f64((*i).max(0) as f64)),
-        Some(Value::Float(f)) if f.is_finite() => Some(Duration::from_secs_f64(f.max(0.0))),
+    let headers = pairs;
+    let timeout = match timeout {
+        Value::Int(i) => Some(vm.seconds(i as f64)?),
+        Value::Float(f) => Some(vm.seconds(f)?),
         _ => None,
     };
 
@@ -210,7 +204,7 @@ fn open(vm: &mut Vm, args: Args) -> PyResult<Value> {
         builder = builder.timeout_connect(t).timeout_read(t).timeout_write(t);
     }
     let agent = builder.build();
-    let mut req = agent.request(&method, &url);
+    let mut req = agent.request(method, url);
     for (k, v) in &headers {
         req = req.set(k, v);
     }
@@ -226,7 +220,7 @@ fn open(vm: &mut Vm, args: Args) -> PyResult<Value> {
             // CPython wraps only failures of connecting and sending in URLError; a
             // timeout while waiting for the status line escapes as a bare TimeoutError.
             if matches!(f, Failure::Timeout) && t.kind() != ureq::ErrorKind::ConnectionFailed {
-                return Err(vm.new_error("TimeoutError", "timed out"));
+                return Err(vm.error(Exc::TimeoutError, "timed out"));
             }
             return Ok(f.into_value());
         }
@@ -252,17 +246,12 @@ fn open(vm: &mut Vm, args: Args) -> PyResult<Value> {
     ]))
 }
 
-/// `read(handle, n)`: up to `n` bytes of the body (all of it when `n` is negative);
-/// `b""` at the end or after close.
-fn read(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let handle = match args.pos.first() {
-        Some(Value::Int(h)) => *h as u64,
-        _ => return Err(vm.type_error("_urllib.read: handle must be an int")),
-    };
-    let n = match args.pos.get(1) {
-        Some(Value::Int(n)) => *n,
-        _ => -1,
-    };
+/// read(handle, n=None) -> bytes: up to `n` bytes of the body (all of it when `n` is
+/// None or negative); `b""` at the end or after close.
+#[native("_urllib.read(handle, n=None, /)")]
+fn read(vm: &mut Vm, handle: i64, n: Option<i64>) -> PyResult<Value> {
+    let handle = handle as u64;
+    let n = n.unwrap_or(-1);
     let Some(mut body) = bodies().lock().remove(&handle) else {
         return Ok(Value::new(Object::Bytes(Box::new([]))));
     };
@@ -276,17 +265,16 @@ fn read(vm: &mut Vm, args: Args) -> PyResult<Value> {
     match r {
         Ok(()) => Ok(Value::new(Object::Bytes(buf.into_boxed_slice()))),
         Err(e) => match io_failure(&e) {
-            Failure::Timeout => Err(vm.new_error("TimeoutError", "timed out")),
-            Failure::Os(code, msg) => Err(vm.new_error("OSError", &format!("[Errno {code}] {msg}"))),
-            Failure::Gai(_, msg) | Failure::Other(msg) => Err(vm.new_error("OSError", &msg)),
+            Failure::Timeout => Err(vm.error(Exc::TimeoutError, "timed out")),
+            Failure::Os(code, msg) => Err(vm.error(Exc::OSError, &format!("[Errno {code}] {msg}"))),
+            Failure::Gai(_, msg) | Failure::Other(msg) => Err(vm.error(Exc::OSError, &msg)),
         },
     }
 }
 
-/// `close(handle)`: drops the body (and with it the connection).
-fn close(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if let Some(Value::Int(h)) = args.pos.first() {
-        bodies().lock().remove(&(*h as u64));
-    }
-    Ok(Value::None)
+/// close(handle): drops the body (and with it the connection).
+#[native("_urllib.close(handle, /)")]
+fn close(_vm: &mut Vm, handle: i64) -> PyResult<()> {
+    bodies().lock().remove(&(handle as u64));
+    Ok(())
 }

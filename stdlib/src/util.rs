@@ -1,6 +1,7 @@
 //! Helpers shared by the module files.
 
 use conc_interpreter::interp::native;
+use conc_interpreter::native::Exc;
 use conc_interpreter::value::function::NativeFn;
 use conc_interpreter::value::str::intern;
 use conc_interpreter::{ObjRef, Object, Value};
@@ -16,6 +17,13 @@ pub fn set(m: &ObjRef, name: &str, v: Value) {
 pub fn functions(m: &ObjRef, list: &[(&'static str, NativeFn)]) {
     for (name, f) in list {
         set(m, name, native(name, name, *f));
+    }
+}
+
+/// Adds declared natives (`&name::DEF`) to a module as its functions.
+pub fn natives(m: &ObjRef, defs: &[&'static conc_interpreter::native::NativeDef]) {
+    for def in defs {
+        set(m, def.sig.name, conc_interpreter::native::function_value(def));
     }
 }
 
@@ -71,8 +79,11 @@ pub fn arg_timeout(
         Value::Int(i) => *i as f64,
         Value::Float(f) => *f,
         Value::Bool(b) => *b as i64 as f64,
+        Value::Obj(o) if matches!(&**o, conc_interpreter::Object::BigInt(_)) => {
+            return Err(vm.error(Exc::OverflowError, "timestamp too large to convert to C _PyTime_t"));
+        }
         _ => {
-            let msg = format!("'{}' object cannot be interpreted as an integer or float", vm.type_name(v));
+            let msg = format!("'{}' object cannot be interpreted as an integer", vm.type_name(v));
             return Err(vm.type_error(&msg));
         }
     };
@@ -81,12 +92,9 @@ pub fn arg_timeout(
             return Ok(None);
         }
         if neg_forever {
-            return Err(vm.value_error("timeout value must be a non-negative number"));
+            return Err(vm.value_error("timeout value must be positive"));
         }
         return Ok(Some(std::time::Duration::ZERO));
     }
-    if !secs.is_finite() {
-        return Err(vm.new_error("OverflowError", "timeout value is too large"));
-    }
-    Ok(Some(std::time::Duration::from_secs_f64(secs)))
+    vm.seconds(secs).map(Some)
 }

@@ -405,7 +405,13 @@ fn well_formed(slice: &str, kind: &str) -> bool {
 /// Checks each character of a non-ASCII identifier.
 fn check_identifier(name: &str, at: usize) -> Result<(), SyntaxError> {
     for (i, c) in name.char_indices() {
-        let ok = if i == 0 { c == '_' || unicode_ident::is_xid_start(c) } else { unicode_ident::is_xid_continue(c) };
+        // Unicode 15.1 added the zero-width joiners U+200C and U+200D to
+        // XID_Continue; Python 3.11 (Unicode 14) rejects them.
+        let ok = if i == 0 {
+            c == '_' || unicode_ident::is_xid_start(c)
+        } else {
+            unicode_ident::is_xid_continue(c) && !matches!(c, '\u{200c}' | '\u{200d}')
+        };
         if !ok {
             return Err(invalid_character(c, at + i));
         }

@@ -122,7 +122,14 @@ pub fn builtin_special(vm: &mut Vm, obj: &Value, name: &ObjRef) -> PyResult<Opti
         (Object::Builtin(b), "__name__") => Some(Value::str(b.name)),
         (Object::Builtin(b), "__qualname__") => Some(Value::str(&b.qualname)),
         (Object::Builtin(b), "__self__") => Some(b.bound.clone().unwrap_or(Value::None)),
-        (Object::Builtin(_), "__doc__") => Some(Value::None),
+        (Object::Builtin(b), "__doc__") => Some(match b.def {
+            Some(d) if !d.doc.is_empty() => Value::str(d.doc),
+            _ => Value::None,
+        }),
+        (Object::Builtin(b), "__text_signature__") => Some(match b.def {
+            Some(d) => Value::str(d.sig.text),
+            None => Value::None,
+        }),
         (Object::BoundMethod(m), "__self__") => Some(m.self_.clone()),
         (Object::BoundMethod(m), "__func__") => Some(m.func.clone()),
         (Object::BoundMethod(m), _) => {

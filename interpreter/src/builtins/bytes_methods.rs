@@ -2,194 +2,393 @@
 //! contents are copied out of its lock first) and give a result of the receiver's
 //! type; the mutating ones are bytearray's alone.
 
-use super::arg;
-use crate::interp::{add_methods, types};
+use super::str_methods::decode_bytes;
+use crate::interp::{add_natives, set_class_attr, types};
+use crate::native::{native, wrong_self, ArgRef, BytesLike, Exc, FromArg, FromSelf, Signature, SliceBound};
 use crate::value::bytearray::ByteArrayObj;
-use crate::value::{Object, Value};
-use crate::vm::{Args, PyResult, Vm};
+use crate::value::function::BuiltinObj;
+use crate::value::{ObjRef, Object, Value};
+use crate::vm::{PyResult, Vm};
 
 /// Methods both types have.
-const SHARED: &[(&str, crate::value::function::NativeFn)] = &[
-    ("decode", bytes_decode),
-    ("hex", bytes_hex),
-    ("upper", bytes_upper),
-    ("lower", bytes_lower),
-    ("startswith", bytes_startswith),
-    ("endswith", bytes_endswith),
-    ("find", bytes_find),
-    ("rfind", bytes_rfind),
-    ("index", bytes_index),
-    ("count", bytes_count),
-    ("replace", bytes_replace),
-    ("split", bytes_split),
-    ("strip", bytes_strip),
-    ("lstrip", bytes_lstrip),
-    ("rstrip", bytes_rstrip),
-    ("join", bytes_join),
-    ("isalpha", bytes_isalpha),
-    ("isdigit", bytes_isdigit),
-    ("isspace", bytes_isspace),
-    ("isalnum", bytes_isalnum),
+const SHARED: &[&crate::native::NativeDef] = &[
+    &decode::DEF,
+    &hex::DEF,
+    &upper::DEF,
+    &lower::DEF,
+    &startswith::DEF,
+    &endswith::DEF,
+    &find::DEF,
+    &rfind::DEF,
+    &index::DEF,
+    &count::DEF,
+    &replace::DEF,
+    &split::DEF,
+    &strip::DEF,
+    &lstrip::DEF,
+    &rstrip::DEF,
+    &join::DEF,
+    &isalpha::DEF,
+    &isdigit::DEF,
+    &isspace::DEF,
+    &isalnum::DEF,
 ];
 
 pub fn register(_vm: &mut Vm) {
     let t = types();
-    add_methods(&t.bytes, SHARED);
-    add_methods(&t.bytearray, SHARED);
-    add_methods(
+    use super::list_methods as seq;
+    add_natives(
         &t.bytearray,
         &[
-            ("append", ba_append),
-            ("extend", ba_extend),
-            ("pop", ba_pop),
-            ("insert", ba_insert),
-            ("remove", ba_remove),
-            ("clear", ba_clear),
-            ("copy", ba_copy),
-            ("reverse", ba_reverse),
-            ("__len__", super::list_methods::dunder_len),
-            ("__getitem__", super::list_methods::dunder_getitem),
-            ("__setitem__", super::list_methods::dunder_setitem),
-            ("__delitem__", super::list_methods::dunder_delitem),
-            ("__contains__", super::list_methods::dunder_contains),
-            ("__iter__", super::list_methods::dunder_iter),
+            &seq::dunder_len::DEF,
+            &seq::dunder_getitem::DEF,
+            &seq::dunder_setitem::DEF,
+            &seq::dunder_delitem::DEF,
+            &seq::dunder_contains::DEF,
+            &seq::dunder_iter::DEF,
         ],
     );
-    add_methods(
+    add_natives(
         &t.bytes,
-        &[
-            ("__len__", super::list_methods::dunder_len),
-            ("__getitem__", super::list_methods::dunder_getitem),
-            ("__contains__", super::list_methods::dunder_contains),
-            ("__iter__", super::list_methods::dunder_iter),
-        ],
+        &[&seq::dunder_len::DEF, &seq::dunder_getitem::DEF, &seq::dunder_contains::DEF, &seq::dunder_iter::DEF],
+    );
+    add_natives(&t.bytes, SHARED);
+    add_natives(&t.bytearray, SHARED);
+    add_natives(
+        &t.bytearray,
+        &[&append::DEF, &extend::DEF, &pop::DEF, &insert::DEF, &remove::DEF, &clear::DEF, &copy::DEF, &reverse::DEF],
     );
     for (cls, qual) in [(&t.bytes, "bytes.fromhex"), (&t.bytearray, "bytearray.fromhex")] {
-        crate::interp::set_class_attr(
+        let f = BuiltinObj::declared(&fromhex::DEF, qual.to_string());
+        set_class_attr(
             cls,
             "fromhex",
-            Value::new(Object::ClassMethod(crate::interp::native("fromhex", qual, bytes_fromhex))),
+            Value::new(Object::ClassMethod(Value::Obj(ObjRef::new_immortal(Object::Builtin(f))))),
         );
     }
 }
 
-/// Argument `i` as bytes (from a bytes or bytearray), or the TypeError CPython gives.
-fn bytes_arg(vm: &mut Vm, args: &Args, i: usize, name: &str) -> PyResult<Vec<u8>> {
-    match args.pos.get(i).and_then(super::bytes_like) {
-        Some(b) => Ok(b),
-        None => {
-            let what = args.pos.get(i).map_or("nothing".to_string(), |v| vm.type_name(v));
-            let msg = if i == 0 {
-                format!("descriptor '{name}' requires a 'bytes' object but received a '{what}'")
-            } else {
-                format!("a bytes-like object is required, not '{what}'")
-            };
-            Err(vm.type_error(&msg))
+/// `self` of a method that bytes and bytearray share: the bytes (borrowed from a bytes
+/// object, copied out of a bytearray's lock) and whether the method is bytearray's,
+/// whose results are bytearrays. Each type's method takes only its own type's values.
+pub struct Bytes<'a> {
+    data: BytesLike<'a>,
+    array: bool,
+}
+
+impl<'a> FromSelf<'a> for Bytes<'a> {
+    #[inline]
+    fn from_self(vm: &mut Vm, v: &'a Value, sig: &'static Signature, b: &BuiltinObj) -> PyResult<Self> {
+        let array = b.owner.as_ref().is_some_and(|o| o.ptr_eq(&types().bytearray));
+        match (v.unwrap_base().obj(), array) {
+            (Some(Object::Bytes(x)), false) => Ok(Bytes { data: BytesLike::Borrowed(x), array }),
+            (Some(Object::ByteArray(x)), true) => Ok(Bytes { data: BytesLike::Owned(x.snapshot()), array }),
+            _ => Err(wrong_self(vm, v, sig, if array { "bytearray" } else { "bytes" })),
         }
     }
 }
 
-fn new_bytes(b: Vec<u8>) -> Value {
-    Value::new(Object::Bytes(b.into_boxed_slice()))
+impl Bytes<'_> {
+    /// A result of the receiver's type.
+    fn make(&self, b: Vec<u8>) -> Value {
+        if self.array {
+            new_bytearray(b)
+        } else {
+            new_bytes(b)
+        }
+    }
 }
 
-/// A result of the same type as the receiver: the shared methods of bytes give bytes,
-/// and of bytearray a new bytearray.
-fn like(args: &Args, b: Vec<u8>) -> Value {
-    match args.pos.first().and_then(|v| v.obj()) {
-        Some(Object::ByteArray(_)) => new_bytearray(b),
-        _ => new_bytes(b),
+impl std::ops::Deref for Bytes<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.data
     }
+}
+
+/// `self` of bytearray's own methods.
+impl<'a> FromSelf<'a> for &'a ByteArrayObj {
+    #[inline]
+    fn from_self(vm: &mut Vm, v: &'a Value, sig: &'static Signature, _b: &BuiltinObj) -> PyResult<Self> {
+        match v.unwrap_base().obj() {
+            Some(Object::ByteArray(x)) => Ok(x),
+            _ => Err(wrong_self(vm, v, sig, "bytearray")),
+        }
+    }
+}
+
+/// An int CPython converts to a C `int` (`bytes_per_sep`).
+struct CInt(i32);
+
+impl<'a> FromArg<'a> for CInt {
+    fn from_arg(vm: &mut Vm, v: &'a Value, _at: ArgRef) -> PyResult<Self> {
+        let big = vm.index_value_big(v)?;
+        match i32::try_from(&big) {
+            Ok(i) => Ok(CInt(i)),
+            Err(_) => Err(vm.error(Exc::OverflowError, "Python int too large to convert to C int")),
+        }
+    }
+}
+
+impl From<i64> for CInt {
+    fn from(i: i64) -> Self {
+        CInt(i as i32)
+    }
+}
+
+/// The sub-sequence of find, index and count: bytes-like, or one byte as an int.
+enum Needle<'a> {
+    Byte([u8; 1]),
+    Seq(BytesLike<'a>),
+}
+
+impl std::ops::Deref for Needle<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Needle::Byte(b) => b,
+            Needle::Seq(s) => s,
+        }
+    }
+}
+
+impl<'a> FromArg<'a> for Needle<'a> {
+    fn from_arg(vm: &mut Vm, v: &'a Value, at: ArgRef) -> PyResult<Self> {
+        match v.unwrap_base().obj() {
+            Some(Object::Bytes(_) | Object::ByteArray(_)) => BytesLike::from_arg(vm, v, at).map(Needle::Seq),
+            _ => {
+                let is_int = matches!(v, Value::Int(_) | Value::Bool(_))
+                    || matches!(v.unwrap_base(), Value::Int(_) | Value::Bool(_))
+                    || matches!(v.unwrap_base().obj(), Some(Object::BigInt(_)))
+                    || vm.lookup_type_attr(&vm.class_of(v), &crate::value::str::intern("__index__")).is_some();
+                if !is_int {
+                    let msg = format!("argument should be integer or bytes-like object, not '{}'", vm.type_name(v));
+                    return Err(vm.type_error(&msg));
+                }
+                byte_value(vm, v).map(|b| Needle::Byte([b]))
+            }
+        }
+    }
+}
+
+pub fn new_bytes(b: Vec<u8>) -> Value {
+    Value::new(Object::Bytes(b.into_boxed_slice()))
 }
 
 pub fn new_bytearray(b: Vec<u8>) -> Value {
     Value::new(Object::ByteArray(ByteArrayObj::new(b)))
 }
 
-fn bytes_decode(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let b = bytes_arg(vm, &args, 0, "decode")?;
-    let enc = args.take(1, "encoding").unwrap_or(Value::str("utf-8"));
-    let enc = enc.as_str().map(|e| e.as_str().to_ascii_lowercase().replace('_', "-"));
-    match enc.as_deref() {
-        Some("utf-8" | "utf8") => match std::str::from_utf8(&b) {
-            Ok(t) => Ok(Value::str(t)),
-            Err(e) => {
-                let pos = e.valid_up_to();
-                let reason = if e.error_len().is_none() {
-                    "unexpected end of data"
-                } else if (0x80..0xc0).contains(&b[pos]) || b[pos] >= 0xf8 {
-                    "invalid start byte"
-                } else {
-                    "invalid continuation byte"
-                };
-                let msg = format!("'utf-8' codec can't decode byte 0x{:02x} in position {pos}: {reason}", b[pos]);
-                Err(vm.new_error("UnicodeDecodeError", &msg))
+/// The whitespace of bytes methods (ASCII's, with the vertical tab).
+fn is_space(c: &u8) -> bool {
+    b" \t\n\r\x0b\x0c".contains(c)
+}
+
+/// Decode the bytes using the codec registered for encoding.
+///
+///   encoding
+///     The encoding with which to decode the bytes.
+///   errors
+///     The error handling scheme to use for the handling of decoding errors.
+///     The default is 'strict' meaning that decoding errors raise a
+///     UnicodeDecodeError. Other possible values are 'ignore' and 'replace'
+///     as well as any other name registered with codecs.register_error that
+///     can handle UnicodeDecodeErrors.
+#[native("bytes.decode($self, /, encoding='utf-8', errors='strict')")]
+fn decode(vm: &mut Vm, this: Bytes, encoding: &str, errors: &str) -> PyResult<String> {
+    decode_bytes(vm, &this, encoding, errors)
+}
+
+/// Create a string of hexadecimal numbers from a bytes object.
+///
+///   sep
+///     An optional single character or byte to separate hex bytes.
+///   bytes_per_sep
+///     How many bytes between separators.  Positive values count from the
+///     right, negative values count from the left.
+///
+/// Example:
+/// >>> value = b'\xb9\x01\xef'
+/// >>> value.hex()
+/// 'b901ef'
+/// >>> value.hex(':')
+/// 'b9:01:ef'
+/// >>> value.hex(':', 2)
+/// 'b9:01ef'
+/// >>> value.hex(':', -2)
+/// 'b901:ef'
+#[native("bytes.hex($self, /, sep=<unrepresentable>, bytes_per_sep=1)")]
+fn hex(vm: &mut Vm, this: Bytes, sep: Option<&Value>, bytes_per_sep: CInt) -> PyResult<String> {
+    hex_of(vm, &this, sep, bytes_per_sep.0)
+}
+
+/// The hexadecimal digits of `b`, with `sep` between groups of `per` bytes (counted
+/// from the right, or from the left when negative).
+fn hex_of(vm: &mut Vm, b: &[u8], sep: Option<&Value>, per: i32) -> PyResult<String> {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let sep = match sep {
+        None => None,
+        Some(v) => {
+            if super::functions::len_of(vm, v)? != 1 {
+                return Err(vm.value_error("sep must be length 1."));
             }
-        },
-        Some("ascii") => match b.iter().position(|&c| c >= 0x80) {
-            None => Ok(Value::string(b.iter().map(|&c| c as char).collect())),
-            Some(pos) => {
-                let msg = format!(
-                    "'ascii' codec can't decode byte 0x{:02x} in position {pos}: ordinal not in range(128)",
-                    b[pos]
-                );
-                Err(vm.new_error("UnicodeDecodeError", &msg))
+            let c = match v.unwrap_base().obj() {
+                Some(Object::Str(s)) => s.as_str().chars().next().map_or(0, |c| c as u32),
+                Some(Object::Bytes(s)) => s[0] as u32,
+                _ => return Err(vm.type_error("sep must be str or bytes.")),
+            };
+            if c > 127 {
+                return Err(vm.value_error("sep must be ASCII."));
             }
-        },
-        Some("latin-1" | "latin1" | "iso-8859-1") => Ok(Value::string(b.iter().map(|&c| c as char).collect())),
-        _ => {
-            let msg = format!("unknown encoding: {}", enc.unwrap_or_default());
-            Err(vm.new_error("LookupError", &msg))
+            Some(c as u8 as char)
         }
+    };
+    let mut out = String::with_capacity(b.len() * 3);
+    let k = per.unsigned_abs() as usize;
+    for (i, c) in b.iter().enumerate() {
+        if let Some(sep) = sep.filter(|_| k > 0 && i > 0) {
+            // A separator before byte `i` when a group ends there.
+            let boundary = if per > 0 { (b.len() - i).is_multiple_of(k) } else { i.is_multiple_of(k) };
+            if boundary {
+                out.push(sep);
+            }
+        }
+        out.push(DIGITS[(c >> 4) as usize] as char);
+        out.push(DIGITS[(c & 15) as usize] as char);
     }
+    Ok(out)
 }
 
-fn bytes_hex(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let b = bytes_arg(vm, &args, 0, "hex")?;
-    Ok(Value::string(b.iter().map(|c| format!("{c:02x}")).collect()))
-}
-
-fn bytes_fromhex(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = arg(vm, &args, 1, "fromhex")?;
-    let Some(s) = v.as_str().map(|s| s.as_str().to_string()) else {
-        let msg = format!("fromhex() argument must be str, not {}", vm.type_name(&v));
+/// Create a bytes object from a string of hexadecimal numbers.
+///
+/// Spaces between two numbers are accepted.
+/// Example: bytes.fromhex('B9 01EF') -> b'\\xb9\\x01\\xef'.
+#[native("bytes.fromhex($cls, string, /)")]
+fn fromhex(vm: &mut Vm, cls: &ObjRef, string: &Value) -> PyResult<Value> {
+    let Some(s) = string.as_str() else {
+        let msg = format!("fromhex() argument must be str, not {}", vm.type_name(string));
         return Err(vm.type_error(&msg));
     };
-    let digits: Vec<char> = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let mut out = Vec::new();
-    for pair in digits.chunks(2) {
-        match (pair.first().and_then(|c| c.to_digit(16)), pair.get(1).and_then(|c| c.to_digit(16))) {
-            (Some(h), Some(l)) => out.push((h * 16 + l) as u8),
-            _ => return Err(vm.value_error("non-hexadecimal number found in fromhex() arg")),
+    let s = s.as_str().as_bytes();
+    let mut out = Vec::with_capacity(s.len() / 2);
+    let mut i = 0;
+    let digit = |c: u8| (c as char).to_digit(16);
+    loop {
+        while i < s.len() && is_space(&s[i]) {
+            i += 1;
+        }
+        if i >= s.len() {
+            break;
+        }
+        let (Some(h), Some(l)) = (digit(s[i]), s.get(i + 1).and_then(|&c| digit(c))) else {
+            // The position of the offending character (CPython counts code points).
+            let at = if digit(s[i]).is_some() { i + 1 } else { i };
+            let at = String::from_utf8_lossy(&s[..at.min(s.len())]).chars().count();
+            let msg = format!("non-hexadecimal number found in fromhex() arg at position {at}");
+            return Err(vm.value_error(&msg));
+        };
+        out.push((h * 16 + l) as u8);
+        i += 2;
+    }
+    // The receiver is the class: bytearray.fromhex gives a bytearray, and a derived
+    // class is called with the result, as CPython does.
+    let t = types();
+    let r = if crate::value::class::is_subclass(cls, &t.bytearray) { new_bytearray(out) } else { new_bytes(out) };
+    if cls.ptr_eq(&t.bytes) || cls.ptr_eq(&t.bytearray) {
+        return Ok(r);
+    }
+    vm.call(&Value::Obj(cls.clone()), crate::vm::Args::new([r]))
+}
+
+/// B.upper() -> copy of B
+///
+/// Return a copy of B with all ASCII characters converted to uppercase.
+#[native("bytes.upper($self, /)")]
+fn upper(_vm: &mut Vm, this: Bytes) -> PyResult<Value> {
+    Ok(this.make(this.to_ascii_uppercase()))
+}
+
+/// B.lower() -> copy of B
+///
+/// Return a copy of B with all ASCII characters converted to lowercase.
+#[native("bytes.lower($self, /)")]
+fn lower(_vm: &mut Vm, this: Bytes) -> PyResult<Value> {
+    Ok(this.make(this.to_ascii_lowercase()))
+}
+
+/// `b[start:end]` with CPython's clamping of the bounds, and the index it starts at;
+/// None when the start lies past the end.
+fn window(b: &[u8], start: SliceBound, end: SliceBound) -> Option<(usize, &[u8])> {
+    let n = b.len() as i64;
+    let e = match end.0 {
+        None => n,
+        Some(e) if e > n => n,
+        Some(e) if e < 0 => (e + n).max(0),
+        Some(e) => e,
+    };
+    let s = match start.0 {
+        None => 0,
+        Some(s) if s < 0 => (s + n).max(0),
+        Some(s) => s,
+    };
+    (s <= e).then(|| (s as usize, &b[s as usize..e as usize]))
+}
+
+/// startswith and endswith: bytes-like, or a tuple of them tried in turn.
+fn affix(
+    vm: &mut Vm,
+    this: &[u8],
+    pat: &Value,
+    start: SliceBound,
+    end: SliceBound,
+    name: &str,
+    ends: bool,
+) -> PyResult<bool> {
+    let hay = window(this, start, end).map(|w| w.1);
+    let test = |p: &[u8]| hay.is_some_and(|h| if ends { h.ends_with(p) } else { h.starts_with(p) });
+    match pat.unwrap_base().obj() {
+        Some(Object::Bytes(p)) => Ok(test(p)),
+        Some(Object::ByteArray(p)) => Ok(test(&p.snapshot())),
+        Some(Object::Tuple(t)) => {
+            for item in t.items() {
+                let at = ArgRef { sig: &startswith::SIG, index: 0 };
+                let p = BytesLike::from_arg(vm, item, at)?;
+                if test(&p) {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        _ => {
+            let msg = format!("{name} first arg must be bytes or a tuple of bytes, not {}", vm.type_name(pat));
+            Err(vm.type_error(&msg))
         }
     }
-    // bytearray.fromhex gives a bytearray: the receiver is the class.
-    match args.pos.first() {
-        Some(Value::Obj(c)) if c.ptr_eq(&types().bytearray) => Ok(new_bytearray(out)),
-        _ => Ok(new_bytes(out)),
-    }
 }
 
-fn bytes_upper(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let b = bytes_arg(vm, &args, 0, "upper")?.to_ascii_uppercase();
-    Ok(like(&args, b))
+/// B.startswith(prefix[, start[, end]]) -> bool
+///
+/// Return True if B starts with the specified prefix, False otherwise.
+/// With optional start, test B beginning at that position.
+/// With optional end, stop comparing B at that position.
+/// prefix can also be a tuple of bytes to try.
+#[native(
+    "bytes.startswith($self, prefix, start=None{SliceBound(None)}, end=None{SliceBound(None)}, /)",
+    style = "tuple"
+)]
+fn startswith(vm: &mut Vm, this: Bytes, prefix: &Value, start: SliceBound, end: SliceBound) -> PyResult<bool> {
+    affix(vm, &this, prefix, start, end, "startswith", false)
 }
 
-fn bytes_lower(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let b = bytes_arg(vm, &args, 0, "lower")?.to_ascii_lowercase();
-    Ok(like(&args, b))
-}
-
-fn bytes_startswith(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let b = bytes_arg(vm, &args, 0, "startswith")?;
-    let p = bytes_arg(vm, &args, 1, "startswith")?;
-    Ok(Value::Bool(b.starts_with(&p)))
-}
-
-fn bytes_endswith(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let b = bytes_arg(vm, &args, 0, "endswith")?;
-    let p = bytes_arg(vm, &args, 1, "endswith")?;
-    Ok(Value::Bool(b.ends_with(&p)))
+/// B.endswith(suffix[, start[, end]]) -> bool
+///
+/// Return True if B ends with the specified suffix, False otherwise.
+/// With optional start, test B beginning at that position.
+/// With optional end, stop comparing B at that position.
+/// suffix can also be a tuple of bytes to try.
+#[native("bytes.endswith($self, suffix, start=None{SliceBound(None)}, end=None{SliceBound(None)}, /)", style = "tuple")]
+fn endswith(vm: &mut Vm, this: Bytes, suffix: &Value, start: SliceBound, end: SliceBound) -> PyResult<bool> {
+    affix(vm, &this, suffix, start, end, "endswith", true)
 }
 
 fn find_bytes(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
@@ -199,178 +398,290 @@ fn find_bytes(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|i| i + from)
 }
 
-/// The needle of find/index/count: bytes-like, or one byte as an int.
-fn needle(vm: &mut Vm, args: &Args, name: &str) -> PyResult<Vec<u8>> {
-    if let Some(Value::Int(i)) = args.pos.get(1) {
-        return match u8::try_from(*i) {
-            Ok(b) => Ok(vec![b]),
-            Err(_) => Err(vm.value_error("byte must be in range(0, 256)")),
-        };
+fn rfind_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.len() > hay.len() {
+        return None;
     }
-    bytes_arg(vm, args, 1, name)
+    (0..=hay.len() - needle.len()).rev().find(|&i| hay[i..].starts_with(needle))
 }
 
-fn bytes_find(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let b = bytes_arg(vm, &args, 0, "find")?;
-    let p = needle(vm, &args, "find")?;
-    Ok(Value::Int(find_bytes(&b, &p, 0).map_or(-1, |i| i as i64)))
+/// The index of the first (or last) `sub` in `b[start:end]`.
+fn find_in(b: &[u8], sub: &[u8], start: SliceBound, end: SliceBound, rev: bool) -> Option<usize> {
+    let (at, hay) = window(b, start, end)?;
+    let found = if rev { rfind_bytes(hay, sub) } else { find_bytes(hay, sub, 0) };
+    found.map(|i| i + at)
 }
 
-fn bytes_rfind(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let b = bytes_arg(vm, &args, 0, "rfind")?;
-    let p = needle(vm, &args, "rfind")?;
-    let found = (0..=b.len().saturating_sub(p.len())).rev().find(|&i| b[i..].starts_with(&p));
-    Ok(Value::Int(found.map_or(-1, |i| i as i64)))
+/// B.find(sub[, start[, end]]) -> int
+///
+/// Return the lowest index in B where subsection sub is found,
+/// such that sub is contained within B[start,end].  Optional
+/// arguments start and end are interpreted as in slice notation.
+///
+/// Return -1 on failure.
+#[native("bytes.find($self, sub, start=None{SliceBound(None)}, end=None{SliceBound(None)}, /)", style = "tuple")]
+fn find(_vm: &mut Vm, this: Bytes, sub: Needle, start: SliceBound, end: SliceBound) -> PyResult<i64> {
+    Ok(find_in(&this, &sub, start, end, false).map_or(-1, |i| i as i64))
 }
 
-fn bytes_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let b = bytes_arg(vm, &args, 0, "index")?;
-    let p = needle(vm, &args, "index")?;
-    match find_bytes(&b, &p, 0) {
-        Some(i) => Ok(Value::Int(i as i64)),
+/// B.rfind(sub[, start[, end]]) -> int
+///
+/// Return the highest index in B where subsection sub is found,
+/// such that sub is contained within B[start,end].  Optional
+/// arguments start and end are interpreted as in slice notation.
+///
+/// Return -1 on failure.
+#[native("bytes.rfind($self, sub, start=None{SliceBound(None)}, end=None{SliceBound(None)}, /)", style = "tuple")]
+fn rfind(_vm: &mut Vm, this: Bytes, sub: Needle, start: SliceBound, end: SliceBound) -> PyResult<i64> {
+    Ok(find_in(&this, &sub, start, end, true).map_or(-1, |i| i as i64))
+}
+
+/// B.index(sub[, start[, end]]) -> int
+///
+/// Return the lowest index in B where subsection sub is found,
+/// such that sub is contained within B[start,end].  Optional
+/// arguments start and end are interpreted as in slice notation.
+///
+/// Raises ValueError when the subsection is not found.
+#[native("bytes.index($self, sub, start=None{SliceBound(None)}, end=None{SliceBound(None)}, /)", style = "tuple")]
+fn index(vm: &mut Vm, this: Bytes, sub: Needle, start: SliceBound, end: SliceBound) -> PyResult<usize> {
+    match find_in(&this, &sub, start, end, false) {
+        Some(i) => Ok(i),
         None => Err(vm.value_error("subsection not found")),
     }
 }
 
-fn bytes_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let b = bytes_arg(vm, &args, 0, "count")?;
-    let p = needle(vm, &args, "count")?;
-    if p.is_empty() {
-        return Ok(Value::Int(b.len() as i64 + 1));
+/// B.count(sub[, start[, end]]) -> int
+///
+/// Return the number of non-overlapping occurrences of subsection sub in
+/// bytes B[start:end].  Optional arguments start and end are interpreted
+/// as in slice notation.
+#[native("bytes.count($self, sub, start=None{SliceBound(None)}, end=None{SliceBound(None)}, /)", style = "tuple")]
+fn count(_vm: &mut Vm, this: Bytes, sub: Needle, start: SliceBound, end: SliceBound) -> PyResult<usize> {
+    let Some((_, hay)) = window(&this, start, end) else { return Ok(0) };
+    if sub.is_empty() {
+        return Ok(hay.len() + 1);
     }
     let (mut n, mut at) = (0, 0);
-    while let Some(i) = find_bytes(&b, &p, at) {
+    while let Some(i) = find_bytes(hay, &sub, at) {
         n += 1;
-        at = i + p.len();
+        at = i + sub.len();
     }
-    Ok(Value::Int(n))
+    Ok(n)
 }
 
-fn bytes_replace(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let b = bytes_arg(vm, &args, 0, "replace")?;
-    let old = bytes_arg(vm, &args, 1, "replace")?;
-    let new = bytes_arg(vm, &args, 2, "replace")?;
-    let limit = match args.pos.get(3) {
-        Some(v) => vm.index_value(v)?,
-        None => -1,
-    };
-    let mut out = Vec::new();
+/// Return a copy with all occurrences of substring old replaced by new.
+///
+///   count
+///     Maximum number of occurrences to replace.
+///     -1 (the default value) means replace all occurrences.
+///
+/// If the optional argument count is given, only the first count occurrences are
+/// replaced.
+#[native("bytes.replace($self, old, new, count=-1, /)")]
+fn replace(_vm: &mut Vm, this: Bytes, old: BytesLike, new: BytesLike, count: i64) -> PyResult<Value> {
+    let b: &[u8] = &this;
+    let mut out = Vec::with_capacity(b.len());
     let (mut at, mut done) = (0, 0i64);
-    while limit < 0 || done < limit {
-        match find_bytes(&b, &old, at) {
-            Some(i) if !old.is_empty() => {
+    if old.is_empty() {
+        // An empty pattern matches before every byte and at the end.
+        for c in b {
+            if count < 0 || done < count {
+                out.extend_from_slice(&new);
+                done += 1;
+            }
+            out.push(*c);
+        }
+        if count < 0 || done < count {
+            out.extend_from_slice(&new);
+        }
+        return Ok(this.make(out));
+    }
+    while count < 0 || done < count {
+        match find_bytes(b, &old, at) {
+            Some(i) => {
                 out.extend_from_slice(&b[at..i]);
                 out.extend_from_slice(&new);
                 at = i + old.len();
                 done += 1;
             }
-            _ => break,
+            None => break,
         }
     }
     out.extend_from_slice(&b[at..]);
-    Ok(like(&args, out))
+    Ok(this.make(out))
 }
 
-fn bytes_split(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let b = bytes_arg(vm, &args, 0, "split")?;
-    let parts: Vec<Value> = match args.pos.get(1) {
-        None | Some(Value::None) => {
-            b.split(|c| c.is_ascii_whitespace()).filter(|p| !p.is_empty()).map(|p| like(&args, p.to_vec())).collect()
+/// Return a list of the sections in the bytes, using sep as the delimiter.
+///
+///   sep
+///     The delimiter according which to split the bytes.
+///     None (the default value) means split on ASCII whitespace characters
+///     (space, tab, return, newline, formfeed, vertical tab).
+///   maxsplit
+///     Maximum number of splits to do.
+///     -1 (the default value) means no limit.
+#[native("bytes.split($self, /, sep=None, maxsplit=-1)")]
+fn split(vm: &mut Vm, this: Bytes, sep: Option<BytesLike>, maxsplit: i64) -> PyResult<Value> {
+    let b: &[u8] = &this;
+    let mut out = Vec::new();
+    match sep {
+        None => {
+            let mut at = 0;
+            loop {
+                while at < b.len() && is_space(&b[at]) {
+                    at += 1;
+                }
+                if at == b.len() {
+                    break;
+                }
+                if maxsplit >= 0 && out.len() as i64 == maxsplit {
+                    out.push(this.make(b[at..].to_vec()));
+                    break;
+                }
+                let end = b[at..].iter().position(is_space).map_or(b.len(), |i| i + at);
+                out.push(this.make(b[at..end].to_vec()));
+                at = end;
+            }
         }
-        Some(_) => {
-            let sep = bytes_arg(vm, &args, 1, "split")?;
+        Some(sep) => {
             if sep.is_empty() {
                 return Err(vm.value_error("empty separator"));
             }
-            let mut out = Vec::new();
             let mut at = 0;
-            while let Some(i) = find_bytes(&b, &sep, at) {
-                out.push(like(&args, b[at..i].to_vec()));
+            while maxsplit < 0 || (out.len() as i64) < maxsplit {
+                let Some(i) = find_bytes(b, &sep, at) else { break };
+                out.push(this.make(b[at..i].to_vec()));
                 at = i + sep.len();
             }
-            out.push(like(&args, b[at..].to_vec()));
-            out
+            out.push(this.make(b[at..].to_vec()));
         }
-    };
-    Ok(Value::list(parts))
+    }
+    Ok(Value::list(out))
 }
 
 /// strip (both ends), lstrip (`left` only) and rstrip (`right` only).
-fn strip_ends(vm: &mut Vm, args: &Args, name: &str, left: bool, right: bool) -> PyResult<Value> {
-    let b = bytes_arg(vm, args, 0, name)?;
-    let chars: Vec<u8> = match args.pos.get(1) {
-        None | Some(Value::None) => b" \t\n\r\x0b\x0c".to_vec(),
-        Some(_) => bytes_arg(vm, args, 1, name)?,
+fn strip_ends(this: Bytes, chars: Option<BytesLike>, left: bool, right: bool) -> Value {
+    let b: &[u8] = &this;
+    let strip = |c: &u8| match &chars {
+        None => is_space(c),
+        Some(cs) => cs.contains(c),
     };
-    let start = if left { b.iter().position(|c| !chars.contains(c)).unwrap_or(b.len()) } else { 0 };
-    let end = if right { b.iter().rposition(|c| !chars.contains(c)).map_or(start, |i| i + 1) } else { b.len() };
-    Ok(like(args, b[start..end.max(start)].to_vec()))
+    let start = if left { b.iter().position(|c| !strip(c)).unwrap_or(b.len()) } else { 0 };
+    let end = if right { b.iter().rposition(|c| !strip(c)).map_or(start, |i| i + 1) } else { b.len() };
+    this.make(b[start..end.max(start)].to_vec())
 }
 
-fn bytes_strip(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    strip_ends(vm, &args, "strip", true, true)
+/// Strip leading and trailing bytes contained in the argument.
+///
+/// If the argument is omitted or None, strip leading and trailing ASCII whitespace.
+#[native("bytes.strip($self, bytes=None, /)")]
+fn strip(_vm: &mut Vm, this: Bytes, bytes: Option<BytesLike>) -> PyResult<Value> {
+    Ok(strip_ends(this, bytes, true, true))
 }
 
-fn bytes_lstrip(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    strip_ends(vm, &args, "lstrip", true, false)
+/// Strip leading bytes contained in the argument.
+///
+/// If the argument is omitted or None, strip leading  ASCII whitespace.
+#[native("bytes.lstrip($self, bytes=None, /)")]
+fn lstrip(_vm: &mut Vm, this: Bytes, bytes: Option<BytesLike>) -> PyResult<Value> {
+    Ok(strip_ends(this, bytes, true, false))
 }
 
-fn bytes_rstrip(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    strip_ends(vm, &args, "rstrip", false, true)
+/// Strip trailing bytes contained in the argument.
+///
+/// If the argument is omitted or None, strip trailing ASCII whitespace.
+#[native("bytes.rstrip($self, bytes=None, /)")]
+fn rstrip(_vm: &mut Vm, this: Bytes, bytes: Option<BytesLike>) -> PyResult<Value> {
+    Ok(strip_ends(this, bytes, false, true))
 }
 
-fn bytes_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let sep = bytes_arg(vm, &args, 0, "join")?;
-    let src = arg(vm, &args, 1, "join")?;
-    let items = vm.collect(&src)?;
+/// Concatenate any number of bytes objects.
+///
+/// The bytes whose method is called is inserted in between each pair.
+///
+/// The result is returned as a new bytes object.
+///
+/// Example: b'.'.join([b'ab', b'pq', b'rs']) -> b'ab.pq.rs'.
+#[native("bytes.join($self, iterable_of_bytes, /)")]
+fn join(vm: &mut Vm, this: Bytes, iterable_of_bytes: &Value) -> PyResult<Value> {
+    let items = match iterable_of_bytes.obj() {
+        Some(Object::List(l)) => l.snapshot(),
+        Some(Object::Tuple(t)) => t.items().to_vec(),
+        _ => {
+            let it = match vm.get_iter(iterable_of_bytes) {
+                Ok(it) => it,
+                Err(e) if crate::value::class::is_subclass(&vm.class_of(&e.exc), Exc::TypeError.class()) => {
+                    return Err(vm.type_error("can only join an iterable"))
+                }
+                Err(e) => return Err(e),
+            };
+            let mut items = Vec::new();
+            while let Some(x) = vm.iter_next(&it)? {
+                items.push(x);
+            }
+            items
+        }
+    };
     let mut out = Vec::new();
     for (i, it) in items.iter().enumerate() {
         if i > 0 {
-            out.extend_from_slice(&sep);
+            out.extend_from_slice(&this);
         }
-        match super::bytes_like(it) {
-            Some(b) => out.extend_from_slice(&b),
-            None => {
+        match it.unwrap_base().obj() {
+            Some(Object::Bytes(b)) => out.extend_from_slice(b),
+            Some(Object::ByteArray(b)) => out.extend_from_slice(&b.lock()),
+            _ => {
                 let msg = format!("sequence item {i}: expected a bytes-like object, {} found", vm.type_name(it));
                 return Err(vm.type_error(&msg));
             }
         }
     }
-    Ok(like(&args, out))
+    Ok(this.make(out))
 }
 
-fn bytes_isalpha(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let b = bytes_arg(vm, &args, 0, "isalpha")?;
-    Ok(Value::Bool(!b.is_empty() && b.iter().all(|c| c.is_ascii_alphabetic())))
+/// True for non-empty bytes whose bytes all satisfy `f`.
+fn all_bytes(b: &[u8], f: fn(&u8) -> bool) -> bool {
+    !b.is_empty() && b.iter().all(f)
 }
 
-fn bytes_isdigit(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let b = bytes_arg(vm, &args, 0, "isdigit")?;
-    Ok(Value::Bool(!b.is_empty() && b.iter().all(|c| c.is_ascii_digit())))
+/// B.isalpha() -> bool
+///
+/// Return True if all characters in B are alphabetic
+/// and there is at least one character in B, False otherwise.
+#[native("bytes.isalpha($self, /)")]
+fn isalpha(_vm: &mut Vm, this: Bytes) -> PyResult<bool> {
+    Ok(all_bytes(&this, u8::is_ascii_alphabetic))
 }
 
-fn bytes_isspace(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let b = bytes_arg(vm, &args, 0, "isspace")?;
-    Ok(Value::Bool(!b.is_empty() && b.iter().all(|c| b" \t\n\r\x0b\x0c".contains(c))))
+/// B.isdigit() -> bool
+///
+/// Return True if all characters in B are digits
+/// and there is at least one character in B, False otherwise.
+#[native("bytes.isdigit($self, /)")]
+fn isdigit(_vm: &mut Vm, this: Bytes) -> PyResult<bool> {
+    Ok(all_bytes(&this, u8::is_ascii_digit))
 }
 
-fn bytes_isalnum(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let b = bytes_arg(vm, &args, 0, "isalnum")?;
-    Ok(Value::Bool(!b.is_empty() && b.iter().all(|c| c.is_ascii_alphanumeric())))
+/// B.isspace() -> bool
+///
+/// Return True if all characters in B are whitespace
+/// and there is at least one character in B, False otherwise.
+#[native("bytes.isspace($self, /)")]
+fn isspace(_vm: &mut Vm, this: Bytes) -> PyResult<bool> {
+    Ok(all_bytes(&this, is_space))
+}
+
+/// B.isalnum() -> bool
+///
+/// Return True if all characters in B are alphanumeric
+/// and there is at least one character in B, False otherwise.
+#[native("bytes.isalnum($self, /)")]
+fn isalnum(_vm: &mut Vm, this: Bytes) -> PyResult<bool> {
+    Ok(all_bytes(&this, u8::is_ascii_alphanumeric))
 }
 
 // The mutating methods of bytearray.
-
-fn self_ba<'a>(vm: &mut Vm, args: &'a Args, name: &str) -> PyResult<&'a ByteArrayObj> {
-    match args.pos.first().and_then(|v| v.obj()) {
-        Some(Object::ByteArray(b)) => Ok(b),
-        _ => {
-            let what = args.pos.first().map_or("nothing".to_string(), |v| vm.type_name(v));
-            let msg = format!("descriptor '{name}' for 'bytearray' objects doesn't apply to a '{what}' object");
-            Err(vm.type_error(&msg))
-        }
-    }
-}
 
 /// One byte given as an int (`ba.append(65)`, `ba[0] = 65`).
 pub fn byte_value(vm: &mut Vm, v: &Value) -> PyResult<u8> {
@@ -407,67 +718,87 @@ pub fn bytes_of_iterable(vm: &mut Vm, v: &Value, what: &str) -> PyResult<Vec<u8>
     Ok(out)
 }
 
-fn ba_append(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let x = arg(vm, &args, 1, "append")?;
-    let b = byte_value(vm, &x)?;
-    self_ba(vm, &args, "append")?.lock().push(b);
-    Ok(Value::None)
+/// Append a single item to the end of the bytearray.
+///
+///   item
+///     The item to be appended.
+#[native("bytearray.append($self, item, /)")]
+fn append(vm: &mut Vm, this: &ByteArrayObj, item: &Value) -> PyResult<()> {
+    let b = byte_value(vm, item)?;
+    this.lock().push(b);
+    Ok(())
 }
 
-fn ba_extend(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let x = arg(vm, &args, 1, "extend")?;
-    let more = match bytes_of_iterable(vm, &x, "bytearray") {
+/// Append all the items from the iterator or sequence to the end of the bytearray.
+///
+///   iterable_of_ints
+///     The iterable of items to append.
+#[native("bytearray.extend($self, iterable_of_ints, /)")]
+fn extend(vm: &mut Vm, this: &ByteArrayObj, iterable_of_ints: &Value) -> PyResult<()> {
+    let x = iterable_of_ints;
+    let more = match bytes_of_iterable(vm, x, "bytearray") {
         Ok(b) => b,
-        Err(_) if !vm.is_iterable(&x) => {
-            let msg = format!("can't extend bytearray with {}", vm.type_name(&x));
+        Err(_) if !vm.is_iterable(x) => {
+            let msg = format!("can't extend bytearray with {}", vm.type_name(x));
             return Err(vm.type_error(&msg));
         }
         Err(e) => return Err(e),
     };
-    self_ba(vm, &args, "extend")?.lock().extend_from_slice(&more);
-    Ok(Value::None)
+    this.lock().extend_from_slice(&more);
+    Ok(())
 }
 
-fn ba_pop(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let i = match args.pos.get(1) {
-        Some(v) => vm.index_value(v)?,
-        None => -1,
-    };
-    let ba = self_ba(vm, &args, "pop")?;
-    let mut g = ba.lock();
+/// Remove and return a single item from B.
+///
+///   index
+///     The index from where to remove the item.
+///     -1 (the default value) means remove the last item.
+///
+/// If no index argument is given, will pop the last item.
+#[native("bytearray.pop($self, index=-1, /)")]
+fn pop(vm: &mut Vm, this: &ByteArrayObj, index: i64) -> PyResult<i64> {
+    let mut g = this.lock();
     if g.is_empty() {
         drop(g);
-        return Err(vm.new_error("IndexError", "pop from empty bytearray"));
+        return Err(vm.error(Exc::IndexError, "pop from empty bytearray"));
     }
     let n = g.len() as i64;
-    let j = if i < 0 { i + n } else { i };
+    let j = if index < 0 { index + n } else { index };
     if !(0..n).contains(&j) {
         drop(g);
-        return Err(vm.new_error("IndexError", "pop index out of range"));
+        return Err(vm.error(Exc::IndexError, "pop index out of range"));
     }
-    Ok(Value::Int(g.remove(j as usize) as i64))
+    Ok(g.remove(j as usize) as i64)
 }
 
-fn ba_insert(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let i = arg(vm, &args, 1, "insert")?;
-    let i = vm.index_value(&i)?;
-    let x = arg(vm, &args, 2, "insert")?;
-    let b = byte_value(vm, &x)?;
-    let mut g = self_ba(vm, &args, "insert")?.lock();
+/// Insert a single item into the bytearray before the given index.
+///
+///   index
+///     The index where the value is to be inserted.
+///   item
+///     The item to be inserted.
+#[native("bytearray.insert($self, index, item, /)")]
+fn insert(vm: &mut Vm, this: &ByteArrayObj, index: i64, item: &Value) -> PyResult<()> {
+    let b = byte_value(vm, item)?;
+    let mut g = this.lock();
     let n = g.len() as i64;
-    let j = if i < 0 { (i + n).max(0) } else { i.min(n) };
+    let j = if index < 0 { (index + n).max(0) } else { index.min(n) };
     g.insert(j as usize, b);
-    Ok(Value::None)
+    Ok(())
 }
 
-fn ba_remove(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let x = arg(vm, &args, 1, "remove")?;
-    let b = byte_value(vm, &x)?;
-    let mut g = self_ba(vm, &args, "remove")?.lock();
+/// Remove the first occurrence of a value in the bytearray.
+///
+///   value
+///     The value to remove.
+#[native("bytearray.remove($self, value, /)")]
+fn remove(vm: &mut Vm, this: &ByteArrayObj, value: &Value) -> PyResult<()> {
+    let b = byte_value(vm, value)?;
+    let mut g = this.lock();
     match g.iter().position(|&c| c == b) {
         Some(i) => {
             g.remove(i);
-            Ok(Value::None)
+            Ok(())
         }
         None => {
             drop(g);
@@ -476,17 +807,22 @@ fn ba_remove(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
 }
 
-fn ba_clear(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    self_ba(vm, &args, "clear")?.lock().clear();
-    Ok(Value::None)
+/// Remove all items from the bytearray.
+#[native("bytearray.clear($self, /)")]
+fn clear(_vm: &mut Vm, this: &ByteArrayObj) -> PyResult<()> {
+    this.lock().clear();
+    Ok(())
 }
 
-fn ba_copy(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let b = self_ba(vm, &args, "copy")?.snapshot();
-    Ok(new_bytearray(b))
+/// Return a copy of B.
+#[native("bytearray.copy($self, /)")]
+fn copy(_vm: &mut Vm, this: &ByteArrayObj) -> PyResult<Value> {
+    Ok(new_bytearray(this.snapshot()))
 }
 
-fn ba_reverse(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    self_ba(vm, &args, "reverse")?.lock().reverse();
-    Ok(Value::None)
+/// Reverse the order of the values in B in place.
+#[native("bytearray.reverse($self, /)")]
+fn reverse(_vm: &mut Vm, this: &ByteArrayObj) -> PyResult<()> {
+    this.lock().reverse();
+    Ok(())
 }

@@ -1,7 +1,8 @@
 //! Classes: `__build_class__`, `type()`, the methods of `object`, and the descriptor
 //! types `property`, `staticmethod`, `classmethod` and `super`.
 
-use crate::interp::{add_methods, types};
+use crate::interp::{add_natives, types};
+use crate::native::{native, Exc, KwArgs};
 use crate::value::class::{BaseKind, ClassObj};
 use crate::value::dict::DictData;
 use crate::value::function::{PropertyObj, SuperObj};
@@ -14,43 +15,37 @@ use parking_lot::RwLock;
 
 pub fn register(_vm: &mut Vm) {
     let t = types();
-    add_methods(
+    add_natives(
         &t.object,
         &[
-            ("__init_subclass__", object_init_subclass),
-            ("__repr__", object_repr),
-            ("__str__", object_str),
-            ("__eq__", object_eq),
-            ("__ne__", object_ne),
-            ("__hash__", object_hash),
-            ("__format__", object_format),
-            ("__setattr__", object_setattr),
-            ("__getattribute__", object_getattribute),
-            ("__delattr__", object_delattr),
-            ("__dir__", object_dir),
-            ("__reduce_ex__", object_reduce_ex),
+            &__init_subclass__::DEF,
+            &__repr__::DEF,
+            &__str__::DEF,
+            &__eq__::DEF,
+            &__ne__::DEF,
+            &__hash__::DEF,
+            &__format__::DEF,
+            &__setattr__::DEF,
+            &__getattribute__::DEF,
+            &__delattr__::DEF,
+            &__dir__::DEF,
+            &__reduce_ex__::DEF,
         ],
     );
     crate::interp::set_class_attr(&t.object, "__new__", Value::Obj(crate::interp::object_new()));
     crate::interp::set_class_attr(&t.object, "__init__", Value::Obj(crate::interp::object_init()));
-    add_methods(&t.type_, &[("__new__", type_new), ("mro", type_mro), ("__subclasses__", type_subclasses)]);
-    add_methods(
-        &t.property,
-        &[
-            ("__new__", property_new),
-            ("getter", property_getter),
-            ("setter", property_setter),
-            ("deleter", property_deleter),
-        ],
-    );
-    add_methods(&t.staticmethod, &[("__new__", staticmethod_new)]);
-    add_methods(&t.classmethod, &[("__new__", classmethod_new)]);
-    add_methods(&t.super_, &[("__new__", super_new)]);
+    add_natives(&t.type_, &[&type_new::DEF, &mro::DEF, &__subclasses__::DEF]);
+    add_natives(&t.property, &[&property_new::DEF, &getter::DEF, &setter::DEF, &deleter::DEF]);
+    add_natives(&t.staticmethod, &[&staticmethod_new::DEF]);
+    add_natives(&t.classmethod, &[&classmethod_new::DEF]);
+    add_natives(&t.super_, &[&super_new::DEF]);
 }
 
-/// `object.__new__(cls)`.
-pub fn object_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    match args.pos.first().and_then(|c| c.as_objref()) {
+/// Create and return a new object.  See help(type) for accurate signature.
+#[native("object.__new__($cls, *args, **kwargs)")]
+pub fn object_new(vm: &mut Vm, cls: &Value, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let _ = (args, kwargs);
+    match cls.as_objref() {
         // Instances of a class derived from a built-in value type need their base
         // value, which only the base type's __new__ makes.
         Some(c) if matches!(&**c, Object::Class(cc) if cc.base_kind == BaseKind::Value) => {
@@ -59,90 +54,112 @@ pub fn object_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
             Err(vm.type_error(&msg))
         }
         Some(c) if matches!(&**c, Object::Class(_)) => Ok(Value::new(Object::Instance(InstanceObj::new(c.clone())))),
-        _ => Err(vm.type_error("object.__new__(X): X is not a type object")),
+        _ => {
+            let msg = format!("object.__new__(X): X is not a type object ({})", vm.type_name(cls));
+            Err(vm.type_error(&msg))
+        }
     }
 }
 
-pub fn object_init(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::None)
+/// Initialize self.  See help(type(self)) for accurate signature.
+#[native("object.__init__($self, *args, **kwargs)")]
+pub fn object_init(_vm: &mut Vm, this: &Value, args: &[Value], kwargs: KwArgs) -> PyResult<()> {
+    // Extra arguments were refused by the call of the class already (`C() takes no
+    // arguments`); a class with its own __new__ may pass them on.
+    let _ = (this, args, kwargs);
+    Ok(())
 }
 
-fn object_init_subclass(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::None)
+/// This method is called when a class is subclassed.
+///
+/// The default implementation does nothing. It may be overridden to extend
+/// subclasses.
+#[native("object.__init_subclass__($cls, /)")]
+fn __init_subclass__(_vm: &mut Vm, cls: &Value) -> PyResult<()> {
+    let _ = cls;
+    Ok(())
 }
 
-fn object_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let this = args.pos.first().cloned().unwrap_or(Value::None);
-    Ok(Value::string(vm.default_repr(&this)))
+/// Return repr(self).
+#[native("object.__repr__($self, /)", style = "slot")]
+fn __repr__(vm: &mut Vm, this: &Value) -> PyResult<String> {
+    Ok(vm.default_repr(this))
 }
 
-fn object_str(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let this = args.pos.first().cloned().unwrap_or(Value::None);
-    Ok(Value::string(vm.repr_of(&this)?))
+/// Return str(self).
+#[native("object.__str__($self, /)", style = "slot")]
+fn __str__(vm: &mut Vm, this: &Value) -> PyResult<String> {
+    vm.repr_of(this)
 }
 
-fn object_eq(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (a, b) = (args.pos.first().cloned().unwrap_or(Value::None), args.pos.get(1).cloned().unwrap_or(Value::None));
-    Ok(if a.is(&b) { Value::Bool(true) } else { crate::interp::not_implemented() })
+/// Return self==value.
+#[native("object.__eq__($self, value, /)", style = "slot")]
+fn __eq__(_vm: &mut Vm, this: &Value, value: &Value) -> PyResult<Value> {
+    Ok(if this.is(value) { Value::Bool(true) } else { crate::interp::not_implemented() })
 }
 
-fn object_ne(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (a, b) = (args.pos.first().cloned().unwrap_or(Value::None), args.pos.get(1).cloned().unwrap_or(Value::None));
-    let r = vm.compare(&a, &b, conc_grammar::ast::CmpOp::Eq)?;
-    Ok(Value::Bool(!vm.truthy(&r)?))
+/// Return self!=value.
+#[native("object.__ne__($self, value, /)", style = "slot")]
+fn __ne__(vm: &mut Vm, this: &Value, value: &Value) -> PyResult<bool> {
+    let r = vm.compare(this, value, conc_grammar::ast::CmpOp::Eq)?;
+    Ok(!vm.truthy(&r)?)
 }
 
-fn object_hash(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = args.pos.first().cloned().unwrap_or(Value::None);
-    Ok(Value::Int(crate::vm::ops::pointer_hash(a.id() as usize)))
+/// Return hash(self).
+#[native("object.__hash__($self, /)", style = "slot")]
+fn __hash__(_vm: &mut Vm, this: &Value) -> PyResult<i64> {
+    Ok(crate::vm::ops::pointer_hash(this.id() as usize))
 }
 
-fn object_format(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = args.pos.first().cloned().unwrap_or(Value::None);
-    let spec = args.pos.get(1).and_then(|s| s.as_str()).map(|s| s.as_str().to_string()).unwrap_or_default();
-    if !spec.is_empty() {
-        let msg = format!("unsupported format string passed to {}.__format__", vm.type_name(&a));
+/// Default object formatter.
+#[native("object.__format__($self, format_spec, /)")]
+fn __format__(vm: &mut Vm, this: &Value, format_spec: &Value) -> PyResult<String> {
+    let Some(spec) = format_spec.as_str() else {
+        let msg = format!("__format__() argument must be str, not {}", vm.type_name(format_spec));
+        return Err(vm.type_error(&msg));
+    };
+    if !spec.as_str().is_empty() {
+        let msg = format!("unsupported format string passed to {}.__format__", vm.type_name(this));
         return Err(vm.type_error(&msg));
     }
-    Ok(Value::string(vm.str_of(&a)?))
+    vm.str_of(this)
 }
 
-/// `object.__setattr__(self, name, value)`: stores in the instance dict directly.
-fn object_setattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (obj, name, v) = (
-        args.pos[0].clone(),
-        args.pos.get(1).cloned().unwrap_or(Value::None),
-        args.pos.get(2).cloned().unwrap_or(Value::None),
-    );
-    let name = match name.as_str() {
-        Some(s) => intern(s.as_str()),
-        None => return Err(vm.type_error("attribute name must be string")),
-    };
-    if let Some(i) = obj.as_instance() {
-        let old = i.attrs().set_simple(crate::value::class::name_hash(&name), Value::Obj(name), v);
-        drop(old);
-        return Ok(Value::None);
+fn attr_name(vm: &mut Vm, name: &Value) -> PyResult<ObjRef> {
+    match name.as_str() {
+        Some(s) => Ok(intern(s.as_str())),
+        None => {
+            let msg = format!("attribute name must be string, not '{}'", vm.type_name(name));
+            Err(vm.type_error(&msg))
+        }
     }
-    vm.set_attr(&obj, &name, v)?;
-    Ok(Value::None)
 }
 
-fn object_getattribute(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let obj = args.pos[0].clone();
-    let name = match args.pos.get(1).and_then(|n| n.as_str()) {
-        Some(s) => intern(s.as_str()),
-        None => return Err(vm.type_error("attribute name must be string")),
-    };
-    vm.get_attr(&obj, &name)
+/// Implement setattr(self, name, value).
+#[native("object.__setattr__($self, name, value, /)", style = "slot_spaced")]
+fn __setattr__(vm: &mut Vm, this: &Value, name: &Value, value: Value) -> PyResult<()> {
+    let name = attr_name(vm, name)?;
+    // Stores in the instance dict directly, past any __setattr__ of the class.
+    if let Some(i) = this.as_instance() {
+        let old = i.attrs().set_simple(crate::value::class::name_hash(&name), Value::Obj(name), value);
+        drop(old);
+        return Ok(());
+    }
+    vm.set_attr(this, &name, value)
 }
 
-fn object_delattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let obj = args.pos[0].clone();
-    let name = match args.pos.get(1).and_then(|n| n.as_str()) {
-        Some(s) => intern(s.as_str()),
-        None => return Err(vm.type_error("attribute name must be string")),
-    };
-    if let Some(i) = obj.as_instance() {
+/// Return getattr(self, name).
+#[native("object.__getattribute__($self, name, /)", style = "slot")]
+fn __getattribute__(vm: &mut Vm, this: &Value, name: &Value) -> PyResult<Value> {
+    let name = attr_name(vm, name)?;
+    vm.get_attr(this, &name)
+}
+
+/// Implement delattr(self, name).
+#[native("object.__delattr__($self, name, /)", style = "slot")]
+fn __delattr__(vm: &mut Vm, this: &Value, name: &Value) -> PyResult<()> {
+    let name = attr_name(vm, name)?;
+    if let Some(i) = this.as_instance() {
         let removed = {
             let mut a = i.attrs();
             match a.probe(crate::value::class::name_hash(&name), &Value::Obj(name.clone())) {
@@ -151,32 +168,40 @@ fn object_delattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
             }
         };
         if removed.is_some() {
-            return Ok(Value::None);
+            return Ok(());
         }
     }
-    vm.del_attr(&obj, &name)?;
-    Ok(Value::None)
+    vm.del_attr_generic(this, &name)
 }
 
-fn object_dir(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let obj = args.pos[0].clone();
-    super::functions::dir_of(vm, &obj)
+/// Default dir() implementation.
+#[native("object.__dir__($self, /)")]
+fn __dir__(vm: &mut Vm, this: &Value) -> PyResult<Value> {
+    super::functions::dir_of(vm, this)
 }
 
-fn object_reduce_ex(vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Err(vm.new_error("TypeError", "cannot pickle this object"))
+/// Helper for pickle.
+#[native("object.__reduce_ex__($self, protocol, /)")]
+fn __reduce_ex__(vm: &mut Vm, this: &Value, protocol: &Value) -> PyResult<Value> {
+    let _ = (this, protocol);
+    Err(vm.error(Exc::NotImplementedError, "object.__reduce_ex__: conc pickles objects in multiprocessing only"))
 }
 
-/// `__build_class__(body, name, *bases, **kw)`: runs the class body in a fresh
-/// namespace, then makes the class with `type` (or the given metaclass).
-pub fn build_class(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    if args.pos.len() < 2 {
-        return Err(vm.type_error("__build_class__: not enough arguments"));
-    }
-    let body = args.pos[0].clone();
-    let name = args.pos[1].clone();
-    let bases: Vec<Value> = args.pos[2..].to_vec();
-    let metaclass = args.take_kw("metaclass");
+/// __build_class__(func, name, /, *bases, [metaclass], **kwds) -> class
+///
+/// Internal helper function used by the class statement: runs the class body in a
+/// fresh namespace, then makes the class with `type` (or the given metaclass).
+#[native("__build_class__(func, name, /, *bases, metaclass=<unrepresentable>, **kwds)")]
+pub fn build_class(
+    vm: &mut Vm,
+    func: &Value,
+    name: Value,
+    bases: &[Value],
+    metaclass: Option<Value>,
+    kwds: KwArgs,
+) -> PyResult<Value> {
+    let body = func;
+    let bases: Vec<Value> = bases.to_vec();
     let ns = Value::new(Object::Dict(crate::value::dict::DictObj::new(DictData::new())));
     let f = match body.obj() {
         Some(Object::Function(f)) => f,
@@ -187,16 +212,16 @@ pub fn build_class(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     frame.kind = FrameKind::Boundary;
     match vm.run_frame(frame)? {
         FrameExit::Return(_) => {}
-        FrameExit::Yield(..) => return Err(vm.new_error("SystemError", "class body yielded")),
+        FrameExit::Yield(..) => return Err(vm.error(Exc::SystemError, "class body yielded")),
     }
     let classcell = vm.dict_remove(&ns, &Value::Obj(intern("__classcell__")))?;
     let cls = match metaclass {
         Some(m) if !m.is(&Value::Obj(types().type_.clone())) => {
             let mut a = Args::new([name, Value::tuple(bases), ns]);
-            a.kw = args.kw;
+            a.kw = kwds;
             vm.call(&m, a)?
         }
-        _ => make_class(vm, &name, &bases, &ns, args.kw)?,
+        _ => make_class(vm, &name, &bases, &ns, kwds)?,
     };
     if let Some(Value::Obj(cell)) = classcell {
         if let Object::Cell(s) = &*cell {
@@ -243,7 +268,10 @@ fn solid_base(cls: &ObjRef) -> Option<ObjRef> {
 pub fn make_class(vm: &mut Vm, name: &Value, bases: &[Value], ns: &Value, kw: Vec<(ObjRef, Value)>) -> PyResult<Value> {
     let name = match name.as_str() {
         Some(s) => s.as_str().to_string(),
-        None => return Err(vm.type_error("type.__new__() argument 1 must be str")),
+        None => {
+            let msg = format!("type.__new__() argument 1 must be str, not {}", vm.type_name(name));
+            return Err(vm.type_error(&msg));
+        }
     };
     let mut base_refs = Vec::new();
     for b in bases {
@@ -307,7 +335,7 @@ pub fn make_class(vm: &mut Vm, name: &Value, bases: &[Value], ns: &Value, kw: Ve
             .unwrap_or_default();
         if !matches!(bname.as_str(), "object") {
             let msg = format!("subclassing the built-in type '{bname}' is not supported yet");
-            return Err(vm.new_error("NotImplementedError", &msg));
+            return Err(vm.error(Exc::NotImplementedError, &msg));
         }
     }
     // Copy the namespace; a class that defines __eq__ without __hash__ is unhashable.
@@ -396,80 +424,145 @@ pub fn make_class(vm: &mut Vm, name: &Value, bases: &[Value], ns: &Value, kw: Ve
     Ok(clsv)
 }
 
-/// `type(x)` or `type(name, bases, ns)`.
-fn type_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    // args[0] is `type` itself.
-    match args.pos.len() {
-        2 => Ok(Value::Obj(vm.class_of(&args.pos[1]))),
-        4 => {
-            let bases = vm.collect(&args.pos[2])?;
-            let ns = args.pos[3].clone();
-            make_class(vm, &args.pos[1], &bases, &ns, args.kw)
+/// type(object) -> the object's type
+/// type(name, bases, dict, **kwds) -> a new type
+#[native("type.__new__($cls, *args, **kwargs)")]
+fn type_new(vm: &mut Vm, cls: &Value, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let _ = cls;
+    match args {
+        [obj] if kwargs.is_empty() => Ok(Value::Obj(vm.class_of(obj))),
+        [name, bases, ns] => {
+            if bases.as_tuple().is_none() {
+                let msg = format!("type.__new__() argument 2 must be tuple, not {}", vm.type_name(bases));
+                return Err(vm.type_error(&msg));
+            }
+            if ns.as_dict().is_none() {
+                let msg = format!("type.__new__() argument 3 must be dict, not {}", vm.type_name(ns));
+                return Err(vm.type_error(&msg));
+            }
+            let bases = vm.collect(bases)?;
+            make_class(vm, name, &bases, ns, kwargs)
         }
         _ => Err(vm.type_error("type() takes 1 or 3 arguments")),
     }
 }
 
-fn type_mro(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    match args.pos.first().and_then(|c| c.as_objref()) {
-        Some(c) => Ok(Value::list(crate::value::class::mro_of(c).into_iter().map(Value::Obj).collect())),
-        None => Err(vm.type_error("mro() needs a class")),
+/// Return a type's method resolution order.
+#[native("type.mro($self, /)")]
+fn mro(vm: &mut Vm, this: &Value) -> PyResult<Value> {
+    match this.as_objref() {
+        Some(c) if matches!(&**c, Object::Class(_)) => {
+            Ok(Value::list(crate::value::class::mro_of(c).into_iter().map(Value::Obj).collect()))
+        }
+        _ => {
+            let msg = format!("descriptor 'mro' for 'type' objects doesn't apply to a '{}' object", vm.type_name(this));
+            Err(vm.type_error(&msg))
+        }
     }
 }
 
-fn type_subclasses(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::list(vec![]))
+/// Return a list of immediate subclasses.
+#[native("type.__subclasses__($self, /)")]
+fn __subclasses__(vm: &mut Vm, this: &Value) -> PyResult<Value> {
+    let _ = this;
+    // Classes do not keep their subclasses (they would keep them alive).
+    Err(vm.error(Exc::NotImplementedError, "type.__subclasses__() is not supported by conc"))
 }
 
-fn property_new(_vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let fget = args.take(1, "fget").unwrap_or(Value::None);
-    let fset = args.take(2, "fset").unwrap_or(Value::None);
-    let fdel = args.take(3, "fdel").unwrap_or(Value::None);
-    let doc = args.take(4, "doc").unwrap_or(Value::None);
+/// Property attribute.
+///
+///   fget
+///     function to be used for getting an attribute value
+///   fset
+///     function to be used for setting an attribute value
+///   fdel
+///     function to be used for del'ing an attribute
+///   doc
+///     docstring
+#[native("property.__new__($cls, fget=None, fset=None, fdel=None, doc=None)")]
+fn property_new(_vm: &mut Vm, cls: &Value, fget: Value, fset: Value, fdel: Value, doc: Value) -> PyResult<Value> {
+    let _ = cls;
     Ok(Value::new(Object::Property(PropertyObj { fget, fset, fdel, doc })))
 }
 
-fn property_with(args: &Args, which: u8) -> Value {
-    let (fget, fset, fdel, doc) = match args.pos.first().and_then(|p| p.obj()) {
+/// A copy of property `this` with one of its functions replaced.
+fn property_with(vm: &mut Vm, this: &Value, f: Value, which: u8, name: &str) -> PyResult<Value> {
+    let (fget, fset, fdel, doc) = match this.obj() {
         Some(Object::Property(p)) => (p.fget.clone(), p.fset.clone(), p.fdel.clone(), p.doc.clone()),
-        _ => (Value::None, Value::None, Value::None, Value::None),
+        _ => {
+            let msg = format!(
+                "descriptor '{name}' for 'property' objects doesn't apply to a '{}' object",
+                vm.type_name(this)
+            );
+            return Err(vm.type_error(&msg));
+        }
     };
-    let f = args.pos.get(1).cloned().unwrap_or(Value::None);
     let p = match which {
         0 => PropertyObj { fget: f, fset, fdel, doc },
         1 => PropertyObj { fget, fset: f, fdel, doc },
         _ => PropertyObj { fget, fset, fdel: f, doc },
     };
-    Value::new(Object::Property(p))
+    Ok(Value::new(Object::Property(p)))
 }
 
-fn property_getter(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(property_with(&args, 0))
+/// Descriptor to obtain a copy of the property with a different getter.
+#[native("property.getter($self, getter, /)")]
+fn getter(vm: &mut Vm, this: &Value, getter: Value) -> PyResult<Value> {
+    property_with(vm, this, getter, 0, "getter")
 }
 
-fn property_setter(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(property_with(&args, 1))
+/// Descriptor to obtain a copy of the property with a different setter.
+#[native("property.setter($self, setter, /)")]
+fn setter(vm: &mut Vm, this: &Value, setter: Value) -> PyResult<Value> {
+    property_with(vm, this, setter, 1, "setter")
 }
 
-fn property_deleter(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(property_with(&args, 2))
+/// Descriptor to obtain a copy of the property with a different deleter.
+#[native("property.deleter($self, deleter, /)")]
+fn deleter(vm: &mut Vm, this: &Value, deleter: Value) -> PyResult<Value> {
+    property_with(vm, this, deleter, 2, "deleter")
 }
 
-fn staticmethod_new(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::new(Object::StaticMethod(args.pos.get(1).cloned().unwrap_or(Value::None))))
+/// Convert a function to be a static method.
+#[native("staticmethod.__new__($cls, function, /)", style = "positional")]
+fn staticmethod_new(_vm: &mut Vm, cls: &Value, function: Value) -> PyResult<Value> {
+    let _ = cls;
+    Ok(Value::new(Object::StaticMethod(function)))
 }
 
-fn classmethod_new(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::new(Object::ClassMethod(args.pos.get(1).cloned().unwrap_or(Value::None))))
+/// Convert a function to be a class method.
+#[native("classmethod.__new__($cls, function, /)", style = "positional")]
+fn classmethod_new(_vm: &mut Vm, cls: &Value, function: Value) -> PyResult<Value> {
+    let _ = cls;
+    Ok(Value::new(Object::ClassMethod(function)))
 }
 
-/// `super(cls, obj)` (the compiler turns `super()` into this form).
-fn super_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let cls = match args.pos.get(1).and_then(|c| c.as_objref()) {
-        Some(c) if matches!(&**c, Object::Class(_)) => c.clone(),
-        _ => return Err(vm.new_error("RuntimeError", "super(): no arguments")),
+/// super() -> same as super(__class__, <first argument>)
+/// super(type) -> unbound super object
+/// super(type, obj) -> bound super object; requires isinstance(obj, type)
+/// super(type, type2) -> bound super object; requires issubclass(type2, type)
+// The compiler turns `super()` into `super(__class__, first argument)`.
+#[native("super.__new__($cls, *args, **kwargs)")]
+fn super_new(vm: &mut Vm, cls: &Value, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let _ = cls;
+    if !kwargs.is_empty() {
+        return Err(vm.type_error("super() takes no keyword arguments"));
+    }
+    if args.len() > 2 {
+        let msg = format!("super() expected at most 2 arguments, got {}", args.len());
+        return Err(vm.type_error(&msg));
+    }
+    let cls = match args.first() {
+        None => return Err(vm.error(Exc::RuntimeError, "super(): no arguments")),
+        Some(c) => match c.as_objref() {
+            Some(c) if matches!(&**c, Object::Class(_)) => c.clone(),
+            _ => {
+                let msg = format!("super() argument 1 must be a type, not {}", vm.type_name(c));
+                return Err(vm.type_error(&msg));
+            }
+        },
     };
-    let obj = args.pos.get(2).cloned().unwrap_or(Value::None);
+    let obj = args.get(1).cloned().unwrap_or(Value::None);
     let obj_type = match obj.obj() {
         Some(Object::Class(_)) if crate::value::class::is_subclass(obj.as_objref().unwrap(), &cls) => {
             obj.as_objref().unwrap().clone()

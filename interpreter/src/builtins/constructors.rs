@@ -2,7 +2,8 @@
 //! registered as their classes' `__new__`.
 
 use super::functions;
-use crate::interp::{add_methods, types};
+use crate::interp::{add_natives, types};
+use crate::native::{native, Exc, KwArgs};
 use crate::value::dict::{DictData, DictObj};
 use crate::value::instance::{BaseValue, InstanceObj};
 use crate::value::{ObjRef, Object, SliceObj, Value};
@@ -12,35 +13,32 @@ use num_traits::{One, Zero};
 
 pub fn register(_vm: &mut Vm) {
     let t = types();
-    add_methods(&t.int, &[("__new__", int_new)]);
-    add_methods(&t.bool_, &[("__new__", bool_new)]);
-    add_methods(&t.float, &[("__new__", float_new)]);
-    add_methods(&t.str_, &[("__new__", str_new)]);
-    add_methods(&t.list, &[("__new__", list_new)]);
-    add_methods(&t.tuple, &[("__new__", tuple_new)]);
-    add_methods(&t.dict, &[("__new__", dict_new)]);
-    add_methods(&t.set, &[("__new__", set_new)]);
-    add_methods(&t.frozenset, &[("__new__", frozenset_new)]);
-    add_methods(&t.range, &[("__new__", range_new)]);
-    add_methods(&t.slice, &[("__new__", slice_new)]);
-    add_methods(&t.bytes, &[("__new__", bytes_new)]);
-    add_methods(&t.bytearray, &[("__new__", bytearray_new), ("__init__", bytearray_init)]);
-    add_methods(&t.enumerate, &[("__new__", functions::enumerate_new)]);
-    add_methods(&t.zip, &[("__new__", functions::zip_new)]);
-    add_methods(&t.map, &[("__new__", functions::map_new)]);
-    add_methods(&t.filter, &[("__new__", functions::filter_new)]);
-    add_methods(&t.reversed, &[("__new__", functions::reversed_new)]);
-    add_methods(&t.list, &[("__init__", list_init)]);
-    add_methods(&t.dict, &[("__init__", dict_init)]);
-    add_methods(&t.set, &[("__init__", set_init)]);
+    add_natives(&t.int, &[&int_new::DEF]);
+    add_natives(&t.bool_, &[&bool_new::DEF]);
+    add_natives(&t.float, &[&float_new::DEF]);
+    add_natives(&t.str_, &[&str_new::DEF]);
+    add_natives(&t.list, &[&list_new::DEF, &list_init::DEF]);
+    add_natives(&t.tuple, &[&tuple_new::DEF]);
+    add_natives(&t.dict, &[&dict_new::DEF, &dict_init::DEF]);
+    add_natives(&t.set, &[&set_new::DEF, &set_init::DEF]);
+    add_natives(&t.frozenset, &[&frozenset_new::DEF]);
+    add_natives(&t.range, &[&range_new::DEF]);
+    add_natives(&t.slice, &[&slice_new::DEF]);
+    add_natives(&t.bytes, &[&bytes_new::DEF]);
+    add_natives(&t.bytearray, &[&bytearray_new::DEF, &bytearray_init::DEF]);
+    add_natives(&t.enumerate, &[&functions::enumerate_new::DEF]);
+    add_natives(&t.zip, &[&functions::zip_new::DEF]);
+    add_natives(&t.map, &[&functions::map_new::DEF]);
+    add_natives(&t.filter, &[&functions::filter_new::DEF]);
+    add_natives(&t.reversed, &[&functions::reversed_new::DEF]);
 }
 
 /// The class a built-in value type's `__new__` was called for: None for the type
 /// itself (the common case, checked first), the derived class for `Derived(...)` and
 /// `super().__new__(cls, ...)`.
-fn derived_class(vm: &mut Vm, args: &Args, base: &ObjRef) -> PyResult<Option<ObjRef>> {
+fn derived_class(vm: &mut Vm, cls: &Value, base: &ObjRef) -> PyResult<Option<ObjRef>> {
     let tname = base.class_name();
-    match args.pos.first() {
+    match Some(cls) {
         Some(Value::Obj(c)) if c.ptr_eq(base) => Ok(None),
         Some(Value::Obj(c)) if matches!(&**c, Object::Class(_)) => {
             if crate::value::class::is_subclass(c, base) {
@@ -55,10 +53,7 @@ fn derived_class(vm: &mut Vm, args: &Args, base: &ObjRef) -> PyResult<Option<Obj
             let msg = format!("{tname}.__new__(X): X is not a type object ({})", vm.type_name(v));
             Err(vm.type_error(&msg))
         }
-        None => {
-            let msg = format!("{tname}.__new__(): not enough arguments");
-            Err(vm.type_error(&msg))
-        }
+        None => unreachable!("derived_class is given a class argument"),
     }
 }
 
@@ -70,75 +65,64 @@ fn as_class(cls: Option<ObjRef>, v: Value) -> Value {
     }
 }
 
-/// CPython's message for too many arguments to a built-in value type's constructor.
-fn at_most_one(vm: &mut Vm, args: &Args, tname: &str) -> PyResult<()> {
-    let n = args.pos.len().saturating_sub(1);
-    if n > 1 {
-        let msg = format!("{tname} expected at most 1 argument, got {n}");
-        return Err(vm.type_error(&msg));
-    }
+/// Runs a value type's declared `__init__` on a new value of the type.
+fn run_init(
+    vm: &mut Vm,
+    init: &'static crate::native::NativeDef,
+    new: &Value,
+    args: &[Value],
+    kwargs: KwArgs,
+) -> PyResult<()> {
+    let mut all: smallvec::SmallVec<[Value; 4]> = smallvec::SmallVec::with_capacity(args.len() + 1);
+    all.push(new.clone());
+    all.extend(args.iter().cloned());
+    crate::native::call_def(vm, init, &all, kwargs)?;
     Ok(())
 }
 
 /// `self` of a built-in value type's `__init__` (already the base value when called
 /// on an instance of a derived class).
-fn init_self(vm: &mut Vm, args: &Args, tname: &str, ok: fn(&Object) -> bool) -> PyResult<Value> {
-    match args.pos.first() {
-        Some(v) if v.obj().map(ok).unwrap_or(false) => Ok(v.clone()),
-        Some(v) => {
-            let msg = format!("descriptor '__init__' requires a '{tname}' object but received a '{}'", vm.type_name(v));
-            Err(vm.type_error(&msg))
-        }
-        None => Err(vm.type_error("descriptor '__init__' of object needs an argument")),
+fn init_self<'a>(vm: &mut Vm, this: &'a Value, tname: &str, ok: fn(&Object) -> bool) -> PyResult<&'a Value> {
+    if this.obj().map(ok).unwrap_or(false) {
+        return Ok(this);
     }
+    let msg = format!("descriptor '__init__' requires a '{tname}' object but received a '{}'", vm.type_name(this));
+    Err(vm.type_error(&msg))
 }
 
-/// `list.__init__(self, iterable=())`: replaces the contents.
-fn list_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let this = init_self(vm, &args, "list", |o| matches!(o, Object::List(_)))?;
-    if !args.kw.is_empty() {
-        return Err(vm.type_error("list() takes no keyword arguments"));
-    }
-    at_most_one(vm, &args, "list")?;
-    let items = match args.pos.get(1) {
-        Some(src) => {
-            let src = src.clone();
-            vm.collect(&src)?
-        }
+/// Initialize self.  See help(type(self)) for accurate signature.
+#[native("list.__init__($self, iterable=<unrepresentable>, /)", style = "positional")]
+fn list_init(vm: &mut Vm, this: &Value, iterable: Option<&Value>) -> PyResult<()> {
+    let this = init_self(vm, this, "list", |o| matches!(o, Object::List(_)))?;
+    let items = match iterable {
+        Some(src) => vm.collect(src)?,
         None => Vec::new(),
     };
     if let Some(l) = this.as_list() {
         l.replace_all(items);
     }
-    Ok(Value::None)
+    Ok(())
 }
 
-/// `dict.__init__(self, mapping_or_pairs=(), **kw)`: adds the items (as `update`).
-fn dict_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let this = init_self(vm, &args, "dict", |o| matches!(o, Object::Dict(_)))?;
-    at_most_one(vm, &args, "dict")?;
-    if let Some(src) = args.pos.get(1) {
-        let src = src.clone();
-        vm.dict_update_from(&this, &src, false)?;
+/// Initialize self.  See help(type(self)) for accurate signature.
+#[native("dict.__init__($self, iterable=<unrepresentable>, /, **kwargs)", style = "positional")]
+fn dict_init(vm: &mut Vm, this: &Value, iterable: Option<&Value>, kwargs: KwArgs) -> PyResult<()> {
+    let this = init_self(vm, this, "dict", |o| matches!(o, Object::Dict(_)))?;
+    if let Some(src) = iterable {
+        vm.dict_update_from(this, src, false)?;
     }
-    for (k, v) in args.kw {
-        vm.dict_set(&this, Value::Obj(k), v)?;
+    for (k, v) in kwargs {
+        vm.dict_set(this, Value::Obj(k), v)?;
     }
-    Ok(Value::None)
+    Ok(())
 }
 
-/// `set.__init__(self, iterable=())`: replaces the contents.
-fn set_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let this = init_self(vm, &args, "set", |o| matches!(o, Object::Set(s) if !s.frozen))?;
-    if !args.kw.is_empty() {
-        return Err(vm.type_error("set() takes no keyword arguments"));
-    }
-    at_most_one(vm, &args, "set")?;
-    let items = match args.pos.get(1) {
-        Some(src) => {
-            let src = src.clone();
-            vm.collect(&src)?
-        }
+/// Initialize self.  See help(type(self)) for accurate signature.
+#[native("set.__init__($self, iterable=<unrepresentable>, /)", style = "positional")]
+fn set_init(vm: &mut Vm, this: &Value, iterable: Option<&Value>) -> PyResult<()> {
+    let this = init_self(vm, this, "set", |o| matches!(o, Object::Set(s) if !s.frozen))?;
+    let items = match iterable {
+        Some(src) => vm.collect(src)?,
         None => Vec::new(),
     };
     if let Some(Object::Set(s)) = this.obj() {
@@ -146,13 +130,54 @@ fn set_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
         drop(old);
     }
     for it in items {
-        vm.set_add(&this, it)?;
+        vm.set_add(this, it)?;
     }
-    Ok(Value::None)
+    Ok(())
 }
 
 /// Parses an int literal as `int(s, base)` does (underscores, sign, prefixes, spaces).
 pub fn parse_int(s: &str, base: u32) -> Option<BigInt> {
+    let (neg, base, clean) = split_int(s, base)?;
+    let v = BigInt::parse_bytes(clean.as_bytes(), base)?;
+    Some(if neg { -v } else { v })
+}
+
+/// `int(s, base)` for a script's string: as [`parse_int`], but first CPython's
+/// limit on the digits of a conversion in a base that is not a power of two
+/// (`sys.set_int_max_str_digits`), which keeps a huge string from taking
+/// quadratic time. None when `s` is not a valid literal.
+pub fn parse_int_limited(vm: &mut Vm, s: &str, base: u32) -> PyResult<Option<BigInt>> {
+    let limit = crate::interp::INT_MAX_STR_DIGITS.load(std::sync::atomic::Ordering::Relaxed);
+    // CPython counts the digits before the first character that is not one, and
+    // checks them before it looks at the rest of the string.
+    let t = s.trim_start();
+    let t = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let prefixed = t.len() > 1 && t.as_bytes()[0] == b'0' && matches!(t.as_bytes()[1] | 0x20, b'x' | b'o' | b'b');
+    let effective = if base == 0 {
+        if prefixed {
+            16
+        } else {
+            10
+        }
+    } else {
+        base
+    };
+    if limit > 0 && !effective.is_power_of_two() {
+        let digits = t.chars().take_while(|&c| c == '_' || c.is_digit(effective)).filter(|&c| c != '_').count();
+        if digits > limit {
+            let msg = format!(
+                "Exceeds the limit ({limit} digits) for integer string conversion: value has {digits} digits; \
+                 use sys.set_int_max_str_digits() to increase the limit"
+            );
+            return Err(vm.value_error(&msg));
+        }
+    }
+    Ok(parse_int(s, base))
+}
+
+/// The sign, the base and the digits (without underscores) of an int literal, if
+/// it is well formed.
+fn split_int(s: &str, base: u32) -> Option<(bool, u32, String)> {
     let t = s.trim();
     let (neg, t) = match t.strip_prefix('-') {
         Some(r) => (true, r),
@@ -187,27 +212,31 @@ pub fn parse_int(s: &str, base: u32) -> Option<BigInt> {
     if !clean.chars().all(|c| c.is_digit(base)) {
         return None;
     }
-    let v = BigInt::parse_bytes(clean.as_bytes(), base)?;
-    Some(if neg { -v } else { v })
+    Some((neg, base, clean))
 }
 
-fn int_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let cls = derived_class(vm, &args, &types().int)?;
-    let v = int_value(vm, args)?;
+/// int([x]) -> integer
+/// int(x, base=10) -> integer
+///
+/// Convert a number or string to an integer, or return 0 if no arguments are given.
+/// If x is a number, return x.__int__().  For floating point numbers, this truncates
+/// towards zero.
+#[native("int.__new__($cls, x=<unrepresentable>, /, base=<unrepresentable>)")]
+fn int_new(vm: &mut Vm, cls: &Value, x: Option<&Value>, base: Option<&Value>) -> PyResult<Value> {
+    let cls = derived_class(vm, cls, &types().int)?;
+    let v = int_value(vm, x, base)?;
     Ok(as_class(cls, v))
 }
 
-fn int_value(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let n = args.pos.len().saturating_sub(1) + args.kw.len();
-    if n > 2 {
-        let msg = format!("int() takes at most 2 arguments ({n} given)");
-        return Err(vm.type_error(&msg));
-    }
-    let x = args.take(1, "x");
-    let base = args.take(2, "base");
-    let Some(x) = x else { return Ok(Value::Int(0)) };
+fn int_value(vm: &mut Vm, x: Option<&Value>, base: Option<&Value>) -> PyResult<Value> {
+    let Some(x) = x else {
+        if base.is_some() {
+            return Err(vm.type_error("int() missing string argument"));
+        }
+        return Ok(Value::Int(0));
+    };
     if let Some(b) = base {
-        let b = vm.index_value(&b)?;
+        let b = vm.index_value(b)?;
         if b != 0 && !(2..=36).contains(&b) {
             return Err(vm.value_error("int() base must be >= 2 and <= 36, or 0"));
         }
@@ -216,7 +245,7 @@ fn int_value(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
             Some(Object::Bytes(b)) => String::from_utf8_lossy(b).to_string(),
             _ => return Err(vm.type_error("int() can't convert non-string with explicit base")),
         };
-        return match parse_int(&s, b as u32) {
+        return match parse_int_limited(vm, &s, b as u32)? {
             Some(v) => Ok(crate::value::int::normalize(v)),
             None => {
                 let msg = format!("invalid literal for int() with base {}: {}", b, super::repr::str_repr(&s));
@@ -224,7 +253,7 @@ fn int_value(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
             }
         };
     }
-    to_int(vm, &x)
+    to_int(vm, x)
 }
 
 /// `int(x)` for one argument.
@@ -237,20 +266,20 @@ pub fn to_int(vm: &mut Vm, x: &Value) -> PyResult<Value> {
                 return Err(vm.value_error("cannot convert float NaN to integer"));
             }
             if f.is_infinite() {
-                return Err(vm.new_error("OverflowError", "cannot convert float infinity to integer"));
+                return Err(vm.error(Exc::OverflowError, "cannot convert float infinity to integer"));
             }
             Ok(crate::value::int::normalize(crate::value::int::f64_to_bigint(*f).unwrap_or_default()))
         }
         Value::Obj(o) => match &**o {
             Object::BigInt(_) => Ok(x.clone()),
-            Object::Str(s) => match parse_int(s.as_str(), 10) {
+            Object::Str(s) => match parse_int_limited(vm, s.as_str(), 10)? {
                 Some(v) => Ok(crate::value::int::normalize(v)),
                 None => {
                     let msg = format!("invalid literal for int() with base 10: {}", super::repr::str_repr(s.as_str()));
                     Err(vm.value_error(&msg))
                 }
             },
-            Object::Bytes(b) => match parse_int(&String::from_utf8_lossy(b), 10) {
+            Object::Bytes(b) => match parse_int_limited(vm, &String::from_utf8_lossy(b), 10)? {
                 Some(v) => Ok(crate::value::int::normalize(v)),
                 None => Err(vm.value_error("invalid literal for int() with base 10")),
             },
@@ -287,14 +316,14 @@ pub fn to_int(vm: &mut Vm, x: &Value) -> PyResult<Value> {
     }
 }
 
-fn bool_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    match args.pos.get(1) {
-        Some(v) => {
-            let v = v.clone();
-            Ok(Value::Bool(vm.truthy(&v)?))
-        }
-        None => Ok(Value::Bool(false)),
-    }
+/// Returns True when the argument x is true, False otherwise.
+///
+/// The builtins True and False are the only two instances of the class bool. The class
+/// bool is a subclass of the class int, and cannot be subclassed.
+#[native("bool.__new__($cls, x=False, /)")]
+fn bool_new(vm: &mut Vm, cls: &Value, x: bool) -> PyResult<bool> {
+    let _ = (vm, cls);
+    Ok(x)
 }
 
 /// Parses a float as `float(s)` does.
@@ -320,14 +349,43 @@ pub fn parse_float(s: &str) -> Option<f64> {
     Some(if neg { -v } else { v })
 }
 
-fn float_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let cls = derived_class(vm, &args, &types().float)?;
-    at_most_one(vm, &args, "float")?;
-    let v = match args.pos.get(1).cloned() {
-        Some(x) => Value::Float(to_float(vm, &x)?),
+/// Convert a string or number to a floating point number, if possible.
+#[native("float.__new__($cls, x=0, /)")]
+fn float_new(vm: &mut Vm, cls: &Value, x: Option<&Value>) -> PyResult<Value> {
+    let cls = derived_class(vm, cls, &types().float)?;
+    let v = match x {
+        Some(x) => Value::Float(to_float(vm, x)?),
         None => Value::Float(0.0),
     };
     Ok(as_class(cls, v))
+}
+
+impl Vm {
+    /// A real number as CPython's `PyFloat_AsDouble` takes it (the `f64` parameters
+    /// of natives): floats, ints of any size, bools, and objects with `__float__` or
+    /// `__index__`. Strings and everything else are "must be real number, not str".
+    pub fn real_value(&mut self, v: &Value) -> PyResult<f64> {
+        let numeric = match v {
+            Value::Float(_) | Value::Int(_) | Value::Bool(_) => true,
+            Value::Obj(o) => match &**o {
+                Object::BigInt(_) => true,
+                Object::Str(_) | Object::Bytes(_) | Object::ByteArray(_) => false,
+                _ => {
+                    let cls = self.class_of(v);
+                    ["__float__", "__index__"]
+                        .iter()
+                        .any(|n| self.lookup_type_attr(&cls, &crate::value::str::intern(n)).is_some())
+                        || matches!(v.base_value(), Some(Value::Int(_) | Value::Float(_) | Value::Bool(_)))
+                }
+            },
+            _ => false,
+        };
+        if numeric {
+            return to_float(self, v);
+        }
+        let msg = format!("must be real number, not {}", self.type_name(v));
+        Err(self.type_error(&msg))
+    }
 }
 
 /// `float(x)`.
@@ -339,7 +397,7 @@ pub fn to_float(vm: &mut Vm, x: &Value) -> PyResult<f64> {
         Value::Obj(o) => match &**o {
             Object::BigInt(b) => match crate::value::int::bigint_to_f64(b) {
                 Some(f) => Ok(f),
-                None => Err(vm.new_error("OverflowError", "int too large to convert to float")),
+                None => Err(vm.error(Exc::OverflowError, "int too large to convert to float")),
             },
             Object::Str(s) => match parse_float(s.as_str()) {
                 Some(f) => Ok(f),
@@ -376,77 +434,120 @@ pub fn to_float(vm: &mut Vm, x: &Value) -> PyResult<f64> {
     }
 }
 
-fn str_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let cls = derived_class(vm, &args, &types().str_)?;
-    let v = str_value(vm, args)?;
+/// str(object='') -> str
+/// str(bytes_or_buffer[, encoding[, errors]]) -> str
+///
+/// Create a new string object from the given object. If encoding or errors is
+/// specified, then the object must expose a data buffer that will be decoded using the
+/// given encoding and error handler. Otherwise, returns the result of object.__str__()
+/// (if defined) or repr(object).
+#[native("str.__new__($cls, object=<unrepresentable>, encoding=<unrepresentable>, errors=<unrepresentable>)")]
+fn str_new(
+    vm: &mut Vm,
+    cls: &Value,
+    object: Option<&Value>,
+    encoding: Option<&str>,
+    errors: Option<&str>,
+) -> PyResult<Value> {
+    let cls = derived_class(vm, cls, &types().str_)?;
+    let v = str_value(vm, object, encoding.is_some() || errors.is_some())?;
     Ok(as_class(cls, v))
 }
 
-fn str_value(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let x = args.take(1, "object");
-    let encoding = args.take(2, "encoding");
-    match (x, encoding) {
+fn str_value(vm: &mut Vm, x: Option<&Value>, decode: bool) -> PyResult<Value> {
+    match (x, decode) {
         (None, _) => Ok(Value::str("")),
-        (Some(v), Some(_)) => match v.obj() {
+        (Some(v), true) => match v.unwrap_base().obj() {
             Some(Object::Bytes(b)) => match std::str::from_utf8(b) {
                 Ok(s) => Ok(Value::str(s)),
-                Err(_) => Err(vm.new_error("UnicodeDecodeError", "'utf-8' codec can't decode bytes")),
+                Err(_) => Err(vm.error(Exc::UnicodeDecodeError, "'utf-8' codec can't decode bytes")),
             },
-            _ => Err(vm.type_error("decoding str is not supported")),
-        },
-        (Some(v), None) => {
-            if let Some(Object::Str(_)) = v.obj() {
-                return Ok(v);
+            Some(Object::Str(_)) => Err(vm.type_error("decoding str is not supported")),
+            _ => {
+                let msg = format!("decoding to str: need a bytes-like object, {} found", vm.type_name(v));
+                Err(vm.type_error(&msg))
             }
-            Ok(Value::string(vm.str_of(&v)?))
+        },
+        (Some(v), false) => {
+            if let Some(Object::Str(_)) = v.obj() {
+                return Ok(v.clone());
+            }
+            Ok(Value::string(vm.str_of(v)?))
         }
     }
 }
 
-fn bytearray_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    // A derived class starts empty: `bytearray.__init__` fills it.
-    if let Some(cls) = derived_class(vm, &args, &types().bytearray)? {
-        return Ok(as_class(Some(cls), super::bytes_methods::new_bytearray(vec![])));
+/// bytearray(iterable_of_ints) -> bytearray
+/// bytearray(string, encoding[, errors]) -> bytearray
+/// bytearray(bytes_or_buffer) -> mutable copy of bytes_or_buffer
+/// bytearray(int) -> bytes array of size given by the parameter initialized with null bytes
+/// bytearray() -> empty bytes array
+///
+/// Construct a mutable bytearray object.
+#[native("bytearray.__new__($cls, *args, **kwargs)")]
+fn bytearray_new(vm: &mut Vm, cls: &Value, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let new = super::bytes_methods::new_bytearray(vec![]);
+    match derived_class(vm, cls, &types().bytearray)? {
+        // A derived class's instance starts empty: its `__init__` fills it.
+        Some(derived) => Ok(as_class(Some(derived), new)),
+        // The type itself: its call does not run `__init__` (see `Vm::instantiate`),
+        // so `__new__` does, with `__init__`'s signature and messages.
+        None => {
+            run_init(vm, &bytearray_init::DEF, &new, args, kwargs)?;
+            Ok(new)
+        }
     }
-    let data = bytes_source(vm, &mut args, "bytearray")?;
-    Ok(super::bytes_methods::new_bytearray(data))
 }
 
-/// `bytearray.__init__(self, source=..., encoding=...)`: replaces the contents.
-fn bytearray_init(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let this = init_self(vm, &args, "bytearray", |o| matches!(o, Object::ByteArray(_)))?;
-    let data = bytes_source(vm, &mut args, "bytearray")?;
+/// Initialize self.  See help(type(self)) for accurate signature.
+#[native("bytearray.__init__($self, source=<unrepresentable>, encoding=<unrepresentable>, errors=<unrepresentable>)")]
+fn bytearray_init(
+    vm: &mut Vm,
+    this: &Value,
+    source: Option<&Value>,
+    encoding: Option<&Value>,
+    errors: Option<&Value>,
+) -> PyResult<()> {
+    let this = init_self(vm, this, "bytearray", |o| matches!(o, Object::ByteArray(_)))?;
+    let data = bytes_source(vm, source, encoding, errors, "bytearray")?;
     if let Some(Object::ByteArray(b)) = this.obj() {
         *b.lock() = data;
     }
-    Ok(Value::None)
+    Ok(())
 }
 
-fn list_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    // A derived class starts empty: `list.__init__` fills it.
-    if let Some(cls) = derived_class(vm, &args, &types().list)? {
-        return Ok(as_class(Some(cls), Value::list(vec![])));
-    }
-    at_most_one(vm, &args, "list")?;
-    match args.pos.get(1) {
-        Some(v) => {
-            let v = v.clone();
-            Ok(Value::list(vm.collect(&v)?))
+/// Built-in mutable sequence.
+///
+/// If no argument is given, the constructor creates a new empty list. The argument
+/// must be an iterable if specified.
+#[native("list.__new__($cls, *args, **kwargs)")]
+fn list_new(vm: &mut Vm, cls: &Value, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let new = Value::list(vec![]);
+    match derived_class(vm, cls, &types().list)? {
+        // A derived class's instance starts empty: its `__init__` fills it.
+        Some(derived) => Ok(as_class(Some(derived), new)),
+        // The type itself: its call does not run `__init__` (see `Vm::instantiate`),
+        // so `__new__` does, with `__init__`'s signature and messages.
+        None => {
+            run_init(vm, &list_init::DEF, &new, args, kwargs)?;
+            Ok(new)
         }
-        None => Ok(Value::list(vec![])),
     }
 }
 
-fn tuple_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let cls = derived_class(vm, &args, &types().tuple)?;
-    at_most_one(vm, &args, "tuple")?;
-    let v = match args.pos.get(1) {
+/// Built-in immutable sequence.
+///
+/// If no argument is given, the constructor returns an empty tuple. If iterable is
+/// specified the tuple is initialized from iterable's items.
+#[native("tuple.__new__($cls, iterable=<unrepresentable>, /)")]
+fn tuple_new(vm: &mut Vm, cls: &Value, iterable: Option<&Value>) -> PyResult<Value> {
+    let cls = derived_class(vm, cls, &types().tuple)?;
+    let v = match iterable {
         Some(v) => {
             if let Some(Object::Tuple(_)) = v.obj() {
                 v.clone()
             } else {
-                let v = v.clone();
-                Value::tuple(vm.collect(&v)?)
+                Value::tuple(vm.collect(v)?)
             }
         }
         None => Value::tuple(vec![]),
@@ -454,46 +555,50 @@ fn tuple_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(as_class(cls, v))
 }
 
-fn dict_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let d = Value::new(Object::Dict(DictObj::new(DictData::new())));
-    // A derived class starts empty: `dict.__init__` fills it.
-    if let Some(cls) = derived_class(vm, &args, &types().dict)? {
-        return Ok(as_class(Some(cls), d));
-    }
-    at_most_one(vm, &args, "dict")?;
-    if let Some(src) = args.pos.get(1) {
-        let src = src.clone();
-        vm.dict_update_from(&d, &src, false)?;
-    }
-    for (k, v) in args.kw {
-        vm.dict_set(&d, Value::Obj(k), v)?;
-    }
-    Ok(d)
-}
-
-fn set_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    // A derived class starts empty: `set.__init__` fills it.
-    if let Some(cls) = derived_class(vm, &args, &types().set)? {
-        return Ok(as_class(Some(cls), vm.new_set(vec![], false)?));
-    }
-    at_most_one(vm, &args, "set")?;
-    match args.pos.get(1) {
-        Some(v) => {
-            if let Some(Object::Set(_)) = v.obj() {
-                return Ok(vm.set_copy(v, false));
-            }
-            let v = v.clone();
-            let items = vm.collect(&v)?;
-            vm.new_set(items, false)
+/// dict() -> new empty dictionary
+/// dict(mapping) -> new dictionary initialized from a mapping object's (key, value) pairs
+/// dict(iterable) -> new dictionary initialized as if via: d = {} for k, v in iterable: d[k] = v
+/// dict(**kwargs) -> new dictionary initialized with the name=value pairs in the keyword
+/// argument list.  For example:  dict(one=1, two=2)
+#[native("dict.__new__($cls, *args, **kwargs)")]
+fn dict_new(vm: &mut Vm, cls: &Value, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let new = Value::new(Object::Dict(DictObj::new(DictData::new())));
+    match derived_class(vm, cls, &types().dict)? {
+        // A derived class's instance starts empty: its `__init__` fills it.
+        Some(derived) => Ok(as_class(Some(derived), new)),
+        // The type itself: its call does not run `__init__` (see `Vm::instantiate`),
+        // so `__new__` does, with `__init__`'s signature and messages.
+        None => {
+            run_init(vm, &dict_init::DEF, &new, args, kwargs)?;
+            Ok(new)
         }
-        None => vm.new_set(vec![], false),
     }
 }
 
-fn frozenset_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let cls = derived_class(vm, &args, &types().frozenset)?;
-    at_most_one(vm, &args, "frozenset")?;
-    let v = match args.pos.get(1) {
+/// set() -> new empty set object
+/// set(iterable) -> new set object
+///
+/// Build an unordered collection of unique elements.
+#[native("set.__new__($cls, *args, **kwargs)")]
+fn set_new(vm: &mut Vm, cls: &Value, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let new = vm.new_set(vec![], false)?;
+    match derived_class(vm, cls, &types().set)? {
+        Some(derived) => Ok(as_class(Some(derived), new)),
+        None => {
+            run_init(vm, &set_init::DEF, &new, args, kwargs)?;
+            Ok(new)
+        }
+    }
+}
+
+/// frozenset() -> empty frozenset object
+/// frozenset(iterable) -> frozenset object
+///
+/// Build an immutable unordered collection of unique elements.
+#[native("frozenset.__new__($cls, iterable=<unrepresentable>, /)")]
+fn frozenset_new(vm: &mut Vm, cls: &Value, iterable: Option<&Value>) -> PyResult<Value> {
+    let cls = derived_class(vm, cls, &types().frozenset)?;
+    let v = match iterable {
         Some(v) => {
             if let Some(Object::Set(s)) = v.obj() {
                 if s.frozen {
@@ -502,8 +607,7 @@ fn frozenset_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
                     vm.set_copy(v, true)
                 }
             } else {
-                let v = v.clone();
-                let items = vm.collect(&v)?;
+                let items = vm.collect(v)?;
                 vm.new_set(items, true)?
             }
         }
@@ -512,10 +616,17 @@ fn frozenset_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(as_class(cls, v))
 }
 
-fn range_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let n = args.pos.len() - 1;
+/// range(stop) -> range object
+/// range(start, stop[, step]) -> range object
+///
+/// Return an object that produces a sequence of integers from start (inclusive) to
+/// stop (exclusive) by step.
+#[native("range.__new__($cls, *args)")]
+fn range_new(vm: &mut Vm, cls: &Value, args: &[Value]) -> PyResult<Value> {
+    let _ = cls;
+    let n = args.len();
     // The common case, small int bounds, without unbounded arithmetic.
-    let small = match args.pos[1..] {
+    let small = match *args {
         [Value::Int(stop)] => Some((0, stop, 1)),
         [Value::Int(start), Value::Int(stop)] => Some((start, stop, 1)),
         [Value::Int(start), Value::Int(stop), Value::Int(step)] if step != 0 => Some((start, stop, step)),
@@ -525,7 +636,7 @@ fn range_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         return Ok(r);
     }
     let get = |vm: &mut Vm, i: usize| -> PyResult<BigInt> {
-        let v = args.pos[i].clone();
+        let v = args[i - 1].clone();
         if let Some(b) = crate::value::int::to_bigint(&v) {
             return Ok(b);
         }
@@ -539,11 +650,7 @@ fn range_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         1 => (BigInt::zero(), get(vm, 1)?, BigInt::one()),
         2 => (get(vm, 1)?, get(vm, 2)?, BigInt::one()),
         3 => (get(vm, 1)?, get(vm, 2)?, get(vm, 3)?),
-        0 => return Err(vm.type_error("range expected at least 1 argument, got 0")),
-        k => {
-            let msg = format!("range expected at most 3 arguments, got {k}");
-            return Err(vm.type_error(&msg));
-        }
+        k => return Err(vm.type_error(&crate::native::messages::expected_count("range", 1, Some(3), k))),
     };
     if step.is_zero() {
         return Err(vm.value_error("range() arg 3 must not be zero"));
@@ -551,8 +658,17 @@ fn range_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(crate::value::range::make_range(start, stop, step))
 }
 
-fn slice_new(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a: Vec<Value> = args.pos[1..].to_vec();
+/// slice(stop)
+/// slice(start, stop[, step])
+///
+/// Create a slice object.  This is used for extended slicing (e.g. a[0:10:2]).
+#[native("slice.__new__($cls, *args)")]
+fn slice_new(vm: &mut Vm, cls: &Value, args: &[Value]) -> PyResult<Value> {
+    let _ = cls;
+    if !(1..=3).contains(&args.len()) {
+        return Err(vm.type_error(&crate::native::messages::expected_count("slice", 1, Some(3), args.len())));
+    }
+    let a = args;
     let (start, stop, step) = match a.len() {
         1 => (Value::None, a[0].clone(), Value::None),
         2 => (a[0].clone(), a[1].clone(), Value::None),
@@ -565,14 +681,33 @@ fn slice_new(_vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::new(Object::Slice(SliceObj { start, stop, step })))
 }
 
-fn bytes_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let cls = derived_class(vm, &args, &types().bytes)?;
-    let v = bytes_value(vm, args)?;
+/// bytes(iterable_of_ints) -> bytes
+/// bytes(string, encoding[, errors]) -> bytes
+/// bytes(bytes_or_buffer) -> immutable copy of bytes_or_buffer
+/// bytes(int) -> bytes object of size given by the parameter initialized with null bytes
+/// bytes() -> empty bytes object
+///
+/// Construct an immutable array of bytes.
+#[native("bytes.__new__($cls, source=<unrepresentable>, encoding=<unrepresentable>, errors=<unrepresentable>)")]
+fn bytes_new(
+    vm: &mut Vm,
+    cls: &Value,
+    source: Option<&Value>,
+    encoding: Option<&Value>,
+    errors: Option<&Value>,
+) -> PyResult<Value> {
+    let cls = derived_class(vm, cls, &types().bytes)?;
+    let v = bytes_value(vm, source, encoding, errors)?;
     Ok(as_class(cls, v))
 }
 
-fn bytes_value(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    if let (Some(v), 2) = (args.pos.get(1), args.pos.len()) {
+fn bytes_value(
+    vm: &mut Vm,
+    source: Option<&Value>,
+    encoding: Option<&Value>,
+    errors: Option<&Value>,
+) -> PyResult<Value> {
+    if let (Some(v), None, None) = (source, encoding, errors) {
         // bytes(b) of a bytes is that object; an object may also convert itself.
         if matches!(v.obj(), Some(Object::Bytes(_))) {
             return Ok(v.clone());
@@ -584,34 +719,41 @@ fn bytes_value(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
             }
         }
     }
-    let data = bytes_source(vm, &mut args, "bytes")?;
+    let data = bytes_source(vm, source, encoding, errors, "bytes")?;
     Ok(Value::new(Object::Bytes(data.into_boxed_slice())))
 }
 
 /// The contents `bytes(...)` and `bytearray(...)` build from their arguments: nothing,
 /// a count of zero bytes, a str with an encoding, a bytes-like value, or an iterable
 /// of ints.
-pub fn bytes_source(vm: &mut Vm, args: &mut Args, what: &str) -> PyResult<Vec<u8>> {
-    let x = args.take(1, "source");
-    let enc = args.take(2, "encoding");
-    let x = match x {
+pub fn bytes_source(
+    vm: &mut Vm,
+    source: Option<&Value>,
+    enc: Option<&Value>,
+    errors: Option<&Value>,
+    what: &str,
+) -> PyResult<Vec<u8>> {
+    let x = match source {
         None => {
-            if enc.is_some() {
+            if enc.is_some() || errors.is_some() {
                 let msg = "encoding without a string argument";
                 return Err(vm.type_error(msg));
             }
             return Ok(vec![]);
         }
-        Some(x) => x,
+        Some(x) => x.clone(),
     };
     if x.as_str().is_some() {
         let Some(enc) = enc else {
             return Err(vm.type_error("string argument without an encoding"));
         };
-        let b = crate::builtins::str_methods::encode(vm, Args::new([x, enc]))?;
+        let encode = vm.get_attr(&x, &crate::value::str::intern("encode"))?;
+        let mut a = Args::new([enc.clone()]);
+        a.pos.extend(errors.cloned());
+        let b = vm.call(&encode, a)?;
         return Ok(crate::builtins::bytes_like(&b).unwrap_or_default());
     }
-    if enc.is_some() {
+    if enc.is_some() || errors.is_some() {
         return Err(vm.type_error("encoding without a string argument"));
     }
     if let Some(b) = crate::builtins::bytes_like(&x) {

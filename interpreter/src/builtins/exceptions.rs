@@ -1,88 +1,25 @@
 //! The built-in exception hierarchy (names and parents as in CPython 3.11) and the
 //! methods of BaseException.
 
-use crate::interp::{add_methods, new_class};
+use crate::interp::{add_natives, new_class};
+use crate::native::{native, Exc, KwArgs, Receiver};
 use crate::value::class::BaseKind;
 use crate::value::dict::DictData;
 use crate::value::str::intern;
 use crate::value::{ObjRef, Object, Value};
 use crate::vm::exc::{exc_data, ExcData};
-use crate::vm::{Args, PyResult, Vm};
+use crate::vm::{PyResult, Vm};
 use std::collections::HashMap;
-
-/// (name, parent) in definition order.
-const HIERARCHY: &[(&str, &str)] = &[
-    ("BaseException", ""),
-    ("SystemExit", "BaseException"),
-    ("KeyboardInterrupt", "BaseException"),
-    ("GeneratorExit", "BaseException"),
-    ("Exception", "BaseException"),
-    ("StopIteration", "Exception"),
-    ("StopAsyncIteration", "Exception"),
-    ("ArithmeticError", "Exception"),
-    ("FloatingPointError", "ArithmeticError"),
-    ("OverflowError", "ArithmeticError"),
-    ("ZeroDivisionError", "ArithmeticError"),
-    ("AssertionError", "Exception"),
-    ("AttributeError", "Exception"),
-    ("BufferError", "Exception"),
-    ("EOFError", "Exception"),
-    ("ImportError", "Exception"),
-    ("ModuleNotFoundError", "ImportError"),
-    ("LookupError", "Exception"),
-    ("IndexError", "LookupError"),
-    ("KeyError", "LookupError"),
-    ("MemoryError", "Exception"),
-    ("NameError", "Exception"),
-    ("UnboundLocalError", "NameError"),
-    ("OSError", "Exception"),
-    ("BlockingIOError", "OSError"),
-    ("ChildProcessError", "OSError"),
-    ("ConnectionError", "OSError"),
-    ("BrokenPipeError", "ConnectionError"),
-    ("ConnectionAbortedError", "ConnectionError"),
-    ("ConnectionRefusedError", "ConnectionError"),
-    ("ConnectionResetError", "ConnectionError"),
-    ("FileExistsError", "OSError"),
-    ("FileNotFoundError", "OSError"),
-    ("InterruptedError", "OSError"),
-    ("IsADirectoryError", "OSError"),
-    ("NotADirectoryError", "OSError"),
-    ("PermissionError", "OSError"),
-    ("ProcessLookupError", "OSError"),
-    ("TimeoutError", "OSError"),
-    ("ReferenceError", "Exception"),
-    ("RuntimeError", "Exception"),
-    ("NotImplementedError", "RuntimeError"),
-    ("RecursionError", "RuntimeError"),
-    ("SyntaxError", "Exception"),
-    ("IndentationError", "SyntaxError"),
-    ("TabError", "IndentationError"),
-    ("SystemError", "Exception"),
-    ("TypeError", "Exception"),
-    ("ValueError", "Exception"),
-    ("UnicodeError", "ValueError"),
-    ("UnicodeDecodeError", "UnicodeError"),
-    ("UnicodeEncodeError", "UnicodeError"),
-    ("Warning", "Exception"),
-    ("DeprecationWarning", "Warning"),
-    ("PendingDeprecationWarning", "Warning"),
-    ("RuntimeWarning", "Warning"),
-    ("SyntaxWarning", "Warning"),
-    ("UserWarning", "Warning"),
-    ("FutureWarning", "Warning"),
-    ("ImportWarning", "Warning"),
-    ("UnicodeWarning", "Warning"),
-    ("BytesWarning", "Warning"),
-    ("ResourceWarning", "Warning"),
-];
 
 pub fn build_hierarchy(object: &ObjRef) -> HashMap<&'static str, ObjRef> {
     let mut m: HashMap<&'static str, ObjRef> = HashMap::new();
-    for (name, parent) in HIERARCHY {
-        let base = if parent.is_empty() { object.clone() } else { m[parent].clone() };
-        let cls = new_class(name, "builtins", vec![base], BaseKind::Exception, true, DictData::new());
-        m.insert(name, cls);
+    for e in Exc::ALL {
+        let base = match e.parent() {
+            Some(p) => m[p.name()].clone(),
+            None => object.clone(),
+        };
+        let cls = new_class(e.name(), "builtins", vec![base], BaseKind::Exception, true, DictData::new());
+        m.insert(e.name(), cls);
     }
     m.insert("IOError", m["OSError"].clone());
     m.insert("EnvironmentError", m["OSError"].clone());
@@ -90,20 +27,11 @@ pub fn build_hierarchy(object: &ObjRef) -> HashMap<&'static str, ObjRef> {
 }
 
 pub fn register(_vm: &mut Vm) {
-    let base = crate::interp::exc_class("BaseException");
-    add_methods(
-        &base,
-        &[
-            ("__new__", exc_new),
-            ("__init__", exc_init),
-            ("__str__", exc_str),
-            ("__repr__", exc_repr),
-            ("with_traceback", exc_with_traceback),
-            ("add_note", exc_add_note),
-        ],
+    add_natives(
+        Exc::BaseException.class(),
+        &[&exc_new::DEF, &exc_init::DEF, &exc_str::DEF, &exc_repr::DEF, &exc_with_traceback::DEF, &exc_add_note::DEF],
     );
-    let key = crate::interp::exc_class("KeyError");
-    add_methods(&key, &[("__str__", key_error_str)]);
+    add_natives(Exc::KeyError.class(), &[&key_error_str::DEF]);
 }
 
 /// Attributes some exception classes set from their arguments (StopIteration.value,
@@ -112,17 +40,17 @@ pub fn init_special_attrs(exc: &Value, cls: &ObjRef, args: &[Value]) {
     let Some(inst) = exc.as_instance() else {
         return;
     };
-    let is = |name: &str| crate::value::class::is_subclass(cls, &crate::interp::exc_class(name));
+    let is = |kind: Exc| crate::value::class::is_subclass(cls, kind.class());
     let set = |k: &str, v: Value| {
         let n = intern(k);
         inst.attrs().set_simple(crate::value::class::name_hash(&n), Value::Obj(n), v);
     };
     let first = args.first().cloned().unwrap_or(Value::None);
-    if is("StopIteration") {
+    if is(Exc::StopIteration) {
         set("value", first);
-    } else if is("SystemExit") {
+    } else if is(Exc::SystemExit) {
         set("code", if args.len() > 1 { Value::tuple(args.to_vec()) } else { first });
-    } else if is("OSError") {
+    } else if is(Exc::OSError) {
         if args.len() >= 2 {
             set("errno", args[0].clone());
             set("strerror", args[1].clone());
@@ -132,92 +60,111 @@ pub fn init_special_attrs(exc: &Value, cls: &ObjRef, args: &[Value]) {
             set("strerror", Value::None);
             set("filename", Value::None);
         }
-    } else if is("ImportError") {
+    } else if is(Exc::ImportError) {
         set("name", Value::None);
         set("path", Value::None);
         set("msg", first);
     }
 }
 
-/// `BaseException.__new__(cls, *args)`: an instance carrying exception data.
-fn exc_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let cls = match args.pos.first().and_then(|c| c.as_objref()) {
-        Some(c) => c.clone(),
-        None => return Err(vm.type_error("BaseException.__new__(X): X is not a type object")),
+/// Create and return a new object.  See help(type) for accurate signature.
+#[native("BaseException.__new__(*args, **kwargs)")]
+fn exc_new(vm: &mut Vm, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    // `cls` comes first; keywords are for `__init__` (but see OSError below).
+    let Some((cls, rest)) = args.split_first() else {
+        return Err(vm.type_error("BaseException.__new__(): not enough arguments"));
     };
-    let rest: Vec<Value> = args.pos[1..].to_vec();
+    let cls = match cls {
+        Value::Obj(c) if matches!(&**c, Object::Class(_)) => c.clone(),
+        _ => {
+            let msg = format!("BaseException.__new__(X): X is not a type object ({})", vm.type_name(cls));
+            return Err(vm.type_error(&msg));
+        }
+    };
+    if !crate::value::class::is_subclass(&cls, Exc::BaseException.class()) {
+        let name = cls.class_name();
+        let msg = format!("BaseException.__new__({name}): {name} is not a subtype of BaseException");
+        return Err(vm.type_error(&msg));
+    }
+    // OSError's `__new__` may pick a subclass, so it checks the keywords itself
+    // when the class keeps BaseException's `__init__`.
+    if !kwargs.is_empty() && crate::value::class::is_subclass(&cls, Exc::OSError.class()) {
+        let init = vm.lookup_type_attr(&cls, &intern("__init__"));
+        if matches!(init.as_ref().and_then(|i| i.obj()), Some(Object::Builtin(b)) if b.qualname == "BaseException.__init__")
+        {
+            let msg = crate::native::messages::no_keywords(cls.class_name());
+            return Err(vm.type_error(&msg));
+        }
+    }
+    let rest = rest.to_vec();
     // OSError(errno, strerror) picks the subclass for the errno, as in CPython.
-    if rest.len() >= 2 && cls.ptr_eq(&crate::interp::exc_class("OSError")) {
+    if rest.len() >= 2 && cls.ptr_eq(Exc::OSError.class()) {
         if let Value::Int(errno) = rest[0] {
-            if let Some(name) = oserror_subclass(errno) {
-                return Ok(crate::vm::exc::new_exception(&crate::interp::exc_class(name), rest));
+            if let Some(kind) = Exc::for_errno(errno) {
+                return Ok(crate::vm::exc::new_exception(kind.class(), rest));
             }
         }
     }
     Ok(crate::vm::exc::new_exception(&cls, rest))
 }
 
-/// The OSError subclass CPython uses for an errno (Linux numbering).
-pub fn oserror_subclass(errno: i64) -> Option<&'static str> {
-    Some(match errno {
-        1 | 13 => "PermissionError",
-        2 => "FileNotFoundError",
-        3 => "ProcessLookupError",
-        4 => "InterruptedError",
-        10 => "ChildProcessError",
-        11 | 114 | 115 => "BlockingIOError",
-        17 => "FileExistsError",
-        20 => "NotADirectoryError",
-        21 => "IsADirectoryError",
-        32 | 108 => "BrokenPipeError",
-        103 => "ConnectionAbortedError",
-        104 => "ConnectionResetError",
-        110 => "TimeoutError",
-        111 => "ConnectionRefusedError",
-        _ => return None,
-    })
-}
-
-/// `BaseException.__init__(self, *args)`: stores args.
-fn exc_init(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let this = args.pos.first().cloned().unwrap_or(Value::None);
-    let rest: Vec<Value> = args.pos[1..].to_vec();
-    if let Some(d) = exc_data(&this) {
-        *d.args.lock() = Value::tuple(rest.clone());
+/// Initialize self.  See help(type(self)) for accurate signature.
+#[native("BaseException.__init__($self, /, *args, **kwargs)", style = "slot")]
+fn exc_init(vm: &mut Vm, this: Receiver, args: &[Value], kwargs: KwArgs) -> PyResult<()> {
+    let this = this.0;
+    let cls = vm.class_of(this);
+    // ImportError takes `name` and `path` by keyword; others take no keywords.
+    let import_error = crate::value::class::is_subclass(&cls, Exc::ImportError.class());
+    if !import_error && !kwargs.is_empty() {
+        let msg = crate::native::messages::no_keywords(cls.class_name());
+        return Err(vm.type_error(&msg));
     }
-    let cls = vm.class_of(&this);
-    init_special_attrs(&this, &cls, &rest);
-    Ok(Value::None)
+    if let Some(d) = exc_data(this) {
+        *d.args.lock() = Value::tuple(args.to_vec());
+    }
+    init_special_attrs(this, &cls, args);
+    for (k, v) in kwargs {
+        if !matches!(k.str_text(), "name" | "path") {
+            let msg = crate::native::messages::invalid_keyword(cls.class_name(), k.str_text());
+            return Err(vm.type_error(&msg));
+        }
+        vm.set_attr(this, &k, v)?;
+    }
+    Ok(())
 }
 
 pub fn exc_args(v: &Value) -> Vec<Value> {
     exc_data(v).and_then(|d| d.args.lock().as_tuple().map(|t| t.items().to_vec())).unwrap_or_default()
 }
 
-fn exc_str(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let this = args.pos.first().cloned().unwrap_or(Value::None);
-    let a = exc_args(&this);
-    Ok(Value::string(match a.len() {
+/// Return str(self).
+#[native("BaseException.__str__($self, /)", style = "slot")]
+fn exc_str(vm: &mut Vm, this: Receiver) -> PyResult<String> {
+    let a = exc_args(this.0);
+    Ok(match a.len() {
         0 => String::new(),
         1 => vm.str_of(&a[0])?,
         _ => vm.repr_of(&Value::tuple(a))?,
-    }))
+    })
 }
 
-fn key_error_str(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let this = args.pos.first().cloned().unwrap_or(Value::None);
-    let a = exc_args(&this);
-    Ok(Value::string(match a.len() {
+/// Return str(self).
+#[native("KeyError.__str__($self, /)", style = "slot")]
+fn key_error_str(vm: &mut Vm, this: Receiver) -> PyResult<String> {
+    // The key's repr, so that `KeyError('')` does not print as nothing.
+    let a = exc_args(this.0);
+    Ok(match a.len() {
         0 => String::new(),
         1 => vm.repr_of(&a[0])?,
         _ => vm.repr_of(&Value::tuple(a))?,
-    }))
+    })
 }
 
-fn exc_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let this = args.pos.first().cloned().unwrap_or(Value::None);
-    let name = vm.class_of(&this).class_name().to_string();
-    let a = exc_args(&this);
+/// Return repr(self).
+#[native("BaseException.__repr__($self, /)", style = "slot")]
+fn exc_repr(vm: &mut Vm, this: Receiver) -> PyResult<String> {
+    let name = vm.class_of(this.0).class_name().to_string();
+    let a = exc_args(this.0);
     let inner = match a.len() {
         1 => vm.repr_of(&a[0])?,
         _ => {
@@ -229,29 +176,44 @@ fn exc_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
             }
         }
     };
-    Ok(Value::string(format!("{name}({inner})")))
+    Ok(format!("{name}({inner})"))
 }
 
-fn exc_with_traceback(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(args.pos.first().cloned().unwrap_or(Value::None))
+/// Exception.with_traceback(tb) --
+///     set self.__traceback__ to tb and return self.
+#[native("BaseException.with_traceback($self, tb, /)")]
+fn exc_with_traceback(vm: &mut Vm, this: Receiver, tb: Value) -> PyResult<Value> {
+    if !tb.is_none() && vm.type_name(&tb) != "traceback" {
+        return Err(vm.type_error("__traceback__ must be a traceback or None"));
+    }
+    Ok(this.0.clone())
 }
 
-fn exc_add_note(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let this = args.pos.first().cloned().unwrap_or(Value::None);
-    let note = args.pos.get(1).cloned().unwrap_or(Value::None);
+/// Exception.add_note(note) --
+///     add a note to the exception
+#[native("BaseException.add_note($self, note, /)")]
+fn exc_add_note(vm: &mut Vm, this: Receiver, note: Value) -> PyResult<()> {
+    let this = this.0;
+    if note.as_str().is_none() {
+        let msg = format!("note must be a str, not '{}'", vm.type_name(&note));
+        return Err(vm.type_error(&msg));
+    }
     let name = intern("__notes__");
-    let notes = match vm.get_attr_opt(&this, &name)? {
+    let notes = match vm.get_attr_opt(this, &name)? {
         Some(n) => n,
         None => {
             let l = Value::list(vec![]);
-            vm.set_attr(&this, &name, l.clone())?;
+            vm.set_attr(this, &name, l.clone())?;
             l
         }
     };
-    if let Some(l) = notes.as_list() {
-        l.push(note);
+    match notes.as_list() {
+        Some(l) => {
+            l.push(note);
+            Ok(())
+        }
+        None => Err(vm.type_error("Cannot add note: __notes__ is not a list")),
     }
-    Ok(Value::None)
 }
 
 /// Special attributes of exceptions: args, __cause__, __context__, ...

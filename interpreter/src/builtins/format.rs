@@ -1,6 +1,7 @@
 //! Text formatting as CPython does it: float repr (shortest round-trip), the format
 //! spec mini-language (`format()`, f-strings, `str.format`), and `%` formatting.
 
+use crate::native::Exc;
 use crate::value::{Object, Value};
 use crate::vm::{Args, PyResult, Vm};
 use num_bigint::BigInt;
@@ -206,7 +207,7 @@ pub fn format_int(vm: &mut Vm, n: &BigInt, spec: &Spec) -> PyResult<String> {
             let cp = n
                 .to_u32()
                 .and_then(char::from_u32)
-                .ok_or_else(|| vm.new_error("OverflowError", "%c arg not in range(0x110000)"))?;
+                .ok_or_else(|| vm.error(Exc::OverflowError, "%c arg not in range(0x110000)"))?;
             return Ok(pad(spec, "", &cp.to_string(), '<'));
         }
         _ => {
@@ -691,7 +692,7 @@ fn percent_core(vm: &mut Vm, f: &str, args: &Value, bytes: bool) -> PyResult<Str
             'c' if bytes => match &num_arg {
                 Value::Int(n) => match u8::try_from(*n) {
                     Ok(b) => (b as char).to_string(),
-                    Err(_) => return Err(vm.new_error("OverflowError", "%c arg not in range(256)")),
+                    Err(_) => return Err(vm.error(Exc::OverflowError, "%c arg not in range(256)")),
                 },
                 _ => match crate::builtins::bytes_like(&num_arg) {
                     Some(b) if b.len() == 1 => (b[0] as char).to_string(),
@@ -701,7 +702,7 @@ fn percent_core(vm: &mut Vm, f: &str, args: &Value, bytes: bool) -> PyResult<Str
             'c' => match &num_arg {
                 Value::Int(n) => match u32::try_from(*n).ok().and_then(char::from_u32) {
                     Some(c) => c.to_string(),
-                    None => return Err(vm.new_error("OverflowError", "%c arg not in range(0x110000)")),
+                    None => return Err(vm.error(Exc::OverflowError, "%c arg not in range(0x110000)")),
                 },
                 _ => match num_arg.as_str().map(|s| s.as_str().to_string()) {
                     Some(t) if t.chars().count() == 1 => t,

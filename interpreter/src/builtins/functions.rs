@@ -1,70 +1,68 @@
 //! The builtin functions (`print`, `len`, `sorted`, `isinstance`, ...).
 
-use super::arg;
+use crate::native::{native, Exc, KwArgs, NativeDef};
 use crate::value::iter::IterObj;
 use crate::value::str::intern;
 use crate::value::{ObjRef, Object, Value};
 use crate::vm::{Args, PyResult, Vm};
 use std::sync::atomic::{AtomicI64, AtomicUsize};
 
-pub const FUNCTIONS: &[(&str, crate::value::function::NativeFn)] = &[
-    ("print", print),
-    ("len", len),
-    ("repr", repr),
-    ("ascii", ascii),
-    ("isinstance", isinstance),
-    ("issubclass", issubclass),
-    ("hasattr", hasattr),
-    ("getattr", getattr),
-    ("setattr", setattr),
-    ("delattr", delattr),
-    ("id", id),
-    ("hash", hash),
-    ("abs", abs),
-    ("min", min),
-    ("max", max),
-    ("sum", sum),
-    ("sorted", sorted),
-    ("any", any),
-    ("all", all),
-    ("iter", iter),
-    ("next", next),
-    ("callable", callable),
-    ("chr", chr),
-    ("ord", ord),
-    ("hex", hex),
-    ("oct", oct),
-    ("bin", bin),
-    ("divmod", divmod),
-    ("pow", pow),
-    ("round", round),
-    ("format", format),
-    ("vars", vars),
-    ("dir", dir),
-    ("globals", globals),
-    ("locals", locals),
-    ("input", input),
-    ("exec", exec),
-    ("eval", eval),
-    ("exit", exit),
-    ("quit", exit),
-    ("__import__", dunder_import),
+/// The builtin functions, registered into the builtins module.
+pub const FUNCTIONS: &[&NativeDef] = &[
+    &print::DEF,
+    &len::DEF,
+    &repr::DEF,
+    &ascii::DEF,
+    &isinstance::DEF,
+    &issubclass::DEF,
+    &hasattr::DEF,
+    &getattr::DEF,
+    &setattr::DEF,
+    &delattr::DEF,
+    &id::DEF,
+    &hash::DEF,
+    &abs::DEF,
+    &min::DEF,
+    &max::DEF,
+    &sum::DEF,
+    &sorted::DEF,
+    &any::DEF,
+    &all::DEF,
+    &iter::DEF,
+    &next::DEF,
+    &callable::DEF,
+    &chr::DEF,
+    &ord::DEF,
+    &hex::DEF,
+    &oct::DEF,
+    &bin::DEF,
+    &divmod::DEF,
+    &pow::DEF,
+    &round::DEF,
+    &format::DEF,
+    &vars::DEF,
+    &dir::DEF,
+    &globals::DEF,
+    &locals::DEF,
+    &input::DEF,
+    &exec::DEF,
+    &eval::DEF,
+    &exit::DEF,
+    &__import__::DEF,
 ];
 
 /// `__import__(name, globals=None, locals=None, fromlist=(), level=0)`: what the
 /// `import` statement does, returning the top package (or, with a non-empty
 /// fromlist, the named module itself).
-fn dunder_import(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let name = args.take(0, "name").unwrap_or(Value::None);
+#[native("__import__(name, globals=None, locals=None, fromlist=(){Value::None}, level=0)")]
+fn __import__(vm: &mut Vm, name: Value, globals: Value, locals: Value, fromlist: Value, level: i64) -> PyResult<Value> {
+    let _ = (globals, locals);
     if name.as_str().is_none() {
         return Err(vm.type_error("module name must be a string"));
     }
-    let _globals = args.take(1, "globals");
-    let _locals = args.take(2, "locals");
-    let fromlist = args.take(3, "fromlist").unwrap_or(Value::None);
-    let level = match args.take(4, "level") {
-        Some(v) => vm.index_value(&v)?,
-        None => 0,
+    let fromlist = match fromlist.as_tuple() {
+        Some(t) if t.is_empty() => Value::None,
+        _ => fromlist,
     };
     if level < 0 {
         return Err(vm.value_error("level must be >= 0"));
@@ -76,15 +74,23 @@ fn dunder_import(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     vm.import_name(&name, level as u32, &fromlist, module)
 }
 
-fn print(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let sep = args.take_kw("sep").filter(|v| !v.is_none());
-    let end = args.take_kw("end").filter(|v| !v.is_none());
-    let file = args.take_kw("file").filter(|v| !v.is_none());
-    let flush = args.take_kw("flush");
-    if let Some((k, _)) = args.kw.first() {
-        let msg = format!("'{}' is an invalid keyword argument for print()", k.str_text());
-        return Err(vm.type_error(&msg));
-    }
+/// Prints the values to a stream, or to sys.stdout by default.
+///
+/// sep: string inserted between values, default a space.
+/// end: string appended after the last value, default a newline.
+/// file: a file-like object (stream); defaults to the current sys.stdout.
+/// flush: whether to forcibly flush the stream.
+#[native("print(*args, sep=' '{None}, end='\\n'{None}, file=None, flush=False)")]
+fn print(
+    vm: &mut Vm,
+    args: &[Value],
+    sep: Option<Value>,
+    end: Option<Value>,
+    file: Option<Value>,
+    flush: bool,
+) -> PyResult<()> {
+    let sep = sep.filter(|v| !v.is_none());
+    let end = end.filter(|v| !v.is_none());
     let sep = match &sep {
         Some(s) => match s.as_str() {
             Some(s) => s.as_str().to_string(),
@@ -106,7 +112,7 @@ fn print(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         None => "\n".to_string(),
     };
     let mut text = String::new();
-    for (i, a) in args.pos.iter().enumerate() {
+    for (i, a) in args.iter().enumerate() {
         if i > 0 {
             text.push_str(&sep);
         }
@@ -117,12 +123,10 @@ fn print(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         None => crate::stdio::write_stdout(&text),
         Some(f) => super::sys_io::write_to(vm, &f, &text)?,
     }
-    if let Some(fl) = flush {
-        if vm.truthy(&fl)? {
-            crate::stdio::flush_stdout();
-        }
+    if flush {
+        crate::stdio::flush_stdout();
     }
-    Ok(Value::None)
+    Ok(())
 }
 
 pub fn len_of(vm: &mut Vm, v: &Value) -> PyResult<usize> {
@@ -138,7 +142,7 @@ pub fn len_of(vm: &mut Vm, v: &Value) -> PyResult<usize> {
             Object::Range(r) => r.len() as usize,
             Object::BigRange(r) => match num_traits::ToPrimitive::to_i64(&r.len) {
                 Some(n) => n as usize,
-                None => return Err(vm.new_error("OverflowError", "Python int too large to convert to C ssize_t")),
+                None => return Err(vm.error(Exc::OverflowError, "Python int too large to convert to C ssize_t")),
             },
             Object::Instance(inst) => {
                 let cls = vm.class_of(v);
@@ -168,20 +172,25 @@ pub fn len_of(vm: &mut Vm, v: &Value) -> PyResult<usize> {
     Err(vm.type_error(&msg))
 }
 
-fn len(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = arg(vm, &args, 0, "len")?;
-    Ok(Value::Int(len_of(vm, &v)? as i64))
+/// Return the number of items in a container.
+#[native("len(obj, /)")]
+fn len(vm: &mut Vm, obj: &Value) -> PyResult<usize> {
+    len_of(vm, obj)
 }
 
-fn repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = arg(vm, &args, 0, "repr")?;
-    Ok(Value::string(vm.repr_of(&v)?))
+/// Return the canonical string representation of the object.
+///
+/// For many object types, including most builtins, eval(repr(obj)) == obj.
+#[native("repr(obj, /)")]
+fn repr(vm: &mut Vm, obj: &Value) -> PyResult<String> {
+    vm.repr_of(obj)
 }
 
-fn ascii(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = arg(vm, &args, 0, "ascii")?;
-    let r = vm.repr_of(&v)?;
-    Ok(Value::string(super::format::ascii_escape(&r)))
+/// Return an ASCII-only representation of an object.
+#[native("ascii(obj, /)")]
+fn ascii(vm: &mut Vm, obj: &Value) -> PyResult<String> {
+    let r = vm.repr_of(obj)?;
+    Ok(super::format::ascii_escape(&r))
 }
 
 /// `isinstance(v, cls_or_tuple)`.
@@ -227,19 +236,16 @@ fn subclass_hook(vm: &mut Vm, base: &ObjRef, c: &ObjRef) -> PyResult<bool> {
     Ok(matches!(r, Value::Bool(true)))
 }
 
-fn isinstance(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if args.pos.len() != 2 {
-        let msg = format!("isinstance expected 2 arguments, got {}", args.pos.len());
-        return Err(vm.type_error(&msg));
-    }
-    Ok(Value::Bool(is_instance(vm, &args.pos[0], &args.pos[1])?))
+/// Return whether an object is an instance of a class or of a subclass thereof.
+#[native("isinstance(obj, class_or_tuple, /)")]
+fn isinstance(vm: &mut Vm, obj: &Value, class_or_tuple: &Value) -> PyResult<bool> {
+    is_instance(vm, obj, class_or_tuple)
 }
 
-fn issubclass(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if args.pos.len() != 2 {
-        return Err(vm.type_error("issubclass expected 2 arguments"));
-    }
-    let c = match args.pos[0].as_objref() {
+/// Return whether 'cls' is derived from another class or is the same class.
+#[native("issubclass(cls, class_or_tuple, /)")]
+fn issubclass(vm: &mut Vm, cls: &Value, class_or_tuple: &Value) -> PyResult<bool> {
+    let c = match cls.as_objref() {
         Some(c) if matches!(&**c, Object::Class(_)) => c.clone(),
         _ => return Err(vm.type_error("issubclass() arg 1 must be a class")),
     };
@@ -263,7 +269,7 @@ fn issubclass(vm: &mut Vm, args: Args) -> PyResult<Value> {
             _ => Err(vm.type_error("issubclass() arg 2 must be a class, a tuple of classes, or a union")),
         }
     }
-    Ok(Value::Bool(check(vm, &c, &args.pos[1])?))
+    check(vm, &c, class_or_tuple)
 }
 
 fn attr_name(vm: &mut Vm, v: &Value) -> PyResult<ObjRef> {
@@ -276,16 +282,15 @@ fn attr_name(vm: &mut Vm, v: &Value) -> PyResult<ObjRef> {
     }
 }
 
-fn hasattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let obj = arg(vm, &args, 0, "hasattr")?;
-    let name = arg(vm, &args, 1, "hasattr")?;
-    let name = attr_name(vm, &name)?;
-    match vm.get_attr_opt(&obj, &name) {
-        Ok(v) => Ok(Value::Bool(v.is_some())),
+/// Return whether the object has an attribute with the given name.
+#[native("hasattr(obj, name, /)")]
+fn hasattr(vm: &mut Vm, obj: &Value, name: &Value) -> PyResult<bool> {
+    let name = attr_name(vm, name)?;
+    match vm.get_attr_opt(obj, &name) {
+        Ok(v) => Ok(v.is_some()),
         Err(e) => {
-            let ae = crate::interp::exc_class("AttributeError");
-            if crate::value::class::is_subclass(&vm.class_of(&e.exc), &ae) {
-                Ok(Value::Bool(false))
+            if crate::value::class::is_subclass(&vm.class_of(&e.exc), Exc::AttributeError.class()) {
+                Ok(false)
             } else {
                 Err(e)
             }
@@ -293,17 +298,21 @@ fn hasattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
 }
 
-fn getattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let obj = arg(vm, &args, 0, "getattr")?;
-    let name = arg(vm, &args, 1, "getattr")?;
-    let name = attr_name(vm, &name)?;
-    match args.pos.get(2) {
-        None => vm.get_attr(&obj, &name),
-        Some(default) => match vm.get_attr_opt(&obj, &name) {
+/// Get a named attribute from an object; getattr(x, 'y') is equivalent to x.y.
+///
+/// When a default argument is given, it is returned when the attribute doesn't
+/// exist; without it, an exception is raised in that case.
+#[native("getattr(object, name, default=<unrepresentable>, /)")]
+fn getattr(vm: &mut Vm, object: &Value, name: &Value, default: Option<&Value>) -> PyResult<Value> {
+    let obj = object;
+    let name = attr_name(vm, name)?;
+    match default {
+        None => vm.get_attr(obj, &name),
+        Some(default) => match vm.get_attr_opt(obj, &name) {
             Ok(Some(v)) => Ok(v),
             Ok(None) => Ok(default.clone()),
             Err(e) => {
-                let ae = crate::interp::exc_class("AttributeError");
+                let ae = Exc::AttributeError.class().clone();
                 if crate::value::class::is_subclass(&vm.class_of(&e.exc), &ae) {
                     Ok(default.clone())
                 } else {
@@ -314,37 +323,49 @@ fn getattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
 }
 
-fn setattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if args.pos.len() != 3 {
-        let msg = format!("setattr expected 3 arguments, got {}", args.pos.len());
-        return Err(vm.type_error(&msg));
-    }
-    let name = attr_name(vm, &args.pos[1])?;
-    vm.set_attr(&args.pos[0], &name, args.pos[2].clone())?;
-    Ok(Value::None)
+/// Sets the named attribute on the given object to the specified value.
+///
+/// setattr(x, 'y', v) is equivalent to ``x.y = v``
+#[native("setattr(obj, name, value, /)")]
+fn setattr(vm: &mut Vm, obj: &Value, name: &Value, value: Value) -> PyResult<()> {
+    let name = attr_name(vm, name)?;
+    vm.set_attr(obj, &name, value)
 }
 
-fn delattr(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let obj = arg(vm, &args, 0, "delattr")?;
-    let name = arg(vm, &args, 1, "delattr")?;
-    let name = attr_name(vm, &name)?;
-    vm.del_attr(&obj, &name)?;
-    Ok(Value::None)
+/// Deletes the named attribute from the given object.
+///
+/// delattr(x, 'y') is equivalent to ``del x.y``
+#[native("delattr(obj, name, /)")]
+fn delattr(vm: &mut Vm, obj: &Value, name: &Value) -> PyResult<()> {
+    let name = attr_name(vm, name)?;
+    vm.del_attr(obj, &name)
 }
 
-fn id(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = arg(vm, &args, 0, "id")?;
-    Ok(Value::Int(v.id()))
+/// Return the identity of an object.
+///
+/// This is guaranteed to be unique among simultaneously existing objects.
+#[native("id(obj, /)")]
+fn id(_vm: &mut Vm, obj: &Value) -> PyResult<i64> {
+    Ok(obj.id())
 }
 
-fn hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = arg(vm, &args, 0, "hash")?;
-    Ok(Value::Int(vm.hash(&v)?))
+/// Return the hash value for the given object.
+///
+/// Two objects that compare equal must also have the same hash value, but the
+/// reverse is not necessarily true.
+#[native("hash(obj, /)")]
+fn hash(vm: &mut Vm, obj: &Value) -> PyResult<i64> {
+    vm.hash(obj)
 }
 
-fn abs(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = arg(vm, &args, 0, "abs")?;
-    match &v {
+/// Return the absolute value of the argument.
+#[native("abs(x, /)")]
+fn abs(vm: &mut Vm, x: &Value) -> PyResult<Value> {
+    abs_of(vm, x)
+}
+
+fn abs_of(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    match v {
         Value::Int(i) => Ok(match i.checked_abs() {
             Some(a) => Value::Int(a),
             None => crate::value::int::normalize(num_bigint::BigInt::from(*i).magnitude().clone().into()),
@@ -354,16 +375,16 @@ fn abs(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Value::Obj(o) => match &**o {
             Object::BigInt(b) => Ok(crate::value::int::normalize(num_traits::Signed::abs(b))),
             _ => {
-                let cls = vm.class_of(&v);
+                let cls = vm.class_of(v);
                 let f = vm.lookup_type_attr(&cls, &crate::interp::names().__abs__);
                 if let (false, Some(base)) = (crate::vm::ops::overrides(&f), v.base_value()) {
                     let base = base.clone();
-                    return abs(vm, Args::new([base]));
+                    return abs_of(vm, &base);
                 }
                 match f {
                     Some(f) => vm.call(&f, Args::new([v.clone()])),
                     None => {
-                        let msg = format!("bad operand type for abs(): '{}'", vm.type_name(&v));
+                        let msg = format!("bad operand type for abs(): '{}'", vm.type_name(v));
                         Err(vm.type_error(&msg))
                     }
                 }
@@ -373,23 +394,21 @@ fn abs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
 }
 
-fn min_max(vm: &mut Vm, mut args: Args, is_max: bool) -> PyResult<Value> {
+fn min_max(vm: &mut Vm, args: &[Value], key: Option<Value>, default: Option<Value>, is_max: bool) -> PyResult<Value> {
     let name = if is_max { "max" } else { "min" };
-    let key = args.take_kw("key").filter(|k| !k.is_none());
-    let default = args.take_kw("default");
     // Iterate rather than collect: `max(x for x in big_generator)` stays O(1) in memory.
-    let source = match args.pos.len() {
+    let source = match args.len() {
         0 => {
             let msg = format!("{name} expected at least 1 argument, got 0");
             return Err(vm.type_error(&msg));
         }
-        1 => args.pos[0].clone(),
+        1 => args[0].clone(),
         _ => {
             if default.is_some() {
                 let msg = format!("Cannot specify a default for {name}() with multiple positional arguments");
                 return Err(vm.type_error(&msg));
             }
-            Value::tuple(args.pos.to_vec())
+            Value::tuple(args.to_vec())
         }
     };
     let it = vm.get_iter(&source)?;
@@ -432,21 +451,38 @@ fn min_max(vm: &mut Vm, mut args: Args, is_max: bool) -> PyResult<Value> {
     }
 }
 
-fn min(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    min_max(vm, args, false)
+/// min(iterable, *[, default=obj, key=func]) -> value
+/// min(arg1, arg2, *args, *[, key=func]) -> value
+///
+/// With a single iterable argument, return its smallest item. The default keyword-only
+/// argument specifies an object to return if the provided iterable is empty. With two
+/// or more arguments, return the smallest argument.
+#[native("min(*args, key=None, default=<unrepresentable>)")]
+fn min(vm: &mut Vm, args: &[Value], key: Option<Value>, default: Option<Value>) -> PyResult<Value> {
+    min_max(vm, args, key, default, false)
 }
 
-fn max(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    min_max(vm, args, true)
+/// max(iterable, *[, default=obj, key=func]) -> value
+/// max(arg1, arg2, *args, *[, key=func]) -> value
+///
+/// With a single iterable argument, return its biggest item. The default keyword-only
+/// argument specifies an object to return if the provided iterable is empty. With two
+/// or more arguments, return the largest argument.
+#[native("max(*args, key=None, default=<unrepresentable>)")]
+fn max(vm: &mut Vm, args: &[Value], key: Option<Value>, default: Option<Value>) -> PyResult<Value> {
+    min_max(vm, args, key, default, true)
 }
 
-fn sum(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let start = args.take_kw("start").or_else(|| args.pos.get(1).cloned()).unwrap_or(Value::Int(0));
+/// Return the sum of a 'start' value (default: 0) plus an iterable of numbers
+///
+/// When the iterable is empty, return the start value. This function is intended
+/// specifically for use with numeric values and may reject non-numeric types.
+#[native("sum(iterable, /, start=0)")]
+fn sum(vm: &mut Vm, iterable: &Value, start: Value) -> PyResult<Value> {
     if start.as_str().is_some() {
         return Err(vm.type_error("sum() can't sum strings [use ''.join(seq) instead]"));
     }
-    let src = arg(vm, &args, 0, "sum")?;
-    let it = vm.get_iter(&src)?;
+    let it = vm.get_iter(iterable)?;
     let mut acc = start;
     while let Some(v) = vm.iter_next(&it)? {
         acc = match (&acc, &v) {
@@ -561,71 +597,96 @@ pub fn sort_values(vm: &mut Vm, items: Vec<Value>, key: Option<Value>, reverse: 
     Ok(pairs.into_iter().map(|(_, v)| v).collect())
 }
 
-fn sorted(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let key = args.take_kw("key").filter(|k| !k.is_none());
-    let reverse = match args.take_kw("reverse") {
-        Some(r) => vm.truthy(&r)?,
-        None => false,
+/// Return a new list containing all items from the iterable in ascending order.
+///
+/// A custom key function can be supplied to customize the sort order, and the
+/// reverse flag can be set to request the result in descending order.
+// CPython counts the positional arguments itself (`sorted expected 1 argument, got 0`)
+// and hands the keywords to list.sort, whose messages they then get (`'reversed' is
+// an invalid keyword argument for sort()`): so does this.
+#[native("sorted(*args, **kwargs)")]
+fn sorted(vm: &mut Vm, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let [iterable] = args else {
+        return Err(vm.type_error(&crate::native::messages::expected_count("sorted", 1, Some(1), args.len())));
     };
-    let src = arg(vm, &args, 0, "sorted")?;
-    let items = vm.collect(&src)?;
-    Ok(Value::list(sort_values(vm, items, key, reverse)?))
+    let items = vm.collect(iterable)?;
+    if kwargs.is_empty() {
+        return Ok(Value::list(sort_values(vm, items, None, false)?));
+    }
+    let list = Value::list(items);
+    let sort = vm.get_attr(&list, &intern("sort"))?;
+    vm.call(&sort, Args { pos: Default::default(), kw: kwargs })?;
+    Ok(list)
 }
 
-fn any(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let src = arg(vm, &args, 0, "any")?;
-    let it = vm.get_iter(&src)?;
+/// Return True if bool(x) is True for any x in the iterable.
+///
+/// If the iterable is empty, return False.
+#[native("any(iterable, /)")]
+fn any(vm: &mut Vm, iterable: &Value) -> PyResult<bool> {
+    let it = vm.get_iter(iterable)?;
     while let Some(v) = vm.iter_next(&it)? {
         if vm.truthy(&v)? {
-            return Ok(Value::Bool(true));
+            return Ok(true);
         }
     }
-    Ok(Value::Bool(false))
+    Ok(false)
 }
 
-fn all(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let src = arg(vm, &args, 0, "all")?;
-    let it = vm.get_iter(&src)?;
+/// Return True if bool(x) is True for all values x in the iterable.
+///
+/// If the iterable is empty, return True.
+#[native("all(iterable, /)")]
+fn all(vm: &mut Vm, iterable: &Value) -> PyResult<bool> {
+    let it = vm.get_iter(iterable)?;
     while let Some(v) = vm.iter_next(&it)? {
         if !vm.truthy(&v)? {
-            return Ok(Value::Bool(false));
+            return Ok(false);
         }
     }
-    Ok(Value::Bool(true))
+    Ok(true)
 }
 
-fn iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    match args.pos.len() {
-        1 => vm.get_iter(&args.pos[0]),
-        2 => Ok(crate::vm::iter::callable_iter(args.pos[0].clone(), args.pos[1].clone())),
-        n => {
-            let msg = format!("iter expected at most 2 arguments, got {n}");
-            Err(vm.type_error(&msg))
-        }
+/// iter(iterable) -> iterator
+/// iter(callable, sentinel) -> iterator
+///
+/// Get an iterator from an object.  In the first form, the argument must supply its
+/// own iterator, or be a sequence. In the second form, the callable is called until it
+/// returns the sentinel.
+#[native("iter(object, sentinel=<unrepresentable>, /)")]
+fn iter(vm: &mut Vm, object: &Value, sentinel: Option<&Value>) -> PyResult<Value> {
+    match sentinel {
+        None => vm.get_iter(object),
+        Some(s) => Ok(crate::vm::iter::callable_iter(object.clone(), s.clone())),
     }
 }
 
-fn next(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let it = arg(vm, &args, 0, "next")?;
+/// next(iterator[, default])
+///
+/// Return the next item from the iterator. If default is given and the iterator is
+/// exhausted, it is returned instead of raising StopIteration.
+#[native("next(iterator, default=<unrepresentable>, /)")]
+fn next(vm: &mut Vm, iterator: &Value, default: Option<&Value>) -> PyResult<Value> {
+    let it = iterator;
     if let Some(Object::Generator(_)) = it.obj() {
         let g = it.as_objref().unwrap().clone();
         return match vm.resume_generator(&g, Value::None)? {
             crate::vm::gen::GenStep::Yield(v) => Ok(v),
-            crate::vm::gen::GenStep::Return(r) => match args.pos.get(1) {
+            crate::vm::gen::GenStep::Return(r) => match default {
                 Some(d) => Ok(d.clone()),
                 None => Err(vm.stop_iteration(r)),
             },
         };
     }
     let is_iter = matches!(it.obj(), Some(Object::Iter(_)))
-        || vm.lookup_type_attr(&vm.class_of(&it), &crate::interp::names().__next__).is_some();
+        || vm.lookup_type_attr(&vm.class_of(it), &crate::interp::names().__next__).is_some();
     if !is_iter {
-        let msg = format!("'{}' object is not an iterator", vm.type_name(&it));
+        let msg = format!("'{}' object is not an iterator", vm.type_name(it));
         return Err(vm.type_error(&msg));
     }
-    match vm.iter_next(&it)? {
+    match vm.iter_next(it)? {
         Some(v) => Ok(v),
-        None => match args.pos.get(1) {
+        None => match default {
             Some(d) => Ok(d.clone()),
             None => Err(vm.stop_iteration(Value::None)),
         },
@@ -646,22 +707,34 @@ pub fn is_callable(vm: &mut Vm, v: &Value) -> bool {
     }
 }
 
-fn callable(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = arg(vm, &args, 0, "callable")?;
-    Ok(Value::Bool(is_callable(vm, &v)))
+/// Return whether the object is callable (i.e., some kind of function).
+///
+/// Note that classes are callable, as are instances of classes with a __call__() method.
+#[native("callable(obj, /)")]
+fn callable(vm: &mut Vm, obj: &Value) -> PyResult<bool> {
+    Ok(is_callable(vm, obj))
 }
 
-fn chr(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = arg(vm, &args, 0, "chr")?;
-    let n = vm.index_value(&v)?;
+/// Return a Unicode string of one character with ordinal i; 0 <= i <= 0x10ffff.
+#[native("chr(i, /)")]
+fn chr(vm: &mut Vm, i: &Value) -> PyResult<Value> {
+    let n = match i {
+        Value::Int(n) => *n,
+        _ if matches!(i.unwrap_base().obj(), Some(Object::BigInt(_))) => {
+            return Err(vm.error(Exc::OverflowError, "Python int too large to convert to C int"))
+        }
+        _ => vm.index_value(i)?,
+    };
     match u32::try_from(n).ok().and_then(char::from_u32) {
         Some(c) => Ok(Value::string(c.to_string())),
         None => Err(vm.value_error("chr() arg not in range(0x110000)")),
     }
 }
 
-fn ord(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = arg(vm, &args, 0, "ord")?;
+/// Return the Unicode code point for a one-character string.
+#[native("ord(c, /)")]
+fn ord(vm: &mut Vm, c: &Value) -> PyResult<Value> {
+    let v = c;
     match v.unwrap_base().obj() {
         Some(Object::Str(s)) => {
             if s.char_len() != 1 {
@@ -672,41 +745,56 @@ fn ord(vm: &mut Vm, args: Args) -> PyResult<Value> {
         }
         Some(Object::Bytes(b)) if b.len() == 1 => Ok(Value::Int(b[0] as i64)),
         _ => {
-            let msg = format!("ord() expected string of length 1, but {} found", vm.type_name(&v));
+            let msg = format!("ord() expected string of length 1, but {} found", vm.type_name(v));
             Err(vm.type_error(&msg))
         }
     }
 }
 
-fn radix(vm: &mut Vm, args: &Args, name: &str, r: u32, prefix: &str) -> PyResult<Value> {
-    let v = arg(vm, args, 0, name)?;
-    let b = match crate::value::int::to_bigint(&v) {
+fn radix(vm: &mut Vm, v: &Value, r: u32, prefix: &str) -> PyResult<Value> {
+    let b = match crate::value::int::to_bigint(v) {
         Some(b) => b,
-        None => {
-            let msg = format!("'{}' object cannot be interpreted as an integer", vm.type_name(&v));
-            return Err(vm.type_error(&msg));
-        }
+        None => vm.index_value_big(v)?,
     };
     let neg = b.sign() == num_bigint::Sign::Minus;
     let s = b.magnitude().to_str_radix(r);
     Ok(Value::string(format!("{}{}{}", if neg { "-" } else { "" }, prefix, s)))
 }
 
-fn hex(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    radix(vm, &args, "hex", 16, "0x")
+/// Return the hexadecimal representation of an integer.
+///
+///    >>> hex(12648430)
+///    '0xc0ffee'
+#[native("hex(number, /)")]
+fn hex(vm: &mut Vm, number: &Value) -> PyResult<Value> {
+    radix(vm, number, 16, "0x")
 }
 
-fn oct(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    radix(vm, &args, "oct", 8, "0o")
+/// Return the octal representation of an integer.
+///
+///    >>> oct(342391)
+///    '0o1234567'
+#[native("oct(number, /)")]
+fn oct(vm: &mut Vm, number: &Value) -> PyResult<Value> {
+    radix(vm, number, 8, "0o")
 }
 
-fn bin(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    radix(vm, &args, "bin", 2, "0b")
+/// Return the binary representation of an integer.
+///
+///    >>> bin(2796202)
+///    '0b1010101010101010101010'
+#[native("bin(number, /)")]
+fn bin(vm: &mut Vm, number: &Value) -> PyResult<Value> {
+    radix(vm, number, 2, "0b")
 }
 
-fn divmod(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = arg(vm, &args, 0, "divmod")?;
-    let b = arg(vm, &args, 1, "divmod")?;
+/// Return the tuple (x//y, x%y).  Invariant: div*y + mod == x.
+#[native("divmod(x, y, /)")]
+fn divmod(vm: &mut Vm, x: Value, y: Value) -> PyResult<Value> {
+    divmod_values(vm, x, y)
+}
+
+fn divmod_values(vm: &mut Vm, a: Value, b: Value) -> PyResult<Value> {
     let is_num = |v: &Value| {
         matches!(v, Value::Int(_) | Value::Bool(_) | Value::Float(_)) || matches!(v.obj(), Some(Object::BigInt(_)))
     };
@@ -750,18 +838,20 @@ fn divmod_dunder(vm: &mut Vm, a: Value, b: Value) -> PyResult<Value> {
             matches!(v, Value::Int(_) | Value::Bool(_) | Value::Float(_)) || matches!(v.obj(), Some(Object::BigInt(_)))
         };
         if is_num(ua) && is_num(ub) {
-            return divmod(vm, Args::new([ua.clone(), ub.clone()]));
+            return divmod_values(vm, ua.clone(), ub.clone());
         }
     }
     let msg = format!("unsupported operand type(s) for divmod(): '{}' and '{}'", vm.type_name(&a), vm.type_name(&b));
     Err(vm.type_error(&msg))
 }
 
-fn pow(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let base = args.take(0, "base").unwrap_or(Value::None);
-    let exp = args.take(1, "exp").unwrap_or(Value::None);
-    let m = args.take(2, "mod").filter(|m| !m.is_none());
-    match m {
+/// Equivalent to base**exp with 2 arguments or base**exp % mod with 3 arguments
+///
+/// Some types, such as ints, are able to use a more efficient algorithm when invoked
+/// using the three argument form.
+#[native("pow(base, exp, mod=None)")]
+fn pow(vm: &mut Vm, base: Value, exp: Value, r#mod: Option<Value>) -> PyResult<Value> {
+    match r#mod {
         None => vm.binary_op(base, exp, conc_grammar::ast::BinOp::Pow),
         Some(m) => {
             let (b, e, md) = match (
@@ -809,16 +899,23 @@ fn mod_inverse(a: &num_bigint::BigInt, m: &num_bigint::BigInt) -> Option<num_big
     Some(g.x.mod_floor(&m.abs()))
 }
 
-fn round(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let x = args.take(0, "number").unwrap_or(Value::None);
-    let nd = args.take(1, "ndigits").filter(|v| !v.is_none());
+/// Round a number to a given precision in decimal digits.
+///
+/// The return value is an integer if ndigits is omitted or None.  Otherwise the return
+/// value has the same type as the number.  ndigits may be negative.
+#[native("round(number, ndigits=None)")]
+fn round(vm: &mut Vm, number: Value, ndigits: Option<Value>) -> PyResult<Value> {
+    round_value(vm, number, ndigits)
+}
+
+fn round_value(vm: &mut Vm, x: Value, nd: Option<Value>) -> PyResult<Value> {
     match (&x, nd) {
         (Value::Float(f), None) => {
             if f.is_nan() {
                 return Err(vm.value_error("cannot convert float NaN to integer"));
             }
             if f.is_infinite() {
-                return Err(vm.new_error("OverflowError", "cannot convert float infinity to integer"));
+                return Err(vm.error(Exc::OverflowError, "cannot convert float infinity to integer"));
             }
             let r = f.round_ties_even();
             match crate::value::int::f64_to_bigint(r) {
@@ -848,9 +945,8 @@ fn round(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
             let f = vm.lookup_type_attr(&cls, &crate::interp::names().__round__);
             if let (false, Some(base)) = (crate::vm::ops::overrides(&f), x.base_value()) {
                 if matches!(base, Value::Int(_) | Value::Float(_)) || matches!(base.obj(), Some(Object::BigInt(_))) {
-                    let mut a = Args::new([base.clone()]);
-                    a.pos.extend(nd.clone());
-                    return round(vm, a);
+                    let base = base.clone();
+                    return round_value(vm, base, nd);
                 }
             }
             match f {
@@ -880,15 +976,23 @@ pub fn round_float(x: f64, n: i64) -> f64 {
     r * p
 }
 
-fn format(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = arg(vm, &args, 0, "format")?;
-    let spec = args.pos.get(1).and_then(|s| s.as_str()).map(|s| s.as_str().to_string()).unwrap_or_default();
-    Ok(Value::string(vm.format(&v, &spec)?))
+/// Return type(value).__format__(value, format_spec)
+///
+/// Many built-in types implement format_spec according to the Format Specification
+/// Mini-language. See help('FORMATTING').
+#[native("format(value, format_spec='', /)")]
+fn format(vm: &mut Vm, value: &Value, format_spec: &str) -> PyResult<String> {
+    vm.format(value, format_spec)
 }
 
-fn vars(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    match args.pos.first() {
-        None => locals(vm, args),
+/// vars([object]) -> dictionary
+///
+/// Without arguments, equivalent to locals(). With an argument, equivalent to
+/// object.__dict__.
+#[native("vars(object=<unrepresentable>, /)")]
+fn vars(vm: &mut Vm, object: Option<&Value>) -> PyResult<Value> {
+    match object {
+        None => locals_dict(vm),
         Some(v) => {
             let d = intern("__dict__");
             match vm.get_attr_opt(v, &d)? {
@@ -926,8 +1030,14 @@ pub fn dir_of(vm: &mut Vm, v: &Value) -> PyResult<Value> {
     Ok(Value::list(names.into_iter().map(Value::string).collect()))
 }
 
-fn dir(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    match args.pos.first() {
+/// Show attributes of an object.
+///
+/// If called without an argument, return the names in the current scope. Else,
+/// return an alphabetized list of names comprising (some of) the attributes of the
+/// given object, and of attributes reachable from it.
+#[native("dir(object=<unrepresentable>, /)")]
+fn dir(vm: &mut Vm, object: Option<&Value>) -> PyResult<Value> {
+    match object {
         Some(v) => dir_of(vm, v),
         None => match vm.caller_module() {
             Some(m) => {
@@ -941,7 +1051,9 @@ fn dir(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
 }
 
-fn globals(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+/// Return the dictionary containing the current scope's global variables.
+#[native("globals()")]
+fn globals(vm: &mut Vm) -> PyResult<Value> {
     let items = vm.caller_module().map(|m| m.globals.items()).unwrap_or_default();
     let d = Value::new(Object::Dict(crate::value::dict::DictObj::new(Default::default())));
     for (k, v) in items {
@@ -950,7 +1062,13 @@ fn globals(vm: &mut Vm, _args: Args) -> PyResult<Value> {
     Ok(d)
 }
 
-fn locals(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+/// Return a dictionary containing the current scope's local variables.
+#[native("locals()")]
+fn locals(vm: &mut Vm) -> PyResult<Value> {
+    locals_dict(vm)
+}
+
+fn locals_dict(vm: &mut Vm) -> PyResult<Value> {
     let d = Value::new(Object::Dict(crate::value::dict::DictObj::new(Default::default())));
     let pairs: Vec<(Value, Value)> = match vm.caller_frame() {
         Some(f) if f.code.flags & crate::bytecode::CO_TOPLEVEL != 0 && f.namespace.is_none() => {
@@ -985,15 +1103,20 @@ fn locals(vm: &mut Vm, _args: Args) -> PyResult<Value> {
     Ok(d)
 }
 
-fn input(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if let Some(p) = args.pos.first() {
+/// Read a string from standard input.  The trailing newline is stripped.
+///
+/// The prompt string, if given, is printed to standard output without a trailing
+/// newline before reading input. If the user hits EOF, raise EOFError.
+#[native("input(prompt='', /)")]
+fn input(vm: &mut Vm, prompt: Option<&Value>) -> PyResult<Value> {
+    if let Some(p) = prompt {
         let s = vm.str_of(p)?;
         crate::stdio::write_stdout(&s);
     }
     crate::stdio::flush_stdout();
     let mut line = String::new();
     match std::io::stdin().read_line(&mut line) {
-        Ok(0) => Err(vm.new_error("EOFError", "EOF when reading a line")),
+        Ok(0) => Err(vm.error(Exc::EOFError, "EOF when reading a line")),
         Ok(_) => {
             if line.ends_with('\n') {
                 line.pop();
@@ -1003,26 +1126,30 @@ fn input(vm: &mut Vm, args: Args) -> PyResult<Value> {
             }
             Ok(Value::string(line))
         }
-        Err(e) => Err(vm.new_error("OSError", &e.to_string())),
+        Err(e) => Err(vm.error(Exc::OSError, &e.to_string())),
     }
 }
 
-fn exec(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let src = arg(vm, &args, 0, "exec")?;
-    let Some(s) = src.as_str() else {
-        return Err(vm.type_error("exec() arg 1 must be a string"));
+/// Execute the given source in the context of globals and locals.
+///
+/// The source may be a string representing one or more Python statements.
+#[native("exec(source, globals=None, locals=None, /, *, closure=None)")]
+fn exec(vm: &mut Vm, source: &Value, globals: &Value, locals: &Value, closure: Value) -> PyResult<Value> {
+    let _ = closure;
+    let Some(s) = source.as_str() else {
+        return Err(vm.type_error("exec() arg 1 must be a string, bytes or code object"));
     };
     let src = s.as_str().to_string();
-    match args.pos.get(1) {
-        None | Some(Value::None) => {}
-        Some(g) if g.as_dict().is_some() => {
-            if matches!(args.pos.get(2), Some(l) if !l.is_none() && !l.is(g)) {
-                return Err(vm.new_error("NotImplementedError", "exec() with locals other than its globals"));
+    match globals {
+        Value::None => {}
+        g if g.as_dict().is_some() => {
+            if !locals.is_none() && !locals.is(g) {
+                return Err(vm.error(Exc::NotImplementedError, "exec() with locals other than its globals"));
             }
             let g = g.clone();
             return exec_in_dict(vm, &src, &g);
         }
-        Some(g) => {
+        g => {
             let msg = format!("exec() globals must be a dict, not {}", vm.type_name(g));
             return Err(vm.type_error(&msg));
         }
@@ -1037,7 +1164,7 @@ fn exec(vm: &mut Vm, args: Args) -> PyResult<Value> {
             vm.exec_in_module(&m, "<string>", &src, crate::compiler::Mode::Exec)?;
             Ok(Value::None)
         }
-        None => Err(vm.new_error("NotImplementedError", "exec() outside a module")),
+        None => Err(vm.error(Exc::NotImplementedError, "exec() outside a module")),
     }
 }
 
@@ -1070,9 +1197,13 @@ fn exec_in_dict(vm: &mut Vm, src: &str, globals: &Value) -> PyResult<Value> {
     r.map(|_| Value::None)
 }
 
-fn eval(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let src = arg(vm, &args, 0, "eval")?;
-    let Some(s) = src.as_str() else {
+/// Evaluate the given source in the context of globals and locals.
+///
+/// The source may be a string representing a Python expression.
+#[native("eval(source, globals=None, locals=None, /)")]
+fn eval(vm: &mut Vm, source: &Value, globals: &Value, locals: &Value) -> PyResult<Value> {
+    let _ = (globals, locals);
+    let Some(s) = source.as_str() else {
         return Err(vm.type_error("eval() arg 1 must be a string, bytes or code object"));
     };
     let text = format!("__eval_result__ = ({})", s.as_str().trim());
@@ -1090,7 +1221,7 @@ fn eval(vm: &mut Vm, args: Args) -> PyResult<Value> {
             }
             Ok(v)
         }
-        None => Err(vm.new_error("NotImplementedError", "eval() outside a module")),
+        None => Err(vm.error(Exc::NotImplementedError, "eval() outside a module")),
     }
 }
 
@@ -1109,22 +1240,40 @@ fn find_module_ref(m: &'static crate::value::module::ModuleObj) -> Option<ObjRef
     None
 }
 
-fn exit(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let code = args.pos.first().cloned().unwrap_or(Value::None);
-    let cls = crate::interp::exc_class("SystemExit");
+/// Exits the interpreter by raising SystemExit. CPython's `exit` and `quit` are
+/// `Quitter` objects written in Python, so their argument errors read as a Python
+/// method's.
+#[native("exit(*args, **kwargs)")]
+pub fn exit(vm: &mut Vm, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    use crate::native::messages as m;
+    let q = "Quitter.__call__";
+    let mut code = args.first().cloned();
+    for (k, v) in kwargs {
+        if k.str_text() != "code" {
+            return Err(vm.type_error(&m::py_unexpected_keyword(q, k.str_text())));
+        }
+        if code.is_some() {
+            return Err(vm.type_error(&m::py_multiple_values(q, "code")));
+        }
+        code = Some(v);
+    }
+    if args.len() > 1 {
+        return Err(vm.type_error(&m::py_too_many_positional(q, 1, 2, args.len() + 1, 0)));
+    }
+    let code = code.unwrap_or(Value::None);
+    let cls = Exc::SystemExit.class().clone();
     let a = if code.is_none() { vec![] } else { vec![code] };
     Err(vm.new_exception(&cls, a))
 }
 
 /// Adapter for the old `__getitem__` iteration protocol: `getitem(bound, i)`, where
 /// IndexError ends the iteration.
-pub fn seq_getitem_adapter(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = args.pos[0].clone();
-    let i = args.pos[1].clone();
-    match vm.call(&f, Args::new([i])) {
+#[native("getitem(getitem, index, /)")]
+pub fn seq_getitem_adapter(vm: &mut Vm, getitem: &Value, index: Value) -> PyResult<Value> {
+    match vm.call(getitem, Args::new([index])) {
         Ok(v) => Ok(v),
         Err(e) => {
-            let ie = crate::interp::exc_class("IndexError");
+            let ie = Exc::IndexError.class().clone();
             if crate::value::class::is_subclass(&vm.class_of(&e.exc), &ie) {
                 Err(vm.stop_iteration(Value::None))
             } else {
@@ -1134,49 +1283,87 @@ pub fn seq_getitem_adapter(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
 }
 
-/// `enumerate(iterable, start=0)` etc. are classes; their constructors are here.
-pub fn enumerate_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let it = args.take(1, "iterable").unwrap_or(Value::None);
-    let start = args.take(2, "start").unwrap_or(Value::Int(0));
-    let inner = vm.get_iter(&it)?;
+// The iterator types `enumerate`, `zip`, `map`, `filter` and `reversed` are
+// classes; their constructors are here.
+
+/// Return an enumerate object.
+///
+///   iterable
+///     an object supporting iteration
+///
+/// The enumerate object yields pairs containing a count (from start, which defaults
+/// to zero) and a value yielded by the iterable argument.
+#[native("enumerate.__new__($cls, iterable=<unrepresentable>, start=0{Value::Int(0)})")]
+pub fn enumerate_new(vm: &mut Vm, cls: &Value, iterable: Option<&Value>, start: Value) -> PyResult<Value> {
+    let _ = cls;
+    // CPython's message names the parameter without a position here.
+    let Some(it) = iterable else {
+        return Err(vm.type_error("enumerate() missing required argument 'iterable'"));
+    };
+    let inner = vm.get_iter(it)?;
     let start = vm.index_value(&start)?;
     Ok(Value::new(Object::Iter(IterObj::Enumerate { inner, count: AtomicI64::new(start) })))
 }
 
-pub fn zip_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let strict = match args.take_kw("strict") {
-        Some(s) => vm.truthy(&s)?,
-        None => false,
-    };
+/// zip(*iterables, strict=False) --> Yield tuples until an input is exhausted.
+#[native("zip.__new__($cls, *iterables, **kwargs)")]
+pub fn zip_new(vm: &mut Vm, cls: &Value, iterables: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let _ = cls;
+    let mut strict = false;
+    if kwargs.len() > 1 {
+        let msg = format!("zip() takes at most 1 keyword argument ({} given)", kwargs.len());
+        return Err(vm.type_error(&msg));
+    }
+    for (k, v) in &kwargs {
+        if k.str_text() != "strict" {
+            return Err(vm.type_error(&crate::native::messages::invalid_keyword("zip", k.str_text())));
+        }
+        strict = vm.truthy(v)?;
+    }
     let mut iters = Vec::new();
-    for a in args.pos.iter().skip(1) {
+    for a in iterables {
         iters.push(vm.get_iter(a)?);
     }
     Ok(Value::new(Object::Iter(IterObj::Zip { iters, strict })))
 }
 
-pub fn map_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if args.pos.len() < 3 {
+/// map(func, *iterables) --> map object
+///
+/// Make an iterator that computes the function using arguments from each of the
+/// iterables.  Stops when the shortest iterable is exhausted.
+#[native("map.__new__($cls, *args)")]
+pub fn map_new(vm: &mut Vm, cls: &Value, args: &[Value]) -> PyResult<Value> {
+    let _ = cls;
+    if args.len() < 2 {
         return Err(vm.type_error("map() must have at least two arguments."));
     }
-    let func = args.pos[1].clone();
+    let func = args[0].clone();
     let mut iters = Vec::new();
-    for a in args.pos.iter().skip(2) {
+    for a in &args[1..] {
         iters.push(vm.get_iter(a)?);
     }
     Ok(Value::new(Object::Iter(IterObj::Map { func, iters })))
 }
 
-pub fn filter_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if args.pos.len() != 3 {
-        return Err(vm.type_error("filter expected 2 arguments"));
-    }
-    let inner = vm.get_iter(&args.pos[2])?;
-    Ok(Value::new(Object::Iter(IterObj::Filter { func: args.pos[1].clone(), inner })))
+/// filter(function or None, iterable) --> filter object
+///
+/// Return an iterator yielding those items of iterable for which function(item)
+/// is true. If function is None, return the items that are true.
+#[native("filter.__new__($cls, function, iterable, /)")]
+pub fn filter_new(vm: &mut Vm, cls: &Value, function: Value, iterable: &Value) -> PyResult<Value> {
+    let _ = cls;
+    let inner = vm.get_iter(iterable)?;
+    Ok(Value::new(Object::Iter(IterObj::Filter { func: function, inner })))
 }
 
-pub fn reversed_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let seq = arg(vm, &args, 1, "reversed")?;
+/// Return a reverse iterator over the values of the given sequence.
+#[native("reversed.__new__($cls, sequence, /)", style = "positional")]
+pub fn reversed_new(vm: &mut Vm, cls: &Value, sequence: &Value) -> PyResult<Value> {
+    let _ = cls;
+    reversed_of(vm, sequence)
+}
+
+fn reversed_of(vm: &mut Vm, seq: &Value) -> PyResult<Value> {
     let n = match seq.obj() {
         Some(Object::List(l)) => l.len(),
         Some(Object::Tuple(t)) => t.len(),
@@ -1197,30 +1384,30 @@ pub fn reversed_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
             return Ok(Value::new(Object::Iter(IterObj::Reversed { seq: l, index: AtomicUsize::new(n) })));
         }
         _ => {
-            let cls = vm.class_of(&seq);
+            let cls = vm.class_of(seq);
             let f = vm.lookup_type_attr(&cls, &crate::interp::names().__reversed__);
             // list and dict have their own __reversed__, which reads the base value.
             if let (false, Some(base)) = (crate::vm::ops::overrides(&f), seq.base_value()) {
                 if matches!(base.obj(), Some(Object::List(_)) | Some(Object::Dict(_))) {
                     let base = base.clone();
-                    return reversed_new(vm, Args::new([Value::None, base]));
+                    return reversed_of(vm, &base);
                 }
             }
             if let Some(f) = f {
                 return vm.call(&f, Args::new([seq.clone()]));
             }
             if vm.lookup_type_attr(&cls, &crate::interp::names().__getitem__).is_some() {
-                let n = len_of(vm, &seq)?;
+                let n = len_of(vm, seq)?;
                 let mut items = Vec::with_capacity(n);
                 for i in 0..n {
-                    items.push(vm.get_item(&seq, &Value::Int(i as i64))?);
+                    items.push(vm.get_item(seq, &Value::Int(i as i64))?);
                 }
                 let l = Value::list(items);
                 return Ok(Value::new(Object::Iter(IterObj::Reversed { seq: l, index: AtomicUsize::new(n) })));
             }
-            let msg = format!("'{}' object is not reversible", vm.type_name(&seq));
+            let msg = format!("'{}' object is not reversible", vm.type_name(seq));
             return Err(vm.type_error(&msg));
         }
     };
-    Ok(Value::new(Object::Iter(IterObj::Reversed { seq, index: AtomicUsize::new(n) })))
+    Ok(Value::new(Object::Iter(IterObj::Reversed { seq: seq.clone(), index: AtomicUsize::new(n) })))
 }

@@ -1,17 +1,15 @@
 //! Methods of generators and native iterators.
 
-use super::arg;
-use crate::interp::{add_methods, types};
-use crate::value::{Object, Value};
+use crate::interp::{add_natives, types};
+use crate::native::{native, wrong_self, Exc, FromSelf, Receiver, Signature};
+use crate::value::function::BuiltinObj;
+use crate::value::{ObjRef, Object, Value};
 use crate::vm::{Args, PyResult, Vm};
 
 pub fn register(_vm: &mut Vm) {
     let t = types();
-    add_methods(
-        &t.generator,
-        &[("send", send), ("throw", throw), ("close", close), ("__next__", next), ("__iter__", iter_self)],
-    );
-    add_methods(&t.coroutine, &[("send", send), ("throw", throw), ("close", close)]);
+    add_natives(&t.generator, &[&send::DEF, &throw::DEF, &close::DEF, &next::DEF, &iter_self::DEF]);
+    add_natives(&t.coroutine, &[&send::DEF, &throw::DEF, &close::DEF]);
     for c in [
         &t.iterator,
         &t.list_iterator,
@@ -30,60 +28,107 @@ pub fn register(_vm: &mut Vm) {
         &t.reversed,
         &t.callable_iterator,
     ] {
-        add_methods(c, &[("__next__", next), ("__iter__", iter_self)]);
+        add_natives(c, &[&next::DEF, &iter_self::DEF]);
     }
 }
 
-fn gen_ref(vm: &mut Vm, args: &Args) -> PyResult<crate::value::ObjRef> {
-    match args.pos.first().and_then(|v| v.as_objref()) {
-        Some(o) if matches!(&**o, Object::Generator(_)) => Ok(o.clone()),
-        _ => Err(vm.type_error("expected a generator")),
-    }
-}
+/// `self` of a generator (or coroutine) method.
+struct Gen<'a>(&'a ObjRef);
 
-fn send(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let g = gen_ref(vm, &args)?;
-    let v = arg(vm, &args, 1, "send")?;
-    vm.gen_send(&g, v)
-}
-
-fn throw(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let g = gen_ref(vm, &args)?;
-    let typ = arg(vm, &args, 1, "throw")?;
-    let exc = match typ.obj() {
-        Some(Object::Class(_)) => {
-            let a: Vec<Value> = args.pos.get(2).cloned().into_iter().filter(|v| !v.is_none()).collect();
-            vm.call(&typ, Args::new(a))?
+impl<'a> FromSelf<'a> for Gen<'a> {
+    #[inline(always)]
+    fn from_self(vm: &mut Vm, v: &'a Value, sig: &'static Signature, b: &BuiltinObj) -> PyResult<Self> {
+        match v {
+            Value::Obj(o) if matches!(&**o, Object::Generator(_)) => Ok(Gen(o)),
+            _ => {
+                let owner = b.owner.as_ref().map(|o| o.class_name()).unwrap_or("generator");
+                Err(wrong_self(vm, v, sig, owner))
+            }
         }
-        _ => typ,
-    };
-    if !super::exceptions::is_exception(&exc) {
-        return Err(vm.type_error("exceptions must be classes or instances deriving from BaseException, not str"));
     }
-    match vm.gen_throw(&g, exc)? {
+}
+
+/// send(arg) -> send 'arg' into generator,
+/// return next yielded value or raise StopIteration.
+#[native("generator.send($self, value, /)")]
+fn send(vm: &mut Vm, this: Gen, value: Value) -> PyResult<Value> {
+    vm.gen_send(this.0, value)
+}
+
+/// throw(value)
+/// throw(type[,value[,tb]])
+///
+/// Raise exception in generator, return next yielded value or raise
+/// StopIteration.
+#[native("generator.throw($self, typ, val=<unrepresentable>, tb=<unrepresentable>, /)")]
+fn throw(vm: &mut Vm, this: Gen, typ: Value, val: Option<Value>, tb: Option<Value>) -> PyResult<Value> {
+    if let Some(tb) = tb.filter(|t| !t.is_none()) {
+        if vm.type_name(&tb) != "traceback" {
+            return Err(vm.type_error("throw() third argument must be a traceback object"));
+        }
+    }
+    let val = val.filter(|v| !v.is_none());
+    let exc = match &typ {
+        Value::Obj(cls)
+            if matches!(&**cls, Object::Class(_))
+                && crate::value::class::is_subclass(cls, Exc::BaseException.class()) =>
+        {
+            match val {
+                // An instance of the class is raised as it is.
+                Some(v) if crate::value::class::is_subclass(&vm.class_of(&v), cls) => v,
+                Some(v) => {
+                    let args = match v.as_tuple() {
+                        Some(t) => t.items().to_vec(),
+                        None => vec![v],
+                    };
+                    vm.call(&typ, Args::new(args))?
+                }
+                None => vm.call(&typ, Args::default())?,
+            }
+        }
+        _ if super::exceptions::is_exception(&typ) => {
+            if val.is_some() {
+                return Err(vm.type_error("instance exception may not have a separate value"));
+            }
+            typ
+        }
+        _ => {
+            let msg = format!(
+                "exceptions must be classes or instances deriving from BaseException, not {}",
+                vm.type_name(&typ)
+            );
+            return Err(vm.type_error(&msg));
+        }
+    };
+    match vm.gen_throw(this.0, exc)? {
         crate::vm::gen::GenStep::Yield(v) => Ok(v),
         crate::vm::gen::GenStep::Return(r) => Err(vm.stop_iteration(r)),
     }
 }
 
-fn close(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let g = gen_ref(vm, &args)?;
-    vm.gen_close(&g)?;
-    Ok(Value::None)
+/// close() -> raise GeneratorExit inside generator.
+#[native("generator.close($self, /)")]
+fn close(vm: &mut Vm, this: Gen) -> PyResult<()> {
+    vm.gen_close(this.0)?;
+    Ok(())
 }
 
-fn next(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let it = arg(vm, &args, 0, "__next__")?;
-    if let Some(Object::Generator(_)) = it.obj() {
-        let g = it.as_objref().unwrap().clone();
-        return vm.gen_send(&g, Value::None);
+/// Implement next(self).
+#[native("object.__next__($self, /)", style = "slot")]
+fn next(vm: &mut Vm, this: Receiver) -> PyResult<Value> {
+    if let Value::Obj(g) = this.0 {
+        if let Object::Generator(_) = &**g {
+            return vm.gen_send(g, Value::None);
+        }
     }
-    match vm.iter_next(&it)? {
+    match vm.iter_next(this.0)? {
         Some(v) => Ok(v),
         None => Err(vm.stop_iteration(Value::None)),
     }
 }
 
-fn iter_self(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    arg(vm, &args, 0, "__iter__")
+/// Implement iter(self).
+#[native("object.__iter__($self, /)", style = "slot")]
+fn iter_self(_vm: &mut Vm, this: Receiver) -> PyResult<Value> {
+    Ok(this.0.clone())
 }

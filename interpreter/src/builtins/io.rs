@@ -10,7 +10,8 @@
 //! they forgot to close, so every writable file is listed (weakly) in a registry
 //! that an `atexit` handler flushes, besides the flush when the state is dropped.
 
-use crate::interp::{add_methods, builtins_module, exc_class, native, new_class, set_class_attr, types};
+use crate::interp::{add_methods, builtins_module, native, new_class, set_class_attr, types};
+use crate::native::Exc;
 use crate::value::class::BaseKind;
 use crate::value::function::PropertyObj;
 use crate::value::instance::InstanceObj;
@@ -22,39 +23,18 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::sync::{Arc, OnceLock, Weak};
 
-/// The OSError subclass CPython raises for an errno.
-fn class_for_errno(errno: i32) -> &'static str {
-    match errno {
-        2 => "FileNotFoundError",
-        17 => "FileExistsError",
-        1 | 13 => "PermissionError",
-        21 => "IsADirectoryError",
-        20 => "NotADirectoryError",
-        4 => "InterruptedError",
-        3 => "ProcessLookupError",
-        10 => "ChildProcessError",
-        11 | 114 | 115 => "BlockingIOError",
-        110 => "TimeoutError",
-        32 | 108 => "BrokenPipeError",
-        103 => "ConnectionAbortedError",
-        111 => "ConnectionRefusedError",
-        104 => "ConnectionResetError",
-        _ => "OSError",
-    }
-}
-
 /// An OSError (of the subclass its errno selects) for a failed OS operation, with
 /// `filename` set as CPython does.
 pub fn os_error(vm: &mut Vm, e: &std::io::Error, filename: Option<&str>) -> PyErr {
     let Some(code) = e.raw_os_error() else {
-        return vm.new_error("OSError", &e.to_string());
+        return vm.error(Exc::OSError, &e.to_string());
     };
     // Rust renders OS errors as "strerror (os error N)"; keep the strerror part.
     let text = e.to_string();
     let suffix = format!(" (os error {code})");
     let strerror = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
-    let cls = exc_class(class_for_errno(code));
-    let err = vm.new_exception(&cls, vec![Value::Int(code as i64), Value::string(strerror)]);
+    let cls = Exc::for_errno(code as i64).unwrap_or(Exc::OSError).class();
+    let err = vm.new_exception(cls, vec![Value::Int(code as i64), Value::string(strerror)]);
     if let (Some(f), Some(inst)) = (filename, err.exc.as_instance()) {
         let n = intern("filename");
         inst.attrs().set_simple(crate::value::class::name_hash(&n), Value::Obj(n), Value::str(f));
@@ -234,7 +214,7 @@ fn classes() -> &'static Classes {
         let unsupported = new_class(
             "UnsupportedOperation",
             "io",
-            vec![exc_class("OSError"), exc_class("ValueError")],
+            vec![Exc::OSError.class().clone(), Exc::ValueError.class().clone()],
             BaseKind::Exception,
             true,
             Default::default(),
@@ -283,7 +263,7 @@ const PROPS: &[(&str, crate::value::function::NativeFn)] =
 pub fn register(_vm: &mut Vm) {
     let _ = classes();
     builtins_module().globals.set(&intern("open"), native("open", "open", open));
-    add_methods(&exc_class("OSError"), &[("__str__", oserror_str)]);
+    add_methods(&Exc::OSError.class().clone(), &[("__str__", oserror_str)]);
     static AT_EXIT: OnceLock<()> = OnceLock::new();
     AT_EXIT.get_or_init(|| {
         // SAFETY: registers a plain function with the C runtime once.
@@ -416,7 +396,7 @@ fn open(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
             "ascii" | "us-ascii" => Encoding::Ascii,
             _ => {
                 let msg = format!("unknown encoding: {}", enc_s.clone().unwrap_or_default());
-                return Err(vm.new_error("LookupError", &msg));
+                return Err(vm.error(Exc::LookupError, &msg));
             }
         },
     };
@@ -622,7 +602,7 @@ fn read_err(vm: &mut Vm, f: &FileObj, e: ReadErr) -> PyErr {
         ReadErr::Io(e) => os_error(vm, &e, Some(&f.name)),
         ReadErr::Decode(codec, msg) => {
             let m = format!("'{codec}' codec {msg}");
-            vm.new_error("UnicodeDecodeError", &m)
+            vm.error(Exc::UnicodeDecodeError, &m)
         }
     }
 }
@@ -832,7 +812,7 @@ fn next(vm: &mut Vm, args: Args) -> PyResult<Value> {
     check_readable(vm, f)?;
     let line = read_line(f, -1).map_err(|e| read_err(vm, f, e))?;
     if is_empty_line(&line) {
-        let cls = exc_class("StopIteration");
+        let cls = Exc::StopIteration.class().clone();
         return Err(vm.new_exception(&cls, vec![]));
     }
     Ok(line)
@@ -892,7 +872,7 @@ fn encode(vm: &mut Vm, f: &FileObj, s: &str) -> PyResult<Vec<u8>> {
                         f.encoding.name(),
                         crate::builtins::repr::str_repr(&c.to_string())
                     );
-                    return Err(vm.new_error("UnicodeEncodeError", &msg));
+                    return Err(vm.error(Exc::UnicodeEncodeError, &msg));
                 }
             }
             Ok(out)
@@ -1211,7 +1191,7 @@ fn encoding(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let f = this_file(vm, &args)?;
     if f.binary {
         let msg = format!("'{}' object has no attribute 'encoding'", vm.type_name(&args.pos[0]));
-        return Err(vm.new_error("AttributeError", &msg));
+        return Err(vm.error(Exc::AttributeError, &msg));
     }
     Ok(Value::str(&f.encoding_label))
 }

@@ -1,67 +1,66 @@
 //! Methods of `list` and `tuple`.
 
-use super::{arg, functions};
-use crate::interp::{add_methods, types};
+use super::functions;
+use crate::interp::{add_natives, types};
+use crate::native::{native, Exc, IntFlag, Receiver, SliceIndex};
+use crate::value::list::ListObj;
+use crate::value::tuple::TupleObj;
 use crate::value::{Object, Value};
-use crate::vm::{Args, PyResult, Vm};
+use crate::vm::{PyResult, Vm};
 
 pub fn register(_vm: &mut Vm) {
     let t = types();
-    add_methods(
+    add_natives(
         &t.list,
         &[
-            ("append", append),
-            ("extend", extend),
-            ("pop", pop),
-            ("insert", insert),
-            ("remove", remove),
-            ("index", index),
-            ("count", count),
-            ("clear", clear),
-            ("copy", copy),
-            ("reverse", reverse),
-            ("sort", sort),
-            ("__len__", dunder_len),
-            ("__getitem__", dunder_getitem),
-            ("__setitem__", dunder_setitem),
-            ("__delitem__", dunder_delitem),
-            ("__contains__", dunder_contains),
-            ("__iter__", dunder_iter),
+            &append::DEF,
+            &extend::DEF,
+            &pop::DEF,
+            &insert::DEF,
+            &remove::DEF,
+            &list_index::DEF,
+            &list_count::DEF,
+            &clear::DEF,
+            &copy::DEF,
+            &reverse::DEF,
+            &sort::DEF,
+            &dunder_len::DEF,
+            &list_getitem::DEF,
+            &dunder_setitem::DEF,
+            &dunder_delitem::DEF,
+            &dunder_contains::DEF,
+            &dunder_iter::DEF,
         ],
     );
-    crate::interp::add_fast_methods(&t.list, &[("append", Some(append), append_fast)]);
-    add_methods(
+    add_natives(
         &t.tuple,
         &[
-            ("index", index),
-            ("count", count),
-            ("__len__", dunder_len),
-            ("__getitem__", dunder_getitem),
-            ("__contains__", dunder_contains),
-            ("__iter__", dunder_iter),
+            &tuple_index::DEF,
+            &tuple_count::DEF,
+            &dunder_len::DEF,
+            &dunder_getitem::DEF,
+            &dunder_contains::DEF,
+            &dunder_iter::DEF,
         ],
     );
-    add_methods(&t.range, &[("index", range_index), ("count", range_count)]);
-    add_methods(&t.slice, &[("indices", slice_indices)]);
+    add_natives(&t.range, &[&range_index::DEF, &range_count::DEF]);
+    add_natives(&t.slice, &[&slice_indices::DEF]);
 }
 
-/// The position of `x` in a range, found arithmetically; only ints (and bools) can
+/// The position of `x` in range `r`, found arithmetically; only ints (and bools) can
 /// be members without iterating, and others fall back to equality.
-fn range_position(vm: &mut Vm, args: &Args, name: &str) -> PyResult<Option<Value>> {
-    let r = arg(vm, args, 0, name)?;
-    let x = arg(vm, args, 1, name)?;
+fn range_position(vm: &mut Vm, r: &Value, x: &Value) -> PyResult<Option<Value>> {
     let Some((start, _, step, len)) = r.obj().and_then(crate::value::range::range_parts) else {
-        let msg = format!("descriptor '{name}' requires a 'range' object");
-        return Err(vm.type_error(&msg));
+        return Ok(None);
     };
-    if let Some(v) = crate::vm::ops::exact_int(&x) {
+    if let Some(v) = crate::vm::ops::exact_int(x) {
         let i = crate::value::range::range_position(&start, &step, &len, &v);
         return Ok(i.map(crate::value::int::normalize));
     }
     let mut i = num_bigint::BigInt::from(0);
     let mut cur = start;
     while i < len {
-        if vm.eq(&crate::value::int::normalize(cur.clone()), &x)? {
+        if vm.eq(&crate::value::int::normalize(cur.clone()), x)? {
             return Ok(Some(crate::value::int::normalize(i)));
         }
         cur += &step;
@@ -70,159 +69,135 @@ fn range_position(vm: &mut Vm, args: &Args, name: &str) -> PyResult<Option<Value
     Ok(None)
 }
 
-fn range_index(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    match range_position(vm, &args, "index")? {
+/// `self` of a range method.
+fn this_range<'a>(vm: &mut Vm, v: &'a Value, name: &str) -> PyResult<&'a Value> {
+    if matches!(v.obj(), Some(Object::Range(_) | Object::BigRange(_))) {
+        return Ok(v);
+    }
+    let msg = format!("descriptor '{name}' for 'range' objects doesn't apply to a '{}' object", vm.type_name(v));
+    Err(vm.type_error(&msg))
+}
+
+/// rangeobject.index(value) -> integer -- return index of value.
+/// Raise ValueError if the value is not present.
+#[native("range.index($self, value, /)")]
+fn range_index(vm: &mut Vm, this: &Value, value: Value) -> PyResult<Value> {
+    let r = this_range(vm, this, "index")?;
+    match range_position(vm, r, &value)? {
         Some(i) => Ok(i),
         None => {
-            let msg = format!("{} is not in range", vm.repr_of(&args.pos[1])?);
+            let msg = format!("{} is not in range", vm.repr_of(&value)?);
             Err(vm.value_error(&msg))
         }
     }
 }
 
-fn range_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::Int(range_position(vm, &args, "count")?.is_some() as i64))
+/// rangeobject.count(value) -> integer -- return number of occurrences of value
+#[native("range.count($self, value, /)")]
+fn range_count(vm: &mut Vm, this: &Value, value: Value) -> PyResult<i64> {
+    let r = this_range(vm, this, "count")?;
+    Ok(range_position(vm, r, &value)?.is_some() as i64)
 }
 
-/// `slice.indices(length)`: the (start, stop, step) a slice selects in a sequence of
-/// that length, clamped as subscription does.
-fn slice_indices(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s = arg(vm, &args, 0, "indices")?;
-    let n = arg(vm, &args, 1, "indices")?;
-    let Some(Object::Slice(so)) = s.obj() else {
-        return Err(vm.type_error("descriptor 'indices' requires a 'slice' object"));
+/// S.indices(len) -> (start, stop, stride)
+///
+/// Assuming a sequence of length len, calculate the start and stop
+/// indices, and the stride length of the extended slice described by
+/// S. Out of bounds indices are clipped in a manner consistent with the
+/// handling of normal slices.
+#[native("slice.indices($self, length, /)")]
+fn slice_indices(vm: &mut Vm, this: &Value, length: i64) -> PyResult<Value> {
+    let Some(Object::Slice(so)) = this.obj() else {
+        let msg =
+            format!("descriptor 'indices' for 'slice' objects doesn't apply to a '{}' object", vm.type_name(this));
+        return Err(vm.type_error(&msg));
     };
-    let n = vm.index_value(&n)?;
-    if n < 0 {
+    if length < 0 {
         return Err(vm.value_error("length should not be negative"));
     }
-    let idx = vm.slice_indices(so, n as usize)?;
+    let idx = vm.slice_indices(so, length as usize)?;
     Ok(Value::tuple(vec![Value::Int(idx.start), Value::Int(idx.stop), Value::Int(idx.step)]))
 }
 
-fn this_list<'a>(vm: &mut Vm, args: &'a Args, name: &str) -> PyResult<&'a crate::value::list::ListObj> {
-    match args.pos.first().and_then(|v| v.as_list()) {
-        Some(l) => Ok(l),
-        None => {
-            let what = match args.pos.first() {
-                Some(v) => vm.type_name(v),
-                None => "NoneType".to_string(),
-            };
-            let msg = format!("descriptor '{name}' for 'list' objects doesn't apply to a '{what}' object");
-            Err(vm.type_error(&msg))
-        }
-    }
+/// Append object to the end of the list.
+#[native("list.append($self, object, /)")]
+fn append(_vm: &mut Vm, this: &ListObj, object: Value) -> PyResult<()> {
+    this.push(object);
+    Ok(())
 }
 
-fn items_of(v: &Value) -> Vec<Value> {
-    match v.obj() {
-        Some(Object::List(l)) => l.snapshot(),
-        Some(Object::Tuple(t)) => t.items().to_vec(),
-        _ => vec![],
-    }
+/// Extend list by appending elements from the iterable.
+#[native("list.extend($self, iterable, /)")]
+fn extend(vm: &mut Vm, this: &ListObj, iterable: Value) -> PyResult<()> {
+    let items = vm.collect(&iterable)?;
+    this.lock().extend(items);
+    Ok(())
 }
 
-fn append(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if args.pos.len() != 2 {
-        let msg = format!("list.append() takes exactly one argument ({} given)", args.pos.len().saturating_sub(1));
-        return Err(vm.type_error(&msg));
-    }
-    let l = this_list(vm, &args, "append")?;
-    l.push(args.pos[1].clone());
-    Ok(Value::None)
-}
-
-/// `list.append` read from the caller's stack: no `Args`, no count on the list.
-fn append_fast(vm: &mut Vm, args: &[Value]) -> PyResult<Value> {
-    match args {
-        [Value::Obj(o), v] => match &**o {
-            Object::List(l) => {
-                l.push(v.clone());
-                Ok(Value::None)
-            }
-            _ => append(vm, crate::interp::unwrapped_args(args)),
-        },
-        _ => append(vm, crate::interp::unwrapped_args(args)),
-    }
-}
-
-fn extend(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let src = arg(vm, &args, 1, "extend")?;
-    let items = vm.collect(&src)?;
-    let l = this_list(vm, &args, "extend")?;
-    l.lock().extend(items);
-    Ok(Value::None)
-}
-
-fn pop(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let idx = match args.pos.get(1) {
-        Some(i) => Some(vm.index_value(i)?),
-        None => None,
-    };
-    let l = this_list(vm, &args, "pop")?;
-    let mut g = l.lock();
+/// Remove and return item at index (default last).
+///
+/// Raises IndexError if list is empty or index is out of range.
+#[native("list.pop($self, index=-1, /)")]
+fn pop(vm: &mut Vm, this: &ListObj, index: i64) -> PyResult<Value> {
+    let mut g = this.lock();
     if g.is_empty() {
         drop(g);
-        return Err(vm.new_error("IndexError", "pop from empty list"));
+        return Err(vm.error(Exc::IndexError, "pop from empty list"));
     }
     let n = g.len() as i64;
-    let i = match idx {
-        None => n - 1,
-        Some(i) if i < 0 => i + n,
-        Some(i) => i,
-    };
+    let i = if index < 0 { index + n } else { index };
     if i < 0 || i >= n {
         drop(g);
-        return Err(vm.new_error("IndexError", "pop index out of range"));
+        return Err(vm.error(Exc::IndexError, "pop index out of range"));
     }
     Ok(g.remove(i as usize))
 }
 
-fn insert(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let i = arg(vm, &args, 1, "insert")?;
-    let i = vm.index_value(&i)?;
-    let v = arg(vm, &args, 2, "insert")?;
-    let l = this_list(vm, &args, "insert")?;
-    let mut g = l.lock();
+/// Insert object before index.
+#[native("list.insert($self, index, object, /)")]
+fn insert(_vm: &mut Vm, this: &ListObj, index: i64, object: Value) -> PyResult<()> {
+    let mut g = this.lock();
     let n = g.len() as i64;
-    let at = if i < 0 { (i + n).max(0) } else { i.min(n) };
-    g.insert(at as usize, v);
-    Ok(Value::None)
+    let at = if index < 0 { (index + n).max(0) } else { index.min(n) };
+    g.insert(at as usize, object);
+    Ok(())
 }
 
-fn find_index(vm: &mut Vm, seq: &Value, x: &Value, start: usize, stop: usize) -> PyResult<Option<usize>> {
+/// The first position in `start..stop` holding an item equal to `x`, reading items
+/// one at a time through `get`, so each comparison runs with no lock held.
+fn find_index(
+    vm: &mut Vm,
+    get: impl Fn(usize) -> Option<Value>,
+    x: &Value,
+    start: usize,
+    stop: usize,
+) -> PyResult<Option<usize>> {
     let mut i = start;
-    loop {
-        let v = match seq.obj() {
-            Some(Object::List(l)) => l.get(i),
-            Some(Object::Tuple(t)) => t.items().get(i).cloned(),
-            _ => None,
-        };
-        let Some(v) = v else { return Ok(None) };
-        if i >= stop {
-            return Ok(None);
-        }
+    while i < stop {
+        let Some(v) = get(i) else { return Ok(None) };
         if vm.eq(&v, x)? {
             return Ok(Some(i));
         }
         i += 1;
     }
+    Ok(None)
 }
 
-fn remove(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let x = arg(vm, &args, 1, "remove")?;
-    let seq = args.pos[0].clone();
+/// Remove first occurrence of value.
+///
+/// Raises ValueError if the value is not present.
+#[native("list.remove($self, value, /)")]
+fn remove(vm: &mut Vm, this: &ListObj, value: Value) -> PyResult<()> {
     loop {
-        match find_index(vm, &seq, &x, 0, usize::MAX)? {
+        match find_index(vm, |i| this.get(i), &value, 0, usize::MAX)? {
             Some(i) => {
-                let l = this_list(vm, &args, "remove")?;
-                let mut g = l.lock();
+                let mut g = this.lock();
                 // Another thread may have changed the list since the comparison.
-                if i < g.len() && g[i].fast_eq(&x) != Some(false) {
+                if i < g.len() && g[i].fast_eq(&value) != Some(false) {
                     let old = g.remove(i);
                     drop(g);
                     drop(old);
-                    return Ok(Value::None);
+                    return Ok(());
                 }
             }
             None => return Err(vm.value_error("list.remove(x): x not in list")),
@@ -230,114 +205,140 @@ fn remove(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
 }
 
-fn index(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let x = arg(vm, &args, 1, "index")?;
-    let seq = args.pos[0].clone();
-    let n = items_of(&seq).len() as i64;
-    let norm = |i: i64| {
-        if i < 0 {
-            (i + n).max(0) as usize
-        } else {
-            i as usize
-        }
-    };
-    let start = match args.pos.get(2) {
-        Some(s) => norm(vm.index_value(s)?),
-        None => 0,
-    };
-    let stop = match args.pos.get(3) {
-        Some(s) => norm(vm.index_value(s)?),
-        None => usize::MAX,
-    };
-    match find_index(vm, &seq, &x, start, stop)? {
-        Some(i) => Ok(Value::Int(i as i64)),
+/// Start and stop of `index` clamped as slice bounds are, for a sequence of `n` items.
+fn index_range(n: usize, start: SliceIndex, stop: SliceIndex) -> (usize, usize) {
+    let n = n as i64;
+    let norm = |i: i64| if i < 0 { (i + n).max(0) as usize } else { i as usize };
+    (norm(start.0), norm(stop.0))
+}
+
+/// Return first index of value.
+///
+/// Raises ValueError if the value is not present.
+#[native("list.index($self, value, start=0, stop=sys.maxsize{SliceIndex(i64::MAX)}, /)")]
+fn list_index(vm: &mut Vm, this: &ListObj, value: Value, start: SliceIndex, stop: SliceIndex) -> PyResult<usize> {
+    let (a, b) = index_range(this.len(), start, stop);
+    match find_index(vm, |i| this.get(i), &value, a, b)? {
+        Some(i) => Ok(i),
         None => {
-            let msg = if matches!(seq.obj(), Some(Object::Tuple(_))) {
-                "tuple.index(x): x not in tuple".to_string()
-            } else {
-                format!("{} is not in list", vm.repr_of(&x)?)
-            };
+            let msg = format!("{} is not in list", vm.repr_of(&value)?);
             Err(vm.value_error(&msg))
         }
     }
 }
 
-fn count(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let x = arg(vm, &args, 1, "count")?;
+/// Return first index of value.
+///
+/// Raises ValueError if the value is not present.
+#[native("tuple.index($self, value, start=0, stop=sys.maxsize{SliceIndex(i64::MAX)}, /)")]
+fn tuple_index(vm: &mut Vm, this: &TupleObj, value: Value, start: SliceIndex, stop: SliceIndex) -> PyResult<usize> {
+    let (a, b) = index_range(this.len(), start, stop);
+    match find_index(vm, |i| this.items().get(i).cloned(), &value, a, b)? {
+        Some(i) => Ok(i),
+        None => Err(vm.value_error("tuple.index(x): x not in tuple")),
+    }
+}
+
+fn count_equal(vm: &mut Vm, items: Vec<Value>, value: &Value) -> PyResult<i64> {
     let mut n = 0;
-    for v in items_of(&args.pos[0]) {
-        if vm.eq(&v, &x)? {
+    for v in items {
+        if vm.eq(&v, value)? {
             n += 1;
         }
     }
-    Ok(Value::Int(n))
+    Ok(n)
 }
 
-fn clear(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let l = this_list(vm, &args, "clear")?;
-    l.replace_all(Vec::new());
-    Ok(Value::None)
+/// Return number of occurrences of value.
+#[native("list.count($self, value, /)")]
+fn list_count(vm: &mut Vm, this: &ListObj, value: Value) -> PyResult<i64> {
+    count_equal(vm, this.snapshot(), &value)
 }
 
-fn copy(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let l = this_list(vm, &args, "copy")?;
-    Ok(Value::list(l.snapshot()))
+/// Return number of occurrences of value.
+#[native("tuple.count($self, value, /)")]
+fn tuple_count(vm: &mut Vm, this: &TupleObj, value: Value) -> PyResult<i64> {
+    count_equal(vm, this.items().to_vec(), &value)
 }
 
-fn reverse(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let l = this_list(vm, &args, "reverse")?;
-    l.lock().reverse();
-    Ok(Value::None)
+/// Remove all items from list.
+#[native("list.clear($self, /)")]
+fn clear(_vm: &mut Vm, this: &ListObj) -> PyResult<()> {
+    this.replace_all(Vec::new());
+    Ok(())
 }
 
-fn sort(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let key = args.take_kw("key").filter(|k| !k.is_none());
-    let reverse = match args.take_kw("reverse") {
-        Some(r) => vm.truthy(&r)?,
-        None => false,
-    };
-    if args.pos.len() > 1 {
-        return Err(vm.type_error("sort() takes no positional arguments"));
-    }
-    let items = this_list(vm, &args, "sort")?.snapshot();
-    let sorted = functions::sort_values(vm, items, key, reverse)?;
-    this_list(vm, &args, "sort")?.replace_all(sorted);
-    Ok(Value::None)
+/// Return a shallow copy of the list.
+#[native("list.copy($self, /)")]
+fn copy(_vm: &mut Vm, this: &ListObj) -> PyResult<Value> {
+    Ok(Value::list(this.snapshot()))
 }
 
-pub fn dunder_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = arg(vm, &args, 0, "__len__")?;
-    Ok(Value::Int(functions::len_of(vm, &v)? as i64))
+/// Reverse *IN PLACE*.
+#[native("list.reverse($self, /)")]
+fn reverse(_vm: &mut Vm, this: &ListObj) -> PyResult<()> {
+    this.lock().reverse();
+    Ok(())
 }
 
-pub(crate) fn dunder_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = arg(vm, &args, 0, "__getitem__")?;
-    let k = arg(vm, &args, 1, "__getitem__")?;
-    vm.get_item(&v, &k)
+/// Sort the list in ascending order and return None.
+///
+/// The sort is in-place (i.e. the list itself is modified) and stable (i.e. the
+/// order of two equal elements is maintained).
+///
+/// If a key function is given, apply it once to each list item and sort them,
+/// ascending or descending, according to their function values.
+///
+/// The reverse flag can be set to sort in descending order.
+#[native("list.sort($self, /, *, key=None, reverse=False{IntFlag(false)})")]
+fn sort(vm: &mut Vm, this: &ListObj, key: Option<Value>, reverse: IntFlag) -> PyResult<()> {
+    let items = this.snapshot();
+    let sorted = functions::sort_values(vm, items, key, reverse.0)?;
+    this.replace_all(sorted);
+    Ok(())
 }
 
-pub(crate) fn dunder_setitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = arg(vm, &args, 0, "__setitem__")?;
-    let k = arg(vm, &args, 1, "__setitem__")?;
-    let x = arg(vm, &args, 2, "__setitem__")?;
-    vm.set_item(&v, k, x)?;
-    Ok(Value::None)
+// The slot wrappers of the sequence types, shared with the other built-in types:
+// each applies the operator to `self`.
+
+/// Return len(self).
+#[native("object.__len__($self, /)", style = "slot")]
+pub fn dunder_len(vm: &mut Vm, this: Receiver) -> PyResult<usize> {
+    functions::len_of(vm, this.0)
 }
 
-pub(crate) fn dunder_contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = arg(vm, &args, 0, "__contains__")?;
-    let k = arg(vm, &args, 1, "__contains__")?;
-    Ok(Value::Bool(vm.contains(&v, &k)?))
+/// x.__getitem__(y) <==> x[y]
+#[native("list.__getitem__($self, key, /)")]
+fn list_getitem(vm: &mut Vm, this: (&Value, &ListObj), key: Value) -> PyResult<Value> {
+    vm.get_item(this.0, &key)
 }
 
-pub(crate) fn dunder_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = arg(vm, &args, 0, "__iter__")?;
-    vm.get_iter(&v)
+/// Return self[key].
+#[native("object.__getitem__($self, key, /)", style = "slot")]
+pub fn dunder_getitem(vm: &mut Vm, this: Receiver, key: Value) -> PyResult<Value> {
+    vm.get_item(this.0, &key)
 }
 
-pub(crate) fn dunder_delitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = arg(vm, &args, 0, "__delitem__")?;
-    let k = arg(vm, &args, 1, "__delitem__")?;
-    vm.del_item(&v, &k)?;
-    Ok(Value::None)
+/// Set self[key] to value.
+#[native("object.__setitem__($self, key, value, /)", style = "slot_spaced")]
+pub fn dunder_setitem(vm: &mut Vm, this: Receiver, key: Value, value: Value) -> PyResult<()> {
+    vm.set_item(this.0, key, value)
+}
+
+/// Delete self[key].
+#[native("object.__delitem__($self, key, /)", style = "slot")]
+pub fn dunder_delitem(vm: &mut Vm, this: Receiver, key: Value) -> PyResult<()> {
+    vm.del_item(this.0, &key)
+}
+
+/// Return key in self.
+#[native("object.__contains__($self, key, /)", style = "slot")]
+pub fn dunder_contains(vm: &mut Vm, this: Receiver, key: Value) -> PyResult<bool> {
+    vm.contains(this.0, &key)
+}
+
+/// Implement iter(self).
+#[native("object.__iter__($self, /)", style = "slot")]
+pub fn dunder_iter(vm: &mut Vm, this: Receiver) -> PyResult<Value> {
+    vm.get_iter(this.0)
 }

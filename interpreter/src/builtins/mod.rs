@@ -19,7 +19,7 @@ pub mod str_methods;
 pub mod sys_io;
 pub mod value_slots;
 
-use crate::interp::{add_methods, builtins_module, native, types};
+use crate::interp::{add_methods, builtins_module, types};
 use crate::value::str::intern;
 use crate::value::{Object, Value};
 use crate::vm::subscript::SliceIdx;
@@ -39,9 +39,11 @@ pub fn register_all(vm: &mut Vm) {
     value_slots::register(vm);
     gen_methods::register(vm);
     let b = builtins_module();
-    for (name, f) in functions::FUNCTIONS {
-        b.globals.set(&intern(name), native(name, name, *f));
+    for def in functions::FUNCTIONS {
+        b.globals.set(&intern(def.sig.name), crate::native::function_value(def));
     }
+    // `quit` is `exit` under another name, as in CPython.
+    b.globals.set(&intern("quit"), crate::native::function_value(&functions::exit::DEF));
     let t = types();
     let classes = [
         ("object", &t.object),
@@ -127,21 +129,6 @@ pub fn str_slice(s: &crate::value::str::StrObj, idx: &SliceIdx) -> Value {
     let chars: Vec<char> = s.as_str().chars().collect();
     let out: String = idx.indices().map(|i| chars[i]).collect();
     Value::string(out)
-}
-
-/// `self` of a method call as a str object.
-pub fn self_str<'a>(vm: &mut Vm, args: &'a Args, name: &str) -> PyResult<&'a crate::value::str::StrObj> {
-    match args.pos.first().and_then(|v| v.as_str()) {
-        Some(s) => Ok(s),
-        None => {
-            let what = match args.pos.first() {
-                Some(v) => vm.type_name(v),
-                None => "NoneType".to_string(),
-            };
-            let msg = format!("descriptor '{name}' for 'str' objects doesn't apply to a '{what}' object");
-            Err(vm.type_error(&msg))
-        }
-    }
 }
 
 /// True for instances of the given built-in object kind.

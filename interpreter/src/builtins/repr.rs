@@ -6,6 +6,9 @@ use crate::value::{Object, Singleton, Value};
 use crate::vm::{Args, PyResult, Vm};
 
 /// `repr()` of a str: single quotes unless the text has a single quote and no double.
+/// The end of CPython's RecursionError message for a repr nested too deeply.
+const REPR_DEPTH: &str = " while getting the repr of an object";
+
 pub fn str_repr(s: &str) -> String {
     let q = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
     let mut out = String::with_capacity(s.len() + 2);
@@ -126,7 +129,10 @@ impl Vm {
                 Object::Tuple(t) => {
                     let items = t.items().to_vec();
                     if items.len() == 1 {
-                        format!("({},)", self.repr_of(&items[0])?)
+                        self.enter_native_recursion(REPR_DEPTH)?;
+                        let r = self.repr_of(&items[0]);
+                        self.leave_native_recursion();
+                        format!("({},)", r?)
                     } else {
                         self.guarded(o.addr(), "(...)", |vm| vm.join_reprs(&items, "(", ")"))?
                     }
@@ -339,9 +345,13 @@ impl Vm {
         if self.repr_guard.contains(&addr) {
             return Ok(recursive.to_string());
         }
+        // The guard list stays short: nesting deeper than the recursion limit is
+        // refused here, so looking an address up in it is cheap.
+        self.enter_native_recursion(REPR_DEPTH)?;
         self.repr_guard.push(addr);
         let r = f(self);
         self.repr_guard.pop();
+        self.leave_native_recursion();
         r
     }
 

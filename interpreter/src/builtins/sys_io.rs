@@ -2,6 +2,7 @@
 //! object for `print(file=...)`.
 
 use crate::interp::{add_methods, new_class, types};
+use crate::native::Exc;
 use crate::value::class::BaseKind;
 use crate::value::instance::InstanceObj;
 use crate::value::{ObjRef, Object, Value};
@@ -104,7 +105,7 @@ fn readline(vm: &mut Vm, _args: Args) -> PyResult<Value> {
     let mut line = String::new();
     match std::io::stdin().read_line(&mut line) {
         Ok(_) => Ok(Value::string(line)),
-        Err(e) => Err(vm.new_error("OSError", &e.to_string())),
+        Err(e) => Err(vm.error(Exc::OSError, &e.to_string())),
     }
 }
 

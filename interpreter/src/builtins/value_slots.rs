@@ -7,183 +7,270 @@
 //! class that does not override the operator), so plain values keep their fast paths.
 //! Each method computes the built-in operation without calling any other method, and
 //! returns NotImplemented where the built-in operation does not apply, as CPython's
-//! slot wrappers do. `self` arrives as the base value (see `BuiltinObj::unwrap_self`);
-//! the other operand is unwrapped here.
+//! slot wrappers do. `self` arrives as the base value (see `BuiltinObj::unwrap_self`),
+//! except for the in-place operators, which return `self`; the other operand is
+//! unwrapped here.
 
-use crate::interp::{add_methods, add_methods_raw, not_implemented, types};
-use crate::value::{Object, Value};
+use super::list_methods::{dunder_contains, dunder_delitem, dunder_getitem, dunder_iter, dunder_len};
+use crate::interp::{add_natives, not_implemented, types};
+use crate::native::{native, NativeDef, Receiver};
+use crate::value::function::BuiltinObj;
+use crate::value::{ObjRef, Object, Value};
 use crate::vm::{Args, PyResult, Vm};
 use conc_grammar::ast::{BinOp, CmpOp};
 
-/// `self` and the one other operand of a binary method.
-fn operands(vm: &mut Vm, args: &Args) -> PyResult<(Value, Value)> {
-    if args.pos.len() != 2 || !args.kw.is_empty() {
-        let msg = format!("expected 1 argument, got {}", args.pos.len().saturating_sub(1));
-        return Err(vm.type_error(&msg));
-    }
-    Ok((args.pos[0].clone(), args.pos[1].unwrap_base().clone()))
+/// An int's method given a float: int's slots leave floats to float's (NotImplemented).
+fn int_with_float(this: &Value, other: &Value) -> bool {
+    matches!(other, Value::Float(_)) && crate::value::int::to_bigint(this).is_some()
 }
 
-/// `self` of a method without other arguments.
-fn only_self(vm: &mut Vm, args: &Args, name: &str) -> PyResult<Value> {
-    match args.pos.first() {
-        Some(v) if args.pos.len() == 1 && args.kw.is_empty() => Ok(v.clone()),
-        Some(_) => {
-            let msg = format!("{name}() takes no arguments ({} given)", args.pos.len() - 1);
-            Err(vm.type_error(&msg))
-        }
-        None => {
-            let msg = format!("descriptor '{name}' needs an argument");
-            Err(vm.type_error(&msg))
-        }
+fn binary(vm: &mut Vm, this: &Value, value: &Value, op: BinOp, reflected: bool) -> PyResult<Value> {
+    let (a, b) = (this, value.unwrap_base());
+    if int_with_float(a, b) {
+        return Ok(not_implemented());
     }
-}
-
-fn binary(vm: &mut Vm, args: &Args, op: BinOp, reflected: bool) -> PyResult<Value> {
-    let (a, b) = operands(vm, args)?;
     let (x, y) = if reflected { (b, a) } else { (a, b) };
-    Ok(vm.builtin_binary(&x, &y, op)?.unwrap_or_else(not_implemented))
+    Ok(vm.builtin_binary(x, y, op)?.unwrap_or_else(not_implemented))
 }
 
-fn compare(vm: &mut Vm, args: &Args, op: CmpOp) -> PyResult<Value> {
-    let (a, b) = operands(vm, args)?;
-    Ok(match vm.builtin_order(&a, &b, op)? {
+/// The binary operator methods: one declaration each, all applying the operator.
+macro_rules! binary_slots {
+    ($($fname:ident: $sig:tt, $style:tt, $doc:tt, $op:ident, $reflected:expr;)*) => {$(
+        #[doc = $doc]
+        #[native($sig, style = $style)]
+        fn $fname(vm: &mut Vm, this: Receiver, value: Value) -> PyResult<Value> {
+            binary(vm, this.0, &value, BinOp::$op, $reflected)
+        }
+    )*};
+}
+
+binary_slots! {
+    add: "object.__add__($self, value, /)", "slot", "Return self+value.", Add, false;
+    radd: "object.__radd__($self, value, /)", "slot", "Return value+self.", Add, true;
+    sub: "object.__sub__($self, value, /)", "slot", "Return self-value.", Sub, false;
+    rsub: "object.__rsub__($self, value, /)", "slot", "Return value-self.", Sub, true;
+    mul: "object.__mul__($self, value, /)", "slot", "Return self*value.", Mult, false;
+    rmul: "object.__rmul__($self, value, /)", "slot", "Return value*self.", Mult, true;
+    truediv: "object.__truediv__($self, value, /)", "slot", "Return self/value.", Div, false;
+    rtruediv: "object.__rtruediv__($self, value, /)", "slot", "Return value/self.", Div, true;
+    floordiv: "object.__floordiv__($self, value, /)", "slot", "Return self//value.", FloorDiv, false;
+    rfloordiv: "object.__rfloordiv__($self, value, /)", "slot", "Return value//self.", FloorDiv, true;
+    modulo: "object.__mod__($self, value, /)", "slot", "Return self%value.", Mod, false;
+    rmodulo: "object.__rmod__($self, value, /)", "slot", "Return value%self.", Mod, true;
+    lshift: "object.__lshift__($self, value, /)", "slot", "Return self<<value.", LShift, false;
+    rlshift: "object.__rlshift__($self, value, /)", "slot", "Return value<<self.", LShift, true;
+    rshift: "object.__rshift__($self, value, /)", "slot", "Return self>>value.", RShift, false;
+    rrshift: "object.__rrshift__($self, value, /)", "slot", "Return value>>self.", RShift, true;
+    and: "object.__and__($self, value, /)", "slot", "Return self&value.", BitAnd, false;
+    rand: "object.__rand__($self, value, /)", "slot", "Return value&self.", BitAnd, true;
+    or: "object.__or__($self, value, /)", "slot", "Return self|value.", BitOr, false;
+    ror: "object.__ror__($self, value, /)", "slot", "Return value|self.", BitOr, true;
+    xor: "object.__xor__($self, value, /)", "slot", "Return self^value.", BitXor, false;
+    rxor: "object.__rxor__($self, value, /)", "slot", "Return value^self.", BitXor, true;
+}
+
+/// A sequence repeated: the count must be an index ("'str' object cannot be
+/// interpreted as an integer").
+fn repeat(vm: &mut Vm, this: &Value, count: &Value) -> PyResult<Value> {
+    let count = count.unwrap_base();
+    let n = match crate::value::int::to_bigint(count) {
+        Some(_) => count.clone(),
+        None => Value::Int(vm.index_value(count)?),
+    };
+    binary(vm, this, &n, BinOp::Mult, false)
+}
+
+/// Return self*value.
+#[native("object.__mul__($self, value, /)", style = "slot_spaced")]
+fn seq_mul(vm: &mut Vm, this: Receiver, value: Value) -> PyResult<Value> {
+    repeat(vm, this.0, &value)
+}
+
+/// Return value*self.
+#[native("object.__rmul__($self, value, /)", style = "slot_spaced")]
+fn seq_rmul(vm: &mut Vm, this: Receiver, value: Value) -> PyResult<Value> {
+    repeat(vm, this.0, &value)
+}
+
+/// `x ** y % mod` as the number slots compute it: ints only with a modulus.
+fn power(vm: &mut Vm, x: &Value, y: &Value, m: Option<Value>) -> PyResult<Value> {
+    let Some(m) = m else {
+        return Ok(vm.builtin_binary(x, y, BinOp::Pow)?.unwrap_or_else(not_implemented));
+    };
+    let int = |v: &Value| !matches!(v, Value::Float(_)) && crate::value::int::to_bigint(v).is_some();
+    let number = |v: &Value| matches!(v, Value::Float(_)) || int(v);
+    let m = m.unwrap_base().clone();
+    if int(x) && int(y) && int(&m) {
+        let pow = crate::interp::builtins_module().globals.get("pow");
+        return vm.call(&pow, Args::new([x.clone(), y.clone(), m]));
+    }
+    if (matches!(x, Value::Float(_)) || matches!(y, Value::Float(_))) && number(x) && number(y) {
+        return Err(vm.type_error("pow() 3rd argument not allowed unless all arguments are integers"));
+    }
+    Ok(not_implemented())
+}
+
+/// Return pow(self, value, mod).
+#[native("object.__pow__($self, value, mod=None, /)", style = "slot_spaced")]
+fn pow(vm: &mut Vm, this: Receiver, value: Value, r#mod: Option<Value>) -> PyResult<Value> {
+    if int_with_float(this.0, value.unwrap_base()) {
+        return Ok(not_implemented());
+    }
+    power(vm, this.0, value.unwrap_base(), r#mod)
+}
+
+/// Return pow(value, self, mod).
+#[native("object.__rpow__($self, value, mod=None, /)", style = "slot_spaced")]
+fn rpow(vm: &mut Vm, this: Receiver, value: Value, r#mod: Option<Value>) -> PyResult<Value> {
+    if int_with_float(this.0, value.unwrap_base()) {
+        return Ok(not_implemented());
+    }
+    power(vm, value.unwrap_base(), this.0, r#mod)
+}
+
+fn compare(vm: &mut Vm, this: &Value, value: &Value, op: CmpOp) -> PyResult<Value> {
+    if int_with_float(this, value.unwrap_base()) {
+        return Ok(not_implemented());
+    }
+    Ok(match vm.builtin_order(this, value.unwrap_base(), op)? {
         Some(r) => Value::Bool(r),
         None => not_implemented(),
     })
 }
 
-/// `x op= y` on a list, set or dict (given as itself or as an instance of a derived
-/// class), returning `self` as list.__iadd__ does.
-fn inplace(vm: &mut Vm, args: &Args, op: BinOp, tname: &str, name: &str) -> PyResult<Value> {
-    if args.pos.len() != 2 || !args.kw.is_empty() {
-        let msg = format!("expected 1 argument, got {}", args.pos.len().saturating_sub(1));
-        return Err(vm.type_error(&msg));
+/// The comparison methods.
+macro_rules! compare_slots {
+    ($($fname:ident: $sig:tt, $doc:tt, $op:ident;)*) => {$(
+        #[doc = $doc]
+        #[native($sig, style = "slot")]
+        fn $fname(vm: &mut Vm, this: Receiver, value: Value) -> PyResult<Value> {
+            compare(vm, this.0, &value, CmpOp::$op)
+        }
+    )*};
+}
+
+compare_slots! {
+    eq: "object.__eq__($self, value, /)", "Return self==value.", Eq;
+    ne: "object.__ne__($self, value, /)", "Return self!=value.", NotEq;
+    lt: "object.__lt__($self, value, /)", "Return self<value.", Lt;
+    le: "object.__le__($self, value, /)", "Return self<=value.", LtE;
+    gt: "object.__gt__($self, value, /)", "Return self>value.", Gt;
+    ge: "object.__ge__($self, value, /)", "Return self>=value.", GtE;
+}
+
+// In-place operators: `self` is the list, set or dict, or an instance of a class
+// derived from one (updated in its base value); the result is `self`.
+
+/// Implement self+=value.
+#[native("list.__iadd__($self, value, /)", style = "slot")]
+fn list_iadd(vm: &mut Vm, this: Receiver, value: Value) -> PyResult<Value> {
+    let items = vm.collect(&value)?;
+    if let Some(l) = this.0.unwrap_base().as_list() {
+        l.lock().extend(items);
     }
-    let this = args.pos[0].clone();
-    let base = this.unwrap_base().clone();
-    let ok = match base.obj() {
-        Some(Object::List(_)) => tname == "list",
-        Some(Object::Set(s)) => tname == "set" && !s.frozen,
-        Some(Object::Dict(_)) => tname == "dict",
-        _ => false,
-    };
-    if !ok {
-        let msg = format!("descriptor '{name}' requires a '{tname}' object but received a '{}'", vm.type_name(&this));
-        return Err(vm.type_error(&msg));
-    }
-    let other = args.pos[1].unwrap_base().clone();
-    if tname == "set" && !matches!(other.obj(), Some(Object::Set(_))) {
+    Ok(this.0.clone())
+}
+
+/// Implement self*=value.
+#[native("list.__imul__($self, value, /)", style = "slot_spaced")]
+fn list_imul(vm: &mut Vm, this: Receiver, value: Value) -> PyResult<Value> {
+    let n = vm.index_value(value.unwrap_base())?;
+    vm.inplace_op(this.0.unwrap_base().clone(), Value::Int(n), BinOp::Mult)?;
+    Ok(this.0.clone())
+}
+
+fn set_inplace(vm: &mut Vm, this: &Value, value: &Value, op: BinOp) -> PyResult<Value> {
+    let other = value.unwrap_base();
+    if !matches!(other.obj(), Some(Object::Set(_))) {
         return Ok(not_implemented());
     }
-    vm.inplace_op(base, other, op)?;
-    Ok(this)
+    vm.inplace_op(this.unwrap_base().clone(), other.clone(), op)?;
+    Ok(this.clone())
 }
 
-macro_rules! binary_methods {
-    ($($name:ident => $op:ident, $reflected:expr;)*) => {
-        $(fn $name(vm: &mut Vm, args: Args) -> PyResult<Value> {
-            binary(vm, &args, BinOp::$op, $reflected)
-        })*
-    };
+/// Return self|=value.
+#[native("set.__ior__($self, value, /)", style = "slot")]
+fn set_ior(vm: &mut Vm, this: Receiver, value: Value) -> PyResult<Value> {
+    set_inplace(vm, this.0, &value, BinOp::BitOr)
 }
 
-binary_methods! {
-    add => Add, false; radd => Add, true;
-    sub => Sub, false; rsub => Sub, true;
-    mul => Mult, false; rmul => Mult, true;
-    truediv => Div, false; rtruediv => Div, true;
-    floordiv => FloorDiv, false; rfloordiv => FloorDiv, true;
-    modulo => Mod, false; rmodulo => Mod, true;
-    pow => Pow, false; rpow => Pow, true;
-    lshift => LShift, false; rlshift => LShift, true;
-    rshift => RShift, false; rrshift => RShift, true;
-    and => BitAnd, false; rand => BitAnd, true;
-    or => BitOr, false; ror => BitOr, true;
-    xor => BitXor, false; rxor => BitXor, true;
+/// Return self&=value.
+#[native("set.__iand__($self, value, /)", style = "slot")]
+fn set_iand(vm: &mut Vm, this: Receiver, value: Value) -> PyResult<Value> {
+    set_inplace(vm, this.0, &value, BinOp::BitAnd)
 }
 
-macro_rules! compare_methods {
-    ($($name:ident => $op:ident;)*) => {
-        $(fn $name(vm: &mut Vm, args: Args) -> PyResult<Value> {
-            compare(vm, &args, CmpOp::$op)
-        })*
-    };
+/// Return self-=value.
+#[native("set.__isub__($self, value, /)", style = "slot")]
+fn set_isub(vm: &mut Vm, this: Receiver, value: Value) -> PyResult<Value> {
+    set_inplace(vm, this.0, &value, BinOp::Sub)
 }
 
-compare_methods! {
-    eq => Eq; ne => NotEq; lt => Lt; le => LtE; gt => Gt; ge => GtE;
+/// Return self^=value.
+#[native("set.__ixor__($self, value, /)", style = "slot")]
+fn set_ixor(vm: &mut Vm, this: Receiver, value: Value) -> PyResult<Value> {
+    set_inplace(vm, this.0, &value, BinOp::BitXor)
 }
 
-fn list_iadd(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    inplace(vm, &args, BinOp::Add, "list", "__iadd__")
+/// Return self|=value.
+#[native("dict.__ior__($self, value, /)", style = "slot")]
+fn dict_ior(vm: &mut Vm, this: Receiver, value: Value) -> PyResult<Value> {
+    vm.dict_update_from(this.0.unwrap_base(), &value, false)?;
+    Ok(this.0.clone())
 }
 
-fn list_imul(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    inplace(vm, &args, BinOp::Mult, "list", "__imul__")
+// Methods of `self` alone.
+
+/// Return repr(self).
+#[native("object.__repr__($self, /)", style = "slot")]
+fn repr(vm: &mut Vm, this: Receiver) -> PyResult<String> {
+    vm.repr_of(this.0)
 }
 
-fn set_ior(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    inplace(vm, &args, BinOp::BitOr, "set", "__ior__")
-}
-
-fn set_iand(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    inplace(vm, &args, BinOp::BitAnd, "set", "__iand__")
-}
-
-fn set_isub(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    inplace(vm, &args, BinOp::Sub, "set", "__isub__")
-}
-
-fn set_ixor(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    inplace(vm, &args, BinOp::BitXor, "set", "__ixor__")
-}
-
-fn dict_ior(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    inplace(vm, &args, BinOp::BitOr, "dict", "__ior__")
-}
-
-fn repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = only_self(vm, &args, "__repr__")?;
-    Ok(Value::string(vm.repr_of(&v)?))
-}
-
-/// `str.__str__`: the text as a plain str.
-fn str_str(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = only_self(vm, &args, "__str__")?;
-    match v.as_str() {
+/// Return str(self).
+#[native("str.__str__($self, /)", style = "slot")]
+fn str_str(vm: &mut Vm, this: Receiver) -> PyResult<Value> {
+    // The text as a plain str.
+    match this.0.as_str() {
         Some(s) => Ok(Value::str(s.as_str())),
-        None => Ok(Value::string(vm.str_of(&v)?)),
+        None => Ok(Value::string(vm.str_of(this.0)?)),
     }
 }
 
-fn hash(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = only_self(vm, &args, "__hash__")?;
-    Ok(Value::Int(vm.hash(&v)?))
+/// Return hash(self).
+#[native("object.__hash__($self, /)", style = "slot")]
+fn hash(vm: &mut Vm, this: Receiver) -> PyResult<i64> {
+    vm.hash(this.0)
 }
 
-fn bool_(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = only_self(vm, &args, "__bool__")?;
-    Ok(Value::Bool(vm.truthy(&v)?))
+/// True if self else False
+#[native("object.__bool__($self, /)", style = "slot")]
+fn bool_(vm: &mut Vm, this: Receiver) -> PyResult<bool> {
+    vm.truthy(this.0)
 }
 
-fn neg(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = only_self(vm, &args, "__neg__")?;
-    vm.unary_neg(v)
+/// -self
+#[native("object.__neg__($self, /)", style = "slot")]
+fn neg(vm: &mut Vm, this: Receiver) -> PyResult<Value> {
+    vm.unary_neg(this.0.clone())
 }
 
-fn pos(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = only_self(vm, &args, "__pos__")?;
-    vm.unary_pos(v)
+/// +self
+#[native("object.__pos__($self, /)", style = "slot")]
+fn pos(vm: &mut Vm, this: Receiver) -> PyResult<Value> {
+    vm.unary_pos(this.0.clone())
 }
 
-fn invert(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = only_self(vm, &args, "__invert__")?;
-    vm.unary_invert(v)
+/// ~self
+#[native("object.__invert__($self, /)", style = "slot")]
+fn invert(vm: &mut Vm, this: Receiver) -> PyResult<Value> {
+    vm.unary_invert(this.0.clone())
 }
 
-fn abs(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = only_self(vm, &args, "__abs__")?;
+/// abs(self)
+#[native("object.__abs__($self, /)", style = "slot")]
+fn abs(vm: &mut Vm, this: Receiver) -> PyResult<Value> {
+    let v = this.0.clone();
     match &v {
         Value::Float(f) => Ok(Value::Float(f.abs())),
         _ => {
@@ -197,161 +284,117 @@ fn abs(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
 }
 
-fn format(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if args.pos.len() != 2 {
-        let msg = format!("__format__() takes exactly one argument ({} given)", args.pos.len().saturating_sub(1));
+/// Return a formatted version of self as described by format_spec.
+#[native("object.__format__($self, format_spec, /)")]
+fn format(vm: &mut Vm, this: Receiver, format_spec: Value) -> PyResult<String> {
+    let Some(spec) = format_spec.as_str() else {
+        let msg = format!("__format__() argument must be str, not {}", vm.type_name(&format_spec));
         return Err(vm.type_error(&msg));
-    }
-    let v = args.pos[0].clone();
-    let spec = match args.pos[1].as_str() {
-        Some(s) => s.as_str().to_string(),
-        None => {
-            let msg = format!("__format__() argument must be str, not {}", vm.type_name(&args.pos[1]));
-            return Err(vm.type_error(&msg));
-        }
     };
-    Ok(Value::string(vm.format(&v, &spec)?))
+    let spec = spec.as_str().to_string();
+    vm.format(this.0, &spec)
 }
 
-fn len(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = only_self(vm, &args, "__len__")?;
-    Ok(Value::Int(super::functions::len_of(vm, &v)? as i64))
-}
+const COMPARE: &[&NativeDef] = &[&eq::DEF, &ne::DEF, &lt::DEF, &le::DEF, &gt::DEF, &ge::DEF];
 
-fn iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = only_self(vm, &args, "__iter__")?;
-    vm.get_iter(&v)
-}
-
-fn contains(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (a, b) = (args.pos.first().cloned(), args.pos.get(1).cloned());
-    match (a, b) {
-        (Some(a), Some(b)) if args.pos.len() == 2 => Ok(Value::Bool(vm.contains(&a, &b)?)),
-        _ => Err(vm.type_error("expected 1 argument")),
-    }
-}
-
-fn getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (a, b) = (args.pos.first().cloned(), args.pos.get(1).cloned());
-    match (a, b) {
-        (Some(a), Some(b)) if args.pos.len() == 2 => vm.get_item(&a, &b),
-        _ => Err(vm.type_error("expected 1 argument")),
-    }
-}
-
-fn delitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let (a, b) = (args.pos.first().cloned(), args.pos.get(1).cloned());
-    match (a, b) {
-        (Some(a), Some(b)) if args.pos.len() == 2 => {
-            vm.del_item(&a, &b)?;
-            Ok(Value::None)
-        }
-        _ => Err(vm.type_error("expected 1 argument")),
-    }
-}
-
-type Methods = &'static [(&'static str, crate::value::function::NativeFn)];
-
-const COMPARE: Methods =
-    &[("__eq__", eq), ("__ne__", ne), ("__lt__", lt), ("__le__", le), ("__gt__", gt), ("__ge__", ge)];
-
-const NUMBER: Methods = &[
-    ("__add__", add),
-    ("__radd__", radd),
-    ("__sub__", sub),
-    ("__rsub__", rsub),
-    ("__mul__", mul),
-    ("__rmul__", rmul),
-    ("__truediv__", truediv),
-    ("__rtruediv__", rtruediv),
-    ("__floordiv__", floordiv),
-    ("__rfloordiv__", rfloordiv),
-    ("__mod__", modulo),
-    ("__rmod__", rmodulo),
-    ("__pow__", pow),
-    ("__rpow__", rpow),
-    ("__neg__", neg),
-    ("__pos__", pos),
-    ("__abs__", abs),
-    ("__bool__", bool_),
-    ("__hash__", hash),
-    ("__format__", format),
+const NUMBER: &[&NativeDef] = &[
+    &add::DEF,
+    &radd::DEF,
+    &sub::DEF,
+    &rsub::DEF,
+    &mul::DEF,
+    &rmul::DEF,
+    &truediv::DEF,
+    &rtruediv::DEF,
+    &floordiv::DEF,
+    &rfloordiv::DEF,
+    &modulo::DEF,
+    &rmodulo::DEF,
+    &pow::DEF,
+    &rpow::DEF,
+    &neg::DEF,
+    &pos::DEF,
+    &abs::DEF,
+    &bool_::DEF,
+    &hash::DEF,
+    &format::DEF,
 ];
 
-const INT_BITS: Methods = &[
-    ("__lshift__", lshift),
-    ("__rlshift__", rlshift),
-    ("__rshift__", rshift),
-    ("__rrshift__", rrshift),
-    ("__and__", and),
-    ("__rand__", rand),
-    ("__or__", or),
-    ("__ror__", ror),
-    ("__xor__", xor),
-    ("__rxor__", rxor),
-    ("__invert__", invert),
+const INT_BITS: &[&NativeDef] = &[
+    &lshift::DEF,
+    &rlshift::DEF,
+    &rshift::DEF,
+    &rrshift::DEF,
+    &and::DEF,
+    &rand::DEF,
+    &or::DEF,
+    &ror::DEF,
+    &xor::DEF,
+    &rxor::DEF,
+    &invert::DEF,
 ];
 
-const SET_ALGEBRA: Methods = &[
-    ("__or__", or),
-    ("__ror__", ror),
-    ("__and__", and),
-    ("__rand__", rand),
-    ("__sub__", sub),
-    ("__rsub__", rsub),
-    ("__xor__", xor),
-    ("__rxor__", rxor),
-    ("__iter__", iter),
-];
+const SET_ALGEBRA: &[&NativeDef] =
+    &[&or::DEF, &ror::DEF, &and::DEF, &rand::DEF, &sub::DEF, &rsub::DEF, &xor::DEF, &rxor::DEF, &dunder_iter::DEF];
+
+/// Adds in-place operator methods, which get `self` as given (not its base value),
+/// since they return it.
+fn add_inplace(cls: &ObjRef, defs: &[&'static NativeDef]) {
+    let Object::Class(c) = &**cls else { return };
+    for def in defs {
+        let mut b = BuiltinObj::declared(def, format!("{}.{}", c.name, def.sig.name));
+        b.owner = Some(cls.clone());
+        crate::interp::set_class_attr(cls, def.sig.name, Value::Obj(ObjRef::new_immortal(Object::Builtin(b))));
+    }
+}
 
 pub fn register(_vm: &mut Vm) {
     let t = types();
     for cls in [&t.int, &t.float, &t.str_, &t.bytes, &t.list, &t.tuple, &t.dict, &t.set, &t.frozenset] {
-        add_methods(cls, &[("__repr__", repr)]);
-        add_methods(cls, COMPARE);
+        add_natives(cls, &[&repr::DEF]);
+        add_natives(cls, COMPARE);
     }
-    add_methods(&t.int, NUMBER);
-    add_methods(&t.int, INT_BITS);
-    add_methods(&t.float, NUMBER);
-    add_methods(
+    add_natives(&t.int, NUMBER);
+    add_natives(&t.int, INT_BITS);
+    add_natives(&t.float, NUMBER);
+    add_natives(
         &t.str_,
         &[
-            ("__str__", str_str),
-            ("__hash__", hash),
-            ("__format__", format),
-            ("__add__", add),
-            ("__mul__", mul),
-            ("__rmul__", rmul),
-            ("__mod__", modulo),
-            ("__iter__", iter),
+            &str_str::DEF,
+            &hash::DEF,
+            &format::DEF,
+            &add::DEF,
+            &seq_mul::DEF,
+            &seq_rmul::DEF,
+            &modulo::DEF,
+            &rmodulo::DEF,
+            &dunder_iter::DEF,
         ],
     );
-    add_methods(
+    add_natives(
         &t.bytes,
         &[
-            ("__hash__", hash),
-            ("__add__", add),
-            ("__mul__", mul),
-            ("__rmul__", rmul),
-            ("__mod__", modulo),
-            ("__len__", len),
-            ("__iter__", iter),
-            ("__contains__", contains),
-            ("__getitem__", getitem),
+            &hash::DEF,
+            &add::DEF,
+            &seq_mul::DEF,
+            &seq_rmul::DEF,
+            &modulo::DEF,
+            &rmodulo::DEF,
+            &dunder_len::DEF,
+            &dunder_iter::DEF,
+            &dunder_contains::DEF,
+            &dunder_getitem::DEF,
         ],
     );
-    add_methods(&t.tuple, &[("__hash__", hash), ("__add__", add), ("__mul__", mul), ("__rmul__", rmul)]);
-    add_methods(&t.list, &[("__add__", add), ("__mul__", mul), ("__rmul__", rmul), ("__delitem__", delitem)]);
-    add_methods_raw(&t.list, &[("__iadd__", list_iadd), ("__imul__", list_imul)]);
-    add_methods(&t.set, SET_ALGEBRA);
-    add_methods_raw(
-        &t.set,
-        &[("__ior__", set_ior), ("__iand__", set_iand), ("__isub__", set_isub), ("__ixor__", set_ixor)],
-    );
-    add_methods(&t.frozenset, SET_ALGEBRA);
-    add_methods(&t.frozenset, &[("__hash__", hash)]);
-    add_methods(&t.dict, &[("__or__", or), ("__ror__", ror)]);
-    add_methods_raw(&t.dict, &[("__ior__", dict_ior)]);
+    add_natives(&t.tuple, &[&hash::DEF, &add::DEF, &seq_mul::DEF, &seq_rmul::DEF]);
+    add_natives(&t.list, &[&add::DEF, &seq_mul::DEF, &seq_rmul::DEF, &dunder_delitem::DEF]);
+    add_inplace(&t.list, &[&list_iadd::DEF, &list_imul::DEF]);
+    add_natives(&t.set, SET_ALGEBRA);
+    add_inplace(&t.set, &[&set_ior::DEF, &set_iand::DEF, &set_isub::DEF, &set_ixor::DEF]);
+    add_natives(&t.frozenset, SET_ALGEBRA);
+    add_natives(&t.frozenset, &[&hash::DEF]);
+    add_natives(&t.dict, &[&or::DEF, &ror::DEF]);
+    add_inplace(&t.dict, &[&dict_ior::DEF]);
     // Mutable containers are unhashable, also in derived classes.
     for cls in [&t.list, &t.dict, &t.set] {
         crate::interp::set_class_attr(cls, "__hash__", Value::None);

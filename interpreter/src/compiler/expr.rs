@@ -23,6 +23,16 @@ impl<'a> Compiler<'a> {
             Constant::Ellipsis => crate::interp::interp().ellipsis.clone(),
             Constant::Int(IntLiteral::Small(i)) => Value::Int(*i),
             Constant::Int(IntLiteral::Big { digits, radix }) => {
+                let limit = crate::interp::INT_MAX_STR_DIGITS.load(std::sync::atomic::Ordering::Relaxed);
+                if *radix == 10 && limit > 0 && digits.len() > limit {
+                    let msg = format!(
+                        "Exceeds the limit ({limit} digits) for integer string conversion: value has {} digits; \
+                         use sys.set_int_max_str_digits() to increase the limit - Consider hexadecimal for huge \
+                         integer literals to avoid decimal conversion limits.",
+                        digits.len()
+                    );
+                    return Err(self.error(msg, span));
+                }
                 match num_bigint::BigInt::parse_bytes(digits.as_bytes(), *radix) {
                     Some(b) => crate::value::int::normalize(b),
                     None => return Err(self.error("invalid integer literal", span)),
@@ -165,6 +175,9 @@ impl<'a> Compiler<'a> {
             ExprKind::Await(v) => {
                 if !self.scope().is_function_like() {
                     return Err(self.error("'await' outside function", e.span));
+                }
+                if !self.in_async_function() {
+                    return Err(self.error("'await' outside async function", e.span));
                 }
                 self.expr(v)?;
                 self.emit(Instr::GetAwaitable);
@@ -409,7 +422,20 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
+    /// CPython's SyntaxError for a keyword given twice in one call or class header.
+    pub(super) fn check_repeated_keywords(&self, keywords: &[Keyword]) -> Result<(), CompileError> {
+        for (i, k) in keywords.iter().enumerate() {
+            if let Some(name) = &k.arg {
+                if keywords[..i].iter().any(|p| p.arg.as_ref() == Some(name)) {
+                    return Err(self.error(format!("keyword argument repeated: {name}"), k.span));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn call(&mut self, func: &Expr, args: &[Expr], keywords: &[Keyword]) -> Result<(), CompileError> {
+        self.check_repeated_keywords(keywords)?;
         // Zero-argument super() becomes super(__class__, <first argument>).
         if let ExprKind::Name(n) = &func.kind {
             if n == "super" && args.is_empty() && keywords.is_empty() && self.super_args_available() {

@@ -179,6 +179,7 @@ impl<'a> Compiler<'a> {
         self.emit(Instr::MakeFunction(ci, flags));
         let n = self.const_str(&c.name);
         self.emit(Instr::LoadConst(n));
+        self.check_repeated_keywords(&c.keywords)?;
         let simple = !c.bases.iter().any(|b| matches!(b.kind, ExprKind::Starred(_)))
             && !c.keywords.iter().any(|k| k.arg.is_none());
         if !simple {

@@ -21,11 +21,13 @@ use scope::{ScopeKind, SymbolTable};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// A compile-time error (reported as SyntaxError with a span).
+/// A compile-time error (reported as SyntaxError with a span, or as
+/// RecursionError when the program nests too deeply to compile: `too_deep`).
 #[derive(Debug, Clone)]
 pub struct CompileError {
     pub message: String,
     pub span: Span,
+    pub too_deep: bool,
 }
 
 /// What kind of top-level code is compiled.
@@ -48,8 +50,21 @@ enum FBlock {
     Finally { body: *const [Stmt] },
     /// A with body: leaving it calls the exit function (on the stack).
     With,
-    /// An except handler: the exception is on the stack and being handled.
-    Handler,
+    /// An except handler, or the exception path of a finally body (`finally`):
+    /// the exception is on the stack and being handled.
+    Handler { finally: bool },
+}
+
+impl FBlock {
+    /// How much the block counts against the limit of 20 nested blocks: CPython
+    /// counts an except handler twice (it also keeps a cleanup block), everything
+    /// else once.
+    fn weight(&self) -> usize {
+        match self {
+            FBlock::Handler { finally: false } => 2,
+            _ => 1,
+        }
+    }
 }
 
 struct Unit {
@@ -59,6 +74,8 @@ struct Unit {
     instrs: Vec<Instr>,
     spans: Vec<Span>,
     consts: Vec<Value>,
+    /// Slot of each constant in `consts` (see `ConstKey`).
+    const_map: HashMap<ConstKey, u32>,
     names: Vec<ObjRef>,
     name_map: HashMap<String, u32>,
     global_slots: Vec<u32>,
@@ -69,6 +86,13 @@ struct Unit {
     freevars: Vec<ObjRef>,
     exc_table: Vec<ExcEntry>,
     fblocks: Vec<FBlock>,
+    /// Code emitted to leave blocks early (`return`, `break`, `continue` running a
+    /// finally body, closing a with): (start, end, index in `fblocks` of the block
+    /// left). An exception there must not reach the handlers of that block or of
+    /// the blocks inside it, which the code has already left: `protect` cuts these
+    /// ranges out of their protected ranges, so a finally body that raises during a
+    /// `return` does not run again.
+    leave_ranges: Vec<(usize, usize, usize)>,
     /// Values the enclosing blocks keep on the stack at statement boundaries.
     base_depth: u32,
     /// Handlers currently open (for the exception table's handled-exception depth).
@@ -91,6 +115,20 @@ pub struct Compiler<'a> {
     mode: Mode,
 }
 
+/// Parses and compiles `source` (from `file`) for `module`. A syntax error comes back
+/// rendered as for scripts: a miette diagnostic ending with CPython's message.
+pub fn compile_source(source: &str, file: &str, module: &ModuleObj, mode: Mode) -> Result<&'static Code, String> {
+    let ast = conc_grammar::parse(source, file).map_err(|e| conc_grammar::render(&e, source, file))?;
+    compile(&ast, file, source, module, mode).map_err(|e| {
+        if e.too_deep {
+            // Not a syntax error: CPython reports it as a RecursionError.
+            return format!("RecursionError: {}\n", e.message);
+        }
+        let err = conc_grammar::SyntaxError::new(conc_grammar::SyntaxErrorKind::SyntaxError, e.message, e.span);
+        conc_grammar::render(&err, source, file)
+    })
+}
+
 /// Compiles a parsed module for `module` (whose global slots the code will use).
 pub fn compile(
     ast: &Module,
@@ -99,7 +137,8 @@ pub fn compile(
     module: &ModuleObj,
     mode: Mode,
 ) -> Result<&'static Code, CompileError> {
-    let table = scope::analyze(ast).map_err(|e| CompileError { message: e.message, span: e.span })?;
+    let table =
+        scope::analyze(ast).map_err(|e| CompileError { message: e.message, span: e.span, too_deep: e.too_deep })?;
     let source: Arc<str> = Arc::from(source);
     let line_index = Arc::new(LineIndex::new(&source));
     let mut c = Compiler { filename: filename.to_string(), source, line_index, table, module, units: Vec::new(), mode };
@@ -123,6 +162,20 @@ impl<'a> Compiler<'a> {
 
     fn scope(&self) -> &scope::Scope {
         &self.table.scopes[self.unit_ref().scope]
+    }
+
+    /// Whether the nearest enclosing function (looking through comprehensions,
+    /// which an `async def` may hold awaits in) is an `async def`.
+    fn in_async_function(&self) -> bool {
+        let mut at = Some(self.unit_ref().scope);
+        while let Some(i) = at {
+            let sc = &self.table.scopes[i];
+            match sc.kind {
+                scope::ScopeKind::Comprehension => at = sc.parent,
+                _ => return sc.is_coroutine,
+            }
+        }
+        false
     }
 
     fn push_unit(&mut self, scope: usize, name: &str, qualname: &str, span: Span) {
@@ -164,6 +217,7 @@ impl<'a> Compiler<'a> {
             instrs: Vec::new(),
             spans: Vec::new(),
             consts: Vec::new(),
+            const_map: HashMap::new(),
             names: Vec::new(),
             name_map: HashMap::new(),
             global_slots: Vec::new(),
@@ -174,6 +228,7 @@ impl<'a> Compiler<'a> {
             freevars,
             exc_table: Vec::new(),
             fblocks: Vec::new(),
+            leave_ranges: Vec::new(),
             base_depth: 0,
             exc_depth: 0,
             span,
@@ -274,13 +329,18 @@ impl<'a> Compiler<'a> {
             o.make_immortal();
         }
         let u = self.unit();
-        for (i, c) in u.consts.iter().enumerate() {
-            if const_same(c, &v) {
-                return i as u32;
-            }
+        // Equal constants share one slot; the map keeps this linear in the number
+        // of constants (a display of 100,000 literals).
+        let key = ConstKey::of(&v);
+        if let Some(i) = key.as_ref().and_then(|k| u.const_map.get(k)) {
+            return *i;
         }
+        let i = u.consts.len() as u32;
         u.consts.push(v);
-        (u.consts.len() - 1) as u32
+        if let Some(k) = key {
+            u.const_map.insert(k, i);
+        }
+        i
     }
 
     fn const_str(&mut self, s: &str) -> u32 {
@@ -303,7 +363,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn error(&self, message: impl Into<String>, span: Span) -> CompileError {
-        CompileError { message: message.into(), span }
+        CompileError { message: message.into(), span, too_deep: false }
     }
 
     fn qualname_for(&self, name: &str) -> String {
@@ -324,17 +384,32 @@ impl<'a> Compiler<'a> {
     }
 }
 
-fn const_same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::None, Value::None) => true,
-        (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Int(x), Value::Int(y)) => x == y,
-        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
-        (Value::Obj(x), Value::Obj(y)) => {
-            x.ptr_eq(y)
-                || matches!((&**x, &**y), (crate::value::Object::Str(p), crate::value::Object::Str(q)) if p.as_str() == q.as_str())
-        }
-        _ => false,
+/// What makes two constants the same slot: equal values of the same type (floats
+/// by their bits, so 0.0 and -0.0 stay apart), equal strings, or the same object.
+#[derive(PartialEq, Eq, Hash)]
+enum ConstKey {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(u64),
+    Str(String),
+    Object(usize),
+}
+
+impl ConstKey {
+    /// None for values that never share a slot.
+    fn of(v: &Value) -> Option<ConstKey> {
+        Some(match v {
+            Value::None => ConstKey::None,
+            Value::Bool(b) => ConstKey::Bool(*b),
+            Value::Int(i) => ConstKey::Int(*i),
+            Value::Float(f) => ConstKey::Float(f.to_bits()),
+            Value::Obj(o) => match &**o {
+                crate::value::Object::Str(s) => ConstKey::Str(s.as_str().to_string()),
+                _ => ConstKey::Object(o.addr()),
+            },
+            _ => return None,
+        })
     }
 }
 

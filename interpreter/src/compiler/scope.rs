@@ -99,12 +99,20 @@ impl Scope {
     }
 }
 
-/// A scope-analysis error (reported as SyntaxError).
+/// A scope-analysis error (reported as SyntaxError, or RecursionError when
+/// `too_deep`).
 #[derive(Debug)]
 pub struct ScopeError {
     pub message: String,
     pub span: Span,
+    pub too_deep: bool,
 }
+
+/// The deepest nesting of statements compiled (an `elif` nests one level): the
+/// analysis and the compiler recurse per level, and must stay within the stack
+/// of any thread (16 MB) however the program was written. CPython refuses such
+/// programs at a similar depth with the same RecursionError.
+pub const MAX_STATEMENT_DEPTH: usize = 2500;
 
 pub struct SymbolTable {
     pub scopes: Vec<Scope>,
@@ -122,6 +130,7 @@ pub fn analyze(module: &Module) -> Result<SymbolTable, ScopeError> {
         by_node: HashMap::new(),
         cur: 0,
         errors: Vec::new(),
+        depth: 0,
     };
     b.stmts(&module.body);
     if let Some(e) = b.errors.into_iter().next() {
@@ -137,6 +146,8 @@ struct Builder {
     by_node: HashMap<usize, usize>,
     cur: usize,
     errors: Vec<ScopeError>,
+    /// Statements entered and not yet left (see `MAX_STATEMENT_DEPTH`).
+    depth: usize,
 }
 
 impl Builder {
@@ -169,7 +180,22 @@ impl Builder {
 
     fn stmts(&mut self, body: &[Stmt]) {
         for s in body {
+            if self.depth >= MAX_STATEMENT_DEPTH {
+                if !self.errors.iter().any(|e| e.too_deep) {
+                    self.errors.insert(
+                        0,
+                        ScopeError {
+                            message: "maximum recursion depth exceeded during compilation".into(),
+                            span: s.span,
+                            too_deep: true,
+                        },
+                    );
+                }
+                return;
+            }
+            self.depth += 1;
             self.stmt(s);
+            self.depth -= 1;
         }
     }
 
@@ -233,7 +259,7 @@ impl Builder {
                         } else {
                             format!("name '{n}' is used prior to global declaration")
                         };
-                        self.errors.push(ScopeError { message: msg, span: s.span });
+                        self.errors.push(ScopeError { message: msg, span: s.span, too_deep: false });
                     }
                     self.scope().globals.insert(n.clone());
                 }
@@ -243,6 +269,7 @@ impl Builder {
                     self.errors.push(ScopeError {
                         message: "nonlocal declaration not allowed at module level".into(),
                         span: s.span,
+                        too_deep: false,
                     });
                 }
                 for n in names {
@@ -251,11 +278,13 @@ impl Builder {
                         self.errors.push(ScopeError {
                             message: format!("name '{n}' is parameter and nonlocal"),
                             span: s.span,
+                            too_deep: false,
                         });
                     } else if sc.bound_set.contains(n) {
                         self.errors.push(ScopeError {
                             message: format!("name '{n}' is assigned to before nonlocal declaration"),
                             span: s.span,
+                            too_deep: false,
                         });
                     }
                     self.scope().nonlocals.insert(n.clone());
@@ -371,11 +400,8 @@ impl Builder {
     fn params(&mut self, p: &Parameters) {
         let all = p.posonly.iter().chain(&p.args).chain(&p.kwonly).chain(&p.vararg).chain(&p.kwarg);
         let names: Vec<(String, Span)> = all.map(|x| (x.name.clone(), x.span)).collect();
+        // The parser has refused duplicate parameters already.
         for (n, span) in names {
-            if self.scopes[self.cur].params.contains(&n) {
-                self.errors
-                    .push(ScopeError { message: format!("duplicate argument '{n}' in function definition"), span });
-            }
             self.scope().params.push(n.clone());
             self.bind(&n, span);
         }
@@ -513,7 +539,12 @@ impl Builder {
             }
             ExprKind::DictComp { key, value, generators } => self.comprehension(e, generators, &[key, value]),
             ExprKind::Await(v) => {
-                self.scope().is_coroutine = true;
+                // Only `async def` makes a function a coroutine (an await anywhere
+                // else is a SyntaxError, see the compiler); a comprehension awaiting
+                // inside one is run as a coroutine.
+                if self.scope().kind == ScopeKind::Comprehension {
+                    self.scope().is_coroutine = true;
+                }
                 self.expr(v);
             }
             ExprKind::Yield(v) => {
@@ -605,7 +636,11 @@ fn resolve(t: &mut SymbolTable, id: usize, enclosing: &HashSet<String>) -> Resul
             Sym::GlobalExplicit
         } else if s.nonlocals.contains(n) {
             if !enclosing.contains(n) {
-                return Err(ScopeError { message: format!("no binding for nonlocal '{n}' found"), span: s.span });
+                return Err(ScopeError {
+                    message: format!("no binding for nonlocal '{n}' found"),
+                    span: s.span,
+                    too_deep: false,
+                });
             }
             free.insert(n.clone());
             Sym::Free

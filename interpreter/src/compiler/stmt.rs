@@ -3,6 +3,7 @@
 
 use super::{CompileError, Compiler, FBlock, Mode};
 use crate::bytecode::{ExcEntry, Instr};
+use crate::native::Exc;
 use crate::value::Value;
 use conc_grammar::ast::*;
 
@@ -146,7 +147,7 @@ impl<'a> Compiler<'a> {
             StmtKind::While { test, body, orelse } => {
                 let start = self.here();
                 let jf = self.jump_if(test, false)?;
-                self.unit().fblocks.push(FBlock::Loop { start, breaks: Vec::new(), is_for: false });
+                self.push_block(FBlock::Loop { start, breaks: Vec::new(), is_for: false })?;
                 self.stmts(body)?;
                 self.emit(Instr::Jump(start as u32));
                 let breaks = match self.unit().fblocks.pop() {
@@ -170,7 +171,7 @@ impl<'a> Compiler<'a> {
                 let fi = self.emit(Instr::ForIter(0));
                 self.unit().base_depth += 1;
                 self.store_target(target)?;
-                self.unit().fblocks.push(FBlock::Loop { start, breaks: Vec::new(), is_for: true });
+                self.push_block(FBlock::Loop { start, breaks: Vec::new(), is_for: true })?;
                 self.stmts(body)?;
                 self.emit(Instr::Jump(start as u32));
                 let breaks = match self.unit().fblocks.pop() {
@@ -207,7 +208,7 @@ impl<'a> Compiler<'a> {
     /// Code that raises NotImplementedError(message) when run: a construct the
     /// interpreter does not run yet still compiles (so `conc check` accepts it).
     pub(super) fn raise_not_implemented(&mut self, message: &str) {
-        let cls = self.const_value(Value::Obj(crate::interp::exc_class("NotImplementedError")));
+        let cls = self.const_value(Value::Obj(Exc::NotImplementedError.class().clone()));
         self.emit(Instr::LoadConst(cls));
         let msg = self.const_str(message);
         self.emit(Instr::LoadConst(msg));
@@ -396,9 +397,33 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
+    /// Enters block `b`, with CPython's limit of 20 statically nested blocks.
+    fn push_block(&mut self, b: FBlock) -> Result<(), CompileError> {
+        const MAX_BLOCKS: usize = 20;
+        let depth: usize = self.unit_ref().fblocks.iter().map(FBlock::weight).sum();
+        if depth + b.weight() > MAX_BLOCKS {
+            let span = self.unit_ref().span;
+            return Err(self.error("too many statically nested blocks", span));
+        }
+        self.unit().fblocks.push(b);
+        Ok(())
+    }
+
     /// Emits what leaving block `b` early requires. With `keep_tos`, a value (the
     /// return value) sits above the block's own stack items and must stay on top.
     fn leave_block(&mut self, b: &FBlock, keep_tos: bool) -> Result<(), CompileError> {
+        // `b` has just been popped: its index is the current depth.
+        let level = self.unit_ref().fblocks.len();
+        let start = self.here();
+        self.leave_block_code(b, keep_tos)?;
+        let end = self.here();
+        if end > start {
+            self.unit().leave_ranges.push((start, end, level));
+        }
+        Ok(())
+    }
+
+    fn leave_block_code(&mut self, b: &FBlock, keep_tos: bool) -> Result<(), CompileError> {
         match b {
             FBlock::Loop { is_for, .. } => {
                 if *is_for {
@@ -429,7 +454,7 @@ impl<'a> Compiler<'a> {
                 }
                 self.emit(Instr::WithExitNormal);
             }
-            FBlock::Handler => {
+            FBlock::Handler { .. } => {
                 self.emit(Instr::PopExcept);
                 if keep_tos {
                     self.emit(Instr::Rot2);
@@ -455,21 +480,44 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
+    /// Sends exceptions raised in `start..end` to `handler`, for the block that has
+    /// just been popped, except in the code that left this block or a block inside
+    /// it early (see `Unit::leave_ranges`).
     fn protect(&mut self, start: usize, end: usize, handler: usize, depth: u32) {
         let exc_depth = self.unit_ref().exc_depth;
-        self.unit().exc_table.push(ExcEntry {
-            start: start as u32,
-            end: end as u32,
-            handler: handler as u32,
-            depth,
-            exc_depth,
-        });
+        let level = self.unit_ref().fblocks.len();
+        let mut cuts: Vec<(usize, usize)> = self
+            .unit_ref()
+            .leave_ranges
+            .iter()
+            .filter(|&&(s, e, l)| l >= level && s >= start && e <= end)
+            .map(|&(s, e, _)| (s, e))
+            .collect();
+        cuts.sort_unstable();
+        let mut from = start;
+        for (s, e) in cuts.into_iter().chain(std::iter::once((end, end))) {
+            if s > from {
+                self.unit().exc_table.push(ExcEntry {
+                    start: from as u32,
+                    end: s as u32,
+                    handler: handler as u32,
+                    depth,
+                    exc_depth,
+                });
+            }
+            from = from.max(e);
+        }
+        // Ranges inside this block are no longer needed once it is protected.
+        self.unit().leave_ranges.retain(|&(s, _, l)| l < level || s < start);
     }
 
     fn try_except(&mut self, body: &[Stmt], handlers: &[ExceptHandler], orelse: &[Stmt]) -> Result<(), CompileError> {
+        if let Some(h) = handlers.iter().rev().skip(1).find(|h| h.typ.is_none()) {
+            return Err(self.error("default 'except:' must be last", h.span));
+        }
         let depth = self.unit_ref().base_depth;
         let start = self.here();
-        self.unit().fblocks.push(FBlock::TryExcept);
+        self.push_block(FBlock::TryExcept)?;
         self.stmts(body)?;
         self.unit().fblocks.pop();
         let end_body = self.here();
@@ -494,7 +542,7 @@ impl<'a> Compiler<'a> {
                 self.store_name(n);
             }
             self.set_span(saved);
-            self.unit().fblocks.push(FBlock::Handler);
+            self.push_block(FBlock::Handler { finally: false })?;
             self.stmts(&h.body)?;
             self.unit().fblocks.pop();
             if let Some(n) = &h.name {
@@ -529,7 +577,7 @@ impl<'a> Compiler<'a> {
     ) -> Result<(), CompileError> {
         let depth = self.unit_ref().base_depth;
         let start = self.here();
-        self.unit().fblocks.push(FBlock::Finally { body: finalbody as *const [Stmt] });
+        self.push_block(FBlock::Finally { body: finalbody as *const [Stmt] })?;
         if handlers.is_empty() {
             self.stmts(body)?;
             self.stmts(orelse)?;
@@ -545,7 +593,7 @@ impl<'a> Compiler<'a> {
         self.emit(Instr::PushExcInfo);
         self.unit().exc_depth += 1;
         self.unit().base_depth += 1;
-        self.unit().fblocks.push(FBlock::Handler);
+        self.push_block(FBlock::Handler { finally: true })?;
         self.stmts(finalbody)?;
         self.unit().fblocks.pop();
         self.emit(Instr::Reraise);
@@ -571,7 +619,7 @@ impl<'a> Compiler<'a> {
         // The exit function and the manager stay on the stack during the body.
         let depth = self.unit_ref().base_depth + 2;
         let start = self.here();
-        self.unit().fblocks.push(FBlock::With);
+        self.push_block(FBlock::With)?;
         self.unit().base_depth += 2;
         if rest.is_empty() {
             self.stmts(body)?;

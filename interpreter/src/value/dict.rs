@@ -210,6 +210,12 @@ impl DictData {
         let value = std::mem::replace(&mut e.value, Value::Null);
         self.len -= 1;
         self.version = self.version.wrapping_add(1);
+        // Removed entries at the end are dropped at once, so that `popitem` (which
+        // takes the last live entry) stays O(1) instead of scanning back over them.
+        // They are out of the index already; positions change only past the end.
+        while self.entries.last().is_some_and(|e| e.key.is_null()) {
+            self.entries.pop();
+        }
         if self.entries.len() > 16 && self.len * 2 < self.entries.len() {
             self.compact();
         } else if self.len == 0 {

@@ -3,6 +3,7 @@
 
 use super::{ObjRef, Value};
 use crate::bytecode::Code;
+use crate::native::Exc;
 use crate::value::module::ModuleObj;
 use crate::vm::{Args, PyResult, Vm};
 use parking_lot::Mutex;
@@ -51,6 +52,81 @@ pub struct BuiltinObj {
     /// is an instance of a derived class, the call passes its base value instead, so
     /// the method's own checks for its type keep working.
     pub unwrap_self: bool,
+    /// The declaration of a native written with `#[native]`: its entries replace
+    /// `func` and `fast`, which only hand-decoded natives still use.
+    pub def: Option<&'static crate::native::NativeDef>,
+    /// The class a method was registered on (declared natives), against which
+    /// `native::Receiver` checks `self`.
+    pub owner: Option<ObjRef>,
+}
+
+impl BuiltinObj {
+    /// A declared native under the name its messages and repr show (`list.append` for
+    /// a method, the bare name for a function).
+    pub fn declared(def: &'static crate::native::NativeDef, qualname: String) -> BuiltinObj {
+        fn never(vm: &mut Vm, _: Args) -> PyResult<Value> {
+            Err(vm.error(Exc::SystemError, "a declared native was called through its legacy entry"))
+        }
+        BuiltinObj {
+            name: def.sig.name,
+            func: never,
+            bound: None,
+            qualname,
+            fast: None,
+            fast_only: false,
+            unwrap_self: false,
+            def: Some(def),
+            owner: None,
+        }
+    }
+
+    /// True when a call with positional arguments only may go to [`Self::call_fast`].
+    #[inline(always)]
+    pub fn has_fast(&self) -> bool {
+        self.bound.is_none() && (self.def.is_some() || self.fast.is_some())
+    }
+
+    /// Calls the fast entry with the positional arguments (`self` first for methods);
+    /// only when [`Self::has_fast`].
+    #[inline(always)]
+    pub fn call_fast(&self, vm: &mut Vm, args: &[Value]) -> PyResult<Value> {
+        match (self.def, self.fast) {
+            (Some(d), _) => {
+                if self.unwrap_self {
+                    if let Some(base) = args.first().and_then(|a| a.base_value()) {
+                        let mut v = args.to_vec();
+                        v[0] = base.clone();
+                        return (d.fast)(vm, self, &v);
+                    }
+                }
+                (d.fast)(vm, self, args)
+            }
+            (None, Some(f)) => f(vm, args),
+            (None, None) => (self.func)(vm, Args::new(args.iter().cloned())),
+        }
+    }
+
+    /// Calls the native with `Args` (keywords allowed); `bound` and `unwrap_self`
+    /// were applied by the caller.
+    #[inline]
+    pub fn call_args(&self, vm: &mut Vm, args: Args) -> PyResult<Value> {
+        match self.def {
+            Some(d) if args.kw.is_empty() => (d.fast)(vm, self, &args.pos),
+            Some(d) => (d.call)(vm, self, args),
+            None => {
+                if let Some(fast) = self.fast {
+                    if args.kw.is_empty() {
+                        return fast(vm, &args.pos);
+                    }
+                    if self.fast_only {
+                        let msg = format!("{}() takes no keyword arguments", self.qualname);
+                        return Err(vm.type_error(&msg));
+                    }
+                }
+                (self.func)(vm, args)
+            }
+        }
+    }
 }
 
 pub struct BoundMethodObj {

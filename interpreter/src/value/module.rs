@@ -14,9 +14,17 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 const SEG_BITS: u32 = 8;
 const SEG_SIZE: usize = 1 << SEG_BITS;
 const MAX_SEGS: usize = 256;
+/// Slots past the first `MAX_SEGS * SEG_SIZE` (65,536) live in big segments of this
+/// many, reached through a directory made when a module first needs one; a slot
+/// index of any u32 value has a place.
+const BIG_BITS: u32 = 16;
+const BIG_SIZE: usize = 1 << BIG_BITS;
+const BIG_SEGS: usize = (1 << (32 - BIG_BITS)) - 1;
 
 pub struct Globals {
     segments: [AtomicPtr<Slot>; MAX_SEGS],
+    /// Big segments for modules with more than 65,536 names (rare: generated code).
+    big: std::sync::OnceLock<Box<[AtomicPtr<Slot>]>>,
     /// Name to slot, and slot to name, for lookups by name and for `dir()`.
     names: Mutex<NameTable>,
 }
@@ -34,6 +42,7 @@ impl Globals {
     pub fn new() -> Globals {
         Globals {
             segments: std::array::from_fn(|_| AtomicPtr::new(std::ptr::null_mut())),
+            big: std::sync::OnceLock::new(),
             names: Mutex::new((HashMap::new(), Vec::new())),
         }
     }
@@ -41,11 +50,44 @@ impl Globals {
     /// The slot with index `i` (which must have been allocated by [`Globals::slot_for`]).
     #[inline(always)]
     pub fn slot(&self, i: u32) -> &Slot {
-        let seg = self.segments[(i >> SEG_BITS) as usize].load(Ordering::Acquire);
+        let Some(seg) = self.segments.get((i >> SEG_BITS) as usize) else {
+            return self.big_slot(i);
+        };
+        let seg = seg.load(Ordering::Acquire);
         debug_assert!(!seg.is_null());
-        // Segments are allocated before any index into them is handed out, and never
-        // freed while the module lives (modules are immortal).
+        // SAFETY: segments are allocated before any index into them is handed out,
+        // and never freed while the module lives (modules are immortal); the offset
+        // is below SEG_SIZE, the segment's length.
         unsafe { &*seg.add(i as usize & (SEG_SIZE - 1)) }
+    }
+
+    #[cold]
+    fn big_slot(&self, i: u32) -> &Slot {
+        let dir = self.big.get().expect("a big segment was allocated for this index");
+        let seg = dir[(i >> BIG_BITS) as usize - 1].load(Ordering::Acquire);
+        debug_assert!(!seg.is_null());
+        // SAFETY: as in `slot`, for the big segment of this index (BIG_SIZE long).
+        unsafe { &*seg.add(i as usize & (BIG_SIZE - 1)) }
+    }
+
+    /// Makes sure slot `i` has storage (called under the name lock).
+    fn allocate(&self, i: u32) {
+        let new_block = |n: usize| {
+            let block: Box<[Slot]> = (0..n).map(|_| Slot::default()).collect();
+            Box::leak(block).as_mut_ptr()
+        };
+        let seg = (i >> SEG_BITS) as usize;
+        if seg < MAX_SEGS {
+            if self.segments[seg].load(Ordering::Acquire).is_null() {
+                self.segments[seg].store(new_block(SEG_SIZE), Ordering::Release);
+            }
+            return;
+        }
+        let dir = self.big.get_or_init(|| (0..BIG_SEGS).map(|_| AtomicPtr::new(std::ptr::null_mut())).collect());
+        let at = &dir[(i >> BIG_BITS) as usize - 1];
+        if at.load(Ordering::Acquire).is_null() {
+            at.store(new_block(BIG_SIZE), Ordering::Release);
+        }
     }
 
     /// The slot index for `name`, allocating one (unbound) if needed.
@@ -56,12 +98,7 @@ impl Globals {
             return i;
         }
         let i = names.1.len() as u32;
-        let seg = (i >> SEG_BITS) as usize;
-        assert!(seg < MAX_SEGS, "too many global names in one module");
-        if self.segments[seg].load(Ordering::Acquire).is_null() {
-            let block: Box<[Slot]> = (0..SEG_SIZE).map(|_| Slot::default()).collect();
-            self.segments[seg].store(Box::leak(block).as_mut_ptr(), Ordering::Release);
-        }
+        self.allocate(i);
         names.0.insert(text.into(), i);
         names.1.push(name.clone());
         i

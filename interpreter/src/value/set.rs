@@ -27,6 +27,10 @@ pub struct SetData {
     /// Active slots.
     used: usize,
     version: u64,
+    /// Where the next `pop()` starts looking (CPython's finger): popping resumes
+    /// after the slot it last emptied, so emptying a set by `pop()` is linear
+    /// instead of rescanning the deleted slots at the front each time.
+    finger: usize,
 }
 
 pub enum SetProbe {
@@ -44,7 +48,13 @@ impl Default for SetData {
 
 impl SetData {
     pub fn new() -> SetData {
-        SetData { table: vec![SetEntry { hash: 0, key: Value::Null }; MINSIZE], fill: 0, used: 0, version: 0 }
+        SetData {
+            table: vec![SetEntry { hash: 0, key: Value::Null }; MINSIZE],
+            fill: 0,
+            used: 0,
+            version: 0,
+            finger: 0,
+        }
     }
 
     #[inline]
@@ -230,9 +240,17 @@ impl SetData {
         self.table.iter().enumerate().skip(pos).find(|(_, e)| !e.key.is_null())
     }
 
-    /// Slot of an arbitrary element for `pop()` (CPython pops in table order too).
-    pub fn first_index(&self) -> Option<usize> {
-        self.table.iter().position(|e| !e.key.is_null())
+    /// Slot of the element `pop()` takes: the first live one from the finger on,
+    /// wrapping around (CPython's order); moves the finger past it.
+    pub fn first_index(&mut self) -> Option<usize> {
+        if self.used == 0 {
+            return None;
+        }
+        let n = self.table.len();
+        let start = self.finger % n;
+        let at = (start..n).chain(0..start).find(|&i| !self.table[i].key.is_null())?;
+        self.finger = at + 1;
+        Some(at)
     }
 }
 

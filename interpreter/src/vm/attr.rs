@@ -3,6 +3,7 @@
 //! instance dicts, module globals, and `__getattr__`.
 
 use super::{Args, PyResult, Vm};
+use crate::native::Exc;
 use crate::value::class::{name_hash, CLASS_VERSION};
 use crate::value::function::BoundMethodObj;
 use crate::value::{ObjRef, Object, Value};
@@ -48,7 +49,7 @@ impl Vm {
             Some(Object::Class(c)) => format!("type object '{}' has no attribute '{}'", c.name, name.str_text()),
             _ => format!("'{}' object has no attribute '{}'", self.type_name(obj), name.str_text()),
         };
-        let e = self.new_error("AttributeError", &msg);
+        let e = self.error(Exc::AttributeError, &msg);
         if let Some(i) = e.exc.as_instance() {
             let mut a = i.attrs();
             let n = crate::value::str::intern("name");
@@ -172,7 +173,7 @@ impl Vm {
         match d.obj() {
             Some(Object::Property(p)) => {
                 if p.fget.is_none() {
-                    return Err(self.new_error("AttributeError", "property has no getter"));
+                    return Err(self.error(Exc::AttributeError, "property has no getter"));
                 }
                 let g = p.fget.clone();
                 Ok(Some(self.call(&g, Args::new([obj.clone()]))?))
@@ -280,7 +281,7 @@ impl Vm {
                                         name.str_text(),
                                         cls.class_name()
                                     );
-                                    return Err(self.new_error("AttributeError", &msg));
+                                    return Err(self.error(Exc::AttributeError, &msg));
                                 }
                                 let s = p.fset.clone();
                                 self.call(&s, Args::new([obj.clone(), v]))?;
@@ -298,7 +299,7 @@ impl Vm {
                     }
                     if cls.ptr_eq(&crate::interp::types().object) {
                         let msg = format!("'object' object has no attribute '{}'", name.str_text());
-                        return Err(self.new_error("AttributeError", &msg));
+                        return Err(self.error(Exc::AttributeError, &msg));
                     }
                     if let Some(sa) = self.lookup_type_attr(&cls, &crate::interp::names().__setattr__) {
                         if !matches!(sa.obj(), Some(Object::Builtin(_))) {
@@ -338,28 +339,56 @@ impl Vm {
         } else {
             format!("'{}' object has no attribute '{}'", self.type_name(obj), name.str_text())
         };
-        Err(self.new_error("AttributeError", &msg))
+        Err(self.error(Exc::AttributeError, &msg))
     }
 
     /// `del obj.name`.
     pub fn del_attr(&mut self, obj: &Value, name: &ObjRef) -> PyResult<()> {
+        self.del_attr_with(obj, name, true)
+    }
+
+    /// `object.__delattr__(obj, name)`: as `del_attr`, without the class's own
+    /// `__delattr__` (which is what calls it).
+    pub fn del_attr_generic(&mut self, obj: &Value, name: &ObjRef) -> PyResult<()> {
+        self.del_attr_with(obj, name, false)
+    }
+
+    fn del_attr_with(&mut self, obj: &Value, name: &ObjRef, own_delattr: bool) -> PyResult<()> {
         if let Value::Obj(o) = obj {
             match &**o {
                 Object::Instance(inst) => {
                     let cls = inst.class.clone();
                     if let Some(d) = self.lookup_type_attr(&cls, name) {
-                        if let Some(Object::Property(p)) = d.obj() {
-                            if p.fdel.is_none() {
-                                let msg = format!(
-                                    "property '{}' of '{}' object has no deleter",
-                                    name.str_text(),
-                                    cls.class_name()
-                                );
-                                return Err(self.new_error("AttributeError", &msg));
+                        match d.obj() {
+                            Some(Object::Property(p)) => {
+                                if p.fdel.is_none() {
+                                    let msg = format!(
+                                        "property '{}' of '{}' object has no deleter",
+                                        name.str_text(),
+                                        cls.class_name()
+                                    );
+                                    return Err(self.error(Exc::AttributeError, &msg));
+                                }
+                                let f = p.fdel.clone();
+                                self.call(&f, Args::new([obj.clone()]))?;
+                                return Ok(());
                             }
-                            let f = p.fdel.clone();
-                            self.call(&f, Args::new([obj.clone()]))?;
-                            return Ok(());
+                            Some(Object::Instance(_)) => {
+                                let dcls = self.class_of(&d);
+                                if let Some(f) = self.lookup_type_attr(&dcls, &crate::interp::names().__delete__) {
+                                    self.call(&f, Args::new([d.clone(), obj.clone()]))?;
+                                    return Ok(());
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    if own_delattr {
+                        if let Some(da) = self.lookup_type_attr(&cls, &crate::interp::names().__delattr__) {
+                            if !matches!(da.obj(), Some(Object::Builtin(_))) {
+                                self.call(&da, Args::new([obj.clone(), Value::Obj(name.clone())]))?;
+                                return Ok(());
+                            }
                         }
                     }
                     let removed = {
@@ -416,7 +445,7 @@ impl Vm {
         // Exceptions are not plain: `__cause__`, `args`, ... are fields of the native
         // part (data descriptors in CPython), which `set_attr` writes.
         if cls.ptr_eq(&crate::interp::types().object)
-            || crate::value::class::is_subclass(cls, &crate::interp::exc_class("BaseException"))
+            || crate::value::class::is_subclass(cls, &Exc::BaseException.class().clone())
         {
             return ClassFlags { plain: false };
         }

@@ -5,6 +5,7 @@
 
 use super::{PyResult, Vm};
 use crate::builtins::bytes_methods::{byte_value, bytes_of_iterable, new_bytearray};
+use crate::native::Exc;
 use crate::value::bytearray::ByteArrayObj;
 use crate::value::{Object, Value};
 
@@ -21,7 +22,7 @@ impl Vm {
         let i = self.seq_index(key, ba.len(), "bytearray")?;
         match ba.lock().get(i) {
             Some(&b) => Ok(Value::Int(b as i64)),
-            None => Err(self.new_error("IndexError", "bytearray index out of range")),
+            None => Err(self.error(Exc::IndexError, "bytearray index out of range")),
         }
     }
 
@@ -63,7 +64,7 @@ impl Vm {
                 *slot = b;
                 Ok(())
             }
-            None => Err(self.new_error("IndexError", "bytearray index out of range")),
+            None => Err(self.error(Exc::IndexError, "bytearray index out of range")),
         }
     }
 
@@ -88,6 +89,6 @@ impl Vm {
             return Ok(());
         }
         drop(g);
-        Err(self.new_error("IndexError", "bytearray index out of range"))
+        Err(self.error(Exc::IndexError, "bytearray index out of range"))
     }
 }

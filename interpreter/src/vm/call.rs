@@ -5,6 +5,7 @@ use super::frame::{Frame, FrameKind};
 use super::run::Prepared;
 use super::{Args, FrameExit, PyResult, Vm};
 use crate::bytecode::{CO_COROUTINE, CO_GENERATOR, CO_TOPLEVEL, CO_VARARGS, CO_VARKEYWORDS};
+use crate::native::Exc;
 use crate::value::dict::{DictData, DictObj};
 use crate::value::function::FunctionObj;
 use crate::value::generator::GeneratorObj;
@@ -24,13 +25,13 @@ impl Vm {
                         FrameKind::Init(inst) => {
                             if !v.is_none() {
                                 let msg = format!("__init__() should return None, not '{}'", self.type_name(&v));
-                                return Err(self.new_error("TypeError", &msg));
+                                return Err(self.error(Exc::TypeError, &msg));
                             }
                             Ok(inst)
                         }
                         _ => Ok(v),
                     },
-                    FrameExit::Yield(..) => Err(self.new_error("SystemError", "unexpected yield")),
+                    FrameExit::Yield(..) => Err(self.error(Exc::SystemError, "unexpected yield")),
                 }
             }
         }
@@ -108,8 +109,8 @@ impl Vm {
         if kwnames.is_none() {
             if let Value::Obj(o) = &frame.values[fidx] {
                 if let Object::Builtin(b) = &**o {
-                    if let (Some(fast), None) = (b.fast, &b.bound) {
-                        let r = fast(self, &frame.values[fidx + 1..n]);
+                    if b.has_fast() {
+                        let r = b.call_fast(self, &frame.values[fidx + 1..n]);
                         frame.values.truncate(fidx);
                         return r.map(Prepared::Value);
                     }
@@ -210,17 +211,7 @@ impl Vm {
                         args.pos[0] = base.clone();
                     }
                 }
-                if let Some(fast) = b.fast {
-                    if args.kw.is_empty() {
-                        return fast(self, &args.pos).map(Prepared::Value);
-                    }
-                    if b.fast_only {
-                        let msg = format!("{}() takes no keyword arguments", b.qualname);
-                        return Err(self.type_error(&msg));
-                    }
-                }
-                let r = (b.func)(self, args)?;
-                Ok(Prepared::Value(r))
+                b.call_args(self, args).map(Prepared::Value)
             }
             Object::BoundMethod(m) => {
                 args.pos.insert(0, m.self_.clone());
@@ -247,7 +238,7 @@ impl Vm {
 
     fn not_callable(&mut self, v: &Value) -> super::PyErr {
         let msg = format!("'{}' object is not callable", self.type_name(v));
-        self.new_error("TypeError", &msg)
+        self.error(Exc::TypeError, &msg)
     }
 
     /// Creates an instance of `cls`: `__new__` then `__init__` (an `__init__` written
@@ -291,7 +282,7 @@ impl Vm {
                 if is_default_new && (!args.pos.is_empty() || !args.kw.is_empty()) {
                     let cname = cls.class_name();
                     let msg = format!("{cname}() takes no arguments");
-                    return Err(self.new_error("TypeError", &msg));
+                    return Err(self.error(Exc::TypeError, &msg));
                 }
                 Ok(Prepared::Value(inst))
             }
@@ -309,7 +300,7 @@ impl Vm {
                 let r = self.call(&init, args)?;
                 if !r.is_none() {
                     let msg = format!("__init__() should return None, not '{}'", self.type_name(&r));
-                    return Err(self.new_error("TypeError", &msg));
+                    return Err(self.error(Exc::TypeError, &msg));
                 }
                 Ok(Prepared::Value(inst))
             }
@@ -364,7 +355,7 @@ impl Vm {
                     bad.join(", ")
                 );
                 self.release_values(values);
-                return Err(self.new_error("TypeError", &msg));
+                return Err(self.error(Exc::TypeError, &msg));
             }
         }
         for (name, v) in kw {
@@ -374,7 +365,7 @@ impl Vm {
                     if !values[j].is_null() {
                         self.release_values(values);
                         let msg = format!("{}() got multiple values for argument '{}'", f.qualname, name.str_text());
-                        return Err(self.new_error("TypeError", &msg));
+                        return Err(self.error(Exc::TypeError, &msg));
                     }
                     values[j] = v;
                 }
@@ -391,7 +382,7 @@ impl Vm {
                         } else {
                             format!("{}() got an unexpected keyword argument '{}'", f.qualname, name.str_text())
                         };
-                        return Err(self.new_error("TypeError", &msg));
+                        return Err(self.error(Exc::TypeError, &msg));
                     }
                 },
             }
@@ -461,7 +452,7 @@ impl Vm {
         } else {
             format!("{}() takes {} but {} {} given", f.qualname, takes, given, was)
         };
-        self.new_error("TypeError", &msg)
+        self.error(Exc::TypeError, &msg)
     }
 
     fn missing_args(&mut self, f: &FunctionObj, missing: &[String], kind: &str) -> super::PyErr {
@@ -479,7 +470,7 @@ impl Vm {
             if missing.len() == 1 { "" } else { "s" },
             list
         );
-        self.new_error("TypeError", &msg)
+        self.error(Exc::TypeError, &msg)
     }
 
     /// `MakeFunction`: builds a function object from a code constant and the defaults,
@@ -487,7 +478,7 @@ impl Vm {
     pub(crate) fn make_function(&mut self, frame: &mut Frame, ci: usize, flags: u32) -> PyResult<Value> {
         let code = match frame.code.consts[ci].obj() {
             Some(Object::Code(c)) => *c,
-            _ => return Err(self.new_error("SystemError", "MakeFunction without code")),
+            _ => return Err(self.error(Exc::SystemError, "MakeFunction without code")),
         };
         let closure = if flags & 4 != 0 {
             let t = frame.pop();
@@ -602,7 +593,7 @@ impl Vm {
                     Some(o) if matches!(&**o, Object::Str(_)) => {
                         a.kw.push((crate::value::str::intern(o.str_text()), v))
                     }
-                    _ => return Err(self.new_error("TypeError", "keywords must be strings")),
+                    _ => return Err(self.error(Exc::TypeError, "keywords must be strings")),
                 }
             }
         }

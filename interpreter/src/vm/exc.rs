@@ -3,6 +3,7 @@
 use super::frame::Frame;
 use super::{Args, PyErr, PyResult, Vm};
 use crate::bytecode::Code;
+use crate::native::Exc;
 use crate::value::instance::InstanceObj;
 use crate::value::{ObjRef, Object, Value};
 use parking_lot::Mutex;
@@ -70,10 +71,9 @@ impl ObjRef {
 }
 
 impl Vm {
-    /// A new exception of the built-in class `name` with one message argument.
-    pub fn new_error(&mut self, name: &str, msg: &str) -> PyErr {
-        let cls = crate::interp::exc_class(name);
-        PyErr { exc: new_exception(&cls, vec![Value::str(msg)]) }
+    /// A new exception of a built-in class with one message argument.
+    pub fn error(&mut self, kind: Exc, msg: &str) -> PyErr {
+        PyErr { exc: new_exception(kind.class(), vec![Value::str(msg)]) }
     }
 
     /// A new exception of class `cls` with the given arguments.
@@ -82,16 +82,16 @@ impl Vm {
     }
 
     pub fn type_error(&mut self, msg: &str) -> PyErr {
-        self.new_error("TypeError", msg)
+        self.error(Exc::TypeError, msg)
     }
 
     pub fn value_error(&mut self, msg: &str) -> PyErr {
-        self.new_error("ValueError", msg)
+        self.error(Exc::ValueError, msg)
     }
 
     pub(crate) fn unbound_local(&mut self, name: &str) -> PyErr {
         let msg = format!("cannot access local variable '{name}' where it is not associated with a value");
-        self.new_error("UnboundLocalError", &msg)
+        self.error(Exc::UnboundLocalError, &msg)
     }
 
     pub(crate) fn unbound_deref(&mut self, code: &Code, i: usize) -> PyErr {
@@ -104,7 +104,7 @@ impl Vm {
             let msg = format!(
                 "cannot access free variable '{name}' where it is not associated with a value in enclosing scope"
             );
-            self.new_error("NameError", &msg)
+            self.error(Exc::NameError, &msg)
         }
     }
 
@@ -158,7 +158,7 @@ impl Vm {
     pub(crate) fn reraise_current(&mut self, frame: &Frame) -> PyErr {
         match self.current_exception(frame) {
             Some(e) => PyErr { exc: e },
-            None => self.new_error("RuntimeError", "No active exception to reraise"),
+            None => self.error(Exc::RuntimeError, "No active exception to reraise"),
         }
     }
 
@@ -174,7 +174,7 @@ impl Vm {
             } else {
                 match self.exception_from(cause) {
                     Ok(c) => c,
-                    Err(_) => return self.new_error("TypeError", "exception causes must derive from BaseException"),
+                    Err(_) => return self.error(Exc::TypeError, "exception causes must derive from BaseException"),
                 }
             };
             if let Some(d) = exc_data(&exc) {
@@ -187,7 +187,7 @@ impl Vm {
 
     /// An exception instance from a raised value (a class is instantiated).
     fn exception_from(&mut self, v: Value) -> PyResult<Value> {
-        let base = crate::interp::exc_class("BaseException");
+        let base = Exc::BaseException.class().clone();
         if let Some(Object::Class(_)) = v.obj() {
             let cls = v.as_objref().unwrap().clone();
             if crate::value::class::is_subclass(&cls, &base) {
@@ -196,7 +196,7 @@ impl Vm {
         } else if exc_data(&v).is_some() {
             return Ok(v);
         }
-        Err(self.new_error("TypeError", "exceptions must derive from BaseException"))
+        Err(self.error(Exc::TypeError, "exceptions must derive from BaseException"))
     }
 
     /// `except T:` matching: T is a class or a tuple of classes.
@@ -214,7 +214,7 @@ impl Vm {
             }
             _ => {
                 Err(self
-                    .new_error("TypeError", "catching classes that do not inherit from BaseException is not allowed"))
+                    .error(Exc::TypeError, "catching classes that do not inherit from BaseException is not allowed"))
             }
         }
     }
@@ -222,10 +222,10 @@ impl Vm {
     /// A generator frame ended with `err`: StopIteration escaping a generator becomes
     /// RuntimeError (PEP 479).
     pub(crate) fn generator_error(&mut self, err: PyErr) -> PyErr {
-        let stop = crate::interp::exc_class("StopIteration");
+        let stop = Exc::StopIteration.class().clone();
         let cls = self.class_of(&err.exc);
         if crate::value::class::is_subclass(&cls, &stop) {
-            let e = self.new_error("RuntimeError", "generator raised StopIteration");
+            let e = self.error(Exc::RuntimeError, "generator raised StopIteration");
             if let Some(d) = exc_data(&e.exc) {
                 *d.cause.lock() = err.exc.clone();
                 *d.context.lock() = err.exc;

@@ -4,6 +4,7 @@
 use super::frame::{Frame, FrameKind};
 use super::{FrameExit, PyErr, PyResult, Vm};
 use crate::bytecode::Instr;
+use crate::native::Exc;
 use crate::value::generator::GenState;
 use crate::value::{ObjRef, Object, Value};
 
@@ -83,7 +84,7 @@ impl Vm {
 
     /// A StopIteration carrying `value`.
     pub fn stop_iteration(&mut self, value: Value) -> PyErr {
-        let cls = crate::interp::exc_class("StopIteration");
+        let cls = Exc::StopIteration.class().clone();
         let args = if value.is_none() { vec![] } else { vec![value] };
         self.new_exception(&cls, args)
     }
@@ -152,7 +153,7 @@ impl Vm {
     /// Throws into an inner iterator of `yield from`: Ok(Ok(y)) if it yields,
     /// Ok(Err(r)) if it returns r, Err if it raises.
     fn throw_into(&mut self, sub: &Value, exc: Value) -> PyResult<Result<Value, Value>> {
-        let gexit = crate::interp::exc_class("GeneratorExit");
+        let gexit = Exc::GeneratorExit.class().clone();
         let is_exit = crate::value::class::is_subclass(&self.class_of(&exc), &gexit);
         if let Some(o) = sub.as_objref() {
             if let Object::Generator(_) = &**o {
@@ -203,10 +204,10 @@ impl Vm {
                 GenState::Suspended => {}
             }
         }
-        let exit = crate::interp::exc_class("GeneratorExit");
+        let exit = Exc::GeneratorExit.class().clone();
         let exc = self.new_exception(&exit, vec![]).exc;
         match self.gen_throw(gen, exc) {
-            Ok(GenStep::Yield(_)) => Err(self.new_error("RuntimeError", "generator ignored GeneratorExit")),
+            Ok(GenStep::Yield(_)) => Err(self.error(Exc::RuntimeError, "generator ignored GeneratorExit")),
             Ok(GenStep::Return(v)) => Ok(v),
             Err(e) => {
                 let cls = self.class_of(&e.exc);

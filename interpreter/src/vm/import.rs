@@ -4,6 +4,7 @@
 use super::frame::{Frame, FrameKind};
 use super::{FrameExit, PyResult, Vm};
 use crate::compiler::{self, Mode};
+use crate::native::Exc;
 use crate::value::module::ModuleObj;
 use crate::value::str::intern;
 use crate::value::{ObjRef, Object, Value};
@@ -23,7 +24,7 @@ impl Vm {
             let pkg = importer.globals.get("__package__");
             let pkg = pkg.as_str().map(|s| s.as_str().to_string()).unwrap_or_default();
             if pkg.is_empty() {
-                return Err(self.new_error("ImportError", "attempted relative import with no known parent package"));
+                return Err(self.error(Exc::ImportError, "attempted relative import with no known parent package"));
             }
             let mut parts: Vec<&str> = pkg.split('.').collect();
             for _ in 1..level {
@@ -127,12 +128,12 @@ impl Vm {
         if let Some(path) = find_file(name) {
             let src = match std::fs::read_to_string(&path) {
                 Ok(s) => s,
-                Err(e) => return Err(self.new_error("ImportError", &format!("cannot read {path}: {e}"))),
+                Err(e) => return Err(self.error(Exc::ImportError, &format!("cannot read {path}: {e}"))),
             };
             let is_pkg = path.ends_with("__init__.conc");
             return self.exec_source_module(name, &path, &src, is_pkg).map(Value::Obj);
         }
-        let cls = crate::interp::exc_class("ModuleNotFoundError");
+        let cls = Exc::ModuleNotFoundError.class().clone();
         let e = self.new_exception(&cls, vec![Value::string(format!("No module named '{name}'"))]);
         if let Some(i) = e.exc.as_instance() {
             let n = intern("name");
@@ -169,11 +170,19 @@ impl Vm {
         };
         let ast = match conc_grammar::parse(source, file) {
             Ok(a) => a,
-            Err(e) => return Err(self.syntax_error(&e.message, e.kind.name(), file, source, e.span)),
+            Err(e) => {
+                let kind = match e.kind {
+                    conc_grammar::SyntaxErrorKind::SyntaxError => Exc::SyntaxError,
+                    conc_grammar::SyntaxErrorKind::IndentationError => Exc::IndentationError,
+                    conc_grammar::SyntaxErrorKind::TabError => Exc::TabError,
+                };
+                return Err(self.syntax_error(&e.message, kind, file, source, e.span));
+            }
         };
         let code = match compiler::compile(&ast, file, source, module, mode) {
             Ok(c) => c,
-            Err(e) => return Err(self.syntax_error(&e.message, "SyntaxError", file, source, e.span)),
+            Err(e) if e.too_deep => return Err(self.error(Exc::RecursionError, &e.message)),
+            Err(e) => return Err(self.syntax_error(&e.message, Exc::SyntaxError, file, source, e.span)),
         };
         self.run_module_code(code, module)
     }
@@ -189,7 +198,7 @@ impl Vm {
         frame.kind = FrameKind::Boundary;
         match self.run_frame(frame)? {
             FrameExit::Return(v) => Ok(v),
-            FrameExit::Yield(..) => Err(self.new_error("SystemError", "module yielded")),
+            FrameExit::Yield(..) => Err(self.error(Exc::SystemError, "module yielded")),
         }
     }
 
@@ -197,7 +206,7 @@ impl Vm {
     pub fn syntax_error(
         &mut self,
         msg: &str,
-        kind: &str,
+        kind: Exc,
         file: &str,
         source: &str,
         span: conc_grammar::Span,
@@ -205,7 +214,7 @@ impl Vm {
         let idx = conc_grammar::LineIndex::new(source);
         let (line, col) = idx.line_col(source, span.start);
         let text = idx.line_text(source, line).to_string();
-        let cls = crate::interp::exc_class(kind);
+        let cls = kind.class().clone();
         let details = Value::tuple(vec![
             Value::str(file),
             Value::Int(line as i64),
@@ -247,7 +256,7 @@ impl Vm {
                     None => " (unknown location)".to_string(),
                 };
                 let msg = format!("cannot import name '{}' from '{}'{}", name.str_text(), mname, loc);
-                Err(self.new_error("ImportError", &msg))
+                Err(self.error(Exc::ImportError, &msg))
             }
         }
     }

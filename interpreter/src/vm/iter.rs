@@ -2,6 +2,7 @@
 //! (`Ok(None)` means exhausted), unpacking, and driving iterators for `yield from`.
 
 use super::{Args, PyResult, Vm};
+use crate::native::Exc;
 use crate::value::iter::IterObj;
 use crate::value::{Object, Value};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
@@ -118,7 +119,7 @@ impl Vm {
         if g.len() != len {
             drop(g);
             pos.store(usize::MAX / 2, Ordering::Relaxed);
-            return Err(self.new_error("RuntimeError", "dictionary changed size during iteration"));
+            return Err(self.error(Exc::RuntimeError, "dictionary changed size during iteration"));
         }
         let p = pos.load(Ordering::Relaxed);
         match g.next_from(p) {
@@ -171,7 +172,7 @@ impl Vm {
     }
 
     pub fn is_stop_iteration(&self, exc: &Value) -> bool {
-        let stop = crate::interp::exc_class("StopIteration");
+        let stop = Exc::StopIteration.class().clone();
         crate::value::class::is_subclass(&self.class_of(exc), &stop)
     }
 
@@ -249,7 +250,7 @@ impl Vm {
                 if g.version() != version.load(Ordering::Relaxed) && pos.load(Ordering::Relaxed) < usize::MAX / 2 {
                     drop(g);
                     pos.store(usize::MAX / 2, Ordering::Relaxed);
-                    return Err(self.new_error("RuntimeError", "Set changed size during iteration"));
+                    return Err(self.error(Exc::RuntimeError, "Set changed size during iteration"));
                 }
                 match g.next_from(pos.load(Ordering::Relaxed)) {
                     Some((i, e)) => {

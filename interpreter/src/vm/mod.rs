@@ -20,6 +20,7 @@ pub mod iter;
 pub mod names;
 pub mod ops;
 pub mod run;
+mod stack;
 pub mod subscript;
 
 use crate::value::{ObjRef, Value};
@@ -130,6 +131,12 @@ pub struct Vm {
     /// Number of frames alive on this thread (script frames and native re-entries).
     pub depth: usize,
     pub recursion_limit: usize,
+    /// The lowest stack address this thread may reach before a call or a native
+    /// recursion (repr, comparison, hashing of nested containers) raises
+    /// RecursionError: the thread's stack end plus a margin for the code that
+    /// runs between checks. Whatever the recursion limit, the stack cannot
+    /// overflow (see `stack_exhausted`).
+    stack_floor: usize,
     /// The frame of the script code that called the running native function, valid
     /// only during that call.
     caller: *const Frame,
@@ -157,6 +164,30 @@ impl Default for Vm {
 }
 
 impl Vm {
+    /// True when this thread's stack is nearly used up (see `stack_floor`).
+    #[inline(always)]
+    pub fn stack_exhausted(&self) -> bool {
+        stack::approximate_sp() < self.stack_floor
+    }
+
+    /// Enters one level of a native recursion over nested values (repr of a list
+    /// of lists, comparing or hashing nested tuples): counts against the recursion
+    /// limit like a call, and refuses when the stack is nearly used up, with
+    /// CPython's RecursionError ("maximum recursion depth exceeded{what}"). Pair
+    /// with [`Vm::leave_native_recursion`].
+    pub fn enter_native_recursion(&mut self, what: &str) -> PyResult<()> {
+        if self.depth >= self.recursion_limit || self.stack_exhausted() {
+            let msg = format!("maximum recursion depth exceeded{what}");
+            return Err(self.error(crate::native::Exc::RecursionError, &msg));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    pub fn leave_native_recursion(&mut self) {
+        self.depth -= 1;
+    }
+
     pub fn new() -> Vm {
         Vm {
             frames: Vec::new(),
@@ -165,6 +196,7 @@ impl Vm {
             module_cache: PtrMap::default(),
             depth: 0,
             recursion_limit: 1000,
+            stack_floor: stack::floor_of_this_thread(),
             caller: std::ptr::null(),
             thread_data: None,
             outer_frames: Vec::new(),

@@ -3,6 +3,7 @@
 
 use super::frame::Frame;
 use super::{Args, PyResult, Vm};
+use crate::native::Exc;
 use crate::value::{ObjRef, Object, Value};
 
 impl Vm {
@@ -38,7 +39,7 @@ impl Vm {
                 return Ok(v);
             }
             let msg = format!("name '{}' is not defined", name.str_text());
-            return Err(self.new_error("NameError", &msg));
+            return Err(self.error(Exc::NameError, &msg));
         }
         Ok(v)
     }
@@ -76,14 +77,14 @@ impl Vm {
             Some(ns) => {
                 if self.dict_remove(ns, &Value::Obj(name.clone()))?.is_none() {
                     let msg = format!("name '{}' is not defined", name.str_text());
-                    return Err(self.new_error("NameError", &msg));
+                    return Err(self.error(Exc::NameError, &msg));
                 }
                 Ok(())
             }
             None => {
                 if frame.module.globals.slot(frame.code.global_slots[i]).take().is_null() {
                     let msg = format!("name '{}' is not defined", name.str_text());
-                    return Err(self.new_error("NameError", &msg));
+                    return Err(self.error(Exc::NameError, &msg));
                 }
                 Ok(())
             }
@@ -116,8 +117,8 @@ impl Vm {
     /// sharing one lock, every count change moves a cache line between cores.)
     pub(crate) fn call_exit(&mut self, f: &Value, args: &[Value]) -> PyResult<Value> {
         if let Some(Object::Builtin(b)) = f.obj() {
-            if let (Some(fast), None) = (b.fast, &b.bound) {
-                return fast(self, args);
+            if b.has_fast() {
+                return b.call_fast(self, args);
             }
         }
         self.call(f, Args::new(args.iter().cloned()))

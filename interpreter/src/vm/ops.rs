@@ -3,12 +3,21 @@
 //! equality and hashing.
 
 use super::{Args, PyResult, Vm};
+use crate::native::Exc;
 use crate::value::int::{hash_bigint, hash_f64, hash_i64, normalize, to_bigint};
 use crate::value::{ObjRef, Object, Value};
 use conc_grammar::ast::{BinOp, CmpOp};
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{Signed, ToPrimitive, Zero};
+
+/// The end of CPython's RecursionError message for containers compared while
+/// nested too deeply.
+const COMPARE_DEPTH: &str = " in comparison";
+
+/// How deep `Value::fast_eq` looks into nested tuples (it recurses on the Rust
+/// stack without a VM to count against).
+const FAST_EQ_NESTING: u32 = 64;
 
 /// Dunder names for each binary operator: (normal, reflected, in-place).
 pub fn op_names(op: BinOp) -> (&'static str, &'static str, &'static str) {
@@ -359,7 +368,7 @@ impl Vm {
     fn big_to_f64(&mut self, b: &BigInt) -> PyResult<f64> {
         match crate::value::int::bigint_to_f64(b) {
             Some(f) => Ok(f),
-            None => Err(self.new_error("OverflowError", "int too large to convert to float")),
+            None => Err(self.error(Exc::OverflowError, "int too large to convert to float")),
         }
     }
 
@@ -370,19 +379,19 @@ impl Vm {
             BinOp::Mult => a.checked_mul(b),
             BinOp::FloorDiv => {
                 if b == 0 {
-                    return Err(self.new_error("ZeroDivisionError", "integer division or modulo by zero"));
+                    return Err(self.error(Exc::ZeroDivisionError, "integer division or modulo by zero"));
                 }
                 a.checked_div_euclid(b).map(|_| num_integer::Integer::div_floor(&a, &b))
             }
             BinOp::Mod => {
                 if b == 0 {
-                    return Err(self.new_error("ZeroDivisionError", "integer modulo by zero"));
+                    return Err(self.error(Exc::ZeroDivisionError, "integer modulo by zero"));
                 }
                 a.checked_rem(b).map(|_| a.mod_floor(&b))
             }
             BinOp::Div => {
                 if b == 0 {
-                    return Err(self.new_error("ZeroDivisionError", "division by zero"));
+                    return Err(self.error(Exc::ZeroDivisionError, "division by zero"));
                 }
                 if a.unsigned_abs() < (1 << 53) && b.unsigned_abs() < (1 << 53) {
                     return Ok(Value::Float(a as f64 / b as f64));
@@ -392,7 +401,7 @@ impl Vm {
             BinOp::Pow => {
                 if b < 0 {
                     if a == 0 {
-                        return Err(self.new_error("ZeroDivisionError", "0.0 cannot be raised to a negative power"));
+                        return Err(self.error(Exc::ZeroDivisionError, "0.0 cannot be raised to a negative power"));
                     }
                     return Ok(Value::Float((a as f64).powf(b as f64)));
                 }
@@ -448,19 +457,19 @@ impl Vm {
             BinOp::Mult => normalize(a * b),
             BinOp::FloorDiv => {
                 if b.is_zero() {
-                    return Err(self.new_error("ZeroDivisionError", "integer division or modulo by zero"));
+                    return Err(self.error(Exc::ZeroDivisionError, "integer division or modulo by zero"));
                 }
                 normalize(a.div_floor(&b))
             }
             BinOp::Mod => {
                 if b.is_zero() {
-                    return Err(self.new_error("ZeroDivisionError", "integer modulo by zero"));
+                    return Err(self.error(Exc::ZeroDivisionError, "integer modulo by zero"));
                 }
                 normalize(a.mod_floor(&b))
             }
             BinOp::Div => {
                 if b.is_zero() {
-                    return Err(self.new_error("ZeroDivisionError", "division by zero"));
+                    return Err(self.error(Exc::ZeroDivisionError, "division by zero"));
                 }
                 Value::Float(self.big_true_div(&a, &b)?)
             }
@@ -469,7 +478,7 @@ impl Vm {
                     let af = self.big_to_f64(&a)?;
                     let bf = b.to_f64().unwrap_or(f64::NEG_INFINITY);
                     if af == 0.0 {
-                        return Err(self.new_error("ZeroDivisionError", "0.0 cannot be raised to a negative power"));
+                        return Err(self.error(Exc::ZeroDivisionError, "0.0 cannot be raised to a negative power"));
                     }
                     return Ok(Value::Float(af.powf(bf)));
                 }
@@ -481,7 +490,7 @@ impl Vm {
                         } else if a == BigInt::from(-1) {
                             normalize(if b.is_even() { BigInt::from(1) } else { a })
                         } else {
-                            return Err(self.new_error("MemoryError", ""));
+                            return Err(self.error(Exc::MemoryError, ""));
                         }
                     }
                 }
@@ -492,7 +501,7 @@ impl Vm {
                 }
                 match b.to_usize() {
                     Some(s) => normalize(a << s),
-                    None => return Err(self.new_error("OverflowError", "too many digits in integer")),
+                    None => return Err(self.error(Exc::OverflowError, "too many digits in integer")),
                 }
             }
             BinOp::RShift => {
@@ -531,7 +540,7 @@ impl Vm {
         let e = -(shift + extra);
         let r = if e < -1074 - 64 { 0.0 } else { f * 2f64.powi(e as i32) };
         if r.is_infinite() {
-            return Err(self.new_error("OverflowError", "integer division result too large for a float"));
+            return Err(self.error(Exc::OverflowError, "integer division result too large for a float"));
         }
         Ok(if neg { -r } else { r })
     }
@@ -543,32 +552,32 @@ impl Vm {
             BinOp::Mult => a * b,
             BinOp::Div => {
                 if b == 0.0 {
-                    return Err(self.new_error("ZeroDivisionError", "float division by zero"));
+                    return Err(self.error(Exc::ZeroDivisionError, "float division by zero"));
                 }
                 a / b
             }
             BinOp::FloorDiv => {
                 if b == 0.0 {
-                    return Err(self.new_error("ZeroDivisionError", "float floor division by zero"));
+                    return Err(self.error(Exc::ZeroDivisionError, "float floor division by zero"));
                 }
                 float_divmod(a, b).0
             }
             BinOp::Mod => {
                 if b == 0.0 {
-                    return Err(self.new_error("ZeroDivisionError", "float modulo"));
+                    return Err(self.error(Exc::ZeroDivisionError, "float modulo"));
                 }
                 float_divmod(a, b).1
             }
             BinOp::Pow => {
                 if a == 0.0 && b < 0.0 {
-                    return Err(self.new_error("ZeroDivisionError", "0.0 cannot be raised to a negative power"));
+                    return Err(self.error(Exc::ZeroDivisionError, "0.0 cannot be raised to a negative power"));
                 }
                 if a < 0.0 && b.fract() != 0.0 && b.is_finite() {
-                    return Err(self.new_error("NotImplementedError", "complex numbers are not supported"));
+                    return Err(self.error(Exc::NotImplementedError, "complex numbers are not supported"));
                 }
                 let r = a.powf(b);
                 if r.is_infinite() && a.is_finite() && b.is_finite() {
-                    return Err(self.new_error("OverflowError", "(34, 'Numerical result out of range')"));
+                    return Err(self.error(Exc::OverflowError, "(34, 'Numerical result out of range')"));
                 }
                 r
             }
@@ -816,11 +825,17 @@ impl Vm {
                 (Object::List(_), Object::List(_)) | (Object::Tuple(_), Object::Tuple(_)) => {
                     let xs = seq_items(a);
                     let ys = seq_items(b);
-                    return self.seq_compare(&xs, &ys, op).map(Some);
+                    self.enter_native_recursion(COMPARE_DEPTH)?;
+                    let r = self.seq_compare(&xs, &ys, op);
+                    self.leave_native_recursion();
+                    return r.map(Some);
                 }
                 (Object::Set(_), Object::Set(_)) => return self.set_compare(a, b, op),
                 (Object::Dict(_), Object::Dict(_)) if matches!(op, CmpOp::Eq | CmpOp::NotEq) => {
-                    let e = self.dict_eq(a, b)?;
+                    self.enter_native_recursion(COMPARE_DEPTH)?;
+                    let e = self.dict_eq(a, b);
+                    self.leave_native_recursion();
+                    let e = e?;
                     return Ok(Some(if op == CmpOp::Eq { e } else { !e }));
                 }
                 (Object::Range(_) | Object::BigRange(_), Object::Range(_) | Object::BigRange(_))
@@ -984,9 +999,17 @@ impl Vm {
                 Object::BigInt(b) => hash_bigint(b),
                 Object::Tuple(t) => {
                     let mut hs = Vec::with_capacity(t.len());
+                    self.enter_native_recursion("")?;
                     for item in t.items() {
-                        hs.push(self.hash(item)?);
+                        match self.hash(item) {
+                            Ok(h) => hs.push(h),
+                            Err(e) => {
+                                self.leave_native_recursion();
+                                return Err(e);
+                            }
+                        }
                     }
+                    self.leave_native_recursion();
                     crate::value::tuple::tuple_hash(hs.into_iter())
                 }
                 Object::Bytes(b) => crate::value::str::hash_str(&String::from_utf8_lossy(b)),
@@ -1059,7 +1082,7 @@ impl Vm {
             Value::Int(i) => Ok(*i),
             Value::Bool(b) => Ok(*b as i64),
             Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => {
-                Err(self.new_error("OverflowError", "cannot fit 'int' into an index-sized integer"))
+                Err(self.error(Exc::OverflowError, "cannot fit 'int' into an index-sized integer"))
             }
             _ => {
                 let cls = self.class_of(v);
@@ -1231,9 +1254,19 @@ fn int_float_cmp(i: &BigInt, f: f64) -> Option<std::cmp::Ordering> {
 
 impl Value {
     /// Equality without running script code: Some(answer) for built-in values, None
-    /// when `__eq__` of a class written in conc may be involved.
+    /// when `__eq__` of a class written in conc may be involved. Identity counts as
+    /// equality, as containers (dict and set lookups, `in`, `count`) need: an
+    /// unboxed float is identical to one with the same bits, so `{nan: 1}[nan]`
+    /// finds the key as CPython does.
     pub fn fast_eq(&self, other: &Value) -> Option<bool> {
+        self.fast_eq_within(other, FAST_EQ_NESTING)
+    }
+
+    /// `fast_eq` looking at most `nesting` tuples deep: deeper ones are left to the
+    /// comparison that runs code (None), which counts its recursion.
+    fn fast_eq_within(&self, other: &Value, nesting: u32) -> Option<bool> {
         match (self, other) {
+            (Value::Float(a), Value::Float(b)) => Some(a == b || a.to_bits() == b.to_bits()),
             (Value::Obj(a), Value::Obj(b)) => {
                 if a.ptr_eq(b) {
                     return Some(true);
@@ -1245,8 +1278,11 @@ impl Value {
                         if x.len() != y.len() {
                             return Some(false);
                         }
+                        if nesting == 0 {
+                            return None;
+                        }
                         for (p, q) in x.items().iter().zip(y.items()) {
-                            match p.fast_eq(q) {
+                            match p.fast_eq_within(q, nesting - 1) {
                                 Some(true) => {}
                                 r => return r,
                             }

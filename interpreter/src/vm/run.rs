@@ -3,6 +3,7 @@
 use super::frame::{Frame, FrameKind};
 use super::{FrameExit, PyErr, PyResult, Vm};
 use crate::bytecode::Instr;
+use crate::native::Exc;
 use crate::value::{ObjRef, Object, Value};
 use conc_grammar::ast::{BinOp, CmpOp};
 
@@ -26,8 +27,8 @@ impl Vm {
     }
 
     fn run_frame_with(&mut self, frame: Box<Frame>, pending: Option<PyErr>) -> PyResult<FrameExit> {
-        if self.depth >= self.recursion_limit {
-            let e = self.new_error("RecursionError", "maximum recursion depth exceeded");
+        if self.depth >= self.recursion_limit || self.stack_exhausted() {
+            let e = self.error(Exc::RecursionError, "maximum recursion depth exceeded");
             self.release_frame(frame);
             return Err(e);
         }
@@ -109,7 +110,7 @@ impl Vm {
     fn enter(&mut self, frame: &mut Box<Frame>, new: Box<Frame>) -> PyResult<()> {
         if self.depth >= self.recursion_limit {
             self.release_frame(new);
-            return Err(self.new_error("RecursionError", "maximum recursion depth exceeded"));
+            return Err(self.error(Exc::RecursionError, "maximum recursion depth exceeded"));
         }
         self.depth += 1;
         let caller = std::mem::replace(frame, new);
@@ -251,7 +252,7 @@ impl Vm {
                     let slot = code.global_slots[i as usize];
                     if frame.module.globals.slot(slot).take().is_null() {
                         let name = code.names[i as usize].str_text().to_string();
-                        fail!(self, frame, self.new_error("NameError", &format!("name '{name}' is not defined")));
+                        fail!(self, frame, self.error(Exc::NameError, &format!("name '{name}' is not defined")));
                     }
                 }
                 Instr::LoadName(i) => {
@@ -335,9 +336,32 @@ impl Vm {
                     // rebind a caller's fast local), so it is passed without a count.
                     let obj: *const Value = &frame.values[slot];
                     let f = self.plain_method(unsafe { &*obj }, name);
+                    // `local.send(v)` on a generator resumes it in this loop (before the fast
+                    // entries: `generator.send` has one); the local keeps the generator,
+                    // which is not counted.
+                    if argc == 1 {
+                        if let (Some(Value::Obj(fo)), Value::Obj(g)) = (&f, &frame.values[slot]) {
+                            if matches!((&**fo, &**g), (Object::Builtin(b), Object::Generator(_)) if b.qualname == "generator.send" && b.bound.is_none())
+                            {
+                                // SAFETY: no code can rebind the caller's local while
+                                // the generator's frame runs.
+                                let gen = unsafe { crate::value::ObjPtr::borrow(g) };
+                                let v = frame.pop();
+                                match self.start_resume(&gen, v) {
+                                    Ok(Some(mut gf)) => {
+                                        gf.kind = FrameKind::GenCall { gen, owner: None };
+                                        tri!(self, frame, self.enter(&mut frame, gf));
+                                    }
+                                    Ok(None) => fail!(self, frame, self.stop_iteration(Value::None)),
+                                    Err(e) => fail!(self, frame, e),
+                                }
+                                continue 'dispatch;
+                            }
+                        }
+                    }
                     if let Some(Value::Obj(fo)) = &f {
                         if let Object::Builtin(b) = &**fo {
-                            if let (Some(fast), None) = (b.fast, &b.bound) {
+                            if b.has_fast() {
                                 let n = frame.values.len();
                                 let mut buf = [const { std::mem::MaybeUninit::<Value>::uninit() }; 4];
                                 // SAFETY: bitwise copies of the object and the arguments;
@@ -352,7 +376,7 @@ impl Vm {
                                     );
                                     let args = std::slice::from_raw_parts(buf[0].as_ptr(), argc + 1);
                                     self.caller = &*frame;
-                                    fast(self, args)
+                                    b.call_fast(self, args)
                                 };
                                 frame.values.truncate(n - argc);
                                 frame.push(tri!(self, frame, r));
@@ -375,28 +399,6 @@ impl Vm {
                                 let mut nf = self.simple_frame(func, Some(objv), &mut frame, argc);
                                 nf.borrowed_self = borrow;
                                 tri!(self, frame, self.enter(&mut frame, nf));
-                                continue 'dispatch;
-                            }
-                        }
-                    }
-                    // `local.send(v)` on a generator resumes it in this loop; the local
-                    // keeps the generator, which is not counted.
-                    if argc == 1 {
-                        if let (Some(Value::Obj(fo)), Value::Obj(g)) = (&f, &frame.values[slot]) {
-                            if matches!((&**fo, &**g), (Object::Builtin(b), Object::Generator(_)) if b.qualname == "generator.send" && b.bound.is_none())
-                            {
-                                // SAFETY: no code can rebind the caller's local while
-                                // the generator's frame runs.
-                                let gen = unsafe { crate::value::ObjPtr::borrow(g) };
-                                let v = frame.pop();
-                                match self.start_resume(&gen, v) {
-                                    Ok(Some(mut gf)) => {
-                                        gf.kind = FrameKind::GenCall { gen, owner: None };
-                                        tri!(self, frame, self.enter(&mut frame, gf));
-                                    }
-                                    Ok(None) => fail!(self, frame, self.stop_iteration(Value::None)),
-                                    Err(e) => fail!(self, frame, e),
-                                }
                                 continue 'dispatch;
                             }
                         }
@@ -738,7 +740,7 @@ impl Vm {
                         && crate::blocking::interrupt_pending()
                         && crate::blocking::take_interrupt()
                     {
-                        fail!(self, frame, self.new_error("KeyboardInterrupt", ""));
+                        fail!(self, frame, self.error(Exc::KeyboardInterrupt, ""));
                     }
                     frame.ip = t as usize;
                 }
@@ -930,7 +932,7 @@ impl Vm {
                             self.release_frame(done);
                             if !v.is_none() {
                                 let msg = format!("__init__() should return None, not '{}'", self.type_name(&v));
-                                fail!(self, frame, self.new_error("TypeError", &msg));
+                                fail!(self, frame, self.error(Exc::TypeError, &msg));
                             }
                             frame.push(inst);
                         }
@@ -1252,7 +1254,7 @@ impl Vm {
                     frame.push(r);
                 }
                 Instr::LoadAssertionError => {
-                    frame.push(Value::Obj(crate::interp::exc_class("AssertionError")));
+                    frame.push(Value::Obj(Exc::AssertionError.class().clone()));
                 }
                 Instr::YieldValue => {
                     let v = frame.pop();
@@ -1277,7 +1279,7 @@ impl Vm {
                             frame.push(v);
                         }
                         _ => {
-                            fail!(self, frame, self.new_error("SystemError", "yield outside a generator frame"));
+                            fail!(self, frame, self.error(Exc::SystemError, "yield outside a generator frame"));
                         }
                     }
                 }

@@ -1,6 +1,7 @@
 //! Subscripts: `obj[key]`, `obj[key] = v`, `del obj[key]`, with slices.
 
 use super::{Args, PyResult, Vm};
+use crate::native::Exc;
 use crate::value::{Object, Value};
 use num_bigint::BigInt;
 
@@ -22,7 +23,19 @@ impl Vm {
     /// Resolves `slice` against a sequence of length `n` (as `slice.indices(n)`).
     pub fn slice_indices(&mut self, s: &crate::value::SliceObj, n: usize) -> PyResult<SliceIdx> {
         let n = n as i64;
-        let step = if s.step.is_none() { 1 } else { self.index_value(&s.step)? };
+        // A step beyond the machine range is clamped, as CPython clamps it to
+        // ±sys.maxsize (`[1, 2, 3][::10**20]` is `[1]`).
+        let step = match &s.step {
+            Value::None => 1,
+            v @ Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => {
+                if crate::value::int::to_bigint(v).map(|b| b.sign() == num_bigint::Sign::Minus).unwrap_or(false) {
+                    -i64::MAX
+                } else {
+                    i64::MAX
+                }
+            }
+            v => self.index_value(v)?,
+        };
         if step == 0 {
             return Err(self.value_error("slice step cannot be zero"));
         }
@@ -64,13 +77,18 @@ impl Vm {
     pub fn seq_index(&mut self, key: &Value, n: usize, what: &str) -> PyResult<usize> {
         let i = match key {
             Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => {
-                return Err(self.new_error("IndexError", "cannot fit 'int' into an index-sized integer"));
+                return Err(self.error(Exc::IndexError, "cannot fit 'int' into an index-sized integer"));
             }
             Value::Int(_) | Value::Bool(_) => self.index_value(key)?,
             _ => match self.index_value(key) {
                 Ok(i) => i,
                 Err(_) => {
-                    let msg = format!("{what} indices must be integers or slices, not {}", self.type_name(key));
+                    // CPython 3.11 words str's message differently from the others'.
+                    let msg = if what == "string" {
+                        format!("string indices must be integers, not '{}'", self.type_name(key))
+                    } else {
+                        format!("{what} indices must be integers or slices, not {}", self.type_name(key))
+                    };
                     return Err(self.type_error(&msg));
                 }
             },
@@ -78,7 +96,7 @@ impl Vm {
         let j = if i < 0 { i + n as i64 } else { i };
         if j < 0 || j >= n as i64 {
             let msg = format!("{what} index out of range");
-            return Err(self.new_error("IndexError", &msg));
+            return Err(self.error(Exc::IndexError, &msg));
         }
         Ok(j as usize)
     }
@@ -96,7 +114,7 @@ impl Vm {
                             return Ok(g[j as usize].clone());
                         }
                         drop(g);
-                        return Err(self.new_error("IndexError", "list index out of range"));
+                        return Err(self.error(Exc::IndexError, "list index out of range"));
                     }
                     if let Some(Object::Slice(s)) = key.obj() {
                         let items = l.snapshot();
@@ -107,7 +125,7 @@ impl Vm {
                     let i = self.seq_index(key, n, "list")?;
                     return match l.get(i) {
                         Some(v) => Ok(v),
-                        None => Err(self.new_error("IndexError", "list index out of range")),
+                        None => Err(self.error(Exc::IndexError, "list index out of range")),
                     };
                 }
                 Object::Tuple(t) => {
@@ -196,7 +214,7 @@ impl Vm {
         match self.get_item(obj, key) {
             Ok(v) => Ok(Some(v)),
             Err(e) => {
-                let ke = crate::interp::exc_class("KeyError");
+                let ke = Exc::KeyError.class().clone();
                 if crate::value::class::is_subclass(&self.class_of(&e.exc), &ke) {
                     Ok(None)
                 } else {
@@ -207,7 +225,7 @@ impl Vm {
     }
 
     pub fn key_error(&mut self, key: Value) -> super::PyErr {
-        let cls = crate::interp::exc_class("KeyError");
+        let cls = Exc::KeyError.class().clone();
         self.new_exception(&cls, vec![key])
     }
 
@@ -227,7 +245,7 @@ impl Vm {
                             return Ok(());
                         }
                         drop(g);
-                        return Err(self.new_error("IndexError", "list assignment index out of range"));
+                        return Err(self.error(Exc::IndexError, "list assignment index out of range"));
                     }
                     if let Some(Object::Slice(s)) = key.obj() {
                         let new = self.collect(&v)?;
@@ -264,7 +282,7 @@ impl Vm {
                         Ok(i) => i,
                         Err(e) => {
                             if self.class_of(&e.exc).class_name() == "IndexError" {
-                                return Err(self.new_error("IndexError", "list assignment index out of range"));
+                                return Err(self.error(Exc::IndexError, "list assignment index out of range"));
                             }
                             return Err(e);
                         }
@@ -324,7 +342,7 @@ impl Vm {
                         Ok(i) => i,
                         Err(e) => {
                             if self.class_of(&e.exc).class_name() == "IndexError" {
-                                return Err(self.new_error("IndexError", "list assignment index out of range"));
+                                return Err(self.error(Exc::IndexError, "list assignment index out of range"));
                             }
                             return Err(e);
                         }
@@ -408,7 +426,7 @@ impl Vm {
         };
         let j = if i.is_negative() { i + &len } else { i };
         if j.is_negative() || j >= len {
-            return Err(self.new_error("IndexError", "range object index out of range"));
+            return Err(self.error(Exc::IndexError, "range object index out of range"));
         }
         Ok(crate::value::int::normalize(start + j * step))
     }

@@ -11,11 +11,15 @@
 //! script objects cannot be repaired: forking while other threads run may deadlock
 //! the child, which is why it warns as CPython 3.12 does.
 
-use super::{fds, os_error, reaped};
-use conc_interpreter::{Args, PyResult, Value, Vm};
+use super::handle::{fds, fds_lock};
+use super::os_error;
+use super::process::{reaped, reaped_lock};
+use conc_interpreter::native::native;
+use conc_interpreter::{PyResult, Vm};
 
-/// `fork()`: the child's pid in the parent, 0 in the child.
-pub fn fork(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+/// fork() -> the child's pid in the parent, 0 in the child.
+#[native("_multiprocessing.fork()")]
+pub fn fork(vm: &mut Vm) -> PyResult<i64> {
     crate::thread::drain_pool_for_fork();
     if crate::thread::running_threads() > 0 {
         let msg = format!(
@@ -24,6 +28,8 @@ pub fn fork(vm: &mut Vm, _args: Args) -> PyResult<Value> {
         );
         conc_interpreter::stdio::write_stderr(&msg);
     }
+    // SAFETY: fork(2) takes nothing; the child only runs `reset_in_child` before
+    // script code, which is what makes the copied state usable (see there).
     let pid = conc_interpreter::stdio::locked_for_fork(|| unsafe { libc::fork() });
     if pid < 0 {
         return Err(os_error(vm, std::io::Error::last_os_error()));
@@ -35,7 +41,7 @@ pub fn fork(vm: &mut Vm, _args: Args) -> PyResult<Value> {
         // A pid reused by a new child must not report an old child's exit code.
         reaped().remove(&pid);
     }
-    Ok(Value::Int(pid as i64))
+    Ok(pid as i64)
 }
 
 /// See the module comment.
@@ -49,24 +55,21 @@ unsafe fn reset_in_child() {
     super::shm::release_registry_after_fork();
     super::shm::after_fork_in_child();
     super::share::after_fork_in_child();
-    release_orphaned(super::fds_lock());
-    release_orphaned(super::reaped_lock());
+    release_orphaned(fds_lock());
+    release_orphaned(reaped_lock());
     // The parent's children are not this process's children.
     reaped().clear();
     for inner in fds().values().filter_map(std::sync::Weak::upgrade) {
-        release_orphaned(&inner.write);
-        release_orphaned(&inner.pending);
+        inner.release_after_fork();
     }
 }
 
-/// `exit_child(code)`: ends a forked child at once, as CPython's `os._exit` after
+/// exit_child(code=0): ends a forked child at once, as CPython's `os._exit` after
 /// the target ran: output is flushed, but nothing of the parent's exit runs (no
 /// waiting for the parent's threads or children, no exit handlers).
-pub fn exit_child(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let code = match args.pos.first() {
-        Some(v) => vm.index_value(v)? as i32,
-        None => 0,
-    };
+#[native("_multiprocessing.exit_child(code=0, /)")]
+pub fn exit_child(_vm: &mut Vm, code: i64) -> PyResult<()> {
     conc_interpreter::stdio::flush_stdout();
-    unsafe { libc::_exit(code) }
+    // SAFETY: _exit(2) ends the process without running anything of this one.
+    unsafe { libc::_exit(code as i32) }
 }

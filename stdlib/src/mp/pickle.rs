@@ -33,7 +33,8 @@
 
 use super::shm::{self, SemLock, SharedArray};
 use super::FdHandle;
-use conc_interpreter::interp::{exc_class, interp, types};
+use conc_interpreter::interp::{interp, types};
+use conc_interpreter::native::Exc;
 use conc_interpreter::value::class::{is_subclass, name_hash};
 use conc_interpreter::value::instance::{BaseValue, InstanceObj};
 use conc_interpreter::value::str::intern;
@@ -60,7 +61,7 @@ pub fn classes() -> &'static PickleClasses {
         let base = new_class(
             "PickleError",
             "_pickle",
-            vec![exc_class("Exception")],
+            vec![Exc::Exception.class().clone()],
             BaseKind::Exception,
             false,
             Default::default(),
@@ -143,7 +144,7 @@ impl Pickler {
     fn value(&mut self, vm: &mut Vm, v: &Value) -> PyResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(vm.new_error("RecursionError", "maximum recursion depth exceeded while pickling an object"));
+            return Err(vm.error(Exc::RecursionError, "maximum recursion depth exceeded while pickling an object"));
         }
         let r = self.value_inner(vm, v);
         self.depth -= 1;
@@ -257,7 +258,7 @@ impl Pickler {
                 if let Some(h) = inst.native::<FdHandle>() {
                     let fd = h.fd();
                     if fd < 0 {
-                        return Err(vm.new_error("OSError", "handle is closed"));
+                        return Err(vm.error(Exc::OSError, "handle is closed"));
                     }
                     if self.share {
                         let (address, id) = super::share::register(fd).map_err(|e| super::os_error(vm, e))?;
@@ -274,26 +275,26 @@ impl Pickler {
                 if self.share && (inst.native::<SemLock>().is_some() || inst.native::<SharedArray>().is_some()) {
                     // The conc layer refuses these first, with CPython's message.
                     let msg = "shared memory objects should only be shared between processes through inheritance";
-                    return Err(vm.new_error("RuntimeError", msg));
+                    return Err(vm.error(Exc::RuntimeError, msg));
                 }
                 if let Some(s) = inst.native::<SemLock>() {
-                    self.fds.push(s.region.fd);
+                    self.fds.push(s.region.fd());
                     self.out.push(b'L');
-                    self.i32(s.region.fd);
+                    self.i32(s.region.fd());
                     self.i32(s.kind);
                     self.i32(s.maxvalue);
                     return Ok(());
                 }
                 if let Some(a) = inst.native::<SharedArray>() {
-                    self.fds.push(a.region.fd);
+                    self.fds.push(a.region.fd());
                     self.out.push(b'M');
-                    self.i32(a.region.fd);
+                    self.i32(a.region.fd());
                     self.out.push(a.typecode);
                     self.u32(a.len);
                     return Ok(());
                 }
                 let cls = inst.class.clone();
-                if is_subclass(&cls, &exc_class("BaseException")) {
+                if is_subclass(&cls, &Exc::BaseException.class().clone()) {
                     let args = conc_interpreter::builtins::exceptions::exc_args(v);
                     self.out.push(b'E');
                     self.class_ref(vm, &cls)?;
@@ -380,7 +381,7 @@ impl Pickler {
     fn check_global(&mut self, vm: &mut Vm, v: &Value, module: &str, qual: &str) -> PyResult<()> {
         if qual.contains("<locals>") {
             let msg = format!("Can't pickle local object '{qual}'");
-            return Err(vm.new_error("AttributeError", &msg));
+            return Err(vm.error(Exc::AttributeError, &msg));
         }
         let found = lookup_global(vm, module, qual).ok().flatten();
         match found {
@@ -524,7 +525,7 @@ impl Unpickler<'_> {
             None => {
                 let shown = if module == "__mp_main__" { "__main__" } else { module.as_str() };
                 let msg = format!("Can't get attribute '{qual}' on <module '{shown}'>");
-                Err(vm.new_error("AttributeError", &msg))
+                Err(vm.error(Exc::AttributeError, &msg))
             }
         }
     }
@@ -655,7 +656,7 @@ impl Unpickler<'_> {
                 let address = self.string(vm)?;
                 let id = u64::from_le_bytes(self.take(vm, 8)?.try_into().unwrap_or([0; 8]));
                 match super::share::fetch(&address, id) {
-                    Ok(fd) => super::handle_value(fd),
+                    Ok(fd) => super::handle::owned_handle(fd),
                     Err(e) => {
                         let msg = format!(
                             "cannot receive a Connection: its sender no longer shares it ({e}); \

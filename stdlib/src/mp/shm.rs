@@ -6,38 +6,46 @@
 //! RLock, Semaphore, BoundedSemaphore, and through them Condition and Event) and
 //! `SharedArray` (the storage of Value and Array).
 
-use super::wait_for;
-use crate::util::{arg_timeout, self_native};
+use super::handle::adopt;
+use super::{wait_for, Timeout};
 use conc_interpreter::blocking::current_ident;
-use conc_interpreter::interp::{add_methods, new_class, types};
-use conc_interpreter::value::class::BaseKind;
-use conc_interpreter::value::instance::InstanceObj;
-use conc_interpreter::{Args, ObjRef, Object, PyResult, Value, Vm};
+use conc_interpreter::native::{native, Exc, NativeClass, NativePayload};
+use conc_interpreter::{Object, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::collections::HashMap;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
-/// One mapped memory file.
+/// One mapped memory file. The mapping lives as long as the region; the
+/// descriptor is kept so that the region can be handed to children.
 pub struct ShmRegion {
-    pub fd: i32,
+    fd: OwnedFd,
     ptr: *mut u8,
     size: usize,
 }
 
-// The mapping is plain shared memory; every access goes through atomics or a
-// semaphore, or is a racy read/write of a scalar that scripts guard with the lock.
+// SAFETY: the mapping is plain shared memory, valid until the region drops; every
+// access goes through a semaphore (whose operations are thread-safe), or is a racy
+// read or write of one scalar that scripts guard with a lock, as in CPython.
 unsafe impl Send for ShmRegion {}
+// SAFETY: as for Send: shared access only through thread-safe operations.
 unsafe impl Sync for ShmRegion {}
+
+impl ShmRegion {
+    /// The descriptor number (what a message records).
+    pub fn fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
 
 impl Drop for ShmRegion {
     fn drop(&mut self) {
-        unsafe {
-            libc::munmap(self.ptr as *mut libc::c_void, self.size);
-            libc::close(self.fd);
-        }
-        regions().lock().remove(&self.fd);
+        // SAFETY: `ptr`/`size` are the mapping made in `map`, unmapped only here,
+        // when no reference to the region (and so to the memory) is left.
+        unsafe { libc::munmap(self.ptr as *mut libc::c_void, self.size) };
+        regions().lock().remove(&self.fd());
     }
 }
 
@@ -53,48 +61,59 @@ pub(super) unsafe fn release_registry_after_fork() {
     conc_interpreter::fork::release_orphaned(regions());
 }
 
-fn map(fd: i32, size: usize) -> std::io::Result<Arc<ShmRegion>> {
+fn map(fd: OwnedFd, size: usize) -> std::io::Result<Arc<ShmRegion>> {
+    // SAFETY: a new shared mapping of `fd`; no existing memory is touched.
     let ptr = unsafe {
-        libc::mmap(std::ptr::null_mut(), size.max(1), libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd, 0)
+        libc::mmap(
+            std::ptr::null_mut(),
+            size.max(1),
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED,
+            fd.as_raw_fd(),
+            0,
+        )
     };
     if ptr == libc::MAP_FAILED {
         return Err(std::io::Error::last_os_error());
     }
+    let n = fd.as_raw_fd();
     let r = Arc::new(ShmRegion { fd, ptr: ptr as *mut u8, size: size.max(1) });
-    regions().lock().insert(fd, Arc::downgrade(&r));
+    regions().lock().insert(n, Arc::downgrade(&r));
     Ok(r)
 }
 
 /// A new zero-filled region.
 pub fn new_region(size: usize) -> std::io::Result<Arc<ShmRegion>> {
     let name = c"conc-mp";
-    let fd = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC) };
-    if fd < 0 {
+    // SAFETY: `name` is a NUL-terminated string that outlives the call.
+    let fd = adopt(unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC) })?;
+    // SAFETY: ftruncate on a descriptor this function owns; no memory is passed.
+    if unsafe { libc::ftruncate(fd.as_raw_fd(), size.max(1) as libc::off_t) } != 0 {
         return Err(std::io::Error::last_os_error());
-    }
-    if unsafe { libc::ftruncate(fd, size.max(1) as libc::off_t) } != 0 {
-        let e = std::io::Error::last_os_error();
-        unsafe { libc::close(fd) };
-        return Err(e);
     }
     map(fd, size)
 }
 
 /// The region behind an inherited descriptor.
-pub fn region_from_fd(fd: i32) -> std::io::Result<Arc<ShmRegion>> {
+pub fn region_from_fd(fd: RawFd) -> std::io::Result<Arc<ShmRegion>> {
     if let Some(r) = regions().lock().get(&fd).and_then(Weak::upgrade) {
         return Ok(r);
     }
+    // SAFETY: stat is plain old data; fstat fills it in.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is a valid stat for fstat to write.
     if unsafe { libc::fstat(fd, &mut st) } != 0 {
         return Err(std::io::Error::last_os_error());
     }
-    map(fd, st.st_size as usize)
+    // SAFETY: a region descriptor named in a message and not mapped in this process
+    // was inherited from the parent for this object (spawn clears close-on-exec on
+    // exactly those); nothing else here owns it (fstat just showed it open).
+    map(unsafe { OwnedFd::from_raw_fd(fd) }, st.st_size as usize)
 }
 
 fn os_error(vm: &mut Vm, e: std::io::Error) -> conc_interpreter::PyErr {
     let msg = format!("[Errno {}] {}", e.raw_os_error().unwrap_or(0), e);
-    vm.new_error("OSError", &msg)
+    vm.error(Exc::OSError, &msg)
 }
 
 pub const RECURSIVE_MUTEX: i32 = 0;
@@ -145,10 +164,13 @@ impl SemLock {
     }
     fn value(&self) -> i32 {
         let mut v = 0;
+        // SAFETY: `sem()` points at the semaphore initialised in this region (see
+        // `semlock_new`), valid while the region lives; `v` is a valid int to write.
         unsafe { libc::sem_getvalue(self.sem(), &mut v) };
         v.max(0)
     }
     fn try_wait(&self) -> bool {
+        // SAFETY: as in `value`.
         unsafe { libc::sem_trywait(self.sem()) == 0 }
     }
     /// Waits at most `d` for the semaphore.
@@ -156,7 +178,9 @@ impl SemLock {
         if d.is_zero() {
             return self.try_wait();
         }
+        // SAFETY: timespec is plain old data; clock_gettime fills it in.
         let mut now: libc::timespec = unsafe { std::mem::zeroed() };
+        // SAFETY: `now` is a valid timespec to write.
         unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut now) };
         let mut ns = now.tv_nsec as i64 + d.subsec_nanos() as i64;
         let mut s = now.tv_sec as i64 + d.as_secs() as i64;
@@ -165,96 +189,77 @@ impl SemLock {
             s += 1;
         }
         let ts = libc::timespec { tv_sec: s as libc::time_t, tv_nsec: ns as _ };
+        // SAFETY: as in `value`; `ts` is a valid timespec.
         unsafe { libc::sem_timedwait(self.sem(), &ts) == 0 }
+    }
+    /// Posts the semaphore; false if it would overflow.
+    fn post(&self) -> bool {
+        // SAFETY: as in `value`.
+        unsafe { libc::sem_post(self.sem()) == 0 }
     }
 }
 
-pub struct Classes {
-    pub semlock: ObjRef,
-    pub array: ObjRef,
+impl NativePayload for SemLock {
+    const CLASS: &'static NativeClass = &SEMLOCK;
 }
 
-pub fn classes() -> &'static Classes {
-    static C: OnceLock<Classes> = OnceLock::new();
-    C.get_or_init(|| {
-        let o = types().object.clone();
-        let semlock =
-            new_class("SemLock", "_multiprocessing", vec![o.clone()], BaseKind::Builtin, true, Default::default());
-        add_methods(
-            &semlock,
-            &[
-                ("__new__", semlock_new),
-                ("acquire", sem_acquire),
-                ("release", sem_release),
-                ("__enter__", sem_acquire),
-                ("__exit__", sem_exit),
-                ("_count", sem_count),
-                ("_is_mine", sem_is_mine),
-                ("_get_value", sem_get_value),
-                ("_is_zero", sem_is_zero),
-                ("_kind", sem_kind),
-                ("_maxvalue", sem_maxvalue),
-            ],
-        );
-        let array = new_class("SharedArray", "_multiprocessing", vec![o], BaseKind::Builtin, true, Default::default());
-        add_methods(
-            &array,
-            &[
-                ("__new__", array_new),
-                ("get", array_get),
-                ("set", array_set),
-                ("__len__", array_len),
-                ("typecode", array_typecode),
-            ],
-        );
-        Classes { semlock, array }
-    })
-}
+pub static SEMLOCK: NativeClass = NativeClass {
+    name: "SemLock",
+    module: "_multiprocessing",
+    doc: "A semaphore in memory shared between processes.",
+    methods: &[
+        &semlock_new::DEF,
+        &acquire::DEF,
+        &release::DEF,
+        &exit::DEF,
+        &count::DEF,
+        &is_mine::DEF,
+        &get_value::DEF,
+        &is_zero::DEF,
+        &kind::DEF,
+        &maxvalue::DEF,
+    ],
+    aliases: &[("__enter__", &acquire::DEF)],
+    ..NativeClass::DEFAULT
+};
 
 fn semlock_value(region: Arc<ShmRegion>, kind: i32, maxvalue: i32) -> Value {
-    let s = SemLock { region, kind, maxvalue, owner: AtomicU64::new(0), count: AtomicU32::new(0) };
-    Value::new(Object::Instance(InstanceObj::with_native(classes().semlock.clone(), Box::new(s))))
+    SEMLOCK.instance(SemLock { region, kind, maxvalue, owner: AtomicU64::new(0), count: AtomicU32::new(0) })
 }
 
-/// `SemLock(kind, value, maxvalue)`.
-fn semlock_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let int = |i: usize| args.pos.get(i).and_then(|v| if let Value::Int(n) = v { Some(*n) } else { None });
-    let (kind, value, maxvalue) =
-        (int(1).unwrap_or(SEMAPHORE as i64), int(2).unwrap_or(1), int(3).unwrap_or(SEM_VALUE_MAX as i64));
+/// SemLock(kind, value, maxvalue): a new semaphore of `kind` (RECURSIVE_MUTEX or
+/// SEMAPHORE) holding `value`.
+#[native("SemLock.__new__($cls, kind, value, maxvalue, /)")]
+fn semlock_new(vm: &mut Vm, _cls: &Value, kind: i64, value: i64, maxvalue: i64) -> PyResult<Value> {
     if value < 0 || value > SEM_VALUE_MAX as i64 {
         return Err(vm.value_error("invalid value"));
     }
     let region = new_region(std::mem::size_of::<libc::sem_t>()).map_err(|e| os_error(vm, e))?;
+    // SAFETY: the region is at least one sem_t, fresh and private to this object;
+    // pshared=1 because the memory is shared with children.
     if unsafe { libc::sem_init(region.ptr as *mut libc::sem_t, 1, value as u32) } != 0 {
         return Err(os_error(vm, std::io::Error::last_os_error()));
     }
     Ok(semlock_value(region, kind as i32, maxvalue.clamp(0, SEM_VALUE_MAX as i64) as i32))
 }
 
-pub fn semlock_from_fd(vm: &mut Vm, fd: i32, kind: i32, maxvalue: i32) -> PyResult<Value> {
+pub fn semlock_from_fd(vm: &mut Vm, fd: RawFd, kind: i32, maxvalue: i32) -> PyResult<Value> {
     let region = region_from_fd(fd).map_err(|e| os_error(vm, e))?;
     Ok(semlock_value(region, kind, maxvalue))
 }
 
-fn sem_acquire(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let blocking = match args.take(1, "block").or_else(|| args.take_kw("blocking")) {
-        Some(b) => vm.truthy(&b)?,
-        None => true,
-    };
-    let timeout = match args.take(2, "timeout") {
-        Some(t) => arg_timeout(vm, &t, false)?,
-        None => None,
-    };
-    let s: &SemLock = self_native(vm, &args, "SemLock")?;
+/// acquire(block=True, timeout=None) -> whether the semaphore was taken.
+#[native("SemLock.acquire($self, block=True, timeout=None)")]
+fn acquire(vm: &mut Vm, s: &SemLock, block: bool, timeout: Option<Timeout>) -> PyResult<bool> {
     s.drop_stale_owner();
     let me = owner_token();
     if s.kind == RECURSIVE_MUTEX && s.is_mine() {
         s.count.fetch_add(1, Ordering::Relaxed);
-        return Ok(Value::Bool(true));
+        return Ok(true);
     }
     let got = if s.try_wait() {
         true
-    } else if !blocking {
+    } else if !block {
         false
     } else {
         let what = if s.kind == RECURSIVE_MUTEX {
@@ -264,74 +269,79 @@ fn sem_acquire(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         } else {
             "multiprocessing.Semaphore"
         };
-        wait_for(vm, timeout, what, |d| if s.timed_wait(d) { Some(()) } else { None })?.is_some()
+        wait_for(vm, timeout.and_then(|t| t.0), what, |d| if s.timed_wait(d) { Some(()) } else { None })?.is_some()
     };
     if got {
         s.owner.store(me, Ordering::Relaxed);
         s.count.fetch_add(1, Ordering::Relaxed);
     }
-    Ok(Value::Bool(got))
+    Ok(got)
 }
 
-fn sem_release(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s: &SemLock = self_native(vm, &args, "SemLock")?;
+/// release(): gives the semaphore back.
+#[native("SemLock.release($self, /)")]
+fn release(vm: &mut Vm, s: &SemLock) -> PyResult<()> {
     s.drop_stale_owner();
     if s.kind == RECURSIVE_MUTEX {
         if !s.is_mine() {
-            return Err(vm.new_error("AssertionError", "attempt to release recursive lock not owned by thread"));
+            return Err(vm.error(Exc::AssertionError, "attempt to release recursive lock not owned by thread"));
         }
         if s.count.load(Ordering::Relaxed) > 1 {
             s.count.fetch_sub(1, Ordering::Relaxed);
-            return Ok(Value::None);
+            return Ok(());
         }
     } else if s.maxvalue != SEM_VALUE_MAX && s.value() >= s.maxvalue {
         return Err(vm.value_error("semaphore or lock released too many times"));
     }
-    if unsafe { libc::sem_post(s.sem()) } != 0 {
+    if !s.post() {
         return Err(vm.value_error("semaphore or lock released too many times"));
     }
     let _ = s.count.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| Some(c.saturating_sub(1)));
-    Ok(Value::None)
+    Ok(())
 }
 
-fn sem_exit(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    sem_release(vm, Args::new(args.pos.into_iter().take(1)))?;
-    Ok(Value::Bool(false))
+/// __exit__(*args): releases the semaphore.
+#[native("SemLock.__exit__($self, *args)")]
+fn exit(vm: &mut Vm, s: &SemLock, _args: &[Value]) -> PyResult<bool> {
+    release(vm, s)?;
+    Ok(false)
 }
 
-fn sem_count(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s: &SemLock = self_native(vm, &args, "SemLock")?;
+/// _count() -> how many times the calling thread holds it.
+#[native("SemLock._count($self, /)")]
+fn count(_vm: &mut Vm, s: &SemLock) -> PyResult<i64> {
     s.drop_stale_owner();
-    Ok(Value::Int(if s.owner.load(Ordering::Relaxed) == owner_token() {
-        s.count.load(Ordering::Relaxed) as i64
-    } else {
-        0
-    }))
+    Ok(if s.owner.load(Ordering::Relaxed) == owner_token() { s.count.load(Ordering::Relaxed) as i64 } else { 0 })
 }
 
-fn sem_is_mine(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s: &SemLock = self_native(vm, &args, "SemLock")?;
-    Ok(Value::Bool(s.is_mine()))
+/// _is_mine() -> whether the calling thread holds it.
+#[native("SemLock._is_mine($self, /)")]
+fn is_mine(_vm: &mut Vm, s: &SemLock) -> PyResult<bool> {
+    Ok(s.is_mine())
 }
 
-fn sem_get_value(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s: &SemLock = self_native(vm, &args, "SemLock")?;
-    Ok(Value::Int(s.value() as i64))
+/// _get_value() -> the semaphore's value.
+#[native("SemLock._get_value($self, /)")]
+fn get_value(_vm: &mut Vm, s: &SemLock) -> PyResult<i64> {
+    Ok(s.value() as i64)
 }
 
-fn sem_is_zero(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s: &SemLock = self_native(vm, &args, "SemLock")?;
-    Ok(Value::Bool(s.value() == 0))
+/// _is_zero() -> whether the semaphore's value is zero.
+#[native("SemLock._is_zero($self, /)")]
+fn is_zero(_vm: &mut Vm, s: &SemLock) -> PyResult<bool> {
+    Ok(s.value() == 0)
 }
 
-fn sem_kind(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s: &SemLock = self_native(vm, &args, "SemLock")?;
-    Ok(Value::Int(s.kind as i64))
+/// _kind() -> RECURSIVE_MUTEX or SEMAPHORE.
+#[native("SemLock._kind($self, /)")]
+fn kind(_vm: &mut Vm, s: &SemLock) -> PyResult<i64> {
+    Ok(s.kind as i64)
 }
 
-fn sem_maxvalue(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let s: &SemLock = self_native(vm, &args, "SemLock")?;
-    Ok(Value::Int(s.maxvalue as i64))
+/// _maxvalue() -> the largest value.
+#[native("SemLock._maxvalue($self, /)")]
+fn maxvalue(_vm: &mut Vm, s: &SemLock) -> PyResult<i64> {
+    Ok(s.maxvalue as i64)
 }
 
 /// A typed array in shared memory (the storage of Value and Array).
@@ -340,6 +350,18 @@ pub struct SharedArray {
     pub typecode: u8,
     pub len: usize,
 }
+
+impl NativePayload for SharedArray {
+    const CLASS: &'static NativeClass = &SHARED_ARRAY;
+}
+
+pub static SHARED_ARRAY: NativeClass = NativeClass {
+    name: "SharedArray",
+    module: "_multiprocessing",
+    doc: "A typed array in memory shared between processes.",
+    methods: &[&array_new::DEF, &array_get::DEF, &array_set::DEF, &array_len::DEF, &array_typecode::DEF],
+    ..NativeClass::DEFAULT
+};
 
 pub fn itemsize(tc: u8) -> Option<usize> {
     Some(match tc {
@@ -352,36 +374,36 @@ pub fn itemsize(tc: u8) -> Option<usize> {
 }
 
 fn array_value(region: Arc<ShmRegion>, typecode: u8, len: usize) -> Value {
-    let a = SharedArray { region, typecode, len };
-    Value::new(Object::Instance(InstanceObj::with_native(classes().array.clone(), Box::new(a))))
+    SHARED_ARRAY.instance(SharedArray { region, typecode, len })
 }
 
-/// `SharedArray(typecode, length)`: zero-filled.
-fn array_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let tc = args.pos.get(1).and_then(|v| v.as_str()).map(|s| s.as_str().to_string()).unwrap_or_default();
-    let len = match args.pos.get(2) {
-        Some(Value::Int(n)) if *n >= 0 => *n as usize,
-        _ => return Err(vm.type_error("SharedArray(typecode, length)")),
-    };
-    let Some(size) = (if tc.len() == 1 { itemsize(tc.as_bytes()[0]) } else { None }) else {
-        let msg = format!("bad typecode (must be b, B, u, h, H, i, I, l, L, q, Q, f or d), got {tc:?}");
+/// SharedArray(typecode, length): zero-filled.
+#[native("SharedArray.__new__($cls, typecode, length, /)")]
+fn array_new(vm: &mut Vm, _cls: &Value, typecode: &str, length: i64) -> PyResult<Value> {
+    let Some(size) = (if typecode.len() == 1 { itemsize(typecode.as_bytes()[0]) } else { None }) else {
+        let msg = format!("bad typecode (must be b, B, u, h, H, i, I, l, L, q, Q, f or d), got {typecode:?}");
         return Err(vm.value_error(&msg));
     };
-    let region = new_region(size * len).map_err(|e| os_error(vm, e))?;
-    Ok(array_value(region, tc.as_bytes()[0], len))
+    if length < 0 {
+        return Err(vm.value_error("negative array length"));
+    }
+    let bytes = (length as usize).checked_mul(size).ok_or_else(|| vm.error(Exc::MemoryError, ""))?;
+    let region = new_region(bytes).map_err(|e| os_error(vm, e))?;
+    Ok(array_value(region, typecode.as_bytes()[0], length as usize))
 }
 
-pub fn array_from_fd(vm: &mut Vm, fd: i32, tc: u8, len: usize) -> PyResult<Value> {
+pub fn array_from_fd(vm: &mut Vm, fd: RawFd, tc: u8, len: usize) -> PyResult<Value> {
     let region = region_from_fd(fd).map_err(|e| os_error(vm, e))?;
     Ok(array_value(region, tc, len))
 }
 
-fn index(vm: &mut Vm, a: &SharedArray, v: Option<&Value>) -> PyResult<usize> {
-    match v {
-        Some(Value::Int(i)) => {
+/// The item at index `i` (negative from the end), checked.
+fn index(vm: &mut Vm, a: &SharedArray, i: &Value) -> PyResult<usize> {
+    match i {
+        Value::Int(i) => {
             let i = if *i < 0 { *i + a.len as i64 } else { *i };
             if i < 0 || i >= a.len as i64 {
-                return Err(vm.new_error("IndexError", "invalid index"));
+                return Err(vm.error(Exc::IndexError, "invalid index"));
             }
             Ok(i as usize)
         }
@@ -389,12 +411,21 @@ fn index(vm: &mut Vm, a: &SharedArray, v: Option<&Value>) -> PyResult<usize> {
     }
 }
 
-fn array_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a: &SharedArray = self_native(vm, &args, "SharedArray")?;
-    let i = index(vm, a, args.pos.get(1))?;
+/// The address of item `i` (checked by `index`).
+fn item_ptr(a: &SharedArray, i: usize) -> *mut u8 {
     let sz = itemsize(a.typecode).unwrap_or(1);
+    // SAFETY: `i < a.len` (checked by `index`) and the region holds `a.len` items of
+    // `sz` bytes, so the offset stays inside the mapping.
+    unsafe { a.region.ptr.add(i * sz) }
+}
+
+/// get(i) -> the item at index i.
+#[native("SharedArray.get($self, index, /)")]
+fn array_get(vm: &mut Vm, a: &SharedArray, index_v: &Value) -> PyResult<Value> {
+    let p = item_ptr(a, index(vm, a, index_v)?);
+    // SAFETY: `p` points at one whole item of the array's typecode inside the live
+    // mapping (see `item_ptr`); unaligned reads make no alignment assumption.
     unsafe {
-        let p = a.region.ptr.add(i * sz);
         Ok(match a.typecode {
             b'c' => Value::new(Object::Bytes(vec![*p].into_boxed_slice())),
             b'?' => Value::Bool(*p != 0),
@@ -424,66 +455,81 @@ fn array_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
 }
 
-fn array_set(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a: &SharedArray = self_native(vm, &args, "SharedArray")?;
-    let i = index(vm, a, args.pos.get(1))?;
-    let v = args.pos.get(2).cloned().unwrap_or(Value::None);
-    let sz = itemsize(a.typecode).unwrap_or(1);
-    let p = unsafe { a.region.ptr.add(i * sz) };
-    let int = |vm: &mut Vm, v: &Value| -> PyResult<i64> {
-        match v {
-            Value::Int(n) => Ok(*n),
-            Value::Bool(b) => Ok(*b as i64),
-            _ => {
-                let msg = format!("int expected instead of {} instance", vm.type_name(v));
-                Err(vm.type_error(&msg))
-            }
-        }
-    };
-    unsafe {
-        match a.typecode {
-            b'c' => match v.obj() {
-                Some(Object::Bytes(b)) if b.len() == 1 => *p = b[0],
-                None if matches!(v, Value::Int(0..=255)) => *p = int(vm, &v)? as u8,
-                _ => return Err(vm.type_error("one character bytes, bytearray or integer expected")),
-            },
-            b'?' => *p = vm.truthy(&v)? as u8,
-            b'b' | b'B' => *p = int(vm, &v)? as u8,
-            b'h' | b'H' => (p as *mut u16).write_unaligned(int(vm, &v)? as u16),
-            b'i' | b'I' => (p as *mut u32).write_unaligned(int(vm, &v)? as u32),
-            b'l' | b'q' | b'L' | b'Q' => (p as *mut i64).write_unaligned(int(vm, &v)?),
-            b'f' | b'd' => {
-                let f = match &v {
-                    Value::Float(f) => *f,
-                    Value::Int(n) => *n as f64,
-                    Value::Bool(b) => *b as i64 as f64,
-                    _ => {
-                        let msg = format!("must be real number, not {}", vm.type_name(&v));
-                        return Err(vm.type_error(&msg));
-                    }
-                };
-                if a.typecode == b'f' {
-                    (p as *mut f32).write_unaligned(f as f32)
-                } else {
-                    (p as *mut f64).write_unaligned(f)
-                }
-            }
-            b'u' => {
-                let c = v.as_str().and_then(|s| s.as_str().chars().next()).unwrap_or('\0');
-                (p as *mut u32).write_unaligned(c as u32)
-            }
-            _ => {}
+fn int_item(vm: &mut Vm, v: &Value) -> PyResult<i64> {
+    match v {
+        Value::Int(n) => Ok(*n),
+        Value::Bool(b) => Ok(*b as i64),
+        _ => {
+            let msg = format!("int expected instead of {} instance", vm.type_name(v));
+            Err(vm.type_error(&msg))
         }
     }
-    Ok(Value::None)
 }
 
-fn array_len(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a: &SharedArray = self_native(vm, &args, "SharedArray")?;
-    Ok(Value::Int(a.len as i64))
+fn float_item(vm: &mut Vm, v: &Value) -> PyResult<f64> {
+    match v {
+        Value::Float(f) => Ok(*f),
+        Value::Int(n) => Ok(*n as f64),
+        Value::Bool(b) => Ok(*b as i64 as f64),
+        _ => {
+            let msg = format!("must be real number, not {}", vm.type_name(v));
+            Err(vm.type_error(&msg))
+        }
+    }
 }
 
-fn array_typecode(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a: &SharedArray = self_native(vm, &args, "SharedArray")?;
-    Ok(Value::string((a.typecode as char).to_string()))
+/// set(i, value): stores value at index i.
+#[native("SharedArray.set($self, index, value, /)")]
+fn array_set(vm: &mut Vm, a: &SharedArray, index_v: &Value, v: &Value) -> PyResult<()> {
+    let p = item_ptr(a, index(vm, a, index_v)?);
+    // Convert first, then write: the unsafe block below only stores.
+    enum Item {
+        Byte(u8),
+        U16(u16),
+        U32(u32),
+        I64(i64),
+        F32(f32),
+        F64(f64),
+    }
+    let item = match a.typecode {
+        b'c' => match v.obj() {
+            Some(Object::Bytes(b)) if b.len() == 1 => Item::Byte(b[0]),
+            None if matches!(v, Value::Int(0..=255)) => Item::Byte(int_item(vm, v)? as u8),
+            _ => return Err(vm.type_error("one character bytes, bytearray or integer expected")),
+        },
+        b'?' => Item::Byte(vm.truthy(v)? as u8),
+        b'b' | b'B' => Item::Byte(int_item(vm, v)? as u8),
+        b'h' | b'H' => Item::U16(int_item(vm, v)? as u16),
+        b'i' | b'I' => Item::U32(int_item(vm, v)? as u32),
+        b'l' | b'q' | b'L' | b'Q' => Item::I64(int_item(vm, v)?),
+        b'f' => Item::F32(float_item(vm, v)? as f32),
+        b'd' => Item::F64(float_item(vm, v)?),
+        b'u' => Item::U32(v.as_str().and_then(|s| s.as_str().chars().next()).unwrap_or('\0') as u32),
+        _ => return Ok(()),
+    };
+    // SAFETY: `p` points at one whole item of the array's typecode inside the live
+    // mapping (see `item_ptr`), and each arm writes exactly that item's size.
+    unsafe {
+        match item {
+            Item::Byte(b) => *p = b,
+            Item::U16(x) => (p as *mut u16).write_unaligned(x),
+            Item::U32(x) => (p as *mut u32).write_unaligned(x),
+            Item::I64(x) => (p as *mut i64).write_unaligned(x),
+            Item::F32(x) => (p as *mut f32).write_unaligned(x),
+            Item::F64(x) => (p as *mut f64).write_unaligned(x),
+        }
+    }
+    Ok(())
+}
+
+/// __len__() -> the number of items.
+#[native("SharedArray.__len__($self, /)", style = "slot")]
+fn array_len(_vm: &mut Vm, a: &SharedArray) -> PyResult<i64> {
+    Ok(a.len as i64)
+}
+
+/// typecode() -> the array's typecode.
+#[native("SharedArray.typecode($self, /)")]
+fn array_typecode(_vm: &mut Vm, a: &SharedArray) -> PyResult<String> {
+    Ok((a.typecode as char).to_string())
 }

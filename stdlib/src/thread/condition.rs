@@ -7,6 +7,7 @@ use super::locks::{LockData, RLockData};
 use crate::util::{arg_timeout, self_native};
 use conc_interpreter::blocking::{spin_for, WaitQueue};
 use conc_interpreter::interp::{add_methods, new_class, types};
+use conc_interpreter::native::Exc;
 use conc_interpreter::value::class::BaseKind;
 use conc_interpreter::value::instance::InstanceObj;
 use conc_interpreter::value::str::intern;
@@ -125,12 +126,12 @@ fn release_lock(vm: &mut Vm, lock: &Value) -> PyResult<()> {
     match kind(lock) {
         Kind::Lock(l) => {
             if !l.release() {
-                return Err(vm.new_error("RuntimeError", "release unlocked lock"));
+                return Err(vm.error(Exc::RuntimeError, "release unlocked lock"));
             }
         }
         Kind::RLock(r) => {
             if !r.release() {
-                return Err(vm.new_error("RuntimeError", "cannot release un-acquired lock"));
+                return Err(vm.error(Exc::RuntimeError, "cannot release un-acquired lock"));
             }
         }
         Kind::Other => {
@@ -172,6 +173,9 @@ fn cond_acquire(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         Some(t) => arg_timeout(vm, &t, true)?,
         None => None,
     };
+    if !blocking && timeout.is_some() {
+        return Err(vm.value_error("can't specify a timeout for a non-blocking call"));
+    }
     Ok(Value::Bool(acquire_lock(vm, &lock, blocking, timeout)?))
 }
 
@@ -196,7 +200,7 @@ fn cond_is_owned(vm: &mut Vm, args: Args) -> PyResult<Value> {
 fn wait_impl(vm: &mut Vm, c: &CondData, timeout: Option<Duration>) -> PyResult<bool> {
     let lock = c.lock.clone();
     if !is_owned(vm, &lock)? {
-        return Err(vm.new_error("RuntimeError", "cannot wait on un-acquired lock"));
+        return Err(vm.error(Exc::RuntimeError, "cannot wait on un-acquired lock"));
     }
     let w = Arc::new(Waiter { signaled: Mutex::new(false), flag: AtomicBool::new(false), queue: WaitQueue::new() });
     c.waiters.lock().push_back(w.clone());
@@ -282,7 +286,7 @@ fn cond_wait_for(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
 fn notify_impl(vm: &mut Vm, c: &CondData, n: usize) -> PyResult<()> {
     let lock = c.lock.clone();
     if !is_owned(vm, &lock)? {
-        return Err(vm.new_error("RuntimeError", "cannot notify on un-acquired lock"));
+        return Err(vm.error(Exc::RuntimeError, "cannot notify on un-acquired lock"));
     }
     let mut ws = c.waiters.lock();
     for _ in 0..n {

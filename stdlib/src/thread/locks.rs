@@ -9,6 +9,7 @@
 use crate::util::{arg_timeout, no_args, self_native, self_native_in};
 use conc_interpreter::blocking::{current_ident, WaitQueue};
 use conc_interpreter::interp::{add_fast_methods, add_methods, new_class, types};
+use conc_interpreter::native::Exc;
 use conc_interpreter::value::class::BaseKind;
 use conc_interpreter::value::instance::InstanceObj;
 use conc_interpreter::{Args, ObjRef, Object, PyResult, Value, Vm};
@@ -264,7 +265,7 @@ fn lock_release(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
 fn release_lock(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
     let l: &LockData = self_native_in(vm, a, "lock")?;
     if !l.release() {
-        return Err(vm.new_error("RuntimeError", "release unlocked lock"));
+        return Err(vm.error(Exc::RuntimeError, "release unlocked lock"));
     }
     Ok(Value::None)
 }
@@ -316,7 +317,7 @@ fn rlock_release(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
 fn release_rlock(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
     let l: &RLockData = self_native_in(vm, a, "RLock")?;
     if !l.release() {
-        return Err(vm.new_error("RuntimeError", "cannot release un-acquired lock"));
+        return Err(vm.error(Exc::RuntimeError, "cannot release un-acquired lock"));
     }
     Ok(Value::None)
 }

@@ -4,10 +4,12 @@
 pub mod condition;
 pub mod locks;
 pub mod queue;
+mod registry;
 mod reuse;
 
 use crate::util::{functions, set};
 use conc_interpreter::blocking::current_ident;
+use conc_interpreter::native::Exc;
 use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -31,6 +33,7 @@ pub fn reset_after_fork() {
     RUNNING.store(0, Ordering::SeqCst);
     // SAFETY: called first thing in a forked child, which has no other thread yet.
     unsafe { conc_interpreter::fork::release_orphaned(live()) };
+    unsafe { registry::reset_after_fork() };
     live().lock().clear();
     reuse::forget_after_fork();
 }
@@ -55,6 +58,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             ("_set_name", set_name),
             ("stack_size", stack_size),
             ("_set_queue_exceptions", queue::set_exceptions),
+            ("_set_queue_subclass_impl", queue::set_subclass_impl),
         ],
     );
     set(m, "LockType", Value::Obj(locks::classes().lock.clone()));
@@ -62,7 +66,8 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     set(m, "Condition", Value::Obj(condition::class().clone()));
     set(m, "FifoQueue", Value::Obj(queue::class().clone()));
     set(m, "TIMEOUT_MAX", Value::Float(9223372036.0));
-    set(m, "error", Value::Obj(conc_interpreter::interp::exc_class("RuntimeError")));
+    set(m, "error", Value::Obj(Exc::RuntimeError.class().clone()));
+    registry::install(m);
     Ok(())
 }
 
@@ -103,13 +108,13 @@ fn start_new_thread(vm: &mut Vm, args: Args) -> PyResult<Value> {
             let mut a = Args::new(fargs);
             a.kw = kwargs;
             if let Err(e) = tvm.call(&func, a) {
-                let sys_exit = conc_interpreter::interp::exc_class("SystemExit");
+                let sys_exit = Exc::SystemExit.class().clone();
                 let cls = tvm.class_of(&e.exc);
                 if !conc_interpreter::value::class::is_subclass(&cls, &sys_exit) {
                     let r = tvm.repr_of(&func).unwrap_or_default();
                     let tb = tvm.format_exception(&e.exc);
                     conc_interpreter::stdio::write_stderr(&format!(
-                        "Unhandled exception in thread started by {r}\n{tb}"
+                        "Exception ignored in thread started by: {r}\n{tb}"
                     ));
                 }
             }
@@ -126,7 +131,7 @@ fn start_new_thread(vm: &mut Vm, args: Args) -> PyResult<Value> {
             live().lock().remove(&ident);
             RUNNING.fetch_sub(1, Ordering::SeqCst);
             let msg = format!("can't start new thread: {e}");
-            Err(vm.new_error("RuntimeError", &msg))
+            Err(vm.error(Exc::RuntimeError, &msg))
         }
     }
 }

@@ -5,10 +5,17 @@
 //! held while script code runs (items are only moved, never compared), so FIFO order
 //! needs no script-level locking. LIFO and priority queues stay in conc
 //! (`stdlib/lib/queue.conc`), since a heap compares items with script code.
+//!
+//! Those, and every script class derived from Queue, keep CPython's structure (a
+//! `mutex`, three conditions, `unfinished_tasks`, and the `_init`/`_qsize`/`_put`/
+//! `_get` hooks): the native methods hand an instance of a derived class to conc's
+//! implementation registered by queue.conc (`_set_queue_subclass_impl`), so a
+//! subclass's hooks and its `super().put(...)` see one and the same queue.
 
 use crate::util::{arg_timeout, self_native, self_native_in};
 use conc_interpreter::blocking::WaitQueue;
 use conc_interpreter::interp::{add_fast_methods, add_methods, native, new_class, set_class_attr, types};
+use conc_interpreter::native::Exc;
 use conc_interpreter::value::class::BaseKind;
 use conc_interpreter::value::function::PropertyObj;
 use conc_interpreter::value::instance::InstanceObj;
@@ -76,6 +83,36 @@ pub fn class() -> &'static ObjRef {
 /// The exception classes `queue.Empty` / `queue.Full` (set by the queue module).
 static EMPTY: OnceLock<Value> = OnceLock::new();
 static FULL: OnceLock<Value> = OnceLock::new();
+/// The namespace whose functions serve instances of classes derived from Queue.
+static SUBCLASS_IMPL: OnceLock<Value> = OnceLock::new();
+
+/// For an instance of a class derived from Queue: conc's method `name` to run
+/// instead of the native one (see the module comment).
+fn subclass_method(vm: &mut Vm, this: &[Value], name: &str) -> Option<Value> {
+    let inst = this.first()?.as_instance()?;
+    if inst.class.ptr_eq(class()) {
+        return None;
+    }
+    let ns = SUBCLASS_IMPL.get()?.clone();
+    vm.get_attr(&ns, &conc_interpreter::value::str::intern(name)).ok()
+}
+
+/// Runs conc's `name` for a derived-class instance (`return`s from the caller).
+macro_rules! for_subclass {
+    ($vm:expr, $args:expr, $name:expr) => {
+        if let Some(f) = subclass_method($vm, &$args.pos, $name) {
+            return $vm.call(&f, $args);
+        }
+    };
+}
+
+/// `_thread._set_queue_subclass_impl(ns)`: queue.conc hands over the namespace.
+pub fn set_subclass_impl(_vm: &mut Vm, args: Args) -> PyResult<Value> {
+    if let Some(ns) = args.pos.first() {
+        let _ = SUBCLASS_IMPL.set(ns.clone());
+    }
+    Ok(Value::None)
+}
 
 fn q_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let cls = match args.pos.first().and_then(|c| c.as_objref()) {
@@ -94,6 +131,7 @@ fn q_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn q_init(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
+    for_subclass!(vm, args, "__init__");
     let maxsize = match args.take(1, "maxsize") {
         Some(v) => vm.index_value(&v)?,
         None => 0,
@@ -151,13 +189,13 @@ fn spin(timeout: Option<Duration>, ready: impl Fn() -> bool) -> bool {
     conc_interpreter::blocking::spin_for(budget, ready)
 }
 
-fn raise_named(vm: &mut Vm, which: &OnceLock<Value>, fallback: &str) -> conc_interpreter::PyErr {
+fn raise_named(vm: &mut Vm, which: &OnceLock<Value>, fallback: Exc) -> conc_interpreter::PyErr {
     match which.get() {
         Some(cls) => {
             let c = cls.as_objref().cloned().expect("exception class");
             vm.new_exception(&c, vec![])
         }
-        None => vm.new_error(fallback, ""),
+        None => vm.error(fallback, ""),
     }
 }
 
@@ -167,7 +205,9 @@ fn block_args(vm: &mut Vm, args: &mut Args, first: usize) -> PyResult<(bool, Opt
         None => true,
     };
     let timeout = match args.take(first + 1, "timeout") {
+        // A call that may not block ignores its timeout, as CPython's does.
         Some(Value::None) | None => None,
+        Some(_) if !block => None,
         Some(t) => {
             let negative = matches!(t, Value::Int(i) if i < 0) || matches!(t, Value::Float(f) if f < 0.0);
             if negative {
@@ -185,7 +225,7 @@ fn put_impl(vm: &mut Vm, this: &[Value], item: Value, block: bool, timeout: Opti
     if g.maxsize > 0 && g.items.len() as i64 >= g.maxsize {
         if !block {
             drop(g);
-            return Err(raise_named(vm, &FULL, "RuntimeError"));
+            return Err(raise_named(vm, &FULL, Exc::RuntimeError));
         }
         drop(g);
         spin(timeout, || (q.len.load(Ordering::Acquire) as i64) < q.max.load(Ordering::Relaxed));
@@ -200,7 +240,7 @@ fn put_impl(vm: &mut Vm, this: &[Value], item: Value, block: bool, timeout: Opti
             })?;
             if r.is_none() {
                 drop(g);
-                return Err(raise_named(vm, &FULL, "RuntimeError"));
+                return Err(raise_named(vm, &FULL, Exc::RuntimeError));
             }
         }
     }
@@ -214,7 +254,7 @@ fn get_impl(vm: &mut Vm, this: &[Value], block: bool, timeout: Option<Duration>)
     if g.items.is_empty() {
         if !block {
             drop(g);
-            return Err(raise_named(vm, &EMPTY, "RuntimeError"));
+            return Err(raise_named(vm, &EMPTY, Exc::RuntimeError));
         }
         drop(g);
         spin(timeout, || q.len.load(Ordering::Acquire) > 0);
@@ -231,7 +271,7 @@ fn get_impl(vm: &mut Vm, this: &[Value], block: bool, timeout: Option<Duration>)
             g.waiting -= 1;
             if r?.is_none() {
                 drop(g);
-                return Err(raise_named(vm, &EMPTY, "RuntimeError"));
+                return Err(raise_named(vm, &EMPTY, Exc::RuntimeError));
             }
         }
     }
@@ -244,18 +284,24 @@ fn get_impl(vm: &mut Vm, this: &[Value], block: bool, timeout: Option<Duration>)
 }
 
 fn q_put(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
+    for_subclass!(vm, args, "put");
     let item = match args.take(1, "item") {
         Some(v) => v,
         None => return Err(vm.type_error("Queue.put() missing 1 required positional argument: 'item'")),
     };
-    let (block, timeout) =
-        if args.pos.len() > 2 || !args.kw.is_empty() { block_args(vm, &mut args, 2)? } else { (true, None) };
+    // An unbounded queue never blocks a put: CPython does not even look at the options.
+    let unbounded = self_native::<QueueData>(vm, &args, "Queue")?.max.load(Ordering::Relaxed) <= 0;
+    let (block, timeout) = if !unbounded && (args.pos.len() > 2 || !args.kw.is_empty()) {
+        block_args(vm, &mut args, 2)?
+    } else {
+        (true, None)
+    };
     put_impl(vm, &args.pos, item, block, timeout)
 }
 
 /// `put(item)` without options, read in place.
 fn q_put_fast(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
-    if a.len() != 2 {
+    if a.len() != 2 || subclass_method(vm, a, "put").is_some() {
         return q_put(vm, Args::new(a.iter().cloned()));
     }
     put_impl(vm, a, a[1].clone(), true, None)
@@ -277,6 +323,7 @@ fn q_put_wakes_idle(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
 }
 
 fn q_put_nowait(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
+    for_subclass!(vm, args, "put_nowait");
     let item = match args.take(1, "item") {
         Some(v) => v,
         None => return Err(vm.type_error("Queue.put_nowait() missing 1 required positional argument: 'item'")),
@@ -285,6 +332,7 @@ fn q_put_nowait(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
 }
 
 fn q_get(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
+    for_subclass!(vm, args, "get");
     let (block, timeout) =
         if args.pos.len() > 1 || !args.kw.is_empty() { block_args(vm, &mut args, 1)? } else { (true, None) };
     get_impl(vm, &args.pos, block, timeout)
@@ -292,33 +340,38 @@ fn q_get(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
 
 /// `get()` without options, read in place.
 fn q_get_fast(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
-    if a.len() != 1 {
+    if a.len() != 1 || subclass_method(vm, a, "get").is_some() {
         return q_get(vm, Args::new(a.iter().cloned()));
     }
     get_impl(vm, a, true, None)
 }
 
 fn q_get_nowait(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    for_subclass!(vm, args, "get_nowait");
     get_impl(vm, &args.pos, false, None)
 }
 
 fn q_qsize(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    for_subclass!(vm, args, "qsize");
     let q: &QueueData = self_native(vm, &args, "Queue")?;
     Ok(Value::Int(q.state.lock().items.len() as i64))
 }
 
 fn q_empty(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    for_subclass!(vm, args, "empty");
     let q: &QueueData = self_native(vm, &args, "Queue")?;
     Ok(Value::Bool(q.state.lock().items.is_empty()))
 }
 
 fn q_full(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    for_subclass!(vm, args, "full");
     let q: &QueueData = self_native(vm, &args, "Queue")?;
     let g = q.state.lock();
     Ok(Value::Bool(g.maxsize > 0 && g.items.len() as i64 >= g.maxsize))
 }
 
 fn q_task_done(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    for_subclass!(vm, args, "task_done");
     let q: &QueueData = self_native(vm, &args, "Queue")?;
     let mut g = q.state.lock();
     if g.unfinished <= 0 {
@@ -333,6 +386,7 @@ fn q_task_done(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 fn q_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    for_subclass!(vm, args, "join");
     let q: &QueueData = self_native(vm, &args, "Queue")?;
     let mut g = q.state.lock();
     vm.block_on(&mut g, &q.all_done, None, &|| "Queue.join".to_string(), |s| {

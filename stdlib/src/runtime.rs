@@ -1,0 +1,187 @@
+//! The one start-up path of the interpreter: `conc FILE`, `conc -c`, the REPL and the
+//! children that `multiprocessing` spawns all start and stop through [`RuntimeBuilder`].
+//!
+//! It owns, in this order: the main thread (a thread of its own with a large stack,
+//! because native re-entry such as a `__repr__` calling `repr` uses Rust stack), the
+//! interpreter's global state and this thread's VM, the main-thread mark of the
+//! blocking layer (Ctrl-C interrupts its waits), the SIGINT handler, the registration
+//! of the standard library, `sys.argv` and `sys.path`; then it runs the caller's body
+//! (which runs `__main__`, the prompt, or a child's target), and at the end the
+//! shutdown sequence: `threading._shutdown` (join non-daemon threads), then
+//! `multiprocessing._shutdown` (end child processes), in CPython's order, and a final
+//! flush of stdout.
+
+use conc_interpreter::compiler::{self, Mode};
+use conc_interpreter::interp::interp;
+use conc_interpreter::native::Exc;
+use conc_interpreter::value::module::ModuleObj;
+use conc_interpreter::vm::import::set_module_attrs;
+use conc_interpreter::{Args, ObjRef, Object, PyResult, Value, Vm};
+
+/// Stack size of the thread that runs the main script: script recursion is data, but
+/// native re-entry (a `__repr__` calling `repr`, `sorted` with a key) uses Rust stack.
+pub const MAIN_STACK: usize = 512 << 20;
+
+/// How the interpreter starts: argv, sys.path, and whether the shutdown sequence runs.
+pub struct RuntimeBuilder {
+    argv: Vec<String>,
+    path: Vec<String>,
+    shutdown: bool,
+}
+
+impl Default for RuntimeBuilder {
+    fn default() -> Self {
+        RuntimeBuilder { argv: vec![String::new()], path: Vec::new(), shutdown: true }
+    }
+}
+
+impl RuntimeBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `sys.argv`.
+    pub fn argv(mut self, argv: Vec<String>) -> Self {
+        self.argv = argv;
+        self
+    }
+
+    /// `sys.path`.
+    pub fn path(mut self, path: Vec<String>) -> Self {
+        self.path = path;
+        self
+    }
+
+    /// Leaves the shutdown sequence to the body (a spawned child runs it as part of
+    /// its bootstrap, which reports the exit code to the parent afterwards).
+    pub fn without_shutdown(mut self) -> Self {
+        self.shutdown = false;
+        self
+    }
+
+    /// Starts the interpreter on a new main thread, runs `body` there and returns the
+    /// process's exit code (the body's, or the shutdown sequence's when a thread's
+    /// shutdown raises).
+    pub fn run(self, body: impl FnOnce(&mut Vm) -> i32 + Send + 'static) -> i32 {
+        let h = std::thread::Builder::new().name("main".into()).stack_size(MAIN_STACK).spawn(move || {
+            let mut vm = self.start();
+            let status = body(&mut vm);
+            if self.shutdown {
+                shutdown(&mut vm, status)
+            } else {
+                status
+            }
+        });
+        let code = match h {
+            Ok(h) => h.join().unwrap_or(1),
+            Err(_) => 1,
+        };
+        conc_interpreter::stdio::flush_stdout();
+        code
+    }
+
+    /// Builds the global state and this thread's VM.
+    fn start(&self) -> Vm {
+        let vm = conc_interpreter::Runtime::new();
+        conc_interpreter::blocking::set_main_thread();
+        install_sigint_handler();
+        crate::install();
+        *interp().argv.lock() = self.argv.clone();
+        *interp().path.lock() = self.path.clone();
+        vm
+    }
+}
+
+/// Ctrl-C raises KeyboardInterrupt in the main thread (checked by the VM loop and by
+/// every blocking wait) instead of killing the process.
+pub fn install_sigint_handler() {
+    extern "C" fn on_sigint(_: libc::c_int) {
+        conc_interpreter::blocking::request_interrupt();
+    }
+    // SAFETY: the handler only stores to an atomic flag, which is async-signal-safe,
+    // and the function pointer stays valid for the life of the process.
+    unsafe {
+        libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t);
+    }
+}
+
+/// The shutdown sequence: waits for every non-daemon thread, then ends child
+/// processes (multiprocessing terminates daemon children and joins the others), in
+/// CPython's order: its multiprocessing hook is an atexit handler, which runs after the
+/// threads. Also after an uncaught exception, whose traceback was printed first.
+pub fn shutdown(vm: &mut Vm, status: i32) -> i32 {
+    for module in ["threading", "multiprocessing"] {
+        let m = interp().modules.lock().get(module).cloned();
+        if let Some(m) = m {
+            let name = conc_interpreter::value::str::intern("_shutdown");
+            if let Ok(Some(f)) = vm.get_attr_opt(&m, &name) {
+                if let Err(e) = vm.call(&f, Args::default()) {
+                    return exit_code_for(vm, &e.exc);
+                }
+            }
+        }
+    }
+    status
+}
+
+/// The exit code for the outcome of a main module, printing an uncaught exception's
+/// traceback (or a SystemExit's message) on stderr.
+pub fn finish(vm: &mut Vm, r: PyResult<Value>) -> i32 {
+    match r {
+        Ok(_) => 0,
+        Err(e) => exit_code_for(vm, &e.exc),
+    }
+}
+
+/// The exit code for an uncaught exception: SystemExit's code, else 1 after printing
+/// the traceback.
+pub fn exit_code_for(vm: &mut Vm, exc: &Value) -> i32 {
+    let cls = vm.class_of(exc);
+    if conc_interpreter::value::class::is_subclass(&cls, Exc::SystemExit.class()) {
+        let code = conc_interpreter::builtins::exceptions::exc_args(exc);
+        let code = if code.len() > 1 { Value::tuple(code) } else { code.into_iter().next().unwrap_or(Value::None) };
+        return match code {
+            Value::None => 0,
+            Value::Int(i) => i as i32,
+            Value::Bool(b) => b as i32,
+            other => {
+                let s = vm.str_of(&other).unwrap_or_default();
+                conc_interpreter::stdio::write_stderr(&format!("{s}\n"));
+                1
+            }
+        };
+    }
+    let text = vm.format_exception(exc);
+    conc_interpreter::stdio::write_stderr(&text);
+    1
+}
+
+/// A new `__main__` module (registered in `sys.modules`) for code from `file`.
+pub fn main_module(file: Option<&str>) -> ObjRef {
+    let m = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new("__main__", file.map(str::to_string)))));
+    set_module_attrs(&m, "__main__", file);
+    interp().modules.lock().insert("__main__".into(), Value::Obj(m.clone()));
+    m
+}
+
+/// The module data of a module object.
+pub fn module_data(m: &ObjRef) -> &'static ModuleObj {
+    match m.as_static() {
+        Object::Module(mm) => mm,
+        _ => unreachable!("a module object"),
+    }
+}
+
+/// Runs `source` as the `__main__` module; returns the exit code (before shutdown).
+pub fn run_main_source(vm: &mut Vm, source: &str, file: &str) -> i32 {
+    let m = main_module(Some(file));
+    let code = match compiler::compile_source(source, file, module_data(&m), Mode::Exec) {
+        Ok(c) => c,
+        Err(text) => {
+            eprint!("{text}");
+            return 1;
+        }
+    };
+    let r = vm.run_module_code(code, module_data(&m));
+    finish(vm, r)
+}

@@ -1,0 +1,338 @@
+//! The bookkeeping under `threading.Thread`: a native handle per thread object and
+//! the table of live threads.
+//!
+//! A `_ThreadHandle` goes NEW -> RUNNING -> DONE exactly once. `start` moves it to
+//! RUNNING, enters the thread object in the table and runs the entry callable on an
+//! OS thread whose VM has that object as its current thread; when the callable
+//! returns, the entry leaves the table and the handle becomes DONE, which wakes the
+//! joiners. The main thread and threads not started by `threading` are entered by
+//! `adopt` (the main thread leaves at interpreter exit, by `finish`).
+//!
+//! The table is what `threading.enumerate`, `active_count` and `_shutdown` read: one
+//! mutex, touched twice per thread (start and end), never while script code runs.
+//! `_shutdown` waits on it for the non-daemon threads through the blocking layer.
+
+use super::{reuse, RUNNING, THREAD_STACK};
+use crate::util::{arg_timeout, functions, self_native, set};
+use conc_interpreter::blocking::{current_ident, is_blocked, new_ident, set_current_ident, spin_for, WaitQueue};
+use conc_interpreter::interp::{add_methods, new_class, types};
+use conc_interpreter::native::Exc;
+use conc_interpreter::value::class::BaseKind;
+use conc_interpreter::value::instance::InstanceObj;
+use conc_interpreter::{Args, ObjRef, Object, PyResult, Value, Vm};
+use parking_lot::Mutex;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+const NEW: u8 = 0;
+const RUNNING_STATE: u8 = 1;
+const DONE: u8 = 2;
+
+/// How long `start` lets the new thread run before going on, at most (see
+/// `blocking::wait_settled`: what CPython's GIL switch interval gives in practice).
+const SETTLE_FOR: Duration = Duration::from_millis(5);
+
+/// How long a joiner watches the handle before parking: a thread that is about to
+/// end usually ends within microseconds of being joined.
+const JOIN_SPIN: Duration = Duration::from_micros(20);
+
+#[derive(Default)]
+pub struct Handle {
+    state: AtomicU8,
+    ident: AtomicU64,
+    /// The OS thread id, 0 until the thread has published it.
+    native_id: AtomicI64,
+    /// Set by the new thread once it runs (its native id is known from then on).
+    begun: AtomicBool,
+    lock: Mutex<()>,
+    /// Notified (under `lock`) when the thread begins and when it ends.
+    changed: WaitQueue,
+}
+
+impl Handle {
+    fn done(&self) -> bool {
+        self.state.load(Ordering::Acquire) == DONE
+    }
+
+    fn signal(&self) {
+        let _g = self.lock.lock();
+        self.changed.notify_all();
+    }
+
+    /// Waits until `ready(self)` holds or `timeout` passes; Ok(true) if it holds.
+    fn wait(
+        &self,
+        vm: &mut Vm,
+        timeout: Option<Duration>,
+        what: &str,
+        ready: impl Fn(&Handle) -> bool,
+    ) -> PyResult<bool> {
+        if ready(self) {
+            return Ok(true);
+        }
+        let spin = timeout.map_or(JOIN_SPIN, |t| t.min(JOIN_SPIN));
+        if spin_for(spin, || ready(self)) {
+            return Ok(true);
+        }
+        let mut g = self.lock.lock();
+        let what = what.to_string();
+        let r = vm.block_on(&mut g, &self.changed, timeout, &|| what.clone(), |_| ready(self).then_some(()))?;
+        Ok(r.is_some())
+    }
+}
+
+struct Entry {
+    thread: Value,
+    daemon: bool,
+    handle: Arc<Handle>,
+}
+
+/// Live threads by ident (idents grow, so this is start order).
+fn table() -> &'static Mutex<BTreeMap<u64, Entry>> {
+    static T: OnceLock<Mutex<BTreeMap<u64, Entry>>> = OnceLock::new();
+    T.get_or_init(Default::default)
+}
+
+/// Notified (under the table's lock) whenever a thread leaves the table.
+fn departures() -> &'static WaitQueue {
+    static D: OnceLock<WaitQueue> = OnceLock::new();
+    D.get_or_init(WaitQueue::new)
+}
+
+fn leave(ident: u64) {
+    let mut t = table().lock();
+    t.remove(&ident);
+    departures().notify_all();
+}
+
+fn class() -> &'static ObjRef {
+    static C: OnceLock<ObjRef> = OnceLock::new();
+    C.get_or_init(|| {
+        let c = new_class(
+            "_ThreadHandle",
+            "_thread",
+            vec![types().object.clone()],
+            BaseKind::Builtin,
+            true,
+            Default::default(),
+        );
+        add_methods(
+            &c,
+            &[
+                ("__new__", handle_new),
+                ("start", handle_start),
+                ("adopt", handle_adopt),
+                ("finish", handle_finish),
+                ("join", handle_join),
+                ("is_alive", handle_is_alive),
+                ("is_done", handle_is_done),
+                ("ident", handle_ident),
+                ("native_id", handle_native_id),
+            ],
+        );
+        c
+    })
+}
+
+/// Adds the handle class and the table's functions to `_thread`.
+pub fn install(m: &ObjRef) {
+    set(m, "_ThreadHandle", Value::Obj(class().clone()));
+    functions(
+        m,
+        &[
+            ("_enumerate", enumerate),
+            ("_active_count", active_count),
+            ("_wait_non_daemon", wait_non_daemon),
+            ("_is_main_thread", is_main_thread),
+        ],
+    );
+}
+
+/// In a child made by fork: only the forking thread exists. Its entry stays; every
+/// other thread is gone, so its handle is DONE (joining it returns at once). Any
+/// handle's lock, the forking thread's own included, may have been held by a thread
+/// of the parent (a joiner between two looks) and is released.
+///
+/// # Safety
+/// Only in a child right after `fork()`, before it starts any thread.
+pub unsafe fn reset_after_fork() {
+    conc_interpreter::fork::release_orphaned(table());
+    let me = current_ident();
+    let mut t = table().lock();
+    for (ident, e) in t.iter() {
+        conc_interpreter::fork::release_orphaned(&e.handle.lock);
+        if *ident != me {
+            e.handle.state.store(DONE, Ordering::Release);
+        }
+    }
+    t.retain(|ident, _| *ident == me);
+}
+
+fn handle_of<'a>(vm: &mut Vm, args: &'a Args) -> PyResult<&'a Arc<Handle>> {
+    self_native::<Arc<Handle>>(vm, args, "_ThreadHandle")
+}
+
+fn handle_new(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    let h: Arc<Handle> = Arc::default();
+    Ok(Value::new(Object::Instance(InstanceObj::with_native(class().clone(), Box::new(h)))))
+}
+
+fn gettid() -> i64 {
+    unsafe { libc::gettid() as i64 }
+}
+
+/// `start(thread, entry, name, daemon)`: enters `thread` in the table and calls
+/// `entry()` on a new OS thread whose current thread is `thread`; returns once the
+/// new thread runs and has blocked or ended (at most `SETTLE_FOR` after it began).
+fn handle_start(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let h = handle_of(vm, &args)?.clone();
+    let [_, thread, entry, name, daemon] = &args.pos[..] else {
+        return Err(vm.type_error("start() takes 4 arguments"));
+    };
+    let daemon = vm.truthy(daemon)?;
+    let name = name.as_str().map(|s| s.as_str().to_string()).unwrap_or_default();
+    if h.state.compare_exchange(NEW, RUNNING_STATE, Ordering::AcqRel, Ordering::Acquire).is_err() {
+        return Err(vm.error(Exc::RuntimeError, "threads can only be started once"));
+    }
+    let ident = new_ident();
+    h.ident.store(ident, Ordering::Release);
+    table().lock().insert(ident, Entry { thread: thread.clone(), daemon, handle: h.clone() });
+    RUNNING.fetch_add(1, Ordering::SeqCst);
+    let (thread, entry, job_handle) = (thread.clone(), entry.clone(), h.clone());
+    let spawned = reuse::run(
+        Box::new(move || {
+            let h = job_handle;
+            set_current_ident(ident);
+            let mut tvm = conc_interpreter::Runtime::new();
+            tvm.thread_name = name;
+            tvm.thread_data = Some(thread);
+            h.native_id.store(gettid(), Ordering::Release);
+            h.begun.store(true, Ordering::Release);
+            h.signal();
+            if let Err(e) = tvm.call(&entry, Args::default()) {
+                // `entry` reports the thread's own exceptions; this is a failure of
+                // the reporting itself.
+                let tb = tvm.format_exception(&e.exc);
+                conc_interpreter::stdio::write_stderr(&tb);
+            }
+            tvm.thread_data = None;
+            drop(tvm);
+            leave(ident);
+            RUNNING.fetch_sub(1, Ordering::SeqCst);
+            h.state.store(DONE, Ordering::Release);
+            h.signal();
+            conc_interpreter::blocking::notify_settled();
+        }),
+        THREAD_STACK,
+    );
+    if let Err(e) = spawned {
+        leave(ident);
+        RUNNING.fetch_sub(1, Ordering::SeqCst);
+        h.state.store(DONE, Ordering::Release);
+        let msg = format!("can't start new thread: {e}");
+        return Err(vm.error(Exc::RuntimeError, &msg));
+    }
+    h.wait(vm, None, "Thread.start", |h| h.begun.load(Ordering::Acquire) || h.done())?;
+    conc_interpreter::blocking::wait_settled(SETTLE_FOR, || h.done() || is_blocked(ident));
+    Ok(Value::None)
+}
+
+/// `adopt(thread, daemon)`: enters the calling thread (the main thread, or one not
+/// started by `threading`) in the table as `thread`, and makes `thread` its current
+/// thread.
+fn handle_adopt(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let h = handle_of(vm, &args)?.clone();
+    let thread = args.pos.get(1).cloned().unwrap_or(Value::None);
+    let daemon = match args.pos.get(2) {
+        Some(d) => vm.truthy(d)?,
+        None => false,
+    };
+    if h.state.compare_exchange(NEW, RUNNING_STATE, Ordering::AcqRel, Ordering::Acquire).is_err() {
+        return Err(vm.error(Exc::RuntimeError, "threads can only be started once"));
+    }
+    let ident = current_ident();
+    h.ident.store(ident, Ordering::Release);
+    h.native_id.store(gettid(), Ordering::Release);
+    h.begun.store(true, Ordering::Release);
+    table().lock().insert(ident, Entry { thread: thread.clone(), daemon, handle: h });
+    vm.thread_data = Some(thread);
+    Ok(Value::None)
+}
+
+/// `finish()`: an adopted thread is over (the main thread at interpreter exit).
+fn handle_finish(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let h = handle_of(vm, &args)?.clone();
+    if h.state.compare_exchange(RUNNING_STATE, DONE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+        leave(h.ident.load(Ordering::Acquire));
+        h.signal();
+    }
+    Ok(Value::None)
+}
+
+/// `join(timeout=None)`: waits until the thread has ended; True if it has.
+fn handle_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let h = handle_of(vm, &args)?.clone();
+    let timeout = match args.pos.get(1) {
+        Some(t) => arg_timeout(vm, t, false)?,
+        None => None,
+    };
+    Ok(Value::Bool(h.wait(vm, timeout, "Thread.join", Handle::done)?))
+}
+
+fn handle_is_alive(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let h = handle_of(vm, &args)?;
+    Ok(Value::Bool(h.state.load(Ordering::Acquire) == RUNNING_STATE))
+}
+
+fn handle_is_done(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let h = handle_of(vm, &args)?;
+    Ok(Value::Bool(h.done()))
+}
+
+fn handle_ident(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let h = handle_of(vm, &args)?;
+    Ok(match h.ident.load(Ordering::Acquire) {
+        0 => Value::None,
+        i => Value::Int(i as i64),
+    })
+}
+
+/// The OS thread id; for a thread just started, waits the moment until it is known.
+fn handle_native_id(vm: &mut Vm, args: Args) -> PyResult<Value> {
+    let h = handle_of(vm, &args)?.clone();
+    if h.state.load(Ordering::Acquire) == NEW {
+        return Ok(Value::None);
+    }
+    h.wait(vm, None, "Thread.native_id", |h| h.begun.load(Ordering::Acquire) || h.done())?;
+    Ok(match h.native_id.load(Ordering::Acquire) {
+        0 => Value::None,
+        n => Value::Int(n),
+    })
+}
+
+/// `_enumerate()`: the thread objects in the table, in start order.
+fn enumerate(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    let items: Vec<Value> = table().lock().values().map(|e| e.thread.clone()).collect();
+    Ok(Value::list(items))
+}
+
+fn active_count(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Ok(Value::Int(table().lock().len() as i64))
+}
+
+/// `_wait_non_daemon()`: blocks until no thread but daemon threads and the caller is
+/// in the table (threads started meanwhile are waited for too).
+fn wait_non_daemon(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    let me = current_ident();
+    let mut t = table().lock();
+    vm.block_on(&mut t, departures(), None, &|| "threading._shutdown".to_string(), |t| {
+        (!t.iter().any(|(ident, e)| *ident != me && !e.daemon && !e.handle.done())).then_some(())
+    })?;
+    Ok(Value::None)
+}
+
+fn is_main_thread(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+    Ok(Value::Bool(conc_interpreter::blocking::is_main_thread()))
+}

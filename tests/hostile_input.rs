@@ -1,0 +1,59 @@
+//! Hostile programs that once crashed the interpreter: each must end with a Python
+//! exception or a diagnostic (exit status 1), never a panic.
+
+use std::process::{Command, Output};
+
+fn conc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_conc")).args(args).output().unwrap()
+}
+
+fn temp_script(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("conc-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Asserts a clean failure: status 1, the message as the last line, no panic.
+fn assert_fails_with(out: &Output, last_line: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "panic: {}", &err[..err.len().min(2000)]);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", &err[..err.len().min(2000)]);
+    assert_eq!(err.trim_end().lines().last(), Some(last_line));
+}
+
+/// Regression: a syntax error on (or next to) a line of 65,535 or more characters
+/// panicked in miette ("Formatting argument out of range").
+#[test]
+fn syntax_error_on_a_very_long_line() {
+    let cases = [
+        ("long_string.py", format!("x = \"{}\" )\n", "a".repeat(70000)), "SyntaxError: unmatched ')'"),
+        (
+            "long_list.py",
+            format!("x = [{}1 )\n", "1, ".repeat(30000)),
+            "SyntaxError: closing parenthesis ')' does not match opening parenthesis '['",
+        ),
+        ("long_context.py", format!("y = 1\nx = \"{}\"\nz = 2 +\n", "é".repeat(70000)), "SyntaxError: invalid syntax"),
+    ];
+    for (name, text, message) in cases {
+        let path = temp_script(name, &text);
+        let path = path.to_str().unwrap();
+        assert_fails_with(&conc(&[path]), message);
+        assert_fails_with(&conc(&["check", path]), message);
+    }
+}
+
+/// Regression: `conc check` overflowed its stack at about 8,300 elifs.
+#[test]
+fn check_of_a_long_elif_chain() {
+    let mut src = String::from("x = 5\nif x == 0:\n    pass\n");
+    for i in 1..20000 {
+        src.push_str(&format!("elif x == {i}:\n    pass\n"));
+    }
+    let path = temp_script("elif_chain.py", &src);
+    let path = path.to_str().unwrap();
+    let message = "RecursionError: maximum recursion depth exceeded during compilation";
+    assert_fails_with(&conc(&["check", path]), message);
+    assert_fails_with(&conc(&[path]), message);
+}
