@@ -177,6 +177,9 @@ pub fn py_wait_timeout(vm: &mut Vm, v: &Value) -> PyResult<Option<Duration>> {
     Ok(Some(Nanos::of(vm, v)?.duration()))
 }
 
+/// start_new_thread(function, args[, kwargs])
+/// (start_new() is an obsolete synonym)
+///
 /// Start a new thread and return its identifier.
 #[native("start_new_thread(function, args, kwargs=<unrepresentable>, /)")]
 fn start_new_thread(vm: &mut Vm, function: &Value, args: &Value, kwargs: Option<&Value>) -> PyResult<Value> {
@@ -257,31 +260,48 @@ fn _settle(_vm: &mut Vm, ident: i64, seconds: f64) -> PyResult<()> {
     Ok(())
 }
 
-/// Create a new lock object. See help(type(threading.Lock())) for information about locks.
+/// allocate_lock() -> lock object
+/// (allocate() is an obsolete synonym)
+///
+/// Create a new lock object. See help(type(threading.Lock())) for
+/// information about locks.
 #[native("_thread.allocate_lock()")]
 fn allocate_lock(_vm: &mut Vm) -> PyResult<Value> {
     Ok(locks::new_lock())
 }
 
-/// An obsolete synonym of allocate_lock().
+/// allocate_lock() -> lock object
+/// (allocate() is an obsolete synonym)
+///
+/// Create a new lock object. See help(type(threading.Lock())) for
+/// information about locks.
 #[native("_thread.allocate()")]
 fn allocate(_vm: &mut Vm) -> PyResult<Value> {
     Ok(locks::new_lock())
 }
 
-/// Return a non-zero integer that uniquely identifies the current thread amongst other threads that exist simultaneously.
+/// get_ident() -> integer
+///
+/// Return a non-zero integer that uniquely identifies the current thread
+/// amongst other threads that exist simultaneously.
 #[native("_thread.get_ident()")]
 fn get_ident(_vm: &mut Vm) -> PyResult<i64> {
     Ok(current_ident() as i64)
 }
 
-/// Return a non-negative integer identifying the thread as reported by the OS (kernel).
+/// get_native_id() -> integer
+///
+/// Return a non-negative integer identifying the thread as reported
+/// by the OS (kernel).
 #[native("_thread.get_native_id()")]
 fn get_native_id(_vm: &mut Vm) -> PyResult<i64> {
     Ok(unsafe { libc::gettid() } as i64)
 }
 
-/// Return the number of currently running Python threads, excluding the main thread.
+/// _count() -> integer
+///
+/// Return the number of currently running Python threads, excluding
+/// the main thread.
 #[native("_thread._count()")]
 fn _count(_vm: &mut Vm) -> PyResult<usize> {
     Ok(RUNNING.load(Ordering::SeqCst))
@@ -296,9 +316,15 @@ fn _set_name(vm: &mut Vm, name: &Value) -> PyResult<()> {
     Ok(())
 }
 
-/// Return the thread stack size used when creating new threads.
+/// stack_size([size]) -> size
+///
+/// Return the thread stack size used when creating new threads (conc's are fixed:
+/// 0, the default, is the only size reported).
 #[native("stack_size(size=0, /)", style = "tuple")]
 fn stack_size(vm: &mut Vm, size: i64) -> PyResult<i64> {
+    if size < 0 {
+        return Err(vm.value_error("size must be 0 or a positive value"));
+    }
     if size != 0 && size < 32768 {
         let msg = format!("size not valid: {size} bytes");
         return Err(vm.value_error(&msg));
