@@ -92,6 +92,7 @@ impl LockData {
     }
 
     /// Releases; false if it was not locked.
+    #[inline(always)]
     pub fn release(&self) -> bool {
         if !self.locked.swap(false, Ordering::SeqCst) {
             return false;
@@ -277,6 +278,7 @@ pub fn lock_acquire(vm: &mut Vm, this: &LockData, blocking: Option<CInt>, timeou
 /// the lock to acquire the lock.  The lock must be in the locked state,
 /// but it needn't be locked by the same thread that unlocks it.
 #[native("lock.release($self)")]
+#[inline]
 pub fn lock_release(vm: &mut Vm, this: &LockData) -> PyResult<()> {
     if !this.release() {
         return Err(vm.error(Exc::RuntimeError, "release unlocked lock"));

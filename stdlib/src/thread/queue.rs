@@ -300,7 +300,13 @@ fn get_impl(vm: &mut Vm, q: &QueueData, block: bool, timeout: &Value) -> PyResul
 
 /// Put an item into the queue.
 #[native("Queue.put($self, item, block=True, timeout=None)", style = "python")]
-fn put(vm: &mut Vm, this: (&Value, &QueueData), item: Value, block: Option<&Value>, timeout: &Value) -> PyResult<Value> {
+fn put(
+    vm: &mut Vm,
+    this: (&Value, &QueueData),
+    item: Value,
+    block: Option<&Value>,
+    timeout: &Value,
+) -> PyResult<Value> {
     let (v, q) = this;
     for_subclass!(vm, v, "put", item, block.cloned().unwrap_or(Value::Bool(true)), timeout.clone());
     // An unbounded queue never blocks a put: CPython does not even look at the options.
