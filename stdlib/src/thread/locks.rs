@@ -232,7 +232,7 @@ pub fn new_rlock() -> Value {
 /// time to wait (None: for ever).
 #[inline(always)]
 fn acquire_args(vm: &mut Vm, blocking: Option<CInt>, timeout: Option<Nanos>) -> PyResult<(bool, Option<Duration>)> {
-    let blocking = blocking.map_or(true, |b| b.0 != 0);
+    let blocking = blocking.is_none_or(|b| b.0 != 0);
     match timeout {
         None => Ok((blocking, None)),
         Some(t) => timeout_of(vm, blocking, t),
