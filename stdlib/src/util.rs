@@ -27,46 +27,6 @@ pub fn natives(m: &ObjRef, defs: &[&'static conc_interpreter::native::NativeDef]
     }
 }
 
-/// The native payload of `self` (the first of `args`, as a fast entry receives
-/// them) as `T`.
-pub fn self_native_in<'a, T: 'static>(
-    vm: &mut conc_interpreter::Vm,
-    args: &'a [Value],
-    what: &str,
-) -> conc_interpreter::PyResult<&'a T> {
-    match args.first().and_then(|v| v.as_instance()).and_then(|i| i.native::<T>()) {
-        Some(t) => Ok(t),
-        None => {
-            let msg = format!("descriptor requires a '{what}' object");
-            Err(vm.type_error(&msg))
-        }
-    }
-}
-
-/// TypeError unless a fast entry got only `self` (CPython's "takes no arguments").
-pub fn no_args(vm: &mut conc_interpreter::Vm, args: &[Value], qualname: &str) -> conc_interpreter::PyResult<()> {
-    if args.len() > 1 {
-        let msg = format!("{qualname}() takes no arguments ({} given)", args.len() - 1);
-        return Err(vm.type_error(&msg));
-    }
-    Ok(())
-}
-
-/// The native payload of `self` (the first argument) as `T`.
-pub fn self_native<'a, T: 'static>(
-    vm: &mut conc_interpreter::Vm,
-    args: &'a conc_interpreter::Args,
-    what: &str,
-) -> conc_interpreter::PyResult<&'a T> {
-    match args.pos.first().and_then(|v| v.as_instance()).and_then(|i| i.native::<T>()) {
-        Some(t) => Ok(t),
-        None => {
-            let msg = format!("descriptor requires a '{what}' object");
-            Err(vm.type_error(&msg))
-        }
-    }
-}
-
 /// A timeout argument in seconds: None (or a negative number when `neg_forever`)
 /// means wait forever.
 pub fn arg_timeout(
