@@ -154,7 +154,7 @@ impl Vm {
         }
         let interp = crate::interp::interp();
         interp.modules.lock().insert(name.to_string(), Value::Obj(m.clone()));
-        let r = self.exec_in_module(&m, file, source, Mode::Exec, compiler::Lifetime::Module);
+        let r = self.exec_in_module(&m, file, source);
         if let Err(e) = r {
             interp.modules.lock().remove(name);
             return Err(e);
@@ -162,39 +162,14 @@ impl Vm {
         Ok(m)
     }
 
-    /// Parses, compiles and runs `source` in the namespace of module `m`.
-    pub fn exec_in_module(
-        &mut self,
-        m: &ObjRef,
-        file: &str,
-        source: &str,
-        mode: Mode,
-        lifetime: compiler::Lifetime,
-    ) -> PyResult<Value> {
-        let code = self.compile_in_module(m, file, source, mode, lifetime)?;
-        // SAFETY: a mortal module is kept alive by the code compiled for it
-        // (`Code::module_owner`), which the frame running it holds.
-        let Some(module) = (unsafe { crate::value::code::module_static(m) }) else {
+    /// Parses, compiles and runs a module's own `source` in its namespace `m` (the
+    /// code is immortal, as modules are).
+    pub fn exec_in_module(&mut self, m: &ObjRef, file: &str, source: &str) -> PyResult<Value> {
+        let Object::Module(module) = m.as_static() else {
             return Err(self.type_error("not a module"));
         };
+        let code = self.compile_for(module, file, source, Mode::Exec, compiler::Lifetime::Module)?;
         self.run_module_code(&code, module)
-    }
-
-    /// Parses and compiles `source` for the globals of module `m`; errors come back
-    /// as SyntaxError (or RecursionError) exceptions.
-    pub fn compile_in_module(
-        &mut self,
-        m: &ObjRef,
-        file: &str,
-        source: &str,
-        mode: Mode,
-        lifetime: compiler::Lifetime,
-    ) -> PyResult<ObjRef> {
-        let module: &ModuleObj = match &**m {
-            Object::Module(mm) => mm,
-            _ => return Err(self.type_error("not a module")),
-        };
-        self.compile_for(module, file, source, mode, lifetime)
     }
 
     /// Parses and compiles `source` for the globals of `module`.
