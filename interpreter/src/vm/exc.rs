@@ -344,7 +344,8 @@ impl Vm {
         out.push('\n');
     }
 
-    /// `module.Type: message` (module omitted for builtins and `__main__`... as CPython).
+    /// `module.Type: message` (module omitted for builtins and `__main__`... as CPython);
+    /// for a SyntaxError, the offending line with carets before it.
     pub fn exc_last_line(&mut self, exc: &Value) -> String {
         let cls = self.class_of(exc);
         let (name, module) = match &*cls {
@@ -357,6 +358,9 @@ impl Vm {
         } else {
             format!("{module}.{name}")
         };
+        if let Some(report) = crate::builtins::syntax_error::report(self, exc, &full) {
+            return report;
+        }
         let msg = self.exc_message(exc);
         if msg.is_empty() {
             full

@@ -229,31 +229,8 @@ impl Vm {
         source: &str,
         span: conc_grammar::Span,
     ) -> super::PyErr {
-        let idx = conc_grammar::LineIndex::new(source);
-        let (line, col) = idx.line_col(source, span.start);
-        let text = idx.line_text(source, line).to_string();
-        let cls = kind.class().clone();
-        let details = Value::tuple(vec![
-            Value::str(file),
-            Value::Int(line as i64),
-            Value::Int(col as i64),
-            Value::string(text.clone()),
-        ]);
-        let e = self.new_exception(&cls, vec![Value::str(msg), details]);
-        if let Some(i) = e.exc.as_instance() {
-            let mut a = i.attrs();
-            for (k, v) in [
-                ("msg", Value::str(msg)),
-                ("filename", Value::str(file)),
-                ("lineno", Value::Int(line as i64)),
-                ("offset", Value::Int(col as i64)),
-                ("text", Value::string(text)),
-            ] {
-                let n = intern(k);
-                a.set_simple(crate::value::class::name_hash(&n), Value::Obj(n), v);
-            }
-        }
-        e
+        let e = crate::builtins::syntax_error::from_span(kind, msg, file, source, span);
+        super::PyErr { exc: e }
     }
 
     /// `ImportFrom`: `module.name`, importing a submodule if needed.
