@@ -95,7 +95,7 @@ fn init_self<'a>(vm: &mut Vm, this: &'a Value, tname: &str, ok: fn(&Object) -> b
 fn list_init(vm: &mut Vm, this: &Value, iterable: Option<&Value>) -> PyResult<()> {
     let this = init_self(vm, this, "list", |o| matches!(o, Object::List(_)))?;
     let items = match iterable {
-        Some(src) => vm.collect(src)?,
+        Some(src) => vm.collect_sized(src)?,
         None => Vec::new(),
     };
     if let Some(l) = this.as_list() {
@@ -547,7 +547,7 @@ fn tuple_new(vm: &mut Vm, cls: &Value, iterable: Option<&Value>) -> PyResult<Val
             if let Some(Object::Tuple(_)) = v.obj() {
                 v.clone()
             } else {
-                Value::tuple(vm.collect(v)?)
+                Value::tuple(vm.collect_sized(v)?)
             }
         }
         None => Value::tuple(vec![]),

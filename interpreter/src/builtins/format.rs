@@ -109,7 +109,7 @@ pub fn parse_spec(vm: &mut Vm, s: &str) -> PyResult<Spec> {
         i += 1;
     }
     if i > start {
-        spec.width = c[start..i].iter().collect::<String>().parse().ok();
+        spec.width = Some(spec_number(vm, &c[start..i])?);
     }
     if i < c.len() && (c[i] == ',' || c[i] == '_') {
         spec.grouping = Some(c[i]);
@@ -124,7 +124,11 @@ pub fn parse_spec(vm: &mut Vm, s: &str) -> PyResult<Spec> {
         if i == start {
             return Err(vm.value_error("Format specifier missing precision"));
         }
-        spec.precision = c[start..i].iter().collect::<String>().parse().ok();
+        let p = spec_number(vm, &c[start..i])?;
+        if p > i32::MAX as usize {
+            return Err(vm.value_error("precision too big"));
+        }
+        spec.precision = Some(p);
     }
     if i < c.len() {
         spec.ty = Some(c[i]);
@@ -133,7 +137,19 @@ pub fn parse_spec(vm: &mut Vm, s: &str) -> PyResult<Spec> {
     if i < c.len() {
         return Err(vm.value_error("Invalid format specifier"));
     }
+    // A width the machine cannot pad to is refused before padding starts.
+    if let Some(w) = spec.width {
+        vm.check_alloc(w, spec.fill.map_or(1, char::len_utf8))?;
+    }
     Ok(spec)
+}
+
+/// A width or precision of a format spec: CPython refuses more than `sys.maxsize`.
+fn spec_number(vm: &mut Vm, digits: &[char]) -> PyResult<usize> {
+    match digits.iter().collect::<String>().parse::<usize>() {
+        Ok(n) if n <= isize::MAX as usize => Ok(n),
+        _ => Err(vm.value_error("Too many decimal digits in format string")),
+    }
 }
 
 /// Pads `body` (with its sign already split off as `sign`) to the spec's width.
@@ -576,21 +592,36 @@ fn percent_core(vm: &mut Vm, f: &str, args: &Value, bytes: bool) -> PyResult<Str
                 i += 1;
             }
             if i > start {
-                spec.width = chars[start..i].iter().collect::<String>().parse().ok();
+                match chars[start..i].iter().collect::<String>().parse::<i64>() {
+                    Ok(w) => spec.width = Some(w as usize),
+                    Err(_) => return Err(vm.value_error("width too big")),
+                }
             }
+        }
+        if let Some(w) = spec.width {
+            vm.check_alloc(w, 1)?;
         }
         if i < chars.len() && chars[i] == '.' {
             i += 1;
             if i < chars.len() && chars[i] == '*' {
                 let p = next_arg(vm, &mut idx)?;
-                spec.precision = Some(vm.index_value(&p)?.max(0) as usize);
+                let p = vm.index_value(&p)?;
+                if p > i32::MAX as i64 {
+                    return Err(vm.error(Exc::OverflowError, "Python int too large to convert to C int"));
+                }
+                spec.precision = Some(p.max(0) as usize);
                 i += 1;
             } else {
                 let start = i;
                 while i < chars.len() && chars[i].is_ascii_digit() {
                     i += 1;
                 }
-                spec.precision = Some(chars[start..i].iter().collect::<String>().parse().unwrap_or(0));
+                let digits = chars[start..i].iter().collect::<String>();
+                match digits.parse::<i32>() {
+                    Ok(p) => spec.precision = Some(p as usize),
+                    Err(_) if digits.is_empty() => spec.precision = Some(0),
+                    Err(_) => return Err(vm.value_error("precision too big")),
+                }
             }
         }
         while i < chars.len() && matches!(chars[i], 'h' | 'l' | 'L') {

@@ -874,6 +874,7 @@ fn pad(vm: &mut Vm, this: (&Value, &StrObj), width: i64, fill: Option<&Value>, a
         return Ok(same_or_new(this, this.1.as_str()));
     }
     let total = width as usize - n;
+    vm.check_alloc(total, fill.len_utf8())?;
     let (l, r) = match align {
         '<' => (0, total),
         '>' => (total, 0),
@@ -918,12 +919,13 @@ fn rjust(vm: &mut Vm, this: (&Value, &StrObj), width: i64, fillchar: Option<&Val
 ///
 /// The string is never truncated.
 #[native("str.zfill($self, width, /)")]
-fn zfill(_vm: &mut Vm, this: (&Value, &StrObj), width: i64) -> PyResult<Value> {
+fn zfill(vm: &mut Vm, this: (&Value, &StrObj), width: i64) -> PyResult<Value> {
     let s = this.1.as_str();
     let n = this.1.char_len();
     if width <= n as i64 {
         return Ok(same_or_new(this, s));
     }
+    vm.check_alloc(width as usize - n, 1)?;
     let (sign, rest) = if s.starts_with(['+', '-']) { s.split_at(1) } else { ("", s) };
     Ok(Value::string(format!("{}{}{}", sign, "0".repeat(width as usize - n), rest)))
 }
@@ -1184,8 +1186,14 @@ fn removesuffix(vm: &mut Vm, this: (&Value, &StrObj), suffix: &Value) -> PyResul
 ///
 /// If tabsize is not given, a tab size of 8 characters is assumed.
 #[native("str.expandtabs($self, /, tabsize=8)")]
-fn expandtabs(_vm: &mut Vm, this: &StrObj, tabsize: i64) -> PyResult<String> {
+fn expandtabs(vm: &mut Vm, this: &StrObj, tabsize: i64) -> PyResult<String> {
+    if tabsize > i32::MAX as i64 || tabsize < i32::MIN as i64 {
+        return Err(vm.error(Exc::OverflowError, "Python int too large to convert to C int"));
+    }
     let size = tabsize.max(0) as usize;
+    // Each tab widens the text by at most `size` columns.
+    let tabs = this.as_str().bytes().filter(|&b| b == b'\t').count();
+    vm.check_alloc(tabs, size)?;
     let mut out = String::with_capacity(this.as_str().len());
     let mut col = 0;
     for c in this.as_str().chars() {

@@ -367,6 +367,28 @@ impl Vm {
         Ok(out)
     }
 
+    /// [`Vm::collect`] for `list(x)` and `tuple(x)`, which size their result from the
+    /// length first as CPython does: a range too long to hold is refused at once
+    /// (OverflowError past `sys.maxsize`, MemoryError past the machine) instead of
+    /// being stepped through until memory runs out.
+    pub fn collect_sized(&mut self, v: &Value) -> PyResult<Vec<Value>> {
+        match v.obj() {
+            Some(Object::Range(r)) => {
+                let n = r.len() as usize;
+                self.check_alloc(n, std::mem::size_of::<Value>())?;
+                Ok((0..n as i64).map(|i| Value::Int(r.get(i))).collect())
+            }
+            Some(Object::BigRange(r)) => match num_traits::ToPrimitive::to_i64(&r.len) {
+                Some(n) => {
+                    self.check_alloc(n as usize, std::mem::size_of::<Value>())?;
+                    self.collect(v)
+                }
+                None => Err(self.error(Exc::OverflowError, "Python int too large to convert to C ssize_t")),
+            },
+            _ => self.collect(v),
+        }
+    }
+
     /// `a, b = seq`: exactly `n` items.
     pub(crate) fn unpack(&mut self, seq: &Value, n: usize) -> PyResult<Vec<Value>> {
         let items = match seq.obj() {

@@ -17,6 +17,7 @@ pub mod frame;
 pub mod gen;
 pub mod import;
 pub mod iter;
+mod memory;
 pub mod names;
 pub mod ops;
 pub mod run;

@@ -116,11 +116,12 @@ impl Vm {
                     return Ok(a);
                 }
                 BinOp::Mult => {
-                    let n = self.index_value(&b)?;
+                    let len = l.lock().len();
+                    let n = self.repeat_count(&b, len, std::mem::size_of::<Value>())?;
                     let mut g = l.lock();
                     let orig: Vec<Value> = g.clone();
                     g.clear();
-                    for _ in 0..n.max(0) {
+                    for _ in 0..n {
                         g.extend(orig.iter().cloned());
                     }
                     drop(g);
@@ -141,7 +142,8 @@ impl Vm {
                     return Ok(a);
                 }
                 BinOp::Mult if is_int(&b) => {
-                    let n = self.index_value(&b)?.max(0) as usize;
+                    let len = ba.lock().len();
+                    let n = self.repeat_count(&b, len, 1)?;
                     let mut g = ba.lock();
                     let rep = g.repeat(n);
                     *g = rep;
@@ -277,11 +279,11 @@ impl Vm {
                 Ok(Some(Value::string(s)))
             }
             (Some(Object::Str(x)), _, BinOp::Mult) if is_int(b) => {
-                let n = self.index_value(b)?.max(0) as usize;
+                let n = self.repeat_count(b, x.as_str().len(), 1)?;
                 Ok(Some(Value::string(x.as_str().repeat(n))))
             }
             (_, Some(Object::Str(y)), BinOp::Mult) if is_int(a) => {
-                let n = self.index_value(a)?.max(0) as usize;
+                let n = self.repeat_count(a, y.as_str().len(), 1)?;
                 Ok(Some(Value::string(y.as_str().repeat(n))))
             }
             (Some(Object::Str(_)), _, BinOp::Mod) => Ok(Some(crate::builtins::format::percent_format(self, a, b)?)),
@@ -317,7 +319,7 @@ impl Vm {
                 }))
             }
             (Some(Object::ByteArray(x)), _, BinOp::Mult) if is_int(b) => {
-                let n = self.index_value(b)?.max(0) as usize;
+                let n = self.repeat_count(b, x.len(), 1)?;
                 Ok(Some(crate::builtins::bytes_methods::new_bytearray(x.snapshot().repeat(n))))
             }
             (_, Some(Object::Bytes(_) | Object::ByteArray(_)), BinOp::Mult) if is_int(a) => {
@@ -328,11 +330,11 @@ impl Vm {
                 Ok(Some(crate::builtins::bytes_methods::new_bytearray(crate::builtins::bytes_like(&r).unwrap())))
             }
             (Some(Object::List(_)) | Some(Object::Tuple(_)) | Some(Object::Bytes(_)), _, BinOp::Mult) if is_int(b) => {
-                let n = self.index_value(b)?.max(0) as usize;
+                let n = self.repeat_count(b, seq_len(a), seq_item_size(a))?;
                 Ok(Some(repeat_seq(a, n)))
             }
             (_, Some(Object::List(_)) | Some(Object::Tuple(_)), BinOp::Mult) if is_int(a) => {
-                let n = self.index_value(a)?.max(0) as usize;
+                let n = self.repeat_count(a, seq_len(b), seq_item_size(b))?;
                 Ok(Some(repeat_seq(b, n)))
             }
             (Some(Object::Set(_)), Some(Object::Set(_)), _) => self.set_binary(a, b, op),
@@ -483,7 +485,13 @@ impl Vm {
                     return Ok(Value::Float(af.powf(bf)));
                 }
                 match b.to_u32() {
-                    Some(e) => normalize(num_traits::Pow::pow(&a, e)),
+                    Some(e) => {
+                        if a.bits() > 1 {
+                            // |a| ** e has about bits(a) * e bits.
+                            self.check_alloc((a.bits() as usize - 1).saturating_mul(e as usize) / 8, 1)?;
+                        }
+                        normalize(num_traits::Pow::pow(&a, e))
+                    }
                     None => {
                         if a.is_zero() || a == BigInt::from(1) {
                             normalize(a)
@@ -500,7 +508,13 @@ impl Vm {
                     return Err(self.value_error("negative shift count"));
                 }
                 match b.to_usize() {
-                    Some(s) => normalize(a << s),
+                    Some(s) => {
+                        if !a.is_zero() {
+                            // The result's size is known before shifting: refuse what cannot fit.
+                            self.check_alloc((a.bits() as usize).saturating_add(s) / 8 + 1, 1)?;
+                        }
+                        normalize(a << s)
+                    }
                     None => return Err(self.error(Exc::OverflowError, "too many digits in integer")),
                 }
             }
@@ -1077,6 +1091,15 @@ impl Vm {
     }
 
     /// An int-like value as i64 (`__index__`), for indices and counts.
+    /// The count of a repetition `seq * count` (negative counts as zero), refused
+    /// with MemoryError when `len` items of `item_size` bytes repeated that often
+    /// cannot be allocated.
+    pub fn repeat_count(&mut self, count: &Value, len: usize, item_size: usize) -> PyResult<usize> {
+        let n = self.index_value(count)?.max(0) as usize;
+        self.check_alloc(n, len.saturating_mul(item_size))?;
+        Ok(n)
+    }
+
     pub fn index_value(&mut self, v: &Value) -> PyResult<i64> {
         match v {
             Value::Int(i) => Ok(*i),
@@ -1143,6 +1166,24 @@ fn inplace_in_base(base: &Value, op: BinOp) -> bool {
 
 fn is_int(v: &Value) -> bool {
     matches!(v, Value::Int(_) | Value::Bool(_)) || matches!(v.obj(), Some(Object::BigInt(_)))
+}
+
+/// The length of a list, tuple or bytes (what [`repeat_seq`] repeats).
+fn seq_len(v: &Value) -> usize {
+    match v.obj() {
+        Some(Object::List(l)) => l.len(),
+        Some(Object::Tuple(t)) => t.len(),
+        Some(Object::Bytes(b)) => b.len(),
+        _ => 0,
+    }
+}
+
+/// The bytes one item of `v` takes in a repetition of it.
+fn seq_item_size(v: &Value) -> usize {
+    match v.obj() {
+        Some(Object::Bytes(_)) => 1,
+        _ => std::mem::size_of::<Value>(),
+    }
 }
 
 fn repeat_seq(v: &Value, n: usize) -> Value {
