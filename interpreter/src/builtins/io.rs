@@ -26,6 +26,12 @@ use std::sync::{Arc, OnceLock, Weak};
 /// An OSError (of the subclass its errno selects) for a failed OS operation, with
 /// `filename` set as CPython does.
 pub fn os_error(vm: &mut Vm, e: &std::io::Error, filename: Option<&str>) -> PyErr {
+    os_error_with(vm, e, filename.map(Value::str), None)
+}
+
+/// An OSError for a failed OS operation on `filename` (and `filename2`, the target
+/// of a rename) as the script gave them: a str, bytes or a file descriptor.
+pub fn os_error_with(vm: &mut Vm, e: &std::io::Error, filename: Option<Value>, filename2: Option<Value>) -> PyErr {
     let Some(code) = e.raw_os_error() else {
         return vm.error(Exc::OSError, &e.to_string());
     };
@@ -35,9 +41,13 @@ pub fn os_error(vm: &mut Vm, e: &std::io::Error, filename: Option<&str>) -> PyEr
     let strerror = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
     let cls = Exc::for_errno(code as i64).unwrap_or(Exc::OSError).class();
     let err = vm.new_exception(cls, vec![Value::Int(code as i64), Value::string(strerror)]);
-    if let (Some(f), Some(inst)) = (filename, err.exc.as_instance()) {
-        let n = intern("filename");
-        inst.attrs().set_simple(crate::value::class::name_hash(&n), Value::Obj(n), Value::str(f));
+    if let Some(inst) = err.exc.as_instance() {
+        for (k, v) in [("filename", filename), ("filename2", filename2)] {
+            if let Some(v) = v {
+                let n = intern(k);
+                inst.attrs().set_simple(crate::value::class::name_hash(&n), Value::Obj(n), v);
+            }
+        }
     }
     err
 }
@@ -59,6 +69,11 @@ fn oserror_str(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let s = vm.str_of(&strerror)?;
         if !filename.is_none() {
             let f = vm.repr_of(&filename)?;
+            let filename2 = get("filename2");
+            if !filename2.is_none() {
+                let f2 = vm.repr_of(&filename2)?;
+                return Ok(Value::string(format!("[Errno {e}] {s}: {f} -> {f2}")));
+            }
             return Ok(Value::string(format!("[Errno {e}] {s}: {f}")));
         }
         return Ok(Value::string(format!("[Errno {e}] {s}")));
