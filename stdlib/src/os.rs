@@ -253,11 +253,8 @@ impl<'a> FromArg<'a> for ListTarget {
 /// Return a list containing the names of the files in the directory.
 #[native("posix.listdir(path=None)")]
 fn listdir(vm: &mut Vm, path: Option<ListTarget>) -> PyResult<Value> {
-    let target = path.map(|t| t.0).unwrap_or(PathOrFd::Path(Path {
-        text: ".".into(),
-        value: Value::str("."),
-        bytes: false,
-    }));
+    let target =
+        path.map(|t| t.0).unwrap_or(PathOrFd::Path(Path { text: ".".into(), value: Value::str("."), bytes: false }));
     let (dir, shown, bytes) = match &target {
         PathOrFd::Path(p) => (p.text.clone(), p.value.clone(), p.bytes),
         PathOrFd::Fd(fd) => {
@@ -340,7 +337,13 @@ fn makedirs(vm: &mut Vm, name: &Value, mode: i64, exist_ok: bool) -> PyResult<()
     std::fs::DirBuilder::new().mode(mode as u32).recursive(true).create(path).map_err(|e| p.error(vm, &e))
 }
 
-fn rename_at(vm: &mut Vm, src: &Path, dst: &Path, src_dir_fd: Option<DirFd>, dst_dir_fd: Option<DirFd>) -> PyResult<()> {
+fn rename_at(
+    vm: &mut Vm,
+    src: &Path,
+    dst: &Path,
+    src_dir_fd: Option<DirFd>,
+    dst_dir_fd: Option<DirFd>,
+) -> PyResult<()> {
     let (a, b) = (cstr(src), cstr(dst));
     let fa = src_dir_fd.map(|d| d.0).unwrap_or(libc::AT_FDCWD);
     let fb = dst_dir_fd.map(|d| d.0).unwrap_or(libc::AT_FDCWD);

@@ -220,7 +220,7 @@ impl<'a> FromSelf<'a> for FileRef<'a> {
     fn from_self(vm: &mut Vm, v: &'a Value, sig: &'static Signature, b: &BuiltinObj) -> PyResult<Self> {
         if let Some(inst) = v.as_instance() {
             if let Some(f) = inst.native::<FileObj>() {
-                if b.owner.as_ref().map_or(true, |o| is_subclass(&inst.class, o)) {
+                if b.owner.as_ref().is_none_or(|o| is_subclass(&inst.class, o)) {
                     return Ok(FileRef { v, f });
                 }
             }
@@ -527,7 +527,7 @@ fn open(
         Some(Object::Str(s)) => s.as_str().to_string(),
         Some(Object::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
         _ => {
-            let msg = format!("expected str, bytes or os.PathLike object, not {}", vm.type_name(&file));
+            let msg = format!("expected str, bytes or os.PathLike object, not {}", vm.type_name(file));
             return Err(vm.type_error(&msg));
         }
     };
