@@ -275,6 +275,10 @@ pub const CO_HAS_DOC: u32 = 64;
 /// The first parameter (`self`) is never rebound, deleted or moved into a cell, so a
 /// frame may hold it uncounted while its caller keeps it alive (`Frame::borrowed_self`).
 pub const CO_STABLE_SELF: u32 = 128;
+/// Top-level code compiled in `eval` mode: it returns the expression's value.
+pub const CO_EVAL: u32 = 256;
+/// Top-level code compiled in `single` (interactive) mode: expression statements print.
+pub const CO_INTERACTIVE: u32 = 512;
 
 /// A compiled function body, class body, comprehension or module.
 pub struct Code {
@@ -319,6 +323,13 @@ pub struct Code {
     /// The source text of the file, for tracebacks.
     pub source: std::sync::Arc<str>,
     pub line_index: std::sync::Arc<conc_grammar::LineIndex>,
+    /// The address of the module whose global slots `global_slots` index: the code
+    /// may run only with that module's globals (`Vm::run_module_code` checks).
+    pub module_addr: usize,
+    /// A counted reference to that module when it is mortal (a namespace made for
+    /// `exec` or `eval` with a dict), so the module lives as long as code using its
+    /// slots; None for modules, which are immortal.
+    pub module_owner: Option<ObjRef>,
 }
 
 impl Code {

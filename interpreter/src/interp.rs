@@ -513,6 +513,8 @@ fn build() -> Interp {
         first_line: 1,
         source: Arc::from(""),
         line_index: Arc::new(conc_grammar::LineIndex::new("")),
+        module_addr: 0,
+        module_owner: None,
     }));
     Interp {
         types,

@@ -23,7 +23,9 @@ pub fn run(files: &[String]) -> i32 {
         // Compile into a scratch module: scope errors (`nonlocal` without a binding,
         // `return` outside a function, ...) are reported like syntax errors.
         let scratch = ModuleObj::new("__main__", Some(file.clone()));
-        if let Err(rendered) = compiler::compile_source(&source, file, &scratch, Mode::Exec) {
+        if let Err(rendered) =
+            compiler::compile_source(&source, file, &scratch, Mode::Exec, compiler::Lifetime::RunTime(None))
+        {
             eprint!("{rendered}");
             status = 1;
         }

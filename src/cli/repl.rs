@@ -51,14 +51,20 @@ fn module_of(m: &ObjRef) -> &'static ModuleObj {
 /// Compiles and runs one source text in `__main__`. Syntax errors are rendered with
 /// miette (as for scripts) and reported as `Err(None)`.
 fn run_entry(vm: &mut Vm, m: &ObjRef, source: &str, mode: Mode) -> Result<Value, Option<Value>> {
-    let code = match compiler::compile_source(source, FILE, module_of(m), mode) {
+    // A piped script is module code; each interactive entry is freed once nothing
+    // it made refers to it.
+    let lifetime = match mode {
+        Mode::Interactive => compiler::Lifetime::RunTime(None),
+        _ => compiler::Lifetime::Module,
+    };
+    let code = match compiler::compile_source(source, FILE, module_of(m), mode, lifetime) {
         Ok(c) => c,
         Err(rendered) => {
             conc_interpreter::stdio::write_stderr(&rendered);
             return Err(None);
         }
     };
-    vm.run_module_code(code, module_of(m)).map_err(|e| Some(e.exc))
+    vm.run_module_code(&code, module_of(m)).map_err(|e| Some(e.exc))
 }
 
 /// Non-interactive stdin: the whole input is one script.

@@ -175,13 +175,13 @@ pub fn module_data(m: &ObjRef) -> &'static ModuleObj {
 /// Runs `source` as the `__main__` module; returns the exit code (before shutdown).
 pub fn run_main_source(vm: &mut Vm, source: &str, file: &str) -> i32 {
     let m = main_module(Some(file));
-    let code = match compiler::compile_source(source, file, module_data(&m), Mode::Exec) {
+    let code = match compiler::compile_source(source, file, module_data(&m), Mode::Exec, compiler::Lifetime::Module) {
         Ok(c) => c,
         Err(text) => {
             eprint!("{text}");
             return 1;
         }
     };
-    let r = vm.run_module_code(code, module_data(&m));
+    let r = vm.run_module_code(&code, module_data(&m));
     finish(vm, r)
 }

@@ -1,7 +1,6 @@
 //! Helpers shared by the module files.
 
 use conc_interpreter::interp::native;
-use conc_interpreter::native::Exc;
 use conc_interpreter::value::function::NativeFn;
 use conc_interpreter::value::str::intern;
 use conc_interpreter::{ObjRef, Object, Value};
@@ -25,76 +24,4 @@ pub fn natives(m: &ObjRef, defs: &[&'static conc_interpreter::native::NativeDef]
     for def in defs {
         set(m, def.sig.name, conc_interpreter::native::function_value(def));
     }
-}
-
-/// The native payload of `self` (the first of `args`, as a fast entry receives
-/// them) as `T`.
-pub fn self_native_in<'a, T: 'static>(
-    vm: &mut conc_interpreter::Vm,
-    args: &'a [Value],
-    what: &str,
-) -> conc_interpreter::PyResult<&'a T> {
-    match args.first().and_then(|v| v.as_instance()).and_then(|i| i.native::<T>()) {
-        Some(t) => Ok(t),
-        None => {
-            let msg = format!("descriptor requires a '{what}' object");
-            Err(vm.type_error(&msg))
-        }
-    }
-}
-
-/// TypeError unless a fast entry got only `self` (CPython's "takes no arguments").
-pub fn no_args(vm: &mut conc_interpreter::Vm, args: &[Value], qualname: &str) -> conc_interpreter::PyResult<()> {
-    if args.len() > 1 {
-        let msg = format!("{qualname}() takes no arguments ({} given)", args.len() - 1);
-        return Err(vm.type_error(&msg));
-    }
-    Ok(())
-}
-
-/// The native payload of `self` (the first argument) as `T`.
-pub fn self_native<'a, T: 'static>(
-    vm: &mut conc_interpreter::Vm,
-    args: &'a conc_interpreter::Args,
-    what: &str,
-) -> conc_interpreter::PyResult<&'a T> {
-    match args.pos.first().and_then(|v| v.as_instance()).and_then(|i| i.native::<T>()) {
-        Some(t) => Ok(t),
-        None => {
-            let msg = format!("descriptor requires a '{what}' object");
-            Err(vm.type_error(&msg))
-        }
-    }
-}
-
-/// A timeout argument in seconds: None (or a negative number when `neg_forever`)
-/// means wait forever.
-pub fn arg_timeout(
-    vm: &mut conc_interpreter::Vm,
-    v: &Value,
-    neg_forever: bool,
-) -> conc_interpreter::PyResult<Option<std::time::Duration>> {
-    let secs = match v {
-        Value::None => return Ok(None),
-        Value::Int(i) => *i as f64,
-        Value::Float(f) => *f,
-        Value::Bool(b) => *b as i64 as f64,
-        Value::Obj(o) if matches!(&**o, conc_interpreter::Object::BigInt(_)) => {
-            return Err(vm.error(Exc::OverflowError, "timestamp too large to convert to C _PyTime_t"));
-        }
-        _ => {
-            let msg = format!("'{}' object cannot be interpreted as an integer", vm.type_name(v));
-            return Err(vm.type_error(&msg));
-        }
-    };
-    if secs < 0.0 {
-        if neg_forever && secs == -1.0 {
-            return Ok(None);
-        }
-        if neg_forever {
-            return Err(vm.value_error("timeout value must be positive"));
-        }
-        return Ok(Some(std::time::Duration::ZERO));
-    }
-    vm.seconds(secs).map(Some)
 }

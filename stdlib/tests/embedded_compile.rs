@@ -20,7 +20,9 @@ fn every_embedded_module_compiles() {
             }
         };
         let module = Box::leak(Box::new(ModuleObj::new(m.name, Some(file.clone()))));
-        if let Err(e) = compile(&ast, &file, m.source, module, Mode::Exec) {
+        if let Err(e) =
+            compile(&ast, &file, m.source, module, Mode::Exec, conc_interpreter::compiler::Lifetime::RunTime(None))
+        {
             failures.push(format!("{}: {}", m.path, e.message));
         }
     }

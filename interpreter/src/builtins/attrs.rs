@@ -93,7 +93,7 @@ pub fn builtin_special(vm: &mut Vm, obj: &Value, name: &ObjRef) -> PyResult<Opti
         (Object::Function(f), "__defaults__") => {
             Some(if f.defaults.is_empty() { Value::None } else { Value::tuple(f.defaults.clone()) })
         }
-        (Object::Function(f), "__code__") => Some(Value::new(Object::Code(f.code))),
+        (Object::Function(f), "__code__") => Some(Value::Obj(f.code_obj.clone())),
         (Object::Function(f), "__globals__") => Some(dict_of(f.module.globals.items())),
         (Object::Function(f), "__dict__") => {
             let items = f.dict.lock().as_ref().map(|d| d.items()).unwrap_or_default();

@@ -60,6 +60,8 @@ pub fn init_special_attrs(exc: &Value, cls: &ObjRef, args: &[Value]) {
             set("strerror", Value::None);
             set("filename", Value::None);
         }
+    } else if is(Exc::SyntaxError) {
+        crate::builtins::syntax_error::init_attrs(exc, args);
     } else if is(Exc::ImportError) {
         set("name", Value::None);
         set("path", Value::None);

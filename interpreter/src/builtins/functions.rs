@@ -45,8 +45,9 @@ pub const FUNCTIONS: &[&NativeDef] = &[
     &globals::DEF,
     &locals::DEF,
     &input::DEF,
-    &exec::DEF,
-    &eval::DEF,
+    &super::evaluate::exec::DEF,
+    &super::evaluate::eval::DEF,
+    &super::evaluate::compile::DEF,
     &exit::DEF,
     &__import__::DEF,
 ];
@@ -1084,7 +1085,7 @@ fn locals(vm: &mut Vm) -> PyResult<Value> {
     locals_dict(vm)
 }
 
-fn locals_dict(vm: &mut Vm) -> PyResult<Value> {
+pub(super) fn locals_dict(vm: &mut Vm) -> PyResult<Value> {
     let d = Value::new(Object::Dict(crate::value::dict::DictObj::new(Default::default())));
     let pairs: Vec<(Value, Value)> = match vm.caller_frame() {
         Some(f) if f.code.flags & crate::bytecode::CO_TOPLEVEL != 0 && f.namespace.is_none() => {
@@ -1144,116 +1145,6 @@ fn input(vm: &mut Vm, prompt: Option<&Value>) -> PyResult<Value> {
         }
         Err(e) => Err(vm.error(Exc::OSError, &e.to_string())),
     }
-}
-
-/// Execute the given source in the context of globals and locals.
-///
-/// The source may be a string representing one or more Python statements.
-#[native("exec(source, globals=None, locals=None, /, *, closure=None)")]
-fn exec(vm: &mut Vm, source: &Value, globals: &Value, locals: &Value, closure: Value) -> PyResult<Value> {
-    let _ = closure;
-    let Some(s) = source.as_str() else {
-        return Err(vm.type_error("exec() arg 1 must be a string, bytes or code object"));
-    };
-    let src = s.as_str().to_string();
-    match globals {
-        Value::None => {}
-        g if g.as_dict().is_some() => {
-            if !locals.is_none() && !locals.is(g) {
-                return Err(vm.error(Exc::NotImplementedError, "exec() with locals other than its globals"));
-            }
-            let g = g.clone();
-            return exec_in_dict(vm, &src, &g);
-        }
-        g => {
-            let msg = format!("exec() globals must be a dict, not {}", vm.type_name(g));
-            return Err(vm.type_error(&msg));
-        }
-    }
-    let module = match vm.caller_module() {
-        Some(m) => m,
-        None => crate::interp::builtins_module(),
-    };
-    let mref = find_module_ref(module);
-    match mref {
-        Some(m) => {
-            vm.exec_in_module(&m, "<string>", &src, crate::compiler::Mode::Exec)?;
-            Ok(Value::None)
-        }
-        None => Err(vm.error(Exc::NotImplementedError, "exec() outside a module")),
-    }
-}
-
-/// `exec(src, globals)`: the code runs as a module of its own whose globals start as
-/// the dict's items and are copied back into the dict afterwards (also when the code
-/// raises). Functions it defines keep that module as their globals, so later changes
-/// to the dict are not seen by them, unlike CPython. The module is never freed
-/// (code refers to its module for ever), so each such call costs a little memory.
-fn exec_in_dict(vm: &mut Vm, src: &str, globals: &Value) -> PyResult<Value> {
-    let name = match vm.dict_get(globals, &Value::str("__name__"))? {
-        Some(n) if n.as_str().is_some() => n.as_str().unwrap().as_str().to_string(),
-        _ => "builtins".to_string(),
-    };
-    let m = ObjRef::new_immortal(Object::Module(Box::new(crate::value::module::ModuleObj::new(&name, None))));
-    let Object::Module(module) = m.as_static() else { unreachable!() };
-    let items = globals.as_dict().map(|d| d.lock().items()).unwrap_or_default();
-    for (k, v) in items {
-        if let Some(key) = k.as_str() {
-            module.globals.set(&intern(key.as_str()), v);
-        }
-    }
-    let r = vm.exec_in_module(&m, "<string>", src, crate::compiler::Mode::Exec);
-    for (k, v) in module.globals.items() {
-        vm.dict_set(globals, Value::Obj(k), v)?;
-    }
-    if vm.dict_get(globals, &Value::str("__builtins__"))?.is_none() {
-        let b = find_module_ref(crate::interp::builtins_module()).map(Value::Obj).unwrap_or(Value::None);
-        vm.dict_set(globals, Value::str("__builtins__"), b)?;
-    }
-    r.map(|_| Value::None)
-}
-
-/// Evaluate the given source in the context of globals and locals.
-///
-/// The source may be a string representing a Python expression.
-#[native("eval(source, globals=None, locals=None, /)")]
-fn eval(vm: &mut Vm, source: &Value, globals: &Value, locals: &Value) -> PyResult<Value> {
-    let _ = (globals, locals);
-    let Some(s) = source.as_str() else {
-        return Err(vm.type_error("eval() arg 1 must be a string, bytes or code object"));
-    };
-    let text = format!("__eval_result__ = ({})", s.as_str().trim());
-    let module = match vm.caller_module() {
-        Some(m) => m,
-        None => crate::interp::builtins_module(),
-    };
-    match find_module_ref(module) {
-        Some(m) => {
-            vm.exec_in_module(&m, "<string>", &text, crate::compiler::Mode::Exec)?;
-            let name = intern("__eval_result__");
-            let v = module.globals.get("__eval_result__");
-            if let Some(i) = module.globals.index_of(name.str_text()) {
-                module.globals.slot(i).take();
-            }
-            Ok(v)
-        }
-        None => Err(vm.error(Exc::NotImplementedError, "eval() outside a module")),
-    }
-}
-
-/// The module object (as a reference) whose data is `m`.
-fn find_module_ref(m: &'static crate::value::module::ModuleObj) -> Option<ObjRef> {
-    let mods = crate::interp::interp().modules.lock();
-    for v in mods.values() {
-        if let Some(o) = v.as_objref() {
-            if let Object::Module(mm) = &**o {
-                if std::ptr::eq(&**mm, m) {
-                    return Some(o.clone());
-                }
-            }
-        }
-    }
-    None
 }
 
 /// Exits the interpreter by raising SystemExit. CPython's `exit` and `quit` are

@@ -6,6 +6,7 @@ pub mod bytes_methods;
 pub mod classes;
 pub mod constructors;
 pub mod dict_methods;
+pub mod evaluate;
 pub mod exceptions;
 pub mod format;
 pub mod functions;
@@ -16,6 +17,7 @@ pub mod num_methods;
 pub mod repr;
 pub mod set_methods;
 pub mod str_methods;
+pub mod syntax_error;
 pub mod sys_io;
 pub mod value_slots;
 
@@ -29,6 +31,7 @@ use crate::vm::{Args, PyResult, Vm};
 pub fn register_all(vm: &mut Vm) {
     classes::register(vm);
     exceptions::register(vm);
+    syntax_error::register();
     constructors::register(vm);
     list_methods::register(vm);
     dict_methods::register(vm);

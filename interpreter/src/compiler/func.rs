@@ -4,7 +4,7 @@
 use super::scope::node_key;
 use super::{CompileError, Compiler};
 use crate::bytecode::*;
-use crate::value::{Object, Value};
+use crate::value::{ObjRef, Value};
 use conc_grammar::ast::*;
 use conc_grammar::Span;
 
@@ -76,8 +76,8 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    fn make_code_const(&mut self, code: &'static Code) -> u32 {
-        self.const_value(Value::new(Object::Code(code)))
+    fn make_code_const(&mut self, code: ObjRef) -> u32 {
+        self.const_value(Value::Obj(code))
     }
 
     pub(super) fn function_def(&mut self, f: &FunctionDef, s: &Stmt) -> Result<(), CompileError> {

@@ -11,7 +11,7 @@ pub mod scope;
 mod stmt;
 mod target;
 
-use crate::bytecode::{Code, ExcEntry, Instr, CO_TOPLEVEL};
+use crate::bytecode::{Code, ExcEntry, Instr, CO_EVAL, CO_INTERACTIVE, CO_TOPLEVEL};
 use crate::value::module::ModuleObj;
 use crate::value::str::intern;
 use crate::value::{ObjRef, Value};
@@ -37,6 +37,19 @@ pub enum Mode {
     Exec,
     /// A REPL entry: expression statements echo their value.
     Interactive,
+    /// One expression whose value the code returns (`eval`).
+    Eval,
+}
+
+/// How long a compilation's code lives (see `value/code.rs`).
+#[derive(Clone)]
+pub enum Lifetime {
+    /// The code of a module or script: immortal, with immortal constants.
+    Module,
+    /// Code compiled at run time, freed with its last owner. Holds the module whose
+    /// slots the code uses when that module is mortal (a namespace for `exec` with a
+    /// dict), so that the code keeps it alive.
+    RunTime(Option<ObjRef>),
 }
 
 /// Blocks that `break`, `continue` and `return` must leave in order.
@@ -113,13 +126,26 @@ pub struct Compiler<'a> {
     module: &'a ModuleObj,
     units: Vec<Unit>,
     mode: Mode,
+    /// Module code lives for ever and its constants are made immortal (threads share
+    /// them without writing counts); code compiled at run time stays mortal and is
+    /// freed with its last owner (`value/code.rs`).
+    immortal: bool,
+    /// The mortal module the code keeps alive (`Lifetime::RunTime`).
+    module_owner: Option<ObjRef>,
 }
 
 /// Parses and compiles `source` (from `file`) for `module`. A syntax error comes back
 /// rendered as for scripts: a miette diagnostic ending with CPython's message.
-pub fn compile_source(source: &str, file: &str, module: &ModuleObj, mode: Mode) -> Result<&'static Code, String> {
+/// Returns the top-level code object (see [`compile`]).
+pub fn compile_source(
+    source: &str,
+    file: &str,
+    module: &ModuleObj,
+    mode: Mode,
+    lifetime: Lifetime,
+) -> Result<ObjRef, String> {
     let ast = conc_grammar::parse(source, file).map_err(|e| conc_grammar::render(&e, source, file))?;
-    compile(&ast, file, source, module, mode).map_err(|e| {
+    compile(&ast, file, source, module, mode, lifetime).map_err(|e| {
         if e.too_deep {
             // Not a syntax error: CPython reports it as a RecursionError.
             return format!("RecursionError: {}\n", e.message);
@@ -129,25 +155,64 @@ pub fn compile_source(source: &str, file: &str, module: &ModuleObj, mode: Mode) 
     })
 }
 
-/// Compiles a parsed module for `module` (whose global slots the code will use).
+/// Compiles a parsed module for `module` (whose global slots the code will use) into
+/// a tree of code objects, returning the top one. Module code and its constants are
+/// immortal; code compiled at run time is freed with its last owner.
 pub fn compile(
     ast: &Module,
     filename: &str,
     source: &str,
     module: &ModuleObj,
     mode: Mode,
-) -> Result<&'static Code, CompileError> {
+    lifetime: Lifetime,
+) -> Result<ObjRef, CompileError> {
     let table =
         scope::analyze(ast).map_err(|e| CompileError { message: e.message, span: e.span, too_deep: e.too_deep })?;
     let source: Arc<str> = Arc::from(source);
     let line_index = Arc::new(LineIndex::new(&source));
-    let mut c = Compiler { filename: filename.to_string(), source, line_index, table, module, units: Vec::new(), mode };
+    let (immortal, module_owner) = match lifetime {
+        Lifetime::Module => (true, None),
+        Lifetime::RunTime(owner) => (false, owner),
+    };
+    let mut c = Compiler {
+        filename: filename.to_string(),
+        source,
+        line_index,
+        table,
+        module,
+        units: Vec::new(),
+        mode,
+        immortal,
+        module_owner,
+    };
     c.push_unit(0, "<module>", "<module>", Span::default());
     c.unit().flags |= CO_TOPLEVEL;
-    c.stmts(&ast.body)?;
-    let none = c.const_value(Value::None);
-    c.emit(Instr::LoadConst(none));
-    c.emit(Instr::Return);
+    match mode {
+        Mode::Eval => {
+            c.unit().flags |= CO_EVAL;
+            // The source parsed as a module: `eval` accepts exactly one expression.
+            match ast.body.as_slice() {
+                [Stmt { kind: conc_grammar::ast::StmtKind::Expr(e), .. }] => {
+                    c.expr(e)?;
+                    c.emit(Instr::Return);
+                }
+                body => {
+                    let span = body.iter().find(|s| !matches!(s.kind, conc_grammar::ast::StmtKind::Expr(_)));
+                    let span = span.or(body.get(1)).map(|s| s.span).unwrap_or_default();
+                    return Err(CompileError { message: "invalid syntax".into(), span, too_deep: false });
+                }
+            }
+        }
+        Mode::Interactive | Mode::Exec => {
+            if mode == Mode::Interactive {
+                c.unit().flags |= CO_INTERACTIVE;
+            }
+            c.stmts(&ast.body)?;
+            let none = c.const_value(Value::None);
+            c.emit(Instr::LoadConst(none));
+            c.emit(Instr::Return);
+        }
+    }
     Ok(c.pop_unit())
 }
 
@@ -240,8 +305,8 @@ impl<'a> Compiler<'a> {
         });
     }
 
-    /// Finishes the innermost unit into an immortal code object.
-    fn pop_unit(&mut self) -> &'static Code {
+    /// Finishes the innermost unit into a code object (immortal for module code).
+    fn pop_unit(&mut self) -> ObjRef {
         let u = self.units.pop().expect("a code unit is open");
         let scope = &self.table.scopes[u.scope];
         // Parameters captured by inner functions start in cells.
@@ -284,8 +349,10 @@ impl<'a> Compiler<'a> {
             first_line: u.first_line,
             source: self.source.clone(),
             line_index: self.line_index.clone(),
+            module_addr: self.module as *const ModuleObj as usize,
+            module_owner: self.module_owner.clone(),
         };
-        Box::leak(Box::new(code))
+        crate::value::code::new_code_object(code, self.immortal)
     }
 
     /// Appends an instruction with the current span; returns its index.
@@ -324,9 +391,12 @@ impl<'a> Compiler<'a> {
     }
 
     fn const_value(&mut self, v: Value) -> u32 {
-        // Immortal constants are shared by every thread that runs the code.
+        // Immortal constants are shared by every thread that runs the code; those of
+        // code compiled at run time are freed with it.
         if let Value::Obj(o) = &v {
-            o.make_immortal();
+            if self.immortal {
+                o.make_immortal();
+            }
         }
         let u = self.unit();
         // Equal constants share one slot; the map keeps this linear in the number

@@ -85,6 +85,11 @@ impl Signature {
             }
             Style::ParseTuple => {
                 let max_total = (!self.varargs && !self.varkw).then_some(self.params.len());
+                // With keywords only, CPython's keyword parser says "at most N keyword
+                // arguments" (bpo-31229).
+                if let Some(mx) = max_total.filter(|&mx| n == 0 && nkw > mx) {
+                    return Err(m::too_many_total(name, mx, true, nkw));
+                }
                 if n + nkw < self.nrequired_pos || max_total.is_some_and(|mx| n + nkw > mx) {
                     return Err(m::takes_count(name, self.nrequired_pos, max_total, n + nkw));
                 }

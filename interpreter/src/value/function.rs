@@ -17,7 +17,14 @@ pub type NativeFn = fn(&mut Vm, Args) -> PyResult<Value>;
 pub type FastFn = fn(&mut Vm, &[Value]) -> PyResult<Value>;
 
 pub struct FunctionObj {
+    /// Read on every call without touching a count; kept alive by `code_obj`.
     pub code: &'static Code,
+    /// The counted reference to the code object, which owns `code` (immortal for
+    /// module code, see `value/code.rs`).
+    pub code_obj: ObjRef,
+    /// `code_obj` is mortal (compiled at run time): frames must hold it. Kept beside
+    /// `code` so that calls need not read the code object's count.
+    pub code_mortal: bool,
     /// The module whose globals the code reads (modules are immortal).
     pub module: &'static ModuleObj,
     pub name: ObjRef,

@@ -32,9 +32,12 @@ impl GenState {
 }
 
 pub struct GeneratorObj {
-    /// From the function's (immortal) code: creating a generator allocates no text.
+    /// From the function's code: creating a generator allocates no text.
     pub name: &'static str,
     pub qualname: &'static str,
+    /// Keeps mortal code (and so `name` and `qualname`) alive after the frame is gone
+    /// (value/code.rs); None for immortal code.
+    _code_owner: Option<super::ObjRef>,
     state: AtomicU8,
     /// Accessed only by the thread that moved `state` to `Running`.
     frame: UnsafeCell<Option<Box<Frame>>>,
@@ -49,6 +52,7 @@ impl GeneratorObj {
         GeneratorObj {
             name,
             qualname,
+            _code_owner: frame.code_owner.clone(),
             state: AtomicU8::new(GenState::Created as u8),
             frame: UnsafeCell::new(Some(frame)),
         }

@@ -9,6 +9,7 @@
 
 pub mod bytearray;
 pub mod class;
+pub mod code;
 pub mod dict;
 pub mod function;
 pub mod generator;
@@ -75,8 +76,9 @@ pub enum Object {
     Super(function::SuperObj),
     /// `NotImplemented` and `Ellipsis`.
     Singleton(Singleton),
-    /// A compiled body (a constant of the enclosing code); code is never freed.
-    Code(&'static crate::bytecode::Code),
+    /// A compiled body: the top of a compilation, or a constant of the enclosing code
+    /// (see `value/code.rs` for who owns it).
+    Code(Box<crate::bytecode::Code>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -38,6 +38,28 @@ impl Default for Globals {
     }
 }
 
+impl Drop for Globals {
+    /// Only the namespaces made for `exec`/`eval` with a dict are ever dropped
+    /// (modules are immortal); their slot blocks go with them.
+    fn drop(&mut self) {
+        let free = |p: *mut Slot, n: usize| {
+            if !p.is_null() {
+                // SAFETY: `p` came from a `Box<[Slot]>` of length `n` leaked by
+                // `allocate`, and `&mut self` proves no reader is left.
+                drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, n)) });
+            }
+        };
+        for seg in &self.segments {
+            free(seg.load(Ordering::Acquire), SEG_SIZE);
+        }
+        if let Some(dir) = self.big.get() {
+            for seg in dir.iter() {
+                free(seg.load(Ordering::Acquire), BIG_SIZE);
+            }
+        }
+    }
+}
+
 impl Globals {
     pub fn new() -> Globals {
         Globals {
@@ -56,7 +78,7 @@ impl Globals {
         let seg = seg.load(Ordering::Acquire);
         debug_assert!(!seg.is_null());
         // SAFETY: segments are allocated before any index into them is handed out,
-        // and never freed while the module lives (modules are immortal); the offset
+        // and freed only when the module is dropped; the offset
         // is below SEG_SIZE, the segment's length.
         unsafe { &*seg.add(i as usize & (SEG_SIZE - 1)) }
     }

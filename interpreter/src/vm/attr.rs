@@ -71,7 +71,9 @@ impl Vm {
                         if !v.is_null() {
                             return Ok(Some(v));
                         }
-                    } else if name.is_immortal() {
+                    } else if name.is_immortal() && o.is_immortal() {
+                        // Only immortal modules: a freed namespace's address may be
+                        // reused by another with other slots.
                         if let Some(slot) = m.globals.index_of(name.str_text()) {
                             self.module_cache.insert(key, slot);
                         }

@@ -149,6 +149,9 @@ impl Vm {
     ) -> Box<Frame> {
         let code = f.code;
         let mut nf = self.new_frame(code, f.module);
+        if f.code_mortal {
+            nf.code_owner = Some(f.code_obj.clone());
+        }
         nf.values.reserve(argc + 1);
         if let Some(v) = first {
             nf.values.push(v);
@@ -315,6 +318,9 @@ impl Vm {
         let has_varargs = code.flags & CO_VARARGS != 0;
         let has_varkw = code.flags & CO_VARKEYWORDS != 0;
         let mut nf = self.new_frame(code, f.module);
+        if f.code_mortal {
+            nf.code_owner = Some(f.code_obj.clone());
+        }
         let mut values = std::mem::take(&mut nf.values);
         values.resize(code.nlocals(), Value::Null);
         let Args { pos, kw } = args;
@@ -476,10 +482,13 @@ impl Vm {
     /// `MakeFunction`: builds a function object from a code constant and the defaults,
     /// keyword defaults and closure cells on the stack.
     pub(crate) fn make_function(&mut self, frame: &mut Frame, ci: usize, flags: u32) -> PyResult<Value> {
-        let code = match frame.code.consts[ci].obj() {
-            Some(Object::Code(c)) => *c,
+        let code_obj = match &frame.code.consts[ci] {
+            Value::Obj(o) if matches!(&**o, Object::Code(_)) => o.clone(),
             _ => return Err(self.error(Exc::SystemError, "MakeFunction without code")),
         };
+        // SAFETY: the function keeps `code_obj`, the owner of `code`, for its whole
+        // life (value/code.rs).
+        let code = unsafe { crate::value::code::code_static(&code_obj) }.expect("a code object");
         let closure = if flags & 4 != 0 {
             let t = frame.pop();
             t.as_tuple().map(|t| t.items().iter().filter_map(|c| c.as_objref().cloned()).collect()).unwrap_or_default()
@@ -510,8 +519,11 @@ impl Vm {
             }
             _ => Value::None,
         };
+        let code_mortal = !code_obj.is_immortal();
         let f = FunctionObj {
             code,
+            code_obj,
+            code_mortal,
             module: frame.module,
             name: code.name_obj.clone(),
             qualname: &code.qualname,
@@ -521,10 +533,12 @@ impl Vm {
             dict: parking_lot::Mutex::new(None),
             doc,
         };
+        let f_code_immortal = !f.code_mortal;
         let r = ObjRef::new(Object::Function(Box::new(f)));
         // Functions defined at module level (or in a module-level class body) are read
-        // by every thread on every call: never count them.
-        if frame.code.flags & CO_TOPLEVEL != 0 && code.name != "<lambda>" {
+        // by every thread on every call: never count them. Those of code compiled at run
+        // time stay mortal, so that the code can be freed with them.
+        if frame.code.flags & CO_TOPLEVEL != 0 && code.name != "<lambda>" && f_code_immortal {
             r.make_immortal();
         }
         Ok(Value::Obj(r))

@@ -10,9 +10,11 @@ use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// One traceback entry: a code object and the instruction that was running.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TbEntry {
     pub code: &'static Code,
+    /// Keeps mortal code alive as long as the traceback (value/code.rs).
+    pub owner: Option<ObjRef>,
     pub ip: u32,
 }
 
@@ -120,7 +122,11 @@ impl Vm {
         let fresh = {
             let mut tb = data.traceback.lock();
             let fresh = tb.is_empty();
-            tb.push(TbEntry { code: frame.code, ip: frame.ip.saturating_sub(1) as u32 });
+            tb.push(TbEntry {
+                code: frame.code,
+                owner: frame.code_owner.clone(),
+                ip: frame.ip.saturating_sub(1) as u32,
+            });
             fresh
         };
         if fresh {
@@ -244,7 +250,7 @@ impl Vm {
         let Some(d) = exc_data(exc) else { return Value::None };
         // The head of the chain is the outermost frame recorded so far (the one
         // handling the exception), as in CPython.
-        let last = d.traceback.lock().last().copied();
+        let last = d.traceback.lock().last().cloned();
         let Some(entry) = last else { return Value::None };
         let inst = InstanceObj::new(traceback_class().clone());
         {
@@ -338,7 +344,8 @@ impl Vm {
         out.push('\n');
     }
 
-    /// `module.Type: message` (module omitted for builtins and `__main__`... as CPython).
+    /// `module.Type: message` (module omitted for builtins and `__main__`... as CPython);
+    /// for a SyntaxError, the offending line with carets before it.
     pub fn exc_last_line(&mut self, exc: &Value) -> String {
         let cls = self.class_of(exc);
         let (name, module) = match &*cls {
@@ -351,6 +358,9 @@ impl Vm {
         } else {
             format!("{module}.{name}")
         };
+        if let Some(report) = crate::builtins::syntax_error::report(self, exc, &full) {
+            return report;
+        }
         let msg = self.exc_message(exc);
         if msg.is_empty() {
             full

@@ -35,7 +35,12 @@ pub enum FrameKind {
 }
 
 pub struct Frame {
+    /// Read by every instruction; kept alive by `code_owner` when mortal.
     pub code: &'static Code,
+    /// A counted reference to mortal code (compiled at run time), so that it outlives
+    /// the function it came from for as long as this frame runs; None for immortal
+    /// code (value/code.rs).
+    pub code_owner: Option<ObjRef>,
     pub module: &'static ModuleObj,
     pub ip: usize,
     /// `code.nlocals()` locals, then the operand stack.

@@ -154,7 +154,7 @@ impl Vm {
         }
         let interp = crate::interp::interp();
         interp.modules.lock().insert(name.to_string(), Value::Obj(m.clone()));
-        let r = self.exec_in_module(&m, file, source, Mode::Exec);
+        let r = self.exec_in_module(&m, file, source);
         if let Err(e) = r {
             interp.modules.lock().remove(name);
             return Err(e);
@@ -162,12 +162,25 @@ impl Vm {
         Ok(m)
     }
 
-    /// Parses, compiles and runs `source` in the namespace of module `m`.
-    pub fn exec_in_module(&mut self, m: &ObjRef, file: &str, source: &str, mode: Mode) -> PyResult<Value> {
-        let module: &'static ModuleObj = match m.as_static() {
-            Object::Module(mm) => mm,
-            _ => return Err(self.type_error("not a module")),
+    /// Parses, compiles and runs a module's own `source` in its namespace `m` (the
+    /// code is immortal, as modules are).
+    pub fn exec_in_module(&mut self, m: &ObjRef, file: &str, source: &str) -> PyResult<Value> {
+        let Object::Module(module) = m.as_static() else {
+            return Err(self.type_error("not a module"));
         };
+        let code = self.compile_for(module, file, source, Mode::Exec, compiler::Lifetime::Module)?;
+        self.run_module_code(&code, module)
+    }
+
+    /// Parses and compiles `source` for the globals of `module`.
+    pub fn compile_for(
+        &mut self,
+        module: &ModuleObj,
+        file: &str,
+        source: &str,
+        mode: Mode,
+        lifetime: compiler::Lifetime,
+    ) -> PyResult<ObjRef> {
         let ast = match conc_grammar::parse(source, file) {
             Ok(a) => a,
             Err(e) => {
@@ -179,21 +192,26 @@ impl Vm {
                 return Err(self.syntax_error(&e.message, kind, file, source, e.span));
             }
         };
-        let code = match compiler::compile(&ast, file, source, module, mode) {
-            Ok(c) => c,
-            Err(e) if e.too_deep => return Err(self.error(Exc::RecursionError, &e.message)),
-            Err(e) => return Err(self.syntax_error(&e.message, Exc::SyntaxError, file, source, e.span)),
-        };
-        self.run_module_code(code, module)
+        match compiler::compile(&ast, file, source, module, mode, lifetime) {
+            Ok(c) => Ok(c),
+            Err(e) if e.too_deep => Err(self.error(Exc::RecursionError, &e.message)),
+            Err(e) => Err(self.syntax_error(&e.message, Exc::SyntaxError, file, source, e.span)),
+        }
     }
 
-    /// Runs compiled module-level code.
-    pub fn run_module_code(
-        &mut self,
-        code: &'static crate::bytecode::Code,
-        module: &'static ModuleObj,
-    ) -> PyResult<Value> {
+    /// Runs compiled module-level code (a code object).
+    pub fn run_module_code(&mut self, code_obj: &ObjRef, module: &'static ModuleObj) -> PyResult<Value> {
+        // SAFETY: the frame holds `code_obj` when it is mortal (value/code.rs).
+        let Some(code) = (unsafe { crate::value::code::code_static(code_obj) }) else {
+            return Err(self.type_error("expected a code object"));
+        };
+        // Global reads and writes index the slots of the module the code was compiled
+        // for: running it with other globals would reach the wrong variables.
+        if code.module_addr != module as *const ModuleObj as usize {
+            return Err(self.error(Exc::SystemError, "code object run outside the module it was compiled for"));
+        }
         let mut frame = self.new_frame(code, module);
+        frame.code_owner = crate::value::code::owner_if_mortal(code_obj);
         frame.values.resize(code.nlocals(), Value::Null);
         frame.kind = FrameKind::Boundary;
         match self.run_frame(frame)? {
@@ -211,31 +229,8 @@ impl Vm {
         source: &str,
         span: conc_grammar::Span,
     ) -> super::PyErr {
-        let idx = conc_grammar::LineIndex::new(source);
-        let (line, col) = idx.line_col(source, span.start);
-        let text = idx.line_text(source, line).to_string();
-        let cls = kind.class().clone();
-        let details = Value::tuple(vec![
-            Value::str(file),
-            Value::Int(line as i64),
-            Value::Int(col as i64),
-            Value::string(text.clone()),
-        ]);
-        let e = self.new_exception(&cls, vec![Value::str(msg), details]);
-        if let Some(i) = e.exc.as_instance() {
-            let mut a = i.attrs();
-            for (k, v) in [
-                ("msg", Value::str(msg)),
-                ("filename", Value::str(file)),
-                ("lineno", Value::Int(line as i64)),
-                ("offset", Value::Int(col as i64)),
-                ("text", Value::string(text)),
-            ] {
-                let n = intern(k);
-                a.set_simple(crate::value::class::name_hash(&n), Value::Obj(n), v);
-            }
-        }
-        e
+        let e = crate::builtins::syntax_error::from_span(kind, msg, file, source, span);
+        super::PyErr { exc: e }
     }
 
     /// `ImportFrom`: `module.name`, importing a submodule if needed.

@@ -226,6 +226,7 @@ impl Vm {
             }
             None => Box::new(Frame {
                 code,
+                code_owner: None,
                 module,
                 ip: 0,
                 values: Vec::with_capacity(n.max(16)),
@@ -250,6 +251,7 @@ impl Vm {
             frame.exc_stack.clear();
         }
         frame.namespace = None;
+        frame.code_owner = None;
         frame.kind = frame::FrameKind::Call;
         if self.pool.len() < 64 && frame.values.capacity() <= 1024 {
             self.pool.push(frame);

@@ -44,7 +44,7 @@ pub use process::child_main;
 
 use crate::util::{natives, set};
 use conc_interpreter::blocking::WaitQueue;
-use conc_interpreter::native::{native, ArgRef, FromArg};
+use conc_interpreter::native::{native, ArgRef, Exc, FromArg};
 use conc_interpreter::{ObjRef, Object, PyErr, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::time::{Duration, Instant};
@@ -130,7 +130,21 @@ pub struct Timeout(pub Option<Duration>);
 
 impl<'a> FromArg<'a> for Timeout {
     fn from_arg(vm: &mut Vm, v: &'a Value, _at: ArgRef) -> PyResult<Self> {
-        crate::util::arg_timeout(vm, v, false).map(Timeout)
+        let secs = match v {
+            Value::None => return Ok(Timeout(None)),
+            Value::Int(i) => *i as f64,
+            Value::Float(f) => *f,
+            Value::Bool(b) => *b as i64 as f64,
+            Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => {
+                return Err(vm.error(Exc::OverflowError, "timestamp too large to convert to C _PyTime_t"));
+            }
+            _ => {
+                let msg = format!("'{}' object cannot be interpreted as an integer", vm.type_name(v));
+                return Err(vm.type_error(&msg));
+            }
+        };
+        // Negative waits are zero-length polls, as in CPython's multiprocessing.
+        vm.seconds(secs.max(0.0)).map(|d| Timeout(Some(d)))
     }
 }
 

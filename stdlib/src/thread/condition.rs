@@ -3,15 +3,13 @@
 //! Each waiter gets its own flag and queue; `notify` pops waiters in FIFO order and
 //! sets their flags, as CPython's threading.Condition does with per-waiter locks.
 
-use super::locks::{LockData, RLockData};
-use crate::util::{arg_timeout, self_native};
+use super::locks::{self, LockData, RLockData};
+use super::py_wait_timeout;
+use conc_grammar::ast::{BinOp, CmpOp};
 use conc_interpreter::blocking::{spin_for, WaitQueue};
-use conc_interpreter::interp::{add_methods, new_class, types};
-use conc_interpreter::native::Exc;
-use conc_interpreter::value::class::BaseKind;
-use conc_interpreter::value::instance::InstanceObj;
+use conc_interpreter::native::{call_def, messages, native, Exc, KwArgs, NativeClass, NativeDef, NativePayload};
 use conc_interpreter::value::str::intern;
-use conc_interpreter::{Args, ObjRef, Object, PyResult, Value, Vm};
+use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,56 +30,67 @@ struct Waiter {
 const SPIN_BEFORE_PARK: Duration = Duration::from_micros(50);
 
 pub struct CondData {
-    pub lock: Value,
+    /// The lock, set by `__init__` (a new RLock if a subclass's `__init__` does not
+    /// call Condition's before the condition is used).
+    lock: OnceLock<Value>,
     waiters: Mutex<VecDeque<Arc<Waiter>>>,
 }
 
-pub fn class() -> &'static ObjRef {
-    static C: OnceLock<ObjRef> = OnceLock::new();
-    C.get_or_init(|| {
-        let c = new_class(
-            "Condition",
-            "threading",
-            vec![types().object.clone()],
-            // Subclassable, as CPython's (a Python class there): see `cond_new`.
-            BaseKind::Object,
-            true,
-            Default::default(),
-        );
-        add_methods(
-            &c,
-            &[
-                ("__new__", cond_new),
-                ("acquire", cond_acquire),
-                ("release", cond_release),
-                ("__enter__", cond_acquire),
-                ("__exit__", cond_exit),
-                ("wait", cond_wait),
-                ("wait_for", cond_wait_for),
-                ("notify", cond_notify),
-                ("notify_all", cond_notify_all),
-                ("notifyAll", cond_notify_all),
-                ("_is_owned", cond_is_owned),
-                ("__repr__", cond_repr),
-            ],
-        );
-        c
-    })
+impl CondData {
+    #[inline(always)]
+    fn lock(&self) -> Value {
+        self.lock.get_or_init(locks::new_rlock).clone()
+    }
 }
 
-fn cond_new(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let lock = match args.take(1, "lock") {
-        Some(l) if !l.is_none() => l,
-        _ => super::locks::new_rlock(),
-    };
-    let cls = match args.pos.first().and_then(|c| c.as_objref()) {
-        Some(c) if matches!(&**c, Object::Class(_)) => c.clone(),
-        _ => return Err(vm.type_error("Condition.__new__(X): X is not a type object")),
-    };
-    Ok(Value::new(Object::Instance(InstanceObj::with_native(
-        cls,
-        Box::new(CondData { lock, waiters: Mutex::new(VecDeque::new()) }),
-    ))))
+impl NativePayload for CondData {
+    const CLASS: &'static NativeClass = &CONDITION;
+}
+
+/// `threading.Condition`: subclassable, as CPython's (a Python class there), so its
+/// methods' argument errors are worded as a Python function's.
+pub static CONDITION: NativeClass = NativeClass {
+    name: "Condition",
+    module: "threading",
+    doc: "Class that implements a condition variable.\n\n\
+          A condition variable allows one or more threads to wait until they are\n\
+          notified by another thread.\n\n\
+          If the lock argument is given and not None, it must be a Lock or RLock\n\
+          object, and it is used as the underlying lock. Otherwise, a new RLock object\n\
+          is created and used as the underlying lock.",
+    methods: &[
+        &cond_new::DEF,
+        &cond_init::DEF,
+        &acquire::DEF,
+        &release::DEF,
+        &__enter__::DEF,
+        &__exit__::DEF,
+        &wait::DEF,
+        &wait_for::DEF,
+        &notify::DEF,
+        &notify_all::DEF,
+        &_is_owned::DEF,
+        &__repr__::DEF,
+    ],
+    aliases: &[("notifyAll", &notify_all::DEF)],
+    subclassable: true,
+    ..NativeClass::DEFAULT
+};
+
+/// Create and return a new object.  See help(type) for accurate signature.
+#[native("Condition.__new__($cls, *args, **kwargs)")]
+fn cond_new(_vm: &mut Vm, cls: &ObjRef, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let _ = (args, kwargs);
+    Ok(NativeClass::instance_of(cls, CondData { lock: OnceLock::new(), waiters: Mutex::new(VecDeque::new()) }))
+}
+
+/// Initialize self.  See help(type(self)) for accurate signature.
+#[native("Condition.__init__($self, lock=None)", style = "python")]
+fn cond_init(_vm: &mut Vm, this: &CondData, lock: Option<Value>) -> PyResult<()> {
+    let lock = lock.unwrap_or_else(locks::new_rlock);
+    // A second __init__ keeps the lock the condition was made with.
+    let _ = this.lock.set(lock);
+    Ok(())
 }
 
 /// The kinds of lock a Condition can sit on.
@@ -162,46 +171,91 @@ fn is_owned(vm: &mut Vm, lock: &Value) -> PyResult<bool> {
     }
 }
 
-fn cond_acquire(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let c: &CondData = self_native(vm, &args, "Condition")?;
-    let lock = c.lock.clone();
-    let blocking = match args.take(1, "blocking") {
-        Some(b) => vm.truthy(&b)?,
-        None => true,
-    };
-    let timeout = match args.take(2, "timeout") {
-        Some(t) => arg_timeout(vm, &t, true)?,
-        None => None,
-    };
-    if !blocking && timeout.is_some() {
-        return Err(vm.value_error("can't specify a timeout for a non-blocking call"));
+/// Calls the lock's own method `def` with the arguments given (a plain Lock or RLock:
+/// its argument errors are the lock's, as in CPython, where the condition's acquire
+/// and release are the lock's bound methods).
+fn lock_method(vm: &mut Vm, def: &'static NativeDef, lock: Value, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let mut all = Vec::with_capacity(args.len() + 1);
+    all.push(lock);
+    all.extend_from_slice(args);
+    call_def(vm, def, &all, kwargs)
+}
+
+/// Calls `lock.name(*args, **kwargs)`.
+fn call_lock(vm: &mut Vm, lock: &Value, name: &str, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let f = vm.get_attr(lock, &intern(name))?;
+    let mut a = Args::new(args.iter().cloned());
+    a.kw = kwargs;
+    vm.call(&f, a)
+}
+
+/// Acquires the underlying lock; the arguments are the lock's `acquire`'s.
+#[native("Condition.acquire($self, *args, **kwargs)")]
+fn acquire(vm: &mut Vm, this: &CondData, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let lock = this.lock();
+    if args.is_empty() && kwargs.is_empty() {
+        return Ok(Value::Bool(acquire_lock(vm, &lock, true, None)?));
     }
-    Ok(Value::Bool(acquire_lock(vm, &lock, blocking, timeout)?))
+    match kind(&lock) {
+        Kind::Lock(_) => lock_method(vm, &locks::lock_acquire::DEF, lock, args, kwargs),
+        Kind::RLock(_) => lock_method(vm, &locks::rlock_acquire::DEF, lock, args, kwargs),
+        Kind::Other => call_lock(vm, &lock, "acquire", args, kwargs),
+    }
 }
 
-fn cond_release(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let c: &CondData = self_native(vm, &args, "Condition")?;
-    let lock = c.lock.clone();
-    release_lock(vm, &lock)?;
-    Ok(Value::None)
+/// Releases the underlying lock; the arguments are the lock's `release`'s.
+#[native("Condition.release($self, *args, **kwargs)")]
+fn release(vm: &mut Vm, this: &CondData, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let lock = this.lock();
+    if args.is_empty() && kwargs.is_empty() {
+        release_lock(vm, &lock)?;
+        return Ok(Value::None);
+    }
+    match kind(&lock) {
+        Kind::Lock(_) => lock_method(vm, &locks::lock_release::DEF, lock, args, kwargs),
+        Kind::RLock(_) => lock_method(vm, &locks::rlock_release::DEF, lock, args, kwargs),
+        Kind::Other => call_lock(vm, &lock, "release", args, kwargs),
+    }
 }
 
-fn cond_exit(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    cond_release(vm, args)
+#[native("Condition.__enter__($self)", style = "python")]
+fn __enter__(vm: &mut Vm, this: &CondData) -> PyResult<bool> {
+    let lock = this.lock();
+    acquire_lock(vm, &lock, true, None)
 }
 
-fn cond_is_owned(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let c: &CondData = self_native(vm, &args, "Condition")?;
-    let lock = c.lock.clone();
-    Ok(Value::Bool(is_owned(vm, &lock)?))
+#[native("Condition.__exit__($self, *args)", style = "python")]
+fn __exit__(vm: &mut Vm, this: &CondData, args: &[Value]) -> PyResult<()> {
+    let _ = args;
+    let lock = this.lock();
+    release_lock(vm, &lock)
+}
+
+/// Whether the calling thread holds the underlying lock.
+#[native("Condition._is_owned($self, *args, **kwargs)")]
+fn _is_owned(vm: &mut Vm, this: &CondData, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let lock = this.lock();
+    if args.is_empty() && kwargs.is_empty() {
+        return Ok(Value::Bool(is_owned(vm, &lock)?));
+    }
+    // With an RLock, CPython's condition uses the lock's own `_is_owned`.
+    if let Kind::RLock(_) = kind(&lock) {
+        return lock_method(vm, &locks::rlock_is_owned::DEF, lock, args, kwargs);
+    }
+    let msg = match kwargs.first() {
+        Some((k, _)) => messages::py_unexpected_keyword("Condition._is_owned", k.str_text()),
+        None => messages::py_too_many_positional("Condition._is_owned", 1, 1, args.len() + 1, 0),
+    };
+    Err(vm.type_error(&msg))
 }
 
 /// Waits for a notification; Ok(true) if notified, Ok(false) on timeout.
-fn wait_impl(vm: &mut Vm, c: &CondData, timeout: Option<Duration>) -> PyResult<bool> {
-    let lock = c.lock.clone();
+fn wait_impl(vm: &mut Vm, c: &CondData, timeout: &Value) -> PyResult<bool> {
+    let lock = c.lock();
     if !is_owned(vm, &lock)? {
         return Err(vm.error(Exc::RuntimeError, "cannot wait on un-acquired lock"));
     }
+    let timeout = py_wait_timeout(vm, timeout)?;
     let w = Arc::new(Waiter { signaled: Mutex::new(false), flag: AtomicBool::new(false), queue: WaitQueue::new() });
     c.waiters.lock().push_back(w.clone());
     // Release the lock completely (an RLock may be held several levels deep).
@@ -245,49 +299,48 @@ fn wait_impl(vm: &mut Vm, c: &CondData, timeout: Option<Duration>) -> PyResult<b
     Ok(notified)
 }
 
-fn cond_wait(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let timeout = match args.take(1, "timeout") {
-        Some(t) => arg_timeout(vm, &t, false)?,
-        None => None,
-    };
-    let c: &CondData = self_native(vm, &args, "Condition")?;
-    Ok(Value::Bool(wait_impl(vm, c, timeout)?))
+/// Wait until notified or until a timeout occurs.
+#[native("Condition.wait($self, timeout=None)", style = "python")]
+fn wait(vm: &mut Vm, this: &CondData, timeout: &Value) -> PyResult<bool> {
+    wait_impl(vm, this, timeout)
 }
 
-fn cond_wait_for(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let pred = match args.take(1, "predicate") {
-        Some(p) => p,
-        None => return Err(vm.type_error("wait_for() missing 1 required positional argument: 'predicate'")),
+/// Wait until a condition evaluates to True.
+#[native("Condition.wait_for($self, predicate, timeout=None)", style = "python")]
+fn wait_for(vm: &mut Vm, this: &CondData, predicate: Value, timeout: &Value) -> PyResult<Value> {
+    // As CPython's: the first wait is for `timeout` as given, later ones for what is
+    // left of it; the end is `time() + timeout` (TypeError for a non-number).
+    let end = match timeout {
+        Value::None => None,
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        t => match vm.binary_op(Value::Float(0.0), t.clone(), BinOp::Add)? {
+            Value::Float(f) => Some(f),
+            Value::Int(i) => Some(i as f64),
+            _ => None,
+        },
     };
-    let timeout = match args.take(2, "timeout") {
-        Some(t) => arg_timeout(vm, &t, false)?,
-        None => None,
-    };
-    let c: &CondData = self_native(vm, &args, "Condition")?;
-    let end = timeout.map(|t| Instant::now() + t);
-    let mut result = vm.call(&pred, Args::default())?;
+    let start = Instant::now();
+    let mut result = vm.call(&predicate, Args::default())?;
+    let mut first = true;
     while !vm.truthy(&result)? {
-        let wait = match end {
-            Some(e) => {
-                let now = Instant::now();
-                if now >= e {
-                    break;
-                }
-                Some(e - now)
+        if first {
+            first = false;
+            wait_impl(vm, this, timeout)?;
+        } else {
+            let left = end.map(|e| e - start.elapsed().as_secs_f64());
+            if left.is_some_and(|l| l <= 0.0) {
+                break;
             }
-            None => None,
-        };
-        wait_impl(vm, c, wait)?;
-        result = vm.call(&pred, Args::default())?;
+            wait_impl(vm, this, &left.map_or(Value::None, Value::Float))?;
+        }
+        result = vm.call(&predicate, Args::default())?;
     }
     Ok(result)
 }
 
-fn notify_impl(vm: &mut Vm, c: &CondData, n: usize) -> PyResult<()> {
-    let lock = c.lock.clone();
-    if !is_owned(vm, &lock)? {
-        return Err(vm.error(Exc::RuntimeError, "cannot notify on un-acquired lock"));
-    }
+/// Wakes up to `n` waiters, oldest first (the caller holds the lock).
+fn notify_impl(_vm: &mut Vm, c: &CondData, n: usize) -> PyResult<()> {
     let mut ws = c.waiters.lock();
     for _ in 0..n {
         match ws.pop_front() {
@@ -303,26 +356,60 @@ fn notify_impl(vm: &mut Vm, c: &CondData, n: usize) -> PyResult<()> {
     Ok(())
 }
 
-fn cond_notify(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let n = match args.take(1, "n") {
-        Some(v) => vm.index_value(&v)?.max(0) as usize,
-        None => 1,
-    };
-    let c: &CondData = self_native(vm, &args, "Condition")?;
-    notify_impl(vm, c, n)?;
-    Ok(Value::None)
+/// How many waiters `notify(n)` wakes: CPython's loop `while waiters and n > 0`
+/// (`n` is compared only when someone waits).
+fn notify_count(vm: &mut Vm, n: &Value, waiting: usize) -> PyResult<usize> {
+    match n {
+        Value::Int(i) => Ok((*i).max(0) as usize),
+        Value::Bool(b) => Ok(*b as usize),
+        Value::Float(f) if *f > 0.0 => Ok(f.ceil().min(usize::MAX as f64) as usize),
+        Value::Float(_) => Ok(0),
+        _ => {
+            let mut n = n.clone();
+            let mut count = 0;
+            while count < waiting {
+                let r = vm.compare(&n, &Value::Int(0), CmpOp::Gt)?;
+                if !vm.truthy(&r)? {
+                    break;
+                }
+                count += 1;
+                n = vm.binary_op(n, Value::Int(1), BinOp::Sub)?;
+            }
+            Ok(count)
+        }
+    }
 }
 
-fn cond_notify_all(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let c: &CondData = self_native(vm, &args, "Condition")?;
-    notify_impl(vm, c, usize::MAX)?;
-    Ok(Value::None)
+/// Wake up one or more threads waiting on this condition, if any.
+#[native("Condition.notify($self, n=1)", style = "python")]
+fn notify(vm: &mut Vm, this: &CondData, n: Value) -> PyResult<()> {
+    let lock = this.lock();
+    if !is_owned(vm, &lock)? {
+        return Err(vm.error(Exc::RuntimeError, "cannot notify on un-acquired lock"));
+    }
+    let waiting = this.waiters.lock().len();
+    if waiting == 0 {
+        return Ok(());
+    }
+    let count = notify_count(vm, &n, waiting)?;
+    notify_impl(vm, this, count)
 }
 
-fn cond_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let c: &CondData = self_native(vm, &args, "Condition")?;
-    let lock = c.lock.clone();
-    let n = c.waiters.lock().len();
+/// Wake up all threads waiting on this condition.
+#[native("Condition.notify_all($self)", style = "python")]
+fn notify_all(vm: &mut Vm, this: &CondData) -> PyResult<()> {
+    let lock = this.lock();
+    if !is_owned(vm, &lock)? {
+        return Err(vm.error(Exc::RuntimeError, "cannot notify on un-acquired lock"));
+    }
+    notify_impl(vm, this, usize::MAX)
+}
+
+/// Return repr(self).
+#[native("Condition.__repr__($self)", style = "python")]
+fn __repr__(vm: &mut Vm, this: &CondData) -> PyResult<String> {
+    let lock = this.lock();
+    let n = this.waiters.lock().len();
     let lr = vm.repr_of(&lock)?;
-    Ok(Value::string(format!("<Condition({lr}, {n})>")))
+    Ok(format!("<Condition({lr}, {n})>"))
 }

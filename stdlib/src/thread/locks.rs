@@ -6,16 +6,12 @@
 //! layer. A waiter registers itself (under the mutex) before re-checking the flag, and a
 //! releaser that sees waiters takes the mutex to notify, so no wake-up is lost.
 
-use crate::util::{arg_timeout, no_args, self_native, self_native_in};
+use super::{CInt, Nanos};
 use conc_interpreter::blocking::{current_ident, WaitQueue};
-use conc_interpreter::interp::{add_fast_methods, add_methods, new_class, types};
-use conc_interpreter::native::Exc;
-use conc_interpreter::value::class::BaseKind;
-use conc_interpreter::value::instance::InstanceObj;
-use conc_interpreter::{Args, ObjRef, Object, PyResult, Value, Vm};
+use conc_interpreter::native::{native, Exc, KwArgs, NativeClass, NativePayload};
+use conc_interpreter::{Object, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 /// How many times a contended acquire looks at the lock before it parks.
@@ -96,6 +92,7 @@ impl LockData {
     }
 
     /// Releases; false if it was not locked.
+    #[inline(always)]
     pub fn release(&self) -> bool {
         if !self.locked.swap(false, Ordering::SeqCst) {
             return false;
@@ -168,179 +165,251 @@ impl RLockData {
     }
 }
 
-pub struct Classes {
-    pub lock: ObjRef,
-    pub rlock: ObjRef,
+impl NativePayload for LockData {
+    const CLASS: &'static NativeClass = &LOCK;
 }
 
-pub fn classes() -> &'static Classes {
-    static C: OnceLock<Classes> = OnceLock::new();
-    C.get_or_init(|| {
-        let o = types().object.clone();
-        let lock = new_class("lock", "_thread", vec![o.clone()], BaseKind::Builtin, true, Default::default());
-        add_methods(&lock, &[("__new__", lock_new), ("__repr__", lock_repr), ("_at_fork_reinit", lock_reinit)]);
-        add_fast_methods(
-            &lock,
-            &[
-                ("acquire", Some(lock_acquire), lock_acquire_fast),
-                ("acquire_lock", Some(lock_acquire), lock_acquire_fast),
-                ("release", None, lock_release),
-                ("release_lock", None, lock_release),
-                ("locked", None, lock_locked),
-                ("locked_lock", None, lock_locked),
-                ("__enter__", Some(lock_acquire), lock_acquire_fast),
-                ("__exit__", None, lock_exit),
-            ],
-        );
-        let rlock = new_class("RLock", "_thread", vec![o], BaseKind::Builtin, true, Default::default());
-        add_methods(&rlock, &[("__new__", rlock_new), ("__repr__", rlock_repr)]);
-        add_fast_methods(
-            &rlock,
-            &[
-                ("acquire", Some(rlock_acquire), rlock_acquire_fast),
-                ("release", None, rlock_release),
-                ("__enter__", Some(rlock_acquire), rlock_acquire_fast),
-                ("__exit__", None, rlock_exit),
-                ("_is_owned", None, rlock_is_owned),
-            ],
-        );
-        Classes { lock, rlock }
-    })
+impl NativePayload for RLockData {
+    const CLASS: &'static NativeClass = &RLOCK;
 }
+
+/// `_thread.lock` (`threading.Lock()` makes one): not constructible from scripts, as
+/// in CPython (`allocate_lock` makes them).
+pub static LOCK: NativeClass = NativeClass {
+    name: "lock",
+    module: "_thread",
+    doc: "A lock object is a synchronization primitive.  To create a lock,\n\
+          call threading.Lock().  Methods are:\n\n\
+          acquire() -- lock the lock, possibly blocking until it can be obtained\n\
+          release() -- unlock of the lock\n\
+          locked() -- test whether the lock is currently locked\n\n\
+          A lock is not owned by the thread that locked it; another thread may\n\
+          unlock it.  A thread attempting to lock a lock that it has already locked\n\
+          will block until another thread unlocks it.  Deadlocks may ensue.",
+    methods: &[
+        &lock_acquire::DEF,
+        &lock_release::DEF,
+        &lock_locked::DEF,
+        &lock_exit::DEF,
+        &lock_reinit::DEF,
+        &lock_repr::DEF,
+    ],
+    aliases: &[
+        ("acquire_lock", &lock_acquire::DEF),
+        ("__enter__", &lock_acquire::DEF),
+        ("release_lock", &lock_release::DEF),
+        ("locked_lock", &lock_locked::DEF),
+    ],
+    ..NativeClass::DEFAULT
+};
+
+/// `_thread.RLock`.
+pub static RLOCK: NativeClass = NativeClass {
+    name: "RLock",
+    module: "_thread",
+    methods: &[
+        &rlock_new::DEF,
+        &rlock_acquire::DEF,
+        &rlock_release::DEF,
+        &rlock_exit::DEF,
+        &rlock_is_owned::DEF,
+        &rlock_repr::DEF,
+    ],
+    aliases: &[("__enter__", &rlock_acquire::DEF)],
+    ..NativeClass::DEFAULT
+};
 
 /// A new Lock object.
 pub fn new_lock() -> Value {
-    Value::new(Object::Instance(InstanceObj::with_native(classes().lock.clone(), Box::new(LockData::default()))))
+    LOCK.instance(LockData::default())
 }
 
 pub fn new_rlock() -> Value {
-    Value::new(Object::Instance(InstanceObj::with_native(classes().rlock.clone(), Box::new(RLockData::default()))))
+    RLOCK.instance(RLockData::default())
 }
 
-fn lock_new(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(new_lock())
+/// `acquire(blocking=True, timeout=-1)`'s arguments as CPython checks them: the
+/// time to wait (None: for ever).
+#[inline(always)]
+fn acquire_args(vm: &mut Vm, blocking: Option<CInt>, timeout: Option<Nanos>) -> PyResult<(bool, Option<Duration>)> {
+    let blocking = blocking.is_none_or(|b| b.0 != 0);
+    match timeout {
+        None => Ok((blocking, None)),
+        Some(t) => timeout_of(vm, blocking, t),
+    }
 }
 
-fn rlock_new(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(new_rlock())
-}
-
-/// `acquire(blocking=True, timeout=-1)` arguments.
-fn acquire_args(vm: &mut Vm, args: &mut Args) -> PyResult<(bool, Option<Duration>)> {
-    let blocking = match args.take(1, "blocking") {
-        Some(b) => vm.truthy(&b)?,
-        None => true,
-    };
-    let timeout = match args.take(2, "timeout") {
-        Some(t) => arg_timeout(vm, &t, true)?,
-        None => None,
-    };
-    if !blocking && timeout.is_some() {
+#[cold]
+fn timeout_of(vm: &mut Vm, blocking: bool, t: Nanos) -> PyResult<(bool, Option<Duration>)> {
+    if t.0 == Nanos::FOREVER.0 {
+        return Ok((blocking, None));
+    }
+    if !blocking {
         return Err(vm.value_error("can't specify a timeout for a non-blocking call"));
     }
-    Ok((blocking, timeout))
-}
-
-fn lock_acquire(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let (blocking, timeout) =
-        if args.pos.len() > 1 || !args.kw.is_empty() { acquire_args(vm, &mut args)? } else { (true, None) };
-    let l: &LockData = self_native(vm, &args, "lock")?;
-    Ok(Value::Bool(l.acquire(vm, blocking, timeout, "Lock")?))
-}
-
-/// `acquire()` and `with lock:` without arguments: the common case, without `Args`.
-fn lock_acquire_fast(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
-    if a.len() > 1 {
-        return lock_acquire(vm, Args::new(a.iter().cloned()));
+    if t.0 < 0 {
+        return Err(vm.value_error("timeout value must be positive"));
     }
-    let l: &LockData = self_native_in(vm, a, "lock")?;
-    Ok(Value::Bool(l.acquire(vm, true, None, "Lock")?))
+    Ok((true, Some(t.duration())))
 }
 
-fn lock_release(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
-    no_args(vm, a, "lock.release")?;
-    release_lock(vm, a)
+/// acquire(blocking=True, timeout=-1) -> bool
+/// (acquire_lock() is an obsolete synonym)
+///
+/// Lock the lock.  Without argument, this blocks if the lock is already
+/// locked (even by the same thread), waiting for another thread to release
+/// the lock, and return True once the lock is acquired.
+/// With an argument, this will only block if the argument is true,
+/// and the return value reflects whether the lock is acquired.
+/// The blocking operation is interruptible.
+#[native("lock.acquire($self, blocking=True, timeout=-1)", style = "tuple")]
+pub fn lock_acquire(vm: &mut Vm, this: &LockData, blocking: Option<CInt>, timeout: Option<Nanos>) -> PyResult<bool> {
+    if blocking.is_none() && timeout.is_none() {
+        return this.acquire(vm, true, None, "Lock");
+    }
+    let (blocking, timeout) = acquire_args(vm, blocking, timeout)?;
+    this.acquire(vm, blocking, timeout, "Lock")
 }
 
-fn release_lock(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
-    let l: &LockData = self_native_in(vm, a, "lock")?;
-    if !l.release() {
+/// release()
+/// (release_lock() is an obsolete synonym)
+///
+/// Release the lock, allowing another thread that is blocked waiting for
+/// the lock to acquire the lock.  The lock must be in the locked state,
+/// but it needn't be locked by the same thread that unlocks it.
+#[native("lock.release($self)")]
+#[inline]
+pub fn lock_release(vm: &mut Vm, this: &LockData) -> PyResult<()> {
+    if !this.release() {
         return Err(vm.error(Exc::RuntimeError, "release unlocked lock"));
     }
-    Ok(Value::None)
+    Ok(())
 }
 
-/// `__exit__(type, value, traceback)`: releases whatever the arguments.
-fn lock_exit(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
-    release_lock(vm, a)?;
-    Ok(Value::None)
+/// release()
+/// (release_lock() is an obsolete synonym)
+///
+/// Release the lock, allowing another thread that is blocked waiting for
+/// the lock to acquire the lock.  The lock must be in the locked state,
+/// but it needn't be locked by the same thread that unlocks it.
+#[native("lock.__exit__($self, *args)")]
+fn lock_exit(vm: &mut Vm, this: &LockData, args: &[Value]) -> PyResult<()> {
+    let _ = args;
+    lock_release(vm, this)
 }
 
-fn lock_locked(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
-    no_args(vm, a, "lock.locked")?;
-    let l: &LockData = self_native_in(vm, a, "lock")?;
-    Ok(Value::Bool(l.is_locked()))
+/// locked() -> bool
+/// (locked_lock() is an obsolete synonym)
+///
+/// Return whether the lock is in the locked state.
+#[native("lock.locked($self)")]
+fn lock_locked(_vm: &mut Vm, this: &LockData) -> PyResult<bool> {
+    Ok(this.is_locked())
 }
 
-fn lock_reinit(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let l: &LockData = self_native(vm, &args, "lock")?;
-    l.locked.store(false, Ordering::SeqCst);
-    Ok(Value::None)
+#[native("lock._at_fork_reinit($self)")]
+fn lock_reinit(_vm: &mut Vm, this: &LockData) -> PyResult<()> {
+    this.locked.store(false, Ordering::SeqCst);
+    Ok(())
 }
 
-fn lock_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let l: &LockData = self_native(vm, &args, "lock")?;
-    let state = if l.is_locked() { "locked" } else { "unlocked" };
-    Ok(Value::string(format!("<{} _thread.lock object at {:#x}>", state, args.pos[0].id())))
+/// Return repr(self).
+#[native("lock.__repr__($self)", style = "slot")]
+fn lock_repr(_vm: &mut Vm, this: (&Value, &LockData)) -> PyResult<String> {
+    let state = if this.1.is_locked() { "locked" } else { "unlocked" };
+    Ok(format!("<{} _thread.lock object at {:#x}>", state, this.0.id()))
 }
 
-fn rlock_acquire(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let (blocking, timeout) =
-        if args.pos.len() > 1 || !args.kw.is_empty() { acquire_args(vm, &mut args)? } else { (true, None) };
-    let l: &RLockData = self_native(vm, &args, "RLock")?;
-    Ok(Value::Bool(l.acquire(vm, blocking, timeout)?))
-}
-
-fn rlock_acquire_fast(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
-    if a.len() > 1 {
-        return rlock_acquire(vm, Args::new(a.iter().cloned()));
+/// Create and return a new object.  See help(type) for accurate signature.
+#[native("RLock.__new__($cls, *args, **kwargs)")]
+fn rlock_new(vm: &mut Vm, cls: Value, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let _ = (args, kwargs);
+    match cls.as_objref() {
+        Some(c) if matches!(&**c, Object::Class(_)) => {
+            if !conc_interpreter::value::class::is_subclass(c, RLOCK.class()) {
+                let n = c.class_name().to_string();
+                let msg = format!("_thread.RLock.__new__({n}): {n} is not a subtype of _thread.RLock");
+                return Err(vm.type_error(&msg));
+            }
+            Ok(NativeClass::instance_of(c, RLockData::default()))
+        }
+        _ => {
+            let msg = format!("_thread.RLock.__new__(X): X is not a type object ({})", vm.type_name(&cls));
+            Err(vm.type_error(&msg))
+        }
     }
-    let l: &RLockData = self_native_in(vm, a, "RLock")?;
-    Ok(Value::Bool(l.acquire(vm, true, None)?))
 }
 
-fn rlock_release(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
-    no_args(vm, a, "RLock.release")?;
-    release_rlock(vm, a)
+/// acquire(blocking=True) -> bool
+///
+/// Lock the lock.  `blocking` indicates whether we should wait
+/// for the lock to be available or not.  If `blocking` is False
+/// and another thread holds the lock, the method will return False
+/// immediately.  If `blocking` is True and another thread holds
+/// the lock, the method will wait for the lock to be released,
+/// take it and then return True.
+/// (note: the blocking operation is interruptible.)
+///
+/// In all other cases, the method will return True immediately.
+/// Precisely, if the current thread already holds the lock, its
+/// internal counter is simply incremented. If nobody holds the lock,
+/// the lock is taken and its internal counter initialized to 1.
+#[native("RLock.acquire($self, blocking=True, timeout=-1)", style = "tuple")]
+pub fn rlock_acquire(vm: &mut Vm, this: &RLockData, blocking: Option<CInt>, timeout: Option<Nanos>) -> PyResult<bool> {
+    if blocking.is_none() && timeout.is_none() {
+        return this.acquire(vm, true, None);
+    }
+    let (blocking, timeout) = acquire_args(vm, blocking, timeout)?;
+    this.acquire(vm, blocking, timeout)
 }
 
-fn release_rlock(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
-    let l: &RLockData = self_native_in(vm, a, "RLock")?;
-    if !l.release() {
+/// release()
+///
+/// Release the lock, allowing another thread that is blocked waiting for
+/// the lock to acquire the lock.  The lock must be in the locked state,
+/// and must be locked by the same thread that unlocks it; otherwise a
+/// `RuntimeError` is raised.
+///
+/// Do note that if the lock was acquire()d several times in a row by the
+/// current thread, release() needs to be called as many times for the lock
+/// to be available for other threads.
+#[native("RLock.release($self)")]
+pub fn rlock_release(vm: &mut Vm, this: &RLockData) -> PyResult<()> {
+    if !this.release() {
         return Err(vm.error(Exc::RuntimeError, "cannot release un-acquired lock"));
     }
-    Ok(Value::None)
+    Ok(())
 }
 
-fn rlock_exit(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
-    release_rlock(vm, a)?;
-    Ok(Value::None)
+/// release()
+///
+/// Release the lock, allowing another thread that is blocked waiting for
+/// the lock to acquire the lock.
+#[native("RLock.__exit__($self, *args)")]
+fn rlock_exit(vm: &mut Vm, this: &RLockData, args: &[Value]) -> PyResult<()> {
+    let _ = args;
+    rlock_release(vm, this)
 }
 
-fn rlock_is_owned(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
-    let l: &RLockData = self_native_in(vm, a, "RLock")?;
-    Ok(Value::Bool(l.is_owned()))
+/// _is_owned() -> bool
+///
+/// For internal use by `threading.Condition`.
+#[native("RLock._is_owned($self)")]
+pub fn rlock_is_owned(_vm: &mut Vm, this: &RLockData) -> PyResult<bool> {
+    Ok(this.is_owned())
 }
 
-fn rlock_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let l: &RLockData = self_native(vm, &args, "RLock")?;
+/// Return repr(self).
+#[native("RLock.__repr__($self)", style = "slot")]
+fn rlock_repr(_vm: &mut Vm, this: (&Value, &RLockData)) -> PyResult<String> {
+    let (v, l) = this;
     let owner = l.owner.load(Ordering::Relaxed);
     let state = if owner != 0 { "locked" } else { "unlocked" };
-    Ok(Value::string(format!(
+    Ok(format!(
         "<{} _thread.RLock object owner={} count={} at {:#x}>",
         state,
         owner,
         l.count.load(Ordering::Relaxed),
-        args.pos[0].id()
-    )))
+        v.id()
+    ))
 }

@@ -12,14 +12,11 @@
 //! implementation registered by queue.conc (`_set_queue_subclass_impl`), so a
 //! subclass's hooks and its `super().put(...)` see one and the same queue.
 
-use crate::util::{arg_timeout, self_native, self_native_in};
+use super::Nanos;
+use conc_grammar::ast::CmpOp;
 use conc_interpreter::blocking::WaitQueue;
-use conc_interpreter::interp::{add_fast_methods, add_methods, native, new_class, set_class_attr, types};
-use conc_interpreter::native::Exc;
-use conc_interpreter::value::class::BaseKind;
-use conc_interpreter::value::function::PropertyObj;
-use conc_interpreter::value::instance::InstanceObj;
-use conc_interpreter::{Args, ObjRef, Object, PyResult, Value, Vm};
+use conc_interpreter::native::{native, Exc, KwArgs, NativeClass, NativePayload, Property};
+use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
@@ -47,38 +44,39 @@ pub struct QueueData {
     all_done: WaitQueue,
 }
 
-pub fn class() -> &'static ObjRef {
-    static C: OnceLock<ObjRef> = OnceLock::new();
-    C.get_or_init(|| {
-        // Instances are ordinary instances with a native payload, so script classes can
-        // derive from Queue (`__new__` gives subclasses the payload too).
-        let c = new_class("Queue", "queue", vec![types().object.clone()], BaseKind::Object, false, Default::default());
-        add_fast_methods(&c, &[("put", Some(q_put), q_put_fast), ("get", Some(q_get), q_get_fast)]);
-        let maxsize = Value::new(Object::Property(PropertyObj {
-            fget: native("maxsize", "Queue.maxsize", q_maxsize_get),
-            fset: native("maxsize", "Queue.maxsize", q_maxsize_set),
-            fdel: Value::None,
-            doc: Value::None,
-        }));
-        set_class_attr(&c, "maxsize", maxsize);
-        add_methods(
-            &c,
-            &[
-                ("__new__", q_new),
-                ("__init__", q_init),
-                ("put_nowait", q_put_nowait),
-                ("_put_wakes_idle", q_put_wakes_idle),
-                ("get_nowait", q_get_nowait),
-                ("qsize", q_qsize),
-                ("empty", q_empty),
-                ("full", q_full),
-                ("task_done", q_task_done),
-                ("join", q_join),
-            ],
-        );
-        c
-    })
+impl NativePayload for QueueData {
+    const CLASS: &'static NativeClass = &QUEUE;
 }
+
+/// `queue.Queue`. Instances are ordinary instances with a native payload, so script
+/// classes can derive from it (`__new__` gives subclasses the payload too). CPython's
+/// Queue is written in Python: argument errors are worded as a Python function's.
+pub static QUEUE: NativeClass = NativeClass {
+    name: "Queue",
+    module: "queue",
+    doc: "Create a queue object with a given maximum size.\n\n\
+          If maxsize is <= 0, the queue size is infinite.",
+    methods: &[
+        &q_new::DEF,
+        &q_init::DEF,
+        &put::DEF,
+        &get::DEF,
+        &put_nowait::DEF,
+        &_put_wakes_idle::DEF,
+        &get_nowait::DEF,
+        &qsize::DEF,
+        &empty::DEF,
+        &full::DEF,
+        &task_done::DEF,
+        &join::DEF,
+    ],
+    // `maxsize` is a property over the native bound rather than an instance attribute:
+    // an instance without attributes lets method calls skip the attribute lock, which
+    // producer and consumer threads would otherwise both take on every call.
+    properties: &[Property { name: "maxsize", get: &maxsize_get::DEF, set: Some(&maxsize_set::DEF) }],
+    subclassable: true,
+    ..NativeClass::DEFAULT
+};
 
 /// The exception classes `queue.Empty` / `queue.Full` (set by the queue module).
 static EMPTY: OnceLock<Value> = OnceLock::new();
@@ -88,37 +86,42 @@ static SUBCLASS_IMPL: OnceLock<Value> = OnceLock::new();
 
 /// For an instance of a class derived from Queue: conc's method `name` to run
 /// instead of the native one (see the module comment).
-fn subclass_method(vm: &mut Vm, this: &[Value], name: &str) -> Option<Value> {
-    let inst = this.first()?.as_instance()?;
-    if inst.class.ptr_eq(class()) {
+#[inline(always)]
+fn subclass_method(vm: &mut Vm, this: &Value, name: &str) -> Option<Value> {
+    let inst = this.as_instance()?;
+    if inst.class.ptr_eq(QUEUE.class()) {
         return None;
     }
+    derived_method(vm, name)
+}
+
+#[cold]
+fn derived_method(vm: &mut Vm, name: &str) -> Option<Value> {
     let ns = SUBCLASS_IMPL.get()?.clone();
     vm.get_attr(&ns, &conc_interpreter::value::str::intern(name)).ok()
 }
 
-/// Runs conc's `name` for a derived-class instance (`return`s from the caller).
+/// Runs conc's `name` for a derived-class instance with the arguments bound
+/// (`return`s from the caller).
 macro_rules! for_subclass {
-    ($vm:expr, $args:expr, $name:expr) => {
-        if let Some(f) = subclass_method($vm, &$args.pos, $name) {
-            return $vm.call(&f, $args);
+    ($vm:expr, $this:expr, $name:expr $(, $arg:expr)*) => {
+        if let Some(f) = subclass_method($vm, $this, $name) {
+            return $vm.call(&f, Args::new([$this.clone() $(, $arg)*]));
         }
     };
 }
 
 /// `_thread._set_queue_subclass_impl(ns)`: queue.conc hands over the namespace.
-pub fn set_subclass_impl(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if let Some(ns) = args.pos.first() {
-        let _ = SUBCLASS_IMPL.set(ns.clone());
-    }
-    Ok(Value::None)
+#[native("_thread._set_queue_subclass_impl(namespace, /)")]
+pub fn _set_queue_subclass_impl(_vm: &mut Vm, namespace: Value) -> PyResult<()> {
+    let _ = SUBCLASS_IMPL.set(namespace);
+    Ok(())
 }
 
-fn q_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let cls = match args.pos.first().and_then(|c| c.as_objref()) {
-        Some(c) if matches!(&**c, Object::Class(_)) => c.clone(),
-        _ => return Err(vm.type_error("Queue.__new__(X): X is not a type object")),
-    };
+/// Create and return a new object.  See help(type) for accurate signature.
+#[native("Queue.__new__($cls, *args, **kwargs)")]
+fn q_new(_vm: &mut Vm, cls: &ObjRef, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let _ = (args, kwargs);
     let data = QueueData {
         state: Mutex::new(State { items: VecDeque::new(), maxsize: 0, unfinished: 0, waiting: 0 }),
         len: AtomicUsize::new(0),
@@ -127,17 +130,15 @@ fn q_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
         not_full: WaitQueue::new(),
         all_done: WaitQueue::new(),
     };
-    Ok(Value::new(Object::Instance(InstanceObj::with_native(cls, Box::new(data)))))
+    Ok(NativeClass::instance_of(cls, data))
 }
 
-fn q_init(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    for_subclass!(vm, args, "__init__");
-    let maxsize = match args.take(1, "maxsize") {
-        Some(v) => vm.index_value(&v)?,
-        None => 0,
-    };
-    let q: &QueueData = self_native(vm, &args, "Queue")?;
-    q.set_maxsize(maxsize);
+/// Initialize self.  See help(type(self)) for accurate signature.
+#[native("Queue.__init__($self, maxsize=0)", style = "python")]
+fn q_init(vm: &mut Vm, this: (&Value, &QueueData), maxsize: Value) -> PyResult<Value> {
+    for_subclass!(vm, this.0, "__init__", maxsize);
+    let n = vm.index_value(&maxsize)?;
+    this.1.set_maxsize(n);
     Ok(Value::None)
 }
 
@@ -159,20 +160,16 @@ impl QueueData {
     }
 }
 
-/// `maxsize` is a property over the native bound rather than an instance attribute:
-/// an instance without attributes lets method calls skip the attribute lock, which
-/// producer and consumer threads would otherwise both take on every call.
-fn q_maxsize_get(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let q: &QueueData = self_native(vm, &args, "Queue")?;
-    Ok(Value::Int(q.state.lock().maxsize))
+#[native("Queue.maxsize($self)")]
+fn maxsize_get(_vm: &mut Vm, this: &QueueData) -> PyResult<i64> {
+    Ok(this.state.lock().maxsize)
 }
 
-fn q_maxsize_set(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let v = args.pos.get(1).cloned().unwrap_or(Value::Int(0));
-    let n = vm.index_value(&v)?;
-    let q: &QueueData = self_native(vm, &args, "Queue")?;
-    q.set_maxsize(n);
-    Ok(Value::None)
+#[native("Queue.maxsize($self, value, /)")]
+fn maxsize_set(vm: &mut Vm, this: &QueueData, value: &Value) -> PyResult<()> {
+    let n = vm.index_value(value)?;
+    this.set_maxsize(n);
+    Ok(())
 }
 
 /// How long a putter or getter watches the queue before it parks (see
@@ -199,28 +196,45 @@ fn raise_named(vm: &mut Vm, which: &OnceLock<Value>, fallback: Exc) -> conc_inte
     }
 }
 
-fn block_args(vm: &mut Vm, args: &mut Args, first: usize) -> PyResult<(bool, Option<Duration>)> {
-    let block = match args.take(first, "block") {
-        Some(b) => vm.truthy(&b)?,
-        None => true,
-    };
-    let timeout = match args.take(first + 1, "timeout") {
-        // A call that may not block ignores its timeout, as CPython's does.
-        Some(Value::None) | None => None,
-        Some(_) if !block => None,
-        Some(t) => {
-            let negative = matches!(t, Value::Int(i) if i < 0) || matches!(t, Value::Float(f) if f < 0.0);
-            if negative {
-                return Err(vm.value_error("'timeout' must be a non-negative number"));
-            }
-            arg_timeout(vm, &t, false)?
+/// CPython's check of a blocking put's or get's timeout, made before it looks at
+/// the queue: `timeout < 0` is a ValueError (a TypeError for what does not compare).
+fn check_timeout(vm: &mut Vm, timeout: &Value) -> PyResult<()> {
+    let negative = match timeout {
+        Value::None => false,
+        Value::Int(i) => *i < 0,
+        Value::Float(f) => *f < 0.0,
+        t => {
+            let r = vm.compare(t, &Value::Int(0), CmpOp::Lt)?;
+            vm.truthy(&r)?
         }
     };
-    Ok((block, timeout))
+    if negative {
+        return Err(vm.value_error("'timeout' must be a non-negative number"));
+    }
+    Ok(())
 }
 
-fn put_impl(vm: &mut Vm, this: &[Value], item: Value, block: bool, timeout: Option<Duration>) -> PyResult<Value> {
-    let q: &QueueData = self_native_in(vm, this, "Queue")?;
+/// How long a put or get that must wait may wait (None: for ever), converted only
+/// then, as CPython's `Condition.wait(endtime - time())` does: OverflowError past the
+/// nanosecond clock; NaN waits for ever (CPython's loop never ends either).
+fn patience(vm: &mut Vm, timeout: &Value) -> PyResult<Option<Duration>> {
+    let secs = match timeout {
+        Value::None => return Ok(None),
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        t => match vm.binary_op(Value::Float(0.0), t.clone(), conc_grammar::ast::BinOp::Add)? {
+            Value::Float(f) => f,
+            Value::Int(i) => i as f64,
+            _ => return Ok(None),
+        },
+    };
+    if secs.is_nan() {
+        return Ok(None);
+    }
+    Ok(Some(Nanos::of(vm, &Value::Float(secs))?.duration()))
+}
+
+fn put_impl(vm: &mut Vm, q: &QueueData, item: Value, block: bool, timeout: &Value) -> PyResult<()> {
     let mut g = q.state.lock();
     if g.maxsize > 0 && g.items.len() as i64 >= g.maxsize {
         if !block {
@@ -228,6 +242,7 @@ fn put_impl(vm: &mut Vm, this: &[Value], item: Value, block: bool, timeout: Opti
             return Err(raise_named(vm, &FULL, Exc::RuntimeError));
         }
         drop(g);
+        let timeout = patience(vm, timeout)?;
         spin(timeout, || (q.len.load(Ordering::Acquire) as i64) < q.max.load(Ordering::Relaxed));
         g = q.state.lock();
         if g.maxsize > 0 && g.items.len() as i64 >= g.maxsize {
@@ -245,11 +260,10 @@ fn put_impl(vm: &mut Vm, this: &[Value], item: Value, block: bool, timeout: Opti
         }
     }
     q.push(&mut g, item);
-    Ok(Value::None)
+    Ok(())
 }
 
-fn get_impl(vm: &mut Vm, this: &[Value], block: bool, timeout: Option<Duration>) -> PyResult<Value> {
-    let q: &QueueData = self_native_in(vm, this, "Queue")?;
+fn get_impl(vm: &mut Vm, q: &QueueData, block: bool, timeout: &Value) -> PyResult<Value> {
     let mut g = q.state.lock();
     if g.items.is_empty() {
         if !block {
@@ -257,6 +271,7 @@ fn get_impl(vm: &mut Vm, this: &[Value], block: bool, timeout: Option<Duration>)
             return Err(raise_named(vm, &EMPTY, Exc::RuntimeError));
         }
         drop(g);
+        let timeout = patience(vm, timeout)?;
         spin(timeout, || q.len.load(Ordering::Acquire) > 0);
         g = q.state.lock();
         if g.items.is_empty() {
@@ -283,96 +298,104 @@ fn get_impl(vm: &mut Vm, this: &[Value], block: bool, timeout: Option<Duration>)
     Ok(item)
 }
 
-fn q_put(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    for_subclass!(vm, args, "put");
-    let item = match args.take(1, "item") {
-        Some(v) => v,
-        None => return Err(vm.type_error("Queue.put() missing 1 required positional argument: 'item'")),
-    };
+/// Put an item into the queue.
+#[native("Queue.put($self, item, block=True, timeout=None)", style = "python")]
+fn put(
+    vm: &mut Vm,
+    this: (&Value, &QueueData),
+    item: Value,
+    block: Option<&Value>,
+    timeout: &Value,
+) -> PyResult<Value> {
+    let (v, q) = this;
+    for_subclass!(vm, v, "put", item, block.cloned().unwrap_or(Value::Bool(true)), timeout.clone());
     // An unbounded queue never blocks a put: CPython does not even look at the options.
-    let unbounded = self_native::<QueueData>(vm, &args, "Queue")?.max.load(Ordering::Relaxed) <= 0;
-    let (block, timeout) = if !unbounded && (args.pos.len() > 2 || !args.kw.is_empty()) {
-        block_args(vm, &mut args, 2)?
-    } else {
-        (true, None)
+    if q.max.load(Ordering::Relaxed) <= 0 || (block.is_none() && timeout.is_none()) {
+        put_impl(vm, q, item, true, &Value::None)?;
+        return Ok(Value::None);
+    }
+    let block = match block {
+        Some(b) => vm.truthy(b)?,
+        None => true,
     };
-    put_impl(vm, &args.pos, item, block, timeout)
+    if block {
+        check_timeout(vm, timeout)?;
+    }
+    put_impl(vm, q, item, block, timeout)?;
+    Ok(Value::None)
 }
 
-/// `put(item)` without options, read in place.
-fn q_put_fast(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
-    if a.len() != 2 || subclass_method(vm, a, "put").is_some() {
-        return q_put(vm, Args::new(a.iter().cloned()));
+/// Remove and return an item from the queue.
+#[native("Queue.get($self, block=True, timeout=None)", style = "python")]
+fn get(vm: &mut Vm, this: (&Value, &QueueData), block: Option<&Value>, timeout: &Value) -> PyResult<Value> {
+    let (v, q) = this;
+    for_subclass!(vm, v, "get", block.cloned().unwrap_or(Value::Bool(true)), timeout.clone());
+    if block.is_none() && timeout.is_none() {
+        return get_impl(vm, q, true, &Value::None);
     }
-    put_impl(vm, a, a[1].clone(), true, None)
+    let block = match block {
+        Some(b) => vm.truthy(b)?,
+        None => true,
+    };
+    if block {
+        check_timeout(vm, timeout)?;
+    }
+    get_impl(vm, q, block, timeout)
 }
 
 /// `_put_wakes_idle(item)`: puts `item` (unbounded queues only) and returns whether a
 /// getter already blocked will take it, i.e. more getters wait than the items queued
 /// before this one. ThreadPoolExecutor.submit starts a worker only when none will.
-fn q_put_wakes_idle(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let item = match args.take(1, "item") {
-        Some(v) => v,
-        None => return Err(vm.type_error("_put_wakes_idle() missing 1 required positional argument: 'item'")),
-    };
-    let q: &QueueData = self_native(vm, &args, "Queue")?;
-    let mut g = q.state.lock();
+#[native("Queue._put_wakes_idle($self, item)", style = "python")]
+fn _put_wakes_idle(_vm: &mut Vm, this: &QueueData, item: Value) -> PyResult<bool> {
+    let mut g = this.state.lock();
     let idle = g.waiting > g.items.len() as i64;
-    q.push(&mut g, item);
-    Ok(Value::Bool(idle))
+    this.push(&mut g, item);
+    Ok(idle)
 }
 
-fn q_put_nowait(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    for_subclass!(vm, args, "put_nowait");
-    let item = match args.take(1, "item") {
-        Some(v) => v,
-        None => return Err(vm.type_error("Queue.put_nowait() missing 1 required positional argument: 'item'")),
-    };
-    put_impl(vm, &args.pos, item, false, None)
+/// Put an item into the queue without blocking.
+#[native("Queue.put_nowait($self, item)", style = "python")]
+fn put_nowait(vm: &mut Vm, this: (&Value, &QueueData), item: Value) -> PyResult<Value> {
+    for_subclass!(vm, this.0, "put_nowait", item);
+    put_impl(vm, this.1, item, false, &Value::None)?;
+    Ok(Value::None)
 }
 
-fn q_get(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    for_subclass!(vm, args, "get");
-    let (block, timeout) =
-        if args.pos.len() > 1 || !args.kw.is_empty() { block_args(vm, &mut args, 1)? } else { (true, None) };
-    get_impl(vm, &args.pos, block, timeout)
+/// Remove and return an item from the queue without blocking.
+#[native("Queue.get_nowait($self)", style = "python")]
+fn get_nowait(vm: &mut Vm, this: (&Value, &QueueData)) -> PyResult<Value> {
+    for_subclass!(vm, this.0, "get_nowait");
+    get_impl(vm, this.1, false, &Value::None)
 }
 
-/// `get()` without options, read in place.
-fn q_get_fast(vm: &mut Vm, a: &[Value]) -> PyResult<Value> {
-    if a.len() != 1 || subclass_method(vm, a, "get").is_some() {
-        return q_get(vm, Args::new(a.iter().cloned()));
-    }
-    get_impl(vm, a, true, None)
+/// Return the approximate size of the queue (not reliable!).
+#[native("Queue.qsize($self)", style = "python")]
+fn qsize(vm: &mut Vm, this: (&Value, &QueueData)) -> PyResult<Value> {
+    for_subclass!(vm, this.0, "qsize");
+    Ok(Value::Int(this.1.state.lock().items.len() as i64))
 }
 
-fn q_get_nowait(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    for_subclass!(vm, args, "get_nowait");
-    get_impl(vm, &args.pos, false, None)
+/// Return True if the queue is empty, False otherwise (not reliable!).
+#[native("Queue.empty($self)", style = "python")]
+fn empty(vm: &mut Vm, this: (&Value, &QueueData)) -> PyResult<Value> {
+    for_subclass!(vm, this.0, "empty");
+    Ok(Value::Bool(this.1.state.lock().items.is_empty()))
 }
 
-fn q_qsize(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    for_subclass!(vm, args, "qsize");
-    let q: &QueueData = self_native(vm, &args, "Queue")?;
-    Ok(Value::Int(q.state.lock().items.len() as i64))
-}
-
-fn q_empty(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    for_subclass!(vm, args, "empty");
-    let q: &QueueData = self_native(vm, &args, "Queue")?;
-    Ok(Value::Bool(q.state.lock().items.is_empty()))
-}
-
-fn q_full(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    for_subclass!(vm, args, "full");
-    let q: &QueueData = self_native(vm, &args, "Queue")?;
-    let g = q.state.lock();
+/// Return True if the queue is full, False otherwise (not reliable!).
+#[native("Queue.full($self)", style = "python")]
+fn full(vm: &mut Vm, this: (&Value, &QueueData)) -> PyResult<Value> {
+    for_subclass!(vm, this.0, "full");
+    let g = this.1.state.lock();
     Ok(Value::Bool(g.maxsize > 0 && g.items.len() as i64 >= g.maxsize))
 }
 
-fn q_task_done(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    for_subclass!(vm, args, "task_done");
-    let q: &QueueData = self_native(vm, &args, "Queue")?;
+/// Indicate that a formerly enqueued task is complete.
+#[native("Queue.task_done($self)", style = "python")]
+fn task_done(vm: &mut Vm, this: (&Value, &QueueData)) -> PyResult<Value> {
+    for_subclass!(vm, this.0, "task_done");
+    let q = this.1;
     let mut g = q.state.lock();
     if g.unfinished <= 0 {
         drop(g);
@@ -385,9 +408,11 @@ fn q_task_done(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(Value::None)
 }
 
-fn q_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    for_subclass!(vm, args, "join");
-    let q: &QueueData = self_native(vm, &args, "Queue")?;
+/// Blocks until all items in the Queue have been gotten and processed.
+#[native("Queue.join($self)", style = "python")]
+fn join(vm: &mut Vm, this: (&Value, &QueueData)) -> PyResult<Value> {
+    for_subclass!(vm, this.0, "join");
+    let q = this.1;
     let mut g = q.state.lock();
     vm.block_on(&mut g, &q.all_done, None, &|| "Queue.join".to_string(), |s| {
         if s.unfinished == 0 {
@@ -400,12 +425,9 @@ fn q_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
 }
 
 /// `_queue._set_exceptions(Empty, Full)`: the queue module hands over its classes.
-pub fn set_exceptions(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if let Some(e) = args.pos.first() {
-        let _ = EMPTY.set(e.clone());
-    }
-    if let Some(f) = args.pos.get(1) {
-        let _ = FULL.set(f.clone());
-    }
-    Ok(Value::None)
+#[native("_thread._set_queue_exceptions(empty, full, /)")]
+pub fn _set_queue_exceptions(_vm: &mut Vm, empty: Value, full: Value) -> PyResult<()> {
+    let _ = EMPTY.set(empty);
+    let _ = FULL.set(full);
+    Ok(())
 }

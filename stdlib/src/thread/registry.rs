@@ -12,14 +12,11 @@
 //! mutex, touched twice per thread (start and end), never while script code runs.
 //! `_shutdown` waits on it for the non-daemon threads through the blocking layer.
 
-use super::{reuse, RUNNING, THREAD_STACK};
-use crate::util::{arg_timeout, functions, self_native, set};
+use super::{reuse, Nanos, RUNNING, THREAD_STACK};
+use crate::util::{natives, set};
 use conc_interpreter::blocking::{current_ident, is_blocked, new_ident, set_current_ident, spin_for, WaitQueue};
-use conc_interpreter::interp::{add_methods, new_class, types};
-use conc_interpreter::native::Exc;
-use conc_interpreter::value::class::BaseKind;
-use conc_interpreter::value::instance::InstanceObj;
-use conc_interpreter::{Args, ObjRef, Object, PyResult, Value, Vm};
+use conc_interpreter::native::{native, Exc, NativeClass, NativePayload};
+use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicU8, Ordering};
@@ -107,47 +104,35 @@ fn leave(ident: u64) {
     departures().notify_all();
 }
 
-fn class() -> &'static ObjRef {
-    static C: OnceLock<ObjRef> = OnceLock::new();
-    C.get_or_init(|| {
-        let c = new_class(
-            "_ThreadHandle",
-            "_thread",
-            vec![types().object.clone()],
-            BaseKind::Builtin,
-            true,
-            Default::default(),
-        );
-        add_methods(
-            &c,
-            &[
-                ("__new__", handle_new),
-                ("start", handle_start),
-                ("adopt", handle_adopt),
-                ("finish", handle_finish),
-                ("join", handle_join),
-                ("is_alive", handle_is_alive),
-                ("is_done", handle_is_done),
-                ("ident", handle_ident),
-                ("native_id", handle_native_id),
-            ],
-        );
-        c
-    })
+/// A thread object's handle: the payload of `_thread._ThreadHandle`.
+pub struct HandleObj(Arc<Handle>);
+
+impl NativePayload for HandleObj {
+    const CLASS: &'static NativeClass = &THREAD_HANDLE;
 }
+
+pub static THREAD_HANDLE: NativeClass = NativeClass {
+    name: "_ThreadHandle",
+    module: "_thread",
+    doc: "The native state of one threading.Thread: new, running, then done.",
+    methods: &[
+        &handle_new::DEF,
+        &start::DEF,
+        &adopt::DEF,
+        &finish::DEF,
+        &join::DEF,
+        &is_alive::DEF,
+        &is_done::DEF,
+        &ident::DEF,
+        &native_id::DEF,
+    ],
+    ..NativeClass::DEFAULT
+};
 
 /// Adds the handle class and the table's functions to `_thread`.
 pub fn install(m: &ObjRef) {
-    set(m, "_ThreadHandle", Value::Obj(class().clone()));
-    functions(
-        m,
-        &[
-            ("_enumerate", enumerate),
-            ("_active_count", active_count),
-            ("_wait_non_daemon", wait_non_daemon),
-            ("_is_main_thread", is_main_thread),
-        ],
-    );
+    set(m, "_ThreadHandle", Value::Obj(THREAD_HANDLE.class().clone()));
+    natives(m, &[&_enumerate::DEF, &_active_count::DEF, &_wait_non_daemon::DEF, &_is_main_thread::DEF]);
 }
 
 /// In a child made by fork: only the forking thread exists. Its entry stays; every
@@ -170,13 +155,10 @@ pub unsafe fn reset_after_fork() {
     t.retain(|ident, _| *ident == me);
 }
 
-fn handle_of<'a>(vm: &mut Vm, args: &'a Args) -> PyResult<&'a Arc<Handle>> {
-    self_native::<Arc<Handle>>(vm, args, "_ThreadHandle")
-}
-
-fn handle_new(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    let h: Arc<Handle> = Arc::default();
-    Ok(Value::new(Object::Instance(InstanceObj::with_native(class().clone(), Box::new(h)))))
+/// Create and return a new object.  See help(type) for accurate signature.
+#[native("_ThreadHandle.__new__($cls)")]
+fn handle_new(_vm: &mut Vm, cls: &ObjRef) -> PyResult<Value> {
+    Ok(NativeClass::instance_of(cls, HandleObj(Arc::default())))
 }
 
 fn gettid() -> i64 {
@@ -186,12 +168,9 @@ fn gettid() -> i64 {
 /// `start(thread, entry, name, daemon)`: enters `thread` in the table and calls
 /// `entry()` on a new OS thread whose current thread is `thread`; returns once the
 /// new thread runs and has blocked or ended (at most `SETTLE_FOR` after it began).
-fn handle_start(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let h = handle_of(vm, &args)?.clone();
-    let [_, thread, entry, name, daemon] = &args.pos[..] else {
-        return Err(vm.type_error("start() takes 4 arguments"));
-    };
-    let daemon = vm.truthy(daemon)?;
+#[native("_ThreadHandle.start($self, thread, entry, name, daemon, /)")]
+fn start(vm: &mut Vm, this: &HandleObj, thread: &Value, entry: &Value, name: &Value, daemon: bool) -> PyResult<()> {
+    let h = this.0.clone();
     let name = name.as_str().map(|s| s.as_str().to_string()).unwrap_or_default();
     if h.state.compare_exchange(NEW, RUNNING_STATE, Ordering::AcqRel, Ordering::Acquire).is_err() {
         return Err(vm.error(Exc::RuntimeError, "threads can only be started once"));
@@ -236,19 +215,15 @@ fn handle_start(vm: &mut Vm, args: Args) -> PyResult<Value> {
     }
     h.wait(vm, None, "Thread.start", |h| h.begun.load(Ordering::Acquire) || h.done())?;
     conc_interpreter::blocking::wait_settled(SETTLE_FOR, || h.done() || is_blocked(ident));
-    Ok(Value::None)
+    Ok(())
 }
 
 /// `adopt(thread, daemon)`: enters the calling thread (the main thread, or one not
 /// started by `threading`) in the table as `thread`, and makes `thread` its current
 /// thread.
-fn handle_adopt(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let h = handle_of(vm, &args)?.clone();
-    let thread = args.pos.get(1).cloned().unwrap_or(Value::None);
-    let daemon = match args.pos.get(2) {
-        Some(d) => vm.truthy(d)?,
-        None => false,
-    };
+#[native("_ThreadHandle.adopt($self, thread, daemon=False, /)")]
+fn adopt(vm: &mut Vm, this: &HandleObj, thread: Value, daemon: bool) -> PyResult<()> {
+    let h = this.0.clone();
     if h.state.compare_exchange(NEW, RUNNING_STATE, Ordering::AcqRel, Ordering::Acquire).is_err() {
         return Err(vm.error(Exc::RuntimeError, "threads can only be started once"));
     }
@@ -258,81 +233,93 @@ fn handle_adopt(vm: &mut Vm, args: Args) -> PyResult<Value> {
     h.begun.store(true, Ordering::Release);
     table().lock().insert(ident, Entry { thread: thread.clone(), daemon, handle: h });
     vm.thread_data = Some(thread);
-    Ok(Value::None)
+    Ok(())
 }
 
 /// `finish()`: an adopted thread is over (the main thread at interpreter exit).
-fn handle_finish(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let h = handle_of(vm, &args)?.clone();
+#[native("_ThreadHandle.finish($self)")]
+fn finish(_vm: &mut Vm, this: &HandleObj) -> PyResult<()> {
+    let h = &this.0;
     if h.state.compare_exchange(RUNNING_STATE, DONE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
         leave(h.ident.load(Ordering::Acquire));
         h.signal();
     }
-    Ok(Value::None)
+    Ok(())
 }
 
-/// `join(timeout=None)`: waits until the thread has ended; True if it has.
-fn handle_join(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let h = handle_of(vm, &args)?.clone();
-    let timeout = match args.pos.get(1) {
-        Some(t) => arg_timeout(vm, t, false)?,
-        None => None,
+/// `join(timeout=None)`: waits until the thread has ended; True if it has. The
+/// timeout is converted as a lock's (CPython waits on the thread's lock), and only
+/// when the thread has not ended: OverflowError past the nanosecond clock.
+#[native("_ThreadHandle.join($self, timeout=None, /)")]
+fn join(vm: &mut Vm, this: &HandleObj, timeout: &Value) -> PyResult<bool> {
+    let h = this.0.clone();
+    if h.done() {
+        return Ok(true);
+    }
+    let timeout = match timeout {
+        Value::None => None,
+        t => Some(Nanos::of(vm, t)?.duration()),
     };
-    Ok(Value::Bool(h.wait(vm, timeout, "Thread.join", Handle::done)?))
+    h.wait(vm, timeout, "Thread.join", Handle::done)
 }
 
-fn handle_is_alive(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let h = handle_of(vm, &args)?;
-    Ok(Value::Bool(h.state.load(Ordering::Acquire) == RUNNING_STATE))
+#[native("_ThreadHandle.is_alive($self)")]
+fn is_alive(_vm: &mut Vm, this: &HandleObj) -> PyResult<bool> {
+    Ok(this.0.state.load(Ordering::Acquire) == RUNNING_STATE)
 }
 
-fn handle_is_done(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let h = handle_of(vm, &args)?;
-    Ok(Value::Bool(h.done()))
+#[native("_ThreadHandle.is_done($self)")]
+fn is_done(_vm: &mut Vm, this: &HandleObj) -> PyResult<bool> {
+    Ok(this.0.done())
 }
 
-fn handle_ident(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let h = handle_of(vm, &args)?;
-    Ok(match h.ident.load(Ordering::Acquire) {
-        0 => Value::None,
-        i => Value::Int(i as i64),
+#[native("_ThreadHandle.ident($self)")]
+fn ident(_vm: &mut Vm, this: &HandleObj) -> PyResult<Option<i64>> {
+    Ok(match this.0.ident.load(Ordering::Acquire) {
+        0 => None,
+        i => Some(i as i64),
     })
 }
 
 /// The OS thread id; for a thread just started, waits the moment until it is known.
-fn handle_native_id(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let h = handle_of(vm, &args)?.clone();
+#[native("_ThreadHandle.native_id($self)")]
+fn native_id(vm: &mut Vm, this: &HandleObj) -> PyResult<Option<i64>> {
+    let h = this.0.clone();
     if h.state.load(Ordering::Acquire) == NEW {
-        return Ok(Value::None);
+        return Ok(None);
     }
     h.wait(vm, None, "Thread.native_id", |h| h.begun.load(Ordering::Acquire) || h.done())?;
     Ok(match h.native_id.load(Ordering::Acquire) {
-        0 => Value::None,
-        n => Value::Int(n),
+        0 => None,
+        n => Some(n),
     })
 }
 
 /// `_enumerate()`: the thread objects in the table, in start order.
-fn enumerate(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+#[native("_thread._enumerate()")]
+fn _enumerate(_vm: &mut Vm) -> PyResult<Value> {
     let items: Vec<Value> = table().lock().values().map(|e| e.thread.clone()).collect();
     Ok(Value::list(items))
 }
 
-fn active_count(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::Int(table().lock().len() as i64))
+#[native("_thread._active_count()")]
+fn _active_count(_vm: &mut Vm) -> PyResult<usize> {
+    Ok(table().lock().len())
 }
 
 /// `_wait_non_daemon()`: blocks until no thread but daemon threads and the caller is
 /// in the table (threads started meanwhile are waited for too).
-fn wait_non_daemon(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+#[native("_thread._wait_non_daemon()")]
+fn _wait_non_daemon(vm: &mut Vm) -> PyResult<()> {
     let me = current_ident();
     let mut t = table().lock();
     vm.block_on(&mut t, departures(), None, &|| "threading._shutdown".to_string(), |t| {
         (!t.iter().any(|(ident, e)| *ident != me && !e.daemon && !e.handle.done())).then_some(())
     })?;
-    Ok(Value::None)
+    Ok(())
 }
 
-fn is_main_thread(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::Bool(conc_interpreter::blocking::is_main_thread()))
+#[native("_thread._is_main_thread()")]
+fn _is_main_thread(_vm: &mut Vm) -> PyResult<bool> {
+    Ok(conc_interpreter::blocking::is_main_thread())
 }
