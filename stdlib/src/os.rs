@@ -1,10 +1,13 @@
 //! `os` and `os.path`: process information, the environment, files and directories,
 //! and POSIX path manipulation (the rules of CPython's posixpath).
 
-use crate::util::{functions, set};
-use conc_interpreter::builtins::io::os_error;
+use crate::sys::CInt;
+use crate::util::{natives, set};
+use conc_interpreter::builtins::io::os_error_with;
+use conc_interpreter::native::{native, ArgRef, FromArg};
 use conc_interpreter::value::dict::{DictData, DictObj};
-use conc_interpreter::{Args, ObjRef, Object, PyResult, Value, Vm};
+use conc_interpreter::{ObjRef, Object, PyErr, PyResult, Value, Vm};
+use std::os::unix::ffi::OsStrExt;
 
 pub fn init(vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     set(m, "name", Value::str("posix"));
@@ -23,26 +26,26 @@ pub fn init(vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
         vm.dict_set(&env, k, v)?;
     }
     set(m, "environ", env);
-    functions(
+    natives(
         m,
         &[
-            ("getpid", getpid),
-            ("getppid", getppid),
-            ("cpu_count", cpu_count),
-            ("getenv", getenv),
-            ("getcwd", getcwd),
-            ("chdir", chdir),
-            ("listdir", listdir),
-            ("remove", remove),
-            ("unlink", remove),
-            ("rmdir", rmdir),
-            ("mkdir", mkdir),
-            ("makedirs", makedirs),
-            ("rename", rename),
-            ("replace", rename),
-            ("urandom", urandom),
-            ("_exit", exit_now),
-            ("kill", kill),
+            &getpid::DEF,
+            &getppid::DEF,
+            &cpu_count::DEF,
+            &getenv::DEF,
+            &getcwd::DEF,
+            &chdir::DEF,
+            &listdir::DEF,
+            &remove::DEF,
+            &unlink::DEF,
+            &rmdir::DEF,
+            &mkdir::DEF,
+            &makedirs::DEF,
+            &rename::DEF,
+            &replace::DEF,
+            &urandom::DEF,
+            &_exit::DEF,
+            &kill::DEF,
         ],
     );
     let path = vm.import_module("os.path")?;
@@ -52,69 +55,153 @@ pub fn init(vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
 
 pub fn init_path(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     set(m, "sep", Value::str("/"));
-    functions(
+    natives(
         m,
         &[
-            ("join", join),
-            ("exists", exists),
-            ("isfile", isfile),
-            ("isdir", isdir),
-            ("isabs", isabs),
-            ("basename", basename),
-            ("dirname", dirname),
-            ("abspath", abspath),
-            ("normpath", normpath_fn),
-            ("realpath", realpath),
-            ("splitext", splitext),
-            ("split", split),
-            ("getsize", getsize),
-            ("getmtime", getmtime),
-            ("expanduser", expanduser),
+            &join::DEF,
+            &exists::DEF,
+            &isfile::DEF,
+            &isdir::DEF,
+            &isabs::DEF,
+            &basename::DEF,
+            &dirname::DEF,
+            &abspath::DEF,
+            &normpath::DEF,
+            &realpath::DEF,
+            &splitext::DEF,
+            &split::DEF,
+            &getsize::DEF,
+            &getmtime::DEF,
+            &expanduser::DEF,
         ],
     );
     Ok(())
 }
 
-/// A path argument (str only: conc has no os.PathLike objects yet).
-fn path_arg(vm: &mut Vm, args: &Args, i: usize, fname: &str) -> PyResult<String> {
-    match args.pos.get(i) {
-        Some(v) => match v.as_str() {
-            Some(s) => Ok(s.as_str().to_string()),
-            None => {
-                let msg = format!("{fname}: path should be string, bytes or os.PathLike, not {}", vm.type_name(v));
-                Err(vm.type_error(&msg))
+/// A path as the script gave it: its text (bytes decoded as UTF-8) and the value,
+/// which errors name and which decides whether results are str or bytes.
+pub struct Path {
+    text: String,
+    value: Value,
+    bytes: bool,
+}
+
+impl Path {
+    fn of(v: &Value) -> Option<Path> {
+        match v.unwrap_base().obj() {
+            Some(Object::Str(s)) => Some(Path { text: s.as_str().to_string(), value: v.clone(), bytes: false }),
+            Some(Object::Bytes(b)) => {
+                Some(Path { text: String::from_utf8_lossy(b).into_owned(), value: v.clone(), bytes: true })
             }
-        },
-        None => {
-            let msg = format!("{fname}() missing required argument 'path' (pos {})", i + 1);
-            Err(vm.type_error(&msg))
+            _ => None,
+        }
+    }
+
+    /// A result of the same kind as the path (str or bytes).
+    fn out(&self, s: &str) -> Value {
+        if self.bytes {
+            Value::new(Object::Bytes(s.as_bytes().to_vec().into_boxed_slice()))
+        } else {
+            Value::str(s)
+        }
+    }
+
+    fn error(&self, vm: &mut Vm, e: &std::io::Error) -> PyErr {
+        os_error_with(vm, e, Some(self.value.clone()), None)
+    }
+}
+
+/// `remove: path should be string, bytes or os.PathLike, not int` (CPython's
+/// `path_t` converter names the function and the parameter).
+fn path_type_error(vm: &mut Vm, at: ArgRef, v: &Value, allowed: &str) -> PyErr {
+    let msg = format!("{}: {} should be {allowed}, not {}", at.sig.name, at.name(), vm.type_name(v));
+    vm.type_error(&msg)
+}
+
+impl<'a> FromArg<'a> for Path {
+    fn from_arg(vm: &mut Vm, v: &'a Value, at: ArgRef) -> PyResult<Self> {
+        Path::of(v).ok_or_else(|| path_type_error(vm, at, v, "string, bytes or os.PathLike"))
+    }
+}
+
+/// A path or an open file descriptor (`chdir`, `stat`).
+pub enum PathOrFd {
+    Path(Path),
+    Fd(i32),
+}
+
+fn fd_of(vm: &mut Vm, v: &Value) -> PyResult<Option<i32>> {
+    if !matches!(v.unwrap_base(), Value::Int(_) | Value::Bool(_))
+        && !matches!(v.unwrap_base().obj(), Some(Object::BigInt(_)))
+    {
+        return Ok(None);
+    }
+    CInt::from_arg(vm, v, ArgRef { sig: &chdir::SIG, index: 0 }).map(|c| Some(c.0))
+}
+
+impl<'a> FromArg<'a> for PathOrFd {
+    fn from_arg(vm: &mut Vm, v: &'a Value, at: ArgRef) -> PyResult<Self> {
+        if let Some(p) = Path::of(v) {
+            return Ok(PathOrFd::Path(p));
+        }
+        match fd_of(vm, v)? {
+            Some(fd) => Ok(PathOrFd::Fd(fd)),
+            None => Err(path_type_error(vm, at, v, "string, bytes, os.PathLike or integer")),
         }
     }
 }
 
-fn getpid(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::Int(std::process::id() as i64))
+/// `dir_fd=`: an integer or None.
+pub struct DirFd(i32);
+
+impl<'a> FromArg<'a> for DirFd {
+    fn from_arg(vm: &mut Vm, v: &'a Value, _at: ArgRef) -> PyResult<Self> {
+        match fd_of(vm, v)? {
+            Some(fd) => Ok(DirFd(fd)),
+            None => {
+                let msg = format!("argument should be integer or None, not {}", vm.type_name(v));
+                Err(vm.type_error(&msg))
+            }
+        }
+    }
 }
 
-fn getppid(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::Int(std::os::unix::process::parent_id() as i64))
+fn cstr(p: &Path) -> std::ffi::CString {
+    std::ffi::CString::new(p.text.as_bytes()).unwrap_or_default()
 }
 
-fn cpu_count(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(match std::thread::available_parallelism() {
-        Ok(n) => Value::Int(n.get() as i64),
-        Err(_) => Value::None,
-    })
+/// Runs a libc call that returns -1 on failure (with errno set).
+fn check(r: libc::c_int) -> std::io::Result<()> {
+    if r == -1 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
 }
 
-fn getenv(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let key = args.take(0, "key");
-    let default = args.take(1, "default").unwrap_or(Value::None);
-    let Some(key) = key else {
-        return Err(vm.type_error("getenv() missing 1 required positional argument: 'key'"));
-    };
+/// Return the current process id.
+#[native("posix.getpid()")]
+fn getpid(_vm: &mut Vm) -> PyResult<i64> {
+    Ok(std::process::id() as i64)
+}
+
+/// Return the parent's process id.
+#[native("posix.getppid()")]
+fn getppid(_vm: &mut Vm) -> PyResult<i64> {
+    Ok(std::os::unix::process::parent_id() as i64)
+}
+
+/// Return the number of CPUs in the system; return None if indeterminable.
+#[native("posix.cpu_count()")]
+fn cpu_count(_vm: &mut Vm) -> PyResult<Option<usize>> {
+    Ok(std::thread::available_parallelism().ok().map(|n| n.get()))
+}
+
+/// Get an environment variable, return None if it doesn't exist.
+#[native("getenv(key, default=None)", style = "python")]
+fn getenv(vm: &mut Vm, key: &Value, default: Value) -> PyResult<Value> {
     let Some(k) = key.as_str() else {
-        let msg = format!("str expected, not {}", vm.type_name(&key));
+        let msg = format!("str expected, not {}", vm.type_name(key));
         return Err(vm.type_error(&msg));
     };
     Ok(match std::env::var_os(k.as_str()) {
@@ -127,160 +214,221 @@ fn cwd() -> String {
     std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| "/".into())
 }
 
-fn getcwd(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::string(cwd()))
+/// Return a unicode string representing the current working directory.
+#[native("posix.getcwd()")]
+fn getcwd(_vm: &mut Vm) -> PyResult<String> {
+    Ok(cwd())
 }
 
-fn chdir(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p = path_arg(vm, &args, 0, "chdir")?;
-    std::env::set_current_dir(&p).map_err(|e| os_error(vm, &e, Some(&p)))?;
-    Ok(Value::None)
+/// Change the current working directory to the specified path.
+#[native("posix.chdir(path)")]
+fn chdir(vm: &mut Vm, path: PathOrFd) -> PyResult<()> {
+    match path {
+        PathOrFd::Path(p) => std::env::set_current_dir(&p.text).map_err(|e| p.error(vm, &e)),
+        PathOrFd::Fd(fd) => {
+            // SAFETY: fchdir(2) takes a plain descriptor.
+            check(unsafe { libc::fchdir(fd) }).map_err(|e| os_error_with(vm, &e, Some(Value::Int(fd as i64)), None))
+        }
+    }
 }
 
-fn listdir(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p =
-        if args.pos.is_empty() || args.pos[0].is_none() { ".".to_string() } else { path_arg(vm, &args, 0, "listdir")? };
-    let rd = std::fs::read_dir(&p).map_err(|e| os_error(vm, &e, Some(&p)))?;
+/// What `listdir` lists: a path (None is '.'), or an open directory descriptor.
+pub struct ListTarget(PathOrFd);
+
+impl<'a> FromArg<'a> for ListTarget {
+    fn from_arg(vm: &mut Vm, v: &'a Value, at: ArgRef) -> PyResult<Self> {
+        if v.is_none() {
+            return Ok(ListTarget(PathOrFd::Path(Path { text: ".".into(), value: Value::str("."), bytes: false })));
+        }
+        if let Some(p) = Path::of(v) {
+            return Ok(ListTarget(PathOrFd::Path(p)));
+        }
+        match fd_of(vm, v)? {
+            Some(fd) => Ok(ListTarget(PathOrFd::Fd(fd))),
+            None => Err(path_type_error(vm, at, v, "string, bytes, os.PathLike, integer or None")),
+        }
+    }
+}
+
+/// Return a list containing the names of the files in the directory.
+#[native("posix.listdir(path=None)")]
+fn listdir(vm: &mut Vm, path: Option<ListTarget>) -> PyResult<Value> {
+    let target =
+        path.map(|t| t.0).unwrap_or(PathOrFd::Path(Path { text: ".".into(), value: Value::str("."), bytes: false }));
+    let (dir, shown, bytes) = match &target {
+        PathOrFd::Path(p) => (p.text.clone(), p.value.clone(), p.bytes),
+        PathOrFd::Fd(fd) => {
+            // A descriptor must be an open directory; list it through /proc.
+            let mut st: libc::stat = unsafe { std::mem::zeroed() };
+            // SAFETY: fstat(2) writes into the zeroed struct we own.
+            let r = check(unsafe { libc::fstat(*fd, &mut st) }).and_then(|_| {
+                if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::from_raw_os_error(libc::ENOTDIR))
+                }
+            });
+            r.map_err(|e| os_error_with(vm, &e, Some(Value::Int(*fd as i64)), None))?;
+            (format!("/proc/self/fd/{fd}"), Value::Int(*fd as i64), false)
+        }
+    };
+    let rd = std::fs::read_dir(&dir).map_err(|e| os_error_with(vm, &e, Some(shown.clone()), None))?;
     let mut names = Vec::new();
     for ent in rd {
-        let ent = ent.map_err(|e| os_error(vm, &e, Some(&p)))?;
-        names.push(Value::string(ent.file_name().to_string_lossy().into_owned()));
+        let ent = ent.map_err(|e| os_error_with(vm, &e, Some(shown.clone()), None))?;
+        let name = ent.file_name();
+        names.push(if bytes {
+            Value::new(Object::Bytes(name.as_bytes().to_vec().into_boxed_slice()))
+        } else {
+            Value::string(name.to_string_lossy().into_owned())
+        });
     }
     Ok(Value::list(names))
 }
 
-fn remove(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p = path_arg(vm, &args, 0, "remove")?;
-    // unlink(2) on a directory gives EISDIR on Linux, as CPython reports.
-    let meta = std::fs::symlink_metadata(&p);
-    if matches!(&meta, Ok(m) if m.is_dir()) {
-        let e = std::io::Error::from_raw_os_error(21);
-        return Err(os_error(vm, &e, Some(&p)));
-    }
-    std::fs::remove_file(&p).map_err(|e| os_error(vm, &e, Some(&p)))?;
-    Ok(Value::None)
+/// unlink(2) or unlinkat(2) relative to `dir_fd`.
+fn unlink_at(vm: &mut Vm, path: &Path, dir_fd: Option<DirFd>, flags: libc::c_int) -> PyResult<()> {
+    let c = cstr(path);
+    let fd = dir_fd.map(|d| d.0).unwrap_or(libc::AT_FDCWD);
+    // SAFETY: unlinkat(2) reads the NUL-terminated path we own.
+    check(unsafe { libc::unlinkat(fd, c.as_ptr(), flags) }).map_err(|e| path.error(vm, &e))
 }
 
-fn rmdir(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p = path_arg(vm, &args, 0, "rmdir")?;
-    std::fs::remove_dir(&p).map_err(|e| os_error(vm, &e, Some(&p)))?;
-    Ok(Value::None)
+/// Remove a file (same as unlink()).
+#[native("posix.remove(path, *, dir_fd=None)")]
+fn remove(vm: &mut Vm, path: Path, dir_fd: Option<DirFd>) -> PyResult<()> {
+    unlink_at(vm, &path, dir_fd, 0)
 }
 
-fn mkdir(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let p = path_arg(vm, &args, 0, "mkdir")?;
-    let mode = match args.take(1, "mode") {
-        Some(v) => vm.index_value(&v)? as u32,
-        None => 0o777,
-    };
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new().mode(mode).create(&p).map_err(|e| os_error(vm, &e, Some(&p)))?;
-    Ok(Value::None)
+/// Remove a file (same as remove()).
+#[native("posix.unlink(path, *, dir_fd=None)")]
+fn unlink(vm: &mut Vm, path: Path, dir_fd: Option<DirFd>) -> PyResult<()> {
+    unlink_at(vm, &path, dir_fd, 0)
 }
 
-fn makedirs(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let p = path_arg(vm, &args, 0, "makedirs")?;
-    let mode = match args.take(1, "mode") {
-        Some(v) => vm.index_value(&v)? as u32,
-        None => 0o777,
-    };
-    let exist_ok = match args.take(2, "exist_ok") {
-        Some(v) => vm.truthy(&v)?,
-        None => false,
-    };
-    if std::path::Path::new(&p).exists() {
-        if exist_ok && std::path::Path::new(&p).is_dir() {
-            return Ok(Value::None);
+/// Remove a directory.
+#[native("posix.rmdir(path, *, dir_fd=None)")]
+fn rmdir(vm: &mut Vm, path: Path, dir_fd: Option<DirFd>) -> PyResult<()> {
+    unlink_at(vm, &path, dir_fd, libc::AT_REMOVEDIR)
+}
+
+/// Create a directory.
+#[native("posix.mkdir(path, mode=511, *, dir_fd=None)")]
+fn mkdir(vm: &mut Vm, path: Path, mode: CInt, dir_fd: Option<DirFd>) -> PyResult<()> {
+    let c = cstr(&path);
+    let fd = dir_fd.map(|d| d.0).unwrap_or(libc::AT_FDCWD);
+    // SAFETY: mkdirat(2) reads the NUL-terminated path we own.
+    check(unsafe { libc::mkdirat(fd, c.as_ptr(), mode.0 as libc::mode_t) }).map_err(|e| path.error(vm, &e))
+}
+
+/// makedirs(name [, mode=0o777][, exist_ok=False])
+#[native("makedirs(name, mode=511, exist_ok=False)", style = "python")]
+fn makedirs(vm: &mut Vm, name: &Value, mode: i64, exist_ok: bool) -> PyResult<()> {
+    let p = fspath(vm, name)?;
+    let path = std::path::Path::new(&p.text);
+    if path.exists() {
+        if exist_ok && path.is_dir() {
+            return Ok(());
         }
-        let e = std::io::Error::from_raw_os_error(17);
-        return Err(os_error(vm, &e, Some(&p)));
+        let e = std::io::Error::from_raw_os_error(libc::EEXIST);
+        return Err(p.error(vm, &e));
     }
     use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new().mode(mode).recursive(true).create(&p).map_err(|e| os_error(vm, &e, Some(&p)))?;
-    Ok(Value::None)
+    std::fs::DirBuilder::new().mode(mode as u32).recursive(true).create(path).map_err(|e| p.error(vm, &e))
 }
 
-fn rename(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = path_arg(vm, &args, 0, "rename")?;
-    let b = path_arg(vm, &args, 1, "rename")?;
-    std::fs::rename(&a, &b).map_err(|e| os_error(vm, &e, Some(&a)))?;
-    Ok(Value::None)
+fn rename_at(
+    vm: &mut Vm,
+    src: &Path,
+    dst: &Path,
+    src_dir_fd: Option<DirFd>,
+    dst_dir_fd: Option<DirFd>,
+) -> PyResult<()> {
+    let (a, b) = (cstr(src), cstr(dst));
+    let fa = src_dir_fd.map(|d| d.0).unwrap_or(libc::AT_FDCWD);
+    let fb = dst_dir_fd.map(|d| d.0).unwrap_or(libc::AT_FDCWD);
+    // SAFETY: renameat(2) reads the two NUL-terminated paths we own.
+    check(unsafe { libc::renameat(fa, a.as_ptr(), fb, b.as_ptr()) })
+        .map_err(|e| os_error_with(vm, &e, Some(src.value.clone()), Some(dst.value.clone())))
 }
 
-fn urandom(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let n = match args.pos.first() {
-        Some(v) => vm.index_value(v)?,
-        None => return Err(vm.type_error("urandom() missing required argument 'size' (pos 1)")),
-    };
-    if n < 0 {
+/// Rename a file or directory.
+#[native("posix.rename(src, dst, *, src_dir_fd=None, dst_dir_fd=None)")]
+fn rename(vm: &mut Vm, src: Path, dst: Path, src_dir_fd: Option<DirFd>, dst_dir_fd: Option<DirFd>) -> PyResult<()> {
+    rename_at(vm, &src, &dst, src_dir_fd, dst_dir_fd)
+}
+
+/// Rename a file or directory, overwriting the destination.
+#[native("posix.replace(src, dst, *, src_dir_fd=None, dst_dir_fd=None)")]
+fn replace(vm: &mut Vm, src: Path, dst: Path, src_dir_fd: Option<DirFd>, dst_dir_fd: Option<DirFd>) -> PyResult<()> {
+    rename_at(vm, &src, &dst, src_dir_fd, dst_dir_fd)
+}
+
+/// Return a bytes object containing random bytes suitable for cryptographic use.
+#[native("posix.urandom(size, /)")]
+fn urandom(vm: &mut Vm, size: i64) -> PyResult<Value> {
+    if size < 0 {
         return Err(vm.value_error("negative argument not allowed"));
     }
-    let mut buf = vec![0u8; n as usize];
+    let mut buf = vec![0u8; size as usize];
     let r = std::fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buf));
-    r.map_err(|e| os_error(vm, &e, None))?;
+    r.map_err(|e| os_error_with(vm, &e, None, None))?;
     Ok(Value::new(Object::Bytes(buf.into_boxed_slice())))
 }
 
-fn exit_now(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let code = match args.pos.first() {
-        Some(v) => vm.index_value(v)?,
-        None => return Err(vm.type_error("_exit() missing required argument 'status' (pos 1)")),
-    };
+/// Exit to the system with specified status, without normal exit processing.
+#[native("posix._exit(status)")]
+fn _exit(_vm: &mut Vm, status: CInt) -> PyResult<()> {
     conc_interpreter::stdio::flush_stdout();
-    std::process::exit(code as i32);
+    std::process::exit(status.0);
 }
 
-/// `os.kill(pid, sig)`: tests kill pool workers with it (there is no `signal` module yet,
-/// so signals are given by number).
-fn kill(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    if args.pos.len() != 2 {
-        return Err(vm.type_error(&format!("kill expected 2 arguments, got {}", args.pos.len())));
-    }
-    let pid = vm.index_value(&args.pos[0])?;
-    let sig = vm.index_value(&args.pos[1])?;
+/// Kill a process with a signal.
+#[native("posix.kill(pid, signal, /)", style = "tuple")]
+fn kill(vm: &mut Vm, pid: CInt, signal: CInt) -> PyResult<()> {
     // SAFETY: kill(2) takes plain integers and touches no memory of ours.
-    if unsafe { libc::kill(pid as libc::pid_t, sig as libc::c_int) } != 0 {
-        let e = std::io::Error::last_os_error();
-        return Err(os_error(vm, &e, None));
-    }
-    Ok(Value::None)
+    check(unsafe { libc::kill(pid.0 as libc::pid_t, signal.0) }).map_err(|e| os_error_with(vm, &e, None, None))
 }
 
 // ---------------------------------------------------------------------------
-// os.path
+// os.path (functions CPython writes in Python, so with Python's argument errors)
 
-fn str_args(vm: &mut Vm, args: &Args, fname: &str) -> PyResult<Vec<String>> {
-    let mut out = Vec::with_capacity(args.pos.len());
-    for v in args.pos.iter() {
-        match v.as_str() {
-            Some(s) => out.push(s.as_str().to_string()),
-            None => {
-                let msg =
-                    format!("{fname}() argument must be str, bytes, or os.PathLike object, not '{}'", vm.type_name(v));
-                return Err(vm.type_error(&msg));
-            }
+/// `os.fspath`: a str or bytes path, else "expected str, bytes or os.PathLike object".
+fn fspath(vm: &mut Vm, v: &Value) -> PyResult<Path> {
+    match Path::of(v) {
+        Some(p) => Ok(p),
+        None => {
+            let msg = format!("expected str, bytes or os.PathLike object, not {}", vm.type_name(v));
+            Err(vm.type_error(&msg))
         }
     }
-    Ok(out)
 }
 
-fn join(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let parts = str_args(vm, &args, "join")?;
-    let Some((first, rest)) = parts.split_first() else {
-        return Err(vm.type_error("join() missing 1 required positional argument: 'a'"));
-    };
-    let mut path = first.clone();
-    for b in rest {
+/// Join two or more pathname components, inserting '/' as needed.
+#[native("join(a, *p)", style = "python")]
+fn join(vm: &mut Vm, a: &Value, p: &[Value]) -> PyResult<Value> {
+    let first = fspath(vm, a)?;
+    let mut path = first.text.clone();
+    for v in p {
+        let b = match Path::of(v) {
+            Some(b) if b.bytes == first.bytes => b.text,
+            Some(_) => return Err(vm.type_error("Can't mix strings and bytes in path components")),
+            None => {
+                let msg =
+                    format!("join() argument must be str, bytes, or os.PathLike object, not '{}'", vm.type_name(v));
+                return Err(vm.type_error(&msg));
+            }
+        };
         if b.starts_with('/') {
-            path = b.clone();
+            path = b;
         } else if path.is_empty() || path.ends_with('/') {
-            path.push_str(b);
+            path.push_str(&b);
         } else {
             path.push('/');
-            path.push_str(b);
+            path.push_str(&b);
         }
     }
-    Ok(Value::string(path))
+    Ok(first.out(&path))
 }
 
 /// posixpath.split: (head, tail) with trailing slashes stripped from a head that is
@@ -297,47 +445,49 @@ fn split_path(p: &str) -> (String, String) {
     (head, tail.to_string())
 }
 
-fn one_path(vm: &mut Vm, args: &Args, fname: &str) -> PyResult<String> {
-    if args.pos.len() != 1 {
-        let msg = format!("{fname}() takes 1 positional argument but {} were given", args.pos.len());
-        return Err(vm.type_error(&msg));
-    }
-    Ok(str_args(vm, args, fname)?.remove(0))
+/// Split a pathname.  Returns tuple "(head, tail)" where "tail" is
+/// everything after the final slash.  Either part may be empty.
+#[native("split(p)", style = "python")]
+fn split(vm: &mut Vm, p: &Value) -> PyResult<Value> {
+    let p = fspath(vm, p)?;
+    let (h, t) = split_path(&p.text);
+    Ok(Value::tuple(vec![p.out(&h), p.out(&t)]))
 }
 
-fn split(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p = one_path(vm, &args, "split")?;
-    let (h, t) = split_path(&p);
-    Ok(Value::tuple(vec![Value::string(h), Value::string(t)]))
+/// Returns the final component of a pathname
+#[native("basename(p)", style = "python")]
+fn basename(vm: &mut Vm, p: &Value) -> PyResult<Value> {
+    let p = fspath(vm, p)?;
+    Ok(p.out(&split_path(&p.text).1))
 }
 
-fn basename(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p = one_path(vm, &args, "basename")?;
-    Ok(Value::string(split_path(&p).1))
+/// Returns the directory component of a pathname
+#[native("dirname(p)", style = "python")]
+fn dirname(vm: &mut Vm, p: &Value) -> PyResult<Value> {
+    let p = fspath(vm, p)?;
+    Ok(p.out(&split_path(&p.text).0))
 }
 
-fn dirname(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p = one_path(vm, &args, "dirname")?;
-    Ok(Value::string(split_path(&p).0))
-}
-
-fn splitext(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p = one_path(vm, &args, "splitext")?;
+/// Split the extension from a pathname.
+#[native("splitext(p)", style = "python")]
+fn splitext(vm: &mut Vm, p: &Value) -> PyResult<Value> {
+    let path = fspath(vm, p)?;
+    let p = &path.text;
     let sep = p.rfind('/').map(|i| i as isize).unwrap_or(-1);
     if let Some(dot) = p.rfind('.') {
         if dot as isize > sep {
             // A leading run of dots in the file name is not an extension.
             let start = (sep + 1) as usize;
             if p[start..dot].bytes().any(|c| c != b'.') {
-                return Ok(Value::tuple(vec![Value::str(&p[..dot]), Value::str(&p[dot..])]));
+                return Ok(Value::tuple(vec![path.out(&p[..dot]), path.out(&p[dot..])]));
             }
         }
     }
-    Ok(Value::tuple(vec![Value::string(p), Value::str("")]))
+    Ok(Value::tuple(vec![path.out(p), path.out("")]))
 }
 
 /// posixpath.normpath.
-fn normpath(p: &str) -> String {
+fn normalize(p: &str) -> String {
     if p.is_empty() {
         return ".".into();
     }
@@ -368,77 +518,113 @@ fn normpath(p: &str) -> String {
     }
 }
 
-fn normpath_fn(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p = one_path(vm, &args, "normpath")?;
-    Ok(Value::string(normpath(&p)))
+/// Normalize path, eliminating double slashes, etc.
+#[native("normpath(path)", style = "python")]
+fn normpath(vm: &mut Vm, path: &Value) -> PyResult<Value> {
+    let p = fspath(vm, path)?;
+    Ok(p.out(&normalize(&p.text)))
 }
 
 fn absolute(p: &str) -> String {
     if p.starts_with('/') {
-        normpath(p)
+        normalize(p)
     } else {
-        normpath(&format!("{}/{}", cwd(), p))
+        normalize(&format!("{}/{}", cwd(), p))
     }
 }
 
-fn abspath(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p = one_path(vm, &args, "abspath")?;
-    Ok(Value::string(absolute(&p)))
+/// Return an absolute path.
+#[native("abspath(path)", style = "python")]
+fn abspath(vm: &mut Vm, path: &Value) -> PyResult<Value> {
+    let p = fspath(vm, path)?;
+    Ok(p.out(&absolute(&p.text)))
 }
 
-fn realpath(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p = one_path(vm, &args, "realpath")?;
-    Ok(Value::string(match std::fs::canonicalize(&p) {
-        Ok(r) => r.to_string_lossy().into_owned(),
-        Err(_) => absolute(&p),
-    }))
+/// Return the canonical path of the specified filename, eliminating any
+/// symbolic links encountered in the path.
+#[native("realpath(filename, *, strict=False)", style = "python")]
+fn realpath(vm: &mut Vm, filename: &Value, strict: bool) -> PyResult<Value> {
+    let p = fspath(vm, filename)?;
+    match std::fs::canonicalize(&p.text) {
+        Ok(r) => Ok(p.out(&r.to_string_lossy())),
+        Err(e) if strict => Err(p.error(vm, &e)),
+        Err(_) => Ok(p.out(&absolute(&p.text))),
+    }
 }
 
-fn isabs(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p = one_path(vm, &args, "isabs")?;
-    Ok(Value::Bool(p.starts_with('/')))
+/// Test whether a path is absolute
+#[native("isabs(s)", style = "python")]
+fn isabs(vm: &mut Vm, s: &Value) -> PyResult<bool> {
+    Ok(fspath(vm, s)?.text.starts_with('/'))
 }
 
-fn exists(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p = one_path(vm, &args, "exists")?;
-    Ok(Value::Bool(std::fs::metadata(p).is_ok()))
+/// `os.stat` of a path or a descriptor, with CPython's "stat: path should be ..."
+/// for anything else.
+fn stat(vm: &mut Vm, v: &Value) -> PyResult<Result<std::fs::Metadata, (std::io::Error, Value)>> {
+    if let Some(p) = Path::of(v) {
+        return Ok(std::fs::metadata(&p.text).map_err(|e| (e, p.value)));
+    }
+    match fd_of(vm, v)? {
+        Some(fd) => Ok(std::fs::metadata(format!("/proc/self/fd/{fd}")).map_err(|e| (e, Value::Int(fd as i64)))),
+        None => {
+            let msg = format!("stat: path should be string, bytes, os.PathLike or integer, not {}", vm.type_name(v));
+            Err(vm.type_error(&msg))
+        }
+    }
 }
 
-fn isfile(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p = one_path(vm, &args, "isfile")?;
-    Ok(Value::Bool(std::fs::metadata(p).map(|m| m.is_file()).unwrap_or(false)))
+fn stat_or_raise(vm: &mut Vm, v: &Value) -> PyResult<std::fs::Metadata> {
+    stat(vm, v)?.map_err(|(e, name)| os_error_with(vm, &e, Some(name), None))
 }
 
-fn isdir(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p = one_path(vm, &args, "isdir")?;
-    Ok(Value::Bool(std::fs::metadata(p).map(|m| m.is_dir()).unwrap_or(false)))
+/// Test whether a path exists.  Returns False for broken symbolic links
+#[native("exists(path)", style = "python")]
+fn exists(vm: &mut Vm, path: &Value) -> PyResult<bool> {
+    Ok(stat(vm, path)?.is_ok())
 }
 
-fn getsize(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p = one_path(vm, &args, "getsize")?;
-    let m = std::fs::metadata(&p).map_err(|e| os_error(vm, &e, Some(&p)))?;
-    Ok(Value::Int(m.len() as i64))
+/// Test whether a path is a regular file
+#[native("isfile(path)", style = "python")]
+fn isfile(vm: &mut Vm, path: &Value) -> PyResult<bool> {
+    Ok(stat(vm, path)?.map(|m| m.is_file()).unwrap_or(false))
 }
 
-fn getmtime(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p = one_path(vm, &args, "getmtime")?;
-    let m = std::fs::metadata(&p).map_err(|e| os_error(vm, &e, Some(&p)))?;
+/// Return true if the pathname refers to an existing directory.
+#[native("isdir(s)", style = "python")]
+fn isdir(vm: &mut Vm, s: &Value) -> PyResult<bool> {
+    Ok(stat(vm, s)?.map(|m| m.is_dir()).unwrap_or(false))
+}
+
+/// Return the size of a file, reported by os.stat().
+#[native("getsize(filename)", style = "python")]
+fn getsize(vm: &mut Vm, filename: &Value) -> PyResult<i64> {
+    Ok(stat_or_raise(vm, filename)?.len() as i64)
+}
+
+/// Return the last modification time of a file, reported by os.stat().
+#[native("getmtime(filename)", style = "python")]
+fn getmtime(vm: &mut Vm, filename: &Value) -> PyResult<f64> {
     use std::os::unix::fs::MetadataExt;
-    Ok(Value::Float(m.mtime() as f64 + m.mtime_nsec() as f64 * 1e-9))
+    let m = stat_or_raise(vm, filename)?;
+    Ok(m.mtime() as f64 + m.mtime_nsec() as f64 * 1e-9)
 }
 
-fn expanduser(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let p = one_path(vm, &args, "expanduser")?;
+/// Expand ~ and ~user constructions.  If user or $HOME is unknown,
+/// do nothing.
+#[native("expanduser(path)", style = "python")]
+fn expanduser(vm: &mut Vm, path: &Value) -> PyResult<Value> {
+    let path = fspath(vm, path)?;
+    let p = &path.text;
     if p == "~" || p.starts_with("~/") {
         if let Some(home) = std::env::var_os("HOME") {
             let mut home = home.to_string_lossy().into_owned();
             while home.len() > 1 && home.ends_with('/') {
                 home.pop();
             }
-            return Ok(Value::string(format!("{home}{}", &p[1..])));
+            return Ok(path.out(&format!("{home}{}", &p[1..])));
         }
     }
-    Ok(Value::string(p))
+    Ok(path.value.clone())
 }
 
 #[cfg(test)]
@@ -447,11 +633,11 @@ mod tests {
 
     #[test]
     fn normpath_matches_posixpath() {
-        assert_eq!(normpath("a/./b/../c/"), "a/c");
-        assert_eq!(normpath("/../x"), "/x");
-        assert_eq!(normpath("../../x"), "../../x");
-        assert_eq!(normpath("//a"), "//a");
-        assert_eq!(normpath("///a"), "/a");
-        assert_eq!(normpath(""), ".");
+        assert_eq!(normalize("a/./b/../c/"), "a/c");
+        assert_eq!(normalize("/../x"), "/x");
+        assert_eq!(normalize("../../x"), "../../x");
+        assert_eq!(normalize("//a"), "//a");
+        assert_eq!(normalize("///a"), "/a");
+        assert_eq!(normalize(""), ".");
     }
 }

@@ -1,10 +1,10 @@
 //! `sys`: argv, exit, stdout/stderr, path, version information, recursion limit.
 
-use crate::util::{functions, set};
+use crate::util::{natives, set};
 use conc_interpreter::builtins::sys_io;
 use conc_interpreter::interp::interp;
-use conc_interpreter::native::Exc;
-use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
+use conc_interpreter::native::{native, ArgRef, Exc, FromArg};
+use conc_interpreter::{ObjRef, Object, PyResult, Value, Vm};
 
 pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     let argv: Vec<Value> = interp().argv.lock().iter().map(|a| Value::str(a)).collect();
@@ -28,62 +28,81 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     set(m, "maxsize", Value::Int(i64::MAX));
     set(m, "executable", Value::string(std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default()));
     set(m, "implementation_name", Value::str("conc"));
-    functions(
+    natives(
         m,
         &[
-            ("exit", exit),
-            ("getrecursionlimit", getrecursionlimit),
-            ("setrecursionlimit", setrecursionlimit),
-            ("get_int_max_str_digits", get_int_max_str_digits),
-            ("set_int_max_str_digits", set_int_max_str_digits),
-            ("exc_info", exc_info),
-            ("intern", intern_fn),
+            &exit::DEF,
+            &getrecursionlimit::DEF,
+            &setrecursionlimit::DEF,
+            &get_int_max_str_digits::DEF,
+            &set_int_max_str_digits::DEF,
+            &exc_info::DEF,
+            &intern::DEF,
         ],
     );
     Ok(())
 }
 
-fn exit(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let code = args.pos.first().cloned().unwrap_or(Value::None);
+/// A C `int` argument (CPython's `int` converter): an integer by `__index__`, with
+/// "Python int too large to convert to C int" beyond 32 bits.
+pub struct CInt(pub i32);
+
+impl<'a> FromArg<'a> for CInt {
+    fn from_arg(vm: &mut Vm, v: &'a Value, _at: ArgRef) -> PyResult<Self> {
+        let big = matches!(v.unwrap_base().obj(), Some(Object::BigInt(_)));
+        let n = if big { None } else { Some(vm.index_value(v)?) };
+        match n.and_then(|n| i32::try_from(n).ok()) {
+            Some(n) => Ok(CInt(n)),
+            None => Err(vm.error(Exc::OverflowError, "Python int too large to convert to C int")),
+        }
+    }
+}
+
+/// Exit the interpreter by raising SystemExit(status).
+#[native("sys.exit(status=None, /)")]
+fn exit(vm: &mut Vm, status: Value) -> PyResult<Value> {
     let cls = Exc::SystemExit.class().clone();
-    let a = if code.is_none() { vec![] } else { vec![code] };
+    let a = if status.is_none() { vec![] } else { vec![status] };
     Err(vm.new_exception(&cls, a))
 }
 
-fn getrecursionlimit(vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::Int(vm.recursion_limit as i64))
+/// Return the current value of the recursion limit.
+#[native("sys.getrecursionlimit()")]
+fn getrecursionlimit(vm: &mut Vm) -> PyResult<usize> {
+    Ok(vm.recursion_limit)
 }
 
-fn setrecursionlimit(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let n = match args.pos.first() {
-        Some(v) => vm.index_value(v)?,
-        None => return Err(vm.type_error("setrecursionlimit() takes exactly one argument (0 given)")),
-    };
-    if n < 1 {
+/// Set the maximum depth of the Python interpreter stack to n.
+#[native("sys.setrecursionlimit(limit, /)")]
+fn setrecursionlimit(vm: &mut Vm, limit: CInt) -> PyResult<()> {
+    if limit.0 < 1 {
         return Err(vm.value_error("recursion limit must be greater or equal than 1"));
     }
     // The Rust stack bounds how deep script recursion can go; cap it there.
-    vm.recursion_limit = (n as usize).min(conc_interpreter::vm::MAX_RECURSION);
-    Ok(Value::None)
+    vm.recursion_limit = (limit.0 as usize).min(conc_interpreter::vm::MAX_RECURSION);
+    Ok(())
 }
 
-fn get_int_max_str_digits(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::Int(conc_interpreter::interp::INT_MAX_STR_DIGITS.load(std::sync::atomic::Ordering::Relaxed) as i64))
+/// Return the maximum string digits limit for non-binary int<->str conversions.
+#[native("sys.get_int_max_str_digits()")]
+fn get_int_max_str_digits(_vm: &mut Vm) -> PyResult<usize> {
+    Ok(conc_interpreter::interp::INT_MAX_STR_DIGITS.load(std::sync::atomic::Ordering::Relaxed))
 }
 
-fn set_int_max_str_digits(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let n = match args.pos.first() {
-        Some(v) => vm.index_value(v)?,
-        None => 0,
-    };
+/// Set the maximum string digits limit for non-binary int<->str conversions.
+#[native("sys.set_int_max_str_digits(maxdigits)")]
+fn set_int_max_str_digits(vm: &mut Vm, maxdigits: CInt) -> PyResult<()> {
+    let n = maxdigits.0;
     if n != 0 && n < 640 {
         return Err(vm.value_error("maxdigits must be 0 or larger than 640"));
     }
     conc_interpreter::interp::INT_MAX_STR_DIGITS.store(n as usize, std::sync::atomic::Ordering::Relaxed);
-    Ok(Value::None)
+    Ok(())
 }
 
-fn exc_info(vm: &mut Vm, _args: Args) -> PyResult<Value> {
+/// Return current exception information: (type, value, traceback).
+#[native("sys.exc_info()")]
+fn exc_info(vm: &mut Vm) -> PyResult<Value> {
     let cur = vm.caller_frame().and_then(|f| vm.current_exception(f));
     Ok(match cur {
         Some(e) => {
@@ -95,6 +114,18 @@ fn exc_info(vm: &mut Vm, _args: Args) -> PyResult<Value> {
     })
 }
 
-fn intern_fn(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(args.pos.first().map(conc_interpreter::value::str::intern_value).unwrap_or(Value::None))
+/// ``Intern'' the given string.
+#[native("sys.intern(string, /)")]
+fn intern(vm: &mut Vm, string: &Value) -> PyResult<Value> {
+    if string.as_str().is_none() {
+        let msg = format!("intern() argument must be str, not {}", vm.type_name(string));
+        return Err(vm.type_error(&msg));
+    }
+    Ok(conc_interpreter::value::str::intern_value(string))
+}
+
+impl From<i64> for CInt {
+    fn from(n: i64) -> CInt {
+        CInt(n as i32)
+    }
 }

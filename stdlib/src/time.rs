@@ -2,23 +2,24 @@
 //! localtime, gmtime, mktime, asctime, strftime) through the C library, so the TZ
 //! environment variable is respected exactly as CPython respects it.
 
-use crate::util::functions;
-use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
+use crate::util::natives;
+use conc_interpreter::native::{native, Exc, NativeClass, NativePayload};
+use conc_interpreter::{ObjRef, PyResult, Value, Vm};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub fn init(vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     calendar_init(vm, m)?;
-    functions(
+    natives(
         m,
         &[
-            ("time", time),
-            ("time_ns", time_ns),
-            ("sleep", sleep),
-            ("monotonic", monotonic),
-            ("monotonic_ns", monotonic_ns),
-            ("perf_counter", monotonic),
-            ("perf_counter_ns", monotonic_ns),
-            ("process_time", process_time),
+            &time::DEF,
+            &time_ns::DEF,
+            &sleep::DEF,
+            &monotonic::DEF,
+            &monotonic_ns::DEF,
+            &perf_counter::DEF,
+            &perf_counter_ns::DEF,
+            &process_time::DEF,
         ],
     );
     Ok(())
@@ -28,13 +29,17 @@ fn now() -> f64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
 }
 
-fn time(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::Float(now()))
+/// time() -> floating point number
+#[native("time.time()")]
+fn time(_vm: &mut Vm) -> PyResult<f64> {
+    Ok(now())
 }
 
-fn time_ns(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+/// time_ns() -> int
+#[native("time.time_ns()")]
+fn time_ns(_vm: &mut Vm) -> PyResult<i64> {
     let ns = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    Ok(Value::Int(ns as i64))
+    Ok(ns as i64)
 }
 
 fn start() -> std::time::Instant {
@@ -42,47 +47,87 @@ fn start() -> std::time::Instant {
     *S.get_or_init(std::time::Instant::now)
 }
 
-fn monotonic(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::Float(start().elapsed().as_secs_f64() + 1000.0))
+fn monotonic_secs() -> f64 {
+    start().elapsed().as_secs_f64() + 1000.0
 }
 
-fn monotonic_ns(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::Int(start().elapsed().as_nanos() as i64 + 1_000_000_000_000))
+fn monotonic_nanos() -> i64 {
+    start().elapsed().as_nanos() as i64 + 1_000_000_000_000
 }
 
-fn process_time(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::Float(start().elapsed().as_secs_f64()))
+/// monotonic() -> float
+#[native("time.monotonic()")]
+fn monotonic(_vm: &mut Vm) -> PyResult<f64> {
+    Ok(monotonic_secs())
 }
 
-fn sleep(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let secs = match args.pos.first().map(|v| v.unwrap_base()) {
-        Some(Value::Int(i)) => *i as f64,
-        Some(Value::Float(f)) => *f,
-        Some(Value::Bool(b)) => *b as i64 as f64,
-        Some(v) => {
-            let msg = format!("'{}' object cannot be interpreted as an integer", vm.type_name(v));
-            return Err(vm.type_error(&msg));
+/// monotonic_ns() -> int
+#[native("time.monotonic_ns()")]
+fn monotonic_ns(_vm: &mut Vm) -> PyResult<i64> {
+    Ok(monotonic_nanos())
+}
+
+/// perf_counter() -> float
+#[native("time.perf_counter()")]
+fn perf_counter(_vm: &mut Vm) -> PyResult<f64> {
+    Ok(monotonic_secs())
+}
+
+/// perf_counter_ns() -> int
+#[native("time.perf_counter_ns()")]
+fn perf_counter_ns(_vm: &mut Vm) -> PyResult<i64> {
+    Ok(monotonic_nanos())
+}
+
+/// process_time() -> float
+#[native("time.process_time()")]
+fn process_time(_vm: &mut Vm) -> PyResult<f64> {
+    Ok(start().elapsed().as_secs_f64())
+}
+
+/// The seconds of `time.sleep`, as CPython's `_PyTime_FromSecondsObject` reads them: a
+/// float (NaN is a ValueError, beyond the nanosecond clock an OverflowError) or an
+/// integer by `__index__` whose nanoseconds must fit in 64 bits.
+fn sleep_seconds(vm: &mut Vm, v: &Value) -> PyResult<f64> {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2**63 nanoseconds
+    if let Value::Float(f) = v.unwrap_base() {
+        let f = *f;
+        if f.is_nan() {
+            return Err(vm.value_error("Invalid value NaN (not a number)"));
         }
-        None => return Err(vm.type_error("sleep() takes exactly one argument (0 given)")),
-    };
-    if secs < 0.0 || secs.is_nan() {
+        let ns = f * 1e9;
+        if !(-LIMIT..LIMIT).contains(&ns) {
+            return Err(vm.error(Exc::OverflowError, "timestamp out of range for platform time_t"));
+        }
+        return Ok(f);
+    }
+    let n = vm.index_value_big(v)?;
+    let ns = i64::try_from(n).ok().and_then(|s| s.checked_mul(1_000_000_000));
+    match ns {
+        Some(ns) => Ok(ns as f64 / 1e9),
+        None => Err(vm.error(Exc::OverflowError, "timestamp too large to convert to C _PyTime_t")),
+    }
+}
+
+/// sleep(seconds)
+///
+/// Delay execution for a given number of seconds.  The argument may be
+/// a floating point number for subsecond precision.
+#[native("time.sleep(seconds, /)")]
+fn sleep(vm: &mut Vm, seconds: &Value) -> PyResult<()> {
+    let secs = sleep_seconds(vm, seconds)?;
+    if secs < 0.0 {
         return Err(vm.value_error("sleep length must be non-negative"));
     }
-    vm.sleep(secs)?;
-    Ok(Value::None)
+    // Through the blocking layer: other threads run and Ctrl-C interrupts.
+    vm.sleep(secs)
 }
 
 // ---------------------------------------------------------------------------
 // Calendar time: struct_time and the functions converting to and from it.
 
 use crate::util::set;
-use conc_interpreter::interp::{add_methods, new_class, types};
-use conc_interpreter::native::Exc;
-use conc_interpreter::value::class::BaseKind;
-use conc_interpreter::value::instance::InstanceObj;
 use conc_interpreter::value::str::intern;
-use conc_interpreter::Object;
-use std::sync::OnceLock;
 
 extern "C" {
     // Not bound by the libc crate; POSIX, always present in the C library.
@@ -103,29 +148,23 @@ pub struct StructTime {
     gmtoff: Option<i64>,
 }
 
-fn struct_time_class() -> &'static ObjRef {
-    static C: OnceLock<ObjRef> = OnceLock::new();
-    C.get_or_init(|| {
-        let cls =
-            new_class("struct_time", "time", vec![types().object.clone()], BaseKind::Builtin, true, Default::default());
-        add_methods(
-            &cls,
-            &[
-                ("__new__", st_new),
-                ("__getitem__", st_getitem),
-                ("__len__", st_len),
-                ("__iter__", st_iter),
-                ("__repr__", st_repr),
-                ("__eq__", st_eq),
-            ],
-        );
-        cls
-    })
+impl NativePayload for StructTime {
+    const CLASS: &'static NativeClass = &STRUCT_TIME;
 }
 
+/// `time.struct_time`: a structseq in CPython, here an instance whose payload holds
+/// the fields (also set as its attributes `tm_year`...).
+pub static STRUCT_TIME: NativeClass = NativeClass {
+    name: "struct_time",
+    module: "time",
+    doc: "The time value as returned by gmtime(), localtime(), and strptime(), and\n accepted by asctime(), mktime() and strftime().",
+    methods: &[&st_new::DEF, &__getitem__::DEF, &__len__::DEF, &__iter__::DEF, &__repr__::DEF, &__eq__::DEF],
+    ..NativeClass::DEFAULT
+};
+
 fn make_struct_time(st: StructTime) -> Value {
-    let inst = InstanceObj::with_native(struct_time_class().clone(), Box::new(st.clone()));
-    {
+    let v = STRUCT_TIME.instance(st.clone());
+    if let Some(inst) = v.as_instance() {
         let mut attrs = inst.attrs();
         let mut put = |k: &str, v: Value| {
             let n = intern(k);
@@ -137,7 +176,7 @@ fn make_struct_time(st: StructTime) -> Value {
         put("tm_zone", st.zone.map(Value::string).unwrap_or(Value::None));
         put("tm_gmtoff", st.gmtoff.map(Value::Int).unwrap_or(Value::None));
     }
-    Value::new(Object::Instance(inst))
+    v
 }
 
 fn st_of(v: &Value) -> Option<&StructTime> {
@@ -148,19 +187,16 @@ fn st_tuple(st: &StructTime) -> Value {
     Value::tuple(st.f.iter().map(|v| Value::Int(*v)).collect())
 }
 
-fn st_self<'a>(vm: &mut Vm, args: &'a Args) -> PyResult<&'a StructTime> {
-    match args.pos.first().and_then(st_of) {
-        Some(s) => Ok(s),
-        None => Err(vm.type_error("descriptor requires a 'time.struct_time' object")),
+/// Create and return a new object.  See help(type) for accurate signature.
+#[native("struct_time.__new__($cls, sequence, dict=None)", message_name = "structseq")]
+fn st_new(vm: &mut Vm, _cls: &ObjRef, sequence: &Value, dict: Value) -> PyResult<Value> {
+    if vm.get_iter(sequence).is_err() {
+        return Err(vm.type_error("constructor requires a sequence"));
     }
-}
-
-/// `time.struct_time(seq)`: from a sequence of 9 to 11 items.
-fn st_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let Some(seq) = args.pos.get(1) else {
-        return Err(vm.type_error("structseq() missing required argument 'sequence' (pos 1)"));
-    };
-    let items = vm.collect(seq)?;
+    if !dict.is_none() && dict.as_dict().is_none() {
+        return Err(vm.type_error("time.struct_time() takes a dict as second arg, if any"));
+    }
+    let items = vm.collect(sequence)?;
     if items.len() < 9 {
         let msg = format!("time.struct_time() takes an at least 9-sequence ({}-sequence given)", items.len());
         return Err(vm.type_error(&msg));
@@ -181,33 +217,40 @@ fn st_new(vm: &mut Vm, args: Args) -> PyResult<Value> {
     Ok(make_struct_time(StructTime { f, zone, gmtoff }))
 }
 
-fn st_getitem(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let t = st_tuple(st_self(vm, &args)?);
-    let key = args.pos.get(1).cloned().unwrap_or(Value::None);
-    vm.get_item(&t, &key)
+/// Return self[key].
+#[native("struct_time.__getitem__($self, key, /)", style = "slot")]
+fn __getitem__(vm: &mut Vm, this: &StructTime, key: &Value) -> PyResult<Value> {
+    let t = st_tuple(this);
+    vm.get_item(&t, key)
 }
 
-fn st_len(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    Ok(Value::Int(9))
+/// Return len(self).
+#[native("struct_time.__len__($self, /)", style = "slot")]
+fn __len__(_vm: &mut Vm, _this: &StructTime) -> PyResult<i64> {
+    Ok(9)
 }
 
-fn st_iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let t = st_tuple(st_self(vm, &args)?);
+/// Implement iter(self).
+#[native("struct_time.__iter__($self, /)", style = "slot")]
+fn __iter__(vm: &mut Vm, this: &StructTime) -> PyResult<Value> {
+    let t = st_tuple(this);
     vm.get_iter(&t)
 }
 
-fn st_repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let st = st_self(vm, &args)?;
-    let parts: Vec<String> = FIELDS.iter().zip(st.f).map(|(n, v)| format!("{n}={v}")).collect();
-    Ok(Value::string(format!("time.struct_time({})", parts.join(", "))))
+/// Return repr(self).
+#[native("struct_time.__repr__($self, /)", style = "slot")]
+fn __repr__(_vm: &mut Vm, this: &StructTime) -> PyResult<String> {
+    let parts: Vec<String> = FIELDS.iter().zip(this.f).map(|(n, v)| format!("{n}={v}")).collect();
+    Ok(format!("time.struct_time({})", parts.join(", ")))
 }
 
-fn st_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let a = st_tuple(st_self(vm, &args)?);
-    let other = args.pos.get(1).cloned().unwrap_or(Value::None);
-    let b = match st_of(&other) {
+/// Return self==value.
+#[native("struct_time.__eq__($self, value, /)", style = "slot")]
+fn __eq__(vm: &mut Vm, this: &StructTime, value: &Value) -> PyResult<Value> {
+    let a = st_tuple(this);
+    let b = match st_of(value) {
         Some(s) => st_tuple(s),
-        None if other.as_tuple().is_some() => other,
+        None if value.as_tuple().is_some() => value.clone(),
         None => return Ok(conc_interpreter::interp::not_implemented()),
     };
     Ok(Value::Bool(vm.eq(&a, &b)?))
@@ -215,18 +258,8 @@ fn st_eq(vm: &mut Vm, args: Args) -> PyResult<Value> {
 
 fn calendar_init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     unsafe { tzset() };
-    set(m, "struct_time", Value::Obj(struct_time_class().clone()));
-    functions(
-        m,
-        &[
-            ("localtime", localtime),
-            ("gmtime", gmtime),
-            ("mktime", mktime),
-            ("asctime", asctime),
-            ("ctime", ctime),
-            ("strftime", strftime),
-        ],
-    );
+    set(m, "struct_time", Value::Obj(STRUCT_TIME.class().clone()));
+    natives(m, &[&localtime::DEF, &gmtime::DEF, &mktime::DEF, &asctime::DEF, &ctime::DEF, &strftime::DEF]);
     // timezone/altzone/tzname from January and July of this year, as CPython does
     // when the C library has tm_gmtoff.
     let now = now() as libc::time_t;
@@ -261,28 +294,24 @@ fn calendar_init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     Ok(())
 }
 
-/// Seconds since the epoch as a C `time_t`, rounding toward minus infinity.
-fn secs_arg(vm: &mut Vm, args: &Args) -> PyResult<libc::time_t> {
-    match args.pos.first() {
+/// Seconds since the epoch as a C `time_t`, rounding toward minus infinity (None:
+/// now), as CPython's `_PyTime_ObjectToTime_t`: a float, or an integer by `__index__`.
+fn secs_arg(vm: &mut Vm, v: Option<&Value>) -> PyResult<libc::time_t> {
+    let out_of_range = |vm: &mut Vm| vm.error(Exc::OverflowError, "timestamp out of range for platform time_t");
+    match v.map(|v| v.unwrap_base()) {
         None | Some(Value::None) => Ok(now().floor() as libc::time_t),
         Some(Value::Float(f)) => {
             if f.is_nan() {
                 return Err(vm.value_error("Invalid value NaN (not a number)"));
             }
             if !f.is_finite() || f.abs() > 1e18 {
-                return Err(vm.error(Exc::OverflowError, "timestamp out of range for platform time_t"));
+                return Err(out_of_range(vm));
             }
             Ok(f.floor() as libc::time_t)
         }
         Some(v) => {
-            let v = v.clone();
-            match v {
-                Value::Int(_) | Value::Bool(_) => Ok(vm.index_value(&v)? as libc::time_t),
-                _ => {
-                    let f = conc_interpreter::builtins::constructors::to_float(vm, &v)?;
-                    Ok(f.floor() as libc::time_t)
-                }
-            }
+            let n = vm.index_value_big(v)?;
+            i64::try_from(n).map(|n| n as libc::time_t).map_err(|_| out_of_range(vm))
         }
     }
 }
@@ -338,20 +367,24 @@ fn to_tm(st: &StructTime) -> libc::tm {
     tm
 }
 
-fn timestamp_struct(vm: &mut Vm, args: &Args, local: bool) -> PyResult<StructTime> {
-    let t = secs_arg(vm, args)?;
+fn timestamp_struct(vm: &mut Vm, secs: Option<&Value>, local: bool) -> PyResult<StructTime> {
+    let t = secs_arg(vm, secs)?;
     match to_struct(t, local) {
         Some(s) => Ok(s),
         None => Err(vm.error(Exc::OverflowError, "timestamp out of range for platform time_t")),
     }
 }
 
-fn localtime(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(make_struct_time(timestamp_struct(vm, &args, true)?))
+/// localtime([seconds]) -> (tm_year,tm_mon,tm_mday,tm_hour,tm_min,
+#[native("localtime(seconds=None, /)", style = "tuple")]
+fn localtime(vm: &mut Vm, seconds: Option<&Value>) -> PyResult<Value> {
+    Ok(make_struct_time(timestamp_struct(vm, seconds, true)?))
 }
 
-fn gmtime(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(make_struct_time(timestamp_struct(vm, &args, false)?))
+/// gmtime([seconds]) -> (tm_year, tm_mon, tm_mday, tm_hour, tm_min,
+#[native("gmtime(seconds=None, /)", style = "tuple")]
+fn gmtime(vm: &mut Vm, seconds: Option<&Value>) -> PyResult<Value> {
+    Ok(make_struct_time(timestamp_struct(vm, seconds, false)?))
 }
 
 /// A struct_time or a 9-tuple argument.
@@ -374,11 +407,11 @@ fn tuple_arg(vm: &mut Vm, v: &Value, fname: &str) -> PyResult<StructTime> {
     Ok(StructTime { f, zone: None, gmtoff: None })
 }
 
-fn mktime(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let Some(v) = args.pos.first().cloned() else {
-        return Err(vm.type_error("time.mktime() takes exactly one argument (0 given)"));
-    };
-    let st = tuple_arg(vm, &v, "mktime")?;
+/// mktime(tuple) -> floating point number
+#[native("time.mktime(tuple, /)")]
+fn mktime(vm: &mut Vm, tuple: &Value) -> PyResult<Value> {
+    let v = tuple;
+    let st = tuple_arg(vm, v, "mktime")?;
     let mut tm = to_tm(&st);
     // mktime(3) reports an error as -1 with tm_wday untouched; a sentinel tells
     // that apart from the valid time one second before the epoch.
@@ -396,17 +429,21 @@ fn asctime_of(st: &StructTime) -> String {
     format!("{day} {mon}{:>3} {:02}:{:02}:{:02} {}", st.f[2], st.f[3], st.f[4], st.f[5], st.f[0])
 }
 
-fn asctime(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let st = match args.pos.first().cloned() {
-        None => timestamp_struct(vm, &Args::default(), true)?,
-        Some(v) => tuple_arg(vm, &v, "asctime")?,
+/// asctime([tuple]) -> string
+#[native("asctime(tuple=None, /)")]
+fn asctime(vm: &mut Vm, tuple: Option<&Value>) -> PyResult<String> {
+    let st = match tuple {
+        None => timestamp_struct(vm, None, true)?,
+        Some(v) => tuple_arg(vm, v, "asctime")?,
     };
-    Ok(Value::string(asctime_of(&st)))
+    Ok(asctime_of(&st))
 }
 
-fn ctime(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let st = timestamp_struct(vm, &args, true)?;
-    Ok(Value::string(asctime_of(&st)))
+/// ctime(seconds) -> string
+#[native("ctime(seconds=None, /)", style = "tuple")]
+fn ctime(vm: &mut Vm, seconds: Option<&Value>) -> PyResult<String> {
+    let st = timestamp_struct(vm, seconds, true)?;
+    Ok(asctime_of(&st))
 }
 
 /// CPython's range checks of strftime's time tuple (0 is accepted for the month,
@@ -439,22 +476,13 @@ fn check_tm(vm: &mut Vm, st: &mut StructTime) -> PyResult<()> {
     Ok(())
 }
 
-fn strftime(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let fmt = match args.pos.first().and_then(|v| v.as_str()) {
-        Some(s) => s.as_str().to_string(),
-        None => {
-            let t = args.pos.first().map(|v| vm.type_name(v)).unwrap_or_default();
-            let msg = if args.pos.is_empty() {
-                "strftime() takes at least 1 argument (0 given)".to_string()
-            } else {
-                format!("strftime() argument 1 must be str, not {t}")
-            };
-            return Err(vm.type_error(&msg));
-        }
-    };
-    let mut st = match args.pos.get(1).cloned() {
-        None => timestamp_struct(vm, &Args::default(), true)?,
-        Some(v) => tuple_arg(vm, &v, "strftime")?,
+/// strftime(format[, tuple]) -> string
+#[native("strftime(format, tuple=<unrepresentable>, /)", style = "tuple")]
+fn strftime(vm: &mut Vm, format: &str, tuple: Option<&Value>) -> PyResult<Value> {
+    let fmt = format.to_string();
+    let mut st = match tuple {
+        None => timestamp_struct(vm, None, true)?,
+        Some(v) => tuple_arg(vm, v, "strftime")?,
     };
     check_tm(vm, &mut st)?;
     if st.zone.is_none() {

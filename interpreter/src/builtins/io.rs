@@ -10,11 +10,12 @@
 //! they forgot to close, so every writable file is listed (weakly) in a registry
 //! that an `atexit` handler flushes, besides the flush when the state is dropped.
 
-use crate::interp::{add_methods, builtins_module, native, new_class, set_class_attr, types};
-use crate::native::Exc;
-use crate::value::class::BaseKind;
-use crate::value::function::PropertyObj;
-use crate::value::instance::InstanceObj;
+use crate::interp::{add_natives, builtins_module, new_class};
+use crate::native::{
+    native, wrong_self, ArgRef, Exc, FromArg, FromSelf, NativeClass, NativePayload, Property, Signature,
+};
+use crate::value::class::{is_subclass, BaseKind};
+use crate::value::function::BuiltinObj;
 use crate::value::str::intern;
 use crate::value::{ObjRef, Object, Value};
 use crate::vm::{Args, PyErr, PyResult, Vm};
@@ -26,6 +27,12 @@ use std::sync::{Arc, OnceLock, Weak};
 /// An OSError (of the subclass its errno selects) for a failed OS operation, with
 /// `filename` set as CPython does.
 pub fn os_error(vm: &mut Vm, e: &std::io::Error, filename: Option<&str>) -> PyErr {
+    os_error_with(vm, e, filename.map(Value::str), None)
+}
+
+/// An OSError for a failed OS operation on `filename` (and `filename2`, the target
+/// of a rename) as the script gave them: a str, bytes or a file descriptor.
+pub fn os_error_with(vm: &mut Vm, e: &std::io::Error, filename: Option<Value>, filename2: Option<Value>) -> PyErr {
     let Some(code) = e.raw_os_error() else {
         return vm.error(Exc::OSError, &e.to_string());
     };
@@ -35,16 +42,21 @@ pub fn os_error(vm: &mut Vm, e: &std::io::Error, filename: Option<&str>) -> PyEr
     let strerror = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
     let cls = Exc::for_errno(code as i64).unwrap_or(Exc::OSError).class();
     let err = vm.new_exception(cls, vec![Value::Int(code as i64), Value::string(strerror)]);
-    if let (Some(f), Some(inst)) = (filename, err.exc.as_instance()) {
-        let n = intern("filename");
-        inst.attrs().set_simple(crate::value::class::name_hash(&n), Value::Obj(n), Value::str(f));
+    if let Some(inst) = err.exc.as_instance() {
+        for (k, v) in [("filename", filename), ("filename2", filename2)] {
+            if let Some(v) = v {
+                let n = intern(k);
+                inst.attrs().set_simple(crate::value::class::name_hash(&n), Value::Obj(n), v);
+            }
+        }
     }
     err
 }
 
-/// `OSError.__str__`: `[Errno N] strerror: 'filename'` when those are known.
-fn oserror_str(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let this = args.pos.first().cloned().unwrap_or(Value::None);
+/// Return str(self).
+#[native("OSError.__str__($self, /)", style = "slot")]
+fn oserror_str(vm: &mut Vm, this: Value) -> PyResult<Value> {
+    // `[Errno N] strerror: 'filename'` when those are known.
     let get = |k: &str| -> Value {
         this.as_instance()
             .and_then(|i| {
@@ -59,6 +71,11 @@ fn oserror_str(vm: &mut Vm, args: Args) -> PyResult<Value> {
         let s = vm.str_of(&strerror)?;
         if !filename.is_none() {
             let f = vm.repr_of(&filename)?;
+            let filename2 = get("filename2");
+            if !filename2.is_none() {
+                let f2 = vm.repr_of(&filename2)?;
+                return Ok(Value::string(format!("[Errno {e}] {s}: {f} -> {f2}")));
+            }
             return Ok(Value::string(format!("[Errno {e}] {s}: {f}")));
         }
         return Ok(Value::string(format!("[Errno {e}] {s}")));
@@ -186,96 +203,228 @@ pub struct FileObj {
     state: Shared,
 }
 
-struct Classes {
-    text: ObjRef,
-    reader: ObjRef,
-    writer: ObjRef,
-    random: ObjRef,
-    unsupported: ObjRef,
+impl NativePayload for FileObj {
+    const CLASS: &'static NativeClass = &TEXT_IO_WRAPPER;
 }
 
-fn classes() -> &'static Classes {
-    static C: OnceLock<Classes> = OnceLock::new();
-    C.get_or_init(|| {
-        let mk = |name: &str| {
-            let cls = new_class(name, "_io", vec![types().object.clone()], BaseKind::Builtin, true, Default::default());
-            add_methods(&cls, METHODS);
-            for (pname, f) in PROPS {
-                let p = PropertyObj {
-                    fget: native(pname, pname, *f),
-                    fset: Value::None,
-                    fdel: Value::None,
-                    doc: Value::None,
-                };
-                set_class_attr(&cls, pname, Value::Obj(ObjRef::new_immortal(Object::Property(p))));
+/// `self` of a file method: the file object and its payload, checked against the
+/// class the method was found on (so `BufferedReader.read(text_file)` is refused as
+/// in CPython, whose message names that class).
+pub struct FileRef<'a> {
+    v: &'a Value,
+    f: &'a FileObj,
+}
+
+impl<'a> FromSelf<'a> for FileRef<'a> {
+    #[inline(always)]
+    fn from_self(vm: &mut Vm, v: &'a Value, sig: &'static Signature, b: &BuiltinObj) -> PyResult<Self> {
+        if let Some(inst) = v.as_instance() {
+            if let Some(f) = inst.native::<FileObj>() {
+                if b.owner.as_ref().is_none_or(|o| is_subclass(&inst.class, o)) {
+                    return Ok(FileRef { v, f });
+                }
             }
-            cls
+        }
+        let owner = match b.owner.as_deref() {
+            Some(Object::Class(c)) => format!("{}.{}", c.module, c.name),
+            _ => "_io._IOBase".to_string(),
         };
-        let unsupported = new_class(
+        Err(wrong_self(vm, v, sig, &owner))
+    }
+}
+
+/// `io._IOBase`: what every file object has (lines, context manager, iteration).
+pub static IOBASE: NativeClass = NativeClass {
+    name: "_IOBase",
+    module: "_io",
+    doc: "The abstract base class for all I/O classes.",
+    methods: &[
+        &b_readline::DEF,
+        &readlines::DEF,
+        &writelines::DEF,
+        &__enter__::DEF,
+        &__exit__::DEF,
+        &__iter__::DEF,
+        &__next__::DEF,
+        &no_readable::DEF,
+        &no_writable::DEF,
+        &no_seekable::DEF,
+    ],
+    ..NativeClass::DEFAULT
+};
+
+fn iobase() -> ObjRef {
+    IOBASE.class().clone()
+}
+
+/// `io._BufferedIOBase`: reading and writing are unsupported unless a subclass has them.
+pub static BUFFERED_IOBASE: NativeClass = NativeClass {
+    name: "_BufferedIOBase",
+    module: "_io",
+    doc: "Base class for buffered IO objects.",
+    base: Some(iobase),
+    methods: &[&unsupported_read::DEF, &unsupported_write::DEF],
+    ..NativeClass::DEFAULT
+};
+
+fn buffered_iobase() -> ObjRef {
+    BUFFERED_IOBASE.class().clone()
+}
+
+/// `io._TextIOBase`.
+pub static TEXT_IOBASE: NativeClass = NativeClass {
+    name: "_TextIOBase",
+    module: "_io",
+    doc: "Base class for text I/O.",
+    base: Some(iobase),
+    ..NativeClass::DEFAULT
+};
+
+fn text_iobase() -> ObjRef {
+    TEXT_IOBASE.class().clone()
+}
+
+const FILE_PROPS: &[Property] = &[
+    Property { name: "closed", get: &closed::DEF, set: None },
+    Property { name: "name", get: &name::DEF, set: None },
+    Property { name: "mode", get: &mode::DEF, set: None },
+];
+
+/// A file opened in text mode.
+pub static TEXT_IO_WRAPPER: NativeClass = NativeClass {
+    name: "TextIOWrapper",
+    module: "_io",
+    doc: "Character and line based layer over a BufferedIOBase object, buffer.",
+    base: Some(text_iobase),
+    methods: &[
+        &close::DEF,
+        &fileno::DEF,
+        &flush::DEF,
+        &isatty::DEF,
+        &read::DEF,
+        &readable::DEF,
+        &t_readline::DEF,
+        &t_seek::DEF,
+        &seekable::DEF,
+        &tell::DEF,
+        &truncate::DEF,
+        &writable::DEF,
+        &write::DEF,
+        &__next__::DEF,
+        &__repr__::DEF,
+    ],
+    properties: &[
+        Property { name: "closed", get: &closed::DEF, set: None },
+        Property { name: "name", get: &name::DEF, set: None },
+        Property { name: "mode", get: &mode::DEF, set: None },
+        Property { name: "encoding", get: &encoding::DEF, set: None },
+    ],
+    ..NativeClass::DEFAULT
+};
+
+/// A file opened for reading in binary mode.
+pub static BUFFERED_READER: NativeClass = NativeClass {
+    name: "BufferedReader",
+    module: "_io",
+    doc: "Create a new buffered reader using the given readable raw IO object.",
+    base: Some(buffered_iobase),
+    methods: &[
+        &close::DEF,
+        &fileno::DEF,
+        &flush::DEF,
+        &isatty::DEF,
+        &read::DEF,
+        &readable::DEF,
+        &b_readline::DEF,
+        &b_seek::DEF,
+        &seekable::DEF,
+        &tell::DEF,
+        &truncate::DEF,
+        &__next__::DEF,
+        &__repr__::DEF,
+    ],
+    properties: FILE_PROPS,
+    ..NativeClass::DEFAULT
+};
+
+/// A file opened for writing in binary mode.
+pub static BUFFERED_WRITER: NativeClass = NativeClass {
+    name: "BufferedWriter",
+    module: "_io",
+    doc: "A buffer for a writeable sequential RawIO object.",
+    base: Some(buffered_iobase),
+    methods: &[
+        &close::DEF,
+        &fileno::DEF,
+        &flush::DEF,
+        &isatty::DEF,
+        &b_seek::DEF,
+        &seekable::DEF,
+        &tell::DEF,
+        &truncate::DEF,
+        &writable::DEF,
+        &write::DEF,
+        &__repr__::DEF,
+    ],
+    properties: FILE_PROPS,
+    ..NativeClass::DEFAULT
+};
+
+/// A file opened for reading and writing in binary mode.
+pub static BUFFERED_RANDOM: NativeClass = NativeClass {
+    name: "BufferedRandom",
+    module: "_io",
+    doc: "A buffered interface to random access streams.",
+    base: Some(buffered_iobase),
+    methods: &[
+        &close::DEF,
+        &fileno::DEF,
+        &flush::DEF,
+        &isatty::DEF,
+        &read::DEF,
+        &readable::DEF,
+        &b_readline::DEF,
+        &b_seek::DEF,
+        &seekable::DEF,
+        &tell::DEF,
+        &truncate::DEF,
+        &writable::DEF,
+        &write::DEF,
+        &__next__::DEF,
+        &__repr__::DEF,
+    ],
+    properties: FILE_PROPS,
+    ..NativeClass::DEFAULT
+};
+
+/// `io.UnsupportedOperation` (a subclass of OSError and ValueError, as in CPython).
+pub fn unsupported_operation() -> ObjRef {
+    static C: OnceLock<ObjRef> = OnceLock::new();
+    C.get_or_init(|| {
+        new_class(
             "UnsupportedOperation",
             "io",
             vec![Exc::OSError.class().clone(), Exc::ValueError.class().clone()],
             BaseKind::Exception,
             true,
             Default::default(),
-        );
-        Classes {
-            text: mk("TextIOWrapper"),
-            reader: mk("BufferedReader"),
-            writer: mk("BufferedWriter"),
-            random: mk("BufferedRandom"),
-            unsupported,
-        }
+        )
     })
+    .clone()
 }
-
-/// `io.UnsupportedOperation` (a subclass of OSError and ValueError, as in CPython).
-pub fn unsupported_operation() -> ObjRef {
-    classes().unsupported.clone()
-}
-
-const METHODS: &[(&str, crate::value::function::NativeFn)] = &[
-    ("read", read),
-    ("readline", readline),
-    ("readlines", readlines),
-    ("write", write),
-    ("writelines", writelines),
-    ("close", close),
-    ("flush", flush),
-    ("seek", seek),
-    ("tell", tell),
-    ("truncate", truncate),
-    ("fileno", fileno),
-    ("readable", readable),
-    ("writable", writable),
-    ("seekable", seekable),
-    ("isatty", isatty),
-    ("__iter__", iter),
-    ("__next__", next),
-    ("__enter__", enter),
-    ("__exit__", exit),
-    ("__repr__", repr),
-];
-
-const PROPS: &[(&str, crate::value::function::NativeFn)] =
-    &[("closed", closed), ("name", name), ("mode", mode), ("encoding", encoding)];
 
 pub fn register(_vm: &mut Vm) {
-    let _ = classes();
-    builtins_module().globals.set(&intern("open"), native("open", "open", open));
-    add_methods(&Exc::OSError.class().clone(), &[("__str__", oserror_str)]);
+    for c in [&TEXT_IO_WRAPPER, &BUFFERED_READER, &BUFFERED_WRITER, &BUFFERED_RANDOM] {
+        let _ = c.class();
+    }
+    let _ = unsupported_operation();
+    builtins_module().globals.set(&intern("open"), crate::native::function_value(&open::DEF));
+    add_natives(&Exc::OSError.class().clone(), &[&oserror_str::DEF]);
     static AT_EXIT: OnceLock<()> = OnceLock::new();
     AT_EXIT.get_or_init(|| {
         // SAFETY: registers a plain function with the C runtime once.
         unsafe { atexit(flush_all_at_exit) };
     });
-}
-
-fn this_file<'a>(vm: &mut Vm, args: &'a Args) -> PyResult<&'a FileObj> {
-    match args.pos.first().and_then(|v| v.as_instance()).and_then(|i| i.native::<FileObj>()) {
-        Some(f) => Ok(f),
-        None => Err(vm.type_error("descriptor requires a file object")),
-    }
 }
 
 fn closed_error(vm: &mut Vm) -> PyErr {
@@ -285,6 +434,28 @@ fn closed_error(vm: &mut Vm) -> PyErr {
 fn unsupported(vm: &mut Vm, msg: &str) -> PyErr {
     let cls = unsupported_operation();
     vm.new_exception(&cls, vec![Value::str(msg)])
+}
+
+/// A size or hint argument (CPython's `_Py_convert_optional_to_ssize_t`): an integer
+/// or None (-1, no limit).
+pub struct Size(i64);
+
+impl<'a> FromArg<'a> for Size {
+    fn from_arg(vm: &mut Vm, v: &'a Value, _at: ArgRef) -> PyResult<Self> {
+        match v.unwrap_base() {
+            Value::None => Ok(Size(-1)),
+            Value::Int(i) => Ok(Size(*i)),
+            Value::Bool(b) => Ok(Size(*b as i64)),
+            b if matches!(b.obj(), Some(Object::BigInt(_))) => {
+                Err(vm.error(Exc::OverflowError, "cannot fit 'int' into an index-sized integer"))
+            }
+            _ if v.as_instance().is_some() => vm.index_value(v).map(Size),
+            _ => {
+                let msg = format!("argument should be integer or None, not '{}'", vm.type_name(v));
+                Err(vm.type_error(&msg))
+            }
+        }
+    }
 }
 
 /// Parses an `open()` mode string as CPython's `_io.open` does.
@@ -337,31 +508,30 @@ fn opt_str(vm: &mut Vm, v: Option<Value>, what: &str) -> PyResult<Option<String>
     }
 }
 
-/// `open(file, mode='r', buffering=-1, encoding=None, errors=None, newline=None)`.
-fn open(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let file = args.take(0, "file");
-    let mode = args.take(1, "mode");
-    let _buffering = args.take(2, "buffering");
-    let encoding = args.take(3, "encoding");
-    let errors = args.take(4, "errors");
-    let newline = args.take(5, "newline");
-    let _closefd = args.take(6, "closefd");
-    if let Some((k, _)) = args.kw.first() {
-        let msg = format!("'{}' is an invalid keyword argument for open()", k.str_text());
-        return Err(vm.type_error(&msg));
-    }
-    let Some(file) = file else {
-        return Err(vm.type_error("open() missing required argument 'file' (pos 1)"));
-    };
+/// Open file and return a stream.  Raise OSError upon failure.
+#[native("open(file, mode='r', buffering=-1, encoding=None, errors=None, newline=None, closefd=True, opener=None)")]
+#[allow(clippy::too_many_arguments)]
+fn open(
+    vm: &mut Vm,
+    file: &Value,
+    mode: &str,
+    buffering: i64,
+    encoding: Option<Value>,
+    errors: Option<Value>,
+    newline: Option<Value>,
+    closefd: i64,
+    opener: Value,
+) -> PyResult<Value> {
+    let _ = (buffering, closefd);
     let path = match file.unwrap_base().obj() {
         Some(Object::Str(s)) => s.as_str().to_string(),
         Some(Object::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
         _ => {
-            let msg = format!("expected str, bytes or os.PathLike object, not {}", vm.type_name(&file));
+            let msg = format!("expected str, bytes or os.PathLike object, not {}", vm.type_name(file));
             return Err(vm.type_error(&msg));
         }
     };
-    let mode_s = opt_str(vm, mode, "mode")?.unwrap_or_else(|| "r".into());
+    let mode_s = mode.to_string();
     let m = parse_mode(vm, &mode_s)?;
     let enc_s = opt_str(vm, encoding, "encoding")?;
     let errors_s = opt_str(vm, errors, "errors")?;
@@ -384,7 +554,7 @@ fn open(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         Some("\r") => Newline::Exact("\r"),
         Some("\r\n") => Newline::Exact("\r\n"),
         Some(other) => {
-            let msg = format!("illegal newline value: {}", crate::builtins::repr::str_repr(other));
+            let msg = format!("illegal newline value: {other}");
             return Err(vm.value_error(&msg));
         }
     };
@@ -407,7 +577,37 @@ fn open(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         .truncate(m.write)
         .create(m.write || m.append)
         .create_new(m.create);
-    let f = opts.open(&path).map_err(|e| os_error(vm, &e, Some(&path)))?;
+    let f = if opener.is_none() {
+        opts.open(&path).map_err(|e| os_error(vm, &e, Some(&path)))?
+    } else {
+        // `opener(file, flags)` returns an open descriptor, which the file then owns.
+        use std::os::unix::io::FromRawFd;
+        let mut flags = if m.plus {
+            libc::O_RDWR
+        } else if m.read {
+            libc::O_RDONLY
+        } else {
+            libc::O_WRONLY
+        };
+        if m.write {
+            flags |= libc::O_CREAT | libc::O_TRUNC;
+        }
+        if m.append {
+            flags |= libc::O_CREAT | libc::O_APPEND;
+        }
+        if m.create {
+            flags |= libc::O_CREAT | libc::O_EXCL;
+        }
+        flags |= libc::O_CLOEXEC;
+        let fd = vm.call(&opener, Args::new([file.clone(), Value::Int(flags as i64)]))?;
+        let fd = vm.index_value(&fd)?;
+        if fd < 0 {
+            let msg = format!("opener returned {fd}");
+            return Err(vm.value_error(&msg));
+        }
+        // SAFETY: the opener handed us the descriptor; the file closes it.
+        unsafe { File::from_raw_fd(fd as i32) }
+    };
     if f.metadata().map(|md| md.is_dir()).unwrap_or(false) {
         let e = std::io::Error::from_raw_os_error(21);
         return Err(os_error(vm, &e, Some(&path)));
@@ -430,13 +630,13 @@ fn open(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
         mode_s.clone()
     };
     let cls = if !m.binary {
-        classes().text.clone()
+        &TEXT_IO_WRAPPER
     } else if m.plus {
-        classes().random.clone()
+        &BUFFERED_RANDOM
     } else if m.read {
-        classes().reader.clone()
+        &BUFFERED_READER
     } else {
-        classes().writer.clone()
+        &BUFFERED_WRITER
     };
     let obj = FileObj {
         name: path,
@@ -461,7 +661,7 @@ fn open(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     if writable {
         register_writable(&obj.state);
     }
-    Ok(Value::new(Object::Instance(InstanceObj::with_native(cls, Box::new(obj)))))
+    Ok(cls.instance(obj))
 }
 
 // ---------------------------------------------------------------------------
@@ -617,13 +817,6 @@ fn check_readable(vm: &mut Vm, f: &FileObj) -> PyResult<()> {
     Ok(())
 }
 
-fn size_arg(vm: &mut Vm, args: &mut Args, name: &str) -> PyResult<i64> {
-    match args.take(1, name) {
-        None | Some(Value::None) => Ok(-1),
-        Some(v) => vm.index_value(&v),
-    }
-}
-
 fn bytes_value(b: Vec<u8>) -> Value {
     Value::new(Object::Bytes(b.into_boxed_slice()))
 }
@@ -749,18 +942,31 @@ fn find_line_end(nl: &Newline, s: &str, eof: bool) -> Option<usize> {
     }
 }
 
-fn read(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let n = size_arg(vm, &mut args, "size")?;
-    let f = this_file(vm, &args)?;
+/// Read at most size characters (text) or bytes (binary), all of them by default.
+#[native("read($self, size=-1{Size(-1)}, /)")]
+fn read(vm: &mut Vm, this: FileRef, size: Size) -> PyResult<Value> {
+    let f = this.f;
+    if f.binary && f.state.lock().file.is_none() {
+        return Err(vm.value_error("read of closed file"));
+    }
     check_readable(vm, f)?;
-    read_n(f, n).map_err(|e| read_err(vm, f, e))
+    read_n(f, size.0).map_err(|e| read_err(vm, f, e))
 }
 
-fn readline(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let n = size_arg(vm, &mut args, "size")?;
-    let f = this_file(vm, &args)?;
+/// Read until newline or EOF (at most size characters when size >= 0).
+#[native("TextIOWrapper.readline($self, size=-1, /)")]
+fn t_readline(vm: &mut Vm, this: FileRef, size: i64) -> PyResult<Value> {
+    let f = this.f;
     check_readable(vm, f)?;
-    read_line(f, n).map_err(|e| read_err(vm, f, e))
+    read_line(f, size).map_err(|e| read_err(vm, f, e))
+}
+
+/// Read and return a line from the stream.
+#[native("readline($self, size=-1{Size(-1)}, /)")]
+fn b_readline(vm: &mut Vm, this: FileRef, size: Size) -> PyResult<Value> {
+    let f = this.f;
+    check_readable(vm, f)?;
+    read_line(f, size.0).map_err(|e| read_err(vm, f, e))
 }
 
 fn is_empty_line(v: &Value) -> bool {
@@ -779,9 +985,10 @@ fn line_len(v: &Value) -> usize {
     }
 }
 
-fn readlines(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let hint = size_arg(vm, &mut args, "hint")?;
-    let f = this_file(vm, &args)?;
+/// Return a list of lines from the stream.
+#[native("readlines($self, hint=-1{Size(-1)}, /)")]
+fn readlines(vm: &mut Vm, this: FileRef, hint: Size) -> PyResult<Value> {
+    let (f, hint) = (this.f, hint.0);
     check_readable(vm, f)?;
     let mut lines = Vec::new();
     let mut total = 0;
@@ -799,16 +1006,19 @@ fn readlines(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     Ok(Value::list(lines))
 }
 
-fn iter(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = this_file(vm, &args)?;
-    if f.state.lock().file.is_none() {
+/// Implement iter(self).
+#[native("_IOBase.__iter__($self, /)", style = "slot")]
+fn __iter__(vm: &mut Vm, this: FileRef) -> PyResult<Value> {
+    if this.f.state.lock().file.is_none() {
         return Err(closed_error(vm));
     }
-    Ok(args.pos[0].clone())
+    Ok(this.v.clone())
 }
 
-fn next(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = this_file(vm, &args)?;
+/// Implement next(self).
+#[native("__next__($self, /)", style = "slot")]
+fn __next__(vm: &mut Vm, this: FileRef) -> PyResult<Value> {
+    let f = this.f;
     check_readable(vm, f)?;
     let line = read_line(f, -1).map_err(|e| read_err(vm, f, e))?;
     if is_empty_line(&line) {
@@ -933,37 +1143,57 @@ fn write_data(vm: &mut Vm, f: &FileObj, v: &Value) -> PyResult<(Vec<u8>, usize)>
     }
 }
 
-fn write(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = this_file(vm, &args)?;
+/// Write the given str (text) or bytes-like object (binary); return its length.
+#[native("write($self, data, /)")]
+fn write(vm: &mut Vm, this: FileRef, data: &Value) -> PyResult<usize> {
+    let f = this.f;
     check_writable(vm, f)?;
-    let Some(v) = args.pos.get(1) else {
-        return Err(vm.type_error("write() takes exactly one argument (0 given)"));
-    };
-    let (data, n) = write_data(vm, f, v)?;
-    write_bytes(vm, f, &data)?;
-    Ok(Value::Int(n as i64))
+    let (bytes, n) = write_data(vm, f, data)?;
+    write_bytes(vm, f, &bytes)?;
+    Ok(n)
 }
 
-fn writelines(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = this_file(vm, &args)?;
-    check_writable(vm, f)?;
-    let Some(src) = args.pos.get(1) else {
-        return Err(vm.type_error("writelines() takes exactly one argument (0 given)"));
-    };
-    let items = vm.collect(src)?;
-    let mut all = Vec::new();
-    for it in &items {
-        all.extend(write_data(vm, f, it)?.0);
+/// Write a list of lines to stream.
+#[native("_IOBase.writelines($self, lines, /)")]
+fn writelines(vm: &mut Vm, this: FileRef, lines: &Value) -> PyResult<()> {
+    let f = this.f;
+    if f.state.lock().file.is_none() {
+        return Err(closed_error(vm));
     }
-    write_bytes(vm, f, &all)?;
-    Ok(Value::None)
+    // Each line is written as it comes, as CPython's loop of `write` calls does.
+    let it = vm.get_iter(lines)?;
+    while let Some(line) = vm.iter_next(&it)? {
+        check_writable(vm, f)?;
+        let (bytes, _) = write_data(vm, f, &line)?;
+        write_bytes(vm, f, &bytes)?;
+    }
+    Ok(())
+}
+
+/// Unsupported without a readable stream.
+#[native("_BufferedIOBase.read($self, *args)")]
+fn unsupported_read(vm: &mut Vm, _this: FileRef, args: &[Value]) -> PyResult<()> {
+    let _ = args;
+    Err(unsupported(vm, "read"))
+}
+
+/// Unsupported without a writable stream.
+#[native("_BufferedIOBase.write($self, *args)")]
+fn unsupported_write(vm: &mut Vm, _this: FileRef, args: &[Value]) -> PyResult<()> {
+    let _ = args;
+    Err(unsupported(vm, "write"))
 }
 
 // ---------------------------------------------------------------------------
 // Positioning and the rest
 
-fn close(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = this_file(vm, &args)?;
+/// Flush and close the IO object.
+#[native("close($self, /)")]
+fn close(vm: &mut Vm, this: FileRef) -> PyResult<()> {
+    close_file(vm, this.f)
+}
+
+fn close_file(vm: &mut Vm, f: &FileObj) -> PyResult<()> {
     let mut st = f.state.lock();
     let flushed = st.flush_w();
     st.file = None;
@@ -972,12 +1202,13 @@ fn close(vm: &mut Vm, args: Args) -> PyResult<Value> {
     st.rpos = 0;
     st.tpos = 0;
     drop(st);
-    flushed.map_err(|e| os_error(vm, &e, Some(&f.name)))?;
-    Ok(Value::None)
+    flushed.map_err(|e| os_error(vm, &e, Some(&f.name)))
 }
 
-fn flush(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = this_file(vm, &args)?;
+/// Flush write buffers, if applicable.
+#[native("flush($self, /)")]
+fn flush(vm: &mut Vm, this: FileRef) -> PyResult<()> {
+    let f = this.f;
     let mut st = f.state.lock();
     match st.file.as_mut() {
         None => {
@@ -987,8 +1218,7 @@ fn flush(vm: &mut Vm, args: Args) -> PyResult<Value> {
         Some(_) => {
             let r = st.flush_w();
             drop(st);
-            r.map_err(|e| os_error(vm, &e, Some(&f.name)))?;
-            Ok(Value::None)
+            r.map_err(|e| os_error(vm, &e, Some(&f.name)))
         }
     }
 }
@@ -1007,8 +1237,10 @@ fn position(f: &FileObj, st: &mut FileState) -> std::io::Result<u64> {
     Ok(pos.saturating_sub(unread))
 }
 
-fn tell(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = this_file(vm, &args)?;
+/// Return the current stream position.
+#[native("tell($self, /)")]
+fn tell(vm: &mut Vm, this: FileRef) -> PyResult<i64> {
+    let f = this.f;
     let mut st = f.state.lock();
     if st.file.is_none() {
         drop(st);
@@ -1017,19 +1249,34 @@ fn tell(vm: &mut Vm, args: Args) -> PyResult<Value> {
     let r = position(f, &mut st);
     drop(st);
     let p = r.map_err(|e| os_error(vm, &e, Some(&f.name)))?;
-    Ok(Value::Int(p as i64))
+    Ok(p as i64)
 }
 
-fn seek(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let off = match args.take(1, "cookie").or_else(|| args.take_kw("offset")) {
-        Some(v) => vm.index_value(&v)?,
-        None => return Err(vm.type_error("seek expected at least 1 argument, got 0")),
-    };
-    let whence = match args.take(2, "whence") {
-        Some(v) => vm.index_value(&v)?,
-        None => 0,
-    };
-    let f = this_file(vm, &args)?;
+/// Change the stream position to the given offset (text files: a cookie from tell).
+#[native("TextIOWrapper.seek($self, cookie, whence=0, /)")]
+fn t_seek(vm: &mut Vm, this: FileRef, cookie: &Value, whence: i64) -> PyResult<i64> {
+    // CPython compares the cookie with 0 first.
+    if !matches!(cookie.unwrap_base(), Value::Int(_) | Value::Bool(_) | Value::Float(_))
+        && !matches!(cookie.unwrap_base().obj(), Some(Object::BigInt(_)))
+    {
+        let msg = format!("'<' not supported between instances of '{}' and 'int'", vm.type_name(cookie));
+        return Err(vm.type_error(&msg));
+    }
+    let off = vm.index_value(cookie)?;
+    seek_file(vm, this.f, off, whence)
+}
+
+/// Change the stream position to the given byte offset.
+#[native("seek($self, target, whence=0, /)")]
+fn b_seek(vm: &mut Vm, this: FileRef, target: &Value, whence: i64) -> PyResult<i64> {
+    if matches!(target.unwrap_base().obj(), Some(Object::BigInt(_))) {
+        return Err(vm.value_error("cannot fit 'int' into an offset-sized integer"));
+    }
+    let off = vm.index_value(target)?;
+    seek_file(vm, this.f, off, whence)
+}
+
+fn seek_file(vm: &mut Vm, f: &FileObj, off: i64, whence: i64) -> PyResult<i64> {
     if f.state.lock().file.is_none() {
         return Err(closed_error(vm));
     }
@@ -1074,17 +1321,18 @@ fn seek(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     })();
     drop(st);
     let p = r.map_err(|e| os_error(vm, &e, None))?;
-    Ok(Value::Int(p as i64))
+    Ok(p as i64)
 }
 
-fn truncate(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
-    let size = args.take(1, "size");
-    let f = this_file(vm, &args)?;
+/// Truncate the file to at most pos bytes (the current position by default).
+#[native("truncate($self, pos=None, /)")]
+fn truncate(vm: &mut Vm, this: FileRef, pos: Value) -> PyResult<i64> {
+    let f = this.f;
+    if f.binary && !f.writable {
+        return Err(unsupported(vm, "truncate"));
+    }
     check_writable(vm, f)?;
-    let size = match size {
-        Some(v) if !v.is_none() => Some(vm.index_value(&v)?),
-        _ => None,
-    };
+    let size = if pos.is_none() { None } else { Some(vm.index_value(&pos)?) };
     let mut st = f.state.lock();
     let r = (|| -> std::io::Result<u64> {
         sync_position(f, &mut st)?;
@@ -1098,15 +1346,16 @@ fn truncate(vm: &mut Vm, mut args: Args) -> PyResult<Value> {
     })();
     drop(st);
     let n = r.map_err(|e| os_error(vm, &e, Some(&f.name)))?;
-    Ok(Value::Int(n as i64))
+    Ok(n as i64)
 }
 
-fn fileno(vm: &mut Vm, args: Args) -> PyResult<Value> {
+/// Return the underlying file descriptor (an integer).
+#[native("fileno($self, /)")]
+fn fileno(vm: &mut Vm, this: FileRef) -> PyResult<i64> {
     use std::os::unix::io::AsRawFd;
-    let f = this_file(vm, &args)?;
-    let fd = f.state.lock().file.as_ref().map(|f| f.as_raw_fd());
+    let fd = this.f.state.lock().file.as_ref().map(|f| f.as_raw_fd());
     match fd {
-        Some(fd) => Ok(Value::Int(fd as i64)),
+        Some(fd) => Ok(fd as i64),
         None => Err(closed_error(vm)),
     }
 }
@@ -1118,50 +1367,76 @@ fn open_check(vm: &mut Vm, f: &FileObj) -> PyResult<()> {
     Ok(())
 }
 
-fn readable(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = this_file(vm, &args)?;
-    open_check(vm, f)?;
-    Ok(Value::Bool(f.readable))
+/// True if the file was opened for reading.
+#[native("readable($self, /)")]
+fn readable(vm: &mut Vm, this: FileRef) -> PyResult<bool> {
+    open_check(vm, this.f)?;
+    Ok(this.f.readable)
 }
 
-fn writable(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = this_file(vm, &args)?;
-    open_check(vm, f)?;
-    Ok(Value::Bool(f.writable))
+/// True if the file was opened for writing.
+#[native("writable($self, /)")]
+fn writable(vm: &mut Vm, this: FileRef) -> PyResult<bool> {
+    open_check(vm, this.f)?;
+    Ok(this.f.writable)
 }
 
-fn seekable(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = this_file(vm, &args)?;
-    open_check(vm, f)?;
-    Ok(Value::Bool(true))
+/// True: files support random access.
+#[native("seekable($self, /)")]
+fn seekable(vm: &mut Vm, this: FileRef) -> PyResult<bool> {
+    open_check(vm, this.f)?;
+    Ok(true)
 }
 
-fn isatty(vm: &mut Vm, args: Args) -> PyResult<Value> {
+/// Return whether object was opened for reading.
+#[native("_IOBase.readable($self, /)")]
+fn no_readable(_vm: &mut Vm, _this: FileRef) -> PyResult<bool> {
+    Ok(false)
+}
+
+/// Return whether object was opened for writing.
+#[native("_IOBase.writable($self, /)")]
+fn no_writable(_vm: &mut Vm, _this: FileRef) -> PyResult<bool> {
+    Ok(false)
+}
+
+/// Return whether object supports random access.
+#[native("_IOBase.seekable($self, /)")]
+fn no_seekable(_vm: &mut Vm, _this: FileRef) -> PyResult<bool> {
+    Ok(false)
+}
+
+/// Return whether this is an 'interactive' stream.
+#[native("isatty($self, /)")]
+fn isatty(vm: &mut Vm, this: FileRef) -> PyResult<bool> {
     use std::io::IsTerminal;
-    let f = this_file(vm, &args)?;
-    open_check(vm, f)?;
-    let t = f.state.lock().file.as_ref().map(|f| f.is_terminal()).unwrap_or(false);
-    Ok(Value::Bool(t))
+    open_check(vm, this.f)?;
+    Ok(this.f.state.lock().file.as_ref().map(|f| f.is_terminal()).unwrap_or(false))
 }
 
-fn enter(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = this_file(vm, &args)?;
-    if f.state.lock().file.is_none() {
+/// Return self (a file must be open to enter a `with` block).
+#[native("_IOBase.__enter__($self, /)")]
+fn __enter__(vm: &mut Vm, this: FileRef) -> PyResult<Value> {
+    if this.f.state.lock().file.is_none() {
         return Err(closed_error(vm));
     }
-    Ok(args.pos[0].clone())
+    Ok(this.v.clone())
 }
 
-fn exit(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    close(vm, Args::new([args.pos[0].clone()]))?;
-    Ok(Value::None)
+/// Close the file on leaving a `with` block.
+#[native("_IOBase.__exit__($self, *args)")]
+fn __exit__(vm: &mut Vm, this: FileRef, args: &[Value]) -> PyResult<()> {
+    let _ = args;
+    close_file(vm, this.f)
 }
 
-fn repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = this_file(vm, &args)?;
-    let cls = vm.class_of(&args.pos[0]).class_name().to_string();
+/// Return repr(self).
+#[native("__repr__($self, /)", style = "slot")]
+fn __repr__(vm: &mut Vm, this: FileRef) -> PyResult<String> {
+    let f = this.f;
+    let cls = vm.class_of(this.v).class_name().to_string();
     let name = crate::builtins::repr::str_repr(&f.name);
-    Ok(Value::string(if f.binary {
+    Ok(if f.binary {
         format!("<_io.{cls} name={name}>")
     } else {
         format!(
@@ -1169,29 +1444,29 @@ fn repr(vm: &mut Vm, args: Args) -> PyResult<Value> {
             crate::builtins::repr::str_repr(&f.mode),
             crate::builtins::repr::str_repr(&f.encoding_label)
         )
-    }))
+    })
 }
 
-fn closed(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = this_file(vm, &args)?;
-    Ok(Value::Bool(f.state.lock().file.is_none()))
+/// True if the file is closed.
+#[native("closed($self)")]
+fn closed(_vm: &mut Vm, this: FileRef) -> PyResult<bool> {
+    Ok(this.f.state.lock().file.is_none())
 }
 
-fn name(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = this_file(vm, &args)?;
-    Ok(Value::str(&f.name))
+/// The file name given to open().
+#[native("name($self)")]
+fn name(_vm: &mut Vm, this: FileRef) -> PyResult<String> {
+    Ok(this.f.name.clone())
 }
 
-fn mode(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = this_file(vm, &args)?;
-    Ok(Value::str(&f.mode))
+/// The mode given to open().
+#[native("mode($self)")]
+fn mode(_vm: &mut Vm, this: FileRef) -> PyResult<String> {
+    Ok(this.f.mode.clone())
 }
 
-fn encoding(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let f = this_file(vm, &args)?;
-    if f.binary {
-        let msg = format!("'{}' object has no attribute 'encoding'", vm.type_name(&args.pos[0]));
-        return Err(vm.error(Exc::AttributeError, &msg));
-    }
-    Ok(Value::str(&f.encoding_label))
+/// Encoding of the text stream.
+#[native("encoding($self)")]
+fn encoding(_vm: &mut Vm, this: FileRef) -> PyResult<String> {
+    Ok(this.f.encoding_label.clone())
 }

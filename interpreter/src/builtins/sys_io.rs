@@ -1,9 +1,7 @@
 //! `sys.stdout` / `sys.stderr` objects (write, flush) and writing to any file-like
 //! object for `print(file=...)`.
 
-use crate::interp::{add_methods, new_class, types};
-use crate::native::Exc;
-use crate::value::class::BaseKind;
+use crate::native::{native, Exc, NativeClass, NativePayload};
 use crate::value::instance::InstanceObj;
 use crate::value::{ObjRef, Object, Value};
 use crate::vm::{Args, PyResult, Vm};
@@ -14,6 +12,20 @@ pub struct StdStream {
     pub fd: u8,
 }
 
+impl NativePayload for StdStream {
+    const CLASS: &'static NativeClass = &STD_STREAM;
+}
+
+/// The class of `sys.stdin`, `sys.stdout` and `sys.stderr` (CPython's
+/// `_io.TextIOWrapper` over the standard descriptors).
+pub static STD_STREAM: NativeClass = NativeClass {
+    name: "TextIOWrapper",
+    module: "_io",
+    doc: "Character and line based layer over a BufferedIOBase object, buffer.",
+    methods: &[&write::DEF, &flush::DEF, &fileno::DEF, &isatty::DEF, &readline::DEF],
+    ..NativeClass::DEFAULT
+};
+
 struct Streams {
     stdout: Value,
     stderr: Value,
@@ -23,18 +35,7 @@ struct Streams {
 fn streams() -> &'static Streams {
     static S: OnceLock<Streams> = OnceLock::new();
     S.get_or_init(|| {
-        let cls = new_class(
-            "TextIOWrapper",
-            "_io",
-            vec![types().object.clone()],
-            BaseKind::Builtin,
-            true,
-            Default::default(),
-        );
-        add_methods(
-            &cls,
-            &[("write", write), ("flush", flush), ("fileno", fileno), ("isatty", isatty), ("readline", readline)],
-        );
+        let cls = STD_STREAM.class();
         let make = |fd: u8| {
             Value::Obj(ObjRef::new_immortal(Object::Instance(InstanceObj::with_native(
                 cls.clone(),
@@ -90,52 +91,79 @@ pub fn stdin() -> Value {
     streams().stdin.clone()
 }
 
-fn fd_of(args: &Args) -> u8 {
-    args.pos.first().and_then(|v| v.as_instance()).and_then(|i| i.native::<StdStream>()).map(|s| s.fd).unwrap_or(1)
-}
-
-fn write(vm: &mut Vm, args: Args) -> PyResult<Value> {
-    let fd = fd_of(&args);
-    let text = match args.pos.get(1).and_then(|v| v.as_str()) {
-        Some(s) => s.as_str().to_string(),
-        None => {
-            let t = args.pos.get(1).map(|v| vm.type_name(v)).unwrap_or_default();
-            let msg = format!("write() argument must be str, not {t}");
-            return Err(vm.type_error(&msg));
-        }
+/// Write string s to stream.
+///
+/// Return the number of characters written
+/// (which is always equal to the length of the string).
+#[native("TextIOWrapper.write($self, text, /)")]
+fn write(vm: &mut Vm, this: &StdStream, text: &Value) -> PyResult<usize> {
+    let Some(s) = text.as_str() else {
+        let msg = format!("write() argument must be str, not {}", vm.type_name(text));
+        return Err(vm.type_error(&msg));
     };
-    if fd == 2 {
-        crate::stdio::write_stderr(&text);
+    if this.fd == 2 {
+        crate::stdio::write_stderr(s.as_str());
     } else {
-        crate::stdio::write_stdout(&text);
+        crate::stdio::write_stdout(s.as_str());
     }
-    Ok(Value::Int(text.chars().count() as i64))
+    Ok(s.char_len())
 }
 
-fn flush(_vm: &mut Vm, _args: Args) -> PyResult<Value> {
+/// Flush write buffers, if applicable.
+#[native("TextIOWrapper.flush($self, /)")]
+fn flush(_vm: &mut Vm, _this: &StdStream) -> PyResult<()> {
     crate::stdio::flush_stdout();
-    Ok(Value::None)
+    Ok(())
 }
 
-fn fileno(_vm: &mut Vm, args: Args) -> PyResult<Value> {
-    Ok(Value::Int(fd_of(&args) as i64))
+/// Return the underlying file descriptor (an integer).
+#[native("TextIOWrapper.fileno($self, /)")]
+fn fileno(_vm: &mut Vm, this: &StdStream) -> PyResult<i64> {
+    Ok(this.fd as i64)
 }
 
-fn isatty(_vm: &mut Vm, args: Args) -> PyResult<Value> {
+/// Return whether this is an 'interactive' stream.
+#[native("TextIOWrapper.isatty($self, /)")]
+fn isatty(_vm: &mut Vm, this: &StdStream) -> PyResult<bool> {
     use std::io::IsTerminal;
-    Ok(Value::Bool(match fd_of(&args) {
+    Ok(match this.fd {
         0 => std::io::stdin().is_terminal(),
         2 => std::io::stderr().is_terminal(),
         _ => std::io::stdout().is_terminal(),
-    }))
+    })
 }
 
-fn readline(vm: &mut Vm, _args: Args) -> PyResult<Value> {
-    let mut line = String::new();
-    match std::io::stdin().read_line(&mut line) {
-        Ok(_) => Ok(Value::string(line)),
-        Err(e) => Err(vm.error(Exc::OSError, &e.to_string())),
+/// Read until newline or EOF; at most `size` characters when `size >= 0`.
+#[native("TextIOWrapper.readline($self, size=-1, /)")]
+fn readline(vm: &mut Vm, _this: &StdStream, size: i64) -> PyResult<String> {
+    use std::io::BufRead;
+    let stdin = std::io::stdin();
+    let mut lock = stdin.lock();
+    let mut out: Vec<u8> = Vec::new();
+    let mut chars = 0i64;
+    loop {
+        let buf = match lock.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(vm.error(Exc::OSError, &e.to_string())),
+        };
+        let Some(&c) = buf.first() else {
+            break;
+        };
+        // A byte that is not a UTF-8 continuation starts a character.
+        if c & 0xc0 != 0x80 {
+            if size >= 0 && chars >= size {
+                break;
+            }
+            chars += 1;
+        }
+        out.push(c);
+        lock.consume(1);
+        if c == b'\n' {
+            break;
+        }
     }
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// Writes `text` to a file-like object (`print(file=f)`).
