@@ -5,7 +5,7 @@
 use crate::bytecode::Code;
 use crate::value::class::{BaseKind, ClassObj};
 use crate::value::dict::DictData;
-use crate::value::function::{BuiltinObj, FastFn, NativeFn};
+use crate::value::function::BuiltinObj;
 use crate::value::module::ModuleObj;
 use crate::value::str::intern;
 use crate::value::{ObjRef, Object, Singleton, Value};
@@ -253,21 +253,6 @@ pub fn seq_getitem_adapter() -> Value {
     interp().seq_getitem_adapter.clone()
 }
 
-/// A new immortal native function object.
-pub fn native(name: &'static str, qualname: &str, func: NativeFn) -> Value {
-    Value::Obj(ObjRef::new_immortal(Object::Builtin(BuiltinObj {
-        name,
-        func,
-        bound: None,
-        qualname: qualname.to_string(),
-        fast: None,
-        fast_only: false,
-        unwrap_self: false,
-        def: None,
-        owner: None,
-    })))
-}
-
 /// The arguments of a fast entry as `Args` for its general entry, with `self` replaced
 /// by its base value when it is an instance of a class derived from a value type (what
 /// `prepare_call` does for calls that do not take the fast path).
@@ -279,53 +264,6 @@ pub fn unwrapped_args(args: &[Value]) -> Args {
         }
     }
     Args::new(v)
-}
-
-/// A native function with a fast positional entry (see `FastFn`). `func` handles calls
-/// with keywords; without one (`None`) keywords are a TypeError.
-pub fn native_fast(name: &'static str, qualname: &str, func: Option<NativeFn>, fast: FastFn) -> Value {
-    native_fast_with(name, qualname, func, fast, false)
-}
-
-fn native_fast_with(
-    name: &'static str,
-    qualname: &str,
-    func: Option<NativeFn>,
-    fast: FastFn,
-    unwrap_self: bool,
-) -> Value {
-    fn no_keywords(_: &mut Vm, _: Args) -> PyResult<Value> {
-        unreachable!("fast-only natives reject keywords before reaching func")
-    }
-    Value::Obj(ObjRef::new_immortal(Object::Builtin(BuiltinObj {
-        name,
-        func: func.unwrap_or(no_keywords),
-        bound: None,
-        qualname: qualname.to_string(),
-        fast: Some(fast),
-        fast_only: func.is_none(),
-        unwrap_self,
-        def: None,
-        owner: None,
-    })))
-}
-
-/// Adds methods with fast entries to a class: `(name, keyword-accepting entry, fast entry)`.
-pub fn add_fast_methods(cls: &ObjRef, methods: &[(&'static str, Option<NativeFn>, FastFn)]) {
-    if let Object::Class(c) = &**cls {
-        // The fast call paths pass `self` as found, so a fast entry of a built-in value
-        // type must hand anything but the plain type to [`unwrapped_args`]; the
-        // keyword entry is marked to get the base value from `prepare_call`.
-        let value_type = c.base_kind == BaseKind::Value;
-        let mut d = c.dict.write();
-        for (name, f, fast) in methods {
-            let key = intern(name);
-            let h = crate::value::class::name_hash(&key);
-            let qual = format!("{}.{}", c.name, name);
-            d.set_simple(h, Value::Obj(key), native_fast_with(name, &qual, *f, *fast, value_type));
-        }
-    }
-    crate::value::class::bump_class_version();
 }
 
 /// Creates a class object (immortal). `methods` become its namespace.
@@ -349,44 +287,6 @@ pub fn new_class(
         frozen,
         flags: Default::default(),
     })))
-}
-
-/// Adds native methods to a class namespace. Methods of built-in value types get
-/// the base value of an instance of a derived class as `self` (see
-/// `BuiltinObj::unwrap_self`).
-pub fn add_methods(cls: &ObjRef, methods: &[(&'static str, NativeFn)]) {
-    let unwrap = matches!(&**cls, Object::Class(c) if c.base_kind == BaseKind::Value);
-    add_methods_with(cls, methods, unwrap);
-}
-
-/// Adds native methods that receive `self` as given, also for instances of classes
-/// derived from a built-in value type (in-place operators, which return `self`).
-pub fn add_methods_raw(cls: &ObjRef, methods: &[(&'static str, NativeFn)]) {
-    add_methods_with(cls, methods, false);
-}
-
-fn add_methods_with(cls: &ObjRef, methods: &[(&'static str, NativeFn)], unwrap_self: bool) {
-    if let Object::Class(c) = &**cls {
-        let mut d = c.dict.write();
-        for (name, f) in methods {
-            let key = intern(name);
-            let h = crate::value::class::name_hash(&key);
-            let qual = format!("{}.{}", c.name, name);
-            let m = ObjRef::new_immortal(Object::Builtin(BuiltinObj {
-                name,
-                func: *f,
-                bound: None,
-                qualname: qual,
-                fast: None,
-                fast_only: false,
-                unwrap_self,
-                def: None,
-                owner: None,
-            }));
-            d.set_simple(h, Value::Obj(key), Value::Obj(m));
-        }
-    }
-    crate::value::class::bump_class_version();
 }
 
 /// Adds declared natives (`&name::DEF`, see `crate::native`) as methods of a class,

@@ -1,7 +1,5 @@
 //! Helpers shared by the module files.
 
-use conc_interpreter::interp::native;
-use conc_interpreter::value::function::NativeFn;
 use conc_interpreter::value::str::intern;
 use conc_interpreter::{ObjRef, Object, Value};
 
@@ -9,13 +7,6 @@ use conc_interpreter::{ObjRef, Object, Value};
 pub fn set(m: &ObjRef, name: &str, v: Value) {
     if let Object::Module(mm) = &**m {
         mm.globals.set(&intern(name), v);
-    }
-}
-
-/// Adds native functions to a module (qualified as `module.name` in reprs).
-pub fn functions(m: &ObjRef, list: &[(&'static str, NativeFn)]) {
-    for (name, f) in list {
-        set(m, name, native(name, name, *f));
     }
 }
 

@@ -21,7 +21,7 @@ pub mod syntax_error;
 pub mod sys_io;
 pub mod value_slots;
 
-use crate::interp::{add_methods, builtins_module, types};
+use crate::interp::{builtins_module, types};
 use crate::value::str::intern;
 use crate::value::{Object, Value};
 use crate::vm::subscript::SliceIdx;
@@ -99,11 +99,6 @@ pub fn arg(vm: &mut Vm, args: &Args, i: usize, fname: &str) -> PyResult<Value> {
             Err(vm.type_error(&msg))
         }
     }
-}
-
-/// Adds `methods` to the built-in class `cls`.
-pub fn methods(cls: &crate::value::ObjRef, list: &[(&'static str, crate::value::function::NativeFn)]) {
-    add_methods(cls, list);
 }
 
 /// The one-character string at code point `i` of `s`.

@@ -72,20 +72,6 @@ impl Args {
     pub fn get(&self, i: usize) -> Option<&Value> {
         self.pos.get(i)
     }
-
-    /// Removes and returns the keyword argument `name`, if given.
-    pub fn take_kw(&mut self, name: &str) -> Option<Value> {
-        let i = self.kw.iter().position(|(k, _)| k.str_text() == name)?;
-        Some(self.kw.remove(i).1)
-    }
-
-    /// Argument `i` by position, or else by keyword `name`.
-    pub fn take(&mut self, i: usize, name: &str) -> Option<Value> {
-        if let Some(v) = self.take_kw(name) {
-            return Some(v);
-        }
-        self.pos.get(i).cloned()
-    }
 }
 
 /// A hasher for keys that are already well-mixed pointers.
