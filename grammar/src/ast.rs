@@ -264,28 +264,6 @@ pub enum BinOp {
     FloorDiv,
 }
 
-impl BinOp {
-    /// The operator as written (`+`, `//`, ...), for messages such as
-    /// `unsupported operand type(s) for +: 'int' and 'str'`.
-    pub fn symbol(self) -> &'static str {
-        match self {
-            BinOp::Add => "+",
-            BinOp::Sub => "-",
-            BinOp::Mult => "*",
-            BinOp::MatMult => "@",
-            BinOp::Div => "/",
-            BinOp::Mod => "%",
-            BinOp::Pow => "** or pow()",
-            BinOp::LShift => "<<",
-            BinOp::RShift => ">>",
-            BinOp::BitOr => "|",
-            BinOp::BitXor => "^",
-            BinOp::BitAnd => "&",
-            BinOp::FloorDiv => "//",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnaryOp {
     Invert,

@@ -5,8 +5,8 @@
 //! instruction indices. Code objects are immutable and immortal once built (they are
 //! read by every thread that runs them and are never freed).
 
+use crate::operator::{BinOp, CmpOp};
 use crate::value::{ObjRef, Value};
-use conc_grammar::ast::{BinOp, CmpOp};
 use conc_grammar::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -11,6 +11,7 @@ pub mod compiler;
 pub mod fork;
 pub mod interp;
 pub mod native;
+pub mod operator;
 pub mod stdio;
 pub mod value;
 pub mod vm;

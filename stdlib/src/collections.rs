@@ -7,8 +7,8 @@
 //! `remove`, `in`, `==`) or call `repr` work on a snapshot taken under the lock.
 
 use crate::util::{natives, set};
-use conc_grammar::ast::{BinOp, CmpOp};
 use conc_interpreter::native::{native, Exc, NativeClass, NativePayload, Property, SliceIndex};
+use conc_interpreter::operator::{BinOp, CmpOp};
 use conc_interpreter::{Args, ObjRef, Object, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::collections::VecDeque;

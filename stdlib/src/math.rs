@@ -3,8 +3,8 @@
 //! finite argument is a range error); integer functions are exact for big ints.
 
 use crate::util::{natives, set};
-use conc_grammar::ast::BinOp;
 use conc_interpreter::native::{native, Exc};
+use conc_interpreter::operator::BinOp;
 use conc_interpreter::value::int::{normalize, to_bigint};
 use conc_interpreter::{Args, ObjRef, Object, PyErr, PyResult, Value, Vm};
 use num_bigint::{BigInt, BigUint, Sign};

@@ -9,10 +9,10 @@
 //! `uniform('a', 1)` fails as `1 - 'a'` does).
 
 use crate::util::set;
-use conc_grammar::ast::{BinOp, CmpOp};
 use conc_interpreter::builtins::functions::len_of;
 use conc_interpreter::interp::types;
 use conc_interpreter::native::{native, wrong_self, Exc, FromSelf, KwArgs, NativeClass, NativePayload, Signature};
+use conc_interpreter::operator::{BinOp, CmpOp};
 use conc_interpreter::value::function::BuiltinObj;
 use conc_interpreter::value::instance::InstanceObj;
 use conc_interpreter::value::int::{normalize, to_bigint};

@@ -101,7 +101,7 @@ fn __eq__(_vm: &mut Vm, this: &Value, value: &Value) -> PyResult<Value> {
 /// Return self!=value.
 #[native("object.__ne__($self, value, /)", style = "slot")]
 fn __ne__(vm: &mut Vm, this: &Value, value: &Value) -> PyResult<bool> {
-    let r = vm.compare(this, value, conc_grammar::ast::CmpOp::Eq)?;
+    let r = vm.compare(this, value, crate::operator::CmpOp::Eq)?;
     Ok(!vm.truthy(&r)?)
 }
 

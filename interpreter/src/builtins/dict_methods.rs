@@ -3,12 +3,12 @@
 use super::list_methods::dunder_len;
 use crate::interp::{add_natives, types};
 use crate::native::{native, wrong_self, Exc, FromSelf, KwArgs, Signature};
+use crate::operator::{BinOp, CmpOp};
 use crate::value::dict::DictObj;
 use crate::value::function::BuiltinObj;
 use crate::value::iter::IterObj;
 use crate::value::{ObjRef, Object, Value};
 use crate::vm::{Args, PyResult, Vm};
-use conc_grammar::ast::{BinOp, CmpOp};
 use std::sync::atomic::AtomicUsize;
 
 pub fn register(_vm: &mut Vm) {

@@ -429,7 +429,7 @@ fn min_max(vm: &mut Vm, args: &[Value], key: Option<Value>, default: Option<Valu
         }
     };
     let it = vm.get_iter(&source)?;
-    let op = if is_max { conc_grammar::ast::CmpOp::Gt } else { conc_grammar::ast::CmpOp::Lt };
+    let op = if is_max { crate::operator::CmpOp::Gt } else { crate::operator::CmpOp::Lt };
     let mut best: Option<(Value, Value)> = None;
     while let Some(v) = vm.iter_next(&it)? {
         let k = match &key {
@@ -505,10 +505,10 @@ fn sum(vm: &mut Vm, iterable: &Value, start: Value) -> PyResult<Value> {
         acc = match (&acc, &v) {
             (Value::Int(a), Value::Int(b)) => match a.checked_add(*b) {
                 Some(r) => Value::Int(r),
-                None => vm.binary_op(acc, v, conc_grammar::ast::BinOp::Add)?,
+                None => vm.binary_op(acc, v, crate::operator::BinOp::Add)?,
             },
             (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
-            _ => vm.binary_op(acc, v, conc_grammar::ast::BinOp::Add)?,
+            _ => vm.binary_op(acc, v, crate::operator::BinOp::Add)?,
         };
     }
     Ok(acc)
@@ -589,7 +589,7 @@ fn less(vm: &mut Vm, a: &Value, b: &Value, reverse: bool) -> PyResult<bool> {
             if let (Some(p), Some(q)) = (x.as_exact_str(), y.as_exact_str()) {
                 return Ok(p.as_str() < q.as_str());
             }
-            let r = vm.compare(x, y, conc_grammar::ast::CmpOp::Lt)?;
+            let r = vm.compare(x, y, crate::operator::CmpOp::Lt)?;
             vm.truthy(&r)
         }
     }
@@ -818,8 +818,8 @@ fn divmod_values(vm: &mut Vm, a: Value, b: Value) -> PyResult<Value> {
     if !is_num(&a) || !is_num(&b) {
         return divmod_dunder(vm, a, b);
     }
-    let q = vm.binary_op(a.clone(), b.clone(), conc_grammar::ast::BinOp::FloorDiv)?;
-    let r = vm.binary_op(a, b, conc_grammar::ast::BinOp::Mod)?;
+    let q = vm.binary_op(a.clone(), b.clone(), crate::operator::BinOp::FloorDiv)?;
+    let r = vm.binary_op(a, b, crate::operator::BinOp::Mod)?;
     Ok(Value::tuple(vec![q, r]))
 }
 
@@ -869,7 +869,7 @@ fn divmod_dunder(vm: &mut Vm, a: Value, b: Value) -> PyResult<Value> {
 #[native("pow(base, exp, mod=None)")]
 fn pow(vm: &mut Vm, base: Value, exp: Value, r#mod: Option<Value>) -> PyResult<Value> {
     match r#mod {
-        None => vm.binary_op(base, exp, conc_grammar::ast::BinOp::Pow),
+        None => vm.binary_op(base, exp, crate::operator::BinOp::Pow),
         Some(m) => {
             let (b, e, md) = match (
                 crate::value::int::to_bigint(&base),

@@ -3,11 +3,11 @@
 use super::list_methods::dunder_len;
 use crate::interp::{add_natives, types};
 use crate::native::{native, wrong_self, Exc, FromSelf, Signature};
+use crate::operator::{BinOp, CmpOp};
 use crate::value::function::BuiltinObj;
 use crate::value::set::SetObj;
 use crate::value::{Object, Value};
 use crate::vm::{PyResult, Vm};
-use conc_grammar::ast::{BinOp, CmpOp};
 
 pub fn register(_vm: &mut Vm) {
     let t = types();

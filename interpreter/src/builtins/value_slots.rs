@@ -14,10 +14,10 @@
 use super::list_methods::{dunder_contains, dunder_delitem, dunder_getitem, dunder_iter, dunder_len};
 use crate::interp::{add_natives, not_implemented, types};
 use crate::native::{native, NativeDef, Receiver};
+use crate::operator::{BinOp, CmpOp};
 use crate::value::function::BuiltinObj;
 use crate::value::{ObjRef, Object, Value};
 use crate::vm::{Args, PyResult, Vm};
-use conc_grammar::ast::{BinOp, CmpOp};
 
 /// An int's method given a float: int's slots leave floats to float's (NotImplemented).
 fn int_with_float(this: &Value, other: &Value) -> bool {

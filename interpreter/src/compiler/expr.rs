@@ -89,15 +89,15 @@ impl<'a> Compiler<'a> {
                 // place: one instruction instead of three, and no counts.
                 if let Some((a, b, is_const)) = self.fast_operands(left, right)? {
                     self.emit(if is_const {
-                        Instr::BinaryOpFastConst(a, b, *op)
+                        Instr::BinaryOpFastConst(a, b, (*op).into())
                     } else {
-                        Instr::BinaryOpFastFast(a, b, *op)
+                        Instr::BinaryOpFastFast(a, b, (*op).into())
                     });
                     return Ok(());
                 }
                 self.expr(left)?;
                 self.expr(right)?;
-                self.emit(Instr::BinaryOp(*op));
+                self.emit(Instr::BinaryOp((*op).into()));
             }
             ExprKind::UnaryOp { op, operand } => {
                 // Fold `-literal` so that `-5` is one constant.
@@ -208,7 +208,7 @@ impl<'a> Compiler<'a> {
                 self.expr(left)?;
                 if ops.len() == 1 {
                     self.expr(&comparators[0])?;
-                    self.emit(Instr::CompareOp(ops[0]));
+                    self.emit(Instr::CompareOp(ops[0].into()));
                 } else {
                     let mut cleanup = Vec::new();
                     for (i, (op, c)) in ops.iter().zip(comparators).enumerate() {
@@ -216,10 +216,10 @@ impl<'a> Compiler<'a> {
                         if i + 1 < ops.len() {
                             self.emit(Instr::Dup);
                             self.emit(Instr::Rot3);
-                            self.emit(Instr::CompareOp(*op));
+                            self.emit(Instr::CompareOp((*op).into()));
                             cleanup.push(self.emit(Instr::JumpIfFalseOrPop(0)));
                         } else {
-                            self.emit(Instr::CompareOp(*op));
+                            self.emit(Instr::CompareOp((*op).into()));
                         }
                     }
                     let je = self.emit(Instr::Jump(0));

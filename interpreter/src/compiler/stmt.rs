@@ -31,7 +31,7 @@ impl<'a> Compiler<'a> {
                     self.store_target(t)?;
                 }
             }
-            StmtKind::AugAssign { target, op, value } => self.aug_assign(target, *op, value)?,
+            StmtKind::AugAssign { target, op, value } => self.aug_assign(target, (*op).into(), value)?,
             StmtKind::AnnAssign { target, value, .. } => {
                 if let Some(v) = value {
                     self.expr(v)?;
@@ -252,7 +252,7 @@ impl<'a> Compiler<'a> {
                 if let Some((a, b, is_const)) = self.fast_operands(left, &comparators[0])? {
                     let saved = self.set_span(e.span);
                     let flags = is_const as u8 | (when as u8) << 1;
-                    let j = self.emit(Instr::CompareFastJump(a, b, flags, ops[0], 0));
+                    let j = self.emit(Instr::CompareFastJump(a, b, flags, ops[0].into(), 0));
                     self.set_span(saved);
                     return Ok(vec![j]);
                 }
@@ -260,8 +260,11 @@ impl<'a> Compiler<'a> {
                 self.expr(&comparators[0])?;
                 let saved = self.set_span(e.span);
                 let op = ops[0];
-                let j =
-                    self.emit(if when { Instr::CompareJumpIfTrue(op, 0) } else { Instr::CompareJumpIfFalse(op, 0) });
+                let j = self.emit(if when {
+                    Instr::CompareJumpIfTrue(op.into(), 0)
+                } else {
+                    Instr::CompareJumpIfFalse(op.into(), 0)
+                });
                 self.set_span(saved);
                 Ok(vec![j])
             }
@@ -273,7 +276,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    fn aug_assign(&mut self, target: &Expr, op: BinOp, value: &Expr) -> Result<(), CompileError> {
+    fn aug_assign(&mut self, target: &Expr, op: crate::operator::BinOp, value: &Expr) -> Result<(), CompileError> {
         match &target.kind {
             ExprKind::Name(n) => {
                 self.load_name(n);
@@ -344,7 +347,13 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    fn generic_aug_subscript(&mut self, obj: &Expr, slice: &Expr, op: BinOp, value: &Expr) -> Result<(), CompileError> {
+    fn generic_aug_subscript(
+        &mut self,
+        obj: &Expr,
+        slice: &Expr,
+        op: crate::operator::BinOp,
+        value: &Expr,
+    ) -> Result<(), CompileError> {
         {
             {
                 self.expr(obj)?;

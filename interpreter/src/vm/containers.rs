@@ -3,10 +3,10 @@
 //! are compared with the lock released, retrying if the container changed meanwhile.
 
 use super::{PyResult, Vm};
+use crate::operator::{BinOp, CmpOp};
 use crate::value::dict::{DictData, DictObj, Probe};
 use crate::value::set::{SetData, SetObj, SetProbe};
 use crate::value::{Object, Value};
-use conc_grammar::ast::{BinOp, CmpOp};
 
 impl Vm {
     /// Finds `key` in a dict: Some(raw position) if present. Runs `__eq__` unlocked.

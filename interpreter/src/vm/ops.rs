@@ -4,9 +4,9 @@
 
 use super::{Args, PyResult, Vm};
 use crate::native::Exc;
+use crate::operator::{BinOp, CmpOp};
 use crate::value::int::{hash_bigint, hash_f64, hash_i64, normalize, to_bigint};
 use crate::value::{ObjRef, Object, Value};
-use conc_grammar::ast::{BinOp, CmpOp};
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{Signed, ToPrimitive, Zero};

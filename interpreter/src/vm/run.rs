@@ -4,8 +4,8 @@ use super::frame::{Frame, FrameKind};
 use super::{FrameExit, PyErr, PyResult, Vm};
 use crate::bytecode::Instr;
 use crate::native::Exc;
+use crate::operator::{BinOp, CmpOp};
 use crate::value::{ObjRef, Object, Value};
-use conc_grammar::ast::{BinOp, CmpOp};
 
 /// What a call instruction produced: a finished value, or a frame to switch to.
 pub enum Prepared {

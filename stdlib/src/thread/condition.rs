@@ -5,9 +5,9 @@
 
 use super::locks::{self, LockData, RLockData};
 use super::py_wait_timeout;
-use conc_grammar::ast::{BinOp, CmpOp};
 use conc_interpreter::blocking::{spin_for, WaitQueue};
 use conc_interpreter::native::{call_def, messages, native, Exc, KwArgs, NativeClass, NativeDef, NativePayload};
+use conc_interpreter::operator::{BinOp, CmpOp};
 use conc_interpreter::value::str::intern;
 use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
 use parking_lot::Mutex;

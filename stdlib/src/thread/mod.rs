@@ -8,9 +8,9 @@ mod registry;
 mod reuse;
 
 use crate::util::{natives, set};
-use conc_grammar::ast::CmpOp;
 use conc_interpreter::blocking::current_ident;
 use conc_interpreter::native::{function_value, native, ArgRef, Callable, Exc, FromArg};
+use conc_interpreter::operator::CmpOp;
 use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
 use num_traits::ToPrimitive;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -13,9 +13,9 @@
 //! subclass's hooks and its `super().put(...)` see one and the same queue.
 
 use super::Nanos;
-use conc_grammar::ast::CmpOp;
 use conc_interpreter::blocking::WaitQueue;
 use conc_interpreter::native::{native, Exc, KwArgs, NativeClass, NativePayload, Property};
+use conc_interpreter::operator::CmpOp;
 use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::collections::VecDeque;
@@ -222,7 +222,7 @@ fn patience(vm: &mut Vm, timeout: &Value) -> PyResult<Option<Duration>> {
         Value::None => return Ok(None),
         Value::Int(i) => *i as f64,
         Value::Float(f) => *f,
-        t => match vm.binary_op(Value::Float(0.0), t.clone(), conc_grammar::ast::BinOp::Add)? {
+        t => match vm.binary_op(Value::Float(0.0), t.clone(), conc_interpreter::operator::BinOp::Add)? {
             Value::Float(f) => f,
             Value::Int(i) => i as f64,
             _ => return Ok(None),
