@@ -249,6 +249,19 @@ pub enum Instr {
     SetupAnnotations,
 }
 
+impl Instr {
+    /// The instruction's name as the enum spells it (`LoadConst`), for listings.
+    /// Taken from the derived `Debug` text, so a new instruction is named without
+    /// another table to keep in step.
+    pub fn name(&self) -> String {
+        let text = format!("{self:?}");
+        match text.find('(') {
+            Some(i) => text[..i].to_string(),
+            None => text,
+        }
+    }
+}
+
 /// One entry of the exception table: an exception raised by an instruction in
 /// `start..end` continues at `handler`, with the operand stack cut to `depth` and the
 /// frame's handled-exception stack cut to `exc_depth`, and the exception pushed.

@@ -7,6 +7,7 @@
 pub mod blocking;
 pub mod builtins;
 pub mod bytecode;
+pub mod bytecode_dis;
 pub mod compiler;
 pub mod fork;
 pub mod interp;

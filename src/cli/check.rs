@@ -12,13 +12,9 @@ pub fn run(files: &[String]) -> i32 {
     conc_interpreter::interp::init();
     let mut status = 0;
     for file in files {
-        let source = match std::fs::read_to_string(file) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("conc: can't open file '{file}': [Errno {}] {e}", e.raw_os_error().unwrap_or(0));
-                status = 1;
-                continue;
-            }
+        let Some(source) = read_source(file) else {
+            status = 1;
+            continue;
         };
         // Compile into a scratch module: scope errors (`nonlocal` without a binding,
         // `return` outside a function, ...) are reported like syntax errors.
@@ -31,4 +27,16 @@ pub fn run(files: &[String]) -> i32 {
         }
     }
     status
+}
+
+/// The text of `file`, or None after printing why it cannot be read (shared with
+/// `conc dis`, which reports the same way).
+pub(super) fn read_source(file: &str) -> Option<String> {
+    match std::fs::read_to_string(file) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!("conc: can't open file '{file}': [Errno {}] {e}", e.raw_os_error().unwrap_or(0));
+            None
+        }
+    }
 }

@@ -1,15 +1,18 @@
 //! Command-line dispatch. Exit codes follow Python: 0 success, 1 error, 2 usage error.
 
 mod check;
+mod dis;
 mod repl;
 mod run;
 mod test;
 
-const USAGE: &str = "usage: conc [FILE [ARGS...] | -c CODE | check FILE... | test [PATH...] | repl]";
+const USAGE: &str =
+    "usage: conc [FILE [ARGS...] | -c CODE | check FILE... | dis FILE | dis -c CODE | test [PATH...] | repl]";
 
 pub fn main(args: Vec<String>) -> i32 {
     match args.first().map(String::as_str) {
         Some("check") => check::run(&args[1..]),
+        Some("dis") => dis::run(&args[1..]),
         Some("test") => test::run(&args[1..]),
         Some("repl") => repl::main(&args[1..]),
         None => repl::main(&[]),
