@@ -1,5 +1,5 @@
 //! `import`: `sys.modules`, native modules registered by the embedding, modules written
-//! in conc that ship in the binary, and `.conc` files found on `sys.path`.
+//! in conc that ship in the binary, and `.conc` and `.py` files found on `sys.path`.
 
 use super::frame::{Frame, FrameKind};
 use super::{FrameExit, PyResult, Vm};
@@ -130,7 +130,7 @@ impl Vm {
                 Ok(s) => s,
                 Err(e) => return Err(self.error(Exc::ImportError, &format!("cannot read {path}: {e}"))),
             };
-            let is_pkg = path.ends_with("__init__.conc");
+            let is_pkg = path.ends_with("/__init__.conc") || path.ends_with("/__init__.py");
             return self.exec_source_module(name, &path, &src, is_pkg).map(Value::Obj);
         }
         let cls = Exc::ModuleNotFoundError.class().clone();
@@ -297,19 +297,23 @@ pub fn set_module_attrs(m: &ObjRef, name: &str, file: Option<&str>) {
     }
 }
 
-/// Finds `name.conc` (or `name/__init__.conc`) on `sys.path`.
+/// Finds a module's source on `sys.path`. In each directory, as in CPython, a package
+/// (`name/__init__.conc` or `name/__init__.py`) comes before a module file
+/// (`name.conc`, then `name.py`), so scripts written for Python import their sibling
+/// `.py` files unchanged.
 fn find_file(name: &str) -> Option<String> {
     let rel = name.replace('.', "/");
     let path = crate::interp::interp().path.lock().clone();
     for dir in path {
         let dir = if dir.is_empty() { ".".to_string() } else { dir };
-        let f = format!("{dir}/{rel}.conc");
-        if std::path::Path::new(&f).is_file() {
+        let candidates = [
+            format!("{dir}/{rel}/__init__.conc"),
+            format!("{dir}/{rel}/__init__.py"),
+            format!("{dir}/{rel}.conc"),
+            format!("{dir}/{rel}.py"),
+        ];
+        if let Some(f) = candidates.into_iter().find(|f| std::path::Path::new(f).is_file()) {
             return Some(f);
-        }
-        let p = format!("{dir}/{rel}/__init__.conc");
-        if std::path::Path::new(&p).is_file() {
-            return Some(p);
         }
     }
     None
