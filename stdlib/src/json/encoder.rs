@@ -133,7 +133,11 @@ impl<'o> Encoder<'o> {
             }
             Value::Obj(o) => match &**o {
                 Object::Str(s) => write_string(&mut self.out, s.as_str(), self.opts.ensure_ascii),
-                Object::BigInt(b) => self.out.push_str(&b.to_string()),
+                Object::BigInt(_) => {
+                    // repr refuses ints beyond sys.get_int_max_str_digits(), as CPython.
+                    let text = vm.repr_of(v)?;
+                    self.out.push_str(&text);
+                }
                 Object::List(l) => {
                     let items = l.snapshot();
                     self.sequence(vm, v, &items)?;
@@ -257,7 +261,7 @@ impl<'o> Encoder<'o> {
             Value::Float(x) => self.float_text(vm, *x)?,
             Value::Obj(o) => match &**o {
                 Object::Str(s) => s.as_str().to_string(),
-                Object::BigInt(b) => b.to_string(),
+                Object::BigInt(_) => vm.repr_of(k)?,
                 _ if self.opts.skipkeys => return Ok(None),
                 _ => {
                     let msg = format!("keys must be str, int, float, bool or None, not {}", vm.type_name(k));

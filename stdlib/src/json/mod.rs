@@ -65,8 +65,10 @@ fn encode(
         allow_nan,
         sort_keys,
         indent,
-        item_sep: text_of(vm, &item_separator, "separator")?,
-        key_sep: text_of(vm, &key_separator, "separator")?,
+        // CPython checks the key separator first and names both by their place
+        // among its encoder's arguments.
+        key_sep: text_of(vm, &key_separator, "make_encoder() argument 5")?,
+        item_sep: text_of(vm, &item_separator, "make_encoder() argument 6")?,
         default: opt(default),
     };
     let mut e = encoder::Encoder::new(&opts);
@@ -122,6 +124,10 @@ fn scan(
     if idx < 0 {
         return Err(vm.value_error("idx cannot be negative"));
     }
+    if idx as usize >= so.char_len() && !whole {
+        // Nothing left to scan: the error names the index asked for, even past the end.
+        return Err(scanner::decode_error(vm, &hooks, "Expecting value", idx as usize));
+    }
     let mut at = so.byte_offset(idx as usize);
     if whole {
         at = skip_ws(text, at);
@@ -169,12 +175,20 @@ fn decode_wide(vm: &mut Vm, b: BytesLike, encoding: &str) -> PyResult<String> {
             little = false;
         }
     }
-    let fail = |vm: &mut Vm, pos: usize, why: &str| {
-        let msg = format!("'{encoding}' codec can't decode bytes in position {pos}-{}: {why}", data.len() - 1);
-        vm.error(Exc::UnicodeDecodeError, &msg)
+    // CPython's wording: one byte is shown by value, a run by its first and last
+    // position. Positions count from the start of the given bytes, mark included.
+    let skipped = b.len() - data.len();
+    let fail = |vm: &mut Vm, start: usize, end: usize, why: &str| {
+        let what = if end - start == 1 {
+            format!("byte 0x{:02x} in position {}", data[start], start + skipped)
+        } else {
+            format!("bytes in position {}-{}", start + skipped, end + skipped - 1)
+        };
+        vm.error(Exc::UnicodeDecodeError, &format!("'{encoding}' codec can't decode {what}: {why}"))
     };
-    if !data.len().is_multiple_of(width) {
-        return Err(fail(vm, data.len() - data.len() % width, "truncated data"));
+    let whole = data.len() - data.len() % width;
+    if whole != data.len() {
+        return Err(fail(vm, whole, data.len(), "truncated data"));
     }
     let units = data.chunks_exact(width).map(|c| {
         let mut v: u32 = 0;
@@ -184,20 +198,29 @@ fn decode_wide(vm: &mut Vm, b: BytesLike, encoding: &str) -> PyResult<String> {
         }
         v
     });
+    // CPython decodes with 'surrogatepass', so a lone surrogate becomes a str
+    // char; a conc str cannot hold one.
+    let lone = |vm: &mut Vm, u: u32| {
+        let msg = format!("json: the lone surrogate \\u{u:04x} cannot be held in a conc str");
+        vm.error(Exc::NotImplementedError, &msg)
+    };
+    let mut out = String::with_capacity(data.len() / width);
     if width == 2 {
         let units: Vec<u16> = units.map(|u| u as u16).collect();
-        match String::from_utf16(&units) {
-            Ok(s) => Ok(s),
-            Err(_) => Err(fail(vm, 0, "illegal UTF-16 surrogate")),
+        for c in char::decode_utf16(units) {
+            match c {
+                Ok(c) => out.push(c),
+                Err(e) => return Err(lone(vm, e.unpaired_surrogate() as u32)),
+            }
         }
     } else {
-        let mut out = String::with_capacity(data.len() / 4);
         for (n, u) in units.enumerate() {
             match char::from_u32(u) {
                 Some(c) => out.push(c),
-                None => return Err(fail(vm, n * 4, "code point not in range(0x110000)")),
+                None if (0xd800..0xe000).contains(&u) => return Err(lone(vm, u)),
+                None => return Err(fail(vm, n * 4, n * 4 + 4, "code point not in range(0x110000)")),
             }
         }
-        Ok(out)
     }
+    Ok(out)
 }

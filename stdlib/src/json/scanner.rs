@@ -25,6 +25,16 @@ pub struct Hooks {
     pub doc: Value,
 }
 
+/// A `JSONDecodeError(msg, doc, pos)` with `pos` in chars, made by calling the class
+/// the conc module passed (an error while making it is raised instead).
+pub fn decode_error(vm: &mut Vm, hooks: &Hooks, msg: &str, pos: usize) -> PyErr {
+    let args = [Value::str(msg), hooks.doc.clone(), Value::Int(pos as i64)];
+    match vm.call1(&hooks.error_class, args) {
+        Ok(exc) => PyErr { exc },
+        Err(e) => e,
+    }
+}
+
 pub struct Scanner<'a> {
     pub text: &'a str,
     b: &'a [u8],
@@ -81,11 +91,7 @@ impl<'a> Scanner<'a> {
 
     /// A JSONDecodeError for `msg` at byte offset `pos`.
     pub fn error(&self, vm: &mut Vm, msg: &str, pos: usize) -> PyErr {
-        let pos = Value::Int(self.char_index(pos) as i64);
-        match vm.call1(&self.hooks.error_class, [Value::str(msg), self.hooks.doc.clone(), pos]) {
-            Ok(exc) => PyErr { exc },
-            Err(e) => e,
-        }
+        decode_error(vm, self.hooks, msg, self.char_index(pos))
     }
 
     fn skip_ws(&self, mut i: usize) -> usize {
@@ -183,9 +189,10 @@ impl<'a> Scanner<'a> {
     /// An integer beyond i64, refused past CPython's 4300-digit conversion limit.
     fn big_int(&self, vm: &mut Vm, text: &str) -> Scan<Value> {
         let ndigits = text.trim_start_matches('-').len();
-        if ndigits > 4300 {
+        let limit = vm.int_max_str_digits();
+        if limit > 0 && ndigits > limit {
             let msg = format!(
-                "Exceeds the limit (4300 digits) for integer string conversion: value has {ndigits} digits; use sys.set_int_max_str_digits() to increase the limit"
+                "Exceeds the limit ({limit} digits) for integer string conversion: value has {ndigits} digits; use sys.set_int_max_str_digits() to increase the limit"
             );
             return Err(Fail::Py(vm.value_error(&msg)));
         }
