@@ -7,6 +7,7 @@
 
 use conc_interpreter::builtins::format::float_repr;
 use conc_interpreter::operator::CmpOp;
+use conc_interpreter::value::str::intern;
 use conc_interpreter::{Object, PyResult, Value, Vm};
 use std::fmt::Write;
 
@@ -153,7 +154,7 @@ impl<'o> Encoder<'o> {
                     Some(base) => match base {
                         Value::Obj(bo) if matches!(&**bo, Object::List(_) | Object::Dict(_) | Object::Tuple(_)) => {
                             let m = self.mark(vm, v)?;
-                            let r = self.container_body(vm, base);
+                            let r = self.container_body(vm, v, base);
                             self.unmark(m);
                             r?;
                         }
@@ -174,17 +175,29 @@ impl<'o> Encoder<'o> {
         Ok(())
     }
 
-    /// A list, tuple or dict payload of a derived instance (already marked).
-    fn container_body(&mut self, vm: &mut Vm, base: &Value) -> PyResult<()> {
+    /// A list, tuple or dict payload of a derived instance `v` (already marked).
+    /// As in CPython, a sequence subclass is read through its `__iter__` and a dict
+    /// subclass through its `items()` when the class defines its own.
+    fn container_body(&mut self, vm: &mut Vm, v: &Value, base: &Value) -> PyResult<()> {
         match base.obj() {
-            Some(Object::List(l)) => {
-                let items = l.snapshot();
-                self.items(vm, &items)
-            }
-            Some(Object::Tuple(t)) => self.items(vm, t.items()),
             Some(Object::Dict(d)) => {
-                let items = d.lock().items();
+                // An empty payload is "{}" before items() is asked, as in CPython.
+                if d.lock().len() == 0 {
+                    self.out.push_str("{}");
+                    return Ok(());
+                }
+                let items = match script_method(vm, v, "items") {
+                    Some(method) => derived_items(vm, v, &method)?,
+                    None => d.lock().items(),
+                };
                 self.entries(vm, items)
+            }
+            Some(Object::List(_) | Object::Tuple(_)) => {
+                let items = match script_method(vm, v, "__iter__") {
+                    Some(_) => vm.collect(v)?,
+                    None => vm.collect(base)?,
+                };
+                self.items(vm, &items)
             }
             _ => Ok(()),
         }
@@ -306,6 +319,37 @@ impl<'o> Encoder<'o> {
         self.out.push('}');
         Ok(())
     }
+}
+
+/// The method `name` of `v`'s class when script code defines it (not the built-in
+/// base type's own native).
+fn script_method(vm: &mut Vm, v: &Value, name: &str) -> Option<Value> {
+    let cls = vm.class_of(v);
+    let found = vm.lookup_type_attr(&cls, &intern(name))?;
+    match found.obj() {
+        Some(Object::Builtin(_)) => None,
+        _ => Some(found),
+    }
+}
+
+/// The pairs a dict subclass's own `items()` gives, each checked to be a 2-tuple.
+fn derived_items(vm: &mut Vm, v: &Value, method: &Value) -> PyResult<Vec<(Value, Value)>> {
+    let got = vm.call1(method, [v.clone()])?;
+    let it = match vm.get_iter(&got) {
+        Ok(it) => it,
+        Err(_) => {
+            let msg = format!("{}.items() returned a non-iterable (type {})", vm.type_name(v), vm.type_name(&got));
+            return Err(vm.type_error(&msg));
+        }
+    };
+    let mut pairs = Vec::new();
+    while let Some(pair) = vm.iter_next(&it)? {
+        match pair.as_tuple().map(|t| t.items()) {
+            Some([k, val]) => pairs.push((k.clone(), val.clone())),
+            _ => return Err(vm.value_error("items must return 2-tuples")),
+        }
+    }
+    Ok(pairs)
 }
 
 /// Sorts dict items by key with `<`, as `sorted(d.items())` would compare the
