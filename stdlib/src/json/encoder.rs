@@ -182,7 +182,7 @@ impl<'o> Encoder<'o> {
         match base.obj() {
             Some(Object::Dict(d)) => {
                 // An empty payload is "{}" before items() is asked, as in CPython.
-                if d.lock().len() == 0 {
+                if d.lock().is_empty() {
                     self.out.push_str("{}");
                     return Ok(());
                 }
