@@ -3,6 +3,7 @@
 
 pub mod collections;
 mod conc_helpers;
+pub mod json;
 pub mod math;
 pub mod mp;
 pub mod os;
@@ -23,6 +24,7 @@ const MODULES: &[(&str, ModuleInit)] = &[
     ("_conc", conc_helpers::init),
     ("time", time::init),
     ("math", math::init),
+    ("_json", json::init),
     ("random", random::init),
     ("os", os::init),
     ("os.path", os::init_path),
