@@ -36,9 +36,21 @@ pub struct ObjRef {
     ptr: NonNull<ObjBox>,
 }
 
-// Every Object is Send + Sync (mutable objects carry their own locks), and the count is
-// atomic, so references can cross threads.
+// The impls below rest on this: the compiler checks here that every `Object` is Send +
+// Sync (mutable objects carry their own locks), so adding a field that is not fails to
+// build instead of silently making `ObjRef` unsound.
+const _: fn() = || {
+    fn is_send_sync<T: Send + Sync>() {}
+    is_send_sync::<Object>();
+};
+
+// SAFETY: an `ObjRef` is a shared reference to an `Object` plus a share of its count.
+// `Object` is Send + Sync (checked above), so handing the reference to another thread
+// or using it from several is what `Arc<Object>` allows; the count is only changed by
+// atomic operations, and the box is freed by the one thread that brings it to zero
+// (after an Acquire fence that orders every other thread's last use before the free).
 unsafe impl Send for ObjRef {}
+// SAFETY: as for Send: `&ObjRef` only gives `&Object` (Sync) and atomic count updates.
 unsafe impl Sync for ObjRef {}
 
 impl ObjRef {
@@ -56,7 +68,11 @@ impl ObjRef {
 
     #[inline(always)]
     fn inner(&self) -> &ObjBox {
-        // The box lives as long as any counted reference, or forever if immortal.
+        // SAFETY: `ptr` came from `Box::leak` (in `new`) and the box is freed only when
+        // the count reaches zero, which cannot happen while `self` holds its share; an
+        // immortal box is never freed. So the pointer is valid and the box is only
+        // reached by shared reference (the count is atomic, the object immutable or
+        // internally locked).
         unsafe { self.ptr.as_ref() }
     }
 
@@ -92,6 +108,8 @@ impl ObjRef {
     /// the reference could then outlive it.
     pub fn as_static(&self) -> &'static Object {
         assert!(self.is_immortal(), "as_static on a mortal object");
+        // SAFETY: the object is immortal (asserted above) and the immortal bit is never
+        // cleared, so the box is never freed and a reference to it is valid for ever.
         unsafe { &(*self.ptr.as_ptr()).obj }
     }
 
@@ -106,6 +124,7 @@ impl ObjRef {
     /// # Safety
     /// `raw` must come from [`ObjRef::into_raw`] and be taken back once.
     pub unsafe fn from_raw(raw: usize) -> ObjRef {
+        // `into_raw` produced `raw` from a NonNull, so it is not null.
         ObjRef { ptr: NonNull::new_unchecked(raw as *mut ObjBox) }
     }
 
@@ -157,6 +176,8 @@ fn free_box(ptr: NonNull<ObjBox>) {
         Ok(n) => n,
         // The thread is tearing down its thread-locals: drop directly.
         Err(_) => {
+            // SAFETY: as below: the count reached zero, so this thread holds the only
+            // reference to a box that came from `Box::leak`.
             unsafe { drop(Box::from_raw(ptr.as_ptr())) };
             return;
         }
@@ -165,10 +186,16 @@ fn free_box(ptr: NonNull<ObjBox>) {
         PENDING.with(|p| p.borrow_mut().push(ptr));
         return;
     }
+    // SAFETY: the caller (`ObjRef::drop`) brought the count from one to zero after an
+    // Acquire fence, so no other reference exists or can be made (making one needs a
+    // reference), and every other thread's use happened before. The box came from
+    // `Box::leak` in `ObjRef::new`, so `Box::from_raw` takes it back with its layout.
     unsafe { drop(Box::from_raw(ptr.as_ptr())) };
     loop {
         let next = PENDING.with(|p| p.borrow_mut().pop());
         match next {
+            // SAFETY: queued above by a nested `free_box`, whose count had reached zero:
+            // the queue holds the only reference, and each entry is popped once.
             Some(p) => unsafe { drop(Box::from_raw(p.as_ptr())) },
             None => break,
         }

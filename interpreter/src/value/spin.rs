@@ -4,6 +4,7 @@
 //! core, so a preempted holder is not waited for by burning CPU.
 
 use std::cell::UnsafeCell;
+use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -12,12 +13,22 @@ pub struct SpinLock<T> {
     value: UnsafeCell<T>,
 }
 
-// The value is only reached through a guard, which exists on one thread at a time.
+// SAFETY: moving the lock moves the value it owns, which is fine for any `T: Send`
+// (as for `Mutex<T>`).
 unsafe impl<T: Send> Send for SpinLock<T> {}
+// SAFETY: the value is only reached through a guard, and at most one guard exists at a
+// time (`lock` returns only after its swap changed `locked` from false to true). A
+// guard made on one thread may use the value on another, so `T: Send` is required (as
+// for `Mutex<T>`); `T: Sync` is not, since the value is never shared, only handed over.
+// The Acquire swap and the guard's Release store order each holder's accesses.
 unsafe impl<T: Send> Sync for SpinLock<T> {}
 
 pub struct SpinGuard<'a, T> {
     lock: &'a SpinLock<T>,
+    /// A guard gives `&mut T`: it may be sent where `T` may (Send needs `T: Send`), and
+    /// shared only where `&T` may (Sync needs `T: Sync`). Without this marker the guard
+    /// would be Sync whenever `T: Send`, letting two threads read a `!Sync` value.
+    _value: PhantomData<&'a mut T>,
 }
 
 impl<T> SpinLock<T> {
@@ -30,7 +41,7 @@ impl<T> SpinLock<T> {
         if self.locked.swap(true, Ordering::Acquire) {
             self.lock_slow();
         }
-        SpinGuard { lock: self }
+        SpinGuard { lock: self, _value: PhantomData }
     }
 
     #[cold]
@@ -63,6 +74,9 @@ impl<T> Deref for SpinGuard<'_, T> {
     type Target = T;
     #[inline(always)]
     fn deref(&self) -> &T {
+        // SAFETY: this guard holds the lock (see the Sync impl), so no other guard
+        // exists and nothing else reaches the value; the reference lives no longer
+        // than the borrow of the guard, which releases the lock only when dropped.
         unsafe { &*self.lock.value.get() }
     }
 }
@@ -70,6 +84,8 @@ impl<T> Deref for SpinGuard<'_, T> {
 impl<T> DerefMut for SpinGuard<'_, T> {
     #[inline(always)]
     fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`; the guard is borrowed mutably, so this is the only
+        // reference to the value made through it while the result lives.
         unsafe { &mut *self.lock.value.get() }
     }
 }
