@@ -10,6 +10,7 @@ pub mod os;
 pub mod random;
 pub mod runtime;
 pub mod sys;
+pub mod sys_flags;
 pub mod thread;
 pub mod time;
 pub mod urllib;

@@ -75,6 +75,8 @@ impl<'a> Compiler<'a> {
                 }
             },
             StmtKind::Global(_) | StmtKind::Nonlocal(_) => {}
+            // Under `-O` an assert compiles to nothing, as in CPython.
+            StmtKind::Assert { .. } if crate::interp::OPTIMIZE.load(std::sync::atomic::Ordering::Relaxed) > 0 => {}
             StmtKind::Assert { test, msg } => {
                 self.expr(test)?;
                 let j = self.emit(Instr::PopJumpIfTrue(0));
