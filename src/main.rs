@@ -9,6 +9,9 @@ fn main() {
     unsafe { libmimalloc_sys::mi_option_set(15, 1000) };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = cli::main(args);
+    // An uncaught KeyboardInterrupt: end by SIGINT, as python3 does (stdout was
+    // flushed by the runtime).
+    conc_interpreter::signals::die_if_interrupted();
     std::process::exit(code);
 }
 

@@ -212,3 +212,32 @@ fn check_of_a_missing_file_exits_2() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(err(&o), "conc: can't open file '/nonexistent/conc-missing.py': [Errno 2] No such file or directory\n");
 }
+
+#[test]
+fn uncaught_keyboard_interrupt_ends_by_sigint() {
+    use std::os::unix::process::ExitStatusExt;
+    let o = conc(&["-c", "raise KeyboardInterrupt"]);
+    assert_eq!(o.status.signal(), Some(libc::SIGINT), "{:?}", o.status);
+    assert!(err(&o).ends_with("KeyboardInterrupt\n"));
+    // With a handler of the script's own, the exit is an ordinary status 1.
+    let o = conc(&["-c", "import signal\nsignal.signal(signal.SIGINT, lambda s, f: None)\nraise KeyboardInterrupt"]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn an_inherited_ignored_sigint_stays_ignored() {
+    use std::os::unix::process::CommandExt;
+    let code = "import os, signal, time\nprint(signal.getsignal(signal.SIGINT))\nos.kill(os.getpid(), signal.SIGINT)\ntime.sleep(0.05)\nprint('alive')";
+    let mut c = Command::new(env!("CARGO_BIN_EXE_conc"));
+    c.args(["-c", code]);
+    // SAFETY: between fork and exec the closure only calls signal(2), which is
+    // async-signal-safe.
+    unsafe {
+        c.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let o = c.output().unwrap();
+    assert_eq!(out(&o), "1\nalive\n");
+}
