@@ -7,6 +7,13 @@ use crate::value::module::ModuleObj;
 use crate::value::{ObjPtr, ObjRef, Value};
 
 /// What happens when the frame returns (or yields).
+///
+/// The `gen` of every `Gen*` kind is a generator whose frame this thread claimed
+/// (`Vm::start_resume` or `GeneratorObj::claim` succeeded) and whose claim is still
+/// open: the kind is set on the frame `start_resume` returned, right after it, and is
+/// taken out of the frame (replaced by `Call`) at most once, when the frame yields,
+/// returns or unwinds. So whoever takes a `Gen*` kind out may call the `unsafe`
+/// `finish_generator`/`store_generator_frame` once for it.
 pub enum FrameKind {
     /// Push the return value on the caller's stack.
     Call,
@@ -80,23 +87,38 @@ impl Drop for Frame {
     }
 }
 
+/// One of the two 8-byte halves of a `Value`, copied without being read as a number:
+/// the second half of `Null`/`None` and the seven bytes after a `Bool`'s byte are
+/// uninitialised padding, which may be moved as `MaybeUninit` but not read as `u64`.
+type Word = std::mem::MaybeUninit<u64>;
+
+// `write_words` and `Frame::pop` move a value as exactly two words.
+const _: () = assert!(std::mem::size_of::<Value>() == 2 * std::mem::size_of::<Word>());
+const _: () = assert!(std::mem::align_of::<Value>() == std::mem::align_of::<Word>());
+
 /// Writes `v` to `dst` as two 8-byte words read one by one. A value is usually built
 /// with two 8-byte stores (tag, payload); copying it with one 16-byte load, as the
 /// compiler otherwise does, cannot be served by store forwarding and stalls for about
 /// a dozen cycles, which measured as 10-20% of simple loops.
 ///
 /// # Safety
-/// `dst` must be valid for writing a Value; its old contents are overwritten, not
-/// dropped.
+/// `dst` must be valid for writing a Value and aligned for it; its old contents are
+/// overwritten, not dropped.
 #[inline(always)]
 unsafe fn write_words(dst: *mut Value, v: Value) {
     let v = std::mem::ManuallyDrop::new(v);
-    let p = &*v as *const Value as *const u64;
-    let a = std::ptr::read_volatile(p);
-    let b = std::ptr::read_volatile(p.add(1));
-    let d = dst as *mut u64;
-    d.write(a);
-    d.add(1).write(b);
+    let p = &*v as *const Value as *const Word;
+    // SAFETY: `p` points to the 16 bytes of `v`, a live local aligned as a Value (so
+    // as a Word, asserted above); both halves are read as `MaybeUninit`, so padding
+    // is copied, never interpreted. The caller makes `dst` valid and aligned for the
+    // same 16 bytes. `v` is not dropped (ManuallyDrop): its ownership moves to `dst`.
+    unsafe {
+        let a = std::ptr::read_volatile(p);
+        let b = std::ptr::read_volatile(p.add(1));
+        let d = dst as *mut Word;
+        d.write(a);
+        d.add(1).write(b);
+    }
 }
 
 impl Frame {
@@ -144,12 +166,16 @@ impl Frame {
         }
         // Read the value as two words: a value was usually just pushed as two 8-byte
         // stores, and one 16-byte load of it would stall on store forwarding.
+        // SAFETY: index `len - 1` holds an initialised Value (it was below the
+        // length); shortening the length first moves it out, so it is owned once, by
+        // the result. The halves are copied as `MaybeUninit` words (padding is never
+        // read as a number) and put back together in their places, so the result has
+        // the very bytes of that Value, which makes it a valid Value.
         unsafe {
             self.values.set_len(len - 1);
-            let p = self.values.as_ptr().add(len - 1) as *const u64;
+            let p = self.values.as_ptr().add(len - 1) as *const Word;
             let words = [std::ptr::read_volatile(p), std::ptr::read_volatile(p.add(1))];
-            // The words are a valid Value (moved out: the length no longer covers it).
-            std::mem::transmute::<[u64; 2], Value>(words)
+            std::mem::transmute::<[Word; 2], Value>(words)
         }
     }
 
