@@ -414,7 +414,7 @@ fn to_struct(t: libc::time_t, local: bool) -> Option<StructTime> {
             tm.tm_isdst as i64,
         ],
         zone,
-        gmtoff: Some(i64::from(tm.tm_gmtoff)),
+        gmtoff: Some(tm.tm_gmtoff),
     })
 }
 

@@ -87,14 +87,19 @@ impl Drop for Frame {
     }
 }
 
-/// One of the two 8-byte halves of a `Value`, copied without being read as a number:
-/// the second half of `Null`/`None` and the seven bytes after a `Bool`'s byte are
-/// uninitialised padding, which may be moved as `MaybeUninit` but not read as `u64`.
-type Word = std::mem::MaybeUninit<u64>;
+/// A `Value` as its two 8-byte halves. `Value` is `repr(u64)`, so the first half is
+/// the tag, always initialised, and is read as a number; the second half is copied
+/// as `MaybeUninit` without being read as one: for `Null`/`None` it is all padding,
+/// and after a `Bool`'s byte come seven bytes of padding.
+#[repr(C)]
+struct Words {
+    tag: u64,
+    payload: std::mem::MaybeUninit<u64>,
+}
 
-// `write_words` and `Frame::pop` move a value as exactly two words.
-const _: () = assert!(std::mem::size_of::<Value>() == 2 * std::mem::size_of::<Word>());
-const _: () = assert!(std::mem::align_of::<Value>() == std::mem::align_of::<Word>());
+// `write_words` and `Frame::pop` move a value as exactly these two words.
+const _: () = assert!(std::mem::size_of::<Value>() == std::mem::size_of::<Words>());
+const _: () = assert!(std::mem::align_of::<Value>() == std::mem::align_of::<Words>());
 
 /// Writes `v` to `dst` as two 8-byte words read one by one. A value is usually built
 /// with two 8-byte stores (tag, payload); copying it with one 16-byte load, as the
@@ -107,17 +112,18 @@ const _: () = assert!(std::mem::align_of::<Value>() == std::mem::align_of::<Word
 #[inline(always)]
 unsafe fn write_words(dst: *mut Value, v: Value) {
     let v = std::mem::ManuallyDrop::new(v);
-    let p = &*v as *const Value as *const Word;
-    // SAFETY: `p` points to the 16 bytes of `v`, a live local aligned as a Value (so
-    // as a Word, asserted above); both halves are read as `MaybeUninit`, so padding
-    // is copied, never interpreted. The caller makes `dst` valid and aligned for the
+    let p = &*v as *const Value as *const Words;
+    // SAFETY: `p` points to the 16 bytes of `v`, a live local laid out as `Words`
+    // (size and alignment asserted above; the tag of a `repr(u64)` enum is its first
+    // 8 bytes, always initialised); the payload half is copied as `MaybeUninit`, so
+    // padding is never interpreted. The caller makes `dst` valid and aligned for the
     // same 16 bytes. `v` is not dropped (ManuallyDrop): its ownership moves to `dst`.
     unsafe {
-        let a = std::ptr::read_volatile(p);
-        let b = std::ptr::read_volatile(p.add(1));
-        let d = dst as *mut Word;
-        d.write(a);
-        d.add(1).write(b);
+        let tag = std::ptr::read_volatile(&raw const (*p).tag);
+        let payload = std::ptr::read_volatile(&raw const (*p).payload);
+        let d = dst as *mut Words;
+        (&raw mut (*d).tag).write(tag);
+        (&raw mut (*d).payload).write(payload);
     }
 }
 
@@ -168,14 +174,17 @@ impl Frame {
         // stores, and one 16-byte load of it would stall on store forwarding.
         // SAFETY: index `len - 1` holds an initialised Value (it was below the
         // length); shortening the length first moves it out, so it is owned once, by
-        // the result. The halves are copied as `MaybeUninit` words (padding is never
-        // read as a number) and put back together in their places, so the result has
-        // the very bytes of that Value, which makes it a valid Value.
+        // the result. Its tag is read as a number (always initialised) and its payload
+        // as `MaybeUninit` (padding is never read as a number); put back together in
+        // their places they are the very bytes of that Value, so a valid Value.
         unsafe {
             self.values.set_len(len - 1);
-            let p = self.values.as_ptr().add(len - 1) as *const Word;
-            let words = [std::ptr::read_volatile(p), std::ptr::read_volatile(p.add(1))];
-            std::mem::transmute::<[Word; 2], Value>(words)
+            let p = self.values.as_ptr().add(len - 1) as *const Words;
+            let words = Words {
+                tag: std::ptr::read_volatile(&raw const (*p).tag),
+                payload: std::ptr::read_volatile(&raw const (*p).payload),
+            };
+            std::mem::transmute::<Words, Value>(words)
         }
     }
 

@@ -341,6 +341,24 @@ impl Vm {
 
     /// UnboundLocalError if local `a`, or local `b` when given, is unbound (the
     /// instructions that read operands in place check only on their slow path).
+    /// Local `a` of `frame`, or UnboundLocalError when it has no value yet (for the
+    /// fused instructions that read a local in place).
+    #[inline(always)]
+    pub(super) fn bound_local<'f>(&mut self, frame: &'f Frame, a: u32) -> PyResult<&'f Value> {
+        let v = &frame.values[a as usize];
+        if v.is_null() {
+            return Err(self.unbound_local_of(frame, a));
+        }
+        Ok(v)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unbound_local_of(&mut self, frame: &Frame, a: u32) -> PyErr {
+        let name = frame.code.varnames[a as usize].str_text().to_string();
+        self.unbound_local(&name)
+    }
+
     pub(super) fn unbound_operand(&mut self, frame: &Frame, a: u16, b: Option<u16>) -> Option<PyErr> {
         for slot in std::iter::once(a).chain(b) {
             if frame.values[slot as usize].is_null() {
