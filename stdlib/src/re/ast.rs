@@ -35,6 +35,8 @@ pub struct CharSet {
     /// Case-insensitive, and whether folding is ASCII-only (bytes or ASCII flag).
     pub icase: bool,
     pub ascii_case: bool,
+    /// Membership of the 128 ASCII characters, precomputed (`CharSet::new`).
+    pub ascii_map: [u64; 2],
 }
 
 /// Zero-width assertions.

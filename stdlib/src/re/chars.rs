@@ -65,6 +65,18 @@ fn class_has(kind: Shorthand, ascii: bool, c: u32) -> bool {
 }
 
 impl CharSet {
+    pub fn new(items: Vec<SetItem>, negated: bool, icase: bool, ascii_case: bool) -> CharSet {
+        let mut set = CharSet { items, negated, icase, ascii_case, ascii_map: [0; 2] };
+        let mut map = [0u64; 2];
+        for c in 0..128u32 {
+            if set.matches_slow(c) {
+                map[(c / 64) as usize] |= 1 << (c % 64);
+            }
+        }
+        set.ascii_map = map;
+        set
+    }
+
     fn has_exact(&self, c: u32) -> bool {
         self.items.iter().any(|it| match *it {
             SetItem::Range(a, b) => a <= c && c <= b,
@@ -73,7 +85,15 @@ impl CharSet {
     }
 
     /// Whether `c` is in the set (honouring negation and IGNORECASE).
+    #[inline]
     pub fn matches(&self, c: u32) -> bool {
+        if c < 128 {
+            return self.ascii_map[(c / 64) as usize] & (1 << (c % 64)) != 0;
+        }
+        self.matches_slow(c)
+    }
+
+    fn matches_slow(&self, c: u32) -> bool {
         let mut hit = self.has_exact(c);
         if !hit && self.icase {
             let f = fold(c, self.ascii_case);

@@ -108,6 +108,18 @@ impl<'a, T: Copy + Into<u32>> Exec<'a, T> {
                     None => return false,
                 }
             }
+            if let Some(t) = self.prog.first_test {
+                let item = match &self.prog.insts[t] {
+                    Inst::One(item) | Inst::Star { item, .. } => item,
+                    _ => unreachable!("first_test names a One or Star"),
+                };
+                while s < self.end && !item.matches(self.at(s)) {
+                    s += 1;
+                }
+                if s >= self.end {
+                    return false;
+                }
+            }
             if self.match_at(s, false, not_empty && s == start) {
                 return true;
             }

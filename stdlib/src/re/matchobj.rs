@@ -203,6 +203,8 @@ fn m_repr(vm: &mut Vm, this: &MatchData) -> PyResult<String> {
     let (s, e) = this.span_of(0).unwrap_or((0, 0));
     let text = this.value(0, &Value::None);
     let r = vm.repr_of(&text)?;
+    // CPython shows at most 50 characters of the matched text's repr.
+    let r: String = if r.chars().count() > 50 { r.chars().take(50).collect() } else { r };
     Ok(format!("<re.Match object; span=({s}, {e}), match={r}>"))
 }
 

@@ -46,6 +46,8 @@ struct Parser<'a> {
     open: Vec<usize>,
     global: u32,
     depth: usize,
+    /// Groups named by number in conditionals, with where: checked at the end.
+    cond_refs: Vec<(usize, usize)>,
 }
 
 fn is_digit(c: u32) -> bool {
@@ -85,6 +87,7 @@ pub fn parse(pattern: &[u32], bytes: bool, flags: u32) -> Result<Parsed, ParseEr
         open: Vec::new(),
         global: flags,
         depth: 0,
+        cond_refs: Vec::new(),
     };
     ps.leading_flags()?;
     ps.check_flag_mix(ps.global)?;
@@ -93,6 +96,9 @@ pub fn parse(pattern: &[u32], bytes: bool, flags: u32) -> Result<Parsed, ParseEr
     if ps.i < ps.p.len() {
         // Only an unopened `)` stops the top level early.
         return err("unbalanced parenthesis", ps.i);
+    }
+    if let Some(&(g, at)) = ps.cond_refs.iter().find(|(g, _)| *g > ps.groups) {
+        return err(format!("invalid group reference {g}"), at);
     }
     let mut flags = ps.global;
     if !bytes && flags & (ASCII | LOCALE) == 0 {
@@ -397,12 +403,7 @@ impl Parser<'_> {
         let ascii_case = self.bytes || fl & ASCII != 0;
         let icase = fl & IGNORECASE != 0;
         let class = |kind, negated| {
-            Node::Set(Box::new(CharSet {
-                items: vec![SetItem::Class { kind, ascii, negated }],
-                negated: false,
-                icase: false,
-                ascii_case,
-            }))
+            Node::Set(Box::new(CharSet::new(vec![SetItem::Class { kind, ascii, negated }], false, false, ascii_case)))
         };
         let ch = char::from_u32(c).unwrap_or('\0');
         match ch {
@@ -574,12 +575,7 @@ impl Parser<'_> {
                 items.push(lo);
             }
         }
-        Ok(Node::Set(Box::new(CharSet {
-            items,
-            negated,
-            icase: fl & IGNORECASE != 0,
-            ascii_case: self.bytes || fl & ASCII != 0,
-        })))
+        Ok(Node::Set(Box::new(CharSet::new(items, negated, fl & IGNORECASE != 0, self.bytes || fl & ASCII != 0))))
     }
 
     fn set_atom(&mut self, ascii: bool) -> Result<SetItem, ParseError> {
@@ -740,9 +736,8 @@ impl Parser<'_> {
                     if g == 0 {
                         return err("bad group number", name_at);
                     }
-                    if g > self.groups || g >= 100 {
-                        return err(format!("invalid group reference {g}"), name_at);
-                    }
+                    // Checked once the whole pattern is read: the group may come later.
+                    self.cond_refs.push((g, name_at));
                     g
                 } else {
                     self.check_name(&name, name_at)?;

@@ -80,8 +80,12 @@ pub fn parse_error(vm: &mut Vm, e: ParseError, pattern: &Value) -> PyErr {
     match e {
         ParseError::Re { msg, pos } => {
             let Some(cls) = ERROR_CLASS.get() else { return vm.error(Exc::RuntimeError, &msg) };
-            let pos = pos.map(|p| Value::Int(p as i64)).unwrap_or(Value::None);
-            match vm.call1(cls, [Value::string(msg), pattern.clone(), pos]) {
+            // CPython names no pattern for an error without a position.
+            let (pattern, pos) = match pos {
+                Some(p) => (pattern.clone(), Value::Int(p as i64)),
+                None => (Value::None, Value::None),
+            };
+            match vm.call1(cls, [Value::string(msg), pattern, pos]) {
                 Ok(exc) => PyErr { exc },
                 Err(e) => e,
             }
@@ -296,7 +300,7 @@ fn split(vm: &mut Vm, this: (&Value, &PatternData), string: Value, maxsplit: i64
 
 /// What replaces each match in `sub`.
 enum Repl {
-    Literal(Value, Vec<u32>),
+    Literal(Vec<u32>),
     Template(Vec<Piece>),
     Func(Value),
 }
@@ -355,7 +359,7 @@ fn subx(vm: &mut Vm, this: (&Value, &PatternData), repl: Value, string: Value, c
             if codes.contains(&(b'\\' as u32)) {
                 Repl::Template(parse_template(vm, p, &repl)?)
             } else {
-                Repl::Literal(repl.clone(), codes)
+                Repl::Literal(codes)
             }
         }
         None => {
@@ -381,7 +385,7 @@ fn subx(vm: &mut Vm, this: (&Value, &PatternData), repl: Value, string: Value, c
             items += 1;
         }
         match &kind {
-            Repl::Literal(_, codes) => out.push_codes(codes),
+            Repl::Literal(codes) => out.push_codes(codes),
             Repl::Template(pieces) => expand_into(&mut out, pieces, &subj, slots),
             Repl::Func(f) => {
                 let m = new_match(MatchData {
@@ -405,7 +409,6 @@ fn subx(vm: &mut Vm, this: (&Value, &PatternData), repl: Value, string: Value, c
         return Ok((string, 0));
     }
     subj.push_to(&mut out, last, n);
-    let _ = matches!(kind, Repl::Literal(..));
     Ok((out.into_value(), done))
 }
 

@@ -73,6 +73,10 @@ pub struct Program {
     pub anchored: bool,
     /// A character every match starts with, for skipping ahead while searching.
     pub first: Option<u32>,
+    /// An instruction (`One` or `Star` with a minimum) whose item the first
+    /// character of every match satisfies: start positions failing it are skipped
+    /// without running the program.
+    pub first_test: Option<usize>,
 }
 
 pub fn compile(node: &Node, groups: usize) -> Program {
@@ -80,7 +84,22 @@ pub fn compile(node: &Node, groups: usize) -> Program {
     c.node(node);
     c.insts.push(Inst::Succeed);
     let (anchored, first) = lead(node);
-    Program { insts: c.insts, slots: 2 * (groups + 1), reps: c.reps, anchored, first }
+    let first_test = first_test(&c.insts);
+    Program { insts: c.insts, slots: 2 * (groups + 1), reps: c.reps, anchored, first, first_test }
+}
+
+/// The first instruction that must consume a character, when nothing before it
+/// can move or branch (only capture saves may precede it).
+fn first_test(insts: &[Inst]) -> Option<usize> {
+    for (i, inst) in insts.iter().enumerate() {
+        match inst {
+            Inst::Save(_) => continue,
+            Inst::One(_) => return Some(i),
+            Inst::Star { min, .. } if *min > 0 => return Some(i),
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// What every match must start with: an anchor at the text start, or a literal.

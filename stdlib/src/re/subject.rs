@@ -52,11 +52,10 @@ impl Subject {
             if pattern_bytes {
                 return Err(vm.type_error("cannot use a bytes pattern on a string-like object"));
             }
-            let text = s.as_str();
-            return Ok(if text.is_ascii() {
+            return Ok(if s.is_ascii() {
                 Subject::Ascii(v.clone())
             } else {
-                Subject::Wide(Arc::new(text.chars().collect()))
+                Subject::Wide(Arc::new(s.as_str().chars().collect()))
             });
         }
         let bytes = match v.unwrap_base().obj() {
@@ -80,10 +79,6 @@ impl Subject {
 
     pub fn len(&self) -> usize {
         with_text!(self, |t| t.len())
-    }
-
-    pub fn is_bytes(&self) -> bool {
-        matches!(self, Subject::Bytes(_) | Subject::Buffer(_))
     }
 
     /// The text from `a` to `b` as a str or bytes value.
