@@ -321,13 +321,13 @@ impl<'a, T: Copy + Into<u32>> Exec<'a, T> {
                 Inst::RepTest { r, min, max, greedy, exit } => {
                     let n = self.reps[*r].0;
                     if n < *min {
-                        self.iterate(*r, pos);
+                        self.iterate(*r, pos, false);
                         pc += 1;
                     } else if n >= *max {
                         pc = *exit;
                     } else if *greedy {
                         self.stack.push(Bt::Alt { pc: *exit, pos });
-                        self.iterate(*r, pos);
+                        self.iterate(*r, pos, true);
                         pc += 1;
                     } else {
                         self.stack.push(Bt::Iter { pc, pos });
@@ -335,11 +335,10 @@ impl<'a, T: Copy + Into<u32>> Exec<'a, T> {
                     }
                     true
                 }
-                Inst::RepEnd { r, min, test, exit } => {
-                    let (n, start) = self.reps[*r];
-                    // An iteration that matched nothing ends the loop once the
-                    // minimum is reached (it would match nothing again).
-                    pc = if pos == start && n >= *min { *exit } else { *test };
+                Inst::RepEnd { r, test, exit, .. } => {
+                    // An optional iteration that matched nothing ends the loop (it
+                    // would match nothing again).
+                    pc = if pos == self.reps[*r].1 { *exit } else { *test };
                     true
                 }
                 Inst::Backref { group, icase, ascii } => match self.backref(*group, *icase, *ascii, pos) {
@@ -404,10 +403,13 @@ impl<'a, T: Copy + Into<u32>> Exec<'a, T> {
         }
     }
 
-    fn iterate(&mut self, r: usize, pos: usize) {
+    /// Starts one more iteration of repeat `r` at `pos`. Only an iteration beyond
+    /// the minimum records where it started: as in CPython, the loop stops after an
+    /// empty optional iteration, while mandatory iterations may be empty.
+    fn iterate(&mut self, r: usize, pos: usize, optional: bool) {
         let (count, start) = self.reps[r];
         self.stack.push(Bt::Rep { r, count, start });
-        self.reps[r] = (count + 1, pos);
+        self.reps[r] = (count + 1, if optional { pos } else { UNSET });
     }
 
     /// Pops to the next alternative above `base`: where to resume.
@@ -447,7 +449,7 @@ impl<'a, T: Copy + Into<u32>> Exec<'a, T> {
                 }
                 Bt::Iter { pc, pos } => {
                     if let Inst::RepTest { r, .. } = &prog.insts[pc] {
-                        self.iterate(*r, pos);
+                        self.iterate(*r, pos, true);
                         return Some((pc + 1, pos));
                     }
                 }

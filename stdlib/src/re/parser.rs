@@ -265,12 +265,11 @@ impl Parser<'_> {
         }
         let qpos = self.i;
         let Some((min, max)) = self.quantifier()? else { return Ok(atom) };
-        if matches!(atom, Node::Anchor(_) | Node::Empty) && !is_repeatable(&atom) {
+        // A group (even one holding only an anchor or a repeat) can be repeated;
+        // a bare anchor cannot. Two quantifiers in a row are caught below.
+        let group = self.p[at] == b'(' as u32;
+        if !group && matches!(atom, Node::Anchor(_)) {
             return err("nothing to repeat", qpos);
-        }
-        let _ = at;
-        if matches!(atom, Node::Repeat { .. }) {
-            return err("multiple repeat", qpos);
         }
         let mut greedy = true;
         let mut possessive = false;
@@ -856,8 +855,4 @@ impl Parser<'_> {
         self.close(at)?;
         Ok(Node::Group(g, Box::new(n)))
     }
-}
-
-fn is_repeatable(n: &Node) -> bool {
-    !matches!(n, Node::Anchor(_) | Node::Empty)
 }

@@ -53,7 +53,7 @@ pub enum Inst {
     Jmp(usize),
     RepStart(usize),
     RepTest { r: usize, min: u32, max: u32, greedy: bool, exit: usize },
-    RepEnd { r: usize, min: u32, test: usize, exit: usize },
+    RepEnd { r: usize, test: usize, exit: usize },
     Backref { group: usize, icase: bool, ascii: bool },
     /// A lookaround whose body starts at the next instruction; `behind` is its
     /// fixed width for a lookbehind.
@@ -279,10 +279,10 @@ impl Compiler {
         let test = self.pc();
         self.insts.push(Inst::RepTest { r, min, max, greedy, exit: 0 });
         self.node(node);
-        self.insts.push(Inst::RepEnd { r, min, test, exit: 0 });
+        self.insts.push(Inst::RepEnd { r, test, exit: 0 });
         let exit = self.pc();
         self.insts[test] = Inst::RepTest { r, min, max, greedy, exit };
-        self.insts[exit - 1] = Inst::RepEnd { r, min, test, exit };
+        self.insts[exit - 1] = Inst::RepEnd { r, test, exit };
         let _ = UNBOUNDED;
     }
 }
