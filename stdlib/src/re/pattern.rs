@@ -63,7 +63,60 @@ pub static PATTERN: NativeClass = NativeClass {
 
 /// Adds the module functions of `_re`.
 pub fn register(m: &conc_interpreter::ObjRef) {
-    crate::util::natives(m, &[&compile::DEF, &_set_error::DEF]);
+    crate::util::natives(m, &[&compile::DEF, &_compile::DEF, &_purge::DEF, &_set_error::DEF]);
+}
+
+/// Compiled patterns by (bytes?, pattern text, flags), for the module-level
+/// functions; emptied when full. Only exact str and bytes patterns are kept (a
+/// subclass's instance may compare differently).
+type CacheKey = (bool, Box<[u8]>, i64);
+static CACHE: OnceLock<parking_lot::RwLock<std::collections::HashMap<CacheKey, Value>>> = OnceLock::new();
+const CACHE_LIMIT: usize = 512;
+
+fn cache() -> &'static parking_lot::RwLock<std::collections::HashMap<CacheKey, Value>> {
+    CACHE.get_or_init(Default::default)
+}
+
+fn cache_key(v: &Value, flags: i64) -> Option<CacheKey> {
+    match v.obj()? {
+        Object::Str(s) => Some((false, s.as_str().as_bytes().into(), flags)),
+        Object::Bytes(b) => Some((true, b.clone(), flags)),
+        _ => None,
+    }
+}
+
+/// _compile(pattern, flags) -> Pattern: the module functions' compile, through the
+/// cache; a Pattern is returned as it is (flags are then refused).
+#[native("_re._compile(pattern, flags, /)")]
+fn _compile(vm: &mut Vm, pattern: Value, flags: i64) -> PyResult<Value> {
+    if pattern.as_instance().and_then(|i| i.native::<PatternData>()).is_some() {
+        if flags != 0 {
+            return Err(vm.value_error("cannot process flags argument with a compiled pattern"));
+        }
+        return Ok(pattern);
+    }
+    let key = cache_key(&pattern, flags);
+    if let Some(k) = &key {
+        if let Some(p) = cache().read().get(k) {
+            return Ok(p.clone());
+        }
+    }
+    let compiled = compile(vm, pattern, flags)?;
+    if let Some(k) = key {
+        let mut c = cache().write();
+        if c.len() >= CACHE_LIMIT {
+            c.clear();
+        }
+        c.insert(k, compiled.clone());
+    }
+    Ok(compiled)
+}
+
+/// _purge(): empties the cache of compiled patterns.
+#[native("_re._purge()")]
+fn _purge(_vm: &mut Vm) -> PyResult<()> {
+    cache().write().clear();
+    Ok(())
 }
 
 /// `re.error`, defined in conc and handed over at import (`_re._set_error`).
@@ -171,7 +224,7 @@ fn run_one(vm: &mut Vm, this: (&Value, &PatternData), string: Value, pos: i64, e
             Mode::Search => ex.search(pos, false),
         };
         if ok {
-            Some((ex.slots.clone(), ex.last))
+            Some((std::mem::take(&mut ex.slots), ex.last))
         } else {
             None
         }

@@ -89,11 +89,14 @@ pub fn compile(node: &Node, groups: usize) -> Program {
 }
 
 /// The first instruction that must consume a character, when nothing before it
-/// can move or branch (only capture saves may precede it).
+/// can move or branch: capture saves, anchors and lookarounds (zero-width) may
+/// precede it, and it still tests the character at the start position.
 fn first_test(insts: &[Inst]) -> Option<usize> {
-    for (i, inst) in insts.iter().enumerate() {
+    let mut i = 0;
+    while let Some(inst) = insts.get(i) {
         match inst {
-            Inst::Save(_) => continue,
+            Inst::Save(_) | Inst::Anchor(_) => i += 1,
+            Inst::Look { next, .. } => i = *next,
             Inst::One(_) => return Some(i),
             Inst::Star { min, .. } if *min > 0 => return Some(i),
             _ => return None,
