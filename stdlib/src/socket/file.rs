@@ -279,12 +279,43 @@ impl SockFile {
         }
     }
 
-    fn check_readable(&self, vm: &mut Vm) -> PyResult<Arc<SockFd>> {
-        let fd = self.open_fd(vm)?;
-        if !self.readable {
-            return Err(unsupported(vm, if self.text.is_some() { "not readable" } else { "read" }));
+    /// CPython's message for operation `op` on the closed file.
+    fn closed_message(&self, op: &str) -> &'static str {
+        if self.text.is_some() {
+            return "I/O operation on closed file.";
         }
-        Ok(fd)
+        match op {
+            "read" | "read1" => "read of closed file",
+            "readline" if self.readable && self.writable => "peek of closed file",
+            "readline" => "readline of closed file",
+            "write" => "write to closed file",
+            "flush" if self.writable => "flush of closed file",
+            _ => "I/O operation on closed file.",
+        }
+    }
+
+    /// The descriptor for operation `op`, refusing a closed file.
+    fn open_for(&self, vm: &mut Vm, op: &str) -> PyResult<Arc<SockFd>> {
+        match &*self.fd.lock() {
+            Some(f) => Ok(f.clone()),
+            None => Err(vm.value_error(self.closed_message(op))),
+        }
+    }
+
+    /// The descriptor for reading operation `op`: a binary file that cannot read
+    /// says so before it looks at being closed, a text file after.
+    fn check_readable(&self, vm: &mut Vm, op: &str) -> PyResult<Arc<SockFd>> {
+        if self.text.is_some() {
+            let fd = self.open_for(vm, op)?;
+            if !self.readable {
+                return Err(unsupported(vm, "not readable"));
+            }
+            return Ok(fd);
+        }
+        if !self.readable {
+            return Err(unsupported(vm, if op == "readline" { "read" } else { op }));
+        }
+        self.open_for(vm, op)
     }
 
     /// Receives one chunk into the read buffer; 0 at end of file.
@@ -305,7 +336,7 @@ impl SockFile {
     /// Bytes up to and including the next b"\n" (at most `limit` when >= 0), or
     /// what is left at end of file.
     fn read_line_bytes(&self, vm: &mut Vm, limit: i64) -> PyResult<Vec<u8>> {
-        let fd = self.check_readable(vm)?;
+        let fd = self.check_readable(vm, "readline")?;
         let mut searched = 0;
         loop {
             {
@@ -331,7 +362,7 @@ impl SockFile {
 
     /// `n` bytes (all until end of file when negative), fewer only at end of file.
     fn read_bytes(&self, vm: &mut Vm, n: i64) -> PyResult<Vec<u8>> {
-        let fd = self.check_readable(vm)?;
+        let fd = self.check_readable(vm, "read")?;
         loop {
             {
                 let mut rb = self.rbuf.lock();
@@ -379,9 +410,16 @@ impl SockFile {
     }
 
     fn write_bytes(&self, vm: &mut Vm, data: &[u8]) -> PyResult<()> {
-        self.open_fd(vm)?;
-        if !self.writable {
-            return Err(unsupported(vm, if self.text.is_some() { "not writable" } else { "write" }));
+        if self.text.is_some() {
+            self.open_for(vm, "write")?;
+            if !self.writable {
+                return Err(unsupported(vm, "not writable"));
+            }
+        } else {
+            if !self.writable {
+                return Err(unsupported(vm, "write"));
+            }
+            self.open_for(vm, "write")?;
         }
         let full = {
             let mut w = self.wbuf.lock();
@@ -430,7 +468,7 @@ fn fileno(vm: &mut Vm, this: &SockFile) -> PyResult<i64> {
 
 #[native("SocketFile.flush($self, /)")]
 fn flush(vm: &mut Vm, this: &SockFile) -> PyResult<()> {
-    this.open_fd(vm)?;
+    this.open_for(vm, "flush")?;
     this.flush_writes(vm)
 }
 
@@ -471,7 +509,7 @@ fn read(vm: &mut Vm, this: &SockFile, size: Option<Value>) -> PyResult<Value> {
 #[native("SocketFile.read1($self, size=-1, /)")]
 fn read1(vm: &mut Vm, this: &SockFile, size: Option<Value>) -> PyResult<Value> {
     let n = size_arg(vm, &size)?;
-    let fd = this.check_readable(vm)?;
+    let fd = this.check_readable(vm, "read1")?;
     if this.rbuf.lock().available().is_empty() {
         this.fill(vm, &fd)?;
     }
@@ -495,6 +533,7 @@ fn readline(vm: &mut Vm, this: &SockFile, size: Option<Value>) -> PyResult<Value
 #[native("SocketFile.readlines($self, hint=-1, /)")]
 fn readlines(vm: &mut Vm, this: &SockFile, hint: Option<Value>) -> PyResult<Value> {
     let hint = size_arg(vm, &hint)?;
+    this.open_fd(vm)?;
     let mut lines = Vec::new();
     let mut total = 0usize;
     loop {
