@@ -288,6 +288,53 @@ impl Vm {
         result
     }
 
+    /// Waits for something the kernel reports (a descriptor becoming ready, a timed
+    /// semaphore wait) through the blocking layer: the wait is recorded like any
+    /// other, and `attempt(slice)`, which may block in the kernel for up to `slice`,
+    /// is called until it returns Some or `timeout` passes (then Ok(None)). Slices are
+    /// short, so Ctrl-C reaches a main thread waiting here within one slice. The
+    /// caller makes its own non-blocking attempt first: this always records a wait.
+    pub fn wait_in_kernel<R>(
+        &mut self,
+        timeout: Option<Duration>,
+        what: &dyn Fn() -> String,
+        mut attempt: impl FnMut(Duration) -> Option<R>,
+    ) -> PyResult<Option<R>> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let me = current_ident();
+        let main = is_main_thread();
+        {
+            let (file, line) = self.location();
+            let rec = WaitRecord { thread: me, thread_name: self.thread_name.clone(), what: what(), file, line };
+            registry().lock().insert(me, rec);
+            notify_settled();
+        }
+        let result = loop {
+            if main && take_interrupt() {
+                // A signal's script handler runs here; if it returns, the wait goes
+                // on (PEP 475), its exception ends the wait.
+                if let Err(e) = self.run_pending_signals() {
+                    break Err(e);
+                }
+            }
+            let slice = match deadline {
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        break Ok(None);
+                    }
+                    (d - now).min(INTERRUPT_SLICE)
+                }
+                None => INTERRUPT_SLICE,
+            };
+            if let Some(r) = attempt(slice) {
+                break Ok(Some(r));
+            }
+        };
+        registry().lock().remove(&me);
+        result
+    }
+
     /// A number of seconds (a timeout, a sleep) as a Duration, with CPython's
     /// errors: NaN is a ValueError, and a time beyond what CPython's nanosecond
     /// clock holds (about 292 years) an OverflowError. Negative counts as zero.

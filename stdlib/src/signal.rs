@@ -264,8 +264,9 @@ fn pthread_kill(vm: &mut Vm, thread_id: i64, signalnum: CInt) -> PyResult<()> {
 }
 
 fn sigset_of(vm: &mut Vm, mask: &Value) -> PyResult<libc::sigset_t> {
-    // SAFETY: sigemptyset initialises the set it is given.
+    // SAFETY: all-zero is a valid sigset_t (a plain C struct of integers).
     let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: sigemptyset initialises the set it is given.
     unsafe { libc::sigemptyset(&mut set) };
     for v in vm.collect(mask)? {
         let n = vm.index_value(&v)?;
@@ -289,8 +290,9 @@ fn sigset_list(set: &libc::sigset_t) -> Value {
 #[native("signal.pthread_sigmask(how, mask, /)")]
 fn pthread_sigmask(vm: &mut Vm, how: CInt, mask: Value) -> PyResult<Value> {
     let set = sigset_of(vm, &mask)?;
-    // SAFETY: both sets are valid; the old one is written by the call.
+    // SAFETY: all-zero is a valid sigset_t (a plain C struct of integers).
     let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: both sets are valid; the old one is written by the call.
     let r = unsafe { libc::pthread_sigmask(how.0, &set, &mut old) };
     if r != 0 {
         return Err(os_error_with(vm, &std::io::Error::from_raw_os_error(r), None, None));
@@ -301,8 +303,9 @@ fn pthread_sigmask(vm: &mut Vm, how: CInt, mask: Value) -> PyResult<Value> {
 /// Examine pending signals.
 #[native("signal.sigpending()")]
 fn sigpending(vm: &mut Vm) -> PyResult<Value> {
-    // SAFETY: sigpending writes the set it is given.
+    // SAFETY: all-zero is a valid sigset_t (a plain C struct of integers).
     let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: sigpending writes the set it is given.
     if unsafe { libc::sigpending(&mut set) } != 0 {
         return Err(errno_error(vm));
     }
@@ -336,8 +339,9 @@ fn itimer_tuple(v: &libc::itimerval) -> Value {
 #[native("signal.setitimer(which, seconds, interval=0.0, /)")]
 fn setitimer(vm: &mut Vm, which: CInt, seconds: f64, interval: f64) -> PyResult<Value> {
     let new = libc::itimerval { it_value: timeval(seconds), it_interval: timeval(interval) };
-    // SAFETY: both itimervals are valid; the old one is written by the call.
+    // SAFETY: all-zero is a valid itimerval (a plain C struct of integers).
     let mut old: libc::itimerval = unsafe { std::mem::zeroed() };
+    // SAFETY: both itimervals are valid; the old one is written by the call.
     if unsafe { setitimer_c(which.0, &new, &mut old) } != 0 {
         return Err(errno_error(vm));
     }
@@ -347,8 +351,9 @@ fn setitimer(vm: &mut Vm, which: CInt, seconds: f64, interval: f64) -> PyResult<
 /// Returns current value of given itimer.
 #[native("signal.getitimer(which, /)")]
 fn getitimer(vm: &mut Vm, which: CInt) -> PyResult<Value> {
-    // SAFETY: getitimer writes the itimerval it is given.
+    // SAFETY: all-zero is a valid itimerval (a plain C struct of integers).
     let mut cur: libc::itimerval = unsafe { std::mem::zeroed() };
+    // SAFETY: getitimer writes the itimerval it is given.
     if unsafe { getitimer_c(which.0, &mut cur) } != 0 {
         return Err(errno_error(vm));
     }

@@ -988,7 +988,7 @@ fn unknown_handler(vm: &mut Vm, errors: &str) -> crate::vm::PyErr {
 /// `s.encode(encoding, errors)`: the error handlers strict, ignore, replace,
 /// backslashreplace and xmlcharrefreplace, looked up (as in CPython) only when a
 /// character cannot be encoded.
-pub(crate) fn encode_str(vm: &mut Vm, s: &str, encoding: &str, errors: &str) -> PyResult<Vec<u8>> {
+pub fn encode_str(vm: &mut Vm, s: &str, encoding: &str, errors: &str) -> PyResult<Vec<u8>> {
     let codec = Codec::named(vm, encoding)?;
     let limit: u32 = match codec {
         // A str holds no surrogates, so every one encodes.
@@ -1041,7 +1041,7 @@ pub(crate) fn encode_str(vm: &mut Vm, s: &str, encoding: &str, errors: &str) -> 
 
 /// `b.decode(encoding, errors)`: the error handlers strict, ignore, replace and
 /// backslashreplace, looked up only when a byte cannot be decoded.
-pub(crate) fn decode_bytes(vm: &mut Vm, b: &[u8], encoding: &str, errors: &str) -> PyResult<String> {
+pub fn decode_bytes(vm: &mut Vm, b: &[u8], encoding: &str, errors: &str) -> PyResult<String> {
     let codec = Codec::named(vm, encoding)?;
     if codec == Codec::Latin1 {
         return Ok(b.iter().map(|&c| c as char).collect());
