@@ -5,11 +5,11 @@
 //! its waker: loops in different threads share nothing here.
 
 use crate::util::{natives, set};
-use std::cell::RefCell;
 use conc_interpreter::blocking::WaitQueue;
 use conc_interpreter::native::{native, NativeClass, NativePayload};
 use conc_interpreter::{ObjRef, PyResult, Value, Vm};
 use parking_lot::Mutex;
+use std::cell::RefCell;
 
 pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     set(m, "Waker", Value::Obj(WAKER.class().clone()));
