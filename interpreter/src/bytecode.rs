@@ -232,8 +232,29 @@ pub enum Instr {
     /// `Send(t)`: `[it v] -> [it y]` when it yields y (then YieldValue follows), or
     /// `[it v] -> [r]` and jump to t when it returns r.
     Send(u32),
-    /// `GetAwaitable`: `[x] -> [iter]` for `await`.
-    GetAwaitable,
+    /// `GetAwaitable(site)`: `[x] -> [iter]` for `await` (site 0), or for what
+    /// `__aenter__` (1) or `__aexit__` (2) returned in `async with` (the TypeErrors
+    /// name the site). A coroutine is kept as it is; others give `__await__()`.
+    GetAwaitable(u32),
+    /// `BeforeAsyncWith`: `[mgr] -> [aexit mgr aenter]`: aexit is type(mgr).__aexit__
+    /// unbound, aenter the awaitable `__aenter__` returned (awaited next).
+    BeforeAsyncWith,
+    /// `AsyncWithExit`: `[aexit mgr] -> [r]`, r = aexit(mgr, None, None, None), the
+    /// awaitable of a normal exit from `async with` (awaited next, then popped).
+    AsyncWithExit,
+    /// `GetAIter`: `[x] -> [ait]`, ait = type(x).__aiter__(x), which must have
+    /// `__anext__` (`async for`).
+    GetAIter,
+    /// `GetANext`: `[ait] -> [ait aw]`: aw is the awaitable of `ait.__anext__()`,
+    /// awaited next for the loop's next item.
+    GetANext,
+    /// `EndAsyncFor`: `[ait exc] -> []` when exc is a StopAsyncIteration (the loop
+    /// ends normally); any other exception is raised again.
+    EndAsyncFor,
+    /// `AsyncGenWrap`: `[v] -> [w]` before the `YieldValue` of a `yield` in an async
+    /// generator: w marks v as yielded by the generator itself, which its
+    /// `asend`/`athrow` awaitables tell apart from the values its awaits pass up.
+    AsyncGenWrap,
 
     /// `ImportName(name, level)`: `[fromlist] -> [module]`; `consts[name]` holds the
     /// dotted name.

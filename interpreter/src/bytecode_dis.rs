@@ -259,13 +259,17 @@ fn operands(vm: &mut Vm, code: &Code, instr: &Instr) -> (String, String) {
         MakeFunction(c, flags) => (nums(&[c, flags]), r.constant(vm, c)),
         ImportName(c, level) => (nums(&[c, level]), format!("{}, level {level}", r.constant(vm, c))),
         BuildSlice(n) | CallMethod(n) | BuildTuple(n) | BuildList(n) | BuildSet(n) | BuildMap(n) | BuildString(n)
-        | FormatValue(n) | ListAppend(n) | SetAdd(n) | MapAdd(n) | ListExtend(n) | SetUpdate(n) | DictUpdate(n)
-        | DictMerge(n) | UnpackSequence(n) | Call(n) | CallEx(n) | Raise(n) => (nums(&[n]), String::new()),
+        | FormatValue(n) | GetAwaitable(n) | ListAppend(n) | SetAdd(n) | MapAdd(n) | ListExtend(n) | SetUpdate(n)
+        | DictUpdate(n) | DictMerge(n) | UnpackSequence(n) | Call(n) | CallEx(n) | Raise(n) => {
+            (nums(&[n]), String::new())
+        }
         UnpackEx(a, b) => (nums(&[a, b]), String::new()),
         Nop | Pop | Dup | Dup2 | Rot2 | Rot3 | Rot4 | Subscript | StoreSubscript | DeleteSubscript | UnaryNeg
         | UnaryPos | UnaryInvert | UnaryNot | GetIter | Return | ListToTuple | LoadBuildClass | Reraise
         | PushExcInfo | PopExcept | CheckExcMatch | BeforeWith | WithExitNormal | WithExceptStart
-        | LoadAssertionError | YieldValue | GetYieldFromIter | GetAwaitable | ImportStar | PrintExpr
-        | SetupAnnotations => (String::new(), String::new()),
+        | LoadAssertionError | YieldValue | GetYieldFromIter | ImportStar | PrintExpr | SetupAnnotations
+        | BeforeAsyncWith | AsyncWithExit | GetAIter | GetANext | EndAsyncFor | AsyncGenWrap => {
+            (String::new(), String::new())
+        }
     }
 }

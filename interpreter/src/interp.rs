@@ -84,6 +84,8 @@ names!(
     __await__,
     __aenter__,
     __aexit__,
+    __aiter__,
+    __anext__,
     __length_hint__,
     __round__,
 );
@@ -117,6 +119,7 @@ types!(
     module,
     generator,
     coroutine,
+    async_generator,
     none_type,
     not_implemented_type,
     ellipsis_type,
@@ -357,6 +360,7 @@ fn build() -> Interp {
         module: empty("module", o()),
         generator: empty("generator", o()),
         coroutine: empty("coroutine", o()),
+        async_generator: empty("async_generator", o()),
         none_type: empty("NoneType", o()),
         not_implemented_type: empty("NotImplementedType", o()),
         ellipsis_type: empty("ellipsis", o()),
@@ -479,7 +483,11 @@ pub fn class_of(v: &Value) -> ObjRef {
             Object::Class(_) => t.type_.clone(),
             Object::Instance(i) => i.class.clone(),
             Object::Module(_) => t.module.clone(),
-            Object::Generator(_) => t.generator.clone(),
+            Object::Generator(g) => match g.kind {
+                crate::value::generator::GenKind::Generator => t.generator.clone(),
+                crate::value::generator::GenKind::Coroutine => t.coroutine.clone(),
+                crate::value::generator::GenKind::AsyncGenerator => t.async_generator.clone(),
+            },
             Object::Cell(_) => t.cell.clone(),
             Object::Iter(it) => {
                 use crate::value::iter::IterObj as I;

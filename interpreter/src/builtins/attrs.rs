@@ -119,6 +119,7 @@ pub fn builtin_special(vm: &mut Vm, obj: &Value, name: &ObjRef) -> PyResult<Opti
         (Object::Code(c), "co_argcount") => Some(Value::Int(c.arg_count as i64)),
         (Object::Code(c), "co_varnames") => Some(Value::tuple(c.varnames.iter().cloned().map(Value::Obj).collect())),
         (Object::Code(c), "co_firstlineno") => Some(Value::Int(c.first_line as i64)),
+        (Object::Code(c), "co_flags") => Some(Value::Int(cpython_code_flags(c.flags))),
         (Object::Builtin(b), "__name__") => Some(Value::str(b.name)),
         (Object::Builtin(b), "__qualname__") => Some(Value::str(&b.qualname)),
         (Object::Builtin(b), "__self__") => Some(b.bound.clone().unwrap_or(Value::None)),
@@ -138,11 +139,23 @@ pub fn builtin_special(vm: &mut Vm, obj: &Value, name: &ObjRef) -> PyResult<Opti
         }
         (Object::Generator(g), "__name__") => Some(Value::str(g.name)),
         (Object::Generator(g), "__qualname__") => Some(Value::str(g.qualname)),
-        (Object::Generator(g), "gi_running") => {
-            Some(Value::Bool(g.state() == crate::value::generator::GenState::Running))
-        }
-        (Object::Generator(g), "gi_frame") => {
-            Some(if g.state() != crate::value::generator::GenState::Finished { Value::Bool(true) } else { Value::None })
+        (Object::Generator(g), _) if n.len() > 3 && &n[..3] == generator_prefix(g.kind) => {
+            use crate::value::generator::GenState;
+            match &n[3..] {
+                "running" => Some(Value::Bool(g.state() == GenState::Running)),
+                // conc has no frame objects: a placeholder that is true while the
+                // frame exists.
+                "frame" => Some(if g.state() != GenState::Finished { Value::Bool(true) } else { Value::None }),
+                "code" => Some(Value::Obj(g.code.clone())),
+                // What a suspended frame awaits is not reachable without resuming it.
+                "yieldfrom" if g.kind == crate::value::generator::GenKind::Generator => Some(Value::None),
+                "await" if g.kind != crate::value::generator::GenKind::Generator => Some(Value::None),
+                "suspended" if g.kind != crate::value::generator::GenKind::AsyncGenerator => {
+                    Some(Value::Bool(g.state() == GenState::Suspended))
+                }
+                "origin" if g.kind == crate::value::generator::GenKind::Coroutine => Some(Value::None),
+                _ => None,
+            }
         }
         (Object::Range(r), "start") => Some(Value::Int(r.start)),
         (Object::Range(r), "stop") => Some(Value::Int(r.stop)),
@@ -170,4 +183,33 @@ pub fn builtin_special(vm: &mut Vm, obj: &Value, name: &ObjRef) -> PyResult<Opti
         (Object::BigInt(_), "denominator") => Some(Value::Int(1)),
         _ => None,
     })
+}
+
+/// The attribute prefix of each kind of generator (`gi_frame`, `cr_frame`, `ag_frame`).
+fn generator_prefix(kind: crate::value::generator::GenKind) -> &'static str {
+    use crate::value::generator::GenKind;
+    match kind {
+        GenKind::Generator => "gi_",
+        GenKind::Coroutine => "cr_",
+        GenKind::AsyncGenerator => "ag_",
+    }
+}
+
+/// `co_flags` with CPython's bit values (which `inspect` tests), from conc's own.
+fn cpython_code_flags(flags: u32) -> i64 {
+    use crate::bytecode::{CO_COROUTINE, CO_GENERATOR, CO_VARARGS, CO_VARKEYWORDS};
+    let mut out = 0x3; // CO_OPTIMIZED | CO_NEWLOCALS
+    if flags & CO_VARARGS != 0 {
+        out |= 0x4;
+    }
+    if flags & CO_VARKEYWORDS != 0 {
+        out |= 0x8;
+    }
+    match (flags & CO_COROUTINE != 0, flags & CO_GENERATOR != 0) {
+        (true, true) => out |= 0x200,
+        (true, false) => out |= 0x80,
+        (false, true) => out |= 0x20,
+        _ => {}
+    }
+    out
 }

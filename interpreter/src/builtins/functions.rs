@@ -685,7 +685,11 @@ fn iter(vm: &mut Vm, object: &Value, sentinel: Option<&Value>) -> PyResult<Value
 #[native("next(iterator, default=<unrepresentable>, /)")]
 fn next(vm: &mut Vm, iterator: &Value, default: Option<&Value>) -> PyResult<Value> {
     let it = iterator;
-    if let Some(Object::Generator(_)) = it.obj() {
+    if let Some(Object::Generator(gen)) = it.obj() {
+        if gen.kind != crate::value::generator::GenKind::Generator {
+            let msg = format!("'{}' object is not an iterator", vm.type_name(it));
+            return Err(vm.type_error(&msg));
+        }
         let g = it.as_objref().unwrap().clone();
         return match vm.resume_generator(&g, Value::None)? {
             crate::vm::gen::GenStep::Yield(v) => Ok(v),

@@ -6,10 +6,11 @@ use crate::value::function::BuiltinObj;
 use crate::value::{ObjRef, Object, Value};
 use crate::vm::{Args, PyResult, Vm};
 
-pub fn register(_vm: &mut Vm) {
+pub fn register(vm: &mut Vm) {
     let t = types();
     add_natives(&t.generator, &[&send::DEF, &throw::DEF, &close::DEF, &next::DEF, &iter_self::DEF]);
     add_natives(&t.coroutine, &[&send::DEF, &throw::DEF, &close::DEF]);
+    super::async_gen::register(vm);
     for c in [
         &t.iterator,
         &t.list_iterator,
@@ -62,13 +63,23 @@ fn send(vm: &mut Vm, this: Gen, value: Value) -> PyResult<Value> {
 /// StopIteration.
 #[native("generator.throw($self, typ, val=<unrepresentable>, tb=<unrepresentable>, /)")]
 fn throw(vm: &mut Vm, this: Gen, typ: Value, val: Option<Value>, tb: Option<Value>) -> PyResult<Value> {
+    let exc = thrown_exception(vm, typ, val, tb)?;
+    match vm.gen_throw(this.0, exc)? {
+        crate::vm::gen::GenStep::Yield(v) => Ok(v),
+        crate::vm::gen::GenStep::Return(r) => Err(vm.stop_iteration(r)),
+    }
+}
+
+/// The exception instance that `throw(typ[, val[, tb]])` raises (generators,
+/// coroutines and the awaitables of async generators take the same arguments).
+pub(crate) fn thrown_exception(vm: &mut Vm, typ: Value, val: Option<Value>, tb: Option<Value>) -> PyResult<Value> {
     if let Some(tb) = tb.filter(|t| !t.is_none()) {
         if vm.type_name(&tb) != "traceback" {
             return Err(vm.type_error("throw() third argument must be a traceback object"));
         }
     }
     let val = val.filter(|v| !v.is_none());
-    let exc = match &typ {
+    Ok(match &typ {
         Value::Obj(cls)
             if matches!(&**cls, Object::Class(_))
                 && crate::value::class::is_subclass(cls, Exc::BaseException.class()) =>
@@ -99,11 +110,7 @@ fn throw(vm: &mut Vm, this: Gen, typ: Value, val: Option<Value>, tb: Option<Valu
             );
             return Err(vm.type_error(&msg));
         }
-    };
-    match vm.gen_throw(this.0, exc)? {
-        crate::vm::gen::GenStep::Yield(v) => Ok(v),
-        crate::vm::gen::GenStep::Return(r) => Err(vm.stop_iteration(r)),
-    }
+    })
 }
 
 /// close() -> raise GeneratorExit inside generator.

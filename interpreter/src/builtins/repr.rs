@@ -232,7 +232,7 @@ impl Vm {
                     None => format!("<module '{}' (built-in)>", m.name),
                 },
                 Object::Generator(g) => {
-                    format!("<generator object {} at {:#x}>", g.qualname, o.addr())
+                    format!("<{} object {} at {:#x}>", self.type_name(v), g.qualname, o.addr())
                 }
                 Object::Cell(_) => format!("<cell at {:#x}>", o.addr()),
                 Object::Iter(_) => format!("<{} object at {:#x}>", self.type_name(v), o.addr()),

@@ -180,7 +180,7 @@ impl<'a> Compiler<'a> {
                     return Err(self.error("'await' outside async function", e.span));
                 }
                 self.expr(v)?;
-                self.emit(Instr::GetAwaitable);
+                self.emit(Instr::GetAwaitable(0));
                 self.yield_from_loop();
             }
             ExprKind::Yield(v) => {
@@ -194,11 +194,17 @@ impl<'a> Compiler<'a> {
                         self.emit(Instr::LoadConst(c));
                     }
                 }
+                if self.scope().is_coroutine {
+                    self.emit(Instr::AsyncGenWrap);
+                }
                 self.emit(Instr::YieldValue);
             }
             ExprKind::YieldFrom(v) => {
                 if !self.scope().is_function_like() {
                     return Err(self.error("'yield' outside function", e.span));
+                }
+                if self.scope().is_coroutine {
+                    return Err(self.error("'yield from' inside async function", e.span));
                 }
                 self.expr(v)?;
                 self.emit(Instr::GetYieldFromIter);
@@ -274,7 +280,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// `yield from` / `await` over the iterator on the stack.
-    fn yield_from_loop(&mut self) {
+    pub(super) fn yield_from_loop(&mut self) {
         let c = self.const_value(Value::None);
         self.emit(Instr::LoadConst(c));
         let start = self.here();

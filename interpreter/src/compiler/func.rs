@@ -221,6 +221,10 @@ impl<'a> Compiler<'a> {
             _ => unreachable!(),
         };
         let scope = self.scope_of(node_key(e));
+        let awaited = self.table.scopes[scope].is_coroutine && kind != 3;
+        if awaited && !self.in_async_function() {
+            return Err(self.error("asynchronous comprehension outside of an asynchronous function", e.span));
+        }
         let flags = self.function_prelude(&Parameters::default(), scope)?;
         let name = ["<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"][kind as usize];
         let qualname = self.qualname_for(name);
@@ -249,8 +253,12 @@ impl<'a> Compiler<'a> {
         let ci = self.make_code_const(code);
         self.emit(Instr::MakeFunction(ci, flags));
         self.expr(&generators[0].iter)?;
-        self.emit(Instr::GetIter);
+        self.emit(if generators[0].is_async { Instr::GetAIter } else { Instr::GetIter });
         self.emit(Instr::Call(1));
+        if awaited {
+            self.emit(Instr::GetAwaitable(0));
+            self.yield_from_loop();
+        }
         Ok(())
     }
 
@@ -260,10 +268,19 @@ impl<'a> Compiler<'a> {
             self.emit(Instr::LoadFast(0));
         } else {
             self.expr(&g.iter)?;
-            self.emit(Instr::GetIter);
+            self.emit(if g.is_async { Instr::GetAIter } else { Instr::GetIter });
         }
         let start = self.here();
-        let fi = self.emit(Instr::ForIter(0));
+        let fi = if g.is_async {
+            // As in `async for`: the await of each item ends the loop with
+            // StopAsyncIteration (handled after the loop, see below).
+            self.emit(Instr::GetANext);
+            self.yield_from_loop();
+            None
+        } else {
+            Some(self.emit(Instr::ForIter(0)))
+        };
+        let got = self.here();
         self.store_target(&g.target)?;
         let mut skips = Vec::new();
         for cond in &g.ifs {
@@ -289,6 +306,9 @@ impl<'a> Compiler<'a> {
                 }
                 ExprKind::GeneratorExp { elt, .. } => {
                     self.expr(elt)?;
+                    if self.scope().is_coroutine {
+                        self.emit(Instr::AsyncGenWrap);
+                    }
                     self.emit(Instr::YieldValue);
                     self.emit(Instr::Pop);
                 }
@@ -298,7 +318,16 @@ impl<'a> Compiler<'a> {
         self.patch_all(&skips, start);
         self.emit(Instr::Jump(start as u32));
         let exit = self.here();
-        self.patch(fi, exit);
+        match fi {
+            Some(fi) => self.patch(fi, exit),
+            None => {
+                // The accumulator (none for a generator expression) and the
+                // iterators of this level and the outer ones stay.
+                let acc = !matches!(e.kind, ExprKind::GeneratorExp { .. }) as u32;
+                self.protect(start, got, exit, acc + level as u32 + 1);
+                self.emit(Instr::EndAsyncFor);
+            }
+        }
         Ok(())
     }
 }

@@ -63,6 +63,8 @@ enum FBlock {
     Finally { body: *const [Stmt] },
     /// A with body: leaving it calls the exit function (on the stack).
     With,
+    /// An `async with` body: leaving it calls `__aexit__` and awaits the result.
+    AsyncWith,
     /// An except handler, or the exception path of a finally body (`finally`):
     /// the exception is on the stack and being handled.
     Handler { finally: bool },
@@ -236,6 +238,8 @@ impl<'a> Compiler<'a> {
         while let Some(i) = at {
             let sc = &self.table.scopes[i];
             match sc.kind {
+                // An asynchronous generator expression may stand anywhere.
+                scope::ScopeKind::Comprehension if sc.is_coroutine && sc.is_generator => return true,
                 scope::ScopeKind::Comprehension => at = sc.parent,
                 _ => return sc.is_coroutine,
             }
@@ -576,7 +580,11 @@ fn stack_effect(i: Instr) -> (i32, Option<u32>, i32, bool) {
         WithExceptStart => 1,
         LoadAssertionError => 1,
         YieldValue => 0,
-        GetYieldFromIter | GetAwaitable => 0,
+        GetYieldFromIter | GetAwaitable(_) | GetAIter | AsyncGenWrap => 0,
+        BeforeAsyncWith => 2,
+        AsyncWithExit => -1,
+        GetANext => 1,
+        EndAsyncFor => -2,
         Send(t) => return (0, Some(t), -1, true),
         ImportName(..) => 0,
         ImportFrom(_) => 1,

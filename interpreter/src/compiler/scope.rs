@@ -444,6 +444,9 @@ impl Builder {
             if i > 0 {
                 self.expr(&g.iter);
             }
+            if g.is_async {
+                self.scope().is_coroutine = true;
+            }
             self.target(&g.target);
             for cond in &g.ifs {
                 self.expr(cond);
@@ -452,10 +455,17 @@ impl Builder {
         for x in elts {
             self.expr(x);
         }
-        if matches!(e.kind, ExprKind::GeneratorExp { .. }) {
+        let genexp = matches!(e.kind, ExprKind::GeneratorExp { .. });
+        if genexp {
             self.scope().is_generator = true;
         }
+        let awaited = self.scope().is_coroutine && !genexp;
         self.cur = prev;
+        // An asynchronous list, set or dict comprehension is awaited where it
+        // stands: a comprehension holding one is asynchronous too.
+        if awaited && self.scope().kind == ScopeKind::Comprehension {
+            self.scope().is_coroutine = true;
+        }
     }
 
     fn expr(&mut self, e: &Expr) {

@@ -50,6 +50,9 @@ impl<'a> Compiler<'a> {
                 if !self.scope().is_function_like() {
                     return Err(self.error("'return' outside function", s.span));
                 }
+                if v.is_some() && self.scope().is_coroutine && self.scope().is_generator {
+                    return Err(self.error("'return' with value in async generator", s.span));
+                }
                 match v {
                     Some(v) => self.expr(v)?,
                     None => {
@@ -164,8 +167,10 @@ impl<'a> Compiler<'a> {
             }
             StmtKind::For { target, iter, body, orelse, is_async } => {
                 if *is_async {
-                    self.raise_not_implemented("'async for' is not supported yet");
-                    return Ok(());
+                    if !self.in_async_function() || !self.scope().is_function_like() {
+                        return Err(self.error("'async for' outside async function", s.span));
+                    }
+                    return self.async_for(target, iter, body, orelse);
                 }
                 self.expr(iter)?;
                 self.emit(Instr::GetIter);
@@ -196,8 +201,10 @@ impl<'a> Compiler<'a> {
             }
             StmtKind::With { items, body, is_async } => {
                 if *is_async {
-                    self.raise_not_implemented("'async with' is not supported yet");
-                    return Ok(());
+                    if !self.in_async_function() || !self.scope().is_function_like() {
+                        return Err(self.error("'async with' outside async function", s.span));
+                    }
+                    return self.async_with(items, body);
                 }
                 self.with(items, body)?;
             }
@@ -470,6 +477,15 @@ impl<'a> Compiler<'a> {
                 }
                 self.emit(Instr::WithExitNormal);
             }
+            FBlock::AsyncWith => {
+                if keep_tos {
+                    self.emit(Instr::Rot3);
+                }
+                self.emit(Instr::AsyncWithExit);
+                self.emit(Instr::GetAwaitable(2));
+                self.yield_from_loop();
+                self.emit(Instr::Pop);
+            }
             FBlock::Handler { .. } => {
                 self.emit(Instr::PopExcept);
                 if keep_tos {
@@ -499,7 +515,7 @@ impl<'a> Compiler<'a> {
     /// Sends exceptions raised in `start..end` to `handler`, for the block that has
     /// just been popped, except in the code that left this block or a block inside
     /// it early (see `Unit::leave_ranges`).
-    fn protect(&mut self, start: usize, end: usize, handler: usize, depth: u32) {
+    pub(super) fn protect(&mut self, start: usize, end: usize, handler: usize, depth: u32) {
         let exc_depth = self.unit_ref().exc_depth;
         let level = self.unit_ref().fblocks.len();
         let mut cuts: Vec<(usize, usize)> = self
@@ -652,6 +668,88 @@ impl<'a> Compiler<'a> {
         self.emit(Instr::PushExcInfo);
         self.unit().exc_depth += 1;
         self.emit(Instr::WithExceptStart);
+        let js = self.emit(Instr::PopJumpIfTrue(0));
+        self.emit(Instr::Reraise);
+        let suppress = self.here();
+        self.patch(js, suppress);
+        self.emit(Instr::PopExcept);
+        self.emit(Instr::Pop);
+        self.emit(Instr::Pop);
+        self.emit(Instr::Pop);
+        self.unit().exc_depth -= 1;
+        let end = self.here();
+        self.patch(jend, end);
+        Ok(())
+    }
+
+    /// `async for`: like `for`, with each item awaited from `__anext__()`; the
+    /// StopAsyncIteration that ends the loop is caught around that await only.
+    fn async_for(&mut self, target: &Expr, iter: &Expr, body: &[Stmt], orelse: &[Stmt]) -> Result<(), CompileError> {
+        self.expr(iter)?;
+        self.emit(Instr::GetAIter);
+        let depth = self.unit_ref().base_depth + 1;
+        let start = self.here();
+        self.emit(Instr::GetANext);
+        self.yield_from_loop();
+        let got = self.here();
+        self.unit().base_depth += 1;
+        self.store_target(target)?;
+        self.push_block(FBlock::Loop { start, breaks: Vec::new(), is_for: true })?;
+        self.stmts(body)?;
+        self.emit(Instr::Jump(start as u32));
+        let breaks = match self.unit().fblocks.pop() {
+            Some(FBlock::Loop { breaks, .. }) => breaks,
+            _ => Vec::new(),
+        };
+        self.unit().base_depth -= 1;
+        let handler = self.here();
+        self.protect(start, got, handler, depth);
+        self.emit(Instr::EndAsyncFor);
+        self.stmts(orelse)?;
+        let end = self.here();
+        self.patch_all(&breaks, end);
+        Ok(())
+    }
+
+    /// `async with`: `with` whose enter and exit calls are awaited.
+    fn async_with(&mut self, items: &[WithItem], body: &[Stmt]) -> Result<(), CompileError> {
+        let Some((first, rest)) = items.split_first() else {
+            return self.stmts(body);
+        };
+        self.expr(&first.context_expr)?;
+        self.emit(Instr::BeforeAsyncWith);
+        self.emit(Instr::GetAwaitable(1));
+        self.yield_from_loop();
+        match &first.optional_vars {
+            Some(t) => self.store_target(t)?,
+            None => {
+                self.emit(Instr::Pop);
+            }
+        }
+        let depth = self.unit_ref().base_depth + 2;
+        let start = self.here();
+        self.push_block(FBlock::AsyncWith)?;
+        self.unit().base_depth += 2;
+        if rest.is_empty() {
+            self.stmts(body)?;
+        } else {
+            self.async_with(rest, body)?;
+        }
+        self.unit().base_depth -= 2;
+        self.unit().fblocks.pop();
+        let end_body = self.here();
+        self.emit(Instr::AsyncWithExit);
+        self.emit(Instr::GetAwaitable(2));
+        self.yield_from_loop();
+        self.emit(Instr::Pop);
+        let jend = self.emit(Instr::Jump(0));
+        let handler = self.here();
+        self.protect(start, end_body, handler, depth);
+        self.emit(Instr::PushExcInfo);
+        self.unit().exc_depth += 1;
+        self.emit(Instr::WithExceptStart);
+        self.emit(Instr::GetAwaitable(2));
+        self.yield_from_loop();
         let js = self.emit(Instr::PopJumpIfTrue(0));
         self.emit(Instr::Reraise);
         let suppress = self.here();

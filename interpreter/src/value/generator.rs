@@ -4,6 +4,7 @@
 //! and the frame is never touched while it runs. Resuming a generator whose state is
 //! `Running` raises `ValueError: generator already executing`, from whichever thread.
 
+use crate::bytecode::{Code, CO_COROUTINE, CO_GENERATOR};
 use crate::vm::frame::Frame;
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -31,13 +32,28 @@ impl GenState {
     }
 }
 
+/// What a generator function's code makes: `def` with `yield`, `async def`, or
+/// `async def` with `yield` (from the code's flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GenKind {
+    Generator,
+    Coroutine,
+    AsyncGenerator,
+}
+
 pub struct GeneratorObj {
     /// From the function's code: creating a generator allocates no text.
     pub name: &'static str,
     pub qualname: &'static str,
-    /// Keeps mortal code (and so `name` and `qualname`) alive after the frame is gone
-    /// (value/code.rs); None for immortal code.
-    _code_owner: Option<super::ObjRef>,
+    pub kind: GenKind,
+    /// The code object (`gi_code`/`cr_code`); it also keeps mortal code (and so `name`
+    /// and `qualname`) alive after the frame is gone (value/code.rs).
+    pub code: super::ObjRef,
+    /// Where a coroutine was made (code and instruction), for the "never awaited"
+    /// warning; set once by the maker before anyone else sees the coroutine, and only
+    /// for immortal code (whose `'static` reference stays valid).
+    origin: std::sync::atomic::AtomicPtr<Code>,
+    origin_ip: std::sync::atomic::AtomicU32,
     state: AtomicU8,
     /// Accessed only by the thread that moved `state` to `Running`.
     frame: UnsafeCell<Option<Box<Frame>>>,
@@ -51,11 +67,20 @@ pub struct GeneratorObj {
 unsafe impl Sync for GeneratorObj {}
 
 impl GeneratorObj {
-    pub fn new(frame: Box<Frame>, name: &'static str, qualname: &'static str) -> GeneratorObj {
+    pub fn new(frame: Box<Frame>, code: &super::ObjRef, name: &'static str, qualname: &'static str) -> GeneratorObj {
+        let flags = frame.code.flags;
+        let kind = match (flags & CO_COROUTINE != 0, flags & CO_GENERATOR != 0) {
+            (true, true) => GenKind::AsyncGenerator,
+            (true, false) => GenKind::Coroutine,
+            _ => GenKind::Generator,
+        };
         GeneratorObj {
             name,
             qualname,
-            _code_owner: frame.code_owner.clone(),
+            kind,
+            code: code.clone(),
+            origin: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
+            origin_ip: std::sync::atomic::AtomicU32::new(0),
             state: AtomicU8::new(GenState::Created as u8),
             frame: UnsafeCell::new(Some(frame)),
         }
@@ -100,5 +125,45 @@ impl GeneratorObj {
         let old = unsafe { (*self.frame.get()).take() };
         self.state.store(GenState::Finished as u8, Ordering::Release);
         drop(old);
+    }
+}
+
+impl GeneratorObj {
+    /// Records where a new coroutine was made (immortal code only).
+    pub fn set_origin(&self, code: &'static Code, ip: usize) {
+        self.origin.store(code as *const Code as *mut Code, Ordering::Relaxed);
+        self.origin_ip.store(ip as u32, Ordering::Relaxed);
+    }
+}
+
+impl Drop for GeneratorObj {
+    fn drop(&mut self) {
+        // CPython warns when a coroutine that never ran is freed: the usual sign of
+        // a call that lacks its `await`.
+        if self.kind != GenKind::Coroutine || self.state() != GenState::Created {
+            return;
+        }
+        let origin = self.origin.load(Ordering::Relaxed);
+        let place = if origin.is_null() {
+            "sys:1".to_string()
+        } else {
+            // SAFETY: `set_origin` stores only immortal code, never freed.
+            let code: &Code = unsafe { &*origin };
+            let line = code.line_of(self.origin_ip.load(Ordering::Relaxed) as usize);
+            let text = code.line_text(line);
+            if text.is_empty() {
+                format!("{}:{}", code.filename, line)
+            } else {
+                format!("{}:{}\n  {}", code.filename, line, text)
+            }
+        };
+        let (place, src) = match place.split_once('\n') {
+            Some((p, s)) => (p.to_string(), format!("{s}\n")),
+            None => (place, String::new()),
+        };
+        crate::stdio::write_stderr(&format!(
+            "{place}: RuntimeWarning: coroutine '{}' was never awaited\n{src}RuntimeWarning: Enable tracemalloc to get the object allocation traceback\n",
+            self.qualname
+        ));
     }
 }

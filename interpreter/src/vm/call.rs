@@ -77,12 +77,13 @@ impl Vm {
                         // A generator function (or generator expression): its frame is
                         // built as for a simple call and kept by the new generator.
                         let (name, qualname): (&'static str, &'static str) = (&f.code.name, f.qualname);
+                        let code = f.code_obj.clone();
                         let f: *const FunctionObj = &**f;
                         // SAFETY: as above: the reference at `fidx` keeps the
                         // function alive until after the frame is built.
                         let nf = self.simple_frame(unsafe { &*f }, None, frame, argc);
                         frame.values.truncate(fidx);
-                        let g = GeneratorObj::new(nf, name, qualname);
+                        let g = GeneratorObj::new(nf, &code, name, qualname);
                         return Ok(Prepared::Value(Value::new(Object::Generator(g))));
                     }
                     Object::Class(_) => {
@@ -137,7 +138,17 @@ impl Vm {
         }
         args.pos = frame.values.drain(fidx + 1..).collect();
         let func = frame.pop();
-        self.prepare_call(func, args)
+        let r = self.prepare_call(func, args);
+        if let Ok(Prepared::Value(Value::Obj(o))) = &r {
+            if let Object::Generator(g) = &**o {
+                // A coroutine remembers the call that made it, for the warning
+                // printed if it is freed without ever running.
+                if g.kind == crate::value::generator::GenKind::Coroutine && frame.code_owner.is_none() {
+                    g.set_origin(frame.code, frame.ip.saturating_sub(1));
+                }
+            }
+        }
+        r
     }
 
     /// A new frame for a call of `f` (whose code `is_simple_code`) with exactly its
@@ -204,7 +215,7 @@ impl Vm {
             Object::Function(f) => {
                 let frame = self.bind_args(f, args)?;
                 if f.code.flags & (CO_GENERATOR | CO_COROUTINE) != 0 {
-                    let g = GeneratorObj::new(frame, &f.code.name, f.qualname);
+                    let g = GeneratorObj::new(frame, &f.code_obj, &f.code.name, f.qualname);
                     return Ok(Prepared::Value(Value::new(Object::Generator(g))));
                 }
                 Ok(Prepared::Frame(frame))

@@ -231,11 +231,26 @@ impl Vm {
 
     /// A generator frame ended with `err`: StopIteration escaping a generator becomes
     /// RuntimeError (PEP 479).
-    pub(crate) fn generator_error(&mut self, err: PyErr) -> PyErr {
+    /// In an async generator, StopAsyncIteration is turned likewise.
+    pub(crate) fn generator_error(&mut self, gen: &crate::value::ObjRef, err: PyErr) -> PyErr {
+        use crate::value::generator::GenKind;
+        let kind = match &**gen {
+            Object::Generator(g) => g.kind,
+            _ => GenKind::Generator,
+        };
         let stop = Exc::StopIteration.class().clone();
+        let stop_async = Exc::StopAsyncIteration.class().clone();
         let cls = self.class_of(&err.exc);
-        if crate::value::class::is_subclass(&cls, &stop) {
-            let e = self.error(Exc::RuntimeError, "generator raised StopIteration");
+        let what = if crate::value::class::is_subclass(&cls, &stop) {
+            Some("StopIteration")
+        } else if kind == GenKind::AsyncGenerator && crate::value::class::is_subclass(&cls, &stop_async) {
+            Some("StopAsyncIteration")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            let msg = format!("{} raised {what}", kind_word(kind));
+            let e = self.error(Exc::RuntimeError, &msg);
             if let Some(d) = exc_data(&e.exc) {
                 *d.cause.lock() = err.exc.clone();
                 *d.context.lock() = err.exc;
@@ -426,4 +441,14 @@ fn traceback_class() -> &'static ObjRef {
             Default::default(),
         )
     })
+}
+
+/// How messages name a generator of each kind.
+pub(crate) fn kind_word(kind: crate::value::generator::GenKind) -> &'static str {
+    use crate::value::generator::GenKind;
+    match kind {
+        GenKind::Generator => "generator",
+        GenKind::Coroutine => "coroutine",
+        GenKind::AsyncGenerator => "async generator",
+    }
 }

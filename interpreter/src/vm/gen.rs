@@ -1,11 +1,12 @@
 //! Generators: resuming a suspended frame (from the loop, or from Rust for `next`,
 //! `send`, `throw` and `close`), with "already executing" detection across threads.
 
+use super::exc::kind_word;
 use super::frame::{Frame, FrameKind};
 use super::{FrameExit, PyErr, PyResult, Vm};
 use crate::bytecode::Instr;
 use crate::native::Exc;
-use crate::value::generator::GenState;
+use crate::value::generator::{GenKind, GenState};
 use crate::value::{ObjRef, Object, Value};
 
 /// One step of a generator run from Rust.
@@ -24,11 +25,15 @@ impl Vm {
         };
         loop {
             match g.state() {
-                GenState::Running => return Err(self.value_error("generator already executing")),
+                GenState::Running => return Err(self.already_executing(g.kind)),
+                GenState::Finished if g.kind == GenKind::Coroutine => {
+                    return Err(self.error(Exc::RuntimeError, "cannot reuse already awaited coroutine"));
+                }
                 GenState::Finished => return Ok(None),
                 GenState::Created => {
                     if !sent.is_none() {
-                        return Err(self.type_error("can't send non-None value to a just-started generator"));
+                        let msg = format!("can't send non-None value to a just-started {}", kind_word(g.kind));
+                        return Err(self.type_error(&msg));
                     }
                     if let Some(f) = g.claim(GenState::Created) {
                         return Ok(f);
@@ -100,7 +105,7 @@ impl Vm {
         };
         let mut frame = loop {
             match g.state() {
-                GenState::Running => return Err(self.value_error("generator already executing")),
+                GenState::Running => return Err(self.already_executing(g.kind)),
                 GenState::Finished => return Err(PyErr { exc }),
                 GenState::Created => {
                     if g.claim(GenState::Created).is_some() {
@@ -195,8 +200,18 @@ impl Vm {
         }
     }
 
+    /// ValueError: the generator's frame runs already (on this thread or another).
+    fn already_executing(&mut self, kind: GenKind) -> PyErr {
+        let msg = format!("{} already executing", kind_word(kind));
+        self.value_error(&msg)
+    }
+
     /// `gen.close()`.
     pub fn gen_close(&mut self, gen: &ObjRef) -> PyResult<Value> {
+        let kind = match &**gen {
+            Object::Generator(g) => g.kind,
+            _ => GenKind::Generator,
+        };
         if let Object::Generator(g) = &**gen {
             match g.state() {
                 GenState::Finished => return Ok(Value::None),
@@ -207,14 +222,17 @@ impl Vm {
                         return Ok(Value::None);
                     }
                 }
-                GenState::Running => return Err(self.value_error("generator already executing")),
+                GenState::Running => return Err(self.already_executing(g.kind)),
                 GenState::Suspended => {}
             }
         }
         let exit = Exc::GeneratorExit.class().clone();
         let exc = self.new_exception(&exit, vec![]).exc;
         match self.gen_throw(gen, exc) {
-            Ok(GenStep::Yield(_)) => Err(self.error(Exc::RuntimeError, "generator ignored GeneratorExit")),
+            Ok(GenStep::Yield(_)) => {
+                let msg = format!("{} ignored GeneratorExit", kind_word(kind));
+                Err(self.error(Exc::RuntimeError, &msg))
+            }
             Ok(GenStep::Return(v)) => Ok(v),
             Err(e) => {
                 let cls = self.class_of(&e.exc);

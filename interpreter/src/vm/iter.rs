@@ -3,6 +3,7 @@
 
 use super::{Args, PyResult, Vm};
 use crate::native::Exc;
+use crate::value::generator::GenKind;
 use crate::value::iter::IterObj;
 use crate::value::{Object, Value};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
@@ -26,7 +27,12 @@ impl Vm {
                     pos: AtomicUsize::new(0),
                     version: std::sync::atomic::AtomicU64::new(s.lock().version()),
                 },
-                Object::Iter(_) | Object::Generator(_) => return Ok(v.clone()),
+                Object::Iter(_) => return Ok(v.clone()),
+                Object::Generator(g) if g.kind == GenKind::Generator => return Ok(v.clone()),
+                Object::Generator(_) => {
+                    let msg = format!("'{}' object is not iterable", self.type_name(v));
+                    return Err(self.type_error(&msg));
+                }
                 Object::Instance(_) | Object::Class(_) => return self.user_iter(v),
                 _ => return self.user_iter(v),
             };
@@ -52,9 +58,9 @@ impl Vm {
                 | Object::BigRange(_)
                 | Object::Dict(_)
                 | Object::Set(_)
-                | Object::Iter(_)
-                | Object::Generator(_),
+                | Object::Iter(_),
             ) => true,
+            Some(Object::Generator(g)) => g.kind == GenKind::Generator,
             Some(_) => {
                 let cls = self.class_of(v);
                 let names = crate::interp::names();
@@ -145,7 +151,7 @@ impl Vm {
         };
         match &**o {
             Object::Iter(i) => self.native_next(i),
-            Object::Generator(_) => match self.resume_generator(o, Value::None)? {
+            Object::Generator(g) if g.kind == GenKind::Generator => match self.resume_generator(o, Value::None)? {
                 super::gen::GenStep::Yield(v) => Ok(Some(v)),
                 super::gen::GenStep::Return(_) => Ok(None),
             },
@@ -449,10 +455,17 @@ impl Vm {
     /// Ok(Err(r)) when it finished with value r.
     pub(crate) fn send_to_iter(&mut self, it: &Value, sent: Value) -> PyResult<Result<Value, Value>> {
         let r = if sent.is_none() {
-            match self.iter_next(it) {
-                Ok(Some(v)) => return Ok(Ok(v)),
-                Ok(None) => return Ok(Err(Value::None)),
-                Err(e) => Err(e),
+            let native = matches!(it.obj(), Some(Object::Iter(_)) | Some(Object::Generator(_)));
+            let cls = self.class_of(it);
+            match self.lookup_type_attr(&cls, &crate::interp::names().__next__) {
+                // A script's `__next__` may end with StopIteration(value): the value
+                // is the result of the `yield from` (or `await`).
+                Some(f) if !native => self.call(&f, Args::new([it.clone()])),
+                _ => match self.iter_next(it) {
+                    Ok(Some(v)) => return Ok(Ok(v)),
+                    Ok(None) => return Ok(Err(Value::None)),
+                    Err(e) => Err(e),
+                },
             }
         } else {
             let send = crate::value::str::intern("send");
@@ -481,20 +494,54 @@ impl Vm {
         self.get_attr(exc, &name).unwrap_or(Value::None)
     }
 
-    /// `await x`: coroutines and generators are awaited directly; others need
-    /// `__await__`.
-    pub(crate) fn get_awaitable(&mut self, v: Value) -> PyResult<Value> {
-        if let Some(Object::Generator(_)) = v.obj() {
-            return Ok(v);
-        }
-        let cls = self.class_of(&v);
-        match self.lookup_type_attr(&cls, &crate::value::str::intern("__await__")) {
-            Some(f) => self.call(&f, Args::new([v])),
-            None => {
-                let msg = format!("object {} can't be used in 'await' expression", self.type_name(&v));
-                Err(self.type_error(&msg))
+    /// `await x`: a coroutine is awaited directly; other objects need `__await__`,
+    /// which must return an iterator (a coroutine's wrapper gives its coroutine
+    /// back, so the loop resumes it in place). `site` names what produced `x` for
+    /// the messages: 0 an `await`, 1 `__aenter__`, 2 `__aexit__`.
+    pub(crate) fn get_awaitable(&mut self, v: Value, site: u32) -> PyResult<Value> {
+        if let Some(Object::Generator(g)) = v.obj() {
+            if g.kind == GenKind::Coroutine {
+                return Ok(v);
             }
         }
+        let cls = self.class_of(&v);
+        let f = match self.lookup_type_attr(&cls, &crate::interp::names().__await__) {
+            Some(f) if !f.is_none() => f,
+            _ => {
+                let t = self.type_name(&v);
+                let msg = match site {
+                    1 => format!(
+                        "'async with' received an object from __aenter__ that does not implement __await__: {t}"
+                    ),
+                    2 => {
+                        format!("'async with' received an object from __aexit__ that does not implement __await__: {t}")
+                    }
+                    _ => format!("object {t} can't be used in 'await' expression"),
+                };
+                return Err(self.type_error(&msg));
+            }
+        };
+        let it = self.call(&f, Args::new([v]))?;
+        if let Some(Object::Generator(g)) = it.obj() {
+            return match g.kind {
+                GenKind::Generator => Ok(it),
+                GenKind::Coroutine => Err(self.type_error("__await__() returned a coroutine")),
+                GenKind::AsyncGenerator => {
+                    Err(self.type_error("__await__() returned non-iterator of type 'async_generator'"))
+                }
+            };
+        }
+        if let Some(coro) = crate::builtins::async_gen::wrapped_coroutine(&it) {
+            return Ok(coro);
+        }
+        let icls = self.class_of(&it);
+        if !matches!(it.obj(), Some(Object::Iter(_)))
+            && self.lookup_type_attr(&icls, &crate::interp::names().__next__).is_none()
+        {
+            let msg = format!("__await__() returned non-iterator of type '{}'", self.type_name(&it));
+            return Err(self.type_error(&msg));
+        }
+        Ok(it)
     }
 }
 

@@ -98,13 +98,11 @@ impl Vm {
         let enter = self.lookup_type_attr(&cls, &names.__enter__);
         let exit = self.lookup_type_attr(&cls, &names.__exit__);
         let (Some(enter), Some(exit)) = (enter, exit) else {
+            // CPython names the missing method only when __enter__ is there.
             let missing =
-                if self.lookup_type_attr(&cls, &names.__enter__).is_none() { "__enter__" } else { "__exit__" };
-            let msg = format!(
-                "'{}' object does not support the context manager protocol (missed {} method)",
-                self.type_name(mgr),
-                missing
-            );
+                if self.lookup_type_attr(&cls, &names.__enter__).is_none() { "" } else { " (missed __exit__ method)" };
+            let msg =
+                format!("'{}' object does not support the context manager protocol{}", self.type_name(mgr), missing);
             return Err(self.type_error(&msg));
         };
         let entered = self.call_exit(&enter, std::slice::from_ref(mgr))?;

@@ -89,7 +89,7 @@ impl Vm {
                     unsafe { self.finish_generator(&gen) };
                     let f = std::mem::replace(frame, self.placeholder_frame());
                     self.release_frame(f);
-                    return Err(self.generator_error(err));
+                    return Err(self.generator_error(&gen, err));
                 }
                 FrameKind::Call => {}
                 FrameKind::Init(inst) => _instance = Some(inst),
@@ -97,13 +97,13 @@ impl Vm {
                     // SAFETY: `gen` came out of a `Gen*` frame kind, so this thread
                     // holds its open claim (see `FrameKind`), used here once.
                     unsafe { self.finish_generator(&gen) };
-                    err = self.generator_error(err);
+                    err = self.generator_error(&gen, err);
                 }
                 FrameKind::GenCall { gen, .. } => {
                     // SAFETY: `gen` came out of a `Gen*` frame kind, so this thread
                     // holds its open claim (see `FrameKind`), used here once.
                     unsafe { self.finish_generator(&gen) };
-                    err = self.generator_error(err);
+                    err = self.generator_error(&gen, err);
                 }
             }
             self.depth -= 1;
@@ -293,7 +293,13 @@ impl Vm {
                 }
                 Instr::YieldValue => exit_step!(self.op_yield_value(&mut frame)),
                 Instr::GetYieldFromIter => step!(self.op_get_yield_from_iter(&mut frame)),
-                Instr::GetAwaitable => step!(self.op_get_awaitable(&mut frame)),
+                Instr::GetAwaitable(site) => step!(self.op_get_awaitable(&mut frame, site)),
+                Instr::BeforeAsyncWith => step!(self.op_before_async_with(&mut frame)),
+                Instr::AsyncWithExit => step!(self.op_async_with_exit(&mut frame)),
+                Instr::GetAIter => step!(self.op_get_aiter(&mut frame)),
+                Instr::GetANext => step!(self.op_get_anext(&mut frame)),
+                Instr::EndAsyncFor => step!(self.op_end_async_for(&mut frame)),
+                Instr::AsyncGenWrap => step!(self.op_async_gen_wrap(&mut frame)),
                 Instr::Send(t) => step!(self.op_send(&mut frame, t)),
                 Instr::ImportName(name, level) => step!(self.op_import_name(&mut frame, name, level)),
                 Instr::ImportFrom(i) => step!(self.op_import_from(&mut frame, i)),
@@ -376,7 +382,10 @@ impl Vm {
         }
         match (&frame.values[n - 3], &frame.values[n - 2]) {
             (Value::Obj(f), Value::Obj(g)) => {
-                matches!((&**f, &**g), (Object::Builtin(b), Object::Generator(_)) if b.qualname == qualname)
+                // A coroutine's `send` is resumed in the loop as a generator's is
+                // (asyncio's tasks step their coroutines with it).
+                matches!((&**f, &**g), (Object::Builtin(b), Object::Generator(_))
+                    if b.qualname == qualname || (qualname == "generator.send" && b.qualname == "coroutine.send"))
             }
             _ => false,
         }
@@ -391,7 +400,8 @@ impl Vm {
         }
         match (&frame.values[n - 2], &frame.values[n - 1]) {
             (Value::Obj(f), Value::Obj(g)) => {
-                matches!((&**f, &**g), (Object::Builtin(b), Object::Generator(_)) if b.qualname == "next" && b.bound.is_none())
+                matches!((&**f, &**g), (Object::Builtin(b), Object::Generator(gen))
+                    if b.qualname == "next" && b.bound.is_none() && gen.kind == crate::value::generator::GenKind::Generator)
             }
             _ => false,
         }

@@ -64,7 +64,8 @@ impl Vm {
         // which is not counted.
         if argc == 1 {
             if let (Some(Value::Obj(fo)), Value::Obj(g)) = (&f, &frame.values[slot]) {
-                if matches!((&**fo, &**g), (Object::Builtin(b), Object::Generator(_)) if b.qualname == "generator.send" && b.bound.is_none())
+                if matches!((&**fo, &**g), (Object::Builtin(b), Object::Generator(_))
+                    if (b.qualname == "generator.send" || b.qualname == "coroutine.send") && b.bound.is_none())
                 {
                     // SAFETY: no code can rebind the caller's local while
                     // the generator's frame runs.

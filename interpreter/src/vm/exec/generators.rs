@@ -2,6 +2,7 @@
 //! loop), `yield from` and `await` (GetYieldFromIter, GetAwaitable, Send).
 
 use crate::native::Exc;
+use crate::value::generator::GenKind;
 use crate::value::{Object, Value};
 use crate::vm::frame::{Frame, FrameKind};
 use crate::vm::run::Exit;
@@ -48,18 +49,22 @@ impl Vm {
     pub(in crate::vm) fn op_get_yield_from_iter(&mut self, frame: &mut Box<Frame>) -> PyResult<()> {
         let v = frame.pop();
         let it = match &v {
-            Value::Obj(o) if matches!(&**o, Object::Generator(_)) => v.clone(),
+            Value::Obj(o) if matches!(&**o, Object::Generator(g) if g.kind == GenKind::Generator) => v.clone(),
+            Value::Obj(o) if matches!(&**o, Object::Generator(g) if g.kind == GenKind::Coroutine) => {
+                return Err(self.type_error("cannot 'yield from' a coroutine object in a non-coroutine generator"));
+            }
             _ => self.get_iter(&v)?,
         };
         frame.push(it);
         Ok(())
     }
 
-    /// `Instr::GetAwaitable`
+    /// `Instr::GetAwaitable(site)`
     #[inline(always)]
-    pub(in crate::vm) fn op_get_awaitable(&mut self, frame: &mut Box<Frame>) -> PyResult<()> {
+    pub(in crate::vm) fn op_get_awaitable(&mut self, frame: &mut Box<Frame>, site: u32) -> PyResult<()> {
         let v = frame.pop();
-        let it = self.get_awaitable(v)?;
+        self.caller = &**frame;
+        let it = self.get_awaitable(v, site)?;
         frame.push(it);
         Ok(())
     }

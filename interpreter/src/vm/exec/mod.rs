@@ -5,6 +5,7 @@
 //! that the loop compiles to one function, as if their bodies were written in it.
 
 pub(super) mod arith;
+mod asyncs;
 mod attrs;
 mod build;
 mod calls;
