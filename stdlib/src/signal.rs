@@ -264,8 +264,10 @@ fn pthread_kill(vm: &mut Vm, thread_id: i64, signalnum: CInt) -> PyResult<()> {
 }
 
 fn sigset_of(vm: &mut Vm, mask: &Value) -> PyResult<libc::sigset_t> {
-    // SAFETY: sigemptyset initialises the set it is given.
+    // SAFETY: `sigset_t` is plain C data (an array of integers); all-zero bytes are
+    // a valid value.
     let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `set` is a live local; sigemptyset only writes it.
     unsafe { libc::sigemptyset(&mut set) };
     for v in vm.collect(mask)? {
         let n = vm.index_value(&v)?;
@@ -289,8 +291,10 @@ fn sigset_list(set: &libc::sigset_t) -> Value {
 #[native("signal.pthread_sigmask(how, mask, /)")]
 fn pthread_sigmask(vm: &mut Vm, how: CInt, mask: Value) -> PyResult<Value> {
     let set = sigset_of(vm, &mask)?;
-    // SAFETY: both sets are valid; the old one is written by the call.
+    // SAFETY: `sigset_t` is plain C data; all-zero bytes are a valid value.
     let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: both sets are live locals; the call reads `set` and writes `old` only,
+    // and an invalid `how` is reported as EINVAL, not undefined behaviour.
     let r = unsafe { libc::pthread_sigmask(how.0, &set, &mut old) };
     if r != 0 {
         return Err(os_error_with(vm, &std::io::Error::from_raw_os_error(r), None, None));
@@ -301,8 +305,9 @@ fn pthread_sigmask(vm: &mut Vm, how: CInt, mask: Value) -> PyResult<Value> {
 /// Examine pending signals.
 #[native("signal.sigpending()")]
 fn sigpending(vm: &mut Vm) -> PyResult<Value> {
-    // SAFETY: sigpending writes the set it is given.
+    // SAFETY: `sigset_t` is plain C data; all-zero bytes are a valid value.
     let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `set` is a live local; sigpending only writes it.
     if unsafe { libc::sigpending(&mut set) } != 0 {
         return Err(errno_error(vm));
     }
@@ -336,8 +341,10 @@ fn itimer_tuple(v: &libc::itimerval) -> Value {
 #[native("signal.setitimer(which, seconds, interval=0.0, /)")]
 fn setitimer(vm: &mut Vm, which: CInt, seconds: f64, interval: f64) -> PyResult<Value> {
     let new = libc::itimerval { it_value: timeval(seconds), it_interval: timeval(interval) };
-    // SAFETY: both itimervals are valid; the old one is written by the call.
+    // SAFETY: `itimerval` is plain C data (integers); all-zero bytes are valid.
     let mut old: libc::itimerval = unsafe { std::mem::zeroed() };
+    // SAFETY: both itimervals are live locals; the call reads `new` and writes `old`
+    // only, and a bad `which` is reported as EINVAL.
     if unsafe { setitimer_c(which.0, &new, &mut old) } != 0 {
         return Err(errno_error(vm));
     }
@@ -347,8 +354,10 @@ fn setitimer(vm: &mut Vm, which: CInt, seconds: f64, interval: f64) -> PyResult<
 /// Returns current value of given itimer.
 #[native("signal.getitimer(which, /)")]
 fn getitimer(vm: &mut Vm, which: CInt) -> PyResult<Value> {
-    // SAFETY: getitimer writes the itimerval it is given.
+    // SAFETY: `itimerval` is plain C data (integers); all-zero bytes are valid.
     let mut cur: libc::itimerval = unsafe { std::mem::zeroed() };
+    // SAFETY: `cur` is a live local; getitimer only writes it (a bad `which` is
+    // reported as EINVAL).
     if unsafe { getitimer_c(which.0, &mut cur) } != 0 {
         return Err(errno_error(vm));
     }

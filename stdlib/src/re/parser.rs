@@ -349,7 +349,7 @@ impl Parser<'_> {
                 let min = if lo.is_empty() { 0 } else { num(lo)? };
                 let max = match hi {
                     None => min,
-                    Some(h) if h.is_empty() => UNBOUNDED,
+                    Some([]) => UNBOUNDED,
                     Some(h) => num(h)?,
                 };
                 self.i = j + 1;
@@ -434,7 +434,7 @@ impl Parser<'_> {
             '1'..='9' => {
                 // A backreference of one or two digits, or an octal escape of three.
                 let d0 = self.i;
-                if self.i + 2 < self.p.len() + 0
+                if self.i + 2 < self.p.len()
                     && is_octal(c)
                     && is_octal(self.p[self.i + 1])
                     && self.p.get(self.i + 2).is_some_and(|&x| is_octal(x))

@@ -44,7 +44,12 @@ pub enum Inst {
     /// The end of the pattern or of a lookaround/atomic body.
     Succeed,
     One(Item),
-    Star { item: Item, min: u32, max: u32, mode: Mode },
+    Star {
+        item: Item,
+        min: u32,
+        max: u32,
+        mode: Mode,
+    },
     Anchor(Anchor),
     /// Records the position in a capture slot (2g: start of group g, 2g+1: end).
     Save(usize),
@@ -52,16 +57,39 @@ pub enum Inst {
     Split(usize, usize),
     Jmp(usize),
     RepStart(usize),
-    RepTest { r: usize, min: u32, max: u32, greedy: bool, exit: usize },
-    RepEnd { r: usize, test: usize, exit: usize },
-    Backref { group: usize, icase: bool, ascii: bool },
+    RepTest {
+        r: usize,
+        min: u32,
+        max: u32,
+        greedy: bool,
+        exit: usize,
+    },
+    RepEnd {
+        r: usize,
+        test: usize,
+        exit: usize,
+    },
+    Backref {
+        group: usize,
+        icase: bool,
+        ascii: bool,
+    },
     /// A lookaround whose body starts at the next instruction; `behind` is its
     /// fixed width for a lookbehind.
-    Look { behind: Option<usize>, negated: bool, next: usize },
+    Look {
+        behind: Option<usize>,
+        negated: bool,
+        next: usize,
+    },
     /// An atomic group whose body starts at the next instruction.
-    Atomic { next: usize },
+    Atomic {
+        next: usize,
+    },
     /// `(?(group)yes|no)`: go on when the group matched, else jump to `no`.
-    Cond { group: usize, no: usize },
+    Cond {
+        group: usize,
+        no: usize,
+    },
 }
 
 pub struct Program {
