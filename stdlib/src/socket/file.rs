@@ -93,9 +93,8 @@ impl Drop for SockFile {
             while done < pending.len() && tries < 100 {
                 let rest = &pending[done..];
                 // SAFETY: `rest` is readable for its length.
-                let n = unsafe {
-                    libc::send(fd.raw, rest.as_ptr() as *const libc::c_void, rest.len(), libc::MSG_NOSIGNAL)
-                };
+                let n =
+                    unsafe { libc::send(fd.raw, rest.as_ptr() as *const libc::c_void, rest.len(), libc::MSG_NOSIGNAL) };
                 if n > 0 {
                     done += n as usize;
                 } else if std::io::Error::last_os_error().kind() == std::io::ErrorKind::WouldBlock {
@@ -187,7 +186,10 @@ fn opt_text(vm: &mut Vm, v: &Option<Value>, what: &str) -> PyResult<Option<Strin
 }
 
 /// makefile(mode='r', buffering=None, *, encoding=None, errors=None, newline=None)
-#[native("socket.makefile($self, mode='r', buffering=None, *, encoding=None, errors=None, newline=None)", style = "python")]
+#[native(
+    "socket.makefile($self, mode='r', buffering=None, *, encoding=None, errors=None, newline=None)",
+    style = "python"
+)]
 pub fn makefile(
     vm: &mut Vm,
     this: &Sock,
@@ -230,7 +232,8 @@ pub fn makefile(
         return Err(vm.value_error(&msg));
     }
     let fd = this.open_fd(vm)?;
-    let text = (!binary).then(|| (encoding.unwrap_or_else(|| "UTF-8".into()), errors.unwrap_or_else(|| "strict".into())));
+    let text =
+        (!binary).then(|| (encoding.unwrap_or_else(|| "UTF-8".into()), errors.unwrap_or_else(|| "strict".into())));
     let mut shown = String::new();
     if readable {
         shown.push('r');

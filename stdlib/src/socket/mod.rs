@@ -29,7 +29,14 @@ use std::sync::OnceLock;
 pub fn gaierror() -> &'static ObjRef {
     static C: OnceLock<ObjRef> = OnceLock::new();
     C.get_or_init(|| {
-        new_class("gaierror", "socket", vec![Exc::OSError.class().clone()], BaseKind::Exception, true, Default::default())
+        new_class(
+            "gaierror",
+            "socket",
+            vec![Exc::OSError.class().clone()],
+            BaseKind::Exception,
+            true,
+            Default::default(),
+        )
     })
 }
 

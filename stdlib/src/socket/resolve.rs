@@ -174,7 +174,8 @@ fn getaddrinfo(
             _ => return Err(vm.error(Exc::OSError, "Int or String expected")),
         },
     };
-    let answers = lookup(vm, host.as_deref(), service.as_deref(), family as i32, kind as i32, proto as i32, flags as i32)?;
+    let answers =
+        lookup(vm, host.as_deref(), service.as_deref(), family as i32, kind as i32, proto as i32, flags as i32)?;
     let items = answers
         .into_iter()
         .map(|a| {

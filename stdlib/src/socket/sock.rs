@@ -546,7 +546,10 @@ fn recv_into_buffer(
     let cap = ba.len();
     let want = if nbytes == 0 { cap } else { nbytes as usize };
     if want > cap {
-        let msg = format!("{}buffer too small for requested bytes", if from { "nbytes is greater than the length of the " } else { "" });
+        let msg = format!(
+            "{}buffer too small for requested bytes",
+            if from { "nbytes is greater than the length of the " } else { "" }
+        );
         return Err(vm.value_error(if from { &msg } else { "buffer too small for requested bytes" }));
     }
     let (data, a) = recv_bytes(vm, this, want, flags as i32, from)?;
@@ -607,7 +610,13 @@ fn sendall(vm: &mut Vm, this: &Sock, data: BytesLike, flags: i64) -> PyResult<()
 
 /// sendto(data[, flags], address) -> count
 #[native("socket.sendto($self, data, flags_or_address, address=None, /)")]
-fn sendto(vm: &mut Vm, this: &Sock, data: BytesLike, flags_or_address: Value, address: Option<Value>) -> PyResult<usize> {
+fn sendto(
+    vm: &mut Vm,
+    this: &Sock,
+    data: BytesLike,
+    flags_or_address: Value,
+    address: Option<Value>,
+) -> PyResult<usize> {
     let (flags, address) = match address {
         Some(a) => (vm.index_value(&flags_or_address)? as i32, a),
         None => (0, flags_or_address),
