@@ -8,10 +8,13 @@ pub mod math;
 pub mod mp;
 pub mod os;
 pub mod random;
+pub mod re;
 pub mod runtime;
 pub mod select;
+pub mod signal;
 pub mod socket;
 pub mod sys;
+pub mod sys_flags;
 pub mod thread;
 pub mod time;
 pub mod urllib;
@@ -33,6 +36,8 @@ const MODULES: &[(&str, ModuleInit)] = &[
     ("_urllib", urllib::init),
     ("_multiprocessing", mp::init),
     ("_collections", collections::init),
+    ("_signal", signal::init),
+    ("_re", re::init),
     ("_socket", socket::init),
     ("select", select::init),
 ];
