@@ -14,6 +14,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             &get_current_thread::DEF,
             &loaded_module::DEF,
             &outer_module_name::DEF,
+            &io_classes::DEF,
         ],
     );
     Ok(())
@@ -24,6 +25,27 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
 #[native("_conc.format_exception(exc, /)")]
 fn format_exception(vm: &mut Vm, exc: &Value) -> PyResult<String> {
     Ok(vm.format_exception(exc))
+}
+
+/// io_classes() -> dict: the native classes of files and their bases, and
+/// UnsupportedOperation, by name, for the `io` module to export.
+#[native("_conc.io_classes()")]
+fn io_classes(vm: &mut Vm) -> PyResult<Value> {
+    use conc_interpreter::builtins::io as nio;
+    let d = Value::new(conc_interpreter::Object::Dict(conc_interpreter::value::dict::DictObj::new(Default::default())));
+    for (name, cls) in [
+        ("_IOBase", nio::IOBASE.class().clone()),
+        ("_BufferedIOBase", nio::BUFFERED_IOBASE.class().clone()),
+        ("_TextIOBase", nio::TEXT_IOBASE.class().clone()),
+        ("TextIOWrapper", nio::TEXT_IO_WRAPPER.class().clone()),
+        ("BufferedReader", nio::BUFFERED_READER.class().clone()),
+        ("BufferedWriter", nio::BUFFERED_WRITER.class().clone()),
+        ("BufferedRandom", nio::BUFFERED_RANDOM.class().clone()),
+        ("UnsupportedOperation", nio::unsupported_operation()),
+    ] {
+        vm.dict_set(&d, Value::str(name), Value::Obj(cls))?;
+    }
+    Ok(d)
 }
 
 /// set_current_thread(thread): records the Thread object of the running thread.
@@ -43,7 +65,7 @@ fn get_current_thread(vm: &mut Vm) -> PyResult<Value> {
 /// importing it: multiprocessing asks whether a child has threads to wait for).
 #[native("_conc.loaded_module(name, /)")]
 fn loaded_module(_vm: &mut Vm, name: &str) -> PyResult<Value> {
-    let m = conc_interpreter::interp::interp().modules.lock().get(name).cloned();
+    let m = conc_interpreter::interp::interp().modules.get(name);
     Ok(m.unwrap_or(Value::None))
 }
 
