@@ -33,7 +33,7 @@ pub unsafe fn release_orphaned<T: ?Sized>(m: &Mutex<T>) {
 /// As [`release_orphaned`].
 pub unsafe fn reset_in_child() {
     let i = crate::interp::interp();
-        // Every module's name table: threads take it for new globals and lookups by name.
+    // Every module's name table: threads take it for new globals and lookups by name.
     crate::interp::builtins_module().globals.release_after_fork();
     let modules: Vec<crate::value::Value> = i.modules.values();
     for m in &modules {

@@ -15,6 +15,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             &loaded_module::DEF,
             &outer_module_name::DEF,
             &io_classes::DEF,
+            &stdlib_source::DEF,
         ],
     );
     Ok(())
@@ -25,6 +26,16 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
 #[native("_conc.format_exception(exc, /)")]
 fn format_exception(vm: &mut Vm, exc: &Value) -> PyResult<String> {
     Ok(vm.format_exception(exc))
+}
+
+/// stdlib_source(filename) -> the source of the module shipped in the binary that
+/// tracebacks name `filename` (`<conc-stdlib>/logging/__init__.conc`), or None;
+/// `linecache` shows its lines as CPython shows those of its Lib files.
+#[native("_conc.stdlib_source(filename, /)")]
+fn stdlib_source(_vm: &mut Vm, filename: &str) -> PyResult<Option<String>> {
+    let Some(path) = filename.strip_prefix("<conc-stdlib>/") else { return Ok(None) };
+    let sources = conc_interpreter::interp::interp().embedded_sources.read();
+    Ok(sources.values().find(|m| m.path == path).map(|m| m.current_source().to_string()))
 }
 
 /// io_classes() -> dict: the native classes of files and their bases, and

@@ -426,11 +426,7 @@ fn os_fspath(vm: &mut Vm, path: &Value) -> PyResult<Value> {
     if matches!(r.obj(), Some(Object::Str(_)) | Some(Object::Bytes(_))) || r.as_str().is_some() {
         return Ok(r);
     }
-    let msg = format!(
-        "expected {}.__fspath__() to return str or bytes, not {}",
-        vm.type_name(path),
-        vm.type_name(&r)
-    );
+    let msg = format!("expected {}.__fspath__() to return str or bytes, not {}", vm.type_name(path), vm.type_name(&r));
     Err(vm.type_error(&msg))
 }
 

@@ -1272,13 +1272,7 @@ fn is_titlecase(c: char) -> bool {
 
 /// The engine of `str.format`: `{}` `{0}` `{name}` `{0.attr}` `{0[key]}` `{!r}`
 /// `{:spec}` with nested fields in the spec.
-pub fn format_with(
-    vm: &mut Vm,
-    fmt: &str,
-    pos: &[Value],
-    kw: FieldNames,
-    auto: &mut usize,
-) -> PyResult<String> {
+pub fn format_with(vm: &mut Vm, fmt: &str, pos: &[Value], kw: FieldNames, auto: &mut usize) -> PyResult<String> {
     let chars: Vec<char> = fmt.chars().collect();
     let mut out = String::new();
     let mut i = 0;
@@ -1351,13 +1345,7 @@ pub fn format_with(
 
 const MANUAL_NUMBERING: usize = usize::MAX;
 
-fn resolve_field(
-    vm: &mut Vm,
-    name: &str,
-    pos: &[Value],
-    kw: FieldNames,
-    auto: &mut usize,
-) -> PyResult<Value> {
+fn resolve_field(vm: &mut Vm, name: &str, pos: &[Value], kw: FieldNames, auto: &mut usize) -> PyResult<Value> {
     let first_end = name.find(['.', '[']).unwrap_or(name.len());
     let head = &name[..first_end];
     if let FieldNames::Map(_) = kw {

@@ -16,7 +16,7 @@ pub type TbEntry = super::frames::FrameEntry;
 /// The native payload of every exception instance.
 pub struct ExcData {
     pub args: Mutex<Value>,
-    /// Innermost entry last (the order in which frames were unwound).
+    /// Innermost entry first (the order in which frames were unwound).
     pub traceback: Mutex<Vec<TbEntry>>,
     pub cause: Mutex<Value>,
     pub context: Mutex<Value>,

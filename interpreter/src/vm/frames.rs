@@ -88,7 +88,8 @@ pub static CODE_VIEW: NativeClass = NativeClass {
 };
 
 /// A `traceback` object: entry `index` of an exception's recorded entries (innermost
-/// last), so the next one toward the error (`tb_next`) is the entry before.
+/// first, in the order the frames were unwound), so the next one toward the error
+/// (`tb_next`) is the entry before.
 pub struct TracebackView {
     entries: Arc<Vec<FrameEntry>>,
     index: usize,
@@ -120,7 +121,7 @@ pub fn traceback_of(entries: Vec<FrameEntry>) -> Value {
 }
 
 /// The entries from a traceback object on (for `exc.__traceback__ = tb`), innermost
-/// last; None when `v` is no traceback.
+/// first; None when `v` is no traceback.
 pub fn entries_of(v: &Value) -> Option<Vec<FrameEntry>> {
     let tb = v.as_instance()?.native::<TracebackView>()?;
     Some(tb.entries[..=tb.index].to_vec())
@@ -135,7 +136,7 @@ impl Vm {
         let Some(cur) = self.caller_frame() else { return out };
         let empty = crate::interp::empty_code() as *const Code;
         let mut push = |f: &super::frame::Frame| {
-            if f.code as *const Code != empty {
+            if !std::ptr::eq(f.code, empty) {
                 out.push(FrameEntry {
                     code: f.code,
                     owner: f.code_owner.clone(),
@@ -170,10 +171,6 @@ impl Vm {
         }
         Ok(FRAME.instance(FrameView { stack: Arc::new(stack), index: depth }))
     }
-}
-
-fn frame_of(entry: &FrameEntry) -> Value {
-    FRAME.instance(FrameView { stack: Arc::new(vec![entry.clone()]), index: 0 })
 }
 
 #[native("frame.f_code($self)")]
@@ -255,9 +252,11 @@ fn code_repr(_vm: &mut Vm, this: &CodeView) -> PyResult<String> {
     ))
 }
 
+/// The frame of this entry; its `f_back` is the next entry out (the entries are
+/// innermost first, as a stack snapshot's), None past the outermost recorded.
 #[native("traceback.tb_frame($self)")]
 fn tb_frame(_vm: &mut Vm, this: &TracebackView) -> PyResult<Value> {
-    Ok(frame_of(&this.entries[this.index]))
+    Ok(FRAME.instance(FrameView { stack: this.entries.clone(), index: this.index }))
 }
 
 #[native("traceback.tb_lineno($self)")]
