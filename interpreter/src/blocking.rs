@@ -73,7 +73,7 @@ pub fn waiting_threads() -> Vec<WaitRecord> {
     registry().lock().values().cloned().collect()
 }
 
-/// Set by the SIGINT handler; consumed by the main thread.
+/// Set when a signal arrived; consumed by the main thread, which runs the handlers.
 static INTERRUPT: AtomicBool = AtomicBool::new(false);
 /// The ident of the main thread (the only one Ctrl-C interrupts).
 static MAIN_THREAD: AtomicU64 = AtomicU64::new(0);
@@ -87,7 +87,8 @@ pub fn is_main_thread() -> bool {
     MAIN_THREAD.load(Ordering::Relaxed) == current_ident()
 }
 
-/// Requests a KeyboardInterrupt in the main thread (called from the SIGINT handler).
+/// Asks the main thread to run its pending signal handlers (`signals::note_signal`;
+/// SIGINT's default handler raises KeyboardInterrupt).
 pub fn request_interrupt() {
     INTERRUPT.store(true, Ordering::SeqCst);
 }
@@ -243,7 +244,18 @@ impl Vm {
         }
         let result = loop {
             if main && take_interrupt() {
-                break Err(());
+                // A signal arrived: its script handler runs here, with the waited-on
+                // object's lock released (the handler may use the object). If it
+                // returns, the wait goes on (PEP 475); its exception ends the wait.
+                match MutexGuard::unlocked(guard, || self.run_pending_signals()) {
+                    Err(e) => break Err(e),
+                    Ok(()) => {
+                        if let Some(r) = ready(guard) {
+                            break Ok(Some(r));
+                        }
+                        continue;
+                    }
+                }
             }
             let now = Instant::now();
             let mut wait_until = match deadline {
@@ -273,10 +285,7 @@ impl Vm {
             }
         };
         registry().lock().remove(&me);
-        match result {
-            Ok(r) => Ok(r),
-            Err(()) => Err(self.error(Exc::KeyboardInterrupt, "")),
-        }
+        result
     }
 
     /// A number of seconds (a timeout, a sleep) as a Duration, with CPython's

@@ -263,6 +263,10 @@ impl EmbeddedModule {
 
 static INTERP: OnceLock<Interp> = OnceLock::new();
 
+/// `-O`'s level (`sys.flags.optimize`): above 0 the compiler leaves out `assert`
+/// statements and `__debug__` is False. Set by the command line before start-up.
+pub static OPTIMIZE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
 /// `sys.set_int_max_str_digits`: the longest int that str() converts (0 = no limit).
 pub static INT_MAX_STR_DIGITS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(4300);
 

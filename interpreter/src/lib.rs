@@ -13,6 +13,7 @@ pub mod fork;
 pub mod interp;
 pub mod native;
 pub mod operator;
+pub mod signals;
 pub mod stdio;
 pub mod value;
 pub mod vm;

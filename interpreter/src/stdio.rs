@@ -80,10 +80,15 @@ fn stdout_state() -> &'static Mutex<Out> {
         tty: unbuffered || std::io::stdout().is_terminal(),
     })));
     match STATE.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
+        // SAFETY: our compare-and-swap published `fresh`, a leaked box that nothing
+        // ever frees, so a `'static` shared borrow of it is valid.
         Ok(_) => unsafe { &*fresh },
         Err(existing) => {
-            // SAFETY: `fresh` was never shared.
+            // SAFETY: the swap failed, so `fresh` was never published: this thread
+            // holds its only pointer and frees it once.
             drop(unsafe { Box::from_raw(fresh) });
+            // SAFETY: `existing` is the box another thread published (the Acquire
+            // failure order makes its contents visible); it is never freed.
             unsafe { &*existing }
         }
     }

@@ -12,8 +12,10 @@ pub fn run(files: &[String]) -> i32 {
     conc_interpreter::interp::init();
     let mut status = 0;
     for file in files {
+        // An unreadable file is a usage error (2), as `conc FILE` reports it; it
+        // outranks a syntax error (1) elsewhere in the list.
         let Some(source) = read_source(file) else {
-            status = 1;
+            status = 2;
             continue;
         };
         // Compile into a scratch module: scope errors (`nonlocal` without a binding,
@@ -23,7 +25,7 @@ pub fn run(files: &[String]) -> i32 {
             compiler::compile_source(&source, file, &scratch, Mode::Exec, compiler::Lifetime::RunTime(None))
         {
             eprint!("{rendered}");
-            status = 1;
+            status = status.max(1);
         }
     }
     status
@@ -35,7 +37,7 @@ pub(super) fn read_source(file: &str) -> Option<String> {
     match std::fs::read_to_string(file) {
         Ok(s) => Some(s),
         Err(e) => {
-            eprintln!("conc: can't open file '{file}': [Errno {}] {e}", e.raw_os_error().unwrap_or(0));
+            super::run::report_unreadable(file, &e);
             None
         }
     }

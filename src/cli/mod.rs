@@ -1,36 +1,35 @@
 //! Command-line dispatch. Exit codes follow Python: 0 success, 1 error, 2 usage error.
+//!
+//! The first argument may name one of conc's own commands (`check`, `dis`, `test`,
+//! `repl`); everything else is python3's command line (`options`). A script whose name
+//! is one of the commands runs with `conc -- NAME` or `conc ./NAME`.
 
 mod check;
 mod dis;
+mod options;
 mod repl;
 mod run;
 mod test;
 
-const USAGE: &str =
-    "usage: conc [FILE [ARGS...] | -c CODE | check FILE... | dis FILE | dis -c CODE | test [PATH...] | repl]";
+use options::Stop;
 
 pub fn main(args: Vec<String>) -> i32 {
     match args.first().map(String::as_str) {
-        Some("check") => check::run(&args[1..]),
-        Some("dis") => dis::run(&args[1..]),
-        Some("test") => test::run(&args[1..]),
-        Some("repl") => repl::main(&args[1..]),
-        None => repl::main(&[]),
-        Some("--multiprocessing-child") => conc_stdlib::mp::child_main(&args[1..]),
-        Some("-h") | Some("--help") => {
-            println!("{USAGE}");
+        Some("check") => return check::run(&args[1..]),
+        Some("dis") => return dis::run(&args[1..]),
+        Some("test") => return test::run(&args[1..]),
+        Some("repl") => return repl::main(&args[1..]),
+        Some("--multiprocessing-child") => return conc_stdlib::mp::child_main(&args[1..]),
+        _ => {}
+    }
+    match options::parse(&args) {
+        Ok(o) => run::launch(o, std::env::args().collect()),
+        Err(Stop::Print(text)) => {
+            print!("{text}");
             0
         }
-        Some("-c") => match args.get(1) {
-            Some(code) => run::run_code(code, &args[2..]),
-            None => {
-                eprintln!("Argument expected for the -c option\n{USAGE}");
-                2
-            }
-        },
-        Some(f) if !f.starts_with('-') => run::run_file(f, &args[1..]),
-        Some(_) => {
-            eprintln!("{USAGE}");
+        Err(Stop::Usage(message)) => {
+            eprint!("{}", options::usage_error(&message));
             2
         }
     }

@@ -33,15 +33,38 @@ const KEYWORDS: &[&str] = &[
 ];
 
 pub fn main(_args: &[String]) -> i32 {
+    start(vec![String::new()], vec![String::new()], false)
+}
+
+/// The prompt as the whole program (`conc`, `conc repl`), with `sys.argv` and
+/// `sys.path` as the command line made them; `quiet` (`-q`) leaves out the version line.
+pub fn start(argv: Vec<String>, path: Vec<String>, quiet: bool) -> i32 {
     let interactive = std::io::stdin().is_terminal();
-    RuntimeBuilder::new().argv(vec![String::new()]).path(vec![".".to_string()]).run(move |vm| {
+    RuntimeBuilder::new().argv(argv).path(path).run(move |vm| {
         let m = main_module(None);
         if interactive {
-            repl(vm, m)
+            repl(vm, m, quiet)
         } else {
             piped(vm, m)
         }
     })
+}
+
+/// `-i`: the prompt after a program, in the program's `__main__`. When stdin is not
+/// a terminal its text is run as prompt entries (expression values are echoed).
+pub fn inspect(vm: &mut Vm, m: ObjRef, quiet: bool) -> i32 {
+    if std::io::stdin().is_terminal() {
+        return repl(vm, m, quiet);
+    }
+    let mut source = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut source) {
+        eprintln!("conc: cannot read stdin: {e}");
+        return 1;
+    }
+    match run_entry(vm, &m, &source, Mode::Interactive) {
+        Ok(_) | Err(None) => 0,
+        Err(Some(exc)) => exit_code_for(vm, &exc),
+    }
 }
 
 fn module_of(m: &ObjRef) -> &'static ModuleObj {
@@ -142,7 +165,7 @@ fn hook_output(printer: &Arc<Mutex<Box<dyn ExternalPrinter + Send>>>) {
     })));
 }
 
-fn repl(main_vm: &mut Vm, m: ObjRef) -> i32 {
+fn repl(main_vm: &mut Vm, m: ObjRef, quiet: bool) -> i32 {
     // The line editor's completer reads attributes through the VM between entries, so
     // the session shares it; a VM is only per-thread run state, and a fresh one is
     // left for the shutdown sequence that follows on this thread.
@@ -166,7 +189,9 @@ fn repl(main_vm: &mut Vm, m: ObjRef) -> i32 {
         .create_external_printer()
         .ok()
         .map(|p| Arc::new(Mutex::new(Box::new(p) as Box<dyn ExternalPrinter + Send>)));
-    eprintln!("conc {} (Ctrl-D or exit() to leave)", env!("CARGO_PKG_VERSION"));
+    if !quiet {
+        eprintln!("conc {} (Ctrl-D or exit() to leave)", env!("CARGO_PKG_VERSION"));
+    }
 
     let status = 'session: loop {
         // Read one entry.

@@ -137,10 +137,10 @@ unary!(
 unary!(exp, "math.exp(x, /)", "Return e raised to the power of x.", f64::exp, true);
 unary!(exp2, "math.exp2(x, /)", "Return 2 raised to the power of x.", f64::exp2, true);
 unary!(expm1, "math.expm1(x, /)", "Return exp(x)-1.", f64::exp_m1, true);
-unary!(cbrt, "math.cbrt(x, /)", "Return the cube root of x.", |x: f64| unsafe { c_cbrt(x) }, false);
+unary!(cbrt, "math.cbrt(x, /)", "Return the cube root of x.", |x: f64| c_cbrt(x), false);
 unary!(fabs, "math.fabs(x, /)", "Return the absolute value of the float x.", f64::abs, false);
-unary!(erf, "math.erf(x, /)", "Error function at x.", |x: f64| unsafe { c_erf(x) }, false);
-unary!(erfc, "math.erfc(x, /)", "Complementary error function at x.", |x: f64| unsafe { c_erfc(x) }, false);
+unary!(erf, "math.erf(x, /)", "Error function at x.", |x: f64| c_erf(x), false);
+unary!(erfc, "math.erfc(x, /)", "Complementary error function at x.", |x: f64| c_erfc(x), false);
 unary!(
     log1p,
     "math.log1p(x, /)",
@@ -150,14 +150,19 @@ unary!(
 );
 
 // The C library (always linked on our targets) has the special functions Rust's
-// standard library lacks.
-extern "C" {
+// standard library lacks (and the cbrt CPython uses), declared `safe` so that the one
+// argument for calling them is made here, once.
+// SAFETY: each signature is the C declaration of <math.h> (a `double` in and out, by
+// value). The functions are defined for every double (NaN and infinities included),
+// take no pointers and touch no state Rust sees: at most they set errno, which
+// nothing here reads. So calling them with any `f64` cannot be undefined behaviour.
+unsafe extern "C" {
     #[link_name = "erf"]
-    fn c_erf(x: f64) -> f64;
+    safe fn c_erf(x: f64) -> f64;
     #[link_name = "erfc"]
-    fn c_erfc(x: f64) -> f64;
+    safe fn c_erfc(x: f64) -> f64;
     #[link_name = "cbrt"]
-    fn c_cbrt(x: f64) -> f64;
+    safe fn c_cbrt(x: f64) -> f64;
 }
 
 /// Return the square root of x.

@@ -261,6 +261,8 @@ fn listdir(vm: &mut Vm, path: Option<ListTarget>) -> PyResult<Value> {
         PathOrFd::Path(p) => (p.text.clone(), p.value.clone(), p.bytes),
         PathOrFd::Fd(fd) => {
             // A descriptor must be an open directory; list it through /proc.
+            // SAFETY: `struct stat` is plain C data (integers only); all-zero bytes
+            // are a valid value.
             let mut st: libc::stat = unsafe { std::mem::zeroed() };
             // SAFETY: fstat(2) writes into the zeroed struct we own.
             let r = check(unsafe { libc::fstat(*fd, &mut st) }).and_then(|_| {

@@ -73,7 +73,12 @@ impl RuntimeBuilder {
             }
         });
         let code = match h {
-            Ok(h) => h.join().unwrap_or(1),
+            Ok(h) => {
+                // From here on the OS main thread only waits: process signals go to
+                // the script's main thread (see `conc_interpreter::signals`).
+                conc_interpreter::signals::block_async_signals();
+                h.join().unwrap_or(1)
+            }
             Err(_) => 1,
         };
         conc_interpreter::stdio::flush_stdout();
@@ -93,16 +98,15 @@ impl RuntimeBuilder {
 }
 
 /// Ctrl-C raises KeyboardInterrupt in the main thread (checked by the VM loop and by
-/// every blocking wait) instead of killing the process.
+/// every blocking wait) instead of killing the process. A SIGINT the parent ignored
+/// stays ignored, as in CPython (`signal.getsignal(SIGINT)` is then `SIG_IGN`).
 pub fn install_sigint_handler() {
-    extern "C" fn on_sigint(_: libc::c_int) {
-        conc_interpreter::blocking::request_interrupt();
+    use conc_interpreter::signals;
+    if signals::current_os_disposition(libc::SIGINT) == libc::SIG_IGN {
+        signals::set_handler(libc::SIGINT as usize, None);
+        return;
     }
-    // SAFETY: the handler only stores to an atomic flag, which is async-signal-safe,
-    // and the function pointer stays valid for the life of the process.
-    unsafe {
-        libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t);
-    }
+    let _ = signals::install_os_handler(libc::SIGINT);
 }
 
 /// The shutdown sequence: waits for every non-daemon thread, then ends child
@@ -154,7 +158,21 @@ pub fn exit_code_for(vm: &mut Vm, exc: &Value) -> i32 {
     }
     let text = vm.format_exception(exc);
     conc_interpreter::stdio::write_stderr(&text);
+    // An uncaught KeyboardInterrupt ends the process by SIGINT once it is shut down,
+    // when SIGINT still has its default handler (as CPython decides).
+    let interrupted = conc_interpreter::value::class::is_subclass(&cls, Exc::KeyboardInterrupt.class());
+    if interrupted && sigint_is_default() {
+        conc_interpreter::signals::set_die_by_sigint();
+    }
     1
+}
+
+/// Whether SIGINT's handler is still the default one (`default_int_handler`).
+fn sigint_is_default() -> bool {
+    matches!(
+        conc_interpreter::signals::handler(libc::SIGINT as usize),
+        Some(conc_interpreter::signals::Handler::DefaultInt)
+    )
 }
 
 /// A new `__main__` module (registered in `sys.modules`) for code from `file`.

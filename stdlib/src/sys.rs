@@ -29,6 +29,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     set(m, "executable", Value::string(std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default()));
     set(m, "implementation_name", Value::str("conc"));
     set(m, "modules", interp().modules.dict());
+    crate::sys_flags::init(_vm, m)?;
     natives(
         m,
         &[

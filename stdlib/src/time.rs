@@ -134,6 +134,89 @@ extern "C" {
     fn tzset();
 }
 
+// The C library's calendar functions, each called from one safe function below that
+// holds the argument for the call.
+
+/// Rereads the TZ variable into the C library's zone state (`tzset(3)`).
+fn reset_zone() {
+    // SAFETY: tzset takes no arguments and writes only the C library's own zone
+    // variables, under the C library's lock. It reads the environment, which would
+    // race with a thread changing it; nothing in conc changes the environment after
+    // start-up (there is no putenv, and the one setenv in `main` runs before any
+    // other thread exists).
+    unsafe { tzset() }
+}
+
+/// A `struct tm` with every field zero and `tm_zone` null.
+fn blank_tm() -> libc::tm {
+    // SAFETY: `struct tm` is plain C data, integers and one `const char *`
+    // (`tm_zone`); all-zero bytes are a valid value of each (0, a null pointer).
+    unsafe { std::mem::zeroed() }
+}
+
+/// `t` broken down into local time or UTC (`localtime_r`/`gmtime_r`) and the zone's
+/// abbreviation, or None when the C library cannot represent `t`. The returned
+/// `tm_zone` is null: the name is copied out, so no pointer into the C library
+/// leaves this function.
+fn broken_down(t: libc::time_t, local: bool) -> Option<(libc::tm, Option<String>)> {
+    let mut tm = blank_tm();
+    // SAFETY: both pointers are to live locals of the types the functions take; the
+    // reentrant `_r` forms write only `*tm` (and localtime_r the C library's zone
+    // state, under its lock, as `reset_zone`, with the same argument about the
+    // environment).
+    let r = unsafe {
+        if local {
+            libc::localtime_r(&t, &mut tm)
+        } else {
+            libc::gmtime_r(&t, &mut tm)
+        }
+    };
+    if r.is_null() {
+        return None;
+    }
+    let zone = if tm.tm_zone.is_null() {
+        None
+    } else {
+        // SAFETY: a successful localtime_r/gmtime_r sets `tm_zone` to null (checked
+        // above) or to a NUL-terminated abbreviation the C library keeps for the life
+        // of the process (glibc never frees its zone strings); it is copied at once.
+        Some(unsafe { std::ffi::CStr::from_ptr(tm.tm_zone) }.to_string_lossy().into_owned())
+    };
+    tm.tm_zone = std::ptr::null();
+    Some((tm, zone))
+}
+
+/// `mktime(3)`: normalises the fields of `tm` in place and returns the local time
+/// they name, -1 on error (with `tm_wday` left as it was).
+fn make_time(tm: &mut libc::tm) -> libc::time_t {
+    // SAFETY: `tm` is a valid, exclusive `struct tm`. mktime reads its integer
+    // fields (never `tm_zone` or `tm_gmtoff`, which glibc ignores on input) and
+    // rewrites them all, `tm_zone` with a pointer to a zone string of its own.
+    unsafe { libc::mktime(tm) }
+}
+
+/// `strftime(3)` of `tm` (whose `tm_zone` is replaced by `zone`, for `%Z`) with the
+/// C format `fmt`, into a buffer grown until the text fits; `limit` bounds the
+/// buffer (an empty result may be a real one, as for `%p` in some locales).
+fn format_tm(fmt: &std::ffi::CStr, tm: &libc::tm, zone: &std::ffi::CStr, limit: usize) -> Vec<u8> {
+    let mut tm = *tm;
+    tm.tm_zone = zone.as_ptr();
+    let mut size = 1024usize;
+    loop {
+        let mut buf = vec![0u8; size];
+        // SAFETY: `buf` is valid for `size` bytes and strftime writes at most that
+        // many; `fmt` and `zone` are NUL-terminated strings that outlive the call,
+        // and `tm_zone` is the only pointer in `tm`. glibc's strftime checks the
+        // range of every field it uses as an index, so any field values are safe.
+        let n = unsafe { libc::strftime(buf.as_mut_ptr() as *mut libc::c_char, size, fmt.as_ptr(), &tm) };
+        if n > 0 || size > limit {
+            buf.truncate(n);
+            return buf;
+        }
+        size *= 2;
+    }
+}
+
 const FIELDS: [&str; 9] =
     ["tm_year", "tm_mon", "tm_mday", "tm_hour", "tm_min", "tm_sec", "tm_wday", "tm_yday", "tm_isdst"];
 const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -257,7 +340,7 @@ fn __eq__(vm: &mut Vm, this: &StructTime, value: &Value) -> PyResult<Value> {
 }
 
 fn calendar_init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
-    unsafe { tzset() };
+    reset_zone();
     set(m, "struct_time", Value::Obj(STRUCT_TIME.class().clone()));
     natives(m, &[&localtime::DEF, &gmtime::DEF, &mktime::DEF, &asctime::DEF, &ctime::DEF, &strftime::DEF]);
     // timezone/altzone/tzname from January and July of this year, as CPython does
@@ -272,7 +355,7 @@ fn calendar_init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
         tm.tm_min = 0;
         tm.tm_sec = 0;
         tm.tm_isdst = -1;
-        unsafe { libc::mktime(&mut tm) }
+        make_time(&mut tm)
     };
     let jan = to_struct(year_start, true);
     let jul = to_struct(year_start + 183 * 86400, true);
@@ -317,22 +400,7 @@ fn secs_arg(vm: &mut Vm, v: Option<&Value>) -> PyResult<libc::time_t> {
 }
 
 fn to_struct(t: libc::time_t, local: bool) -> Option<StructTime> {
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    let r = unsafe {
-        if local {
-            libc::localtime_r(&t, &mut tm)
-        } else {
-            libc::gmtime_r(&t, &mut tm)
-        }
-    };
-    if r.is_null() {
-        return None;
-    }
-    let zone = if tm.tm_zone.is_null() {
-        None
-    } else {
-        Some(unsafe { std::ffi::CStr::from_ptr(tm.tm_zone) }.to_string_lossy().into_owned())
-    };
+    let (tm, zone) = broken_down(t, local)?;
     Some(StructTime {
         f: [
             tm.tm_year as i64 + 1900,
@@ -346,14 +414,14 @@ fn to_struct(t: libc::time_t, local: bool) -> Option<StructTime> {
             tm.tm_isdst as i64,
         ],
         zone,
-        gmtoff: Some(tm.tm_gmtoff as i64),
+        gmtoff: Some(tm.tm_gmtoff),
     })
 }
 
 /// A C `struct tm` from Python's fields (tm_zone is left null; callers that need
 /// it keep the string alive themselves).
 fn to_tm(st: &StructTime) -> libc::tm {
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let mut tm = blank_tm();
     tm.tm_year = (st.f[0] - 1900) as i32;
     tm.tm_mon = (st.f[1] - 1) as i32;
     tm.tm_mday = st.f[2] as i32;
@@ -416,7 +484,7 @@ fn mktime(vm: &mut Vm, tuple: &Value) -> PyResult<Value> {
     // mktime(3) reports an error as -1 with tm_wday untouched; a sentinel tells
     // that apart from the valid time one second before the epoch.
     tm.tm_wday = -1;
-    let t = unsafe { libc::mktime(&mut tm) };
+    let t = make_time(&mut tm);
     if t == -1 && tm.tm_wday == -1 {
         return Err(vm.error(Exc::OverflowError, "mktime argument out of range"));
     }
@@ -499,17 +567,11 @@ fn strftime(vm: &mut Vm, format: &str, tuple: Option<&Value>) -> PyResult<Value>
         return Err(vm.value_error("embedded null character"));
     }
     let zone = std::ffi::CString::new(st.zone.clone().unwrap_or_default()).unwrap_or_default();
-    let mut tm = to_tm(&st);
-    tm.tm_zone = zone.as_ptr();
+    let tm = to_tm(&st);
     let cfmt = std::ffi::CString::new(fmt.clone()).unwrap_or_default();
-    let mut size = 1024usize;
-    loop {
-        let mut buf = vec![0u8; size];
-        let n = unsafe { libc::strftime(buf.as_mut_ptr() as *mut libc::c_char, size, cfmt.as_ptr(), &tm) };
-        if n > 0 || fmt.is_empty() || size > 256 * fmt.len() + 1024 {
-            buf.truncate(n);
-            return Ok(Value::string(String::from_utf8_lossy(&buf).into_owned()));
-        }
-        size *= 2;
-    }
+    // An empty format gives empty text at once; otherwise the buffer may grow to 256
+    // bytes per format byte before an empty result is taken as the answer.
+    let limit = if fmt.is_empty() { 0 } else { 256 * fmt.len() + 1024 };
+    let buf = format_tm(&cfmt, &tm, &zone, limit);
+    Ok(Value::string(String::from_utf8_lossy(&buf).into_owned()))
 }

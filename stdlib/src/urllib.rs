@@ -81,6 +81,9 @@ fn resolve(netloc: &str) -> Result<Vec<SocketAddr>, (i32, String)> {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
     let c_host = CString::new(host).map_err(|_| (libc::EAI_NONAME, "Name or service not known".to_string()))?;
+    // SAFETY: `struct addrinfo` is plain C data, integers and pointers; all-zero
+    // bytes are a valid value (0 and null pointers), and getaddrinfo reads zeroed
+    // hints as "no constraint" besides the fields set below.
     let mut hints: libc::addrinfo = unsafe { std::mem::zeroed() };
     hints.ai_family = libc::AF_UNSPEC;
     hints.ai_socktype = libc::SOCK_STREAM;

@@ -37,6 +37,9 @@ pub fn run(name: &str, source: &str, limit: Duration) -> (String, String, i32) {
             break s;
         }
         if start.elapsed() > limit {
+            // SAFETY: kill takes only integers and touches no memory of ours; the child
+            // was started in a process group of its own (`process_group(0)`), so the
+            // negative id names that group only.
             unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
             let _ = child.wait();
             panic!("{name} did not end within {limit:?}");

@@ -85,7 +85,8 @@ pub fn register_all(vm: &mut Vm) {
     b.globals.set(&intern("Ellipsis"), crate::interp::interp().ellipsis.clone());
     b.globals.set(&intern("__name__"), Value::str("builtins"));
     b.globals.set(&intern("__build_class__"), crate::interp::build_class_fn());
-    b.globals.set(&intern("__debug__"), Value::Bool(true));
+    let optimize = crate::interp::OPTIMIZE.load(std::sync::atomic::Ordering::Relaxed);
+    b.globals.set(&intern("__debug__"), Value::Bool(optimize == 0));
     sys_io::register(vm);
     io::register(vm);
 }

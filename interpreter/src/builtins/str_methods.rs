@@ -1238,7 +1238,7 @@ fn expandtabs(vm: &mut Vm, this: &StrObj, tabsize: i64) -> PyResult<String> {
 
 /// Unicode category Nd (decimal digits), for the scripts that scripts meet in practice;
 /// Rust's standard library has no direct test for it.
-fn is_decimal_char(c: char) -> bool {
+pub fn is_decimal_char(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_digit();
     }

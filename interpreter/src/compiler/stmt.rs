@@ -75,6 +75,8 @@ impl<'a> Compiler<'a> {
                 }
             },
             StmtKind::Global(_) | StmtKind::Nonlocal(_) => {}
+            // Under `-O` an assert compiles to nothing, as in CPython.
+            StmtKind::Assert { .. } if crate::interp::OPTIMIZE.load(std::sync::atomic::Ordering::Relaxed) > 0 => {}
             StmtKind::Assert { test, msg } => {
                 self.expr(test)?;
                 let j = self.emit(Instr::PopJumpIfTrue(0));
@@ -446,6 +448,11 @@ impl<'a> Compiler<'a> {
             FBlock::Finally { body } => {
                 // The body is compiled with this block already popped, so a return
                 // inside it does not run it again.
+                // SAFETY: `body` was made from the `finalbody` slice `try_finally`
+                // was given, a borrow of the AST being compiled. The AST outlives the
+                // whole `compile` call, and the block is pushed and popped within
+                // that `try_finally` call (an error abandons the compilation), so the
+                // slice is alive and unchanged (the AST is only read) here.
                 let body: &[Stmt] = unsafe { &**body };
                 if keep_tos {
                     self.unit().base_depth += 1;

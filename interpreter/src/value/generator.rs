@@ -43,8 +43,11 @@ pub struct GeneratorObj {
     frame: UnsafeCell<Option<Box<Frame>>>,
 }
 
-// The frame is only reached through the state protocol above: at most one thread owns
-// it at a time, and ownership passes with Acquire/Release on `state`.
+// SAFETY: the only field that is not Sync is `frame`, and it is reached only by the
+// thread that won the compare-and-swap to `Running` in `claim` (the safe entry), or
+// through `suspend`/`finish`, whose callers promise to be that thread. So at most one
+// thread touches the frame at a time, and the frame passes between threads with the
+// Release store that ends `Running` and the Acquire compare-and-swap of the next claim.
 unsafe impl Sync for GeneratorObj {}
 
 impl GeneratorObj {
@@ -66,18 +69,34 @@ impl GeneratorObj {
     /// was not `from`.
     pub fn claim(&self, from: GenState) -> Option<Option<Box<Frame>>> {
         self.state.compare_exchange(from as u8, GenState::Running as u8, Ordering::Acquire, Ordering::Acquire).ok()?;
-        // We own the frame now.
+        // SAFETY: this thread's compare-and-swap moved the state to `Running`, so no
+        // other thread may touch the frame until we store `Suspended` or `Finished`
+        // (other claims fail on `Running`); the Acquire pairs with the Release of the
+        // store that made the frame available, so we see it whole.
         Some(unsafe { (*self.frame.get()).take() })
     }
 
     /// Puts the frame back and marks the generator suspended (by the running owner).
-    pub fn suspend(&self, frame: Box<Frame>) {
+    ///
+    /// # Safety
+    /// The calling thread must own the generator's frame: its own `claim` succeeded and
+    /// it has not called `suspend` or `finish` since. Any other thread could be writing
+    /// the frame at the same time.
+    pub unsafe fn suspend(&self, frame: Box<Frame>) {
+        // SAFETY: the caller owns the frame (the precondition above), so nothing else
+        // reads or writes the cell until the Release store below hands it over.
         unsafe { *self.frame.get() = Some(frame) };
         self.state.store(GenState::Suspended as u8, Ordering::Release);
     }
 
     /// Marks the generator finished (by the running owner), dropping any frame.
-    pub fn finish(&self) {
+    ///
+    /// # Safety
+    /// As for [`GeneratorObj::suspend`]: the calling thread's `claim` succeeded and it
+    /// has not called `suspend` or `finish` since.
+    pub unsafe fn finish(&self) {
+        // SAFETY: the caller owns the frame (the precondition above); once `Finished`
+        // is stored no claim ever succeeds again, so the cell is not touched after.
         let old = unsafe { (*self.frame.get()).take() };
         self.state.store(GenState::Finished as u8, Ordering::Release);
         drop(old);

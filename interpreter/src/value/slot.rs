@@ -11,9 +11,17 @@
 //!
 //! Writers serialise on the sequence word (odd while writing) and drop the old value
 //! after releasing it, never while holding it.
+//!
+//! The sequence word is 64 bits wide. A reader that saw an even `s1`, copied the two
+//! words and then saw `s2 == s1` trusts that no write happened in between; with a
+//! 32-bit counter a reader descheduled between its two loads could see the counter
+//! come back to `s1` after 2^31 writes and accept a torn pair (an immortal tag with
+//! the payload of a mortal object already freed). 2^63 writes cannot happen in the
+//! life of a process, so the counter never wraps back to a value a reader holds. The
+//! wider word costs no space: the two payload words already align the slot to 8.
 
 use super::{ObjRef, Value};
-use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{fence, AtomicU64, Ordering};
 
 const T_UNBOUND: u64 = 0;
 const T_NONE: u64 = 1;
@@ -24,10 +32,13 @@ const T_IMMORTAL: u64 = 5;
 const T_MORTAL: u64 = 6;
 
 pub struct Slot {
-    seq: AtomicU32,
+    seq: AtomicU64,
     tag: AtomicU64,
     payload: AtomicU64,
 }
+
+// The 64-bit sequence word fits in the padding the two payload words impose anyway.
+const _: () = assert!(std::mem::size_of::<Slot>() == 24);
 
 impl Default for Slot {
     fn default() -> Self {
@@ -50,6 +61,11 @@ fn encode(v: Value) -> (u64, u64) {
 }
 
 /// Rebuilds an owned value from words that own their count.
+///
+/// # Safety
+/// `(tag, payload)` must be a pair made by [`encode`] whose reference (for an object
+/// tag) has not been taken back yet; the caller gives up that pair, so it must not
+/// decode it again.
 unsafe fn decode_owned(tag: u64, payload: u64) -> Value {
     match tag {
         T_UNBOUND => Value::Null,
@@ -64,12 +80,12 @@ unsafe fn decode_owned(tag: u64, payload: u64) -> Value {
 impl Slot {
     pub fn new(v: Value) -> Slot {
         let (tag, payload) = encode(v);
-        Slot { seq: AtomicU32::new(0), tag: AtomicU64::new(tag), payload: AtomicU64::new(payload) }
+        Slot { seq: AtomicU64::new(0), tag: AtomicU64::new(tag), payload: AtomicU64::new(payload) }
     }
 
     /// Takes the writer lock; returns the (even) sequence number it replaced.
     #[inline]
-    fn lock(&self) -> u32 {
+    fn lock(&self) -> u64 {
         let mut spins = 0u32;
         loop {
             let s = self.seq.load(Ordering::Relaxed);
@@ -108,7 +124,12 @@ impl Slot {
                 T_BOOL => Value::Bool(payload != 0),
                 T_INT => Value::Int(payload as i64),
                 T_FLOAT => Value::Float(f64::from_bits(payload)),
-                // Immortal objects never die: the copied pointer is a valid reference.
+                // SAFETY: `s1 == s2` with `s1` even and the 64-bit counter never
+                // wrapping (see the module comment) means no writer ran between the two
+                // loads, so `tag` and `payload` are one pair made by `encode`. With the
+                // immortal tag the payload is an object that is never freed and whose
+                // count is never written, so a reference made from the copied word is
+                // valid and dropping it later changes nothing.
                 T_IMMORTAL => Value::Obj(unsafe { ObjRef::from_raw(payload as usize) }),
                 _ => self.get_locked(),
             };
@@ -121,7 +142,12 @@ impl Slot {
         let tag = self.tag.load(Ordering::Relaxed);
         let payload = self.payload.load(Ordering::Relaxed);
         let v = match tag {
+            // SAFETY: we hold the writer lock, so the pair is the slot's current one and
+            // the slot still owns its reference: no writer can drop it until we unlock.
+            // `clone_from_raw` adds a count of our own and leaves the slot's in place.
             T_MORTAL | T_IMMORTAL => Value::Obj(unsafe { ObjRef::clone_from_raw(payload as usize) }),
+            // SAFETY: the other tags carry no reference (they are immediates), so
+            // decoding them takes nothing from the slot.
             _ => unsafe { decode_owned(tag, payload) },
         };
         self.seq.store(s, Ordering::Release);
@@ -144,6 +170,8 @@ impl Slot {
         self.tag.store(tag, Ordering::Relaxed);
         self.payload.store(payload, Ordering::Relaxed);
         self.seq.store(s.wrapping_add(2), Ordering::Release);
+        // SAFETY: the old pair was read under the writer lock and has just been
+        // overwritten, so the slot no longer owns it: its reference passes to us, once.
         unsafe { decode_owned(old_tag, old_payload) }
     }
 
@@ -179,6 +207,8 @@ impl Slot {
         self.tag.store(ntag, Ordering::Relaxed);
         self.payload.store(npayload, Ordering::Relaxed);
         self.seq.store(s.wrapping_add(2), Ordering::Release);
+        // SAFETY: as in `replace`: the pair read under the lock was overwritten, so its
+        // reference is ours to drop, once.
         drop(unsafe { decode_owned(tag, payload) });
         true
     }
@@ -188,6 +218,9 @@ impl Drop for Slot {
     fn drop(&mut self) {
         let tag = *self.tag.get_mut();
         let payload = *self.payload.get_mut();
+        // SAFETY: `&mut self` means no other thread can read or write the slot, and the
+        // pair it holds is the one it owns; the slot is going away, so this is the
+        // last use of that pair.
         drop(unsafe { decode_owned(tag, payload) });
     }
 }

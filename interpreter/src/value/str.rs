@@ -55,7 +55,9 @@ impl StrObj {
     #[inline(always)]
     pub fn as_str(&self) -> &str {
         match &self.s {
-            // The inline bytes were copied from a str, so they are valid UTF-8.
+            // SAFETY: both constructors of `Text::Inline` (`new`, `from_str`) copy a
+            // whole `&str` into `buf[..len]` and the object is immutable, so those
+            // bytes are exactly a str's: valid UTF-8, cut at its end, not mid-char.
             Text::Inline { len, buf } => unsafe { std::str::from_utf8_unchecked(&buf[..*len as usize]) },
             Text::Heap(b) => b,
         }

@@ -58,9 +58,12 @@ impl Vm {
             if let Value::Obj(o) = &frame.values[fidx] {
                 match &**o {
                     Object::Function(f) if is_simple_code(f.code) && f.code.arg_count as usize == argc => {
-                        // SAFETY: the function stays on the stack (at `fidx`, below the
-                        // arguments that are moved) until the frame is built.
                         let f: *const FunctionObj = &**f;
+                        // SAFETY: the stack's reference at `fidx` keeps the function
+                        // alive: `simple_frame` moves only the `argc` arguments above it,
+                        // and the slot is truncated only after the frame is built. A
+                        // function object is immutable, so the `&mut frame` it is given
+                        // cannot change what `f` points at.
                         let nf = self.simple_frame(unsafe { &*f }, None, frame, argc);
                         frame.values.truncate(fidx);
                         return Ok(Prepared::Frame(nf));
@@ -74,8 +77,9 @@ impl Vm {
                         // A generator function (or generator expression): its frame is
                         // built as for a simple call and kept by the new generator.
                         let (name, qualname): (&'static str, &'static str) = (&f.code.name, f.qualname);
-                        // SAFETY: as above, the function stays on the stack meanwhile.
                         let f: *const FunctionObj = &**f;
+                        // SAFETY: as above: the reference at `fidx` keeps the
+                        // function alive until after the frame is built.
                         let nf = self.simple_frame(unsafe { &*f }, None, frame, argc);
                         frame.values.truncate(fidx);
                         let g = GeneratorObj::new(nf, name, qualname);

@@ -143,8 +143,12 @@ impl Vm {
         // Frames of enclosing loops that called into Rust code (e.g. a `with` block's
         // `__exit__` running while the block's exception is handled).
         self.outer_frames.iter().rev().find_map(|&(f, _)| {
-            // Each pointer is the running frame of a loop further down this thread's
-            // Rust stack, alive while the nested loop runs.
+            // SAFETY: `run_frame_with` pushes the `caller` it found (non-null: a live
+            // frame this thread owns, see `Vm::caller`) before running a nested loop
+            // and pops it when that loop ends. The frame belongs to a loop further
+            // down this thread's Rust stack, which is blocked in the native call that
+            // started the nested loop, so the frame is alive and nothing writes it
+            // while we read it here.
             let f = unsafe { &*f };
             f.exc_stack.last().cloned()
         })

@@ -7,6 +7,13 @@ use crate::value::module::ModuleObj;
 use crate::value::{ObjPtr, ObjRef, Value};
 
 /// What happens when the frame returns (or yields).
+///
+/// The `gen` of every `Gen*` kind is a generator whose frame this thread claimed
+/// (`Vm::start_resume` or `GeneratorObj::claim` succeeded) and whose claim is still
+/// open: the kind is set on the frame `start_resume` returned, right after it, and is
+/// taken out of the frame (replaced by `Call`) at most once, when the frame yields,
+/// returns or unwinds. So whoever takes a `Gen*` kind out may call the `unsafe`
+/// `finish_generator`/`store_generator_frame` once for it.
 pub enum FrameKind {
     /// Push the return value on the caller's stack.
     Call,
@@ -80,23 +87,44 @@ impl Drop for Frame {
     }
 }
 
+/// A `Value` as its two 8-byte halves. `Value` is `repr(u64)`, so the first half is
+/// the tag, always initialised, and is read as a number; the second half is copied
+/// as `MaybeUninit` without being read as one: for `Null`/`None` it is all padding,
+/// and after a `Bool`'s byte come seven bytes of padding.
+#[repr(C)]
+struct Words {
+    tag: u64,
+    payload: std::mem::MaybeUninit<u64>,
+}
+
+// `write_words` and `Frame::pop` move a value as exactly these two words.
+const _: () = assert!(std::mem::size_of::<Value>() == std::mem::size_of::<Words>());
+const _: () = assert!(std::mem::align_of::<Value>() == std::mem::align_of::<Words>());
+
 /// Writes `v` to `dst` as two 8-byte words read one by one. A value is usually built
 /// with two 8-byte stores (tag, payload); copying it with one 16-byte load, as the
 /// compiler otherwise does, cannot be served by store forwarding and stalls for about
 /// a dozen cycles, which measured as 10-20% of simple loops.
 ///
 /// # Safety
-/// `dst` must be valid for writing a Value; its old contents are overwritten, not
-/// dropped.
+/// `dst` must be valid for writing a Value and aligned for it; its old contents are
+/// overwritten, not dropped.
 #[inline(always)]
 unsafe fn write_words(dst: *mut Value, v: Value) {
     let v = std::mem::ManuallyDrop::new(v);
-    let p = &*v as *const Value as *const u64;
-    let a = std::ptr::read_volatile(p);
-    let b = std::ptr::read_volatile(p.add(1));
-    let d = dst as *mut u64;
-    d.write(a);
-    d.add(1).write(b);
+    let p = &*v as *const Value as *const Words;
+    // SAFETY: `p` points to the 16 bytes of `v`, a live local laid out as `Words`
+    // (size and alignment asserted above; the tag of a `repr(u64)` enum is its first
+    // 8 bytes, always initialised); the payload half is copied as `MaybeUninit`, so
+    // padding is never interpreted. The caller makes `dst` valid and aligned for the
+    // same 16 bytes. `v` is not dropped (ManuallyDrop): its ownership moves to `dst`.
+    unsafe {
+        let tag = std::ptr::read_volatile(&raw const (*p).tag);
+        let payload = std::ptr::read_volatile(&raw const (*p).payload);
+        let d = dst as *mut Words;
+        (&raw mut (*d).tag).write(tag);
+        (&raw mut (*d).payload).write(payload);
+    }
 }
 
 impl Frame {
@@ -144,12 +172,19 @@ impl Frame {
         }
         // Read the value as two words: a value was usually just pushed as two 8-byte
         // stores, and one 16-byte load of it would stall on store forwarding.
+        // SAFETY: index `len - 1` holds an initialised Value (it was below the
+        // length); shortening the length first moves it out, so it is owned once, by
+        // the result. Its tag is read as a number (always initialised) and its payload
+        // as `MaybeUninit` (padding is never read as a number); put back together in
+        // their places they are the very bytes of that Value, so a valid Value.
         unsafe {
             self.values.set_len(len - 1);
-            let p = self.values.as_ptr().add(len - 1) as *const u64;
-            let words = [std::ptr::read_volatile(p), std::ptr::read_volatile(p.add(1))];
-            // The words are a valid Value (moved out: the length no longer covers it).
-            std::mem::transmute::<[u64; 2], Value>(words)
+            let p = self.values.as_ptr().add(len - 1) as *const Words;
+            let words = Words {
+                tag: std::ptr::read_volatile(&raw const (*p).tag),
+                payload: std::ptr::read_volatile(&raw const (*p).payload),
+            };
+            std::mem::transmute::<Words, Value>(words)
         }
     }
 

@@ -65,7 +65,9 @@ impl Vm {
         match r {
             Ok(FrameExit::Yield(v, f)) => {
                 if let Object::Generator(g) = &**gen {
-                    g.suspend(f);
+                    // SAFETY: the frame was claimed by `start_resume`/`gen_throw` on this
+                    // thread and was run here until it yielded; this ends that claim.
+                    unsafe { g.suspend(f) };
                 }
                 Ok(GenStep::Yield(v))
             }
@@ -102,7 +104,8 @@ impl Vm {
                 GenState::Finished => return Err(PyErr { exc }),
                 GenState::Created => {
                     if g.claim(GenState::Created).is_some() {
-                        g.finish();
+                        // SAFETY: our `claim` just succeeded.
+                        unsafe { g.finish() };
                         return Err(PyErr { exc });
                     }
                 }
@@ -111,7 +114,8 @@ impl Vm {
                         match f {
                             Some(f) => break f,
                             None => {
-                                g.finish();
+                                // SAFETY: our `claim` just succeeded.
+                                unsafe { g.finish() };
                                 return Err(PyErr { exc });
                             }
                         }
@@ -128,7 +132,9 @@ impl Vm {
                     Ok(Ok(y)) => {
                         // The inner iterator yielded: the outer stays paused.
                         if let Object::Generator(g) = &**gen {
-                            g.suspend(frame);
+                            // SAFETY: `frame` is the one our `claim` above took, and
+                            // it has not been run or stored since.
+                            unsafe { g.suspend(frame) };
                         }
                         return Ok(GenStep::Yield(y));
                     }
@@ -196,7 +202,8 @@ impl Vm {
                 GenState::Finished => return Ok(Value::None),
                 GenState::Created => {
                     if g.claim(GenState::Created).is_some() {
-                        g.finish();
+                        // SAFETY: our `claim` just succeeded.
+                        unsafe { g.finish() };
                         return Ok(Value::None);
                     }
                 }

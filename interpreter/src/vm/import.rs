@@ -341,3 +341,39 @@ fn find_file(name: &str) -> Option<String> {
     }
     None
 }
+
+/// What `conc -m NAME` runs: the source file of module `NAME`, or of `NAME.__main__`
+/// when `NAME` is a package; conc's own library first, then `sys.path`, as `import`
+/// looks. Returns (the file name to show, the source), or the message python3 prints
+/// when there is nothing to run.
+pub fn main_module_source(name: &str) -> Result<(String, String), String> {
+    let interp = crate::interp::interp();
+    let embedded = interp.embedded_sources.read().get(name).copied();
+    if let Some(e) = embedded {
+        if !e.is_package {
+            return Ok((format!("<conc-stdlib>/{}", e.path), e.current_source().into_owned()));
+        }
+    } else if let Some(path) = find_file(name) {
+        if !(path.ends_with("/__init__.conc") || path.ends_with("/__init__.py")) {
+            return std::fs::read_to_string(&path)
+                .map(|s| (path.clone(), s))
+                .map_err(|e| format!("can't read {path}: {e}"));
+        }
+    } else if interp.native_modules.read().contains_key(name) {
+        return Err(format!("No code object available for {name}"));
+    } else {
+        return Err(format!("No module named {name}"));
+    }
+    // A package: run its `__main__`.
+    let main = format!("{name}.__main__");
+    let embedded = interp.embedded_sources.read().get(&main).copied();
+    if let Some(e) = embedded {
+        return Ok((format!("<conc-stdlib>/{}", e.path), e.current_source().into_owned()));
+    }
+    match find_file(&main) {
+        Some(path) => {
+            std::fs::read_to_string(&path).map(|s| (path.clone(), s)).map_err(|e| format!("can't read {path}: {e}"))
+        }
+        None => Err(format!("No module named {main}; '{name}' is a package and cannot be directly executed")),
+    }
+}

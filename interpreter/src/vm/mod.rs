@@ -127,8 +127,12 @@ pub struct Vm {
     /// runs between checks. Whatever the recursion limit, the stack cannot
     /// overflow (see `stack_exhausted`).
     stack_floor: usize,
-    /// The frame of the script code that called the running native function, valid
-    /// only during that call.
+    /// The frame of the script code that called the running native function. Null,
+    /// or a frame of this thread that is alive and not handed to anyone else: the loop
+    /// sets it to its running frame before calling out, a nested loop restores the
+    /// value it found, and a frame that is released (`release_frame`) or stored back
+    /// into its generator (`store_generator_frame`) clears it if it points there, so it
+    /// never dangles nor points at a frame another thread may resume.
     caller: *const Frame,
     /// Running frames of the loops that nested loops were started from (innermost
     /// last), for exception chaining across native re-entry, each with the length
@@ -146,8 +150,8 @@ pub struct Vm {
     pub(crate) text_buf: String,
 }
 
-// The raw caller pointer is only dereferenced on the thread that set it.
-unsafe impl Send for Vm {}
+// A Vm is not Send: its raw frame pointers (`caller`, `outer_frames`) make it !Send,
+// and it needs no exemption, since each thread builds its own Vm and keeps it.
 
 impl Default for Vm {
     fn default() -> Self {
@@ -234,6 +238,7 @@ impl Vm {
     /// Returns a finished frame to the pool (its values are dropped first).
     #[inline]
     pub(crate) fn release_frame(&mut self, mut frame: Box<Frame>) {
+        self.forget_caller(&frame);
         frame.forget_borrowed();
         frame.values.clear();
         if !frame.cells.is_empty() {
@@ -250,12 +255,26 @@ impl Vm {
         }
     }
 
+    /// Clears `caller` when it points at `frame`, which is leaving this thread's hands
+    /// (released to the pool or freed, or stored back into its generator).
+    #[inline(always)]
+    pub(crate) fn forget_caller(&mut self, frame: &Frame) {
+        if std::ptr::eq(self.caller, frame) {
+            self.caller = std::ptr::null();
+        }
+    }
+
     /// The script frame that called the running native function.
     pub fn caller_frame(&self) -> Option<&Frame> {
         if self.caller.is_null() {
             None
         } else {
-            // Set by the loop just before a native call and restored after it.
+            // SAFETY: a non-null `caller` is a live frame of this thread that nobody
+            // else holds (see the field): frames leaving this thread clear it. The
+            // loop that owns that frame is suspended below us on this thread's stack
+            // (it called the native that is running) or is this Vm's caller in
+            // `frames`, so nothing writes the frame while the returned borrow of
+            // `self` lasts.
             Some(unsafe { &*self.caller })
         }
     }

@@ -84,7 +84,9 @@ impl Vm {
                     return Err(err);
                 }
                 FrameKind::GenBoundary { gen } => {
-                    self.finish_generator(&gen);
+                    // SAFETY: `gen` came out of a `Gen*` frame kind, so this thread
+                    // holds its open claim (see `FrameKind`), used here once.
+                    unsafe { self.finish_generator(&gen) };
                     let f = std::mem::replace(frame, self.placeholder_frame());
                     self.release_frame(f);
                     return Err(self.generator_error(err));
@@ -92,11 +94,15 @@ impl Vm {
                 FrameKind::Call => {}
                 FrameKind::Init(inst) => _instance = Some(inst),
                 FrameKind::GenForIter { gen, .. } | FrameKind::GenSend { gen, .. } => {
-                    self.finish_generator(&gen);
+                    // SAFETY: `gen` came out of a `Gen*` frame kind, so this thread
+                    // holds its open claim (see `FrameKind`), used here once.
+                    unsafe { self.finish_generator(&gen) };
                     err = self.generator_error(err);
                 }
                 FrameKind::GenCall { gen, .. } => {
-                    self.finish_generator(&gen);
+                    // SAFETY: `gen` came out of a `Gen*` frame kind, so this thread
+                    // holds its open claim (see `FrameKind`), used here once.
+                    unsafe { self.finish_generator(&gen) };
                     err = self.generator_error(err);
                 }
             }
@@ -335,6 +341,24 @@ impl Vm {
 
     /// UnboundLocalError if local `a`, or local `b` when given, is unbound (the
     /// instructions that read operands in place check only on their slow path).
+    /// Local `a` of `frame`, or UnboundLocalError when it has no value yet (for the
+    /// fused instructions that read a local in place).
+    #[inline(always)]
+    pub(super) fn bound_local<'f>(&mut self, frame: &'f Frame, a: u32) -> PyResult<&'f Value> {
+        let v = &frame.values[a as usize];
+        if v.is_null() {
+            return Err(self.unbound_local_of(frame, a));
+        }
+        Ok(v)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unbound_local_of(&mut self, frame: &Frame, a: u32) -> PyErr {
+        let name = frame.code.varnames[a as usize].str_text().to_string();
+        self.unbound_local(&name)
+    }
+
     pub(super) fn unbound_operand(&mut self, frame: &Frame, a: u16, b: Option<u16>) -> Option<PyErr> {
         for slot in std::iter::once(a).chain(b) {
             if frame.values[slot as usize].is_null() {
@@ -374,9 +398,15 @@ impl Vm {
     }
 
     /// Marks a generator finished (its frame is gone for good).
-    pub(crate) fn finish_generator(&mut self, gen: &ObjRef) {
+    ///
+    /// # Safety
+    /// This thread must own `gen`'s frame (see `GeneratorObj::suspend`): `gen` is the
+    /// generator of a frame this thread claimed and is running, as the `gen` of a
+    /// `FrameKind::Gen*` frame on this VM is.
+    pub(crate) unsafe fn finish_generator(&mut self, gen: &ObjRef) {
         if let Object::Generator(g) = &**gen {
-            g.finish();
+            // SAFETY: the caller owns the frame (the precondition above).
+            unsafe { g.finish() };
         }
     }
 
@@ -384,9 +414,17 @@ impl Vm {
     /// stores it (`GeneratorObj::suspend`), which also ends the Running state.
     pub(super) fn suspend_generator(&mut self, _gen: &ObjRef) {}
 
-    pub(super) fn store_generator_frame(&mut self, gen: &ObjRef, frame: Box<Frame>) {
+    /// Puts a generator's frame back at a yield.
+    ///
+    /// # Safety
+    /// As for [`Vm::finish_generator`]: this thread claimed `gen` and `frame` is the
+    /// frame it took.
+    pub(super) unsafe fn store_generator_frame(&mut self, gen: &ObjRef, frame: Box<Frame>) {
+        // Once stored, another thread may resume (and write) the frame.
+        self.forget_caller(&frame);
         if let Object::Generator(g) = &**gen {
-            g.suspend(frame);
+            // SAFETY: the caller owns the frame (the precondition above).
+            unsafe { g.suspend(frame) };
         }
     }
 }

@@ -2,8 +2,64 @@
 
 use super::{Args, PyResult, Vm};
 use crate::native::Exc;
+use crate::value::list::ListObj;
 use crate::value::{Object, Value};
 use num_bigint::BigInt;
+
+/// The position of int index `i` (negative counts from the end) in a sequence of
+/// `n` items, or None when it is out of range.
+#[inline(always)]
+pub(in crate::vm) fn int_position(n: usize, i: i64) -> Option<usize> {
+    let n = n as i64;
+    let j = if i < 0 { i + n } else { i };
+    (j >= 0 && j < n).then_some(j as usize)
+}
+
+/// `l[i]` for an int index, cloned under the list's lock; None when out of range.
+/// The fast paths of the subscript instructions and `get_item` share it.
+#[inline(always)]
+pub(in crate::vm) fn list_get_int(l: &ListObj, i: i64) -> Option<Value> {
+    let g = l.lock();
+    let j = int_position(g.len(), i)?;
+    Some(g[j].clone())
+}
+
+/// `l[i] = v` for an int index; the old item is dropped after the lock is released
+/// (dropping it may free objects). Gives `v` back when `i` is out of range.
+#[inline(always)]
+pub(in crate::vm) fn list_set_int(l: &ListObj, i: i64, v: Value) -> Result<(), Value> {
+    let mut g = l.lock();
+    let Some(j) = int_position(g.len(), i) else { return Err(v) };
+    let old = std::mem::replace(&mut g[j], v);
+    drop(g);
+    drop(old);
+    Ok(())
+}
+
+/// `obj[key] = v` when `obj` is a list and `key` an int in range; gives `v` back
+/// otherwise, for the general path.
+#[inline(always)]
+pub(in crate::vm) fn store_list_int(obj: &Value, key: &Value, v: Value) -> Result<(), Value> {
+    match (obj, key) {
+        (Value::Obj(o), Value::Int(i)) => match &**o {
+            Object::List(l) => list_set_int(l, *i, v),
+            _ => Err(v),
+        },
+        _ => Err(v),
+    }
+}
+
+/// `obj[key]` when `obj` is a list and `key` an int in range; None otherwise.
+#[inline(always)]
+pub(in crate::vm) fn load_list_int(obj: &Value, key: &Value) -> Option<Value> {
+    match (obj, key) {
+        (Value::Obj(o), Value::Int(i)) => match &**o {
+            Object::List(l) => list_get_int(l, *i),
+            _ => None,
+        },
+        _ => None,
+    }
+}
 
 /// A slice resolved against a sequence length: start, stop, step and item count.
 pub struct SliceIdx {
@@ -107,14 +163,10 @@ impl Vm {
             match &**o {
                 Object::List(l) => {
                     if let Value::Int(i) = key {
-                        let g = l.lock();
-                        let n = g.len() as i64;
-                        let j = if *i < 0 { i + n } else { *i };
-                        if j >= 0 && j < n {
-                            return Ok(g[j as usize].clone());
-                        }
-                        drop(g);
-                        return Err(self.error(Exc::IndexError, "list index out of range"));
+                        return match list_get_int(l, *i) {
+                            Some(v) => Ok(v),
+                            None => Err(self.error(Exc::IndexError, "list index out of range")),
+                        };
                     }
                     if let Some(Object::Slice(s)) = key.obj() {
                         let items = l.snapshot();
@@ -235,17 +287,10 @@ impl Vm {
             match &**o {
                 Object::List(l) => {
                     if let Value::Int(i) = key {
-                        let mut g = l.lock();
-                        let n = g.len() as i64;
-                        let j = if i < 0 { i + n } else { i };
-                        if j >= 0 && j < n {
-                            let old = std::mem::replace(&mut g[j as usize], v);
-                            drop(g);
-                            drop(old);
-                            return Ok(());
-                        }
-                        drop(g);
-                        return Err(self.error(Exc::IndexError, "list assignment index out of range"));
+                        return match list_set_int(l, i, v) {
+                            Ok(()) => Ok(()),
+                            Err(_) => Err(self.error(Exc::IndexError, "list assignment index out of range")),
+                        };
                     }
                     if let Some(Object::Slice(s)) = key.obj() {
                         let new = self.collect(&v)?;

@@ -51,7 +51,9 @@ pub fn fork(vm: &mut Vm) -> PyResult<i64> {
 unsafe fn reset_in_child() {
     use conc_interpreter::fork::release_orphaned;
     conc_interpreter::fork::reset_in_child();
-    crate::thread::reset_after_fork();
+    // SAFETY: our own precondition (a child right after fork, no thread started); the
+    // forking thread held no `_thread` table lock across the fork.
+    unsafe { crate::thread::reset_after_fork() };
     super::shm::release_registry_after_fork();
     super::shm::after_fork_in_child();
     super::share::after_fork_in_child();

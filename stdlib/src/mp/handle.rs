@@ -328,10 +328,12 @@ pub(super) fn adopt(fd: RawFd) -> std::io::Result<OwnedFd> {
 fn pipe(vm: &mut Vm, duplex: &Value) -> PyResult<Value> {
     let duplex = vm.truthy(duplex)?;
     let mut ends = [0 as RawFd; 2];
-    // SAFETY: `ends` has room for the two descriptors both calls write.
     let r = if duplex {
+        // SAFETY: `ends` is a live array with room for the two descriptors
+        // socketpair writes; the other arguments are plain integers.
         unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0, ends.as_mut_ptr()) }
     } else {
+        // SAFETY: as above: pipe2 writes exactly two descriptors into `ends`.
         unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC) }
     };
     if r != 0 {

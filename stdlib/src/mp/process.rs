@@ -96,6 +96,7 @@ fn spawn(vm: &mut Vm, message: &Value, fds: &Value) -> PyResult<i64> {
     // A pid reused by a new child must not report an old child's exit code.
     reaped().remove(&pid);
     std::thread::spawn(move || {
+        conc_interpreter::signals::block_async_signals();
         // Length first: the child reads exactly the message rather than up to end of
         // file, which a process forked meanwhile (holding a copy of `w`) would delay.
         let _ = write_all(w.as_raw_fd(), &(start.len() as u64).to_le_bytes());

@@ -21,10 +21,16 @@ pub fn prepare(cmd: &mut Command) {
 /// Starts the relay threads for whatever outputs `prepare` made piped.
 pub fn start(child: &mut Child) {
     if let Some(out) = child.stdout.take() {
-        std::thread::spawn(move || pump(out, stdio::write_stdout));
+        std::thread::spawn(move || {
+            conc_interpreter::signals::block_async_signals();
+            pump(out, stdio::write_stdout)
+        });
     }
     if let Some(err) = child.stderr.take() {
-        std::thread::spawn(move || pump(err, stdio::write_stderr));
+        std::thread::spawn(move || {
+            conc_interpreter::signals::block_async_signals();
+            pump(err, stdio::write_stderr)
+        });
     }
 }
 

@@ -55,7 +55,10 @@ pub unsafe fn after_fork_in_child() {
 fn start_server() -> std::io::Result<String> {
     let name = format!("conc-fd-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
     let listener = listen_at(&name, 64)?;
-    std::thread::Builder::new().name("fd-sharer".into()).spawn(move || serve(listener))?;
+    std::thread::Builder::new().name("fd-sharer".into()).spawn(move || {
+        conc_interpreter::signals::block_async_signals();
+        serve(listener)
+    })?;
     Ok(name)
 }
 

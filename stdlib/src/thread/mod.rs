@@ -31,10 +31,17 @@ pub fn running_threads() -> usize {
 
 /// In a child made by fork: the threads counted in `RUNNING`, listed in `live` and
 /// idle in the reuse pool do not exist there.
-pub fn reset_after_fork() {
+///
+/// # Safety
+/// Only in a child right after `fork()`, before it starts any thread, and not while
+/// the calling thread holds the `live` table's lock: the locks it releases are then
+/// held, if at all, by threads that do not exist in the child.
+pub unsafe fn reset_after_fork() {
     RUNNING.store(0, Ordering::SeqCst);
-    // SAFETY: called first thing in a forked child, which has no other thread yet.
+    // SAFETY: our caller is a forked child with no other thread yet (the precondition),
+    // and this thread is not inside a `live()` critical section.
     unsafe { conc_interpreter::fork::release_orphaned(live()) };
+    // SAFETY: the same precondition as ours.
     unsafe { registry::reset_after_fork() };
     live().lock().clear();
     reuse::forget_after_fork();
@@ -295,7 +302,7 @@ fn get_ident(_vm: &mut Vm) -> PyResult<i64> {
 /// by the OS (kernel).
 #[native("_thread.get_native_id()")]
 fn get_native_id(_vm: &mut Vm) -> PyResult<i64> {
-    Ok(unsafe { libc::gettid() } as i64)
+    Ok(registry::gettid())
 }
 
 /// _count() -> integer

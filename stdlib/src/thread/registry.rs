@@ -161,7 +161,9 @@ fn handle_new(_vm: &mut Vm, cls: &ObjRef) -> PyResult<Value> {
     Ok(NativeClass::instance_of(cls, HandleObj(Arc::default())))
 }
 
-fn gettid() -> i64 {
+/// The calling thread's id in the kernel (`gettid(2)`), for `native_id`.
+pub(super) fn gettid() -> i64 {
+    // SAFETY: gettid takes no arguments, touches no memory and cannot fail.
     unsafe { libc::gettid() as i64 }
 }
 

@@ -53,7 +53,11 @@ pub fn run(job: Job, stack: usize) -> std::io::Result<()> {
         slot.cv.notify_one();
         return Ok(());
     }
-    let h = std::thread::Builder::new().stack_size(stack).spawn(move || worker(job))?;
+    let h = std::thread::Builder::new().stack_size(stack).spawn(move || {
+        // Process signals go to the script's main thread (see `signals`).
+        conc_interpreter::signals::block_async_signals();
+        worker(job)
+    })?;
     handles().lock().insert(h.thread().id(), h);
     Ok(())
 }

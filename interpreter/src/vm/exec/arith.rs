@@ -57,6 +57,9 @@ impl Vm {
     pub(in crate::vm) fn op_inplace_op(&mut self, frame: &mut Box<Frame>, op: BinOp) -> PyResult<()> {
         let b = frame.pop();
         let a = frame.pop();
+        // The hottest in-place cases only, not all of `fast_binary`: sharing that
+        // larger match cost 1.6% of the instructions of the `loops` benchmark
+        // (callgrind), as dispatching on more cases takes more steps.
         let r = match (&a, &b, op) {
             (Value::Int(x), Value::Int(y), BinOp::Add) => match x.checked_add(*y) {
                 Some(r) => Value::Int(r),
@@ -76,31 +79,31 @@ impl Vm {
         Ok(())
     }
 
+    /// A unary operator on the top of the stack.
+    #[inline(always)]
+    fn unary_on_top(&mut self, frame: &mut Box<Frame>, f: fn(&mut Vm, Value) -> PyResult<Value>) -> PyResult<()> {
+        let a = frame.pop();
+        let r = f(self, a)?;
+        frame.push(r);
+        Ok(())
+    }
+
     /// `Instr::UnaryNeg`
     #[inline(always)]
     pub(in crate::vm) fn op_unary_neg(&mut self, frame: &mut Box<Frame>) -> PyResult<()> {
-        let a = frame.pop();
-        let r = self.unary_neg(a)?;
-        frame.push(r);
-        Ok(())
+        self.unary_on_top(frame, Vm::unary_neg)
     }
 
     /// `Instr::UnaryPos`
     #[inline(always)]
     pub(in crate::vm) fn op_unary_pos(&mut self, frame: &mut Box<Frame>) -> PyResult<()> {
-        let a = frame.pop();
-        let r = self.unary_pos(a)?;
-        frame.push(r);
-        Ok(())
+        self.unary_on_top(frame, Vm::unary_pos)
     }
 
     /// `Instr::UnaryInvert`
     #[inline(always)]
     pub(in crate::vm) fn op_unary_invert(&mut self, frame: &mut Box<Frame>) -> PyResult<()> {
-        let a = frame.pop();
-        let r = self.unary_invert(a)?;
-        frame.push(r);
-        Ok(())
+        self.unary_on_top(frame, Vm::unary_invert)
     }
 
     /// `Instr::UnaryNot`

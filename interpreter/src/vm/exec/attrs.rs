@@ -3,6 +3,7 @@
 
 use super::arith::fast_binary;
 use crate::operator::BinOp;
+use crate::value::instance::InstanceObj;
 use crate::value::{Object, Value};
 use crate::vm::frame::Frame;
 use crate::vm::{PyResult, Vm};
@@ -53,22 +54,13 @@ impl Vm {
     pub(in crate::vm) fn op_store_fast_attr(&mut self, frame: &mut Box<Frame>, a: u32, i: u32) -> PyResult<()> {
         let code = frame.code;
         let v = frame.pop();
-        let obj = &frame.values[a as usize];
-        if obj.is_null() {
-            let name = code.varnames[a as usize].str_text().to_string();
-            return Err(self.unbound_local(&name));
-        }
-        if let Value::Obj(o) = obj {
-            if let Object::Instance(inst) = &**o {
-                let cls = inst.class.clone();
-                if self.class_flags(&cls).plain {
-                    let name = &code.names[i as usize];
-                    let hash = crate::value::class::name_hash(name);
-                    let old = inst.set_name(name, hash, v, &code.attr_hints[i as usize]);
-                    drop(old);
-                    return Ok(());
-                }
-            }
+        let obj = self.bound_local(frame, a)?;
+        if let Some(inst) = self.plain_instance(obj) {
+            let name = &code.names[i as usize];
+            let hash = crate::value::class::name_hash(name);
+            let old = inst.set_name(name, hash, v, &code.attr_hints[i as usize]);
+            drop(old);
+            return Ok(());
         }
         let obj = obj.clone();
         self.set_attr(&obj, &code.names[i as usize], v)?;
@@ -88,23 +80,14 @@ impl Vm {
         let rhs = frame.pop();
         let obj = &frame.values[a as usize];
         let name = &code.names[i as usize];
-        if let Value::Obj(o) = obj {
-            if let Object::Instance(inst) = &**o {
-                let cls = inst.class.clone();
-                if self.class_flags(&cls).plain {
-                    let hash = crate::value::class::name_hash(name);
-                    let hint = &code.attr_hints[i as usize];
-                    if inst.update_name(name, hash, hint, |cur| fast_binary(cur, &rhs, op)) {
-                        return Ok(());
-                    }
-                }
+        if let Some(inst) = self.plain_instance(obj) {
+            let hash = crate::value::class::name_hash(name);
+            let hint = &code.attr_hints[i as usize];
+            if inst.update_name(name, hash, hint, |cur| fast_binary(cur, &rhs, op)) {
+                return Ok(());
             }
         }
-        if obj.is_null() {
-            let name = code.varnames[a as usize].str_text().to_string();
-            return Err(self.unbound_local(&name));
-        }
-        let obj = obj.clone();
+        let obj = self.bound_local(frame, a)?.clone();
         self.caller = &**frame;
         let cur = self.get_attr(&obj, name)?;
         let r = self.inplace_op(cur, rhs, op)?;
@@ -116,11 +99,7 @@ impl Vm {
     #[inline(always)]
     pub(in crate::vm) fn op_load_fast_attr(&mut self, frame: &mut Box<Frame>, a: u32, i: u32) -> PyResult<()> {
         let code = frame.code;
-        let obj = &frame.values[a as usize];
-        if obj.is_null() {
-            let name = code.varnames[a as usize].str_text().to_string();
-            return Err(self.unbound_local(&name));
-        }
+        let obj = self.bound_local(frame, a)?;
         // Instance attribute in the instance dict, when no data descriptor
         // on the class could shadow it: no count on the instance.
         if let Value::Obj(o) = obj {
@@ -151,5 +130,20 @@ impl Vm {
         let v = self.get_attr(&obj, &code.names[i as usize])?;
         frame.push(v);
         Ok(())
+    }
+
+    /// The instance `v` holds when its class is plain (`ClassFlags::plain`: no
+    /// descriptor or hook that reading or writing its dict directly would bypass).
+    #[inline(always)]
+    fn plain_instance<'v>(&mut self, v: &'v Value) -> Option<&'v InstanceObj> {
+        if let Value::Obj(o) = v {
+            if let Object::Instance(inst) = &**o {
+                let cls = inst.class.clone();
+                if self.class_flags(&cls).plain {
+                    return Some(inst);
+                }
+            }
+        }
+        None
     }
 }

@@ -58,10 +58,7 @@ impl Vm {
             let name = code.varnames[slot].str_text().to_string();
             return Err(self.unbound_local(&name));
         }
-        // The object stays in its local while the call runs (no code can
-        // rebind a caller's fast local), so it is passed without a count.
-        let obj: *const Value = &frame.values[slot];
-        let f = self.plain_method(unsafe { &*obj }, name);
+        let f = self.plain_method(&frame.values[slot], name);
         // `local.send(v)` on a generator resumes it in this loop (before the fast
         // entries: `generator.send` has one); the local keeps the generator,
         // which is not counted.
@@ -88,11 +85,18 @@ impl Vm {
         if let Some(Value::Obj(fo)) = &f {
             if let Object::Builtin(b) = &**fo {
                 if b.has_fast() {
+                    // The object stays in its local while the call runs (no code
+                    // can rebind a caller's fast local), so it is passed without a
+                    // count.
+                    let obj: *const Value = &frame.values[slot];
                     let n = frame.values.len();
                     let mut buf = [const { std::mem::MaybeUninit::<Value>::uninit() }; 4];
                     // SAFETY: bitwise copies of the object and the arguments;
                     // `buf` never drops them (MaybeUninit), the local and the
-                    // stack keep owning them.
+                    // stack keep owning them. `argc + 1` values fit in `buf`: the
+                    // compiler emits `CallLocalMethod` with at most three
+                    // arguments (`local_method_call`), and they are the top `argc`
+                    // values of the stack.
                     let r = unsafe {
                         std::ptr::copy_nonoverlapping(obj, buf[0].as_mut_ptr(), 1);
                         std::ptr::copy_nonoverlapping(frame.values.as_ptr().add(n - argc), buf[1].as_mut_ptr(), argc);
@@ -170,24 +174,32 @@ impl Vm {
                 return Ok(Some(Exit::Return(v)));
             }
             FrameKind::GenBoundary { gen } => {
-                self.finish_generator(&gen);
+                // SAFETY: `gen` came out of a `Gen*` frame kind, so this thread
+                // holds its open claim (see `FrameKind`), used here once.
+                unsafe { self.finish_generator(&gen) };
                 return Ok(Some(Exit::Return(v)));
             }
             FrameKind::GenForIter { gen, exit } => {
-                self.finish_generator(&gen);
+                // SAFETY: `gen` came out of a `Gen*` frame kind, so this thread
+                // holds its open claim (see `FrameKind`), used here once.
+                unsafe { self.finish_generator(&gen) };
                 let done = self.leave(frame);
                 self.release_frame(done);
                 frame.pop();
                 frame.ip = exit as usize;
             }
             FrameKind::GenCall { gen, .. } => {
-                self.finish_generator(&gen);
+                // SAFETY: `gen` came out of a `Gen*` frame kind, so this thread
+                // holds its open claim (see `FrameKind`), used here once.
+                unsafe { self.finish_generator(&gen) };
                 let done = self.leave(frame);
                 self.release_frame(done);
                 return Err(self.stop_iteration(v));
             }
             FrameKind::GenSend { gen, exit } => {
-                self.finish_generator(&gen);
+                // SAFETY: `gen` came out of a `Gen*` frame kind, so this thread
+                // holds its open claim (see `FrameKind`), used here once.
+                unsafe { self.finish_generator(&gen) };
                 let done = self.leave(frame);
                 self.release_frame(done);
                 frame.pop();

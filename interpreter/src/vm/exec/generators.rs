@@ -22,14 +22,18 @@ impl Vm {
                 self.depth -= 1;
                 let caller = self.frames.pop().expect("generator has a caller");
                 let gframe = std::mem::replace(frame, caller);
-                self.store_generator_frame(&gen, gframe);
+                // SAFETY: `gen` came out of this frame's `Gen*` kind, so this thread
+                // holds its open claim (see `FrameKind`) and `gframe` is the frame it took.
+                unsafe { self.store_generator_frame(&gen, gframe) };
                 frame.push(v);
             }
             FrameKind::GenCall { gen, .. } => {
                 self.depth -= 1;
                 let caller = self.frames.pop().expect("generator has a caller");
                 let gframe = std::mem::replace(frame, caller);
-                self.store_generator_frame(&gen, gframe);
+                // SAFETY: `gen` came out of this frame's `Gen*` kind, so this thread
+                // holds its open claim (see `FrameKind`) and `gframe` is the frame it took.
+                unsafe { self.store_generator_frame(&gen, gframe) };
                 frame.push(v);
             }
             _ => {

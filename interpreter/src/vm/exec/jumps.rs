@@ -3,7 +3,6 @@
 
 use super::arith::fast_compare;
 use crate::bytecode::Instr;
-use crate::native::Exc;
 use crate::operator::CmpOp;
 use crate::value::Value;
 use crate::vm::frame::Frame;
@@ -13,9 +12,10 @@ impl Vm {
     /// `Instr::Jump(t)`
     #[inline(always)]
     pub(in crate::vm) fn op_jump(&mut self, frame: &mut Box<Frame>, t: u32) -> PyResult<()> {
-        // Backward jumps (loops) are where a pending Ctrl-C is noticed.
+        // Backward jumps (loops) are where a pending signal (Ctrl-C) is noticed; its
+        // handler runs here, and its exception is raised at the jump.
         if (t as usize) < frame.ip && crate::blocking::interrupt_pending() && crate::blocking::take_interrupt() {
-            return Err(self.error(Exc::KeyboardInterrupt, ""));
+            self.run_signals_cold()?;
         }
         frame.ip = t as usize;
         Ok(())

@@ -6,6 +6,7 @@ use crate::bytecode::Instr;
 use crate::operator::BinOp;
 use crate::value::{Object, Value};
 use crate::vm::frame::Frame;
+use crate::vm::subscript::{int_position, load_list_int, store_list_int};
 use crate::vm::{PyResult, Vm};
 
 impl Vm {
@@ -21,34 +22,14 @@ impl Vm {
         let code = frame.code;
         let key = match instr {
             Instr::SubscrFastConst(..) => code.consts[c as usize].clone(),
-            _ => {
-                let k = frame.values[c as usize].clone();
-                if k.is_null() {
-                    let name = code.varnames[c as usize].str_text().to_string();
-                    return Err(self.unbound_local(&name));
-                }
-                k
-            }
+            _ => self.bound_local(frame, c)?.clone(),
         };
         let obj = &frame.values[a as usize];
-        if let (Value::Obj(o), Value::Int(i)) = (obj, &key) {
-            if let Object::List(l) = &**o {
-                let g = l.lock();
-                let n = g.len() as i64;
-                let j = if *i < 0 { i + n } else { *i };
-                if j >= 0 && j < n {
-                    let v = g[j as usize].clone();
-                    drop(g);
-                    frame.push(v);
-                    return Ok(());
-                }
-            }
+        if let Some(v) = load_list_int(obj, &key) {
+            frame.push(v);
+            return Ok(());
         }
-        if obj.is_null() {
-            let name = code.varnames[a as usize].str_text().to_string();
-            return Err(self.unbound_local(&name));
-        }
-        let obj = obj.clone();
+        let obj = self.bound_local(frame, a)?.clone();
         let v = self.get_item(&obj, &key)?;
         frame.push(v);
         Ok(())
@@ -71,12 +52,10 @@ impl Vm {
         if let (Value::Obj(o), Value::Int(i)) = (obj, key) {
             if let Object::List(l) = &**o {
                 let mut g = l.lock();
-                let n = g.len() as i64;
-                let j = if *i < 0 { i + n } else { *i };
-                if j >= 0 && j < n {
-                    if let Some(r) = fast_binary(&g[j as usize], &rhs, op) {
+                if let Some(j) = int_position(g.len(), *i) {
+                    if let Some(r) = fast_binary(&g[j], &rhs, op) {
                         // The old item is a number: replacing it drops nothing.
-                        g[j as usize] = r;
+                        g[j] = r;
                         return Ok(());
                     }
                 }
@@ -99,25 +78,11 @@ impl Vm {
         let code = frame.code;
         let v = frame.pop();
         let key = code.consts[c as usize].clone();
-        let obj = &frame.values[a as usize];
-        if let (Value::Obj(o), Value::Int(i)) = (obj, &key) {
-            if let Object::List(l) = &**o {
-                let mut g = l.lock();
-                let n = g.len() as i64;
-                let j = if *i < 0 { i + n } else { *i };
-                if j >= 0 && j < n {
-                    let old = std::mem::replace(&mut g[j as usize], v);
-                    drop(g);
-                    drop(old);
-                    return Ok(());
-                }
-            }
-        }
-        if obj.is_null() {
-            let name = code.varnames[a as usize].str_text().to_string();
-            return Err(self.unbound_local(&name));
-        }
-        let obj = obj.clone();
+        let v = match store_list_int(&frame.values[a as usize], &key, v) {
+            Ok(()) => return Ok(()),
+            Err(v) => v,
+        };
+        let obj = self.bound_local(frame, a)?.clone();
         self.set_item(&obj, key, v)?;
         Ok(())
     }
@@ -128,18 +93,9 @@ impl Vm {
         let key = frame.pop();
         let obj = frame.pop();
         // Fast path: list[int] in range.
-        if let (Value::Obj(o), Value::Int(i)) = (&obj, &key) {
-            if let Object::List(l) = &**o {
-                let g = l.lock();
-                let n = g.len() as i64;
-                let j = if *i < 0 { i + n } else { *i };
-                if j >= 0 && j < n {
-                    let v = g[j as usize].clone();
-                    drop(g);
-                    frame.push(v);
-                    return Ok(());
-                }
-            }
+        if let Some(v) = load_list_int(&obj, &key) {
+            frame.push(v);
+            return Ok(());
         }
         let v = self.get_item(&obj, &key)?;
         frame.push(v);
@@ -152,20 +108,10 @@ impl Vm {
         let key = frame.pop();
         let obj = frame.pop();
         let v = frame.pop();
-        if let (Value::Obj(o), Value::Int(i)) = (&obj, &key) {
-            if let Object::List(l) = &**o {
-                let mut g = l.lock();
-                let n = g.len() as i64;
-                let j = if *i < 0 { i + n } else { *i };
-                if j >= 0 && j < n {
-                    let old = std::mem::replace(&mut g[j as usize], v);
-                    drop(g);
-                    drop(old);
-                    return Ok(());
-                }
-                drop(g);
-            }
-        }
+        let v = match store_list_int(&obj, &key, v) {
+            Ok(()) => return Ok(()),
+            Err(v) => v,
+        };
         self.set_item(&obj, key, v)?;
         Ok(())
     }
