@@ -33,15 +33,15 @@ pub unsafe fn release_orphaned<T: ?Sized>(m: &Mutex<T>) {
 /// As [`release_orphaned`].
 pub unsafe fn reset_in_child() {
     let i = crate::interp::interp();
-    release_orphaned(&i.modules);
     // Every module's name table: threads take it for new globals and lookups by name.
     crate::interp::builtins_module().globals.release_after_fork();
-    let modules: Vec<crate::value::Value> = i.modules.lock().values().cloned().collect();
+    let modules: Vec<crate::value::Value> = i.modules.values();
     for m in &modules {
         if let Some(crate::value::Object::Module(m)) = m.obj() {
             m.globals.release_after_fork();
         }
     }
+    crate::vm::import_lock::reset_after_fork();
     release_orphaned(&i.path);
     release_orphaned(&i.argv);
     crate::value::str::release_interner_after_fork();

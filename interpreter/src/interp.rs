@@ -161,8 +161,8 @@ pub struct Interp {
     pub ellipsis: Value,
     pub empty_code: &'static Code,
     pub seq_getitem_adapter: Value,
-    /// `sys.modules`.
-    pub modules: Mutex<HashMap<String, Value>>,
+    /// `sys.modules`: a dict scripts see and change (`sys.modules[name] = m`).
+    pub modules: ModuleTable,
     /// Native modules by name, registered by the embedding (the stdlib crate).
     pub native_modules: RwLock<HashMap<String, ModuleInit>>,
     /// Modules written in conc that ship inside the binary, by import name.
@@ -172,6 +172,68 @@ pub struct Interp {
     /// Directories searched for `import name` of `.conc` files (`sys.path`).
     pub path: Mutex<Vec<String>>,
     pub argv: Mutex<Vec<String>>,
+}
+
+/// `sys.modules`: the loaded modules by name in a real dict, the one `sys.modules`
+/// returns, so what a script stores or deletes there is what `import` finds. Keys the
+/// interpreter uses are strs, whose comparison runs no script code, so the dict is
+/// read and written here under its own lock.
+pub struct ModuleTable {
+    dict: Value,
+}
+
+impl ModuleTable {
+    fn new() -> ModuleTable {
+        let d = crate::value::dict::DictObj::new(DictData::new());
+        ModuleTable { dict: Value::Obj(ObjRef::new_immortal(Object::Dict(d))) }
+    }
+
+    fn data(&self) -> &crate::value::dict::DictObj {
+        match self.dict.obj() {
+            Some(Object::Dict(d)) => d,
+            _ => unreachable!("sys.modules is made as a dict"),
+        }
+    }
+
+    /// The dict itself (`sys.modules`).
+    pub fn dict(&self) -> Value {
+        self.dict.clone()
+    }
+
+    pub fn get(&self, name: &str) -> Option<Value> {
+        let key = Value::str(name);
+        let h = crate::value::str::hash_str(name);
+        self.data().lock().get_simple(h, &key).cloned()
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    pub fn insert(&self, name: &str, m: Value) {
+        let h = crate::value::str::hash_str(name);
+        let old = self.data().lock().set_simple(h, Value::str(name), m);
+        drop(old);
+    }
+
+    pub fn remove(&self, name: &str) {
+        let key = Value::str(name);
+        let h = crate::value::str::hash_str(name);
+        let removed = {
+            let mut d = self.data().lock();
+            match d.probe(h, &key) {
+                crate::value::dict::Probe::Found(i) => Some(d.remove_at(i)),
+                _ => None,
+            }
+        };
+        // Values are dropped after the lock is released.
+        drop(removed);
+    }
+
+    /// Every module loaded (values of the dict).
+    pub fn values(&self) -> Vec<Value> {
+        self.data().lock().values()
+    }
 }
 
 /// A module written in conc and shipped inside the binary (the stdlib crate's build
@@ -437,7 +499,7 @@ fn build() -> Interp {
         ellipsis: Value::Obj(ObjRef::new_immortal(Object::Singleton(Singleton::Ellipsis))),
         empty_code,
         seq_getitem_adapter: Value::Obj(declared(&crate::builtins::functions::seq_getitem_adapter::DEF, "getitem")),
-        modules: Mutex::new(HashMap::new()),
+        modules: ModuleTable::new(),
         native_modules: RwLock::new(HashMap::new()),
         embedded_sources: RwLock::new(HashMap::new()),
         lazy_builtins: RwLock::new(HashMap::new()),

@@ -14,6 +14,8 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             &get_current_thread::DEF,
             &loaded_module::DEF,
             &outer_module_name::DEF,
+            &io_classes::DEF,
+            &stdlib_source::DEF,
         ],
     );
     Ok(())
@@ -24,6 +26,37 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
 #[native("_conc.format_exception(exc, /)")]
 fn format_exception(vm: &mut Vm, exc: &Value) -> PyResult<String> {
     Ok(vm.format_exception(exc))
+}
+
+/// stdlib_source(filename) -> the source of the module shipped in the binary that
+/// tracebacks name `filename` (`<conc-stdlib>/logging/__init__.conc`), or None;
+/// `linecache` shows its lines as CPython shows those of its Lib files.
+#[native("_conc.stdlib_source(filename, /)")]
+fn stdlib_source(_vm: &mut Vm, filename: &str) -> PyResult<Option<String>> {
+    let Some(path) = filename.strip_prefix("<conc-stdlib>/") else { return Ok(None) };
+    let sources = conc_interpreter::interp::interp().embedded_sources.read();
+    Ok(sources.values().find(|m| m.path == path).map(|m| m.current_source().to_string()))
+}
+
+/// io_classes() -> dict: the native classes of files and their bases, and
+/// UnsupportedOperation, by name, for the `io` module to export.
+#[native("_conc.io_classes()")]
+fn io_classes(vm: &mut Vm) -> PyResult<Value> {
+    use conc_interpreter::builtins::io as nio;
+    let d = Value::new(conc_interpreter::Object::Dict(conc_interpreter::value::dict::DictObj::new(Default::default())));
+    for (name, cls) in [
+        ("_IOBase", nio::IOBASE.class().clone()),
+        ("_BufferedIOBase", nio::BUFFERED_IOBASE.class().clone()),
+        ("_TextIOBase", nio::TEXT_IOBASE.class().clone()),
+        ("TextIOWrapper", nio::TEXT_IO_WRAPPER.class().clone()),
+        ("BufferedReader", nio::BUFFERED_READER.class().clone()),
+        ("BufferedWriter", nio::BUFFERED_WRITER.class().clone()),
+        ("BufferedRandom", nio::BUFFERED_RANDOM.class().clone()),
+        ("UnsupportedOperation", nio::unsupported_operation()),
+    ] {
+        vm.dict_set(&d, Value::str(name), Value::Obj(cls))?;
+    }
+    Ok(d)
 }
 
 /// set_current_thread(thread): records the Thread object of the running thread.
@@ -43,7 +76,7 @@ fn get_current_thread(vm: &mut Vm) -> PyResult<Value> {
 /// importing it: multiprocessing asks whether a child has threads to wait for).
 #[native("_conc.loaded_module(name, /)")]
 fn loaded_module(_vm: &mut Vm, name: &str) -> PyResult<Value> {
-    let m = conc_interpreter::interp::interp().modules.lock().get(name).cloned();
+    let m = conc_interpreter::interp::interp().modules.get(name);
     Ok(m.unwrap_or(Value::None))
 }
 

@@ -46,6 +46,7 @@ pub fn init(vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             &urandom::DEF,
             &_exit::DEF,
             &kill::DEF,
+            &os_fspath::DEF,
         ],
     );
     let path = vm.import_module("os.path")?;
@@ -73,6 +74,7 @@ pub fn init_path(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             &getsize::DEF,
             &getmtime::DEF,
             &expanduser::DEF,
+            &normcase::DEF,
         ],
     );
     Ok(())
@@ -404,6 +406,36 @@ fn fspath(vm: &mut Vm, v: &Value) -> PyResult<Path> {
             Err(vm.type_error(&msg))
         }
     }
+}
+
+/// Return the file system path representation of the object.
+///
+/// If the object is str or bytes, then allow it to pass through as-is. If the
+/// object defines __fspath__(), then return the result of that method. All other
+/// types raise a TypeError.
+#[native("os.fspath(path)")]
+fn os_fspath(vm: &mut Vm, path: &Value) -> PyResult<Value> {
+    if matches!(path.obj(), Some(Object::Str(_)) | Some(Object::Bytes(_))) {
+        return Ok(path.clone());
+    }
+    let cls = vm.class_of(path);
+    let name = conc_interpreter::value::str::intern("__fspath__");
+    let Some(f) = vm.lookup_type_attr(&cls, &name) else {
+        let msg = format!("expected str, bytes or os.PathLike object, not {}", vm.type_name(path));
+        return Err(vm.type_error(&msg));
+    };
+    let r = vm.call(&f, conc_interpreter::Args::new([path.clone()]))?;
+    if matches!(r.obj(), Some(Object::Str(_)) | Some(Object::Bytes(_))) || r.as_str().is_some() {
+        return Ok(r);
+    }
+    let msg = format!("expected {}.__fspath__() to return str or bytes, not {}", vm.type_name(path), vm.type_name(&r));
+    Err(vm.type_error(&msg))
+}
+
+/// Normalize case of pathname.  Has no effect under Posix
+#[native("normcase(s)", style = "python")]
+fn normcase(vm: &mut Vm, s: &Value) -> PyResult<Value> {
+    Ok(fspath(vm, s)?.value)
 }
 
 /// Join two or more pathname components, inserting '/' as needed.

@@ -113,11 +113,12 @@ pub fn install_sigint_handler() {
 /// processes (multiprocessing terminates daemon children and joins the others), in
 /// CPython's order: its multiprocessing hook is an atexit handler, which runs after the
 /// threads. Also after an uncaught exception, whose traceback was printed first.
+/// The script's `atexit` handlers (if it imported `atexit`) run between the two.
 pub fn shutdown(vm: &mut Vm, status: i32) -> i32 {
-    for module in ["threading", "multiprocessing"] {
-        let m = interp().modules.lock().get(module).cloned();
+    for (module, hook) in [("threading", "_shutdown"), ("atexit", "_run_exitfuncs"), ("multiprocessing", "_shutdown")] {
+        let m = interp().modules.get(module);
         if let Some(m) = m {
-            let name = conc_interpreter::value::str::intern("_shutdown");
+            let name = conc_interpreter::value::str::intern(hook);
             if let Ok(Some(f)) = vm.get_attr_opt(&m, &name) {
                 if let Err(e) = vm.call(&f, Args::default()) {
                     return exit_code_for(vm, &e.exc);
@@ -178,7 +179,7 @@ fn sigint_is_default() -> bool {
 pub fn main_module(file: Option<&str>) -> ObjRef {
     let m = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new("__main__", file.map(str::to_string)))));
     set_module_attrs(&m, "__main__", file);
-    interp().modules.lock().insert("__main__".into(), Value::Obj(m.clone()));
+    interp().modules.insert("__main__", Value::Obj(m.clone()));
     m
 }
 

@@ -28,6 +28,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     set(m, "maxsize", Value::Int(i64::MAX));
     set(m, "executable", Value::string(std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default()));
     set(m, "implementation_name", Value::str("conc"));
+    set(m, "modules", interp().modules.dict());
     crate::sys_flags::init(_vm, m)?;
     natives(
         m,
@@ -39,6 +40,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             &set_int_max_str_digits::DEF,
             &exc_info::DEF,
             &intern::DEF,
+            &_getframe::DEF,
         ],
     );
     Ok(())
@@ -113,6 +115,20 @@ fn exc_info(vm: &mut Vm) -> PyResult<Value> {
         }
         None => Value::tuple(vec![Value::None, Value::None, Value::None]),
     })
+}
+
+/// Return a frame object from the call stack.
+///
+/// If optional integer depth is given, return the frame object that many
+/// calls below the top of the stack.  If that is deeper than the call
+/// stack, ValueError is raised.  The default for depth is zero, returning
+/// the frame at the top of the call stack.
+#[native("sys._getframe(depth=0, /)")]
+fn _getframe(vm: &mut Vm, depth: i64) -> PyResult<Value> {
+    if depth < 0 {
+        return vm.frame_at(0);
+    }
+    vm.frame_at(depth as usize)
 }
 
 /// ``Intern'' the given string.

@@ -185,7 +185,7 @@ fn exc_repr(vm: &mut Vm, this: Receiver) -> PyResult<String> {
 ///     set self.__traceback__ to tb and return self.
 #[native("BaseException.with_traceback($self, tb, /)")]
 fn exc_with_traceback(vm: &mut Vm, this: Receiver, tb: Value) -> PyResult<Value> {
-    if !tb.is_none() && vm.type_name(&tb) != "traceback" {
+    if !set_traceback(this.0, &tb) {
         return Err(vm.type_error("__traceback__ must be a traceback or None"));
     }
     Ok(this.0.clone())
@@ -231,6 +231,23 @@ pub fn exc_attr(vm: &mut Vm, obj: &Value, name: &str) -> Option<Value> {
     })
 }
 
+/// `exc.__traceback__ = tb`: the exception's entries become the traceback's (none for
+/// None); false when `tb` is neither.
+pub fn set_traceback(exc: &Value, tb: &Value) -> bool {
+    let Some(d) = exc_data(exc) else { return false };
+    let entries = if tb.is_none() {
+        Vec::new()
+    } else {
+        match crate::vm::frames::entries_of(tb) {
+            Some(e) => e,
+            None => return false,
+        }
+    };
+    let old = std::mem::replace(&mut *d.traceback.lock(), entries);
+    drop(old);
+    true
+}
+
 /// Sets `args`, `__cause__`, `__context__` on an exception; false for other names.
 pub fn exc_set_attr(obj: &Value, name: &str, v: &Value) -> bool {
     let Some(d) = exc_data(obj) else { return false };
@@ -241,6 +258,10 @@ pub fn exc_set_attr(obj: &Value, name: &str, v: &Value) -> bool {
             d.suppress_context.store(true, std::sync::atomic::Ordering::Relaxed);
         }
         "__context__" => *d.context.lock() = v.clone(),
+        // Anything but a traceback or None is ignored (CPython raises TypeError).
+        "__traceback__" => {
+            set_traceback(obj, v);
+        }
         "__suppress_context__" => {
             d.suppress_context.store(matches!(v, Value::Bool(true)), std::sync::atomic::Ordering::Relaxed);
         }

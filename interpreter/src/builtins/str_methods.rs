@@ -36,6 +36,7 @@ pub fn register(_vm: &mut Vm) {
             &rindex::DEF,
             &count::DEF,
             &str_format::DEF,
+            &format_map::DEF,
             &isdigit::DEF,
             &isdecimal::DEF,
             &isnumeric::DEF,
@@ -623,7 +624,24 @@ fn count(vm: &mut Vm, this: &StrObj, sub: &Value, start: SliceBound, end: SliceB
 /// The substitutions are identified by braces ('{' and '}').
 #[native("str.format($self, /, *args, **kwargs)")]
 fn str_format(vm: &mut Vm, this: &StrObj, args: &[Value], kwargs: KwArgs) -> PyResult<String> {
-    format_with(vm, this.as_str(), args, &kwargs, &mut 0)
+    format_with(vm, this.as_str(), args, FieldNames::Kw(&kwargs), &mut 0)
+}
+
+/// S.format_map(mapping) -> str
+///
+/// Return a formatted version of S, using substitutions from mapping.
+/// The substitutions are identified by braces ('{' and '}').
+#[native("str.format_map($self, mapping, /)")]
+fn format_map(vm: &mut Vm, this: &StrObj, mapping: &Value) -> PyResult<String> {
+    format_with(vm, this.as_str(), &[], FieldNames::Map(mapping), &mut 0)
+}
+
+/// Where `str.format` finds named fields: its keyword arguments, or (for
+/// `format_map`) any mapping, read through `__getitem__` so `__missing__` works.
+#[derive(Clone, Copy)]
+pub enum FieldNames<'a> {
+    Kw(&'a [(crate::value::ObjRef, Value)]),
+    Map(&'a Value),
 }
 
 /// True for a non-empty string whose characters all satisfy `f`.
@@ -1254,13 +1272,7 @@ fn is_titlecase(c: char) -> bool {
 
 /// The engine of `str.format`: `{}` `{0}` `{name}` `{0.attr}` `{0[key]}` `{!r}`
 /// `{:spec}` with nested fields in the spec.
-pub fn format_with(
-    vm: &mut Vm,
-    fmt: &str,
-    pos: &[Value],
-    kw: &[(crate::value::ObjRef, Value)],
-    auto: &mut usize,
-) -> PyResult<String> {
+pub fn format_with(vm: &mut Vm, fmt: &str, pos: &[Value], kw: FieldNames, auto: &mut usize) -> PyResult<String> {
     let chars: Vec<char> = fmt.chars().collect();
     let mut out = String::new();
     let mut i = 0;
@@ -1333,15 +1345,14 @@ pub fn format_with(
 
 const MANUAL_NUMBERING: usize = usize::MAX;
 
-fn resolve_field(
-    vm: &mut Vm,
-    name: &str,
-    pos: &[Value],
-    kw: &[(crate::value::ObjRef, Value)],
-    auto: &mut usize,
-) -> PyResult<Value> {
+fn resolve_field(vm: &mut Vm, name: &str, pos: &[Value], kw: FieldNames, auto: &mut usize) -> PyResult<Value> {
     let first_end = name.find(['.', '[']).unwrap_or(name.len());
     let head = &name[..first_end];
+    if let FieldNames::Map(_) = kw {
+        if head.is_empty() || head.parse::<usize>().is_ok() {
+            return Err(vm.value_error("Format string contains positional fields"));
+        }
+    }
     // `auto` counts automatic fields; MANUAL_NUMBERING marks that an explicit index was
     // used. CPython refuses to mix the two styles in one format string.
     let mut v = if head.is_empty() {
@@ -1370,9 +1381,12 @@ fn resolve_field(
             }
         }
     } else {
-        match kw.iter().find(|(k, _)| k.str_text() == head) {
-            Some((_, v)) => v.clone(),
-            None => return Err(vm.key_error(Value::str(head))),
+        match kw {
+            FieldNames::Kw(kw) => match kw.iter().find(|(k, _)| k.str_text() == head) {
+                Some((_, v)) => v.clone(),
+                None => return Err(vm.key_error(Value::str(head))),
+            },
+            FieldNames::Map(m) => vm.get_item(m, &Value::str(head))?,
         }
     };
     let mut rest = &name[first_end..];

@@ -1,7 +1,7 @@
 //! `sys.stdout` / `sys.stderr` objects (write, flush) and writing to any file-like
 //! object for `print(file=...)`.
 
-use crate::native::{native, Exc, NativeClass, NativePayload};
+use crate::native::{native, Exc, NativeClass, NativePayload, Property};
 use crate::value::instance::InstanceObj;
 use crate::value::{ObjRef, Object, Value};
 use crate::vm::{Args, PyResult, Vm};
@@ -23,6 +23,7 @@ pub static STD_STREAM: NativeClass = NativeClass {
     module: "_io",
     doc: "Character and line based layer over a BufferedIOBase object, buffer.",
     methods: &[&write::DEF, &flush::DEF, &fileno::DEF, &isatty::DEF, &readline::DEF],
+    properties: &[Property { name: "name", get: &std_name::DEF, set: None }],
     ..NativeClass::DEFAULT
 };
 
@@ -107,6 +108,16 @@ fn write(vm: &mut Vm, this: &StdStream, text: &Value) -> PyResult<usize> {
         crate::stdio::write_stdout(s.as_str());
     }
     Ok(s.char_len())
+}
+
+/// The stream's name as CPython shows it: `<stdin>`, `<stdout>`, `<stderr>`.
+#[native("TextIOWrapper.name($self)")]
+fn std_name(_vm: &mut Vm, this: &StdStream) -> PyResult<&'static str> {
+    Ok(match this.fd {
+        0 => "<stdin>",
+        1 => "<stdout>",
+        _ => "<stderr>",
+    })
 }
 
 /// Flush write buffers, if applicable.

@@ -200,7 +200,9 @@ pub fn unbound(vm: &mut Vm, sig: &Signature) -> PyErr {
 
 /// A native function value for `def`, immortal (registered once at start-up).
 pub fn function_value(def: &'static NativeDef) -> Value {
-    Value::Obj(ObjRef::new_immortal(crate::value::Object::Builtin(BuiltinObj::declared(def, def.sig.name.to_string()))))
+    let mut b = BuiltinObj::declared(def, def.sig.name.to_string());
+    b.function = true;
+    Value::Obj(ObjRef::new_immortal(crate::value::Object::Builtin(b)))
 }
 
 /// Calls a declared native directly from Rust with positional and keyword arguments

@@ -65,6 +65,10 @@ pub struct BuiltinObj {
     /// The class a method was registered on (declared natives), against which
     /// `native::Receiver` checks `self`.
     pub owner: Option<ObjRef>,
+    /// A function of a module (`time.gmtime`, `len`), not a method of a type: as in
+    /// CPython, such a builtin is no descriptor, so stored as a class attribute it
+    /// is not bound to the instance it is read through.
+    pub function: bool,
 }
 
 impl BuiltinObj {
@@ -84,7 +88,15 @@ impl BuiltinObj {
             unwrap_self: false,
             def: Some(def),
             owner: None,
+            function: false,
         }
+    }
+
+    /// True when reading it through an instance binds it (a method of a type, not a
+    /// module function nor a method already bound to its object).
+    #[inline(always)]
+    pub fn binds(&self) -> bool {
+        !self.function && self.bound.is_none()
     }
 
     /// True when a call with positional arguments only may go to [`Self::call_fast`].

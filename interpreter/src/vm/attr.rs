@@ -200,7 +200,8 @@ impl Vm {
     /// A class attribute as seen through an instance: functions become bound methods.
     fn bind_descriptor(&mut self, d: Value, obj: &Value, cls: &ObjRef) -> PyResult<Value> {
         Ok(match d.obj() {
-            Some(Object::Function(_)) | Some(Object::Builtin(_)) => bound(d, obj.clone()),
+            Some(Object::Function(_)) => bound(d, obj.clone()),
+            Some(Object::Builtin(b)) if b.binds() => bound(d, obj.clone()),
             Some(Object::StaticMethod(f)) => f.clone(),
             Some(Object::ClassMethod(f)) => bound(f.clone(), Value::Obj(cls.clone())),
             Some(Object::Property(_)) => match self.data_descriptor_get(&d, obj, cls)? {
@@ -236,8 +237,10 @@ impl Vm {
         match obj.obj() {
             Some(Object::Instance(inst)) => {
                 let d = self.lookup_type_attr(&inst.class, name)?;
-                if !matches!(d.obj(), Some(Object::Function(_)) | Some(Object::Builtin(_))) {
-                    return None;
+                match d.obj() {
+                    Some(Object::Function(_)) => {}
+                    Some(Object::Builtin(b)) if b.binds() => {}
+                    _ => return None,
                 }
                 // An instance attribute of the same name shadows the method.
                 if inst.has_name(name, name_hash(name)) {

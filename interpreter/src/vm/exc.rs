@@ -9,19 +9,14 @@ use crate::value::{ObjRef, Object, Value};
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// One traceback entry: a code object and the instruction that was running.
-#[derive(Clone)]
-pub struct TbEntry {
-    pub code: &'static Code,
-    /// Keeps mortal code alive as long as the traceback (value/code.rs).
-    pub owner: Option<ObjRef>,
-    pub ip: u32,
-}
+/// One traceback entry: a code object, its module and the instruction that was
+/// running (the same data a frame view shows, `vm/frames.rs`).
+pub type TbEntry = super::frames::FrameEntry;
 
 /// The native payload of every exception instance.
 pub struct ExcData {
     pub args: Mutex<Value>,
-    /// Innermost entry last (the order in which frames were unwound).
+    /// Innermost entry first (the order in which frames were unwound).
     pub traceback: Mutex<Vec<TbEntry>>,
     pub cause: Mutex<Value>,
     pub context: Mutex<Value>,
@@ -125,6 +120,7 @@ impl Vm {
             tb.push(TbEntry {
                 code: frame.code,
                 owner: frame.code_owner.clone(),
+                module: frame.module,
                 ip: frame.ip.saturating_sub(1) as u32,
             });
             fresh
@@ -146,7 +142,7 @@ impl Vm {
         }
         // Frames of enclosing loops that called into Rust code (e.g. a `with` block's
         // `__exit__` running while the block's exception is handled).
-        self.outer_frames.iter().rev().find_map(|&f| {
+        self.outer_frames.iter().rev().find_map(|&(f, _)| {
             // SAFETY: `run_frame_with` pushes the `caller` it found (non-null: a live
             // frame this thread owns, see `Vm::caller`) before running a nested loop
             // and pops it when that loop ends. The frame belongs to a loop further
@@ -261,30 +257,13 @@ impl Vm {
         err
     }
 
-    /// The value of `e.__traceback__` (None: tracebacks are not objects in conc).
-    /// `exc.__traceback__`: a traceback object for the innermost recorded frame
-    /// (`tb_lineno`, `tb_lasti`; `tb_next` and `tb_frame` are None in conc), or None
-    /// when the exception was never raised.
+    /// `exc.__traceback__`: a traceback object headed by the outermost frame recorded
+    /// so far (the one handling the exception, as in CPython), or None when the
+    /// exception was never raised.
     pub fn traceback_value(&self, exc: &Value) -> Value {
         let Some(d) = exc_data(exc) else { return Value::None };
-        // The head of the chain is the outermost frame recorded so far (the one
-        // handling the exception), as in CPython.
-        let last = d.traceback.lock().last().cloned();
-        let Some(entry) = last else { return Value::None };
-        let inst = InstanceObj::new(traceback_class().clone());
-        {
-            let mut a = inst.attrs();
-            for (k, v) in [
-                ("tb_lineno", Value::Int(entry.code.line_of(entry.ip as usize) as i64)),
-                ("tb_lasti", Value::Int(entry.ip as i64 * 2)),
-                ("tb_next", Value::None),
-                ("tb_frame", Value::None),
-            ] {
-                let n = crate::value::str::intern(k);
-                a.set_simple(crate::value::class::name_hash(&n), Value::Obj(n), v);
-            }
-        }
-        Value::new(Object::Instance(inst))
+        let entries = d.traceback.lock().clone();
+        super::frames::traceback_of(entries)
     }
 
     /// `str(exc)` for the last line of a traceback.
@@ -426,21 +405,6 @@ fn set_context(exc: &Value, ctx: Value) {
             *c = ctx;
         }
     }
-}
-
-/// The class of traceback objects (`types.TracebackType`).
-fn traceback_class() -> &'static ObjRef {
-    static C: std::sync::OnceLock<ObjRef> = std::sync::OnceLock::new();
-    C.get_or_init(|| {
-        crate::interp::new_class(
-            "traceback",
-            "builtins",
-            vec![crate::interp::types().object.clone()],
-            crate::value::class::BaseKind::Object,
-            true,
-            Default::default(),
-        )
-    })
 }
 
 /// How messages name a generator of each kind.

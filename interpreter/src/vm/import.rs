@@ -96,25 +96,48 @@ impl Vm {
 
     fn module_exists(&self, name: &str) -> bool {
         let i = crate::interp::interp();
-        i.modules.lock().contains_key(name)
+        i.modules.contains_key(name)
             || i.native_modules.read().contains_key(name)
             || i.embedded_sources.read().contains_key(name)
             || find_file(name).is_some()
     }
 
-    /// Imports one module by its full dotted name.
+    /// Imports one module by its full dotted name. A module another thread is
+    /// still running is waited for (`import_lock.rs`).
     pub fn import_module(&mut self, name: &str) -> PyResult<Value> {
         let interp = crate::interp::interp();
-        if let Some(m) = interp.modules.lock().get(name) {
-            return Ok(m.clone());
+        loop {
+            if interp.modules.get(name).is_some() {
+                super::import_lock::wait_ready(name);
+                match interp.modules.get(name) {
+                    Some(m) => return Ok(m),
+                    // Its import failed in the other thread: try it here.
+                    None => continue,
+                }
+            }
+            if !super::import_lock::claim(name) {
+                continue;
+            }
+            if let Some(m) = interp.modules.get(name) {
+                super::import_lock::finish(name);
+                return Ok(m);
+            }
+            let r = self.load_module(name);
+            super::import_lock::finish(name);
+            return r;
         }
+    }
+
+    /// Loads a module not in `sys.modules` (this thread holds its module lock).
+    fn load_module(&mut self, name: &str) -> PyResult<Value> {
+        let interp = crate::interp::interp();
         let native = interp.native_modules.read().get(name).copied();
         if let Some(init) = native {
             let m = ObjRef::new_immortal(Object::Module(Box::new(ModuleObj::new(name, None))));
             set_module_attrs(&m, name, None);
-            interp.modules.lock().insert(name.to_string(), Value::Obj(m.clone()));
+            interp.modules.insert(name, Value::Obj(m.clone()));
             if let Err(e) = init(self, &m) {
-                interp.modules.lock().remove(name);
+                interp.modules.remove(name);
                 return Err(e);
             }
             return Ok(Value::Obj(m));
@@ -153,10 +176,10 @@ impl Vm {
             }
         }
         let interp = crate::interp::interp();
-        interp.modules.lock().insert(name.to_string(), Value::Obj(m.clone()));
+        interp.modules.insert(name, Value::Obj(m.clone()));
         let r = self.exec_in_module(&m, file, source);
         if let Err(e) = r {
-            interp.modules.lock().remove(name);
+            interp.modules.remove(name);
             return Err(e);
         }
         Ok(m)

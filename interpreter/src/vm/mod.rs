@@ -15,8 +15,10 @@ pub mod containers;
 pub mod exc;
 mod exec;
 pub mod frame;
+pub mod frames;
 pub mod gen;
 pub mod import;
+pub(crate) mod import_lock;
 pub mod iter;
 mod memory;
 pub mod names;
@@ -133,8 +135,10 @@ pub struct Vm {
     /// never dangles nor points at a frame another thread may resume.
     caller: *const Frame,
     /// Running frames of the loops that nested loops were started from (innermost
-    /// last), for exception chaining across native re-entry.
-    pub(crate) outer_frames: Vec<*const Frame>,
+    /// last), for exception chaining across native re-entry, each with the length
+    /// `frames` had when its nested loop started (so the whole stack can be walked
+    /// in order, `frames.rs`).
+    pub(crate) outer_frames: Vec<(*const Frame, usize)>,
     /// Thread-specific data owned by the embedding (the threading module keeps the
     /// current Thread object here).
     pub thread_data: Option<Value>,

@@ -46,7 +46,7 @@ impl Vm {
         // script code from it) stays visible for exception chaining.
         let nested = !saved_caller.is_null();
         if nested {
-            self.outer_frames.push(saved_caller);
+            self.outer_frames.push((saved_caller, base));
         }
         let r = self.run_loop(frame, base, pending);
         if nested {

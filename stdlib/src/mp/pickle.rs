@@ -441,7 +441,7 @@ pub fn lookup_global(vm: &mut Vm, module: &str, qual: &str) -> PyResult<Option<V
     let known = if module == "builtins" {
         Some(Value::Obj(conc_interpreter::interp::interp().builtins_ref.clone()))
     } else {
-        interp().modules.lock().get(module).cloned()
+        interp().modules.get(module)
     };
     let m = match known {
         Some(m) => m,

@@ -36,7 +36,6 @@ fn cloexec_pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
 fn main_file() -> String {
     let file = interp()
         .modules
-        .lock()
         .get("__main__")
         .and_then(|m| match m.obj() {
             Some(Object::Module(mm)) => mm.globals.get("__file__").as_str().map(|s| s.as_str().to_string()),
@@ -284,7 +283,7 @@ fn run_child(vm: &mut Vm, main_file: &str, message: &[u8]) -> PyResult<Value> {
     if !main_file.is_empty() {
         let src = std::fs::read_to_string(main_file).map_err(|e| os_error(vm, e))?;
         let m = vm.exec_source_module("__mp_main__", main_file, &src, false)?;
-        interp().modules.lock().insert("__main__".into(), Value::Obj(m));
+        interp().modules.insert("__main__", Value::Obj(m));
     }
     let mp = vm.import_module("multiprocessing")?;
     let boot = vm.get_attr(&mp, &conc_interpreter::value::str::intern("_child_bootstrap"))?;
