@@ -57,3 +57,53 @@ fn check_of_a_long_elif_chain() {
     assert_fails_with(&conc(&["check", path]), message);
     assert_fails_with(&conc(&[path]), message);
 }
+
+/// Regression: a panic in a thread killed the OS thread and left its Thread object
+/// alive for ever (`join()` never returned), also under `spawn` and executors. A
+/// panic in a native call is now CPython's SystemError raised at that call, in the
+/// main thread as in any other (`_conc._panic` stands in for an interpreter bug).
+#[test]
+fn a_panic_becomes_an_exception_in_its_thread() {
+    let src = r#"
+import _conc, threading
+try:
+    _conc._panic("boom")
+except SystemError as e:
+    print("main:", "interpreter bug" in str(e), "boom" in str(e))
+def work():
+    _conc._panic("in thread")
+t = threading.Thread(target=work)
+t.start()
+t.join(10)
+print("thread alive:", t.is_alive())
+from concurrent.futures import ThreadPoolExecutor
+with ThreadPoolExecutor(2) as ex:
+    try:
+        ex.submit(_conc._panic, "in executor").result(10)
+    except SystemError:
+        print("executor: SystemError")
+h = spawn(_conc._panic, "in spawn")
+try:
+    h.join(10)
+except SystemError:
+    print("spawn: SystemError")
+_conc._panic("uncaught")
+"#;
+    let path = temp_script("panics.py", src);
+    let out = conc(&[path.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout,
+        "main: True True\nthread alive: False\nexecutor: SystemError\nspawn: SystemError\n",
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Exception in thread Thread-1 (work):"), "{err}");
+    assert!(err.contains("line 24, in <module>"), "the uncaught panic names the script line: {err}");
+    assert!(!err.contains("thread 'main' panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let last = err.trim_end().lines().last().unwrap_or_default();
+    assert!(last.starts_with("SystemError: interpreter bug: panicked at stdlib/src/conc_helpers.rs:"), "{last}");
+    assert!(last.ends_with(": uncaught (please report it)"), "{last}");
+}

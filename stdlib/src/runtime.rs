@@ -65,7 +65,17 @@ impl RuntimeBuilder {
     pub fn run(self, body: impl FnOnce(&mut Vm) -> i32 + Send + 'static) -> i32 {
         let h = std::thread::Builder::new().name("main".into()).stack_size(MAIN_STACK).spawn(move || {
             let mut vm = self.start();
-            let status = body(&mut vm);
+            let status = match conc_interpreter::vm::panics::catch(|| body(&mut vm)) {
+                Ok(status) => status,
+                // A panic outside any native call (those become SystemErrors there).
+                Err(bug) => {
+                    let at = vm.frames.last().map(|f| format!(" (in {})", f.code.filename)).unwrap_or_default();
+                    conc_interpreter::stdio::write_stderr(&format!(
+                        "conc: interpreter bug{at}: {bug} (please report it)\n"
+                    ));
+                    1
+                }
+            };
             if self.shutdown {
                 shutdown(&mut vm, status)
             } else {
