@@ -76,11 +76,8 @@ impl RuntimeBuilder {
                     1
                 }
             };
-            if self.shutdown {
-                shutdown(&mut vm, status)
-            } else {
-                status
-            }
+            let status = if self.shutdown { shutdown(&mut vm, status) } else { status };
+            conc_interpreter::builtins::sys_io::flush_at_exit(&mut vm, status)
         });
         let code = match h {
             Ok(h) => h.join().unwrap_or(1),
