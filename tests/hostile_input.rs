@@ -175,3 +175,13 @@ fn reading_stdin() {
     let (code, err) = conc_io(src, std::process::Stdio::null(), b"ab\ncdef");
     assert_eq!((code, err.as_str()), (Some(0), "b'ab\\n' b'cd' b'ef' b''\n"));
 }
+
+/// Regression: `a.__class__ = B` was silently ignored. conc cannot change an
+/// instance's class, so it says so (CPython's own refusals are golden-tested in
+/// classes/class_assignment).
+#[test]
+fn class_assignment_is_refused_not_ignored() {
+    let src = "class A: pass\nclass B: pass\na = A()\na.__class__ = B";
+    let out = conc(&["-c", src]);
+    assert_fails_with(&out, "NotImplementedError: conc cannot change the class of an instance ('A' object to 'B')");
+}

@@ -61,8 +61,8 @@ impl Vm {
         if let Value::Obj(o) = obj {
             if let Object::Instance(inst) = &**o {
                 let cls = inst.class.clone();
-                if self.class_flags(&cls).plain {
-                    let name = &code.names[i as usize];
+                let name = &code.names[i as usize];
+                if self.class_flags(&cls).plain && !name.ptr_eq(&crate::interp::names().__class__) {
                     let hash = crate::value::class::name_hash(name);
                     let old = inst.set_name(name, hash, v, &code.attr_hints[i as usize]);
                     drop(old);
