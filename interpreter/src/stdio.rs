@@ -99,33 +99,58 @@ pub fn set_line_buffered(on: bool) {
     stdout_state().lock().tty = on;
 }
 
-/// Writes text to stdout as one piece.
+/// Writes text to stdout as one piece; a write error is dropped (for output that
+/// has nowhere to report it: relayed children, the REPL's echo).
 pub fn write_stdout(text: &str) {
-    if hooked(text) {
-        return;
-    }
-    let mut o = stdout_state().lock();
-    o.buf.extend_from_slice(text.as_bytes());
-    let flush = if o.tty { text.contains('\n') } else { o.buf.len() >= 8192 };
-    if flush {
-        let data = std::mem::take(&mut o.buf);
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(&data);
-        let _ = out.flush();
-        o.buf = data;
-        o.buf.clear();
-    }
+    let _ = try_write_stdout(text.as_bytes());
 }
 
-/// Flushes buffered stdout.
+/// Writes bytes to stdout as one piece. When the write fills the buffer (or ends a
+/// line on a terminal) the buffer is written out; if that fails the buffered data
+/// is dropped and the error returned, as CPython's text layer loses the pending
+/// text of a write that fails.
+pub fn try_write_stdout(data: &[u8]) -> std::io::Result<()> {
+    if HOOKED.load(Ordering::Relaxed) && hooked(&String::from_utf8_lossy(data)) {
+        return Ok(());
+    }
+    let mut o = stdout_state().lock();
+    o.buf.extend_from_slice(data);
+    let flush = if o.tty { data.contains(&b'\n') } else { o.buf.len() >= 8192 };
+    if flush {
+        let r = write_out(&o.buf);
+        o.buf.clear();
+        return r;
+    }
+    Ok(())
+}
+
+fn write_out(data: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(data)?;
+    out.flush()
+}
+
+/// Flushes buffered stdout, dropping any error (before writing to stderr, before a
+/// fork).
 pub fn flush_stdout() {
+    let _ = try_flush_stdout();
+}
+
+/// Flushes buffered stdout (`sys.stdout.flush()`, the flush at exit). On failure
+/// the data stays buffered, as in CPython, so the flush at exit fails again.
+pub fn try_flush_stdout() -> std::io::Result<()> {
     let mut o = stdout_state().lock();
     if !o.buf.is_empty() {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(&o.buf);
-        let _ = out.flush();
+        write_out(&o.buf)?;
         o.buf.clear();
     }
+    Ok(())
+}
+
+/// Drops buffered stdout without writing it (`sys.stdout.close()` after its flush
+/// failed: CPython's close discards what it could not write).
+pub fn discard_stdout() {
+    stdout_state().lock().buf.clear();
 }
 
 /// Runs `fork` (a closure calling `fork()`, returning its result) with stdout flushed
@@ -157,11 +182,16 @@ pub fn locked_for_fork(fork: impl FnOnce() -> i32) -> i32 {
 /// Writes text to stderr (unbuffered); stdout is flushed first so the two streams
 /// keep their order on a terminal.
 pub fn write_stderr(text: &str) {
+    let _ = try_write_stderr(text.as_bytes());
+}
+
+/// Writes bytes to stderr (see `write_stderr`), returning the error of the write.
+pub fn try_write_stderr(data: &[u8]) -> std::io::Result<()> {
     flush_stdout();
-    if hooked(text) {
-        return;
+    if HOOKED.load(Ordering::Relaxed) && hooked(&String::from_utf8_lossy(data)) {
+        return Ok(());
     }
     let mut e = std::io::stderr().lock();
-    let _ = e.write_all(text.as_bytes());
-    let _ = e.flush();
+    e.write_all(data)?;
+    e.flush()
 }

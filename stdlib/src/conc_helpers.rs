@@ -16,6 +16,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             &outer_module_name::DEF,
             &io_classes::DEF,
             &stdlib_source::DEF,
+            &_panic::DEF,
         ],
     );
     Ok(())
@@ -88,4 +89,11 @@ fn outer_module_name(vm: &mut Vm) -> PyResult<Option<String>> {
     let own = vm.caller_module().map(|m| m.name.clone());
     let outer = vm.frames.iter().rev().map(|f| &f.module.name).find(|n| Some(*n) != own.as_ref()).cloned();
     Ok(outer)
+}
+
+/// _panic(message): panics in Rust, as an interpreter bug would, so that tests can
+/// check what a panic becomes (a SystemError at the call; see `vm/panics.rs`).
+#[native("_conc._panic(message, /)")]
+fn _panic(_vm: &mut Vm, message: &str) -> PyResult<()> {
+    panic!("{message}");
 }

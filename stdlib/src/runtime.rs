@@ -65,12 +65,19 @@ impl RuntimeBuilder {
     pub fn run(self, body: impl FnOnce(&mut Vm) -> i32 + Send + 'static) -> i32 {
         let h = std::thread::Builder::new().name("main".into()).stack_size(MAIN_STACK).spawn(move || {
             let mut vm = self.start();
-            let status = body(&mut vm);
-            if self.shutdown {
-                shutdown(&mut vm, status)
-            } else {
-                status
-            }
+            let status = match conc_interpreter::vm::panics::catch(|| body(&mut vm)) {
+                Ok(status) => status,
+                // A panic outside any native call (those become SystemErrors there).
+                Err(bug) => {
+                    let at = vm.frames.last().map(|f| format!(" (in {})", f.code.filename)).unwrap_or_default();
+                    conc_interpreter::stdio::write_stderr(&format!(
+                        "conc: interpreter bug{at}: {bug} (please report it)\n"
+                    ));
+                    1
+                }
+            };
+            let status = if self.shutdown { shutdown(&mut vm, status) } else { status };
+            conc_interpreter::builtins::sys_io::flush_at_exit(&mut vm, status)
         });
         let code = match h {
             Ok(h) => {

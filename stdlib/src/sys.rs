@@ -71,8 +71,8 @@ fn exit(vm: &mut Vm, status: Value) -> PyResult<Value> {
 
 /// Return the current value of the recursion limit.
 #[native("sys.getrecursionlimit()")]
-fn getrecursionlimit(vm: &mut Vm) -> PyResult<usize> {
-    Ok(vm.recursion_limit)
+fn getrecursionlimit(_vm: &mut Vm) -> PyResult<usize> {
+    Ok(conc_interpreter::vm::RECURSION_LIMIT.load(std::sync::atomic::Ordering::Relaxed))
 }
 
 /// Set the maximum depth of the Python interpreter stack to n.
@@ -81,8 +81,16 @@ fn setrecursionlimit(vm: &mut Vm, limit: CInt) -> PyResult<()> {
     if limit.0 < 1 {
         return Err(vm.value_error("recursion limit must be greater or equal than 1"));
     }
-    // The Rust stack bounds how deep script recursion can go; cap it there.
-    vm.recursion_limit = (limit.0 as usize).min(conc_interpreter::vm::MAX_RECURSION);
+    let limit = limit.0 as usize;
+    // As CPython: a limit the running code is already past is refused.
+    let depth = vm.depth + 1;
+    if limit < depth {
+        let msg =
+            format!("cannot set the recursion limit to {limit} at the recursion depth {depth}: the limit is too low");
+        return Err(vm.error(Exc::RecursionError, &msg));
+    }
+    conc_interpreter::vm::RECURSION_LIMIT.store(limit, std::sync::atomic::Ordering::Relaxed);
+    vm.recursion_limit = limit;
     Ok(())
 }
 

@@ -80,7 +80,7 @@ impl IndentStack {
             if alt <= top.alt {
                 return Err(tab_error());
             }
-            if self.levels.len() > MAX_LEVELS {
+            if self.levels.len() >= MAX_LEVELS {
                 return Err(SyntaxError::new(
                     SyntaxErrorKind::IndentationError,
                     "too many levels of indentation",

@@ -764,7 +764,11 @@ pub fn bytes_source(
             if *n < 0 {
                 return Err(vm.value_error("negative count"));
             }
+            vm.check_alloc(*n as usize, 1)?;
             Ok(vec![0; *n as usize])
+        }
+        Value::Obj(o) if matches!(&**o, Object::BigInt(_)) => {
+            Err(vm.error(Exc::OverflowError, "cannot fit 'int' into an index-sized integer"))
         }
         Value::Float(_) | Value::None => {
             let msg = format!("cannot convert '{}' object to {what}", vm.type_name(&x));

@@ -129,18 +129,23 @@ fn print(
         None => super::sys_io::replaced_stdout(),
     };
     match &file {
-        None => crate::stdio::write_stdout(&text),
+        None => super::sys_io::print_to_stdout(vm, &text)?,
         Some(Value::None) => return Ok(()),
         Some(f) => super::sys_io::write_to(vm, f, &text)?,
     }
     if flush {
-        match &file {
-            Some(f) if f.as_instance().and_then(|i| i.native::<super::sys_io::StdStream>()).is_none() => {
+        let std = match &file {
+            None => Some(super::sys_io::stream(1)),
+            Some(f) => f.as_instance().and_then(|i| i.native::<super::sys_io::StdStream>()),
+        };
+        match (std, &file) {
+            (Some(s), _) => s.flush(vm)?,
+            (None, Some(f)) => {
                 let name = crate::value::str::intern("flush");
                 let method = vm.get_attr(f, &name)?;
                 vm.call(&method, Args::default())?;
             }
-            _ => crate::stdio::flush_stdout(),
+            (None, None) => {}
         }
     }
     Ok(())

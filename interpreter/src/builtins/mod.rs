@@ -20,6 +20,7 @@ pub mod set_methods;
 pub mod str_methods;
 pub mod syntax_error;
 pub mod sys_io;
+pub mod sys_io_buffer;
 pub mod value_slots;
 
 use crate::interp::{builtins_module, types};

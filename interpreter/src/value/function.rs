@@ -109,6 +109,11 @@ impl BuiltinObj {
     /// only when [`Self::has_fast`].
     #[inline(always)]
     pub fn call_fast(&self, vm: &mut Vm, args: &[Value]) -> PyResult<Value> {
+        vm.guard_native(|vm| self.call_fast_unguarded(vm, args))
+    }
+
+    #[inline(always)]
+    fn call_fast_unguarded(&self, vm: &mut Vm, args: &[Value]) -> PyResult<Value> {
         match (self.def, self.fast) {
             (Some(d), _) => {
                 if self.unwrap_self {
@@ -129,6 +134,11 @@ impl BuiltinObj {
     /// were applied by the caller.
     #[inline]
     pub fn call_args(&self, vm: &mut Vm, args: Args) -> PyResult<Value> {
+        vm.guard_native(|vm| self.call_args_unguarded(vm, args))
+    }
+
+    #[inline(always)]
+    fn call_args_unguarded(&self, vm: &mut Vm, args: Args) -> PyResult<Value> {
         match self.def {
             Some(d) if args.kw.is_empty() => (d.fast)(vm, self, &args.pos),
             Some(d) => (d.call)(vm, self, args),

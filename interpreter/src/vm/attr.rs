@@ -258,6 +258,28 @@ impl Vm {
     }
 
     /// `obj.name = v`.
+    /// `obj.__class__ = v` on an instance: CPython's TypeErrors for what it refuses;
+    /// an instance's class is fixed in conc (attribute caches rely on it), so a real
+    /// change of class is refused with NotImplementedError instead of being ignored.
+    #[cold]
+    fn set_class_of(&mut self, _obj: &Value, cls: &ObjRef, v: &Value) -> PyResult<()> {
+        let (Value::Obj(new_ref), Some(new)) = (v, v.as_class()) else {
+            let msg = format!("__class__ must be set to a class, not '{}' object", self.type_name(v));
+            return Err(self.type_error(&msg));
+        };
+        if new_ref.ptr_eq(cls) {
+            return Ok(());
+        }
+        if new.frozen || matches!(&**cls, Object::Class(c) if c.frozen) {
+            return Err(
+                self.type_error("__class__ assignment only supported for mutable types or ModuleType subclasses")
+            );
+        }
+        let msg =
+            format!("conc cannot change the class of an instance ('{}' object to '{}')", cls.class_name(), new.name);
+        Err(self.error(Exc::NotImplementedError, &msg))
+    }
+
     pub fn set_attr(&mut self, obj: &Value, name: &ObjRef, v: Value) -> PyResult<()> {
         if let Value::Obj(o) = obj {
             match &**o {
@@ -268,6 +290,9 @@ impl Vm {
                         && crate::builtins::exceptions::exc_set_attr(obj, name.str_text(), &v)
                     {
                         return Ok(());
+                    }
+                    if name.ptr_eq(&crate::interp::names().__class__) {
+                        return self.set_class_of(obj, &inst.class, &v);
                     }
                     let cls = inst.class.clone();
                     // Plain classes (no data descriptors, no __setattr__): store directly.

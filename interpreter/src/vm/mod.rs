@@ -23,6 +23,7 @@ pub mod iter;
 mod memory;
 pub mod names;
 pub mod ops;
+pub mod panics;
 pub mod run;
 mod stack;
 pub mod subscript;
@@ -33,9 +34,12 @@ use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// The highest recursion limit `sys.setrecursionlimit` accepts: deeper script
-/// recursion would need more Rust stack than interpreter threads get.
-pub const MAX_RECURSION: usize = 20000;
+/// The recursion limit of the interpreter (`sys.setrecursionlimit`), shared by every
+/// thread as in CPython. Each VM keeps a copy for its hot checks and reloads it when
+/// the copy says the limit is reached (`limit_reached`). Script frames live on the
+/// heap and native recursions also stop at the end of the thread's stack, so any
+/// limit is safe.
+pub static RECURSION_LIMIT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1000);
 
 /// An exception being raised: the exception instance.
 #[derive(Clone)]
@@ -172,7 +176,7 @@ impl Vm {
     /// CPython's RecursionError ("maximum recursion depth exceeded{what}"). Pair
     /// with [`Vm::leave_native_recursion`].
     pub fn enter_native_recursion(&mut self, what: &str) -> PyResult<()> {
-        if self.depth >= self.recursion_limit || self.stack_exhausted() {
+        if (self.depth >= self.recursion_limit && self.limit_reached()) || self.stack_exhausted() {
             let msg = format!("maximum recursion depth exceeded{what}");
             return Err(self.error(crate::native::Exc::RecursionError, &msg));
         }
@@ -180,18 +184,28 @@ impl Vm {
         Ok(())
     }
 
+    /// Called when `depth` reached this VM's copy of the recursion limit: takes the
+    /// current limit (another thread may have raised it) and says whether it holds.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn limit_reached(&mut self) -> bool {
+        self.recursion_limit = RECURSION_LIMIT.load(std::sync::atomic::Ordering::Relaxed);
+        self.depth >= self.recursion_limit
+    }
+
     pub fn leave_native_recursion(&mut self) {
         self.depth -= 1;
     }
 
     pub fn new() -> Vm {
+        panics::enter_vm_thread();
         Vm {
             frames: Vec::new(),
             pool: Vec::new(),
             attr_cache: attr_cache::AttrCache::default(),
             module_cache: PtrMap::default(),
             depth: 0,
-            recursion_limit: 1000,
+            recursion_limit: RECURSION_LIMIT.load(std::sync::atomic::Ordering::Relaxed),
             stack_floor: stack::floor_of_this_thread(),
             caller: std::ptr::null(),
             thread_data: None,

@@ -34,7 +34,7 @@ impl Vm {
     }
 
     fn run_frame_with(&mut self, frame: Box<Frame>, pending: Option<PyErr>) -> PyResult<FrameExit> {
-        if self.depth >= self.recursion_limit || self.stack_exhausted() {
+        if (self.depth >= self.recursion_limit && self.limit_reached()) || self.stack_exhausted() {
             let e = self.error(Exc::RecursionError, "maximum recursion depth exceeded");
             self.release_frame(frame);
             return Err(e);
@@ -121,7 +121,7 @@ impl Vm {
     /// Switches to a new frame, keeping the current one as its caller.
     #[inline]
     pub(super) fn enter(&mut self, frame: &mut Box<Frame>, new: Box<Frame>) -> PyResult<()> {
-        if self.depth >= self.recursion_limit {
+        if self.depth >= self.recursion_limit && self.limit_reached() {
             self.release_frame(new);
             return Err(self.error(Exc::RecursionError, "maximum recursion depth exceeded"));
         }

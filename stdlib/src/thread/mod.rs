@@ -220,7 +220,14 @@ fn start_new_thread(vm: &mut Vm, function: &Value, args: &Value, kwargs: Option<
             tvm.thread_name = format!("Thread-{}", current_ident());
             let mut a = Args::new(fargs);
             a.kw = kwargs;
-            if let Err(e) = tvm.call(&func, a) {
+            let outcome = match conc_interpreter::vm::panics::catch(|| tvm.call(&func, a)) {
+                Ok(r) => r,
+                Err(bug) => {
+                    registry::report_thread_panic(&tvm.thread_name, &bug);
+                    Ok(Value::None)
+                }
+            };
+            if let Err(e) = outcome {
                 let sys_exit = Exc::SystemExit.class().clone();
                 let cls = tvm.class_of(&e.exc);
                 if !conc_interpreter::value::class::is_subclass(&cls, &sys_exit) {

@@ -192,11 +192,17 @@ fn start(vm: &mut Vm, this: &HandleObj, thread: &Value, entry: &Value, name: &Va
             h.native_id.store(gettid(), Ordering::Release);
             h.begun.store(true, Ordering::Release);
             h.signal();
-            if let Err(e) = tvm.call(&entry, Args::default()) {
-                // `entry` reports the thread's own exceptions; this is a failure of
-                // the reporting itself.
-                let tb = tvm.format_exception(&e.exc);
-                conc_interpreter::stdio::write_stderr(&tb);
+            match conc_interpreter::vm::panics::catch(|| tvm.call(&entry, Args::default())) {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => {
+                    // `entry` reports the thread's own exceptions; this is a failure
+                    // of the reporting itself.
+                    let tb = tvm.format_exception(&e.exc);
+                    conc_interpreter::stdio::write_stderr(&tb);
+                }
+                // A panic outside any native call (those become SystemErrors there):
+                // the thread still ends, so that join() returns.
+                Err(bug) => report_thread_panic(&tvm.thread_name, &bug),
             }
             tvm.thread_data = None;
             drop(tvm);
@@ -324,4 +330,11 @@ fn _wait_non_daemon(vm: &mut Vm) -> PyResult<()> {
 #[native("_thread._is_main_thread()")]
 fn _is_main_thread(_vm: &mut Vm) -> PyResult<bool> {
     Ok(conc_interpreter::blocking::is_main_thread())
+}
+
+/// Reports a panic that ended a thread outside any native call.
+pub fn report_thread_panic(thread: &str, bug: &str) {
+    conc_interpreter::stdio::write_stderr(&format!(
+        "Exception in thread {thread}:\nSystemError: interpreter bug: {bug} (please report it)\n"
+    ));
 }

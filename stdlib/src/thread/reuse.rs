@@ -96,7 +96,11 @@ pub fn drain_for_fork() {
 fn worker(first: Job) {
     let mut job = first;
     loop {
-        job();
+        // The jobs catch the panics of script code themselves; this keeps a panic
+        // in their own bookkeeping from ending the pooled thread unseen.
+        if let Err(bug) = conc_interpreter::vm::panics::catch(job) {
+            conc_interpreter::stdio::write_stderr(&format!("conc: interpreter bug in a thread: {bug}\n"));
+        }
         let slot = Arc::new(Slot::default());
         *slot.thread.lock() = Some(std::thread::current().id());
         {

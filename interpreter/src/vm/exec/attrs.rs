@@ -55,7 +55,10 @@ impl Vm {
         let code = frame.code;
         let v = frame.pop();
         let obj = self.bound_local(frame, a)?;
-        if let Some(inst) = self.plain_instance(obj) {
+        // `a.__class__ = B` goes through set_attr, which refuses it (classes are fixed).
+        let is_class = code.names[i as usize].ptr_eq(&crate::interp::names().__class__);
+        let plain = if is_class { None } else { self.plain_instance(obj) };
+        if let Some(inst) = plain {
             let name = &code.names[i as usize];
             let hash = crate::value::class::name_hash(name);
             let old = inst.set_name(name, hash, v, &code.attr_hints[i as usize]);
