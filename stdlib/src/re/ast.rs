@@ -53,29 +53,57 @@ pub enum Anchor {
     /// `\Z`.
     TextEnd,
     /// `\b` / `\B`, ASCII or Unicode word characters.
-    WordBoundary { ascii: bool },
-    NotWordBoundary { ascii: bool },
+    WordBoundary {
+        ascii: bool,
+    },
+    NotWordBoundary {
+        ascii: bool,
+    },
 }
 
 #[derive(Clone, Debug)]
 pub enum Node {
     Empty,
     /// A literal code point (or byte); `icase` with its fold precomputed by the compiler.
-    Char { c: u32, icase: bool, ascii_case: bool },
+    Char {
+        c: u32,
+        icase: bool,
+        ascii_case: bool,
+    },
     /// `.`: any character, or any but newline.
-    Any { dotall: bool },
+    Any {
+        dotall: bool,
+    },
     Set(Box<CharSet>),
     Anchor(Anchor),
     Concat(Vec<Node>),
     Alt(Vec<Node>),
     /// A capturing group, numbered from 1.
     Group(usize, Box<Node>),
-    Repeat { node: Box<Node>, min: u32, max: u32, greedy: bool, possessive: bool },
-    Backref { group: usize, icase: bool, ascii_case: bool },
-    Look { behind: bool, negated: bool, node: Box<Node> },
+    Repeat {
+        node: Box<Node>,
+        min: u32,
+        max: u32,
+        greedy: bool,
+        possessive: bool,
+    },
+    Backref {
+        group: usize,
+        icase: bool,
+        ascii_case: bool,
+    },
+    Look {
+        behind: bool,
+        negated: bool,
+        node: Box<Node>,
+    },
     Atomic(Box<Node>),
     /// `(?(group)yes|no)`.
-    Cond { group: usize, yes: Box<Node>, no: Box<Node> },
+    Cond {
+        group: usize,
+        yes: Box<Node>,
+        no: Box<Node>,
+    },
 }
 
 /// CPython's MAXREPEAT: an unbounded `max`.

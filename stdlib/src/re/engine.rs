@@ -15,15 +15,37 @@ use super::program::{Inst, Item, Mode, Program};
 pub const UNSET: usize = usize::MAX;
 
 enum Bt {
-    Alt { pc: usize, pos: usize },
-    Slot { slot: usize, old: usize, last: usize },
-    Rep { r: usize, count: u32, start: usize },
+    Alt {
+        pc: usize,
+        pos: usize,
+    },
+    Slot {
+        slot: usize,
+        old: usize,
+        last: usize,
+    },
+    Rep {
+        r: usize,
+        count: u32,
+        start: usize,
+    },
     /// A greedy `Star` that can give back characters down to `min`.
-    Greedy { pc: usize, min: usize, pos: usize },
+    Greedy {
+        pc: usize,
+        min: usize,
+        pos: usize,
+    },
     /// A lazy `Star` (at `pc`) that can take one more character.
-    Lazy { pc: usize, pos: usize, count: u32 },
+    Lazy {
+        pc: usize,
+        pos: usize,
+        count: u32,
+    },
     /// A lazy general repetition (its `RepTest` at `pc`) that can iterate once more.
-    Iter { pc: usize, pos: usize },
+    Iter {
+        pc: usize,
+        pos: usize,
+    },
 }
 
 /// What a run must end with to succeed.

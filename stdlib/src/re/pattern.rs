@@ -9,8 +9,8 @@ use super::parser::{parse, ParseError};
 use super::program::{compile as compile_program, Program};
 use super::subject::{with_text, Out, Subject};
 use super::template::{self, Piece, TemplateError};
-use conc_interpreter::value::iter::IterObj;
 use conc_interpreter::native::{native, Exc, NativeClass, NativePayload, Property};
+use conc_interpreter::value::iter::IterObj;
 use conc_interpreter::value::str::intern;
 use conc_interpreter::{Object, PyErr, PyResult, Value, Vm};
 use parking_lot::Mutex;
@@ -208,7 +208,14 @@ enum Mode {
     Search,
 }
 
-fn run_one(vm: &mut Vm, this: (&Value, &PatternData), string: Value, pos: i64, endpos: i64, mode: Mode) -> PyResult<Value> {
+fn run_one(
+    vm: &mut Vm,
+    this: (&Value, &PatternData),
+    string: Value,
+    pos: i64,
+    endpos: i64,
+    mode: Mode,
+) -> PyResult<Value> {
     let (pv, p) = this;
     let subj = Subject::of(vm, &string, p.bytes)?;
     let n = subj.len();
@@ -230,7 +237,9 @@ fn run_one(vm: &mut Vm, this: (&Value, &PatternData), string: Value, pos: i64, e
         }
     });
     Ok(match found {
-        Some((slots, last)) => new_match(MatchData { pattern: pv.clone(), string, subject: subj, slots, last, pos, endpos }),
+        Some((slots, last)) => {
+            new_match(MatchData { pattern: pv.clone(), string, subject: subj, slots, last, pos, endpos })
+        }
         None => Value::None,
     })
 }
@@ -324,7 +333,11 @@ fn findall(vm: &mut Vm, this: (&Value, &PatternData), string: Value, pos: i64, e
 fn finditer(vm: &mut Vm, this: (&Value, &PatternData), string: Value, pos: i64, endpos: i64) -> PyResult<Value> {
     let sc = scanner(vm, this, string, pos, endpos)?;
     let search = vm.get_attr(&sc, &intern("search"))?;
-    Ok(Value::new(Object::Iter(IterObj::Callable { func: search, sentinel: Value::None, done: AtomicBool::new(false) })))
+    Ok(Value::new(Object::Iter(IterObj::Callable {
+        func: search,
+        sentinel: Value::None,
+        done: AtomicBool::new(false),
+    })))
 }
 
 /// Splits string by the occurrences of pattern.

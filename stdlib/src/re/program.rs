@@ -5,7 +5,7 @@
 //! other repetitions count iterations in a register (`RepStart`/`RepTest`/`RepEnd`),
 //! which also stops a loop whose iteration matched the empty string.
 
-use super::ast::{Anchor, CharSet, Node, UNBOUNDED};
+use super::ast::{Anchor, CharSet, Node, SetItem, UNBOUNDED};
 use super::chars::fold;
 
 /// A test of one character.
@@ -44,7 +44,12 @@ pub enum Inst {
     /// The end of the pattern or of a lookaround/atomic body.
     Succeed,
     One(Item),
-    Star { item: Item, min: u32, max: u32, mode: Mode },
+    Star {
+        item: Item,
+        min: u32,
+        max: u32,
+        mode: Mode,
+    },
     Anchor(Anchor),
     /// Records the position in a capture slot (2g: start of group g, 2g+1: end).
     Save(usize),
@@ -52,16 +57,39 @@ pub enum Inst {
     Split(usize, usize),
     Jmp(usize),
     RepStart(usize),
-    RepTest { r: usize, min: u32, max: u32, greedy: bool, exit: usize },
-    RepEnd { r: usize, test: usize, exit: usize },
-    Backref { group: usize, icase: bool, ascii: bool },
+    RepTest {
+        r: usize,
+        min: u32,
+        max: u32,
+        greedy: bool,
+        exit: usize,
+    },
+    RepEnd {
+        r: usize,
+        test: usize,
+        exit: usize,
+    },
+    Backref {
+        group: usize,
+        icase: bool,
+        ascii: bool,
+    },
     /// A lookaround whose body starts at the next instruction; `behind` is its
     /// fixed width for a lookbehind.
-    Look { behind: Option<usize>, negated: bool, next: usize },
+    Look {
+        behind: Option<usize>,
+        negated: bool,
+        next: usize,
+    },
     /// An atomic group whose body starts at the next instruction.
-    Atomic { next: usize },
+    Atomic {
+        next: usize,
+    },
     /// `(?(group)yes|no)`: go on when the group matched, else jump to `no`.
-    Cond { group: usize, no: usize },
+    Cond {
+        group: usize,
+        no: usize,
+    },
 }
 
 pub struct Program {
@@ -151,8 +179,37 @@ fn item_of(node: &Node) -> Option<Item> {
             }
         }
         Node::Set(s) => Item::Set(s.clone()),
+        Node::Alt(branches) => return merged_alternation(branches),
         _ => return None,
     })
+}
+
+/// An alternation of single characters and plain sets (`a|b|[xy]`) as one set:
+/// leftmost-first choice among one-character branches is set membership, and a
+/// set repeats in constant space where an alternation keeps a choice per step.
+fn merged_alternation(branches: &[Node]) -> Option<Item> {
+    let mut items = Vec::new();
+    let mut mode: Option<(bool, bool)> = None;
+    for b in branches {
+        let (icase, ascii) = match b {
+            Node::Char { c, icase, ascii_case } => {
+                items.push(SetItem::Range(*c, *c));
+                (*icase, *ascii_case)
+            }
+            Node::Set(s) if !s.negated => {
+                items.extend(s.items.iter().cloned());
+                (s.icase, s.ascii_case)
+            }
+            _ => return None,
+        };
+        match mode {
+            None => mode = Some((icase, ascii)),
+            Some(m) if m == (icase, ascii) => {}
+            Some(_) => return None,
+        }
+    }
+    let (icase, ascii) = mode?;
+    Some(Item::Set(Box::new(CharSet::new(items, false, icase, ascii))))
 }
 
 /// Whether some other character folds to the same form as `c`.
@@ -179,6 +236,7 @@ impl Compiler {
         match node {
             Node::Empty => {}
             Node::Char { .. } | Node::Any { .. } | Node::Set(_) => unreachable!("single items handled above"),
+            Node::Alt(branches) if branches.is_empty() => {}
             Node::Anchor(a) => self.insts.push(Inst::Anchor(*a)),
             Node::Concat(v) => v.iter().for_each(|n| self.node(n)),
             Node::Alt(branches) => {
