@@ -382,7 +382,7 @@ impl<'a, T: Copy + Into<u32>> Exec<'a, T> {
                         Some(s) => self.run(pc + 1, s, b, sub_goal).is_some(),
                         None => false,
                     };
-                    if found == !*negated {
+                    if found != *negated {
                         if found {
                             self.cut(b);
                         }

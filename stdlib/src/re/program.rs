@@ -265,7 +265,7 @@ impl Compiler {
                 self.insts.push(Inst::Save(2 * g + 1));
             }
             Node::Repeat { node, min, max, greedy, possessive } => self.repeat(node, *min, *max, *greedy, *possessive),
-            Node::Backref { group, icase, ascii_case } => {
+            Node::Backref { group, icase, ascii_case, .. } => {
                 self.insts.push(Inst::Backref { group: *group, icase: *icase, ascii: *ascii_case })
             }
             Node::Look { behind, negated, node } => {
