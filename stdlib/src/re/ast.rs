@@ -87,10 +87,12 @@ pub enum Node {
         greedy: bool,
         possessive: bool,
     },
+    /// A backreference, with the width of the group it names (for lookbehinds).
     Backref {
         group: usize,
         icase: bool,
         ascii_case: bool,
+        width: (usize, Option<usize>),
     },
     Look {
         behind: bool,
@@ -147,7 +149,7 @@ impl Node {
                 };
                 (lo, hi)
             }
-            Node::Backref { .. } => (0, None),
+            Node::Backref { width, .. } => *width,
             Node::Cond { yes, no, .. } => Node::Alt(vec![(**yes).clone(), (**no).clone()]).width(),
         }
     }

@@ -48,6 +48,12 @@ struct Parser<'a> {
     depth: usize,
     /// Groups named by number in conditionals, with where: checked at the end.
     cond_refs: Vec<(usize, usize)>,
+    /// The width of each closed group, for the width of a backreference to it.
+    widths: HashMap<usize, (usize, Option<usize>)>,
+    /// The first group opened inside each lookbehind being parsed.
+    behind_from: Vec<usize>,
+    /// Where a lookbehind first referred to a group it defines (refused).
+    behind_self_ref: Option<usize>,
 }
 
 fn is_digit(c: u32) -> bool {
@@ -88,6 +94,9 @@ pub fn parse(pattern: &[u32], bytes: bool, flags: u32) -> Result<Parsed, ParseEr
         global: flags,
         depth: 0,
         cond_refs: Vec::new(),
+        widths: HashMap::new(),
+        behind_from: Vec::new(),
+        behind_self_ref: None,
     };
     ps.leading_flags()?;
     ps.check_flag_mix(ps.global)?;
@@ -433,7 +442,6 @@ impl Parser<'_> {
             }
             '1'..='9' => {
                 // A backreference of one or two digits, or an octal escape of three.
-                let d0 = self.i;
                 if self.i + 2 < self.p.len()
                     && is_octal(c)
                     && is_octal(self.p[self.i + 1])
@@ -448,7 +456,6 @@ impl Parser<'_> {
                     n = n * 10 + (d - b'0' as u32) as usize;
                     self.i += 1;
                 }
-                let _ = d0;
                 self.backref(n, at + 1, fl)
             }
             '0' => {
@@ -490,7 +497,15 @@ impl Parser<'_> {
         if self.open.contains(&n) {
             return err("cannot refer to an open group", pos - 1);
         }
-        Ok(Node::Backref { group: n, icase: fl & IGNORECASE != 0, ascii_case: self.bytes || fl & ASCII != 0 })
+        Ok(self.backref_node(n, fl))
+    }
+
+    fn backref_node(&mut self, group: usize, fl: u32) -> Node {
+        if self.behind_from.last().is_some_and(|&from| group > from) && self.behind_self_ref.is_none() {
+            self.behind_self_ref = Some(self.i);
+        }
+        let width = self.widths.get(&group).copied().unwrap_or((0, None));
+        Node::Backref { group, icase: fl & IGNORECASE != 0, ascii_case: self.bytes || fl & ASCII != 0, width }
     }
 
     /// Escapes meaning one character, shared by sets: `\n`, `\x41`, `\u00e9`, `\\`, ...
@@ -681,7 +696,15 @@ impl Parser<'_> {
                     None => err("unexpected end of pattern", self.i),
                     Some(k @ ('=' | '!')) => {
                         self.i += 1;
-                        let n = self.alternation(fl)?;
+                        self.behind_from.push(self.groups);
+                        let saved = self.behind_self_ref.take();
+                        let n = self.alternation(fl);
+                        self.behind_from.pop();
+                        let self_ref = std::mem::replace(&mut self.behind_self_ref, saved);
+                        let n = n?;
+                        if let Some(at) = self_ref {
+                            return err("cannot refer to group defined in the same lookbehind subpattern", at);
+                        }
                         self.close(at)?;
                         let (lo, hi) = n.width();
                         if hi != Some(lo) {
@@ -717,11 +740,7 @@ impl Parser<'_> {
                         if self.open.contains(&g) {
                             return err("cannot refer to an open group", name_at);
                         }
-                        Ok(Some(Node::Backref {
-                            group: g,
-                            icase: fl & IGNORECASE != 0,
-                            ascii_case: self.bytes || fl & ASCII != 0,
-                        }))
+                        Ok(Some(self.backref_node(g, fl)))
                     }
                     Some(k) => err(format!("unknown extension ?P{k}"), at + 1),
                 }
@@ -853,6 +872,7 @@ impl Parser<'_> {
         let n = self.alternation(fl)?;
         self.open.retain(|&x| x != g);
         self.close(at)?;
+        self.widths.insert(g, n.width());
         Ok(Node::Group(g, Box::new(n)))
     }
 }

@@ -5,7 +5,7 @@
 //! other repetitions count iterations in a register (`RepStart`/`RepTest`/`RepEnd`),
 //! which also stops a loop whose iteration matched the empty string.
 
-use super::ast::{Anchor, CharSet, Node, UNBOUNDED};
+use super::ast::{Anchor, CharSet, Node, SetItem, UNBOUNDED};
 use super::chars::fold;
 
 /// A test of one character.
@@ -179,8 +179,37 @@ fn item_of(node: &Node) -> Option<Item> {
             }
         }
         Node::Set(s) => Item::Set(s.clone()),
+        Node::Alt(branches) => return merged_alternation(branches),
         _ => return None,
     })
+}
+
+/// An alternation of single characters and plain sets (`a|b|[xy]`) as one set:
+/// leftmost-first choice among one-character branches is set membership, and a
+/// set repeats in constant space where an alternation keeps a choice per step.
+fn merged_alternation(branches: &[Node]) -> Option<Item> {
+    let mut items = Vec::new();
+    let mut mode: Option<(bool, bool)> = None;
+    for b in branches {
+        let (icase, ascii) = match b {
+            Node::Char { c, icase, ascii_case } => {
+                items.push(SetItem::Range(*c, *c));
+                (*icase, *ascii_case)
+            }
+            Node::Set(s) if !s.negated => {
+                items.extend(s.items.iter().cloned());
+                (s.icase, s.ascii_case)
+            }
+            _ => return None,
+        };
+        match mode {
+            None => mode = Some((icase, ascii)),
+            Some(m) if m == (icase, ascii) => {}
+            Some(_) => return None,
+        }
+    }
+    let (icase, ascii) = mode?;
+    Some(Item::Set(Box::new(CharSet::new(items, false, icase, ascii))))
 }
 
 /// Whether some other character folds to the same form as `c`.
@@ -207,6 +236,7 @@ impl Compiler {
         match node {
             Node::Empty => {}
             Node::Char { .. } | Node::Any { .. } | Node::Set(_) => unreachable!("single items handled above"),
+            Node::Alt(branches) if branches.is_empty() => {}
             Node::Anchor(a) => self.insts.push(Inst::Anchor(*a)),
             Node::Concat(v) => v.iter().for_each(|n| self.node(n)),
             Node::Alt(branches) => {
@@ -235,7 +265,7 @@ impl Compiler {
                 self.insts.push(Inst::Save(2 * g + 1));
             }
             Node::Repeat { node, min, max, greedy, possessive } => self.repeat(node, *min, *max, *greedy, *possessive),
-            Node::Backref { group, icase, ascii_case } => {
+            Node::Backref { group, icase, ascii_case, .. } => {
                 self.insts.push(Inst::Backref { group: *group, icase: *icase, ascii: *ascii_case })
             }
             Node::Look { behind, negated, node } => {
