@@ -49,7 +49,8 @@ fn missing_file_exits_like_check() {
     let dis = conc(&["dis", &missing]);
     let check = conc(&["check", &missing]);
     assert_eq!(dis.status.code(), check.status.code());
-    assert_eq!(dis.status.code(), Some(1));
+    // A file that cannot be read is a usage error (2), as for `conc FILE`.
+    assert_eq!(dis.status.code(), Some(2));
     assert_eq!(dis.stderr, check.stderr);
     assert!(dis.stdout.is_empty());
 }

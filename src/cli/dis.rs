@@ -15,7 +15,8 @@ pub fn run(args: &[String]) -> i32 {
         [flag, code] if flag == "-c" => (code.clone(), "<string>".to_string()),
         [file] if !file.starts_with('-') => match super::check::read_source(file) {
             Some(s) => (s, file.clone()),
-            None => return 1,
+            // An unreadable file is a usage error, as for `conc check` and `conc FILE`.
+            None => return 2,
         },
         _ => {
             eprintln!("{USAGE}");
