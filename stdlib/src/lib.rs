@@ -4,6 +4,7 @@
 mod asyncio_waker;
 pub mod collections;
 mod conc_helpers;
+pub mod errno;
 pub mod json;
 pub mod math;
 pub mod mp;
@@ -41,6 +42,7 @@ const MODULES: &[(&str, ModuleInit)] = &[
     ("_re", re::init),
     ("_socket", socket::init),
     ("select", select::init),
+    ("errno", errno::init),
     ("_asyncio_waker", asyncio_waker::init),
 ];
 
