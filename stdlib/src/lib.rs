@@ -8,6 +8,7 @@ pub mod json;
 pub mod math;
 pub mod mp;
 pub mod os;
+pub mod os_fd;
 pub mod os_stat;
 pub mod random;
 pub mod re;
