@@ -9,6 +9,7 @@ pub mod math;
 pub mod mp;
 pub mod os;
 pub mod os_fd;
+pub mod os_proc;
 pub mod os_stat;
 pub mod random;
 pub mod re;

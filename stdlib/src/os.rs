@@ -63,8 +63,16 @@ pub fn init(vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             &crate::os_fd::umask::DEF,
             &crate::os_fd::chmod::DEF,
             &crate::os_fd::utime::DEF,
+            &crate::os_proc::fork::DEF,
+            &crate::os_proc::waitpid::DEF,
+            &crate::os_proc::system::DEF,
+            &crate::os_proc::wifexited::DEF,
+            &crate::os_proc::wexitstatus::DEF,
+            &crate::os_proc::wifsignaled::DEF,
+            &crate::os_proc::wtermsig::DEF,
         ],
     );
+    set(m, "WNOHANG", Value::Int(libc::WNOHANG as i64));
     set(m, "stat_result", Value::Obj(crate::os_stat::STAT_RESULT.class().clone()));
     let path = vm.import_module("os.path")?;
     set(m, "path", path);
