@@ -47,8 +47,33 @@ pub fn init(vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             &_exit::DEF,
             &kill::DEF,
             &os_fspath::DEF,
+            &crate::os_stat::stat::DEF,
+            &crate::os_stat::lstat::DEF,
+            &crate::os_stat::fstat::DEF,
+            &crate::os_fd::pipe::DEF,
+            &crate::os_fd::read::DEF,
+            &crate::os_fd::write::DEF,
+            &crate::os_fd::close::DEF,
+            &crate::os_fd::dup::DEF,
+            &crate::os_fd::dup2::DEF,
+            &crate::os_fd::get_blocking::DEF,
+            &crate::os_fd::set_blocking::DEF,
+            &crate::os_fd::getuid::DEF,
+            &crate::os_fd::getgid::DEF,
+            &crate::os_fd::umask::DEF,
+            &crate::os_fd::chmod::DEF,
+            &crate::os_fd::utime::DEF,
+            &crate::os_proc::fork::DEF,
+            &crate::os_proc::waitpid::DEF,
+            &crate::os_proc::system::DEF,
+            &crate::os_proc::wifexited::DEF,
+            &crate::os_proc::wexitstatus::DEF,
+            &crate::os_proc::wifsignaled::DEF,
+            &crate::os_proc::wtermsig::DEF,
         ],
     );
+    set(m, "WNOHANG", Value::Int(libc::WNOHANG as i64));
+    set(m, "stat_result", Value::Obj(crate::os_stat::STAT_RESULT.class().clone()));
     let path = vm.import_module("os.path")?;
     set(m, "path", path);
     Ok(())
@@ -73,6 +98,7 @@ pub fn init_path(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             &split::DEF,
             &getsize::DEF,
             &getmtime::DEF,
+            &islink::DEF,
             &expanduser::DEF,
             &normcase::DEF,
         ],
@@ -108,7 +134,7 @@ impl Path {
         }
     }
 
-    fn error(&self, vm: &mut Vm, e: &std::io::Error) -> PyErr {
+    pub(crate) fn error(&self, vm: &mut Vm, e: &std::io::Error) -> PyErr {
         os_error_with(vm, e, Some(self.value.clone()), None)
     }
 }
@@ -154,7 +180,7 @@ impl<'a> FromArg<'a> for PathOrFd {
 }
 
 /// `dir_fd=`: an integer or None.
-pub struct DirFd(i32);
+pub struct DirFd(pub(crate) i32);
 
 impl<'a> FromArg<'a> for DirFd {
     fn from_arg(vm: &mut Vm, v: &'a Value, _at: ArgRef) -> PyResult<Self> {
@@ -168,12 +194,12 @@ impl<'a> FromArg<'a> for DirFd {
     }
 }
 
-fn cstr(p: &Path) -> std::ffi::CString {
+pub(crate) fn cstr(p: &Path) -> std::ffi::CString {
     std::ffi::CString::new(p.text.as_bytes()).unwrap_or_default()
 }
 
 /// Runs a libc call that returns -1 on failure (with errno set).
-fn check(r: libc::c_int) -> std::io::Result<()> {
+pub(crate) fn check(r: libc::c_int) -> std::io::Result<()> {
     if r == -1 {
         Err(std::io::Error::last_os_error())
     } else {
@@ -641,6 +667,13 @@ fn getmtime(vm: &mut Vm, filename: &Value) -> PyResult<f64> {
     use std::os::unix::fs::MetadataExt;
     let m = stat_or_raise(vm, filename)?;
     Ok(m.mtime() as f64 + m.mtime_nsec() as f64 * 1e-9)
+}
+
+/// Test whether a path is a symbolic link
+#[native("islink(path)", style = "python")]
+fn islink(vm: &mut Vm, path: &Value) -> PyResult<bool> {
+    let p = fspath(vm, path)?;
+    Ok(std::fs::symlink_metadata(&p.text).map(|m| m.file_type().is_symlink()).unwrap_or(false))
 }
 
 /// Expand ~ and ~user constructions.  If user or $HOME is unknown,
