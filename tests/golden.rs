@@ -126,8 +126,14 @@ fn bless(script: &Path) -> Result<(), String> {
     };
     fs::write(script.with_extension("out"), &got.stdout).map_err(|e| e.to_string())?;
     let err_path = script.with_extension("err");
-    match got.stderr.lines().rev().find(|l| !l.trim().is_empty()) {
-        Some(last) => fs::write(&err_path, format!("...\n{last}\n")).map_err(|e| e.to_string())?,
+    // The last line that is not blank, and the blank ones after it (an exception
+    // message may end in whitespace).
+    let lines: Vec<&str> = got.stderr.lines().collect();
+    match lines.iter().rposition(|l| !l.trim().is_empty()) {
+        Some(last) => {
+            let tail: String = lines[last..].iter().map(|l| format!("{l}\n")).collect();
+            fs::write(&err_path, format!("...\n{tail}")).map_err(|e| e.to_string())?
+        }
         None => {
             let _ = fs::remove_file(&err_path);
         }
