@@ -264,6 +264,29 @@ pub enum Instr {
     /// `ImportStar`: `[module] -> []`
     ImportStar,
 
+    /// `MatchSequence`: `[subj] -> [subj bool]`: whether subj matches a sequence
+    /// pattern (list, tuple, range, deque, `collections.abc.Sequence`; not str,
+    /// bytes or bytearray).
+    MatchSequence,
+    /// `MatchMapping`: `[subj] -> [subj bool]`: whether subj matches a mapping pattern.
+    MatchMapping,
+    /// `GetLen`: `[subj] -> [subj len(subj)]`
+    GetLen,
+    /// `MatchKeys`: `[subj keys] -> [subj keys values]`: values is the tuple of
+    /// `subj.get(k)` for the keys tuple, or None if a key is missing; a key given
+    /// twice is CPython's ValueError.
+    MatchKeys,
+    /// `CopyDictWithoutKeys`: `[subj keys] -> [subj rest]`: rest is a new dict of
+    /// subj's items whose keys are not in the tuple (`**rest`).
+    CopyDictWithoutKeys,
+    /// `MatchClass(count, kwnames)`: `[subj cls] -> [attrs]`: attrs is the tuple of
+    /// `count` positional attributes (named by `cls.__match_args__`, or subj itself
+    /// for int, str, ...) and the attributes named by the tuple `consts[kwnames]`,
+    /// or None when subj is no instance of cls or lacks one.
+    MatchClass(u32, u32),
+    /// `PopJumpIfNone(t)`: `[v] -> []`, jump when v is None.
+    PopJumpIfNone(u32),
+
     /// `PrintExpr`: `[v] -> []`, echoing repr(v) unless None (REPL), and setting `_`.
     PrintExpr,
     /// `SetupAnnotations`: `[] -> []`, ensures `__annotations__` exists.

@@ -166,6 +166,7 @@ fn body_end(kind: &StmtKind) -> Option<u32> {
         StmtKind::With { body, .. } => last(body),
         StmtKind::FunctionDef(f) => last(&f.body),
         StmtKind::ClassDef(c) => last(&c.body),
+        StmtKind::Match { cases, .. } => cases.last().and_then(|c| last(&c.body)),
         _ => None,
     }
 }

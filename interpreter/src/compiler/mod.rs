@@ -7,6 +7,7 @@
 
 mod expr;
 mod func;
+mod matching;
 pub mod scope;
 mod stmt;
 mod target;
@@ -386,6 +387,7 @@ impl<'a> Compiler<'a> {
             Instr::CompareJumpIfTrue(op, _) => Instr::CompareJumpIfTrue(op, t),
             Instr::CompareFastJump(a, b, f, op, _) => Instr::CompareFastJump(a, b, f, op, t),
             Instr::Send(_) => Instr::Send(t),
+            Instr::PopJumpIfNone(_) => Instr::PopJumpIfNone(t),
             other => other,
         };
     }
@@ -589,6 +591,10 @@ fn stack_effect(i: Instr) -> (i32, Option<u32>, i32, bool) {
         ImportName(..) => 0,
         ImportFrom(_) => 1,
         ImportStar => -1,
+        MatchSequence | MatchMapping | GetLen | MatchKeys => 1,
+        CopyDictWithoutKeys => 0,
+        MatchClass(..) => -1,
+        PopJumpIfNone(t) => return (-1, Some(t), -1, true),
         PrintExpr => -1,
         SetupAnnotations => 0,
     };

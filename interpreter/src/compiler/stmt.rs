@@ -210,6 +210,7 @@ impl<'a> Compiler<'a> {
             }
             StmtKind::FunctionDef(f) => self.function_def(f, s)?,
             StmtKind::ClassDef(c) => self.class_def(c, s)?,
+            StmtKind::Match { subject, cases } => self.match_stmt(subject, cases)?,
         }
         Ok(())
     }
