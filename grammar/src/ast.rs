@@ -120,6 +120,8 @@ pub struct ExceptHandler {
     pub body: Vec<Stmt>,
     /// From `except` to the end of the header's `:`.
     pub span: Span,
+    /// `except*` (PEP 654): the clause handles the matching part of an exception group.
+    pub star: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

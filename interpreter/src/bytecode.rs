@@ -214,6 +214,14 @@ pub enum Instr {
     PopExcept,
     /// `CheckExcMatch`: `[exc type] -> [exc bool]`
     CheckExcMatch,
+    /// `CheckEgMatch`: `[rest type] -> [rest' match]` for an `except* type` clause:
+    /// match is the part of rest that type matches (a plain exception wrapped in a
+    /// group), None if nothing does; rest' what is left (None when nothing is).
+    CheckEgMatch,
+    /// `PrepReraiseStar`: `[orig list] -> [orig result]` after the `except*` clauses:
+    /// result is what to raise (None when everything was handled), from orig and
+    /// the list of what the clauses raised and the unmatched rest.
+    PrepReraiseStar,
     /// `BeforeWith`: `[mgr] -> [exit mgr enter()]`, exit is type(mgr).__exit__ unbound,
     /// so no bound method is allocated per `with`.
     BeforeWith,

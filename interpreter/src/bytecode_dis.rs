@@ -270,7 +270,7 @@ fn operands(vm: &mut Vm, code: &Code, instr: &Instr) -> (String, String) {
         | PushExcInfo | PopExcept | CheckExcMatch | BeforeWith | WithExitNormal | WithExceptStart
         | LoadAssertionError | YieldValue | GetYieldFromIter | ImportStar | PrintExpr | SetupAnnotations
         | BeforeAsyncWith | AsyncWithExit | GetAIter | GetANext | EndAsyncFor | AsyncGenWrap | MatchSequence
-        | MatchMapping | GetLen | MatchKeys | CopyDictWithoutKeys => {
+        | MatchMapping | GetLen | MatchKeys | CopyDictWithoutKeys | CheckEgMatch | PrepReraiseStar => {
             (String::new(), String::new())
         }
     }

@@ -245,6 +245,8 @@ impl Vm {
                     step!(self.op_compare_fast_jump(&mut frame, x, y, flags, op, t))
                 }
                 Instr::PopJumpIfFalse(t) => step!(self.op_pop_jump_if_false(&mut frame, t)),
+                Instr::CheckEgMatch => step!(self.op_check_eg_match(&mut frame)),
+                Instr::PrepReraiseStar => step!(self.op_prep_reraise_star(&mut frame)),
                 Instr::PopJumpIfNone(t) => step!(self.op_pop_jump_if_none(&mut frame, t)),
                 Instr::MatchSequence => step!(self.op_match_sequence(&mut frame)),
                 Instr::MatchMapping => step!(self.op_match_mapping(&mut frame)),
