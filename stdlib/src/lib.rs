@@ -87,6 +87,9 @@ pub fn install() {
             ("Condition", "threading"),
             ("Barrier", "threading"),
             ("Queue", "queue"),
+            // Exception groups are conc code (the `except*` machinery calls it too).
+            ("BaseExceptionGroup", "_exception_group"),
+            ("ExceptionGroup", "_exception_group"),
         ] {
             lazy.insert(name.to_string(), (module.to_string(), name.to_string()));
         }
