@@ -4,6 +4,7 @@
 mod asyncio_waker;
 pub mod collections;
 mod conc_helpers;
+pub mod deadlock;
 pub mod errno;
 pub mod json;
 pub mod math;
