@@ -119,6 +119,13 @@ impl Wait {
                 w.kind = k;
                 w.holder = None;
             }
+            if w.kind == Kind::Future {
+                // A future's condition is made by its first waiter, not where the
+                // future was made: name the future from the waiting call instead.
+                w.site = None;
+                w.name = w.frames.last().and_then(|f| name_from_call(f.code.line_text(f.line_no()), method));
+                return w;
+            }
         }
         w.name = w.site.as_ref().and_then(name_at);
         w
@@ -204,6 +211,14 @@ fn name_at(site: &FrameEntry) -> Option<String> {
         return None;
     }
     Some(target.to_string())
+}
+
+/// The object a call of `method` on the line is made on: `f` in `print(f.result())`.
+fn name_from_call(text: &str, method: &str) -> Option<String> {
+    let at = text.find(&format!(".{method}("))?;
+    let start = text[..at].rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).map_or(0, |i| i + 1);
+    let name = &text[start..at];
+    (!name.is_empty() && !name.starts_with('.')).then(|| name.to_string())
 }
 
 /// `file:line` of a site, for "made at".

@@ -58,8 +58,9 @@ fn watch() {
         if let Some(first) = stuck() {
             std::thread::sleep(CONFIRM);
             if let Some(second) = stuck() {
-                if same_waits(&first, &second) && asleep_in_kernel(&second) && !script_signal_handlers() {
-                    report_and_exit(&second);
+                if same_waits(&first.0, &second.0) && asleep_in_kernel(&second.0) && !script_signal_handlers() {
+                    let headline = if second.1 { report::STUCK_AT_EXIT } else { report::ALL_STUCK };
+                    report_and_exit(&second.0, headline);
                 }
             }
         }
@@ -72,16 +73,17 @@ fn watch() {
     }
 }
 
-/// The waits of a deadlock, if the records show one now (in start order).
-fn stuck() -> Option<Vec<WaitRecord>> {
+/// The waits of a deadlock, if the records show one now (in start order), and
+/// whether it is the one at exit.
+fn stuck() -> Option<(Vec<WaitRecord>, bool)> {
     let mut recs = waiting_threads();
     recs.sort_by_key(|r| r.thread);
     let only_threads = |r: &WaitRecord| r.detail.wake == Wake::Thread;
     if recs.len() >= hooks::live_threads() && !recs.is_empty() && recs.iter().all(only_threads) {
-        return Some(recs);
+        return Some((recs, false));
     }
     if hooks::exiting() {
-        return stuck_at_exit(recs);
+        return stuck_at_exit(recs).map(|r| (r, true));
     }
     None
 }
@@ -125,9 +127,9 @@ fn script_signal_handlers() -> bool {
     (1..NSIG).any(|n| matches!(signals::handler(n), Some(Handler::Script(_))))
 }
 
-fn report_and_exit(recs: &[WaitRecord]) -> ! {
+fn report_and_exit(recs: &[WaitRecord], headline: &str) -> ! {
     let waits: Vec<Wait> = recs.iter().map(Wait::of).collect();
-    let text = report::render(&waits);
+    let text = report::render(&waits, headline);
     conc_interpreter::stdio::flush_stdout();
     conc_interpreter::stdio::write_stderr(&text);
     // SAFETY: _exit ends the process at once; every script thread is parked, and

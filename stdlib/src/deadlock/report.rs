@@ -8,12 +8,20 @@ use conc_interpreter::vm::frames::FrameEntry;
 use std::collections::HashMap;
 use std::fmt::Write;
 
-/// The report for `waits` (in start order).
-pub fn render(waits: &[Wait]) -> String {
+/// The first line when every thread is stuck.
+pub const ALL_STUCK: &str = "conc: deadlock: every thread is waiting for another one, so none can go on";
+/// The first line when the program cannot end: the main thread waits at exit for
+/// non-daemon threads that wait for each other.
+pub const STUCK_AT_EXIT: &str =
+    "conc: deadlock: at exit, the non-daemon threads wait for each other, so the program cannot end";
+
+/// The report for `waits` (in start order), under `headline`.
+pub fn render(waits: &[Wait], headline: &str) -> String {
     let names: HashMap<u64, String> = waits.iter().map(|w| (w.thread, w.thread_name.clone())).collect();
     let name_of = |t: u64| names.get(&t).cloned().unwrap_or_else(|| format!("thread {t}"));
     let mut out = String::new();
-    out.push_str("conc: deadlock: every thread is waiting for another one, so none can go on\n");
+    out.push_str(headline);
+    out.push('\n');
     for w in waits {
         let _ = write!(out, "\nThread {} {}", w.thread_name, w.waits(&name_of));
         if let Some(site) = &w.site {
