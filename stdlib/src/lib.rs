@@ -5,6 +5,7 @@ mod asyncio_waker;
 pub mod binascii;
 pub mod collections;
 mod conc_helpers;
+pub mod deadlock;
 pub mod errno;
 pub mod hashlib;
 pub mod json;

@@ -26,6 +26,7 @@ pub mod names;
 pub mod ops;
 pub mod panics;
 pub mod run;
+mod safepoint;
 mod stack;
 pub mod subscript;
 
