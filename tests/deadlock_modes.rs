@@ -1,7 +1,8 @@
-//! Deadlock reports: `--deadlock=hang` and `CONC_DEADLOCK=hang` keep python3's
-//! behaviour (the program hangs), `--deadlock=report` overrides the variable, a bad
-//! value is a usage error, and the report comes within a second of the last thread
-//! blocking. The report's text itself is checked by `tests/golden/deadlock/`.
+//! Deadlock reports: by default the report is printed and the program goes on
+//! waiting (as python3's would); `--deadlock=exit` ends it with status 1;
+//! `--deadlock=hang` and `CONC_DEADLOCK=hang` keep python3's silence; the option
+//! overrides the variable, a bad value is a usage error, and the report comes within
+//! a second of the last thread blocking. The report's text itself is checked by `tests/golden/deadlock/`.
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -45,8 +46,8 @@ fn run(args: &[&str], env: &[(&str, &str)], patience: Duration) -> (Option<i32>,
 }
 
 #[test]
-fn report_is_the_default_and_comes_within_a_second() {
-    let (code, err) = run(&[], &[], Duration::from_secs(10));
+fn exit_mode_reports_within_a_second_and_exits_1() {
+    let (code, err) = run(&["--deadlock=exit"], &[], Duration::from_secs(10));
     assert_eq!(code, Some(1), "{err}");
     let mut lines = err.lines();
     let blocked: f64 = lines.next().unwrap().parse().unwrap();
@@ -56,6 +57,15 @@ fn report_is_the_default_and_comes_within_a_second() {
     // last block.
     assert!(now - blocked < 1.0, "report {} s after the last block", now - blocked);
     assert!(err.contains("Thread MainThread waits to acquire lock lock"), "{err}");
+}
+
+#[test]
+fn report_is_the_default_and_the_program_goes_on_waiting() {
+    let (code, err) = run(&[], &[], Duration::from_millis(2000));
+    assert_eq!(code, None, "{err}");
+    assert_eq!(err.matches("conc: deadlock").count(), 1, "{err}");
+    let (code, err) = run(&[], &[("CONC_DEADLOCK", "exit")], Duration::from_secs(10));
+    assert_eq!(code, Some(1), "{err}");
 }
 
 #[test]
@@ -70,7 +80,7 @@ fn hang_keeps_python_behaviour() {
 
 #[test]
 fn report_option_overrides_the_variable() {
-    let (code, err) = run(&["--deadlock=report"], &[("CONC_DEADLOCK", "hang")], Duration::from_secs(10));
+    let (code, err) = run(&["--deadlock=exit"], &[("CONC_DEADLOCK", "hang")], Duration::from_secs(10));
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("conc: deadlock"), "{err}");
 }
@@ -79,5 +89,5 @@ fn report_option_overrides_the_variable() {
 fn bad_mode_is_a_usage_error() {
     let (code, err) = run(&["--deadlock=maybe"], &[], Duration::from_secs(10));
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.starts_with("--deadlock must be 'report' or 'hang'\nusage: conc"), "{err}");
+    assert!(err.starts_with("--deadlock must be 'report', 'exit' or 'hang'\nusage: conc"), "{err}");
 }

@@ -44,7 +44,7 @@ pub struct Options {
     pub skip_first_line: bool,
     pub warnoptions: Vec<String>,
     pub xoptions: Vec<String>,
-    /// `--deadlock=report|hang`: what a deadlock does (conc's own option).
+    /// `--deadlock=report|exit|hang`: what a deadlock does (conc's own option).
     pub deadlock: Option<String>,
 }
 
@@ -90,8 +90,8 @@ pub fn parse(argv: &[String]) -> Result<Options, Stop> {
                 "help-xoptions" => return Err(Stop::Print(HELP_X.to_string())),
                 "version" => return Err(Stop::Print(version(1))),
                 l if l.starts_with("deadlock=") => match &l["deadlock=".len()..] {
-                    v @ ("report" | "hang") => o.deadlock = Some(v.to_string()),
-                    _ => return Err(Stop::Usage("--deadlock must be 'report' or 'hang'".into())),
+                    v @ ("report" | "exit" | "hang") => o.deadlock = Some(v.to_string()),
+                    _ => return Err(Stop::Usage("--deadlock must be 'report', 'exit' or 'hang'".into())),
                 },
                 "check-hash-based-pycs" => {
                     // conc writes no bytecode files; the value is still checked.
@@ -212,9 +212,10 @@ Options (and the environment variables that also set them, ignored with -E):
 -X opt : set an implementation option, kept in sys._xoptions
 --check-hash-based-pycs always|default|never:
          accepted; conc writes no .pyc files
---deadlock=report|hang:
-         what a deadlock does: report it on stderr and exit 1 (the default), or
-         hang as python3 does; also CONC_DEADLOCK=hang
+--deadlock=report|exit|hang:
+         what a deadlock does: report it on stderr and go on waiting as python3
+         does (the default), report it and exit 1 (conc test's default), or hang
+         silently; also CONC_DEADLOCK=MODE
 --help-env      : print help about the environment variables and exit
 --help-xoptions : print help about -X options and exit
 --help-all      : print complete help information and exit

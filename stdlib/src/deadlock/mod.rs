@@ -9,10 +9,14 @@
 //! descriptor, a child process or a signal, the kernel shows each of those threads
 //! asleep (so none was just woken), and no script signal handler could release
 //! anything, the program can never go on: the watcher prints the report
-//! (`report.rs`) and ends the process with status 1. At exit, a cycle among the
-//! non-daemon threads is enough, even while daemon threads still run.
+//! (`report.rs`). At exit, a cycle among the non-daemon threads is enough, even while
+//! daemon threads still run.
 //!
-//! `--deadlock=hang` or `CONC_DEADLOCK=hang` turn this off (CPython's behaviour).
+//! What follows the report is the mode's (`--deadlock=MODE` or `CONC_DEADLOCK`):
+//! `report`, the default, leaves the program waiting as CPython would (Ctrl-C ends
+//! it), so a program's exit status and output are python3's; `exit` ends the process
+//! with status 1 (`conc test` runs its tests so, so that a deadlocked test fails at
+//! once with the report instead of at its timeout); `hang` turns detection off.
 
 pub mod describe;
 pub mod dump;
@@ -31,9 +35,15 @@ use std::time::Duration;
 const SETTLE: Duration = Duration::from_millis(50);
 const CONFIRM: Duration = Duration::from_millis(150);
 
-/// The environment variable that chooses what a deadlock does (`hang`: wait for
-/// ever, as CPython; anything else, or unset: report).
+/// The environment variable that chooses what a deadlock does (`hang`: nothing, as
+/// CPython; `exit`: report and exit 1; anything else, or unset: report and go on
+/// waiting).
 pub const ENV: &str = "CONC_DEADLOCK";
+
+/// Whether a report ends the process (`CONC_DEADLOCK=exit`).
+fn exit_after_report() -> bool {
+    std::env::var(ENV).is_ok_and(|v| v == "exit")
+}
 
 /// Turns detection on for this process unless `CONC_DEADLOCK=hang` asks for
 /// CPython's behaviour (`conc --deadlock=hang` sets that variable).
@@ -51,6 +61,8 @@ fn start_watcher() {
     });
 }
 
+/// Watches until it has reported a deadlock: a program left waiting after its report
+/// can only be ended from outside, and one report says all there is to say.
 fn watch() {
     loop {
         hooks::wait_poked();
@@ -60,7 +72,14 @@ fn watch() {
             if let Some(second) = stuck() {
                 if same_waits(&first.0, &second.0) && asleep_in_kernel(&second.0) && !script_signal_handlers() {
                     let headline = if second.1 { report::STUCK_AT_EXIT } else { report::ALL_STUCK };
-                    report_and_exit(&second.0, headline);
+                    print_report(&second.0, headline);
+                    if exit_after_report() {
+                        // SAFETY: _exit ends the process at once; every script thread
+                        // is parked, and running no destructors or exit handlers is
+                        // what keeps them from waking into a process being torn down.
+                        unsafe { libc::_exit(1) }
+                    }
+                    return;
                 }
             }
         }
@@ -127,13 +146,9 @@ fn script_signal_handlers() -> bool {
     (1..NSIG).any(|n| matches!(signals::handler(n), Some(Handler::Script(_))))
 }
 
-fn report_and_exit(recs: &[WaitRecord], headline: &str) -> ! {
+fn print_report(recs: &[WaitRecord], headline: &str) {
     let waits: Vec<Wait> = recs.iter().map(Wait::of).collect();
     let text = report::render(&waits, headline);
     conc_interpreter::stdio::flush_stdout();
     conc_interpreter::stdio::write_stderr(&text);
-    // SAFETY: _exit ends the process at once; every script thread is parked, and
-    // running no destructors or exit handlers is what keeps them from waking into a
-    // process being torn down.
-    unsafe { libc::_exit(1) }
 }
