@@ -1,6 +1,7 @@
 //! The modules a conc script can import, one file per module. [`install`] registers
 //! them all with the interpreter (the interpreter itself knows no module by name).
 
+mod asyncio_child;
 mod asyncio_waker;
 pub mod binascii;
 pub mod collections;
@@ -51,6 +52,7 @@ const MODULES: &[(&str, ModuleInit)] = &[
     ("select", select::init),
     ("errno", errno::init),
     ("_asyncio_waker", asyncio_waker::init),
+    ("_asyncio_child", asyncio_child::init),
     ("_struct", struct_pack::init),
     ("binascii", binascii::init),
     ("_hashlib", hashlib::init),
