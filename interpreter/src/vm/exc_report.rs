@@ -182,6 +182,9 @@ impl Vm {
             };
             if !text.is_empty() {
                 out.push_str(&format!("    {text}\n"));
+                if let Some(marks) = super::carets::caret_line(e.code, e.ip as usize) {
+                    out.push_str(&format!("    {marks}\n"));
+                }
             }
         }
         flush(&mut out, repeats);
