@@ -75,7 +75,8 @@ impl Vm {
                     r.emit(&stack, '|');
                 }
                 let last = self.exc_last_line(exc);
-                r.emit(&format!("{last}\n"), '|');
+                let hint = self.suggestion_for(exc);
+                r.emit(&format!("{last}{hint}\n"), '|');
             }
             Some(_) if r.depth > MAX_GROUP_DEPTH => {
                 r.emit(&format!("... (max_group_depth is {MAX_GROUP_DEPTH})\n"), '|');

@@ -15,6 +15,7 @@ pub mod containers;
 pub mod exc;
 mod carets;
 mod exc_report;
+mod suggestions;
 mod exec;
 pub mod frame;
 pub mod frames;
