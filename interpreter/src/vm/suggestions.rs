@@ -63,7 +63,7 @@ fn closest(name: &str, candidates: &[String]) -> Option<String> {
         let budget = (name.chars().count() + c.chars().count() + 3) * EDIT_COST / 6;
         let limit = best.map_or(budget, |(d, _)| budget.min(d.saturating_sub(1)));
         if let Some(d) = distance(name, c, limit) {
-            if best.map_or(true, |(bd, _)| d < bd) {
+            if best.is_none_or(|(bd, _)| d < bd) {
                 best = Some((d, c));
             }
         }
@@ -113,7 +113,8 @@ impl Vm {
         if let Some(s) = closest(&name, &locals) {
             return Some(s);
         }
-        let globals: Vec<String> = entry.module.globals.items().into_iter().map(|(k, _)| k.str_text().to_string()).collect();
+        let globals: Vec<String> =
+            entry.module.globals.items().into_iter().map(|(k, _)| k.str_text().to_string()).collect();
         if let Some(s) = closest(&name, &globals) {
             return Some(s);
         }
