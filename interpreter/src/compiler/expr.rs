@@ -511,7 +511,10 @@ impl<'a> Compiler<'a> {
             }
             self.expr(value)?;
             let i = self.name_index(attr);
+            // A failed lookup points at `obj.name`, not the whole call (as CPython).
+            let saved = self.set_span(func.span);
             self.emit(Instr::LoadMethod(i));
+            self.set_span(saved);
             for a in args {
                 self.expr(a)?;
             }

@@ -75,7 +75,8 @@ impl Vm {
                     r.emit(&stack, '|');
                 }
                 let last = self.exc_last_line(exc);
-                r.emit(&format!("{last}\n"), '|');
+                let hint = self.suggestion_for(exc);
+                r.emit(&format!("{last}{hint}\n"), '|');
             }
             Some(_) if r.depth > MAX_GROUP_DEPTH => {
                 r.emit(&format!("... (max_group_depth is {MAX_GROUP_DEPTH})\n"), '|');
@@ -179,6 +180,9 @@ impl Vm {
                 if matches!(e.code.filename.as_str(), "<string>" | "<stdin>") { "" } else { e.code.line_text(line) };
             if !text.is_empty() {
                 out.push_str(&format!("    {text}\n"));
+                if let Some(marks) = super::carets::caret_line(e.code, e.ip as usize) {
+                    out.push_str(&format!("    {marks}\n"));
+                }
             }
         }
         flush(&mut out, repeats);

@@ -11,6 +11,7 @@ pub mod attr;
 mod attr_cache;
 mod bytearray;
 pub mod call;
+mod carets;
 pub mod containers;
 pub mod exc;
 mod exc_report;
@@ -29,6 +30,7 @@ pub mod run;
 mod safepoint;
 mod stack;
 pub mod subscript;
+mod suggestions;
 
 use crate::value::{ObjRef, Value};
 use frame::Frame;
