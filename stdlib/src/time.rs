@@ -353,7 +353,10 @@ fn strptime(vm: &mut Vm, string: Value, format: Option<Value>) -> PyResult<Value
 fn calendar_init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     reset_zone();
     set(m, "struct_time", Value::Obj(STRUCT_TIME.class().clone()));
-    natives(m, &[&localtime::DEF, &gmtime::DEF, &mktime::DEF, &asctime::DEF, &ctime::DEF, &strftime::DEF, &strptime::DEF]);
+    natives(
+        m,
+        &[&localtime::DEF, &gmtime::DEF, &mktime::DEF, &asctime::DEF, &ctime::DEF, &strftime::DEF, &strptime::DEF],
+    );
     // timezone/altzone/tzname from January and July of this year, as CPython does
     // when the C library has tm_gmtoff.
     let now = now() as libc::time_t;
