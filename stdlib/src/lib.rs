@@ -5,6 +5,7 @@ mod asyncio_waker;
 pub mod binascii;
 pub mod collections;
 mod conc_helpers;
+pub mod deadlock;
 pub mod errno;
 pub mod hashlib;
 pub mod json;
@@ -87,6 +88,9 @@ pub fn install() {
             ("Condition", "threading"),
             ("Barrier", "threading"),
             ("Queue", "queue"),
+            // Exception groups are conc code (the `except*` machinery calls it too).
+            ("BaseExceptionGroup", "_exception_group"),
+            ("ExceptionGroup", "_exception_group"),
         ] {
             lazy.insert(name.to_string(), (module.to_string(), name.to_string()));
         }
