@@ -84,9 +84,8 @@ pub fn collect(vm: Option<&Vm>) -> Vec<ThreadState> {
 /// as a traceback shows them (most recent call last).
 pub fn render(threads: &[ThreadState], title: &str) -> String {
     let names: Vec<(u64, String)> = threads.iter().map(|t| (t.ident, t.name.clone())).collect();
-    let name_of = |id: u64| {
-        names.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone()).unwrap_or_else(|| format!("{id:#x}"))
-    };
+    let name_of =
+        |id: u64| names.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone()).unwrap_or_else(|| format!("{id:#x}"));
     let mut out = String::new();
     let n = threads.len();
     let _ = writeln!(out, "{title}: {n} thread{}", if n == 1 { "" } else { "s" });
