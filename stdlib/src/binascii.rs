@@ -235,7 +235,7 @@ fn hex_text(vm: &mut Vm, data: &[u8], sep: Option<Value>, per: i64) -> PyResult<
         if let Some(s) = sep {
             if k > 0 && group > 0 {
                 // Groups count from the right for a positive bytes_per_sep.
-                let boundary = if per > 0 { (data.len() - k) % group == 0 } else { k % group == 0 };
+                let boundary = if per > 0 { (data.len() - k).is_multiple_of(group) } else { k.is_multiple_of(group) };
                 if boundary {
                     out.push(s);
                 }

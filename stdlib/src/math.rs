@@ -940,7 +940,10 @@ pub fn gcd_big(a: &BigUint, b: &BigUint) -> BigUint {
         // Knuth's Algorithm L: stop when the quotients from the two bracketing
         // approximations disagree.
         loop {
-            if y + cc == 0 || y + cd == 0 {
+            // Both bracketing denominators must be positive: with one at or
+            // below zero the quotients say nothing (and a truncating division
+            // of a negative gave cofactors that made `lin_comb` underflow).
+            if y + cc <= 0 || y + cd <= 0 {
                 break;
             }
             let q = (x + ca) / (y + cc);
@@ -957,29 +960,32 @@ pub fn gcd_big(a: &BigUint, b: &BigUint) -> BigUint {
             x = y;
             y = t;
         }
-        if cb == 0 {
-            let r = &a % &b;
-            a = b;
-            b = r;
-        } else {
-            let na = lin_comb(&a, &b, ca, cb);
-            let nb = lin_comb(&a, &b, cc, cd);
-            a = na;
-            b = nb;
+        let reduced = if cb == 0 { None } else { lin_comb(&a, &b, ca, cb).zip(lin_comb(&a, &b, cc, cd)) };
+        match reduced {
+            Some((na, nb)) => {
+                a = na;
+                b = nb;
+            }
+            None => {
+                let r = &a % &b;
+                a = b;
+                b = r;
+            }
         }
     }
     a
 }
 
-/// `p*a + q*b` for cofactors of opposite signs whose result is known non-negative.
-fn lin_comb(a: &BigUint, b: &BigUint, p: i128, q: i128) -> BigUint {
+/// `p*a + q*b` for cofactors of opposite signs, or None if it would be negative
+/// (then the caller takes a plain Euclid step instead).
+fn lin_comb(a: &BigUint, b: &BigUint, p: i128, q: i128) -> Option<BigUint> {
     let pa = a * BigUint::from(p.unsigned_abs() as u64);
     let qb = b * BigUint::from(q.unsigned_abs() as u64);
-    if p >= 0 {
-        pa - qb
-    } else {
-        qb - pa
+    let (plus, minus) = if p >= 0 { (pa, qb) } else { (qb, pa) };
+    if plus < minus {
+        return None;
     }
+    Some(plus - minus)
 }
 
 /// `x >> shift` truncated to 64 bits, read straight from the digits.

@@ -569,7 +569,7 @@ fn unpack_all(vm: &mut Vm, format: Value, buffer: BytesLike) -> PyResult<Value> 
     if l.size == 0 {
         return Err(struct_error(vm, "cannot iteratively unpack with a struct of length 0"));
     }
-    if buffer.len() % l.size != 0 {
+    if !buffer.len().is_multiple_of(l.size) {
         let msg = format!("iterative unpacking requires a buffer of a multiple of {} bytes", l.size);
         return Err(struct_error(vm, &msg));
     }

@@ -339,10 +339,24 @@ fn __eq__(vm: &mut Vm, this: &StructTime, value: &Value) -> PyResult<Value> {
     Ok(Value::Bool(vm.eq(&a, &b)?))
 }
 
+/// Parse a string to a time tuple according to a format specification.
+/// The parsing is the conc module `_strptime`, shared with `datetime.strptime`.
+#[native("time.strptime(string, format=None, /)")]
+fn strptime(vm: &mut Vm, string: Value, format: Option<Value>) -> PyResult<Value> {
+    let module = vm.import_module("_strptime")?;
+    let parse = vm.get_attr(&module, &conc_interpreter::value::str::intern("_strptime_time"))?;
+    let mut args = vec![string];
+    args.extend(format);
+    vm.call1(&parse, args)
+}
+
 fn calendar_init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     reset_zone();
     set(m, "struct_time", Value::Obj(STRUCT_TIME.class().clone()));
-    natives(m, &[&localtime::DEF, &gmtime::DEF, &mktime::DEF, &asctime::DEF, &ctime::DEF, &strftime::DEF]);
+    natives(
+        m,
+        &[&localtime::DEF, &gmtime::DEF, &mktime::DEF, &asctime::DEF, &ctime::DEF, &strftime::DEF, &strptime::DEF],
+    );
     // timezone/altzone/tzname from January and July of this year, as CPython does
     // when the C library has tm_gmtoff.
     let now = now() as libc::time_t;

@@ -15,7 +15,6 @@ pub enum ParseError {
     Value(String),
     Overflow(String),
     Recursion,
-    NotImplemented(String),
 }
 
 fn err<T>(msg: impl Into<String>, pos: usize) -> Result<T, ParseError> {
@@ -546,7 +545,27 @@ impl Parser<'_> {
                 v
             }
             'N' if !self.bytes => {
-                return Err(ParseError::NotImplemented("\\N{...} named character escapes in re patterns".into()))
+                // \N{NAME}: the character of that Unicode name (any case).
+                if self.peek() != Some('{' as u32) {
+                    return err("missing {", self.i);
+                }
+                self.i += 1;
+                let start = self.i;
+                while self.peek().is_some_and(|c| c != '}' as u32) {
+                    self.i += 1;
+                }
+                let name: String = self.p[start..self.i].iter().filter_map(|&c| char::from_u32(c)).collect();
+                if name.is_empty() {
+                    return err("missing character name", start);
+                }
+                if self.peek().is_none() {
+                    return err("missing }, unterminated name", start);
+                }
+                self.i += 1;
+                match unicode_names2::character(&name.to_uppercase()) {
+                    Some(found) => found as u32,
+                    None => return err(format!("undefined character name '{name}'"), at),
+                }
             }
             _ if ch.is_ascii_alphanumeric() => return err(format!("bad escape \\{ch}"), at),
             _ => c,

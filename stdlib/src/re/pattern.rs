@@ -146,7 +146,6 @@ pub fn parse_error(vm: &mut Vm, e: ParseError, pattern: &Value) -> PyErr {
         ParseError::Value(m) => vm.error(Exc::ValueError, &m),
         ParseError::Overflow(m) => vm.error(Exc::OverflowError, &m),
         ParseError::Recursion => vm.error(Exc::RecursionError, "maximum recursion depth exceeded"),
-        ParseError::NotImplemented(m) => vm.error(Exc::NotImplementedError, &format!("{m} are not supported")),
     }
 }
 
