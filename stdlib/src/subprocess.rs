@@ -244,8 +244,8 @@ fn set_nonblocking(fd: i32) {
 }
 
 /// One round of `communicate`: writes `data[offset:]` to `stdin` (in pieces that
-/// never block), reads `stdout` and `stderr`, until all three are done or `timeout`
-/// runs out. Returns (new offset, stdout bytes, stderr bytes, stdout open, stderr
+/// never block), reads `stdout` and `stderr`, until all three are done, the input
+/// is all written, or `timeout` runs out. Returns (new offset, stdout bytes, stderr bytes, stdout open, stderr
 /// open, timed out). A descriptor of -1 is absent; a closed stdin (EPIPE) counts as
 /// all written, as in CPython.
 #[native("_subprocess.pump(stdin, data, offset, stdout, stderr, timeout=None)")]
@@ -283,6 +283,7 @@ fn pump(
         if polls.is_empty() {
             return true;
         }
+        let writing = fds[0] >= 0;
         let ms = slice.as_millis().min(i32::MAX as u128) as i32;
         // SAFETY: `polls` is a valid array of pollfd of the length passed.
         let n = unsafe { libc::poll(polls.as_mut_ptr(), polls.len() as libc::nfds_t, ms) };
@@ -328,7 +329,9 @@ fn pump(
                 }
             }
         }
-        fds.iter().all(|fd| *fd < 0)
+        // Finishing the input returns too: the caller closes stdin (the child may
+        // wait for that end of file before it ends its output).
+        fds.iter().all(|fd| *fd < 0) || (writing && fds[0] < 0)
     };
     let mut timed_out = false;
     if !step(Duration::ZERO, &mut fds) {
