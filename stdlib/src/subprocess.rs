@@ -278,7 +278,11 @@ fn pump(
             .iter()
             .enumerate()
             .filter(|(_, fd)| **fd >= 0)
-            .map(|(i, fd)| libc::pollfd { fd: *fd, events: if i == 0 { libc::POLLOUT } else { libc::POLLIN }, revents: 0 })
+            .map(|(i, fd)| libc::pollfd {
+                fd: *fd,
+                events: if i == 0 { libc::POLLOUT } else { libc::POLLIN },
+                revents: 0,
+            })
             .collect();
         if polls.is_empty() {
             return true;
@@ -354,4 +358,3 @@ fn pump(
         Value::Bool(timed_out),
     ]))
 }
-
