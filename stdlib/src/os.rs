@@ -159,11 +159,9 @@ impl Path {
         if !has_fspath(vm, v) {
             return Ok(None);
         }
+        // Errors name the path the object stands for, as CPython's do.
         let r = conc_interpreter::builtins::io::fspath_of(vm, v)?;
-        Ok(Path::of(&r).map(|mut p| {
-            p.value = v.clone();
-            p
-        }))
+        Ok(Path::of(&r))
     }
 }
 

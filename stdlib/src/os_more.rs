@@ -224,7 +224,8 @@ fn env_text(vm: &mut Vm, v: &Value, what: &str) -> PyResult<std::ffi::OsString> 
         Some(Object::Str(s)) => s.as_str().as_bytes().to_vec(),
         Some(Object::Bytes(b)) => b.to_vec(),
         _ => {
-            let msg = format!("{what}: expected str, bytes or os.PathLike object, not {}", vm.type_name(v));
+            let _ = what;
+            let msg = format!("expected str, bytes or os.PathLike object, not {}", vm.type_name(v));
             return Err(vm.type_error(&msg));
         }
     };
@@ -253,7 +254,8 @@ fn putenv(vm: &mut Vm, name: &Value, value: &Value) -> PyResult<()> {
 fn unsetenv(vm: &mut Vm, name: &Value) -> PyResult<()> {
     let k = env_text(vm, name, "unsetenv")?;
     if k.is_empty() || k.as_bytes().contains(&b'=') {
-        return Err(vm.value_error("illegal environment variable name"));
+        // unsetenv(3)'s own answer for such a name.
+        return Err(os_error_with(vm, &std::io::Error::from_raw_os_error(libc::EINVAL), None, None));
     }
     // SAFETY: as for putenv.
     unsafe { std::env::remove_var(k) };
