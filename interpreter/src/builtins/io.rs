@@ -205,11 +205,21 @@ extern "C" fn flush_all_at_exit() {
     }
 }
 
+#[derive(Clone, Copy, PartialEq)]
+enum WriteThrough {
+    Buffered,
+    Always,
+    Lines,
+}
+
 /// The native payload of a file object.
 pub struct FileObj {
     name: String,
     /// What `.name` gives: the path as given, or the descriptor `open(fd)` wrapped.
     name_value: Value,
+    /// When writes go to the OS at once: never (buffered), every write
+    /// (`buffering=0`), or each write that holds a newline (`buffering=1`, text).
+    write_through: WriteThrough,
     mode: String,
     encoding_label: String,
     binary: bool,
@@ -540,7 +550,11 @@ fn open(
     closefd: i64,
     opener: Value,
 ) -> PyResult<Value> {
-    let _ = buffering;
+    let write_through = match buffering {
+        0 => WriteThrough::Always,
+        1 => WriteThrough::Lines,
+        _ => WriteThrough::Buffered,
+    };
     // An integer is a descriptor to wrap; an os.PathLike object gives its path.
     let fd_arg = match file.unwrap_base() {
         Value::Int(i) => Some(*i),
@@ -572,6 +586,9 @@ fn open(
     let enc_s = opt_str(vm, encoding, "encoding")?;
     let errors_s = opt_str(vm, errors, "errors")?;
     let newline_s = opt_str(vm, newline, "newline")?;
+    if buffering == 0 && !m.binary {
+        return Err(vm.value_error("can't have unbuffered text I/O"));
+    }
     if m.binary {
         if enc_s.is_some() {
             return Err(vm.value_error("binary mode doesn't take an encoding argument"));
@@ -691,6 +708,11 @@ fn open(
     };
     let obj = FileObj {
         name_value: file.clone(),
+        write_through: if m.binary && write_through == WriteThrough::Lines {
+            WriteThrough::Buffered
+        } else {
+            write_through
+        },
         name: path,
         mode: shown_mode,
         encoding_label: enc_s.unwrap_or_else(|| "UTF-8".into()),
@@ -1149,7 +1171,12 @@ fn write_bytes(vm: &mut Vm, f: &FileObj, data: &[u8]) -> PyResult<()> {
             sync_position(f, &mut st)?;
         }
         st.wbuf.extend_from_slice(data);
-        if st.wbuf.len() >= CHUNK {
+        let now = match f.write_through {
+            WriteThrough::Buffered => false,
+            WriteThrough::Always => true,
+            WriteThrough::Lines => data.contains(&b'\n'),
+        };
+        if now || st.wbuf.len() >= CHUNK {
             st.flush_w()?;
         }
         Ok(())
