@@ -14,6 +14,7 @@ pub mod math;
 pub mod mp;
 pub mod os;
 pub mod os_fd;
+pub mod os_more;
 pub mod os_proc;
 pub mod os_stat;
 pub mod random;
@@ -23,6 +24,7 @@ pub mod select;
 pub mod signal;
 pub mod socket;
 pub mod struct_pack;
+pub mod subprocess;
 pub mod sys;
 pub mod sys_flags;
 pub mod thread;
@@ -41,8 +43,9 @@ const MODULES: &[(&str, ModuleInit)] = &[
     ("math", math::init),
     ("_json", json::init),
     ("random", random::init),
-    ("os", os::init),
-    ("os.path", os::init_path),
+    ("posix", os::init),
+    ("_posixpath", os::init_path),
+    ("_subprocess", subprocess::init),
     ("_urllib", urllib::init),
     ("_multiprocessing", mp::init),
     ("_collections", collections::init),

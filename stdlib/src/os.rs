@@ -74,8 +74,7 @@ pub fn init(vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     );
     set(m, "WNOHANG", Value::Int(libc::WNOHANG as i64));
     set(m, "stat_result", Value::Obj(crate::os_stat::STAT_RESULT.class().clone()));
-    let path = vm.import_module("os.path")?;
-    set(m, "path", path);
+    crate::os_more::init(vm, m)?;
     Ok(())
 }
 
@@ -110,7 +109,7 @@ pub fn init_path(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
 /// which errors name and which decides whether results are str or bytes.
 pub struct Path {
     text: String,
-    value: Value,
+    pub(crate) value: Value,
     bytes: bool,
 }
 
@@ -134,6 +133,10 @@ impl Path {
         }
     }
 
+    pub(crate) fn is_bytes(&self) -> bool {
+        self.bytes
+    }
+
     pub(crate) fn error(&self, vm: &mut Vm, e: &std::io::Error) -> PyErr {
         os_error_with(vm, e, Some(self.value.clone()), None)
     }
@@ -146,9 +149,36 @@ fn path_type_error(vm: &mut Vm, at: ArgRef, v: &Value, allowed: &str) -> PyErr {
     vm.type_error(&msg)
 }
 
+impl Path {
+    /// A str or bytes path, or the path an os.PathLike object's `__fspath__` gives;
+    /// None for other values (no `__fspath__`).
+    pub(crate) fn of_pathlike(vm: &mut Vm, v: &Value) -> PyResult<Option<Path>> {
+        if let Some(p) = Path::of(v) {
+            return Ok(Some(p));
+        }
+        if !has_fspath(vm, v) {
+            return Ok(None);
+        }
+        // Errors name the path the object stands for, as CPython's do.
+        let r = conc_interpreter::builtins::io::fspath_of(vm, v)?;
+        Ok(Path::of(&r))
+    }
+}
+
+fn has_fspath(vm: &mut Vm, v: &Value) -> bool {
+    if matches!(v, Value::Int(_) | Value::Bool(_) | Value::None) {
+        return false;
+    }
+    let cls = vm.class_of(v);
+    vm.lookup_type_attr(&cls, &conc_interpreter::value::str::intern("__fspath__")).is_some()
+}
+
 impl<'a> FromArg<'a> for Path {
     fn from_arg(vm: &mut Vm, v: &'a Value, at: ArgRef) -> PyResult<Self> {
-        Path::of(v).ok_or_else(|| path_type_error(vm, at, v, "string, bytes or os.PathLike"))
+        match Path::of_pathlike(vm, v)? {
+            Some(p) => Ok(p),
+            None => Err(path_type_error(vm, at, v, "string, bytes or os.PathLike")),
+        }
     }
 }
 
@@ -169,7 +199,7 @@ fn fd_of(vm: &mut Vm, v: &Value) -> PyResult<Option<i32>> {
 
 impl<'a> FromArg<'a> for PathOrFd {
     fn from_arg(vm: &mut Vm, v: &'a Value, at: ArgRef) -> PyResult<Self> {
-        if let Some(p) = Path::of(v) {
+        if let Some(p) = Path::of_pathlike(vm, v)? {
             return Ok(PathOrFd::Path(p));
         }
         match fd_of(vm, v)? {
@@ -268,7 +298,7 @@ impl<'a> FromArg<'a> for ListTarget {
         if v.is_none() {
             return Ok(ListTarget(PathOrFd::Path(Path { text: ".".into(), value: Value::str("."), bytes: false })));
         }
-        if let Some(p) = Path::of(v) {
+        if let Some(p) = Path::of_pathlike(vm, v)? {
             return Ok(ListTarget(PathOrFd::Path(p)));
         }
         match fd_of(vm, v)? {
@@ -425,8 +455,12 @@ fn kill(vm: &mut Vm, pid: CInt, signal: CInt) -> PyResult<()> {
 
 /// `os.fspath`: a str or bytes path, else "expected str, bytes or os.PathLike object".
 fn fspath(vm: &mut Vm, v: &Value) -> PyResult<Path> {
-    match Path::of(v) {
-        Some(p) => Ok(p),
+    match Path::of_pathlike(vm, v)? {
+        Some(mut p) => {
+            // A path-like object's results are its path, not the object.
+            p.value = p.out(&p.text.clone());
+            Ok(p)
+        }
         None => {
             let msg = format!("expected str, bytes or os.PathLike object, not {}", vm.type_name(v));
             Err(vm.type_error(&msg))
@@ -470,7 +504,7 @@ fn join(vm: &mut Vm, a: &Value, p: &[Value]) -> PyResult<Value> {
     let first = fspath(vm, a)?;
     let mut path = first.text.clone();
     for v in p {
-        let b = match Path::of(v) {
+        let b = match Path::of_pathlike(vm, v)? {
             Some(b) if b.bytes == first.bytes => b.text,
             Some(_) => return Err(vm.type_error("Can't mix strings and bytes in path components")),
             None => {
@@ -621,7 +655,7 @@ fn isabs(vm: &mut Vm, s: &Value) -> PyResult<bool> {
 /// `os.stat` of a path or a descriptor, with CPython's "stat: path should be ..."
 /// for anything else.
 fn stat(vm: &mut Vm, v: &Value) -> PyResult<Result<std::fs::Metadata, (std::io::Error, Value)>> {
-    if let Some(p) = Path::of(v) {
+    if let Some(p) = Path::of_pathlike(vm, v)? {
         return Ok(std::fs::metadata(&p.text).map_err(|e| (e, p.value)));
     }
     match fd_of(vm, v)? {

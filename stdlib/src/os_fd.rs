@@ -12,6 +12,24 @@ fn errno_error(vm: &mut Vm) -> PyErr {
     os_error_with(vm, &std::io::Error::last_os_error(), None, None)
 }
 
+/// Before a read or write on a blocking descriptor (a pipe, a terminal) that is
+/// not ready, waits for it through the blocking layer, so Ctrl-C interrupts the
+/// wait and other threads run on. A non-blocking descriptor is left to fail with
+/// EAGAIN, and a descriptor `poll` cannot watch is left to the call itself.
+fn wait_ready(vm: &mut Vm, fd: i32, events: i16, what: &str) -> PyResult<()> {
+    // SAFETY: fcntl(2) F_GETFL on a plain descriptor number.
+    let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if fl < 0 || fl & libc::O_NONBLOCK != 0 {
+        return Ok(());
+    }
+    let ready = |d: std::time::Duration| crate::socket::wait::poll_one(fd, events, d);
+    if ready(std::time::Duration::ZERO) {
+        return Ok(());
+    }
+    vm.wait_in_kernel(None, &|| format!("{what}({fd})"), |slice| ready(slice).then_some(()))?;
+    Ok(())
+}
+
 /// Create a pipe; both ends are non-inheritable, as in CPython.
 #[native("posix.pipe()")]
 pub fn pipe(vm: &mut Vm) -> PyResult<Value> {
@@ -27,6 +45,7 @@ pub fn read(vm: &mut Vm, fd: CInt, length: i64) -> PyResult<Value> {
     if length < 0 {
         return Err(os_error_with(vm, &std::io::Error::from_raw_os_error(libc::EINVAL), None, None));
     }
+    wait_ready(vm, fd.0, libc::POLLIN, "os.read")?;
     let mut buf = vec![0u8; length as usize];
     // SAFETY: read(2) writes at most `length` bytes into the buffer we own.
     let n = unsafe { libc::read(fd.0, buf.as_mut_ptr().cast(), buf.len()) };
@@ -40,6 +59,7 @@ pub fn read(vm: &mut Vm, fd: CInt, length: i64) -> PyResult<Value> {
 /// Write a bytes object to a file descriptor.
 #[native("posix.write(fd, data, /)", style = "tuple")]
 pub fn write(vm: &mut Vm, fd: CInt, data: BytesLike) -> PyResult<i64> {
+    wait_ready(vm, fd.0, libc::POLLOUT, "os.write")?;
     // SAFETY: write(2) reads `data.len()` bytes from the slice we hold.
     let n = unsafe { libc::write(fd.0, data.as_ptr().cast(), data.len()) };
     if n < 0 {

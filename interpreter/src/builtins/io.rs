@@ -53,6 +53,22 @@ pub fn os_error_with(vm: &mut Vm, e: &std::io::Error, filename: Option<Value>, f
     err
 }
 
+/// `os.fspath(v)` for a value that is neither str nor bytes: the result of its
+/// class's `__fspath__`, which must be a str or bytes.
+pub fn fspath_of(vm: &mut Vm, v: &Value) -> PyResult<Value> {
+    let cls = vm.class_of(v);
+    let Some(f) = vm.lookup_type_attr(&cls, &intern("__fspath__")) else {
+        let msg = format!("expected str, bytes or os.PathLike object, not {}", vm.type_name(v));
+        return Err(vm.type_error(&msg));
+    };
+    let r = vm.call(&f, Args::new([v.clone()]))?;
+    if matches!(r.unwrap_base().obj(), Some(Object::Str(_)) | Some(Object::Bytes(_))) {
+        return Ok(r);
+    }
+    let msg = format!("expected {}.__fspath__() to return str or bytes, not {}", vm.type_name(v), vm.type_name(&r));
+    Err(vm.type_error(&msg))
+}
+
 /// Return str(self).
 #[native("OSError.__str__($self, /)", style = "slot")]
 fn oserror_str(vm: &mut Vm, this: Value) -> PyResult<Value> {
@@ -189,9 +205,21 @@ extern "C" fn flush_all_at_exit() {
     }
 }
 
+#[derive(Clone, Copy, PartialEq)]
+enum WriteThrough {
+    Buffered,
+    Always,
+    Lines,
+}
+
 /// The native payload of a file object.
 pub struct FileObj {
     name: String,
+    /// What `.name` gives: the path as given, or the descriptor `open(fd)` wrapped.
+    name_value: Value,
+    /// When writes go to the OS at once: never (buffered), every write
+    /// (`buffering=0`), or each write that holds a newline (`buffering=1`, text).
+    write_through: WriteThrough,
     mode: String,
     encoding_label: String,
     binary: bool,
@@ -522,20 +550,45 @@ fn open(
     closefd: i64,
     opener: Value,
 ) -> PyResult<Value> {
-    let _ = (buffering, closefd);
-    let path = match file.unwrap_base().obj() {
-        Some(Object::Str(s)) => s.as_str().to_string(),
-        Some(Object::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
+    let write_through = match buffering {
+        0 => WriteThrough::Always,
+        1 => WriteThrough::Lines,
+        _ => WriteThrough::Buffered,
+    };
+    // An integer is a descriptor to wrap; an os.PathLike object gives its path.
+    let fd_arg = match file.unwrap_base() {
+        Value::Int(i) => Some(*i),
+        Value::Bool(b) => Some(*b as i64),
+        _ => None,
+    };
+    let file = &match file.unwrap_base().obj() {
+        Some(Object::Str(_)) | Some(Object::Bytes(_)) => file.clone(),
+        _ if fd_arg.is_some() => file.clone(),
+        _ => fspath_of(vm, file)?,
+    };
+    let path = match (fd_arg, file.unwrap_base().obj()) {
+        (Some(fd), _) => fd.to_string(),
+        (None, Some(Object::Str(s))) => s.as_str().to_string(),
+        (None, Some(Object::Bytes(b))) => String::from_utf8_lossy(b).into_owned(),
         _ => {
             let msg = format!("expected str, bytes or os.PathLike object, not {}", vm.type_name(file));
             return Err(vm.type_error(&msg));
         }
     };
+    if fd_arg.is_some_and(|fd| fd < 0 || fd > i32::MAX as i64) {
+        return Err(vm.value_error("negative file descriptor"));
+    }
+    if fd_arg.is_none() && closefd == 0 {
+        return Err(vm.value_error("Cannot use closefd=False with file name"));
+    }
     let mode_s = mode.to_string();
     let m = parse_mode(vm, &mode_s)?;
     let enc_s = opt_str(vm, encoding, "encoding")?;
     let errors_s = opt_str(vm, errors, "errors")?;
     let newline_s = opt_str(vm, newline, "newline")?;
+    if buffering == 0 && !m.binary {
+        return Err(vm.value_error("can't have unbuffered text I/O"));
+    }
     if m.binary {
         if enc_s.is_some() {
             return Err(vm.value_error("binary mode doesn't take an encoding argument"));
@@ -577,7 +630,22 @@ fn open(
         .truncate(m.write)
         .create(m.write || m.append)
         .create_new(m.create);
-    let f = if opener.is_none() {
+    let f = if let Some(fd) = fd_arg {
+        use std::os::unix::io::FromRawFd;
+        // With closefd=False the file works on a duplicate, so closing it leaves the
+        // caller's descriptor open (fileno() then names the duplicate).
+        let fd = fd as i32;
+        // SAFETY: fcntl(2) on a plain descriptor number.
+        let own = if closefd == 0 { unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) } } else { fd };
+        // SAFETY: fstat(2) only checks the descriptor is open.
+        if own < 0 || unsafe { libc::fcntl(own, libc::F_GETFD) } < 0 {
+            let e = std::io::Error::last_os_error();
+            return Err(os_error_with(vm, &e, None, None));
+        }
+        // SAFETY: the script handed us this descriptor (or we made the duplicate);
+        // the file owns it from now on, as CPython's FileIO does with closefd=True.
+        unsafe { File::from_raw_fd(own) }
+    } else if opener.is_none() {
         opts.open(&path).map_err(|e| os_error(vm, &e, Some(&path)))?
     } else {
         // `opener(file, flags)` returns an open descriptor, which the file then owns.
@@ -639,6 +707,12 @@ fn open(
         &BUFFERED_WRITER
     };
     let obj = FileObj {
+        name_value: file.clone(),
+        write_through: if m.binary && write_through == WriteThrough::Lines {
+            WriteThrough::Buffered
+        } else {
+            write_through
+        },
         name: path,
         mode: shown_mode,
         encoding_label: enc_s.unwrap_or_else(|| "UTF-8".into()),
@@ -1097,7 +1171,12 @@ fn write_bytes(vm: &mut Vm, f: &FileObj, data: &[u8]) -> PyResult<()> {
             sync_position(f, &mut st)?;
         }
         st.wbuf.extend_from_slice(data);
-        if st.wbuf.len() >= CHUNK {
+        let now = match f.write_through {
+            WriteThrough::Buffered => false,
+            WriteThrough::Always => true,
+            WriteThrough::Lines => data.contains(&b'\n'),
+        };
+        if now || st.wbuf.len() >= CHUNK {
             st.flush_w()?;
         }
         Ok(())
@@ -1435,7 +1514,10 @@ fn __exit__(vm: &mut Vm, this: FileRef, args: &[Value]) -> PyResult<()> {
 fn __repr__(vm: &mut Vm, this: FileRef) -> PyResult<String> {
     let f = this.f;
     let cls = vm.class_of(this.v).class_name().to_string();
-    let name = crate::builtins::repr::str_repr(&f.name);
+    let name = match f.name_value.unwrap_base() {
+        Value::Int(_) | Value::Bool(_) => f.name.clone(),
+        _ => crate::builtins::repr::str_repr(&f.name),
+    };
     Ok(if f.binary {
         format!("<_io.{cls} name={name}>")
     } else {
@@ -1455,8 +1537,8 @@ fn closed(_vm: &mut Vm, this: FileRef) -> PyResult<bool> {
 
 /// The file name given to open().
 #[native("name($self)")]
-fn name(_vm: &mut Vm, this: FileRef) -> PyResult<String> {
-    Ok(this.f.name.clone())
+fn name(_vm: &mut Vm, this: FileRef) -> PyResult<Value> {
+    Ok(this.f.name_value.clone())
 }
 
 /// The mode given to open().
