@@ -11,6 +11,7 @@ pub mod evaluate;
 pub mod exceptions;
 pub mod format;
 pub mod functions;
+pub mod generic_alias;
 pub mod gen_methods;
 pub mod io;
 pub mod list_methods;
