@@ -279,6 +279,9 @@ impl Vm {
     /// in conc runs as a frame of kind `Init`, without Rust recursion).
     pub fn instantiate(&mut self, cls: &ObjRef, mut args: Args) -> PyResult<Prepared> {
         let names = crate::interp::names();
+        if matches!(&**cls, Object::Class(c) if c.meta.is_some()) {
+            self.refuse_abstract(cls)?;
+        }
         let new = self.lookup_type_attr(cls, &names.__new__);
         let object_new = crate::interp::object_new();
         let is_default_new = matches!(&new, Some(Value::Obj(n)) if n.ptr_eq(&object_new));
@@ -339,6 +342,25 @@ impl Vm {
                 Ok(Prepared::Value(inst))
             }
         }
+    }
+
+    /// CPython's TypeError for a class whose `__abstractmethods__` (set by
+    /// `abc.ABCMeta`) is not empty.
+    #[cold]
+    fn refuse_abstract(&mut self, cls: &ObjRef) -> PyResult<()> {
+        let Object::Class(c) = &**cls else { return Ok(()) };
+        let Some(set) = c.get_own(&crate::value::str::intern("__abstractmethods__")) else { return Ok(()) };
+        let mut names: Vec<String> = Vec::new();
+        for v in self.collect(&set)? {
+            names.push(self.str_of(&v)?);
+        }
+        if names.is_empty() {
+            return Ok(());
+        }
+        names.sort();
+        let s = if names.len() == 1 { "" } else { "s" };
+        let msg = format!("Can't instantiate abstract class {} with abstract method{s} {}", c.name, names.join(", "));
+        Err(self.type_error(&msg))
     }
 
     /// Binds arguments to the parameters of a script function, building its frame.
