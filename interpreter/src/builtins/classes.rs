@@ -593,7 +593,7 @@ fn type_new(vm: &mut Vm, cls: &Value, args: &[Value], kwargs: KwArgs) -> PyResul
                 let msg = format!("type.__new__() argument 2 must be tuple, not {}", vm.type_name(bases));
                 return Err(vm.type_error(&msg));
             }
-            if ns.as_dict().is_none() && !ns.base_value().is_some_and(|b| b.as_dict().is_some()) {
+            if ns.as_dict().is_none() && ns.base_value().is_none_or(|b| b.as_dict().is_none()) {
                 let msg = format!("type.__new__() argument 3 must be dict, not {}", vm.type_name(ns));
                 return Err(vm.type_error(&msg));
             }
@@ -638,8 +638,7 @@ fn type_init(vm: &mut Vm, this: &Value, args: &[Value], kwargs: KwArgs) -> PyRes
 #[native("type.__call__($self, /, *args, **kwargs)")]
 fn type_call(vm: &mut Vm, this: &Value, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
     let Some(c) = this.as_objref().filter(|c| matches!(&***c, Object::Class(_))) else {
-        let msg =
-            format!("descriptor '__call__' requires a 'type' object but received a '{}'", vm.type_name(this));
+        let msg = format!("descriptor '__call__' requires a 'type' object but received a '{}'", vm.type_name(this));
         return Err(vm.type_error(&msg));
     };
     let c = c.clone();

@@ -116,7 +116,8 @@ impl<'a> Compiler<'a> {
     /// `f.__annotations__ = {...}` for the function on top of the stack, when any
     /// parameter or the return is annotated (the function stays on the stack).
     fn function_annotations(&mut self, params: &Parameters, returns: Option<&Expr>) -> Result<(), CompileError> {
-        let all = params.posonly.iter().chain(&params.args).chain(&params.vararg).chain(&params.kwonly).chain(&params.kwarg);
+        let all =
+            params.posonly.iter().chain(&params.args).chain(&params.vararg).chain(&params.kwonly).chain(&params.kwarg);
         let annotated: Vec<(&str, &Expr)> =
             all.filter_map(|p| p.annotation.as_ref().map(|a| (p.name.as_str(), a))).collect();
         if annotated.is_empty() && returns.is_none() {
@@ -155,7 +156,12 @@ impl<'a> Compiler<'a> {
 
     /// `target: annotation` in a module or class body: stored in `__annotations__`
     /// for a simple name, evaluated only for other targets; nothing in a function.
-    pub(super) fn store_annotation(&mut self, target: &Expr, annotation: &Expr, simple: bool) -> Result<(), CompileError> {
+    pub(super) fn store_annotation(
+        &mut self,
+        target: &Expr,
+        annotation: &Expr,
+        simple: bool,
+    ) -> Result<(), CompileError> {
         if self.scope().is_function_like() {
             return Ok(());
         }
