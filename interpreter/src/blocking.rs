@@ -11,11 +11,12 @@
 //! their state behind a [`parking_lot::Mutex`] and wait on a [`WaitQueue`] with
 //! `block_on`, re-checking their condition after every wake-up.
 
+use crate::deadlock::{WaitDetail, Wake};
 use crate::native::Exc;
 use crate::vm::{PyResult, Vm};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -47,6 +48,8 @@ pub struct WaitRecord {
     pub what: String,
     pub file: String,
     pub line: usize,
+    /// The stack, the object and what can end the wait (`crate::deadlock`).
+    pub detail: WaitDetail,
 }
 
 fn registry() -> &'static Mutex<HashMap<u64, WaitRecord>> {
@@ -62,7 +65,8 @@ fn registry() -> &'static Mutex<HashMap<u64, WaitRecord>> {
 pub(crate) unsafe fn reset_after_fork() {
     crate::fork::release_orphaned(registry());
     registry().lock().clear();
-    INTERRUPT.store(false, Ordering::SeqCst);
+    INTERRUPT.store(0, Ordering::SeqCst);
+    crate::deadlock::reset_after_fork();
     set_main_thread();
     crate::fork::release_orphaned(&settle_signal().0);
     SETTLE_WAITERS.store(0, Ordering::SeqCst);
@@ -73,8 +77,17 @@ pub fn waiting_threads() -> Vec<WaitRecord> {
     registry().lock().values().cloned().collect()
 }
 
-/// Set when a signal arrived; consumed by the main thread, which runs the handlers.
-static INTERRUPT: AtomicBool = AtomicBool::new(false);
+/// How many threads are blocked right now.
+pub fn waiting_count() -> usize {
+    registry().lock().len()
+}
+
+/// Bits of `INTERRUPT`: a signal arrived (consumed by the main thread, which runs the
+/// handlers); a thread dump asks running threads for their stacks (cleared by the
+/// dumper). One word, so the VM's check at backward jumps stays one load.
+const SIGNAL_BIT: u8 = 1;
+const DUMP_BIT: u8 = 2;
+static INTERRUPT: AtomicU8 = AtomicU8::new(0);
 /// The ident of the main thread (the only one Ctrl-C interrupts).
 static MAIN_THREAD: AtomicU64 = AtomicU64::new(0);
 
@@ -90,20 +103,35 @@ pub fn is_main_thread() -> bool {
 /// Asks the main thread to run its pending signal handlers (`signals::note_signal`;
 /// SIGINT's default handler raises KeyboardInterrupt).
 pub fn request_interrupt() {
-    INTERRUPT.store(true, Ordering::SeqCst);
+    INTERRUPT.fetch_or(SIGNAL_BIT, Ordering::SeqCst);
 }
 
 /// Takes a pending interrupt if this is the main thread.
 pub fn take_interrupt() -> bool {
-    if INTERRUPT.load(Ordering::Relaxed) && is_main_thread() {
-        return INTERRUPT.swap(false, Ordering::SeqCst);
+    if INTERRUPT.load(Ordering::Relaxed) & SIGNAL_BIT != 0 && is_main_thread() {
+        return INTERRUPT.fetch_and(!SIGNAL_BIT, Ordering::SeqCst) & SIGNAL_BIT != 0;
     }
     false
 }
 
-/// A pending interrupt without consuming it.
+/// A pending interrupt (or dump request) without consuming it.
+#[inline(always)]
 pub fn interrupt_pending() -> bool {
-    INTERRUPT.load(Ordering::Relaxed)
+    INTERRUPT.load(Ordering::Relaxed) != 0
+}
+
+/// Sets or clears the request for running threads' stacks (`crate::deadlock`).
+pub(crate) fn request_dump(on: bool) {
+    if on {
+        INTERRUPT.fetch_or(DUMP_BIT, Ordering::SeqCst);
+    } else {
+        INTERRUPT.fetch_and(!DUMP_BIT, Ordering::SeqCst);
+    }
+}
+
+/// Whether a thread dump waits for running threads' stacks.
+pub fn dump_requested() -> bool {
+    INTERRUPT.load(Ordering::Relaxed) & DUMP_BIT != 0
 }
 
 /// A fresh thread ident, never handed out before.
@@ -231,17 +259,13 @@ impl Vm {
         mut ready: impl FnMut(&mut T) -> Option<R>,
     ) -> PyResult<Option<R>> {
         if let Some(r) = ready(guard) {
+            crate::deadlock::clear_subject();
             return Ok(Some(r));
         }
         let deadline = timeout.map(|t| Instant::now() + t);
         let me = current_ident();
         let main = is_main_thread();
-        {
-            let (file, line) = self.location();
-            let rec = WaitRecord { thread: me, thread_name: self.thread_name.clone(), what: what(), file, line };
-            registry().lock().insert(me, rec);
-            notify_settled();
-        }
+        self.record_wait(me, what, if timeout.is_some() { Wake::Timer } else { Wake::Thread });
         let result = loop {
             if main && take_interrupt() {
                 // A signal arrived: its script handler runs here, with the waited-on
@@ -303,12 +327,7 @@ impl Vm {
         let deadline = timeout.map(|t| Instant::now() + t);
         let me = current_ident();
         let main = is_main_thread();
-        {
-            let (file, line) = self.location();
-            let rec = WaitRecord { thread: me, thread_name: self.thread_name.clone(), what: what(), file, line };
-            registry().lock().insert(me, rec);
-            notify_settled();
-        }
+        self.record_wait(me, what, Wake::Kernel);
         let result = loop {
             if main && take_interrupt() {
                 // A signal's script handler runs here; if it returns, the wait goes
@@ -364,6 +383,23 @@ impl Vm {
         })?;
         let _ = r;
         Ok(())
+    }
+
+    /// Enters the calling thread's wait in the records; wakes the deadlock watcher
+    /// when every thread may now be stuck.
+    fn record_wait(&mut self, me: u64, what: &dyn Fn() -> String, wake: Wake) {
+        let (file, line) = self.location();
+        let detail = crate::deadlock::detail(self, wake);
+        let rec = WaitRecord { thread: me, thread_name: self.thread_name.clone(), what: what(), file, line, detail };
+        let poke = {
+            let mut r = registry().lock();
+            r.insert(me, rec);
+            crate::deadlock::should_poke(r.len(), wake)
+        };
+        if poke {
+            crate::deadlock::poke();
+        }
+        notify_settled();
     }
 
     /// File and line of the script code running on this thread (for wait records).

@@ -9,6 +9,7 @@ pub mod builtins;
 pub mod bytecode;
 pub mod bytecode_dis;
 pub mod compiler;
+pub mod deadlock;
 pub mod fork;
 pub mod interp;
 pub mod native;

@@ -44,6 +44,8 @@ pub struct Options {
     pub skip_first_line: bool,
     pub warnoptions: Vec<String>,
     pub xoptions: Vec<String>,
+    /// `--deadlock=report|hang`: what a deadlock does (conc's own option).
+    pub deadlock: Option<String>,
 }
 
 /// What the command line asks for when it does not run a program.
@@ -87,6 +89,10 @@ pub fn parse(argv: &[String]) -> Result<Options, Stop> {
                 "help-env" => return Err(Stop::Print(HELP_ENV.to_string())),
                 "help-xoptions" => return Err(Stop::Print(HELP_X.to_string())),
                 "version" => return Err(Stop::Print(version(1))),
+                l if l.starts_with("deadlock=") => match &l["deadlock=".len()..] {
+                    v @ ("report" | "hang") => o.deadlock = Some(v.to_string()),
+                    _ => return Err(Stop::Usage("--deadlock must be 'report' or 'hang'".into())),
+                },
                 "check-hash-based-pycs" => {
                     // conc writes no bytecode files; the value is still checked.
                     let Some(v) = argv.get(i) else {
@@ -206,6 +212,9 @@ Options (and the environment variables that also set them, ignored with -E):
 -X opt : set an implementation option, kept in sys._xoptions
 --check-hash-based-pycs always|default|never:
          accepted; conc writes no .pyc files
+--deadlock=report|hang:
+         what a deadlock does: report it on stderr and exit 1 (the default), or
+         hang as python3 does; also CONC_DEADLOCK=hang
 --help-env      : print help about the environment variables and exit
 --help-xoptions : print help about -X options and exit
 --help-all      : print complete help information and exit

@@ -27,6 +27,10 @@ struct Source {
 /// Runs the program the options name; returns the process's exit code.
 pub fn launch(mut o: Options, orig_argv: Vec<String>) -> i32 {
     let extra_path = apply_environment(&mut o);
+    if let Some(mode) = &o.deadlock {
+        // Read by the runtime at start, and inherited by spawned child processes.
+        std::env::set_var(conc_stdlib::deadlock::ENV, mode);
+    }
     conc_interpreter::interp::OPTIMIZE.store(o.optimize, std::sync::atomic::Ordering::Relaxed);
     if o.unbuffered {
         conc_interpreter::stdio::set_line_buffered(true);

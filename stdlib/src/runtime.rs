@@ -97,6 +97,8 @@ impl RuntimeBuilder {
         let vm = conc_interpreter::Runtime::new();
         conc_interpreter::blocking::set_main_thread();
         install_sigint_handler();
+        conc_interpreter::deadlock::thread_began();
+        crate::deadlock::enable_unless_hang();
         crate::install();
         *interp().argv.lock() = self.argv.clone();
         *interp().path.lock() = self.path.clone();

@@ -1,6 +1,7 @@
 //! Builtins: the builtins module and the methods of the built-in types. One file per
 //! type or theme, each with an explicit registration list.
 
+pub mod aiter;
 pub mod async_gen;
 pub mod attrs;
 pub mod bytes_methods;
@@ -48,8 +49,6 @@ pub fn register_all(vm: &mut Vm) {
     for def in functions::FUNCTIONS {
         b.globals.set(&intern(def.sig.name), crate::native::function_value(def));
     }
-    // `quit` is `exit` under another name, as in CPython.
-    b.globals.set(&intern("quit"), crate::native::function_value(&functions::exit::DEF));
     let t = types();
     let classes = [
         ("object", &t.object),

@@ -30,6 +30,22 @@ impl FrameEntry {
     fn line(&self) -> i64 {
         self.code.line_of(self.ip as usize) as i64
     }
+
+    /// Where `f` is now (the instruction running, a call in a caller).
+    pub fn of(f: &super::frame::Frame) -> FrameEntry {
+        FrameEntry { code: f.code, owner: f.code_owner.clone(), module: f.module, ip: f.ip.saturating_sub(1) as u32 }
+    }
+
+    /// The line of the instruction this entry stands at.
+    pub fn line_no(&self) -> usize {
+        self.code.line_of(self.ip as usize)
+    }
+}
+
+/// Whether `filename` names a module of conc's own library (embedded in the binary),
+/// whose frames reports of waits skip to show the script's line.
+pub fn is_library_file(filename: &str) -> bool {
+    filename.starts_with("<conc-stdlib>")
 }
 
 /// A `frame` object: entry `index` of a stack snapshot, innermost first, so its
@@ -133,34 +149,56 @@ impl Vm {
     /// nested loop's frames, then the frame that made the native call it came from.
     pub fn stack_entries(&self) -> Vec<FrameEntry> {
         let mut out = Vec::new();
-        let Some(cur) = self.caller_frame() else { return out };
+        self.walk_frames(|f| {
+            out.push(FrameEntry::of(f));
+            true
+        });
+        out
+    }
+
+    /// Calls `visit` on each script frame of this thread, innermost first (the order
+    /// of `stack_entries`), until it returns false. Allocates nothing.
+    pub fn walk_frames(&self, mut visit: impl FnMut(&super::frame::Frame) -> bool) {
+        let Some(cur) = self.caller_frame() else { return };
         let empty = crate::interp::empty_code() as *const Code;
-        let mut push = |f: &super::frame::Frame| {
-            if !std::ptr::eq(f.code, empty) {
-                out.push(FrameEntry {
-                    code: f.code,
-                    owner: f.code_owner.clone(),
-                    module: f.module,
-                    ip: f.ip.saturating_sub(1) as u32,
-                });
-            }
-        };
-        push(cur);
+        let mut push = |f: &super::frame::Frame| std::ptr::eq(f.code, empty) || visit(f);
+        if !push(cur) {
+            return;
+        }
         let mut top = self.frames.len();
         for &(outer, base) in self.outer_frames.iter().rev() {
             let base = base.min(top);
             for f in self.frames[base..top].iter().rev() {
-                push(f);
+                if !push(f) {
+                    return;
+                }
             }
             // SAFETY: each pointer is the running frame of a loop further down this
             // thread's Rust stack, alive while the nested loops run (see exc.rs).
-            push(unsafe { &*outer });
+            if !push(unsafe { &*outer }) {
+                return;
+            }
             top = base;
         }
         for f in self.frames[..top].iter().rev() {
-            push(f);
+            if !push(f) {
+                return;
+            }
         }
-        out
+    }
+
+    /// The innermost frame of the script's own code (not of conc's library), as a
+    /// creation site: where the script made the lock, queue or thread being created.
+    pub fn user_site(&self) -> Option<FrameEntry> {
+        let mut site = None;
+        self.walk_frames(|f| {
+            if is_library_file(&f.code.filename) {
+                return true;
+            }
+            site = Some(FrameEntry::of(f));
+            false
+        });
+        site
     }
 
     /// `sys._getframe(depth)`.

@@ -13,6 +13,7 @@ mod bytearray;
 pub mod call;
 pub mod containers;
 pub mod exc;
+mod exc_report;
 mod exec;
 pub mod frame;
 pub mod frames;
@@ -25,6 +26,7 @@ pub mod names;
 pub mod ops;
 pub mod panics;
 pub mod run;
+mod safepoint;
 mod stack;
 pub mod subscript;
 

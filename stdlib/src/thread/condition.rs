@@ -9,6 +9,7 @@ use conc_interpreter::blocking::{spin_for, WaitQueue};
 use conc_interpreter::native::{call_def, messages, native, Exc, KwArgs, NativeClass, NativeDef, NativePayload};
 use conc_interpreter::operator::{BinOp, CmpOp};
 use conc_interpreter::value::str::intern;
+use conc_interpreter::vm::frames::FrameEntry;
 use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::collections::VecDeque;
@@ -34,9 +35,16 @@ pub struct CondData {
     /// call Condition's before the condition is used).
     lock: OnceLock<Value>,
     waiters: Mutex<VecDeque<Arc<Waiter>>>,
+    /// Where the script made it (deadlock reports).
+    pub site: Option<FrameEntry>,
 }
 
 impl CondData {
+    /// The underlying lock, if `__init__` has set it.
+    pub fn lock_if_set(&self) -> Option<&Value> {
+        self.lock.get()
+    }
+
     #[inline(always)]
     fn lock(&self) -> Value {
         self.lock.get_or_init(locks::new_rlock).clone()
@@ -79,15 +87,16 @@ pub static CONDITION: NativeClass = NativeClass {
 
 /// Create and return a new object.  See help(type) for accurate signature.
 #[native("Condition.__new__($cls, *args, **kwargs)")]
-fn cond_new(_vm: &mut Vm, cls: &ObjRef, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+fn cond_new(vm: &mut Vm, cls: &ObjRef, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
     let _ = (args, kwargs);
-    Ok(NativeClass::instance_of(cls, CondData { lock: OnceLock::new(), waiters: Mutex::new(VecDeque::new()) }))
+    let data = CondData { lock: OnceLock::new(), waiters: Mutex::new(VecDeque::new()), site: vm.user_site() };
+    Ok(NativeClass::instance_of(cls, data))
 }
 
 /// Initialize self.  See help(type(self)) for accurate signature.
 #[native("Condition.__init__($self, lock=None)", style = "python")]
-fn cond_init(_vm: &mut Vm, this: &CondData, lock: Option<Value>) -> PyResult<()> {
-    let lock = lock.unwrap_or_else(locks::new_rlock);
+fn cond_init(vm: &mut Vm, this: &CondData, lock: Option<Value>) -> PyResult<()> {
+    let lock = lock.unwrap_or_else(|| locks::new_rlock_by(vm));
     // A second __init__ keeps the lock the condition was made with.
     let _ = this.lock.set(lock);
     Ok(())
@@ -122,8 +131,8 @@ fn call_method(vm: &mut Vm, obj: &Value, name: &str, args: Vec<Value>) -> PyResu
 
 fn acquire_lock(vm: &mut Vm, lock: &Value, blocking: bool, timeout: Option<Duration>) -> PyResult<bool> {
     match kind(lock) {
-        Kind::Lock(l) => l.acquire(vm, blocking, timeout, "Condition"),
-        Kind::RLock(r) => r.acquire(vm, blocking, timeout),
+        Kind::Lock(l) => l.acquire(vm, blocking, timeout, "Condition", lock),
+        Kind::RLock(r) => r.acquire(vm, blocking, timeout, lock),
         Kind::Other => {
             let r = call_method(vm, lock, "acquire", vec![Value::Bool(blocking)])?;
             vm.truthy(&r)
@@ -250,7 +259,7 @@ fn _is_owned(vm: &mut Vm, this: &CondData, args: &[Value], kwargs: KwArgs) -> Py
 }
 
 /// Waits for a notification; Ok(true) if notified, Ok(false) on timeout.
-fn wait_impl(vm: &mut Vm, c: &CondData, timeout: &Value) -> PyResult<bool> {
+fn wait_impl(vm: &mut Vm, (me, c): (&Value, &CondData), timeout: &Value) -> PyResult<bool> {
     let lock = c.lock();
     if !is_owned(vm, &lock)? {
         return Err(vm.error(Exc::RuntimeError, "cannot wait on un-acquired lock"));
@@ -274,15 +283,16 @@ fn wait_impl(vm: &mut Vm, c: &CondData, timeout: &Value) -> PyResult<bool> {
         Ok(Some(()))
     } else {
         let mut g = w.signaled.lock();
+        conc_interpreter::deadlock::wait_subject(me);
         vm.block_on(&mut g, &w.queue, timeout, &|| "Condition.wait".to_string(), |s| if *s { Some(()) } else { None })
     };
     // Re-acquire whatever happened (also after KeyboardInterrupt), as CPython does.
     // The notifier usually still holds the lock for a moment: wait for it spinning
     // rather than parking at once.
     match (kind(&lock), saved) {
-        (Kind::RLock(rl), Some(n)) => rl.acquire_restore(vm, n)?,
+        (Kind::RLock(rl), Some(n)) => rl.acquire_restore(vm, n, &lock)?,
         (Kind::Lock(l), _) => {
-            l.acquire_spinning(vm, SPIN_BEFORE_PARK)?;
+            l.acquire_spinning(vm, SPIN_BEFORE_PARK, &lock)?;
         }
         _ => {
             acquire_lock(vm, &lock, true, None)?;
@@ -301,13 +311,13 @@ fn wait_impl(vm: &mut Vm, c: &CondData, timeout: &Value) -> PyResult<bool> {
 
 /// Wait until notified or until a timeout occurs.
 #[native("Condition.wait($self, timeout=None)", style = "python")]
-fn wait(vm: &mut Vm, this: &CondData, timeout: &Value) -> PyResult<bool> {
+fn wait(vm: &mut Vm, this: (&Value, &CondData), timeout: &Value) -> PyResult<bool> {
     wait_impl(vm, this, timeout)
 }
 
 /// Wait until a condition evaluates to True.
 #[native("Condition.wait_for($self, predicate, timeout=None)", style = "python")]
-fn wait_for(vm: &mut Vm, this: &CondData, predicate: Value, timeout: &Value) -> PyResult<Value> {
+fn wait_for(vm: &mut Vm, this: (&Value, &CondData), predicate: Value, timeout: &Value) -> PyResult<Value> {
     // As CPython's: the first wait is for `timeout` as given, later ones for what is
     // left of it; the end is `time() + timeout` (TypeError for a non-number).
     let end = match timeout {

@@ -9,6 +9,7 @@
 use super::{CInt, Nanos};
 use conc_interpreter::blocking::{current_ident, WaitQueue};
 use conc_interpreter::native::{native, Exc, KwArgs, NativeClass, NativePayload};
+use conc_interpreter::vm::frames::FrameEntry;
 use conc_interpreter::{Object, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -26,6 +27,11 @@ pub struct LockData {
     wake_pending: AtomicBool,
     mutex: Mutex<()>,
     queue: WaitQueue,
+    /// The thread that acquired it last (meaningful while locked), for deadlock
+    /// reports: one store beside the acquiring compare-and-swap, on its cache line.
+    owner: AtomicU64,
+    /// Where the script made it (deadlock reports).
+    pub site: Option<FrameEntry>,
 }
 
 impl Default for LockData {
@@ -36,18 +42,42 @@ impl Default for LockData {
             wake_pending: AtomicBool::new(false),
             mutex: Mutex::new(()),
             queue: WaitQueue::new(),
+            owner: AtomicU64::new(0),
+            site: None,
         }
     }
 }
 
 impl LockData {
-    #[inline]
-    fn try_acquire(&self) -> bool {
-        self.locked.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok()
+    /// A lock made by the script code running on `vm`.
+    pub fn made_by(vm: &Vm) -> LockData {
+        LockData { site: vm.user_site(), ..LockData::default() }
     }
 
-    /// Acquires, blocking through the blocking layer; Ok(false) on timeout.
-    pub fn acquire(&self, vm: &mut Vm, blocking: bool, timeout: Option<Duration>, what: &str) -> PyResult<bool> {
+    #[inline]
+    fn try_acquire(&self) -> bool {
+        if self.locked.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+            self.owner.store(current_ident(), Ordering::Relaxed);
+            return true;
+        }
+        false
+    }
+
+    /// The thread holding it, if it is locked.
+    pub fn holder(&self) -> Option<u64> {
+        self.is_locked().then(|| self.owner.load(Ordering::Relaxed))
+    }
+
+    /// Acquires, blocking through the blocking layer; Ok(false) on timeout. `me` is
+    /// the lock object (or the RLock around it), named in the wait's record.
+    pub fn acquire(
+        &self,
+        vm: &mut Vm,
+        blocking: bool,
+        timeout: Option<Duration>,
+        what: &str,
+        me: &Value,
+    ) -> PyResult<bool> {
         if self.try_acquire() {
             return Ok(true);
         }
@@ -68,6 +98,7 @@ impl LockData {
         let mut g = self.mutex.lock();
         self.waiters.fetch_add(1, Ordering::SeqCst);
         let what = what.to_string();
+        conc_interpreter::deadlock::wait_subject(me);
         let r = vm.block_on(&mut g, &self.queue, timeout, &|| what.clone(), |_| {
             // Clear the pending mark before looking, so a release after a failed
             // look notifies again.
@@ -84,11 +115,11 @@ impl LockData {
 
     /// Acquires (blocking), looking at the lock for up to `budget` before parking:
     /// for a thread woken by a notification whose notifier is about to release.
-    pub fn acquire_spinning(&self, vm: &mut Vm, budget: Duration) -> PyResult<bool> {
+    pub fn acquire_spinning(&self, vm: &mut Vm, budget: Duration, me: &Value) -> PyResult<bool> {
         if conc_interpreter::blocking::spin_for(budget, || !self.locked.load(Ordering::Relaxed) && self.try_acquire()) {
             return Ok(true);
         }
-        self.acquire(vm, true, None, "Lock")
+        self.acquire(vm, true, None, "Lock", me)
     }
 
     /// Releases; false if it was not locked.
@@ -118,13 +149,36 @@ pub struct RLockData {
 }
 
 impl RLockData {
-    pub fn acquire(&self, vm: &mut Vm, blocking: bool, timeout: Option<Duration>) -> PyResult<bool> {
+    /// An RLock made by the script code running on `vm`.
+    pub fn made_by(vm: &Vm) -> RLockData {
+        RLockData { lock: LockData::made_by(vm), ..RLockData::default() }
+    }
+
+    /// Where the script made it.
+    pub fn site(&self) -> Option<&FrameEntry> {
+        self.lock.site.as_ref()
+    }
+
+    /// The owning thread, if any.
+    pub fn holder(&self) -> Option<u64> {
+        match self.owner.load(Ordering::Relaxed) {
+            0 => None,
+            o => Some(o),
+        }
+    }
+
+    /// How many levels deep its owner holds it.
+    pub fn depth(&self) -> u32 {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    pub fn acquire(&self, vm: &mut Vm, blocking: bool, timeout: Option<Duration>, object: &Value) -> PyResult<bool> {
         let me = current_ident();
         if self.owner.load(Ordering::Relaxed) == me {
             self.count.fetch_add(1, Ordering::Relaxed);
             return Ok(true);
         }
-        if !self.lock.acquire(vm, blocking, timeout, "RLock")? {
+        if !self.lock.acquire(vm, blocking, timeout, "RLock", object)? {
             return Ok(false);
         }
         self.owner.store(me, Ordering::Relaxed);
@@ -156,9 +210,9 @@ impl RLockData {
         c
     }
 
-    pub fn acquire_restore(&self, vm: &mut Vm, count: u32) -> PyResult<()> {
+    pub fn acquire_restore(&self, vm: &mut Vm, count: u32, me: &Value) -> PyResult<()> {
         // Called after a Condition wait: the notifier is about to release.
-        self.lock.acquire_spinning(vm, Duration::from_micros(50))?;
+        self.lock.acquire_spinning(vm, Duration::from_micros(50), me)?;
         self.owner.store(current_ident(), Ordering::Relaxed);
         self.count.store(count, Ordering::Relaxed);
         Ok(())
@@ -219,13 +273,18 @@ pub static RLOCK: NativeClass = NativeClass {
     ..NativeClass::DEFAULT
 };
 
-/// A new Lock object.
-pub fn new_lock() -> Value {
-    LOCK.instance(LockData::default())
+/// A new Lock object, made by the script code running on `vm`.
+pub fn new_lock(vm: &Vm) -> Value {
+    LOCK.instance(LockData::made_by(vm))
 }
 
 pub fn new_rlock() -> Value {
     RLOCK.instance(RLockData::default())
+}
+
+/// A new RLock object, made by the script code running on `vm`.
+pub fn new_rlock_by(vm: &Vm) -> Value {
+    RLOCK.instance(RLockData::made_by(vm))
 }
 
 /// `acquire(blocking=True, timeout=-1)`'s arguments as CPython checks them: the
@@ -263,12 +322,18 @@ fn timeout_of(vm: &mut Vm, blocking: bool, t: Nanos) -> PyResult<(bool, Option<D
 /// and the return value reflects whether the lock is acquired.
 /// The blocking operation is interruptible.
 #[native("lock.acquire($self, blocking=True, timeout=-1)", style = "tuple")]
-pub fn lock_acquire(vm: &mut Vm, this: &LockData, blocking: Option<CInt>, timeout: Option<Nanos>) -> PyResult<bool> {
+pub fn lock_acquire(
+    vm: &mut Vm,
+    this: (&Value, &LockData),
+    blocking: Option<CInt>,
+    timeout: Option<Nanos>,
+) -> PyResult<bool> {
+    let (me, this) = this;
     if blocking.is_none() && timeout.is_none() {
-        return this.acquire(vm, true, None, "Lock");
+        return this.acquire(vm, true, None, "Lock", me);
     }
     let (blocking, timeout) = acquire_args(vm, blocking, timeout)?;
-    this.acquire(vm, blocking, timeout, "Lock")
+    this.acquire(vm, blocking, timeout, "Lock", me)
 }
 
 /// release()
@@ -331,7 +396,7 @@ fn rlock_new(vm: &mut Vm, cls: Value, args: &[Value], kwargs: KwArgs) -> PyResul
                 let msg = format!("_thread.RLock.__new__({n}): {n} is not a subtype of _thread.RLock");
                 return Err(vm.type_error(&msg));
             }
-            Ok(NativeClass::instance_of(c, RLockData::default()))
+            Ok(NativeClass::instance_of(c, RLockData::made_by(vm)))
         }
         _ => {
             let msg = format!("_thread.RLock.__new__(X): X is not a type object ({})", vm.type_name(&cls));
@@ -355,12 +420,18 @@ fn rlock_new(vm: &mut Vm, cls: Value, args: &[Value], kwargs: KwArgs) -> PyResul
 /// internal counter is simply incremented. If nobody holds the lock,
 /// the lock is taken and its internal counter initialized to 1.
 #[native("RLock.acquire($self, blocking=True, timeout=-1)", style = "tuple")]
-pub fn rlock_acquire(vm: &mut Vm, this: &RLockData, blocking: Option<CInt>, timeout: Option<Nanos>) -> PyResult<bool> {
+pub fn rlock_acquire(
+    vm: &mut Vm,
+    this: (&Value, &RLockData),
+    blocking: Option<CInt>,
+    timeout: Option<Nanos>,
+) -> PyResult<bool> {
+    let (me, this) = this;
     if blocking.is_none() && timeout.is_none() {
-        return this.acquire(vm, true, None);
+        return this.acquire(vm, true, None, me);
     }
     let (blocking, timeout) = acquire_args(vm, blocking, timeout)?;
-    this.acquire(vm, blocking, timeout)
+    this.acquire(vm, blocking, timeout, me)
 }
 
 /// release()

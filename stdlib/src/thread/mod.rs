@@ -4,7 +4,7 @@
 pub mod condition;
 pub mod locks;
 pub mod queue;
-mod registry;
+pub(crate) mod registry;
 mod reuse;
 
 use crate::util::{natives, set};
@@ -213,6 +213,7 @@ fn start_new_thread(vm: &mut Vm, function: &Value, args: &Value, kwargs: Option<
     RUNNING.fetch_add(1, Ordering::SeqCst);
     let ident = conc_interpreter::blocking::new_ident();
     live().lock().insert(ident);
+    conc_interpreter::deadlock::thread_began();
     let spawned = reuse::run(
         Box::new(move || {
             conc_interpreter::blocking::set_current_ident(ident);
@@ -241,6 +242,7 @@ fn start_new_thread(vm: &mut Vm, function: &Value, args: &Value, kwargs: Option<
             drop(tvm);
             RUNNING.fetch_sub(1, Ordering::SeqCst);
             live().lock().remove(&ident);
+            conc_interpreter::deadlock::thread_ended();
             conc_interpreter::blocking::notify_settled();
         }),
         THREAD_STACK,
@@ -250,6 +252,7 @@ fn start_new_thread(vm: &mut Vm, function: &Value, args: &Value, kwargs: Option<
         Err(e) => {
             live().lock().remove(&ident);
             RUNNING.fetch_sub(1, Ordering::SeqCst);
+            conc_interpreter::deadlock::thread_ended();
             let msg = format!("can't start new thread: {e}");
             Err(vm.error(Exc::RuntimeError, &msg))
         }
@@ -280,8 +283,8 @@ fn _settle(_vm: &mut Vm, ident: i64, seconds: f64) -> PyResult<()> {
 /// Create a new lock object. See help(type(threading.Lock())) for
 /// information about locks.
 #[native("_thread.allocate_lock()")]
-fn allocate_lock(_vm: &mut Vm) -> PyResult<Value> {
-    Ok(locks::new_lock())
+fn allocate_lock(vm: &mut Vm) -> PyResult<Value> {
+    Ok(locks::new_lock(vm))
 }
 
 /// allocate_lock() -> lock object
@@ -290,8 +293,8 @@ fn allocate_lock(_vm: &mut Vm) -> PyResult<Value> {
 /// Create a new lock object. See help(type(threading.Lock())) for
 /// information about locks.
 #[native("_thread.allocate()")]
-fn allocate(_vm: &mut Vm) -> PyResult<Value> {
-    Ok(locks::new_lock())
+fn allocate(vm: &mut Vm) -> PyResult<Value> {
+    Ok(locks::new_lock(vm))
 }
 
 /// get_ident() -> integer

@@ -16,6 +16,7 @@ use super::Nanos;
 use conc_interpreter::blocking::WaitQueue;
 use conc_interpreter::native::{native, Exc, KwArgs, NativeClass, NativePayload, Property};
 use conc_interpreter::operator::CmpOp;
+use conc_interpreter::vm::frames::FrameEntry;
 use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::collections::VecDeque;
@@ -42,6 +43,8 @@ pub struct QueueData {
     not_empty: WaitQueue,
     not_full: WaitQueue,
     all_done: WaitQueue,
+    /// Where the script made it (deadlock reports).
+    pub site: Option<FrameEntry>,
 }
 
 impl NativePayload for QueueData {
@@ -120,7 +123,7 @@ pub fn _set_queue_subclass_impl(_vm: &mut Vm, namespace: Value) -> PyResult<()> 
 
 /// Create and return a new object.  See help(type) for accurate signature.
 #[native("Queue.__new__($cls, *args, **kwargs)")]
-fn q_new(_vm: &mut Vm, cls: &ObjRef, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+fn q_new(vm: &mut Vm, cls: &ObjRef, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
     let _ = (args, kwargs);
     let data = QueueData {
         state: Mutex::new(State { items: VecDeque::new(), maxsize: 0, unfinished: 0, waiting: 0 }),
@@ -129,6 +132,7 @@ fn q_new(_vm: &mut Vm, cls: &ObjRef, args: &[Value], kwargs: KwArgs) -> PyResult
         not_empty: WaitQueue::new(),
         not_full: WaitQueue::new(),
         all_done: WaitQueue::new(),
+        site: vm.user_site(),
     };
     Ok(NativeClass::instance_of(cls, data))
 }
@@ -234,7 +238,7 @@ fn patience(vm: &mut Vm, timeout: &Value) -> PyResult<Option<Duration>> {
     Ok(Some(Nanos::of(vm, &Value::Float(secs))?.duration()))
 }
 
-fn put_impl(vm: &mut Vm, q: &QueueData, item: Value, block: bool, timeout: &Value) -> PyResult<()> {
+fn put_impl(vm: &mut Vm, (me, q): (&Value, &QueueData), item: Value, block: bool, timeout: &Value) -> PyResult<()> {
     let mut g = q.state.lock();
     if g.maxsize > 0 && g.items.len() as i64 >= g.maxsize {
         if !block {
@@ -246,6 +250,7 @@ fn put_impl(vm: &mut Vm, q: &QueueData, item: Value, block: bool, timeout: &Valu
         spin(timeout, || (q.len.load(Ordering::Acquire) as i64) < q.max.load(Ordering::Relaxed));
         g = q.state.lock();
         if g.maxsize > 0 && g.items.len() as i64 >= g.maxsize {
+            conc_interpreter::deadlock::wait_subject(me);
             let r = vm.block_on(&mut g, &q.not_full, timeout, &|| "Queue.put".to_string(), |s| {
                 if s.maxsize <= 0 || (s.items.len() as i64) < s.maxsize {
                     Some(())
@@ -263,7 +268,7 @@ fn put_impl(vm: &mut Vm, q: &QueueData, item: Value, block: bool, timeout: &Valu
     Ok(())
 }
 
-fn get_impl(vm: &mut Vm, q: &QueueData, block: bool, timeout: &Value) -> PyResult<Value> {
+fn get_impl(vm: &mut Vm, (me, q): (&Value, &QueueData), block: bool, timeout: &Value) -> PyResult<Value> {
     let mut g = q.state.lock();
     if g.items.is_empty() {
         if !block {
@@ -276,6 +281,7 @@ fn get_impl(vm: &mut Vm, q: &QueueData, block: bool, timeout: &Value) -> PyResul
         g = q.state.lock();
         if g.items.is_empty() {
             g.waiting += 1;
+            conc_interpreter::deadlock::wait_subject(me);
             let r = vm.block_on(&mut g, &q.not_empty, timeout, &|| "Queue.get".to_string(), |s| {
                 if s.items.is_empty() {
                     None
@@ -311,7 +317,7 @@ fn put(
     for_subclass!(vm, v, "put", item, block.cloned().unwrap_or(Value::Bool(true)), timeout.clone());
     // An unbounded queue never blocks a put: CPython does not even look at the options.
     if q.max.load(Ordering::Relaxed) <= 0 || (block.is_none() && timeout.is_none()) {
-        put_impl(vm, q, item, true, &Value::None)?;
+        put_impl(vm, this, item, true, &Value::None)?;
         return Ok(Value::None);
     }
     let block = match block {
@@ -321,17 +327,17 @@ fn put(
     if block {
         check_timeout(vm, timeout)?;
     }
-    put_impl(vm, q, item, block, timeout)?;
+    put_impl(vm, this, item, block, timeout)?;
     Ok(Value::None)
 }
 
 /// Remove and return an item from the queue.
 #[native("Queue.get($self, block=True, timeout=None)", style = "python")]
 fn get(vm: &mut Vm, this: (&Value, &QueueData), block: Option<&Value>, timeout: &Value) -> PyResult<Value> {
-    let (v, q) = this;
+    let v = this.0;
     for_subclass!(vm, v, "get", block.cloned().unwrap_or(Value::Bool(true)), timeout.clone());
     if block.is_none() && timeout.is_none() {
-        return get_impl(vm, q, true, &Value::None);
+        return get_impl(vm, this, true, &Value::None);
     }
     let block = match block {
         Some(b) => vm.truthy(b)?,
@@ -340,7 +346,7 @@ fn get(vm: &mut Vm, this: (&Value, &QueueData), block: Option<&Value>, timeout: 
     if block {
         check_timeout(vm, timeout)?;
     }
-    get_impl(vm, q, block, timeout)
+    get_impl(vm, this, block, timeout)
 }
 
 /// `_put_wakes_idle(item)`: puts `item` (unbounded queues only) and returns whether a
@@ -358,7 +364,7 @@ fn _put_wakes_idle(_vm: &mut Vm, this: &QueueData, item: Value) -> PyResult<bool
 #[native("Queue.put_nowait($self, item)", style = "python")]
 fn put_nowait(vm: &mut Vm, this: (&Value, &QueueData), item: Value) -> PyResult<Value> {
     for_subclass!(vm, this.0, "put_nowait", item);
-    put_impl(vm, this.1, item, false, &Value::None)?;
+    put_impl(vm, this, item, false, &Value::None)?;
     Ok(Value::None)
 }
 
@@ -366,7 +372,7 @@ fn put_nowait(vm: &mut Vm, this: (&Value, &QueueData), item: Value) -> PyResult<
 #[native("Queue.get_nowait($self)", style = "python")]
 fn get_nowait(vm: &mut Vm, this: (&Value, &QueueData)) -> PyResult<Value> {
     for_subclass!(vm, this.0, "get_nowait");
-    get_impl(vm, this.1, false, &Value::None)
+    get_impl(vm, this, false, &Value::None)
 }
 
 /// Return the approximate size of the queue (not reliable!).
@@ -414,6 +420,7 @@ fn join(vm: &mut Vm, this: (&Value, &QueueData)) -> PyResult<Value> {
     for_subclass!(vm, this.0, "join");
     let q = this.1;
     let mut g = q.state.lock();
+    conc_interpreter::deadlock::wait_subject(this.0);
     vm.block_on(&mut g, &q.all_done, None, &|| "Queue.join".to_string(), |s| {
         if s.unfinished == 0 {
             Some(())

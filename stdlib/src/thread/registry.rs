@@ -16,6 +16,7 @@ use super::{reuse, Nanos, RUNNING, THREAD_STACK};
 use crate::util::{natives, set};
 use conc_interpreter::blocking::{current_ident, is_blocked, new_ident, set_current_ident, spin_for, WaitQueue};
 use conc_interpreter::native::{native, Exc, NativeClass, NativePayload};
+use conc_interpreter::vm::frames::FrameEntry;
 use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::collections::BTreeMap;
@@ -46,6 +47,8 @@ pub struct Handle {
     lock: Mutex<()>,
     /// Notified (under `lock`) when the thread begins and when it ends.
     changed: WaitQueue,
+    /// Where the script made the thread object (deadlock reports).
+    site: Option<FrameEntry>,
 }
 
 impl Handle {
@@ -64,6 +67,7 @@ impl Handle {
         vm: &mut Vm,
         timeout: Option<Duration>,
         what: &str,
+        subject: Option<&Value>,
         ready: impl Fn(&Handle) -> bool,
     ) -> PyResult<bool> {
         if ready(self) {
@@ -75,6 +79,9 @@ impl Handle {
         }
         let mut g = self.lock.lock();
         let what = what.to_string();
+        if let Some(s) = subject {
+            conc_interpreter::deadlock::wait_subject(s);
+        }
         let r = vm.block_on(&mut g, &self.changed, timeout, &|| what.clone(), |_| ready(self).then_some(()))?;
         Ok(r.is_some())
     }
@@ -157,8 +164,9 @@ pub unsafe fn reset_after_fork() {
 
 /// Create and return a new object.  See help(type) for accurate signature.
 #[native("_ThreadHandle.__new__($cls)")]
-fn handle_new(_vm: &mut Vm, cls: &ObjRef) -> PyResult<Value> {
-    Ok(NativeClass::instance_of(cls, HandleObj(Arc::default())))
+fn handle_new(vm: &mut Vm, cls: &ObjRef) -> PyResult<Value> {
+    let h = Handle { site: vm.user_site(), ..Handle::default() };
+    Ok(NativeClass::instance_of(cls, HandleObj(Arc::new(h))))
 }
 
 /// The calling thread's id in the kernel (`gettid(2)`), for `native_id`.
@@ -181,6 +189,7 @@ fn start(vm: &mut Vm, this: &HandleObj, thread: &Value, entry: &Value, name: &Va
     h.ident.store(ident, Ordering::Release);
     table().lock().insert(ident, Entry { thread: thread.clone(), daemon, handle: h.clone() });
     RUNNING.fetch_add(1, Ordering::SeqCst);
+    conc_interpreter::deadlock::thread_began();
     let (thread, entry, job_handle) = (thread.clone(), entry.clone(), h.clone());
     let spawned = reuse::run(
         Box::new(move || {
@@ -210,6 +219,7 @@ fn start(vm: &mut Vm, this: &HandleObj, thread: &Value, entry: &Value, name: &Va
             RUNNING.fetch_sub(1, Ordering::SeqCst);
             h.state.store(DONE, Ordering::Release);
             h.signal();
+            conc_interpreter::deadlock::thread_ended();
             conc_interpreter::blocking::notify_settled();
         }),
         THREAD_STACK,
@@ -217,11 +227,12 @@ fn start(vm: &mut Vm, this: &HandleObj, thread: &Value, entry: &Value, name: &Va
     if let Err(e) = spawned {
         leave(ident);
         RUNNING.fetch_sub(1, Ordering::SeqCst);
+        conc_interpreter::deadlock::thread_ended();
         h.state.store(DONE, Ordering::Release);
         let msg = format!("can't start new thread: {e}");
         return Err(vm.error(Exc::RuntimeError, &msg));
     }
-    h.wait(vm, None, "Thread.start", |h| h.begun.load(Ordering::Acquire) || h.done())?;
+    h.wait(vm, None, "Thread.start", None, |h| h.begun.load(Ordering::Acquire) || h.done())?;
     conc_interpreter::blocking::wait_settled(SETTLE_FOR, || h.done() || is_blocked(ident));
     Ok(())
 }
@@ -259,7 +270,8 @@ fn finish(_vm: &mut Vm, this: &HandleObj) -> PyResult<()> {
 /// timeout is converted as a lock's (CPython waits on the thread's lock), and only
 /// when the thread has not ended: OverflowError past the nanosecond clock.
 #[native("_ThreadHandle.join($self, timeout=None, /)")]
-fn join(vm: &mut Vm, this: &HandleObj, timeout: &Value) -> PyResult<bool> {
+fn join(vm: &mut Vm, this: (&Value, &HandleObj), timeout: &Value) -> PyResult<bool> {
+    let (me, this) = this;
     let h = this.0.clone();
     if h.done() {
         return Ok(true);
@@ -268,7 +280,7 @@ fn join(vm: &mut Vm, this: &HandleObj, timeout: &Value) -> PyResult<bool> {
         Value::None => None,
         t => Some(Nanos::of(vm, t)?.duration()),
     };
-    h.wait(vm, timeout, "Thread.join", Handle::done)
+    h.wait(vm, timeout, "Thread.join", Some(me), Handle::done)
 }
 
 #[native("_ThreadHandle.is_alive($self)")]
@@ -296,7 +308,7 @@ fn native_id(vm: &mut Vm, this: &HandleObj) -> PyResult<Option<i64>> {
     if h.state.load(Ordering::Acquire) == NEW {
         return Ok(None);
     }
-    h.wait(vm, None, "Thread.native_id", |h| h.begun.load(Ordering::Acquire) || h.done())?;
+    h.wait(vm, None, "Thread.native_id", None, |h| h.begun.load(Ordering::Acquire) || h.done())?;
     Ok(match h.native_id.load(Ordering::Acquire) {
         0 => None,
         n => Some(n),
@@ -321,9 +333,12 @@ fn _active_count(_vm: &mut Vm) -> PyResult<usize> {
 fn _wait_non_daemon(vm: &mut Vm) -> PyResult<()> {
     let me = current_ident();
     let mut t = table().lock();
-    vm.block_on(&mut t, departures(), None, &|| "threading._shutdown".to_string(), |t| {
+    conc_interpreter::deadlock::set_exiting(true);
+    let r = vm.block_on(&mut t, departures(), None, &|| "threading._shutdown".to_string(), |t| {
         (!t.iter().any(|(ident, e)| *ident != me && !e.daemon && !e.handle.done())).then_some(())
-    })?;
+    });
+    conc_interpreter::deadlock::set_exiting(false);
+    r?;
     Ok(())
 }
 
@@ -337,4 +352,25 @@ pub fn report_thread_panic(thread: &str, bug: &str) {
     conc_interpreter::stdio::write_stderr(&format!(
         "Exception in thread {thread}:\nSystemError: interpreter bug: {bug} (please report it)\n"
     ));
+}
+
+/// For deadlock reports: if `v` is a thread handle, the ident of its thread while it
+/// runs (None once it has ended) and where the script made the thread object.
+pub fn handle_info(v: &Value) -> Option<(Option<u64>, Option<FrameEntry>)> {
+    let h = &v.as_instance()?.native::<HandleObj>()?.0;
+    let ident = match h.state.load(Ordering::Acquire) {
+        RUNNING_STATE => Some(h.ident.load(Ordering::Acquire)),
+        _ => None,
+    };
+    Some((ident, h.site.clone()))
+}
+
+/// Whether live thread `ident` is a daemon thread (None: not in the table).
+pub fn is_daemon(ident: u64) -> Option<bool> {
+    table().lock().get(&ident).map(|e| e.daemon)
+}
+
+/// The live threads' idents, in start order.
+pub fn live_idents() -> Vec<u64> {
+    table().lock().keys().copied().collect()
 }

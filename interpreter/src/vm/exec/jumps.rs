@@ -13,9 +13,10 @@ impl Vm {
     #[inline(always)]
     pub(in crate::vm) fn op_jump(&mut self, frame: &mut Box<Frame>, t: u32) -> PyResult<()> {
         // Backward jumps (loops) are where a pending signal (Ctrl-C) is noticed; its
-        // handler runs here, and its exception is raised at the jump.
-        if (t as usize) < frame.ip && crate::blocking::interrupt_pending() && crate::blocking::take_interrupt() {
-            self.run_signals_cold()?;
+        // handler runs here, and its exception is raised at the jump. A thread dump's
+        // request for this thread's stack is answered here too.
+        if (t as usize) < frame.ip && crate::blocking::interrupt_pending() {
+            self.interrupt_at_jump(frame)?;
         }
         frame.ip = t as usize;
         Ok(())
