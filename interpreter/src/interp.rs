@@ -355,6 +355,7 @@ pub fn new_class(
         base_kind,
         frozen,
         flags: Default::default(),
+        meta: None,
     })))
 }
 
@@ -542,7 +543,7 @@ pub fn class_of(v: &Value) -> ObjRef {
             Object::Function(_) => t.function.clone(),
             Object::Builtin(_) => t.builtin_function.clone(),
             Object::BoundMethod(_) => t.method.clone(),
-            Object::Class(_) => t.type_.clone(),
+            Object::Class(c) => c.meta.clone().unwrap_or_else(|| t.type_.clone()),
             Object::Instance(i) => i.class.clone(),
             Object::Module(_) => t.module.clone(),
             Object::Generator(g) => match g.kind {

@@ -72,6 +72,8 @@ pub fn embedded() -> &'static [EmbeddedModule] {
 
 /// Registers the standard library with the interpreter.
 pub fn install() {
+    // `list[int]` and `int | None` make the classes of this conc module.
+    let _ = conc_interpreter::builtins::generic_alias::ALIAS_MODULE.set("_conc_alias");
     {
         let mut m = interp().native_modules.write();
         for (name, init) in MODULES {

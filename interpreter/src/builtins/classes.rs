@@ -34,7 +34,24 @@ pub fn register(_vm: &mut Vm) {
     );
     crate::interp::set_class_attr(&t.object, "__new__", Value::Obj(crate::interp::object_new()));
     crate::interp::set_class_attr(&t.object, "__init__", Value::Obj(crate::interp::object_init()));
-    add_natives(&t.type_, &[&type_new::DEF, &mro::DEF, &__subclasses__::DEF]);
+    add_natives(
+        &t.type_,
+        &[
+            &type_new::DEF,
+            &type_init::DEF,
+            &type_call::DEF,
+            &type_prepare::DEF,
+            &type_setattr::DEF,
+            &type_delattr::DEF,
+            &mro::DEF,
+            &__subclasses__::DEF,
+            &super::generic_alias::type_or::DEF,
+            &super::generic_alias::type_ror::DEF,
+        ],
+    );
+    // `__prepare__` is a class method of type.
+    let prep = crate::value::class::lookup(&t.type_, &intern("__prepare__")).unwrap();
+    crate::interp::set_class_attr(&t.type_, "__prepare__", Value::new(Object::ClassMethod(prep)));
     add_natives(&t.property, &[&property_new::DEF, &getter::DEF, &setter::DEF, &deleter::DEF]);
     add_natives(&t.staticmethod, &[&staticmethod_new::DEF]);
     add_natives(&t.classmethod, &[&classmethod_new::DEF]);
@@ -201,11 +218,32 @@ pub fn build_class(
     kwds: KwArgs,
 ) -> PyResult<Value> {
     let body = func;
-    let bases: Vec<Value> = bases.to_vec();
-    let ns = Value::new(Object::Dict(crate::value::dict::DictObj::new(DictData::new())));
     let f = match body.obj() {
         Some(Object::Function(f)) => f,
         _ => return Err(vm.type_error("__build_class__: func must be a function")),
+    };
+    let orig_bases: Vec<Value> = bases.to_vec();
+    let bases = resolve_mro_entries(vm, &orig_bases)?;
+    let changed = bases.len() != orig_bases.len() || bases.iter().zip(&orig_bases).any(|(a, b)| !a.is(b));
+    let type_v = Value::Obj(types().type_.clone());
+    // The metaclass: the one given, else the type of the first base; when it is a
+    // class, the most derived of it and every base's type.
+    let meta = match metaclass {
+        Some(m) => m,
+        None => match bases.first() {
+            Some(b) => Value::Obj(vm.class_of(b)),
+            None => type_v.clone(),
+        },
+    };
+    let meta = match meta.as_objref() {
+        Some(m) if matches!(&**m, Object::Class(_)) => Value::Obj(winner_meta(vm, m, &bases)?),
+        _ => meta,
+    };
+    let plain_type = meta.is(&type_v);
+    let ns = if plain_type {
+        Value::new(Object::Dict(crate::value::dict::DictObj::new(DictData::new())))
+    } else {
+        prepare_namespace(vm, &meta, &name, &bases, &kwds)?
     };
     let mut frame = vm.bind_args(f, Args::default())?;
     frame.namespace = Some(ns.clone());
@@ -214,14 +252,16 @@ pub fn build_class(
         FrameExit::Return(_) => {}
         FrameExit::Yield(..) => return Err(vm.error(Exc::SystemError, "class body yielded")),
     }
+    if changed {
+        vm.set_item(&ns, Value::Obj(intern("__orig_bases__")), Value::tuple(orig_bases))?;
+    }
     let classcell = vm.dict_remove(&ns, &Value::Obj(intern("__classcell__")))?;
-    let cls = match metaclass {
-        Some(m) if !m.is(&Value::Obj(types().type_.clone())) => {
-            let mut a = Args::new([name, Value::tuple(bases), ns]);
-            a.kw = kwds;
-            vm.call(&m, a)?
-        }
-        _ => make_class(vm, &name, &bases, &ns, kwds)?,
+    let cls = if plain_type {
+        make_class(vm, &name, &bases, &ns, kwds, None)?
+    } else {
+        let mut a = Args::new([name, Value::tuple(bases), ns]);
+        a.kw = kwds;
+        vm.call(&meta, a)?
     };
     if let Some(Value::Obj(cell)) = classcell {
         if let Object::Cell(s) = &*cell {
@@ -229,6 +269,72 @@ pub fn build_class(
         }
     }
     Ok(cls)
+}
+
+/// The bases a class statement's list stands for: an object that is not a class
+/// may give its replacements through `__mro_entries__(bases)` (`typing.Generic[T]`).
+fn resolve_mro_entries(vm: &mut Vm, bases: &[Value]) -> PyResult<Vec<Value>> {
+    let mut out = Vec::with_capacity(bases.len());
+    let name = intern("__mro_entries__");
+    for b in bases {
+        if matches!(b.obj(), Some(Object::Class(_))) {
+            out.push(b.clone());
+            continue;
+        }
+        match vm.get_attr_opt(b, &name)? {
+            Some(f) => {
+                let r = vm.call(&f, Args::new([Value::tuple(bases.to_vec())]))?;
+                match r.as_tuple() {
+                    Some(t) => out.extend(t.items().iter().cloned()),
+                    None => return Err(vm.type_error("__mro_entries__ must return a tuple")),
+                }
+            }
+            None => out.push(b.clone()),
+        }
+    }
+    Ok(out)
+}
+
+/// The most derived of `meta` and the metaclasses of `bases`, or CPython's
+/// "metaclass conflict" TypeError when they are not in one line of inheritance.
+fn winner_meta(vm: &mut Vm, meta: &ObjRef, bases: &[Value]) -> PyResult<ObjRef> {
+    let mut winner = meta.clone();
+    for b in bases {
+        let bt = vm.class_of(b);
+        if crate::value::class::is_subclass(&winner, &bt) {
+            continue;
+        }
+        if crate::value::class::is_subclass(&bt, &winner) {
+            winner = bt;
+            continue;
+        }
+        return Err(vm.type_error(
+            "metaclass conflict: the metaclass of a derived class must be a (non-strict) subclass of the metaclasses of all its bases",
+        ));
+    }
+    Ok(winner)
+}
+
+/// The namespace a metaclass's `__prepare__(name, bases, **kwds)` gives the class body.
+fn prepare_namespace(vm: &mut Vm, meta: &Value, name: &Value, bases: &[Value], kwds: &KwArgs) -> PyResult<Value> {
+    let Some(prep) = vm.get_attr_opt(meta, &intern("__prepare__"))? else {
+        return Ok(Value::new(Object::Dict(crate::value::dict::DictObj::new(DictData::new()))));
+    };
+    let mut a = Args::new([name.clone(), Value::tuple(bases.to_vec())]);
+    a.kw = kwds.clone();
+    let ns = vm.call(&prep, a)?;
+    let is_mapping = ns.as_dict().is_some()
+        || ns.base_value().is_some_and(|b| b.as_dict().is_some())
+        || vm.lookup_type_attr(&vm.class_of(&ns), &crate::interp::names().__getitem__).is_some();
+    if !is_mapping {
+        let mname = match meta.obj() {
+            Some(Object::Class(c)) => c.name.clone(),
+            _ => "<metaclass>".to_string(),
+        };
+        let msg = format!("{mname}.__prepare__() must return a mapping, not {}", vm.type_name(&ns));
+        return Err(vm.type_error(&msg));
+    }
+    Ok(ns)
 }
 
 /// Built-in types (BaseKind::Builtin) CPython lets scripts derive from; the others
@@ -265,7 +371,14 @@ fn solid_base(cls: &ObjRef) -> Option<ObjRef> {
 }
 
 /// `type(name, bases, ns)`: a new class.
-pub fn make_class(vm: &mut Vm, name: &Value, bases: &[Value], ns: &Value, kw: Vec<(ObjRef, Value)>) -> PyResult<Value> {
+pub fn make_class(
+    vm: &mut Vm,
+    name: &Value,
+    bases: &[Value],
+    ns: &Value,
+    kw: Vec<(ObjRef, Value)>,
+    meta: Option<ObjRef>,
+) -> PyResult<Value> {
     let name = match name.as_str() {
         Some(s) => s.as_str().to_string(),
         None => {
@@ -330,20 +443,31 @@ pub fn make_class(vm: &mut Vm, name: &Value, bases: &[Value], ns: &Value, kw: Ve
     if base_kind == BaseKind::Builtin {
         let bname = base_refs
             .iter()
-            .find(|b| matches!(&***b, Object::Class(c) if c.base_kind == BaseKind::Builtin))
+            .chain(mro.iter())
+            .find(|b| matches!(&***b, Object::Class(c) if c.base_kind == BaseKind::Builtin && c.frozen))
             .map(|b| b.class_name().to_string())
             .unwrap_or_default();
-        if !matches!(bname.as_str(), "object") {
+        if !matches!(bname.as_str(), "object" | "type") {
             let msg = format!("subclassing the built-in type '{bname}' is not supported yet");
             return Err(vm.error(Exc::NotImplementedError, &msg));
         }
     }
+    // The metaclass: the most derived of the one asked for and the bases' types
+    // (None stands for `type`).
+    let type_ref = types().type_.clone();
+    let base_vals: Vec<Value> = base_refs.iter().map(|b| Value::Obj(b.clone())).collect();
+    let meta = winner_meta(vm, meta.as_ref().unwrap_or(&type_ref), &base_vals)?;
+    let meta = if meta.ptr_eq(&type_ref) { None } else { Some(meta) };
     // Copy the namespace; a class that defines __eq__ without __hash__ is unhashable.
-    let items = ns.as_dict().map(|d| d.lock().entries_snapshot()).unwrap_or_default();
+    let ns_dict = ns.as_dict().or_else(|| ns.base_value().and_then(|b| b.as_dict()));
+    let items = ns_dict.map(|d| d.lock().entries_snapshot()).unwrap_or_default();
     let mut data = DictData::with_capacity(items.len());
     let mut has_eq = false;
     let mut has_hash = false;
-    let mut module = String::from("builtins");
+    let mut has_doc = false;
+    // `type(name, bases, ns)` takes the caller's module, as the class statement's
+    // `__module__` does.
+    let mut module = vm.caller_module().map(|m| m.name.to_string()).unwrap_or_else(|| String::from("builtins"));
     let mut qualname = name.clone();
     for (_, k, v) in items {
         let key = match k.as_str() {
@@ -353,6 +477,7 @@ pub fn make_class(vm: &mut Vm, name: &Value, bases: &[Value], ns: &Value, kw: Ve
         match key.str_text() {
             "__eq__" => has_eq = true,
             "__hash__" => has_hash = true,
+            "__doc__" => has_doc = true,
             "__module__" => {
                 if let Some(s) = v.as_str() {
                     module = s.as_str().to_string();
@@ -378,6 +503,11 @@ pub fn make_class(vm: &mut Vm, name: &Value, bases: &[Value], ns: &Value, kw: Ve
         let key = intern("__hash__");
         data.set_simple(crate::value::class::name_hash(&key), Value::Obj(key), Value::None);
     }
+    // A class without a docstring has `__doc__` None, not its base's.
+    if !has_doc {
+        let key = intern("__doc__");
+        data.set_simple(crate::value::class::name_hash(&key), Value::Obj(key), Value::None);
+    }
     let cls = ObjRef::new_immortal(Object::Class(Box::new(ClassObj {
         name,
         qualname,
@@ -388,6 +518,7 @@ pub fn make_class(vm: &mut Vm, name: &Value, bases: &[Value], ns: &Value, kw: Ve
         base_kind,
         flags: Default::default(),
         frozen: false,
+        meta,
     })));
     crate::value::class::bump_class_version();
     let clsv = Value::Obj(cls.clone());
@@ -401,7 +532,19 @@ pub fn make_class(vm: &mut Vm, name: &Value, bases: &[Value], ns: &Value, kw: Ve
             if matches!(&**o, Object::Instance(_)) {
                 let vc = vm.class_of(&v);
                 if let Some(f) = vm.lookup_type_attr(&vc, &crate::interp::names().__set_name__) {
-                    vm.call(&f, Args::new([v.clone(), clsv.clone(), k.clone()]))?;
+                    if let Err(e) = vm.call(&f, Args::new([v.clone(), clsv.clone(), k.clone()])) {
+                        // 3.11 reports which descriptor failed, caused by its error.
+                        let kname = k.as_str().map(|s| s.as_str().to_string()).unwrap_or_default();
+                        let msg = format!(
+                            "Error calling __set_name__ on '{}' instance '{}' in '{}'",
+                            vc.class_name(),
+                            kname,
+                            cls.class_name()
+                        );
+                        let outer = vm.error(Exc::RuntimeError, &msg);
+                        crate::builtins::exceptions::exc_set_attr(&outer.exc, "__cause__", &e.exc);
+                        return Err(outer);
+                    }
                 }
             }
         }
@@ -424,6 +567,9 @@ pub fn make_class(vm: &mut Vm, name: &Value, bases: &[Value], ns: &Value, kw: Ve
                 let mut a = Args::new([clsv.clone()]);
                 a.kw = kw;
                 vm.call(&f, a)?;
+            } else if !kw.is_empty() {
+                let msg = format!("{}.__init_subclass__() takes no keyword arguments", cls.class_name());
+                return Err(vm.type_error(&msg));
             }
         }
     }
@@ -434,22 +580,108 @@ pub fn make_class(vm: &mut Vm, name: &Value, bases: &[Value], ns: &Value, kw: Ve
 /// type(name, bases, dict, **kwds) -> a new type
 #[native("type.__new__($cls, *args, **kwargs)")]
 fn type_new(vm: &mut Vm, cls: &Value, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
-    let _ = cls;
+    let type_ref = types().type_.clone();
+    let is_type = matches!(cls, Value::Obj(c) if c.ptr_eq(&type_ref));
     match args {
-        [obj] if kwargs.is_empty() => Ok(Value::Obj(vm.class_of(obj))),
+        [obj] if kwargs.is_empty() && is_type => Ok(Value::Obj(vm.class_of(obj))),
         [name, bases, ns] => {
+            if name.as_str().is_none() {
+                let msg = format!("type.__new__() argument 1 must be str, not {}", vm.type_name(name));
+                return Err(vm.type_error(&msg));
+            }
             if bases.as_tuple().is_none() {
                 let msg = format!("type.__new__() argument 2 must be tuple, not {}", vm.type_name(bases));
                 return Err(vm.type_error(&msg));
             }
-            if ns.as_dict().is_none() {
+            if ns.as_dict().is_none() && ns.base_value().is_none_or(|b| b.as_dict().is_none()) {
                 let msg = format!("type.__new__() argument 3 must be dict, not {}", vm.type_name(ns));
                 return Err(vm.type_error(&msg));
             }
-            let bases = vm.collect(bases)?;
-            make_class(vm, name, &bases, ns, kwargs)
+            let bases = resolve_mro_entries_checked(vm, bases)?;
+            let meta = match cls.as_objref() {
+                Some(c) if matches!(&**c, Object::Class(_)) && !c.ptr_eq(&type_ref) => Some(c.clone()),
+                _ => None,
+            };
+            make_class(vm, name, &bases, ns, kwargs, meta)
         }
-        _ => Err(vm.type_error("type() takes 1 or 3 arguments")),
+        _ if is_type => Err(vm.type_error("type() takes 1 or 3 arguments")),
+        _ => {
+            let msg = format!("type.__new__() takes exactly 3 arguments ({} given)", args.len());
+            Err(vm.type_error(&msg))
+        }
+    }
+}
+
+/// The bases tuple given to `type(name, bases, ns)`: CPython refuses an object with
+/// `__mro_entries__` there (only the class statement resolves them).
+fn resolve_mro_entries_checked(vm: &mut Vm, bases: &Value) -> PyResult<Vec<Value>> {
+    let bases = vm.collect(bases)?;
+    for b in &bases {
+        if !matches!(b.obj(), Some(Object::Class(_))) && vm.get_attr_opt(b, &intern("__mro_entries__"))?.is_some() {
+            return Err(vm.type_error("type() doesn't support MRO entry resolution; use types.new_class()"));
+        }
+    }
+    Ok(bases)
+}
+
+/// Initialize self.  See help(type(self)) for accurate signature.
+#[native("type.__init__($self, /, *args, **kwargs)")]
+fn type_init(vm: &mut Vm, this: &Value, args: &[Value], kwargs: KwArgs) -> PyResult<()> {
+    let _ = (this, kwargs);
+    if args.len() != 1 && args.len() != 3 {
+        return Err(vm.type_error("type.__init__() takes 1 or 3 arguments"));
+    }
+    Ok(())
+}
+
+/// Call self as a function.
+#[native("type.__call__($self, /, *args, **kwargs)")]
+fn type_call(vm: &mut Vm, this: &Value, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
+    let Some(c) = this.as_objref().filter(|c| matches!(&***c, Object::Class(_))) else {
+        let msg = format!("descriptor '__call__' requires a 'type' object but received a '{}'", vm.type_name(this));
+        return Err(vm.type_error(&msg));
+    };
+    let c = c.clone();
+    let mut a = Args::new(args.iter().cloned());
+    a.kw = kwargs;
+    let p = vm.instantiate(&c, a)?;
+    vm.finish_prepared(p)
+}
+
+/// __prepare__() -> dict
+/// used to create the namespace for the class statement
+#[native("type.__prepare__($cls, name, bases, /, **kwds)")]
+fn type_prepare(_vm: &mut Vm, cls: &Value, name: &Value, bases: &Value, kwds: KwArgs) -> PyResult<Value> {
+    let _ = (cls, name, bases, kwds);
+    Ok(Value::new(Object::Dict(crate::value::dict::DictObj::new(DictData::new()))))
+}
+
+/// Implement setattr(self, name, value).
+#[native("type.__setattr__($self, name, value, /)", style = "slot_spaced")]
+fn type_setattr(vm: &mut Vm, this: &Value, name: &Value, value: Value) -> PyResult<()> {
+    let name = attr_name(vm, name)?;
+    match this.obj() {
+        Some(Object::Class(c)) if !c.frozen => {
+            c.set_own(&name, value);
+            Ok(())
+        }
+        _ => vm.set_attr(this, &name, value),
+    }
+}
+
+/// Implement delattr(self, name).
+#[native("type.__delattr__($self, name, /)", style = "slot")]
+fn type_delattr(vm: &mut Vm, this: &Value, name: &Value) -> PyResult<()> {
+    let name = attr_name(vm, name)?;
+    match this.obj() {
+        Some(Object::Class(c)) if !c.frozen => {
+            if c.del_own(&name) {
+                Ok(())
+            } else {
+                Err(vm.attribute_error(this, &name))
+            }
+        }
+        _ => vm.del_attr(this, &name),
     }
 }
 
@@ -596,7 +828,8 @@ pub fn super_getattr(vm: &mut Vm, s: &SuperObj, name: &ObjRef) -> PyResult<Optio
                     }
                     Some(Object::Function(_)) | Some(Object::Builtin(_)) => {
                         // Through a class (or for __new__) functions stay unbound.
-                        if matches!(s.obj.obj(), Some(Object::Class(_))) || name.str_text() == "__new__" {
+                        let class_level = matches!(&s.obj, Value::Obj(o) if o.ptr_eq(&s.obj_type));
+                        if class_level || name.str_text() == "__new__" {
                             v
                         } else {
                             crate::vm::attr::bound(v, s.obj.clone())

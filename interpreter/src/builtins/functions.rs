@@ -184,6 +184,19 @@ pub fn len_of(vm: &mut Vm, v: &Value) -> PyResult<usize> {
                 let msg = format!("object of type '{}' has no len()", vm.type_name(v));
                 return Err(vm.type_error(&msg));
             }
+            Object::Class(c) if c.meta.is_some() => {
+                let f = vm.lookup_type_attr(c.meta.as_ref().unwrap(), &crate::interp::names().__len__);
+                if let Some(f) = f {
+                    let r = vm.call(&f, Args::new([v.clone()]))?;
+                    let n = vm.index_value(&r)?;
+                    if n < 0 {
+                        return Err(vm.value_error("__len__() should return >= 0"));
+                    }
+                    return Ok(n as usize);
+                }
+                let msg = format!("object of type '{}' has no len()", vm.type_name(v));
+                return Err(vm.type_error(&msg));
+            }
             _ => {
                 let msg = format!("object of type '{}' has no len()", vm.type_name(v));
                 return Err(vm.type_error(&msg));
@@ -219,9 +232,15 @@ fn ascii(vm: &mut Vm, obj: &Value) -> PyResult<String> {
 /// `isinstance(v, cls_or_tuple)`.
 pub fn is_instance(vm: &mut Vm, v: &Value, cls: &Value) -> PyResult<bool> {
     match cls.obj() {
-        Some(Object::Class(_)) => {
+        Some(Object::Class(cc)) => {
             let c = vm.class_of(v);
             let base = cls.as_objref().unwrap();
+            // A metaclass's hook decides, except for an exact match (as CPython).
+            if let (Some(m), false) = (&cc.meta, c.ptr_eq(base)) {
+                if let Some(r) = check_hook(vm, m, "__instancecheck__", cls, v)? {
+                    return Ok(r);
+                }
+            }
             if crate::value::class::is_subclass(&c, base) {
                 return Ok(true);
             }
@@ -235,8 +254,25 @@ pub fn is_instance(vm: &mut Vm, v: &Value, cls: &Value) -> PyResult<bool> {
             }
             Ok(false)
         }
-        _ => Err(vm.type_error("isinstance() arg 2 must be a type, a tuple of types, or a union")),
+        _ => {
+            let ct = vm.class_of(cls);
+            if let Some(r) = check_hook(vm, &ct, "__instancecheck__", cls, v)? {
+                return Ok(r);
+            }
+            Err(vm.type_error("isinstance() arg 2 must be a type, a tuple of types, or a union"))
+        }
     }
+}
+
+/// `type(cls).__instancecheck__(cls, v)` (or `__subclasscheck__`) when a script
+/// class defines it; None when none does.
+fn check_hook(vm: &mut Vm, meta: &ObjRef, hook: &str, cls: &Value, v: &Value) -> PyResult<Option<bool>> {
+    let f = vm.lookup_type_attr(meta, &intern(hook));
+    if !crate::vm::ops::overrides(&f) {
+        return Ok(None);
+    }
+    let r = vm.call(&f.unwrap(), Args::new([cls.clone(), v.clone()]))?;
+    Ok(Some(vm.truthy(&r)?))
 }
 
 /// When `c` is not a subclass of `base` by inheritance: asks `base.__subclasshook__(c)`
@@ -270,12 +306,27 @@ fn isinstance(vm: &mut Vm, obj: &Value, class_or_tuple: &Value) -> PyResult<bool
 fn issubclass(vm: &mut Vm, cls: &Value, class_or_tuple: &Value) -> PyResult<bool> {
     let c = match cls.as_objref() {
         Some(c) if matches!(&**c, Object::Class(_)) => c.clone(),
-        _ => return Err(vm.type_error("issubclass() arg 1 must be a class")),
+        _ => {
+            // A class-like object on the right may accept any argument (ABCMeta).
+            if let Some(Object::Class(bc)) = class_or_tuple.obj() {
+                if let Some(m) = &bc.meta {
+                    if let Some(r) = check_hook(vm, m, "__subclasscheck__", class_or_tuple, cls)? {
+                        return Ok(r);
+                    }
+                }
+            }
+            return Err(vm.type_error("issubclass() arg 1 must be a class"));
+        }
     };
     fn check(vm: &mut Vm, c: &ObjRef, base: &Value) -> PyResult<bool> {
         match base.obj() {
-            Some(Object::Class(_)) => {
+            Some(Object::Class(bc)) => {
                 let b = base.as_objref().unwrap();
+                if let Some(m) = &bc.meta {
+                    if let Some(r) = check_hook(vm, m, "__subclasscheck__", base, &Value::Obj(c.clone()))? {
+                        return Ok(r);
+                    }
+                }
                 if crate::value::class::is_subclass(c, b) {
                     return Ok(true);
                 }
@@ -289,7 +340,13 @@ fn issubclass(vm: &mut Vm, cls: &Value, class_or_tuple: &Value) -> PyResult<bool
                 }
                 Ok(false)
             }
-            _ => Err(vm.type_error("issubclass() arg 2 must be a class, a tuple of classes, or a union")),
+            _ => {
+                let ct = vm.class_of(base);
+                if let Some(r) = check_hook(vm, &ct, "__subclasscheck__", base, &Value::Obj(c.clone()))? {
+                    return Ok(r);
+                }
+                Err(vm.type_error("issubclass() arg 2 must be a class, a tuple of classes, or a union"))
+            }
         }
     }
     check(vm, &c, class_or_tuple)

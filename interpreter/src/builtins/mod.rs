@@ -13,6 +13,7 @@ pub mod exceptions;
 pub mod format;
 pub mod functions;
 pub mod gen_methods;
+pub mod generic_alias;
 pub mod io;
 pub mod list_methods;
 pub mod num_methods;

@@ -105,6 +105,12 @@ impl Vm {
     }
 
     /// `repr(v)`.
+    /// A script metaclass's own `__repr__` for its classes.
+    fn meta_repr(&mut self, c: &crate::value::class::ClassObj) -> Option<Value> {
+        let f = self.lookup_type_attr(c.meta.as_ref()?, &crate::interp::names().__repr__);
+        crate::vm::ops::overrides(&f).then(|| f.unwrap())
+    }
+
     pub fn repr_of(&mut self, v: &Value) -> PyResult<String> {
         Ok(match v {
             Value::Null => "<NULL>".into(),
@@ -219,6 +225,17 @@ impl Vm {
                     };
                     let s = m.self_.clone();
                     format!("<bound method {} of {}>", fname, self.repr_of(&s)?)
+                }
+                Object::Class(c) if c.meta.is_some() && self.meta_repr(c).is_some() => {
+                    let f = self.meta_repr(c).unwrap();
+                    let r = self.call(&f, crate::vm::Args::new([v.clone()]))?;
+                    match r.as_str() {
+                        Some(s) => s.as_str().to_string(),
+                        None => {
+                            let msg = format!("__repr__ returned non-string (type {})", self.type_name(&r));
+                            return Err(self.type_error(&msg));
+                        }
+                    }
                 }
                 Object::Class(c) => {
                     if c.module == "builtins" {

@@ -105,10 +105,82 @@ impl<'a> Compiler<'a> {
         let code = self.pop_unit();
         let ci = self.make_code_const(code);
         self.emit(Instr::MakeFunction(ci, flags));
+        self.function_annotations(&f.params, f.returns.as_ref())?;
         for _ in &f.decorators {
             self.emit(Instr::Call(1));
         }
         self.store_name(&f.name);
+        Ok(())
+    }
+
+    /// `f.__annotations__ = {...}` for the function on top of the stack, when any
+    /// parameter or the return is annotated (the function stays on the stack).
+    fn function_annotations(&mut self, params: &Parameters, returns: Option<&Expr>) -> Result<(), CompileError> {
+        let all =
+            params.posonly.iter().chain(&params.args).chain(&params.vararg).chain(&params.kwonly).chain(&params.kwarg);
+        let annotated: Vec<(&str, &Expr)> =
+            all.filter_map(|p| p.annotation.as_ref().map(|a| (p.name.as_str(), a))).collect();
+        if annotated.is_empty() && returns.is_none() {
+            return Ok(());
+        }
+        self.emit(Instr::Dup);
+        let mut n = 0;
+        for (name, a) in annotated.into_iter().chain(returns.map(|r| ("return", r))) {
+            let k = self.const_str(name);
+            self.emit(Instr::LoadConst(k));
+            self.annotation_value(a)?;
+            n += 1;
+        }
+        self.emit(Instr::BuildMap(n));
+        self.emit(Instr::Rot2);
+        let ai = self.name_index("__annotations__");
+        self.emit(Instr::StoreAttr(ai));
+        Ok(())
+    }
+
+    /// An annotation's value: the expression, or its source text under
+    /// `from __future__ import annotations`.
+    pub(super) fn annotation_value(&mut self, a: &Expr) -> Result<(), CompileError> {
+        if self.future_annotations {
+            // A string literal is shown as its repr (CPython unparses the tree).
+            let text = match &a.kind {
+                ExprKind::Constant(conc_grammar::ast::Constant::Str(lit)) => crate::builtins::repr::str_repr(lit),
+                _ => self.source.get(a.span.start as usize..a.span.end as usize).unwrap_or("").to_string(),
+            };
+            let k = self.const_str(&text);
+            self.emit(Instr::LoadConst(k));
+            return Ok(());
+        }
+        self.expr(a)
+    }
+
+    /// `target: annotation` in a module or class body: stored in `__annotations__`
+    /// for a simple name, evaluated only for other targets; nothing in a function.
+    pub(super) fn store_annotation(
+        &mut self,
+        target: &Expr,
+        annotation: &Expr,
+        simple: bool,
+    ) -> Result<(), CompileError> {
+        if self.scope().is_function_like() {
+            return Ok(());
+        }
+        match &target.kind {
+            ExprKind::Name(name) if simple => {
+                self.annotation_value(annotation)?;
+                self.emit(Instr::SetupAnnotations);
+                let ai = self.name_index("__annotations__");
+                self.emit(Instr::LoadName(ai));
+                let k = self.const_str(name);
+                self.emit(Instr::LoadConst(k));
+                self.emit(Instr::StoreSubscript);
+            }
+            _ if !self.future_annotations => {
+                self.expr(annotation)?;
+                self.emit(Instr::Pop);
+            }
+            _ => {}
+        }
         Ok(())
     }
 

@@ -139,6 +139,9 @@ pub struct Compiler<'a> {
     immortal: bool,
     /// The mortal module the code keeps alive (`Lifetime::RunTime`).
     module_owner: Option<ObjRef>,
+    /// `from __future__ import annotations` heads the module: annotations are kept
+    /// as their source text instead of being evaluated.
+    future_annotations: bool,
 }
 
 /// Parses and compiles `source` (from `file`) for `module`. A syntax error comes back
@@ -160,6 +163,26 @@ pub fn compile_source(
         let err = conc_grammar::SyntaxError::new(conc_grammar::SyntaxErrorKind::SyntaxError, e.message, e.span);
         conc_grammar::render(&err, source, file)
     })
+}
+
+/// Whether the future imports at the top of a module (after its docstring) include
+/// `annotations`.
+fn has_future_annotations(body: &[Stmt]) -> bool {
+    use conc_grammar::ast::{Constant, Expr, ExprKind, ImportNames, StmtKind};
+    for (i, s) in body.iter().enumerate() {
+        match &s.kind {
+            StmtKind::Expr(Expr { kind: ExprKind::Constant(Constant::Str(_)), .. }) if i == 0 => {}
+            StmtKind::ImportFrom { module: Some(m), names: ImportNames::Names(names), level: 0 }
+                if m == "__future__" =>
+            {
+                if names.iter().any(|a| a.name == "annotations") {
+                    return true;
+                }
+            }
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Compiles a parsed module for `module` (whose global slots the code will use) into
@@ -191,6 +214,7 @@ pub fn compile(
         mode,
         immortal,
         module_owner,
+        future_annotations: has_future_annotations(&ast.body),
     };
     c.push_unit(0, "<module>", "<module>", Span::default());
     c.unit().flags |= CO_TOPLEVEL;

@@ -50,6 +50,9 @@ pub struct ClassObj {
     /// version is unchanged (0: not computed). Kept in the class, which every
     /// thread reads anyway, and written only when the version has changed.
     pub flags: AtomicU64,
+    /// The metaclass when it is not `type` (a class made by `class M(type)`'s
+    /// `__new__`); None keeps `type`'s fast paths for every ordinary class.
+    pub meta: Option<ObjRef>,
 }
 
 impl ClassObj {

@@ -135,6 +135,41 @@ impl Vm {
     /// Attribute of a class object: its MRO (descriptors bound to the class), then the
     /// special attributes (`__name__`, `__mro__`, ...).
     fn class_get_attr(&mut self, cls: &ObjRef, name: &ObjRef) -> PyResult<Option<Value>> {
+        if let Object::Class(c) = &**cls {
+            if let Some(meta) = &c.meta {
+                return self.meta_class_get_attr(cls, &meta.clone(), name);
+            }
+        }
+        self.class_get_attr_plain(cls, name)
+    }
+
+    /// `type.__getattribute__` for a class whose metaclass is a script class: the
+    /// metaclass's data descriptors, then the class's MRO, then the metaclass's other
+    /// attributes bound to the class, then a metaclass `__getattr__`.
+    fn meta_class_get_attr(&mut self, cls: &ObjRef, meta: &ObjRef, name: &ObjRef) -> PyResult<Option<Value>> {
+        let clsv = Value::Obj(cls.clone());
+        let md = self.lookup_type_attr(meta, name);
+        if let Some(d) = &md {
+            if let Some(r) = self.data_descriptor_get(d, &clsv, meta)? {
+                return Ok(Some(r));
+            }
+        }
+        if let Some(r) = self.class_get_attr_plain(cls, name)? {
+            return Ok(Some(r));
+        }
+        if let Some(d) = md {
+            return Ok(Some(self.bind_descriptor(d, &clsv, meta)?));
+        }
+        let getattr = crate::interp::names().__getattr__.clone();
+        if let Some(g) = self.lookup_type_attr(meta, &getattr) {
+            if super::ops::overrides(&Some(g.clone())) {
+                return self.call(&g, Args::new([clsv, Value::Obj(name.clone())])).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    fn class_get_attr_plain(&mut self, cls: &ObjRef, name: &ObjRef) -> PyResult<Option<Value>> {
         match self.lookup_type_attr(cls, name) {
             Some(v) => {
                 let r = match v.obj() {
@@ -347,6 +382,11 @@ impl Vm {
                         let msg = format!("cannot set '{}' attribute of immutable type '{}'", name.str_text(), c.name);
                         return Err(self.type_error(&msg));
                     }
+                    if let Some(meta) = &c.meta {
+                        if self.meta_set_attr(obj, &meta.clone(), name, &v)? {
+                            return Ok(());
+                        }
+                    }
                     c.set_own(name, v);
                     return Ok(());
                 }
@@ -370,6 +410,34 @@ impl Vm {
             format!("'{}' object has no attribute '{}'", self.type_name(obj), name.str_text())
         };
         Err(self.error(Exc::AttributeError, &msg))
+    }
+
+    /// Setting an attribute of a class whose metaclass is a script class: the
+    /// metaclass's `__setattr__` or data descriptor. False when neither applies.
+    fn meta_set_attr(&mut self, cls: &Value, meta: &ObjRef, name: &ObjRef, v: &Value) -> PyResult<bool> {
+        let sa = self.lookup_type_attr(meta, &crate::interp::names().__setattr__);
+        if super::ops::overrides(&sa) {
+            self.call(&sa.unwrap(), Args::new([cls.clone(), Value::Obj(name.clone()), v.clone()]))?;
+            return Ok(true);
+        }
+        if let Some(d) = self.lookup_type_attr(meta, name) {
+            match d.obj() {
+                Some(Object::Property(p)) if !p.fset.is_none() => {
+                    let s = p.fset.clone();
+                    self.call(&s, Args::new([cls.clone(), v.clone()]))?;
+                    return Ok(true);
+                }
+                Some(Object::Instance(_)) => {
+                    let dcls = self.class_of(&d);
+                    if let Some(s) = self.lookup_type_attr(&dcls, &crate::interp::names().__set__) {
+                        self.call(&s, Args::new([d.clone(), cls.clone(), v.clone()]))?;
+                        return Ok(true);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(false)
     }
 
     /// `del obj.name`.
@@ -429,6 +497,17 @@ impl Vm {
                         }
                     };
                     if removed.is_some() {
+                        return Ok(());
+                    }
+                }
+                Object::Class(c) if own_delattr && c.meta.is_some() => {
+                    let meta = c.meta.clone().unwrap();
+                    let da = self.lookup_type_attr(&meta, &crate::interp::names().__delattr__);
+                    if super::ops::overrides(&da) {
+                        self.call(&da.unwrap(), Args::new([obj.clone(), Value::Obj(name.clone())]))?;
+                        return Ok(());
+                    }
+                    if c.del_own(name) {
                         return Ok(());
                     }
                 }

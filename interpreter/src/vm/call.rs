@@ -16,7 +16,13 @@ use smallvec::SmallVec;
 impl Vm {
     /// Calls `func` with `args` from Rust, running script code to completion.
     pub fn call(&mut self, func: &Value, args: Args) -> PyResult<Value> {
-        match self.prepare_call(func.clone(), args)? {
+        let p = self.prepare_call(func.clone(), args)?;
+        self.finish_prepared(p)
+    }
+
+    /// Runs a prepared call to its end (an `Init` frame gives its instance).
+    pub fn finish_prepared(&mut self, p: Prepared) -> PyResult<Value> {
+        match p {
             Prepared::Value(v) => Ok(v),
             Prepared::Frame(mut f) => {
                 let init = std::mem::replace(&mut f.kind, FrameKind::Boundary);
@@ -86,7 +92,7 @@ impl Vm {
                         let g = GeneratorObj::new(nf, &code, name, qualname);
                         return Ok(Prepared::Value(Value::new(Object::Generator(g))));
                     }
-                    Object::Class(_) => {
+                    Object::Class(c) if c.meta.is_none() => {
                         let cls = o.clone();
                         if let Some(init) = self.plain_init(&cls, argc) {
                             let Some(Object::Function(f)) = init.obj() else { unreachable!() };
@@ -236,7 +242,17 @@ impl Vm {
                 let f = m.func.clone();
                 self.prepare_call(f, args)
             }
-            Object::Class(_) => self.instantiate(o, args),
+            Object::Class(c) => {
+                // A metaclass's own `__call__` decides what calling its classes does.
+                if let Some(m) = &c.meta {
+                    let call = self.lookup_type_attr(m, &crate::interp::names().__call__);
+                    if super::ops::overrides(&call) {
+                        args.pos.insert(0, func.clone());
+                        return self.prepare_call(call.unwrap(), args);
+                    }
+                }
+                self.instantiate(o, args)
+            }
             Object::StaticMethod(f) => {
                 let f = f.clone();
                 self.prepare_call(f, args)
@@ -263,6 +279,9 @@ impl Vm {
     /// in conc runs as a frame of kind `Init`, without Rust recursion).
     pub fn instantiate(&mut self, cls: &ObjRef, mut args: Args) -> PyResult<Prepared> {
         let names = crate::interp::names();
+        if matches!(&**cls, Object::Class(c) if c.meta.is_some()) {
+            self.refuse_abstract(cls)?;
+        }
         let new = self.lookup_type_attr(cls, &names.__new__);
         let object_new = crate::interp::object_new();
         let is_default_new = matches!(&new, Some(Value::Obj(n)) if n.ptr_eq(&object_new));
@@ -323,6 +342,25 @@ impl Vm {
                 Ok(Prepared::Value(inst))
             }
         }
+    }
+
+    /// CPython's TypeError for a class whose `__abstractmethods__` (set by
+    /// `abc.ABCMeta`) is not empty.
+    #[cold]
+    fn refuse_abstract(&mut self, cls: &ObjRef) -> PyResult<()> {
+        let Object::Class(c) = &**cls else { return Ok(()) };
+        let Some(set) = c.get_own(&crate::value::str::intern("__abstractmethods__")) else { return Ok(()) };
+        let mut names: Vec<String> = Vec::new();
+        for v in self.collect(&set)? {
+            names.push(self.str_of(&v)?);
+        }
+        if names.is_empty() {
+            return Ok(());
+        }
+        names.sort();
+        let s = if names.len() == 1 { "" } else { "s" };
+        let msg = format!("Can't instantiate abstract class {} with abstract method{s} {}", c.name, names.join(", "));
+        Err(self.type_error(&msg))
     }
 
     /// Binds arguments to the parameters of a script function, building its frame.

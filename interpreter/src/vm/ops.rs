@@ -982,6 +982,13 @@ impl Vm {
                         return self.truthy(&r);
                     }
                 }
+                Object::Class(c) if c.meta.is_some() => {
+                    let f = self.lookup_type_attr(c.meta.as_ref().unwrap(), &crate::interp::names().__contains__);
+                    if let Some(f) = f.filter(|f| !f.is_none()) {
+                        let r = self.call(&f, Args::new([container.clone(), item.clone()]))?;
+                        return self.truthy(&r);
+                    }
+                }
                 _ => {}
             }
         }

@@ -314,7 +314,7 @@ impl Vm {
                 Instr::ImportFrom(i) => step!(self.op_import_from(&mut frame, i)),
                 Instr::ImportStar => step!(self.op_import_star(&mut frame)),
                 Instr::PrintExpr => step!(self.op_print_expr(&mut frame)),
-                Instr::SetupAnnotations => {}
+                Instr::SetupAnnotations => step!(self.op_setup_annotations(&mut frame)),
             }
         }
     }

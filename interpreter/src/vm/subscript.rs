@@ -223,13 +223,16 @@ impl Vm {
                         }
                     };
                 }
-                Object::Class(_) => {
-                    // `list[int]` style generic aliases: return the class itself.
-                    let cls = o.clone();
-                    if let Some(f) = self.lookup_type_attr(&cls, &crate::value::str::intern("__class_getitem__")) {
-                        return self.call(&f, Args::new([key.clone()]));
+                Object::Class(c) => {
+                    // A metaclass's `__getitem__` first (`Color['RED']`), then the
+                    // class's `__class_getitem__` (implicitly a class method).
+                    if let Some(m) = &c.meta {
+                        let f = self.lookup_type_attr(m, &crate::interp::names().__getitem__);
+                        if let Some(f) = f {
+                            return self.call(&f, Args::new([obj.clone(), key.clone()]));
+                        }
                     }
-                    return Ok(obj.clone());
+                    return self.class_getitem(o, key);
                 }
                 _ => {}
             }

@@ -5,6 +5,31 @@ use crate::vm::frame::Frame;
 use crate::vm::{PyResult, Vm};
 
 impl Vm {
+    /// `Instr::SetupAnnotations`: an empty `__annotations__` dict in the class
+    /// namespace or module globals unless one is there already.
+    #[cold]
+    pub(in crate::vm) fn op_setup_annotations(&mut self, frame: &mut Box<Frame>) -> PyResult<()> {
+        let key = crate::interp::names().__annotations__.clone();
+        let empty = || {
+            crate::value::Value::new(crate::value::Object::Dict(crate::value::dict::DictObj::new(
+                crate::value::dict::DictData::new(),
+            )))
+        };
+        match frame.namespace.clone() {
+            Some(ns) => {
+                if self.get_item_opt(&ns, &crate::value::Value::Obj(key.clone()))?.is_none() {
+                    self.set_item(&ns, crate::value::Value::Obj(key), empty())?;
+                }
+            }
+            None => {
+                if frame.module.globals.get(key.str_text()).is_null() {
+                    frame.module.globals.set(&key, empty());
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// `Instr::ImportName(name, level)`
     #[inline(always)]
     pub(in crate::vm) fn op_import_name(&mut self, frame: &mut Box<Frame>, name: u32, level: u32) -> PyResult<()> {
