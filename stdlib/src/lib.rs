@@ -6,6 +6,7 @@ pub mod collections;
 mod conc_helpers;
 pub mod deadlock;
 pub mod errno;
+pub mod faulthandler;
 pub mod json;
 pub mod math;
 pub mod mp;
@@ -32,6 +33,7 @@ use conc_interpreter::interp::{interp, EmbeddedModule, ModuleInit};
 const MODULES: &[(&str, ModuleInit)] = &[
     ("sys", sys::init),
     ("_thread", thread::init),
+    ("faulthandler", faulthandler::init),
     ("_conc", conc_helpers::init),
     ("time", time::init),
     ("math", math::init),
@@ -82,6 +84,7 @@ pub fn install() {
             ("Condition", "threading"),
             ("Barrier", "threading"),
             ("Queue", "queue"),
+            ("threads", "_conc"),
         ] {
             lazy.insert(name.to_string(), (module.to_string(), name.to_string()));
         }
