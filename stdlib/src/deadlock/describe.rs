@@ -221,6 +221,16 @@ fn name_from_call(text: &str, method: &str) -> Option<String> {
     (!name.is_empty() && !name.starts_with('.')).then(|| name.to_string())
 }
 
+/// How a report names a thread that is not among those it lists: one that has
+/// ended (still holding a lock), or one that runs.
+pub fn unlisted_thread(ident: u64) -> String {
+    if registry::live_idents().contains(&ident) {
+        format!("thread {ident:#x}")
+    } else {
+        "a thread that has ended".to_string()
+    }
+}
+
 /// `file:line` of a site, for "made at".
 pub fn site_text(site: &FrameEntry) -> String {
     format!("{}:{}", site.code.filename, site.line_no())

@@ -82,7 +82,7 @@ pub fn collect(vm: Option<&Vm>) -> Vec<ThreadState> {
 pub fn render(threads: &[ThreadState], title: &str) -> String {
     let names: Vec<(u64, String)> = threads.iter().map(|t| (t.ident, t.name.clone())).collect();
     let name_of = |id: u64| {
-        names.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone()).unwrap_or_else(|| format!("{id:#x}"))
+        names.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone()).unwrap_or_else(|| super::describe::unlisted_thread(id))
     };
     let mut out = String::new();
     let n = threads.len();
