@@ -254,7 +254,8 @@ impl Vm {
         if ANSWERED.with(|a| a.replace(epoch)) == epoch {
             return;
         }
-        let answer = DumpAnswer { thread: crate::blocking::current_ident(), thread_name: self.thread_name.clone(), stack };
+        let answer =
+            DumpAnswer { thread: crate::blocking::current_ident(), thread_name: self.thread_name.clone(), stack };
         board().lock().push(answer);
     }
 }

@@ -36,8 +36,11 @@ pub enum Handler {
     Script(Value),
     /// An action of conc's own (SIGQUIT's thread dump, `faulthandler.register`), run
     /// by the main thread as a script handler is; scripts see the default disposition.
-    Native(std::sync::Arc<dyn Fn(&mut Vm) -> PyResult<()> + Send + Sync>),
+    Native(NativeAction),
 }
+
+/// A native signal action (see `Handler::Native`).
+pub type NativeAction = std::sync::Arc<dyn Fn(&mut Vm) -> PyResult<()> + Send + Sync>;
 
 fn handlers() -> &'static Mutex<Vec<Option<Handler>>> {
     static H: std::sync::OnceLock<Mutex<Vec<Option<Handler>>>> = std::sync::OnceLock::new();

@@ -263,7 +263,13 @@ fn registered() -> &'static Mutex<Vec<i32>> {
 /// Register a handler for the signal 'signum': dump the traceback of the current
 /// thread, or of all threads if all_threads is True, into file.
 #[native("faulthandler.register(signum, file=sys.stderr, all_threads=True, chain=False)", style = "keywords")]
-fn register(vm: &mut Vm, signum: CInt, file: Option<&Value>, all_threads: Option<bool>, chain: Option<bool>) -> PyResult<()> {
+fn register(
+    vm: &mut Vm,
+    signum: CInt,
+    file: Option<&Value>,
+    all_threads: Option<bool>,
+    chain: Option<bool>,
+) -> PyResult<()> {
     let signum = signum.0;
     if FATAL.iter().any(|(s, _)| *s == signum) {
         let msg = format!("signal {signum} cannot be registered, use enable() instead");
@@ -286,7 +292,8 @@ fn register(vm: &mut Vm, signum: CInt, file: Option<&Value>, all_threads: Option
             None => Ok(()),
         }
     };
-    signals::install_os_handler(signum).map_err(|e| conc_interpreter::builtins::io::os_error_with(vm, &e, None, None))?;
+    signals::install_os_handler(signum)
+        .map_err(|e| conc_interpreter::builtins::io::os_error_with(vm, &e, None, None))?;
     signals::set_handler(signum as usize, Some(Handler::Native(Arc::new(dump))));
     let mut r = registered().lock();
     if !r.contains(&signum) {

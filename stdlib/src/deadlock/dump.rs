@@ -52,7 +52,13 @@ pub fn collect(vm: Option<&Vm>) -> Vec<ThreadState> {
     if let (Some(vm), Some(me)) = (vm, me) {
         // The dumping thread may be inside a wait (a signal handled during a sleep).
         let wait = parked.iter().find(|r| r.thread == me).cloned();
-        out.push(ThreadState { ident: me, name: vm.thread_name.clone(), stack: Some(vm.stack_entries()), wait, current: true });
+        out.push(ThreadState {
+            ident: me,
+            name: vm.thread_name.clone(),
+            stack: Some(vm.stack_entries()),
+            wait,
+            current: true,
+        });
     }
     let running = live_threads().saturating_sub(out.len());
     if running > 0 {
@@ -82,7 +88,11 @@ pub fn collect(vm: Option<&Vm>) -> Vec<ThreadState> {
 pub fn render(threads: &[ThreadState], title: &str) -> String {
     let names: Vec<(u64, String)> = threads.iter().map(|t| (t.ident, t.name.clone())).collect();
     let name_of = |id: u64| {
-        names.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone()).unwrap_or_else(|| super::describe::unlisted_thread(id))
+        names
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| super::describe::unlisted_thread(id))
     };
     let mut out = String::new();
     let n = threads.len();

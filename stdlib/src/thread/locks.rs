@@ -8,8 +8,8 @@
 
 use super::{CInt, Nanos};
 use conc_interpreter::blocking::{current_ident, WaitQueue};
-use conc_interpreter::vm::frames::FrameEntry;
 use conc_interpreter::native::{native, Exc, KwArgs, NativeClass, NativePayload};
+use conc_interpreter::vm::frames::FrameEntry;
 use conc_interpreter::{Object, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};

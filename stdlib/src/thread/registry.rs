@@ -16,11 +16,11 @@ use super::{reuse, Nanos, RUNNING, THREAD_STACK};
 use crate::util::{natives, set};
 use conc_interpreter::blocking::{current_ident, is_blocked, new_ident, set_current_ident, spin_for, WaitQueue};
 use conc_interpreter::native::{native, Exc, NativeClass, NativePayload};
+use conc_interpreter::vm::frames::FrameEntry;
 use conc_interpreter::{Args, ObjRef, PyResult, Value, Vm};
 use parking_lot::Mutex;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicU8, Ordering};
-use conc_interpreter::vm::frames::FrameEntry;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
