@@ -39,7 +39,10 @@ fn reports_failures_and_summary() {
     let dir = scratch("report");
     let (out, code) = conc_test(&dir, &["."]);
     assert_eq!(code, 1, "{out}");
-    assert_eq!(out.lines().last(), Some("3 passed, 2 failed, 1 skipped"), "{out}");
+    assert_eq!(out.lines().last(), Some("5 passed, 2 failed, 1 skipped, 1 without expectations"), "{out}");
+    // A script with no expectation is named, not silently left out.
+    assert!(out.contains("no expectation: ./helper.conc"), "{out}");
+    assert!(!out.contains("badmod"), "{out}");
     // Not a terminal: no colour, and removals listed before additions.
     assert!(!out.contains('\x1b'), "{out}");
     assert!(
@@ -47,6 +50,7 @@ fn reports_failures_and_summary() {
         "{out}"
     );
     assert!(out.contains("FAIL ./hang.conc: timed out after 1s"), "{out}");
+    assert!(!out.contains("imports.conc") && !out.contains("some_lines"), "{out}");
     assert!(!out.contains("pass.conc") && !out.contains("wildcard") && !out.contains("unordered"), "{out}");
     // Default path, `-j 1`, and single files.
     fs::create_dir_all(dir.join("tests")).unwrap();
@@ -70,7 +74,7 @@ fn bless_rewrites_only_what_differs() {
     // The hanging test cannot be blessed, so it still fails.
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("blessed ./fail.conc (out)"), "{out}");
-    assert_eq!(out.lines().last(), Some("4 passed, 1 failed, 1 skipped"), "{out}");
+    assert_eq!(out.lines().last(), Some("6 passed, 1 failed, 1 skipped, 1 without expectations"), "{out}");
     assert_eq!(before("fail.out"), "one\ntwo\nthree\n");
     // Matching expectations keep their wildcards and their order.
     assert_eq!(before("sub/wildcard.out"), wild_out);
@@ -78,15 +82,23 @@ fn bless_rewrites_only_what_differs() {
     assert_eq!(before("unordered.out"), unordered_out);
     assert_eq!(fs::metadata(dir.join("pass.out")).unwrap().modified().unwrap(), pass_mtime);
     assert_eq!(before("hang.out"), "started\n");
-    // A changed exit code and stderr are blessed too.
+    // A changed stderr is blessed line by line; a changed exit code is reported, and
+    // the script is left alone.
     fs::write(dir.join("sub/wildcard.err"), "...\nKeyError: x\n").unwrap();
-    fs::write(dir.join("sub/wildcard.conc"), before("sub/wildcard.conc").replace("exit=1", "exit=0")).unwrap();
-    let (out, _) = conc_test(&dir, &["--bless", "sub"]);
-    assert!(out.contains("blessed sub/wildcard.conc (err, exit)"), "{out}");
-    assert!(before("sub/wildcard.conc").starts_with("# test: exit=1\n"));
-    assert!(before("sub/wildcard.err").ends_with("ValueError: bad value beta\n"));
+    let script = before("sub/wildcard.conc").replace("exit=1", "exit=0");
+    fs::write(dir.join("sub/wildcard.conc"), &script).unwrap();
+    let (out, code) = conc_test(&dir, &["--bless", "sub"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("FAIL sub/wildcard.conc: cannot bless: it exits with 1, not 0: put `# test: exit=1`"),
+        "{out}"
+    );
+    assert_eq!(before("sub/wildcard.conc"), script);
+    assert_eq!(before("sub/wildcard.err"), "...\nValueError: bad value beta\n");
     fs::remove_file(dir.join("hang.conc")).unwrap();
-    assert_eq!(conc_test(&dir, &["."]), ("4 passed, 0 failed, 1 skipped\n".to_string(), 0));
+    fs::write(dir.join("sub/wildcard.conc"), script.replace("exit=0", "exit=1")).unwrap();
+    let (out, code) = conc_test(&dir, &["."]);
+    assert_eq!((out.lines().last(), code), (Some("6 passed, 0 failed, 1 skipped, 1 without expectations"), 0), "{out}");
     let _ = fs::remove_dir_all(&dir);
 }
 
@@ -97,5 +109,67 @@ fn usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     let out = Command::new(env!("CARGO_BIN_EXE_conc")).args(["test", "-j", "zero"]).current_dir(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bless_keeps_matching_lines_and_writes_no_empty_files() {
+    let dir = scratch("bless-lines");
+    let read = |f: &str| fs::read_to_string(dir.join(f)).unwrap();
+    fs::write(dir.join("ids.conc"), "print('id', id(object()))\nprint('new')\nprint('end')\n").unwrap();
+    fs::write(dir.join("ids.out"), "id [..]\nold\nend\n").unwrap();
+    let (out, _) = conc_test(&dir, &["--bless", "ids.conc"]);
+    assert!(out.contains("blessed ids.conc (out)"), "{out}");
+    assert_eq!(read("ids.out"), "id [..]\nnew\nend\n");
+    // A script printing nothing gets no empty expectation file.
+    fs::write(dir.join("quiet.conc"), "x = 1\n").unwrap();
+    let (out, code) = conc_test(&dir, &["--bless", "quiet.conc"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("cannot bless: the script prints nothing"), "{out}");
+    assert!(!dir.join("quiet.out").exists() && !dir.join("quiet.err").exists());
+    // A directive keeps it a test with no output expected.
+    fs::write(dir.join("quiet.conc"), "# test: exit=0\nx = 1\n").unwrap();
+    assert_eq!(conc_test(&dir, &["quiet.conc"]), ("1 passed, 0 failed\n".to_string(), 0));
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn selection_verbose_stop_and_junit() {
+    let dir = scratch("select");
+    let (out, code) = conc_test(&dir, &["-k", "wild", "-k", "pass", "-v", "."]);
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("PASS ./pass.conc (") && lines[0].ends_with("s)"), "{out}");
+    assert!(lines[1].starts_with("PASS ./sub/wildcard.conc ("), "{out}");
+    assert_eq!(lines.last(), Some(&"2 passed, 0 failed"), "{out}");
+    // -x: after the first failure no further test starts.
+    let (out, code) = conc_test(&dir, &["-x", "-j", "1", "-k", "fail", "-k", "hang", "-k", "pass", "."]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out.lines().last(), Some("0 passed, 1 failed, 2 not run"), "{out}");
+    // JUnit XML for CI.
+    let (out, _) = conc_test(&dir, &["--junit", "report.xml", "-k", "fail.conc", "-k", "skipped", "-k", "pass", "."]);
+    let xml = fs::read_to_string(dir.join("report.xml")).unwrap();
+    assert!(
+        xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"3\" failures=\"1\""),
+        "{xml}"
+    );
+    assert!(xml.contains("<testcase classname=\".\" name=\"pass.conc\" time=\""), "{xml}");
+    assert!(xml.contains("<failure message=\"stdout differs (- expected, + actual):\">"), "{xml}");
+    assert!(xml.contains("<skipped message=\"shows how a test is switched off\"/>"), "{xml}");
+    assert!(out.ends_with("1 passed, 1 failed, 1 skipped\n"), "{out}");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn known_failures_relative_to_the_root() {
+    let dir = scratch("known");
+    fs::write(dir.join("known.md"), "- `fail`: wrong on purpose\n- `hang`: hangs\n- `gone`: deleted long ago\n")
+        .unwrap();
+    fs::create_dir_all(dir.join("lists")).unwrap();
+    fs::rename(dir.join("known.md"), dir.join("lists/known.md")).unwrap();
+    let (out, code) = conc_test(&dir, &["--known-failures", "lists/known.md", "."]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("note: known failure `gone` names no test"), "{out}");
+    assert!(out.contains("2 known failures not counted"), "{out}");
     let _ = fs::remove_dir_all(&dir);
 }

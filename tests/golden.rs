@@ -1,4 +1,4 @@
-//! Golden tests: every `.conc` program under `tests/golden/` that has expectation files
+//! Golden tests: every `.conc` or `.py` program under `tests/golden/` that has expectation files
 //! beside it is run by `conc test` (the runner of issue 7, dogfooded here so that it is
 //! exercised on every CI run), which compares stdout, stderr and the exit code.
 //!
@@ -25,7 +25,7 @@ mod matching;
 #[path = "../src/cli/test/runner.rs"]
 mod runner;
 
-use matching::{parse_header, set_exit_directive};
+use matching::parse_header;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -49,11 +49,61 @@ fn collect_tests(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) {
     for path in entries {
         if path.is_dir() {
             collect_tests(&path, root, out);
-        } else if path.extension().is_some_and(|e| e == "conc") {
+        } else if path.extension().is_some_and(|e| e == "conc" || e == "py") {
+            // Modules that tests import say so (`# test: helper`) and are not tests.
+            let helper = fs::read_to_string(&path).ok().and_then(|s| parse_header(&s).ok()).is_some_and(|h| h.helper);
+            if helper {
+                continue;
+            }
             let rel = path.strip_prefix(root).unwrap().with_extension("");
             out.push((rel.to_string_lossy().replace('\\', "/"), path));
         }
     }
+}
+
+/// Rewrites the `exit=` directive of a script so that it states `code`, leaving every
+/// other line alone. A zero exit code is the default and is stated by omission.
+pub fn set_exit_directive(source: &str, code: i32) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut in_header = true;
+    let mut written = false;
+    let mut header_end = 0;
+    for line in source.split_inclusive('\n') {
+        if in_header && !line.starts_with('#') {
+            in_header = false;
+        }
+        if in_header {
+            let body = line.trim_start_matches('#').trim();
+            if let Some(d) = body.strip_prefix("test:") {
+                if d.trim().starts_with("exit=") || d.trim().starts_with("exit =") {
+                    if code != 0 && !written {
+                        lines.push(format!("# test: exit={code}\n"));
+                        written = true;
+                    }
+                    header_end = lines.len();
+                    continue;
+                }
+            }
+            lines.push(line.to_string());
+            header_end = lines.len();
+        } else {
+            lines.push(line.to_string());
+        }
+    }
+    if code != 0 && !written {
+        // A new directive goes at the end of the leading comment block, or first of all
+        // when the script has no leading comments.
+        lines.insert(header_end, format!("# test: exit={code}\n"));
+    }
+    lines.concat()
+}
+
+#[test]
+fn exit_directive() {
+    assert_eq!(set_exit_directive("# doc\nx = 1\n", 2), "# doc\n# test: exit=2\nx = 1\n");
+    assert_eq!(set_exit_directive("# test: exit=2\nx = 1\n", 0), "x = 1\n");
+    assert_eq!(set_exit_directive("x = 1\n", 1), "# test: exit=1\nx = 1\n");
+    assert_eq!(set_exit_directive("# test: exit=2\n# b\nx\n", 1), "# test: exit=1\n# b\nx\n");
 }
 
 /// Regenerates one test's expectations from python3 (see the module comment).
@@ -76,8 +126,14 @@ fn bless(script: &Path) -> Result<(), String> {
     };
     fs::write(script.with_extension("out"), &got.stdout).map_err(|e| e.to_string())?;
     let err_path = script.with_extension("err");
-    match got.stderr.lines().rev().find(|l| !l.trim().is_empty()) {
-        Some(last) => fs::write(&err_path, format!("...\n{last}\n")).map_err(|e| e.to_string())?,
+    // The last line that is not blank, and the blank ones after it (an exception
+    // message may end in whitespace).
+    let lines: Vec<&str> = got.stderr.lines().collect();
+    match lines.iter().rposition(|l| !l.trim().is_empty()) {
+        Some(last) => {
+            let tail: String = lines[last..].iter().map(|l| format!("{l}\n")).collect();
+            fs::write(&err_path, format!("...\n{tail}")).map_err(|e| e.to_string())?
+        }
         None => {
             let _ = fs::remove_file(&err_path);
         }

@@ -57,6 +57,44 @@ pub enum StmtKind {
     With { items: Vec<WithItem>, body: Vec<Stmt>, is_async: bool },
     FunctionDef(Box<FunctionDef>),
     ClassDef(Box<ClassDef>),
+    /// `match subject:` with its case blocks, in order.
+    Match { subject: Expr, cases: Vec<MatchCase> },
+}
+
+/// `case pattern if guard: body`; `span` runs from `case` to the header's `:`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchCase {
+    pub pattern: Pattern,
+    pub guard: Option<Expr>,
+    pub body: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pattern {
+    pub kind: PatternKind,
+    pub span: Span,
+}
+
+/// The patterns of PEP 634, shaped as CPython's `ast` module shapes them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PatternKind {
+    /// A literal (number, string, negative number) or a dotted value, compared with `==`.
+    Value(Expr),
+    /// `None`, `True` or `False`, compared with `is`.
+    Singleton(Constant),
+    /// `[p, *rest, q]` or `(p, q)` or `p, q`; at most one `Star` among the items.
+    Sequence(Vec<Pattern>),
+    /// `{key: p, **rest}`: keys are literals or dotted values.
+    Mapping { keys: Vec<Expr>, patterns: Vec<Pattern>, rest: Option<Ident> },
+    /// `Cls(p, attr=q)`: `cls` is a name or a dotted name.
+    Class { cls: Expr, patterns: Vec<Pattern>, kwd_attrs: Vec<Ident>, kwd_patterns: Vec<Pattern> },
+    /// `*name` inside a sequence pattern; None for `*_`.
+    Star(Option<Ident>),
+    /// `p as name`; a capture `name` has no pattern, the wildcard `_` has neither.
+    As { pattern: Option<Box<Pattern>>, name: Option<Ident> },
+    /// `p | q | ...` (at least two alternatives).
+    Or(Vec<Pattern>),
 }
 
 /// `name as asname` in an import. For `import a.b.c`, `name` is `"a.b.c"`.
@@ -82,6 +120,8 @@ pub struct ExceptHandler {
     pub body: Vec<Stmt>,
     /// From `except` to the end of the header's `:`.
     pub span: Span,
+    /// `except*` (PEP 654): the clause handles the matching part of an exception group.
+    pub star: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

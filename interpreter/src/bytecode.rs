@@ -214,6 +214,14 @@ pub enum Instr {
     PopExcept,
     /// `CheckExcMatch`: `[exc type] -> [exc bool]`
     CheckExcMatch,
+    /// `CheckEgMatch`: `[rest type] -> [rest' match]` for an `except* type` clause:
+    /// match is the part of rest that type matches (a plain exception wrapped in a
+    /// group), None if nothing does; rest' what is left (None when nothing is).
+    CheckEgMatch,
+    /// `PrepReraiseStar`: `[orig list] -> [orig result]` after the `except*` clauses:
+    /// result is what to raise (None when everything was handled), from orig and
+    /// the list of what the clauses raised and the unmatched rest.
+    PrepReraiseStar,
     /// `BeforeWith`: `[mgr] -> [exit mgr enter()]`, exit is type(mgr).__exit__ unbound,
     /// so no bound method is allocated per `with`.
     BeforeWith,
@@ -263,6 +271,29 @@ pub enum Instr {
     ImportFrom(u32),
     /// `ImportStar`: `[module] -> []`
     ImportStar,
+
+    /// `MatchSequence`: `[subj] -> [subj bool]`: whether subj matches a sequence
+    /// pattern (list, tuple, range, deque, `collections.abc.Sequence`; not str,
+    /// bytes or bytearray).
+    MatchSequence,
+    /// `MatchMapping`: `[subj] -> [subj bool]`: whether subj matches a mapping pattern.
+    MatchMapping,
+    /// `GetLen`: `[subj] -> [subj len(subj)]`
+    GetLen,
+    /// `MatchKeys`: `[subj keys] -> [subj keys values]`: values is the tuple of
+    /// `subj.get(k)` for the keys tuple, or None if a key is missing; a key given
+    /// twice is CPython's ValueError.
+    MatchKeys,
+    /// `CopyDictWithoutKeys`: `[subj keys] -> [subj rest]`: rest is a new dict of
+    /// subj's items whose keys are not in the tuple (`**rest`).
+    CopyDictWithoutKeys,
+    /// `MatchClass(count, kwnames)`: `[subj cls] -> [attrs]`: attrs is the tuple of
+    /// `count` positional attributes (named by `cls.__match_args__`, or subj itself
+    /// for int, str, ...) and the attributes named by the tuple `consts[kwnames]`,
+    /// or None when subj is no instance of cls or lacks one.
+    MatchClass(u32, u32),
+    /// `PopJumpIfNone(t)`: `[v] -> []`, jump when v is None.
+    PopJumpIfNone(u32),
 
     /// `PrintExpr`: `[v] -> []`, echoing repr(v) unless None (REPL), and setting `_`.
     PrintExpr,

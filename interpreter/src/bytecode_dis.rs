@@ -255,7 +255,8 @@ fn operands(vm: &mut Vm, code: &Code, instr: &Instr) -> (String, String) {
         CompareOp(op) => (cmp_symbol(op).into(), String::new()),
         CompareJumpIfFalse(op, t) | CompareJumpIfTrue(op, t) => (format!("{} {t}", cmp_symbol(op)), r.target(t)),
         Jump(t) | PopJumpIfFalse(t) | PopJumpIfTrue(t) | JumpIfFalseOrPop(t) | JumpIfTrueOrPop(t) | ForIter(t)
-        | Send(t) => (nums(&[t]), r.target(t)),
+        | Send(t) | PopJumpIfNone(t) => (nums(&[t]), r.target(t)),
+        MatchClass(n, k) => (nums(&[n, k]), format!("kwnames {}", r.constant(vm, k))),
         MakeFunction(c, flags) => (nums(&[c, flags]), r.constant(vm, c)),
         ImportName(c, level) => (nums(&[c, level]), format!("{}, level {level}", r.constant(vm, c))),
         BuildSlice(n) | CallMethod(n) | BuildTuple(n) | BuildList(n) | BuildSet(n) | BuildMap(n) | BuildString(n)
@@ -268,7 +269,8 @@ fn operands(vm: &mut Vm, code: &Code, instr: &Instr) -> (String, String) {
         | UnaryPos | UnaryInvert | UnaryNot | GetIter | Return | ListToTuple | LoadBuildClass | Reraise
         | PushExcInfo | PopExcept | CheckExcMatch | BeforeWith | WithExitNormal | WithExceptStart
         | LoadAssertionError | YieldValue | GetYieldFromIter | ImportStar | PrintExpr | SetupAnnotations
-        | BeforeAsyncWith | AsyncWithExit | GetAIter | GetANext | EndAsyncFor | AsyncGenWrap => {
+        | BeforeAsyncWith | AsyncWithExit | GetAIter | GetANext | EndAsyncFor | AsyncGenWrap | MatchSequence
+        | MatchMapping | GetLen | MatchKeys | CopyDictWithoutKeys | CheckEgMatch | PrepReraiseStar => {
             (String::new(), String::new())
         }
     }

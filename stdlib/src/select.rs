@@ -112,7 +112,7 @@ fn slice_ms(d: Duration) -> i32 {
 /// Waits until `attempt(ms)` (one kernel call waiting at most `ms`) reports
 /// something, or `timeout` passes: asks once without waiting, then through the
 /// blocking layer. Errors other than EINTR end the wait.
-fn wait_ready<R>(
+pub(crate) fn wait_ready<R>(
     vm: &mut Vm,
     timeout: Option<Duration>,
     what: &str,

@@ -5,6 +5,7 @@
 pub mod brackets;
 pub mod indent;
 pub mod numbers;
+pub mod soft_keywords;
 pub mod strings;
 pub mod tokens;
 
@@ -62,6 +63,9 @@ pub fn tokenize(source: &str, start: usize, end: usize, mode: Mode) -> Lexed<'_>
     lx.tokens.push((start, if mode == Mode::Module { Tok::StartModule } else { Tok::StartExpr }, start));
     let error = lx.run(&source[start..end]).err();
     lx.mark_with_parens();
+    if mode == Mode::Module {
+        soft_keywords::mark(&mut lx.tokens);
+    }
     Lexed { tokens: lx.tokens, error }
 }
 

@@ -116,6 +116,11 @@ pub enum RawTok {
     With,
     #[token("yield")]
     Yield,
+    /// The soft keywords `match` and `case`: logos reads them as names; the lexer's
+    /// last pass (`soft_keywords.rs`) turns the ones that begin a match statement or
+    /// one of its case blocks into these.
+    Match,
+    Case,
 
     #[token("(")]
     LPar,
@@ -293,6 +298,8 @@ impl RawTok {
             While => "while",
             With => "with",
             Yield => "yield",
+            Match => "match",
+            Case => "case",
             LPar => "(",
             RPar => ")",
             LSqb => "[",

@@ -4,6 +4,7 @@
 pub mod calls;
 pub mod nodes;
 pub mod params;
+pub mod patterns;
 pub mod targets;
 
 use crate::ast::{Expr, Module, Param};

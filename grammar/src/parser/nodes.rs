@@ -147,6 +147,11 @@ pub fn import_from(dots: Vec<u32>, module: Option<String>, names: ImportNames, l
     Stmt::new(StmtKind::ImportFrom { module, names, level }, sp(l, r))
 }
 
+/// A syntax error located at `l..r`.
+pub fn fail_at<'a>(message: &str, l: usize, r: usize) -> PErr<'a> {
+    fail(message, sp(l, r))
+}
+
 pub fn unparenthesised_except<'a>(first: &Expr, more: &[Expr]) -> PErr<'a> {
     let end = more.last().map_or(first.span, |e| e.span);
     fail("multiple exception types must be parenthesized", first.span.to(end))
@@ -166,6 +171,7 @@ fn body_end(kind: &StmtKind) -> Option<u32> {
         StmtKind::With { body, .. } => last(body),
         StmtKind::FunctionDef(f) => last(&f.body),
         StmtKind::ClassDef(c) => last(&c.body),
+        StmtKind::Match { cases, .. } => cases.last().and_then(|c| last(&c.body)),
         _ => None,
     }
 }

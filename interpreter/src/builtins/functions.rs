@@ -30,6 +30,8 @@ pub const FUNCTIONS: &[&NativeDef] = &[
     &all::DEF,
     &iter::DEF,
     &next::DEF,
+    &super::aiter::aiter::DEF,
+    &super::aiter::anext::DEF,
     &callable::DEF,
     &chr::DEF,
     &ord::DEF,

@@ -1,6 +1,7 @@
 //! Builtins: the builtins module and the methods of the built-in types. One file per
 //! type or theme, each with an explicit registration list.
 
+pub mod aiter;
 pub mod async_gen;
 pub mod attrs;
 pub mod bytes_methods;

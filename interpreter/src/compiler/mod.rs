@@ -5,8 +5,10 @@
 //! Module globals are resolved to slots of the module being compiled, so the caller
 //! passes that module; every name a module's code mentions gets a slot at compile time.
 
+mod except_star;
 mod expr;
 mod func;
+mod matching;
 pub mod scope;
 mod stmt;
 mod target;
@@ -68,6 +70,9 @@ enum FBlock {
     /// An except handler, or the exception path of a finally body (`finally`):
     /// the exception is on the stack and being handled.
     Handler { finally: bool },
+    /// The body of an `except*` clause, which `break`, `continue` and `return`
+    /// may not leave.
+    ExceptStar,
 }
 
 impl FBlock {
@@ -76,7 +81,7 @@ impl FBlock {
     /// else once.
     fn weight(&self) -> usize {
         match self {
-            FBlock::Handler { finally: false } => 2,
+            FBlock::Handler { finally: false } | FBlock::ExceptStar => 2,
             _ => 1,
         }
     }
@@ -386,6 +391,7 @@ impl<'a> Compiler<'a> {
             Instr::CompareJumpIfTrue(op, _) => Instr::CompareJumpIfTrue(op, t),
             Instr::CompareFastJump(a, b, f, op, _) => Instr::CompareFastJump(a, b, f, op, t),
             Instr::Send(_) => Instr::Send(t),
+            Instr::PopJumpIfNone(_) => Instr::PopJumpIfNone(t),
             other => other,
         };
     }
@@ -574,7 +580,7 @@ fn stack_effect(i: Instr) -> (i32, Option<u32>, i32, bool) {
         LoadBuildClass => 1,
         Raise(_) | Reraise => return (0, None, 0, false),
         PushExcInfo | PopExcept => 0,
-        CheckExcMatch => 0,
+        CheckExcMatch | CheckEgMatch | PrepReraiseStar => 0,
         BeforeWith => 2,
         WithExitNormal => -2,
         WithExceptStart => 1,
@@ -589,6 +595,10 @@ fn stack_effect(i: Instr) -> (i32, Option<u32>, i32, bool) {
         ImportName(..) => 0,
         ImportFrom(_) => 1,
         ImportStar => -1,
+        MatchSequence | MatchMapping | GetLen | MatchKeys => 1,
+        CopyDictWithoutKeys => 0,
+        MatchClass(..) => -1,
+        PopJumpIfNone(t) => return (-1, Some(t), -1, true),
         PrintExpr => -1,
         SetupAnnotations => 0,
     };

@@ -378,6 +378,59 @@ impl Builder {
                 self.stmts(&c.body);
                 self.cur = prev;
             }
+            StmtKind::Match { subject, cases } => {
+                self.expr(subject);
+                for c in cases {
+                    self.pattern(&c.pattern);
+                    if let Some(g) = &c.guard {
+                        self.expr(g);
+                    }
+                    self.stmts(&c.body);
+                }
+            }
+        }
+    }
+
+    /// A pattern binds its capture names and evaluates its values and class names.
+    fn pattern(&mut self, p: &Pattern) {
+        match &p.kind {
+            PatternKind::Value(e) => self.expr(e),
+            PatternKind::Singleton(_) => {}
+            PatternKind::Sequence(items) | PatternKind::Or(items) => {
+                for i in items {
+                    self.pattern(i);
+                }
+            }
+            PatternKind::Mapping { keys, patterns, rest } => {
+                for k in keys {
+                    self.expr(k);
+                }
+                for i in patterns {
+                    self.pattern(i);
+                }
+                if let Some(n) = rest {
+                    self.bind(n, p.span);
+                }
+            }
+            PatternKind::Class { cls, patterns, kwd_patterns, .. } => {
+                self.expr(cls);
+                for i in patterns.iter().chain(kwd_patterns) {
+                    self.pattern(i);
+                }
+            }
+            PatternKind::Star(name) => {
+                if let Some(n) = name {
+                    self.bind(n, p.span);
+                }
+            }
+            PatternKind::As { pattern, name } => {
+                if let Some(inner) = pattern {
+                    self.pattern(inner);
+                }
+                if let Some(n) = name {
+                    self.bind(n, p.span);
+                }
+            }
         }
     }
 

@@ -53,6 +53,10 @@ impl<'a> Compiler<'a> {
                 if v.is_some() && self.scope().is_coroutine && self.scope().is_generator {
                     return Err(self.error("'return' with value in async generator", s.span));
                 }
+                if self.unit_ref().fblocks.iter().any(|b| matches!(b, FBlock::ExceptStar)) {
+                    let span = v.as_ref().map_or(s.span, |v| v.span);
+                    return Err(self.error(super::except_star::LEAVE_MESSAGE, span));
+                }
                 match v {
                     Some(v) => self.expr(v)?,
                     None => {
@@ -210,6 +214,7 @@ impl<'a> Compiler<'a> {
             }
             StmtKind::FunctionDef(f) => self.function_def(f, s)?,
             StmtKind::ClassDef(c) => self.class_def(c, s)?,
+            StmtKind::Match { subject, cases } => self.match_stmt(subject, cases)?,
         }
         Ok(())
     }
@@ -384,6 +389,9 @@ impl<'a> Compiler<'a> {
             let msg = if is_break { "'break' outside loop" } else { "'continue' not properly in loop" };
             return Err(self.error(msg, s.span));
         };
+        if self.unit_ref().fblocks[loop_at..].iter().any(|b| matches!(b, FBlock::ExceptStar)) {
+            return Err(self.error(super::except_star::LEAVE_MESSAGE, s.span));
+        }
         // Leave every block inside the loop, innermost first.
         let saved_exc_depth = self.unit_ref().exc_depth;
         let mut stash = Vec::new();
@@ -416,7 +424,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Enters block `b`, with CPython's limit of 20 statically nested blocks.
-    fn push_block(&mut self, b: FBlock) -> Result<(), CompileError> {
+    pub(super) fn push_block(&mut self, b: FBlock) -> Result<(), CompileError> {
         const MAX_BLOCKS: usize = 20;
         let depth: usize = self.unit_ref().fblocks.iter().map(FBlock::weight).sum();
         if depth + b.weight() > MAX_BLOCKS {
@@ -451,7 +459,7 @@ impl<'a> Compiler<'a> {
                     self.emit(Instr::Pop);
                 }
             }
-            FBlock::TryExcept => {}
+            FBlock::TryExcept | FBlock::ExceptStar => {}
             FBlock::Finally { body } => {
                 // The body is compiled with this block already popped, so a return
                 // inside it does not run it again.
@@ -544,6 +552,14 @@ impl<'a> Compiler<'a> {
     }
 
     fn try_except(&mut self, body: &[Stmt], handlers: &[ExceptHandler], orelse: &[Stmt]) -> Result<(), CompileError> {
+        if let Some(h) = handlers.iter().find(|h| h.star != handlers[0].star) {
+            let len = if h.star { 7 } else { 6 };
+            let span = conc_grammar::Span::new(h.span.start as usize, h.span.start as usize + len);
+            return Err(self.error("cannot have both 'except' and 'except*' on the same 'try'", span));
+        }
+        if handlers.first().is_some_and(|h| h.star) {
+            return self.try_star(body, handlers, orelse);
+        }
         if let Some(h) = handlers.iter().rev().skip(1).find(|h| h.typ.is_none()) {
             return Err(self.error("default 'except:' must be last", h.span));
         }

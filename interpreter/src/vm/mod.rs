@@ -13,6 +13,7 @@ mod bytearray;
 pub mod call;
 pub mod containers;
 pub mod exc;
+mod exc_report;
 mod exec;
 pub mod frame;
 pub mod frames;

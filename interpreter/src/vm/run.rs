@@ -245,6 +245,15 @@ impl Vm {
                     step!(self.op_compare_fast_jump(&mut frame, x, y, flags, op, t))
                 }
                 Instr::PopJumpIfFalse(t) => step!(self.op_pop_jump_if_false(&mut frame, t)),
+                Instr::CheckEgMatch => step!(self.op_check_eg_match(&mut frame)),
+                Instr::PrepReraiseStar => step!(self.op_prep_reraise_star(&mut frame)),
+                Instr::PopJumpIfNone(t) => step!(self.op_pop_jump_if_none(&mut frame, t)),
+                Instr::MatchSequence => step!(self.op_match_sequence(&mut frame)),
+                Instr::MatchMapping => step!(self.op_match_mapping(&mut frame)),
+                Instr::GetLen => step!(self.op_get_len(&mut frame)),
+                Instr::MatchKeys => step!(self.op_match_keys(&mut frame)),
+                Instr::CopyDictWithoutKeys => step!(self.op_copy_dict_without_keys(&mut frame)),
+                Instr::MatchClass(count, kwnames) => step!(self.op_match_class(&mut frame, count, kwnames)),
                 Instr::PopJumpIfTrue(t) => step!(self.op_pop_jump_if_true(&mut frame, t)),
                 Instr::JumpIfFalseOrPop(t) => step!(self.op_jump_if_false_or_pop(&mut frame, t)),
                 Instr::JumpIfTrueOrPop(t) => step!(self.op_jump_if_true_or_pop(&mut frame, t)),

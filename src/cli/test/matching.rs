@@ -12,6 +12,11 @@ pub struct Header {
     pub args: Vec<String>,
     pub timeout: Option<u64>,
     pub skip: Option<String>,
+    /// `# test: helper`: a module other tests import, neither run nor reported.
+    pub helper: bool,
+    /// Whether the header holds any directive: such a script is a test even without
+    /// expectation files (it expects no output).
+    pub any: bool,
 }
 
 /// Reads the `# test: ...` directives of the script's first comment lines; the first
@@ -27,6 +32,7 @@ pub fn parse_header(source: &str) -> Result<Header, String> {
             continue;
         };
         let directive = directive.trim();
+        header.any = true;
         let (key, value) = match directive.split_once('=') {
             Some((k, v)) => (k.trim(), Some(v.trim())),
             None => (directive, None),
@@ -37,47 +43,11 @@ pub fn parse_header(source: &str) -> Result<Header, String> {
             ("args", Some(v)) => header.args = v.split_whitespace().map(String::from).collect(),
             ("timeout", Some(v)) => header.timeout = Some(v.parse().map_err(|_| format!("bad timeout {v:?}"))?),
             ("skip", v) => header.skip = Some(v.unwrap_or("").to_string()),
+            ("helper", None) => header.helper = true,
             _ => return Err(format!("unknown test directive {directive:?}")),
         }
     }
     Ok(header)
-}
-
-/// Rewrites the `exit=` directive of a script so that it states `code`, leaving every
-/// other line alone. A zero exit code is the default and is stated by omission.
-pub fn set_exit_directive(source: &str, code: i32) -> String {
-    let mut lines: Vec<String> = Vec::new();
-    let mut in_header = true;
-    let mut written = false;
-    let mut header_end = 0;
-    for line in source.split_inclusive('\n') {
-        if in_header && !line.starts_with('#') {
-            in_header = false;
-        }
-        if in_header {
-            let body = line.trim_start_matches('#').trim();
-            if let Some(d) = body.strip_prefix("test:") {
-                if d.trim().starts_with("exit=") || d.trim().starts_with("exit =") {
-                    if code != 0 && !written {
-                        lines.push(format!("# test: exit={code}\n"));
-                        written = true;
-                    }
-                    header_end = lines.len();
-                    continue;
-                }
-            }
-            lines.push(line.to_string());
-            header_end = lines.len();
-        } else {
-            lines.push(line.to_string());
-        }
-    }
-    if code != 0 && !written {
-        // A new directive goes at the end of the leading comment block, or first of all
-        // when the script has no leading comments.
-        lines.insert(header_end, format!("# test: exit={code}\n"));
-    }
-    lines.concat()
 }
 
 /// Does one line of actual output match one expected line, where `[..]` in the expected
@@ -130,35 +100,162 @@ fn lines_match(exp: &[&str], act: &[&str], i: usize, j: usize, memo: &mut HashMa
 }
 
 /// Compares the lines of two texts as multisets, for output whose order depends on
-/// thread scheduling. Wildcard lines are matched greedily after the exact ones.
+/// thread scheduling. Wildcard lines are matched greedily after the exact ones; an
+/// expected line holding only `...` lets any number of other lines through.
 pub fn unordered_matches(expected: &str, actual: &str) -> bool {
+    unordered_split(expected, actual).is_some_and(|(_, rest, any_more)| rest.is_empty() || any_more)
+}
+
+/// Pairs expected lines with actual ones as `unordered_matches` does. Gives, when every
+/// expected line found its match, the expected lines kept in their order, the actual
+/// lines left over, and whether the expectation holds a `...` line; `None` when some
+/// expected line matched nothing.
+fn unordered_split<'a>(expected: &'a str, actual: &'a str) -> Option<(Vec<&'a str>, Vec<&'a str>, bool)> {
+    let (kept, rest, any_more, missing) = unordered_pairing(expected, actual);
+    (missing == 0).then_some((kept, rest, any_more))
+}
+
+/// The pairing behind `unordered_split`, also counting the expected lines that matched
+/// nothing (they are dropped from `kept`).
+fn unordered_pairing<'a>(expected: &'a str, actual: &'a str) -> (Vec<&'a str>, Vec<&'a str>, bool, usize) {
     let mut exact: Vec<&str> = Vec::new();
     let mut wild: Vec<&str> = Vec::new();
+    let mut any_more = false;
+    let mut kept = Vec::new();
+    let mut missing = 0;
     for l in expected.lines() {
-        if l.contains("[..]") {
+        if l == "..." {
+            any_more = true;
+        } else if l.contains("[..]") {
             wild.push(l);
         } else {
             exact.push(l);
         }
     }
     let mut rest: Vec<&str> = actual.lines().collect();
-    for e in exact {
-        match rest.iter().position(|a| *a == e) {
+    let mut found = std::collections::HashSet::new();
+    for (k, e) in exact.iter().enumerate() {
+        match rest.iter().position(|a| a == e) {
             Some(i) => {
-                rest.swap_remove(i);
+                rest.remove(i);
+                found.insert(("x", k));
             }
-            None => return false,
+            None => missing += 1,
         }
     }
-    for w in wild {
+    for (k, w) in wild.iter().enumerate() {
         match rest.iter().position(|a| line_matches(w, a)) {
             Some(i) => {
-                rest.swap_remove(i);
+                rest.remove(i);
+                found.insert(("w", k));
             }
-            None => return false,
+            None => missing += 1,
         }
     }
-    rest.is_empty()
+    // The kept lines in the expectation's own order.
+    let (mut xi, mut wi) = (0, 0);
+    for l in expected.lines() {
+        if l == "..." {
+            kept.push(l);
+        } else if l.contains("[..]") {
+            if found.contains(&("w", wi)) {
+                kept.push(l);
+            }
+            wi += 1;
+        } else {
+            if found.contains(&("x", xi)) {
+                kept.push(l);
+            }
+            xi += 1;
+        }
+    }
+    (kept, rest, any_more, missing)
+}
+
+/// The expectation `--bless` writes for a test whose output no longer matches: the
+/// expected lines that still match are kept as they are (with their wildcards), the
+/// others give way to the actual lines. The result always matches `actual`.
+pub fn merged_expectation(expected: &str, actual: &str, unordered: bool) -> String {
+    let merged = if unordered { merge_unordered(expected, actual) } else { merge_ordered(expected, actual) };
+    let matches = if unordered { unordered_matches(&merged, actual) } else { text_matches(&merged, actual) };
+    if matches {
+        merged
+    } else {
+        actual.to_string()
+    }
+}
+
+fn merge_unordered(expected: &str, actual: &str) -> String {
+    let (kept, rest, any_more, _) = unordered_pairing(expected, actual);
+    let mut lines = kept;
+    if !any_more {
+        lines.extend(rest);
+    }
+    let mut s: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    if !actual.ends_with('\n') && s.ends_with('\n') {
+        s.pop();
+    }
+    s
+}
+
+/// An edit alignment of expected against actual lines: a matching line costs nothing,
+/// a changed line (one expected line replaced by one actual line) one, a `...` line
+/// absorbs actual lines at one each, and each dropped expected or added actual line
+/// costs two. So `...` keeps the lines it stood for rather than having them written
+/// out, but a changed line beside it is replaced rather than swallowed.
+fn merge_ordered(expected: &str, actual: &str) -> String {
+    let e: Vec<&str> = expected.split('\n').collect();
+    let a: Vec<&str> = actual.split('\n').collect();
+    let (n, m) = (e.len(), a.len());
+    if expected.is_empty() || n * m > 4_000_000 {
+        return actual.to_string();
+    }
+    let mut cost = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..=n).rev() {
+        for j in (0..=m).rev() {
+            cost[i][j] = if i == n {
+                2 * (m - j) as u32
+            } else if j == m {
+                if e[i] == "..." {
+                    cost[i + 1][j]
+                } else {
+                    2 + cost[i + 1][j]
+                }
+            } else if e[i] == "..." {
+                cost[i + 1][j].min(1 + cost[i][j + 1])
+            } else {
+                let keep = if line_matches(e[i], a[j]) { cost[i + 1][j + 1] } else { 1 + cost[i + 1][j + 1] };
+                keep.min(2 + cost[i + 1][j]).min(2 + cost[i][j + 1])
+            };
+        }
+    }
+    let mut out: Vec<&str> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < n || j < m {
+        let here = cost[i][j];
+        if i < n && e[i] == "..." {
+            if cost[i + 1][j] == here {
+                out.push(e[i]);
+                i += 1;
+            } else {
+                j += 1;
+            }
+        } else if i < n && j < m && line_matches(e[i], a[j]) && cost[i + 1][j + 1] == here {
+            out.push(e[i]);
+            i += 1;
+            j += 1;
+        } else if i < n && j < m && 1 + cost[i + 1][j + 1] == here {
+            out.push(a[j]);
+            i += 1;
+            j += 1;
+        } else if i < n && 2 + cost[i + 1][j] == here {
+            i += 1;
+        } else {
+            out.push(a[j]);
+            j += 1;
+        }
+    }
+    out.join("\n")
 }
 
 /// A line diff (longest common subsequence) in the unified style: `-` expected,
@@ -243,6 +340,20 @@ mod tests {
         assert!(!text_matches("exact\n", "exact"));
         assert!(unordered_matches("a\nb\nt[..]\n", "t9\nb\na\n"));
         assert!(!unordered_matches("a\nb\n", "a\na\n"));
+        assert!(unordered_matches("b\n...\n", "a\nb\nc\n"));
+        assert!(!unordered_matches("b\n...\n", "a\nc\n"));
+    }
+
+    #[test]
+    fn merging() {
+        // Only the changed line is rewritten; wildcard and `...` lines that still match stay.
+        assert_eq!(merged_expectation("id [..]\nold\nend\n", "id 42\nnew\nend\n", false), "id [..]\nnew\nend\n");
+        assert_eq!(merged_expectation("...\nE: x\n", "t1\nt2\nE: y\n", false), "...\nE: y\n");
+        assert_eq!(merged_expectation("a\nb\n", "a\nb\nc\n", false), "a\nb\nc\n");
+        assert_eq!(merged_expectation("a\nb\nc\n", "a\nc\n", false), "a\nc\n");
+        assert_eq!(merged_expectation("", "x\n", false), "x\n");
+        assert_eq!(merged_expectation("t[..]\nb\nzz\n", "b\nt7\nc\n", true), "t[..]\nb\nc\n");
+        assert_eq!(merged_expectation("b\n...\nq\n", "a\nb\n", true), "b\n...\n");
     }
 
     #[test]
@@ -254,9 +365,5 @@ mod tests {
         assert!(h.unordered);
         assert_eq!(h.args, vec!["a", "b"]);
         assert!(parse_header("# test: bogus\n").is_err());
-        assert_eq!(set_exit_directive("# doc\nx = 1\n", 2), "# doc\n# test: exit=2\nx = 1\n");
-        assert_eq!(set_exit_directive("# test: exit=2\nx = 1\n", 0), "x = 1\n");
-        assert_eq!(set_exit_directive("x = 1\n", 1), "# test: exit=1\nx = 1\n");
-        assert_eq!(set_exit_directive("# test: exit=2\n# b\nx\n", 1), "# test: exit=1\n# b\nx\n");
     }
 }

@@ -135,6 +135,24 @@ fn try_reap(pid: i32) -> Option<i32> {
     None
 }
 
+/// check_not_importing_main(): raises CPython's RuntimeError when a spawned child
+/// tries to start a process while it is still importing the main script.
+#[native("_multiprocessing.check_not_importing_main()")]
+fn check_not_importing_main(vm: &mut Vm) -> PyResult<()> {
+    if !IMPORTING_MAIN.load(std::sync::atomic::Ordering::SeqCst) {
+        return Ok(());
+    }
+    let msg = "\n        An attempt has been made to start a new process before the\n        \
+current process has finished its bootstrapping phase.\n\n        This probably means that you \
+are not using fork to start your\n        child processes and you have forgotten to use the \
+proper idiom\n        in the main module:\n\n            if __name__ == '__main__':\n                \
+freeze_support()\n                ...\n\n        The \"freeze_support()\" line can be omitted if \
+the program\n        is not going to be frozen to produce an executable.\n\n        To fix this \
+issue, refer to the \"Safe importing of main module\"\n        section in \
+https://docs.python.org/3/library/multiprocessing.html\n        ";
+    Err(vm.error(conc_interpreter::native::Exc::RuntimeError, msg))
+}
+
 /// poll_pid(pid) -> the exit code if the child has ended, else None.
 #[native("_multiprocessing.poll_pid(pid, /)")]
 fn poll_pid(_vm: &mut Vm, pid: i64) -> PyResult<Option<i64>> {
@@ -195,7 +213,7 @@ fn cpu_count(_vm: &mut Vm) -> PyResult<i64> {
 
 /// The natives of this file registered in the module.
 pub(super) const FUNCTIONS: &[&conc_interpreter::native::NativeDef] =
-    &[&spawn::DEF, &poll_pid::DEF, &wait_pid::DEF, &kill::DEF, &cpu_count::DEF];
+    &[&spawn::DEF, &check_not_importing_main::DEF, &poll_pid::DEF, &wait_pid::DEF, &kill::DEF, &cpu_count::DEF];
 
 // ---- the child side ----
 
@@ -279,11 +297,19 @@ fn child_run(vm: &mut Vm, main_file: &str, message: &[u8]) -> i32 {
     }
 }
 
+/// Set while a spawned child runs its parent's main script as `__mp_main__`: a process
+/// started then comes from module-level code without the `if __name__ == '__main__'`
+/// guard, and would start children without end.
+static IMPORTING_MAIN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn run_child(vm: &mut Vm, main_file: &str, message: &[u8]) -> PyResult<Value> {
+    use std::sync::atomic::Ordering;
     if !main_file.is_empty() {
         let src = std::fs::read_to_string(main_file).map_err(|e| os_error(vm, e))?;
-        let m = vm.exec_source_module("__mp_main__", main_file, &src, false)?;
-        interp().modules.insert("__main__", Value::Obj(m));
+        IMPORTING_MAIN.store(true, Ordering::SeqCst);
+        let m = vm.exec_source_module("__mp_main__", main_file, &src, false);
+        IMPORTING_MAIN.store(false, Ordering::SeqCst);
+        interp().modules.insert("__main__", Value::Obj(m?));
     }
     let mp = vm.import_module("multiprocessing")?;
     let boot = vm.get_attr(&mp, &conc_interpreter::value::str::intern("_child_bootstrap"))?;

@@ -1,3 +1,4 @@
+# test: helper
 # A module written as a .py file, imported by sibling_py.conc.
 import threading
 

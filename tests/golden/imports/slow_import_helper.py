@@ -1,3 +1,4 @@
+# test: helper
 # Imported by threaded_import.conc: takes a while to run, so that other threads
 # import it while it is still running.
 import time

@@ -51,6 +51,39 @@ impl Vm {
         Ok(())
     }
 
+    /// Calls a helper of `except*` written in conc (`_exception_group.conc`).
+    fn except_star_helper(&mut self, frame: &mut Box<Frame>, name: &str, args: [Value; 2]) -> PyResult<Value> {
+        self.caller = &**frame;
+        let m = self.import_module("_exception_group")?;
+        let f = self.get_attr(&m, &crate::value::str::intern(name))?;
+        self.call(&f, crate::vm::Args::new(args))
+    }
+
+    /// `Instr::CheckEgMatch`
+    #[inline(always)]
+    pub(in crate::vm) fn op_check_eg_match(&mut self, frame: &mut Box<Frame>) -> PyResult<()> {
+        let typ = frame.pop();
+        let rest = frame.pop();
+        let r = self.except_star_helper(frame, "_star_match", [rest, typ])?;
+        let (rest, matched) = match r.as_tuple().map(|t| t.items()) {
+            Some([a, b]) => (a.clone(), b.clone()),
+            _ => (Value::None, Value::None),
+        };
+        frame.push(rest);
+        frame.push(matched);
+        Ok(())
+    }
+
+    /// `Instr::PrepReraiseStar`
+    #[inline(always)]
+    pub(in crate::vm) fn op_prep_reraise_star(&mut self, frame: &mut Box<Frame>) -> PyResult<()> {
+        let list = frame.pop();
+        let orig = frame.top().clone();
+        let r = self.except_star_helper(frame, "_star_reraise", [orig, list])?;
+        frame.push(r);
+        Ok(())
+    }
+
     /// `Instr::BeforeWith`
     #[inline(always)]
     pub(in crate::vm) fn op_before_with(&mut self, frame: &mut Box<Frame>) -> PyResult<()> {

@@ -14,6 +14,7 @@ mod generators;
 mod imports;
 mod iterate;
 mod jumps;
+mod matching;
 mod names;
 mod stack;
 mod subscr;

@@ -1,2 +1,3 @@
+# test: helper
 def greet(who):
     return f"hello, {who}, from {__name__}"
