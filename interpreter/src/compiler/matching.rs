@@ -364,7 +364,9 @@ impl LiteralKey {
                 Constant::Ellipsis => return None,
             }),
             ExprKind::UnaryOp { op: UnaryOp::USub, operand } => match LiteralKey::of(operand)? {
-                LiteralKey::Int(i, _) => Some(i.checked_neg().map_or(LiteralKey::Big(format!("-{i}")), |n| LiteralKey::Int(n, false))),
+                LiteralKey::Int(i, _) => {
+                    Some(i.checked_neg().map_or(LiteralKey::Big(format!("-{i}")), |n| LiteralKey::Int(n, false)))
+                }
                 LiteralKey::Big(s) => Some(LiteralKey::Big(format!("-{s}"))),
                 LiteralKey::Float(f) => Some(LiteralKey::Float(-f)),
                 _ => None,

@@ -175,11 +175,8 @@ impl Vm {
             out.push_str(&format!("  File \"{}\", line {}, in {}\n", e.code.filename, line, e.code.name));
             // Source given on the command line, to exec() or at the prompt is
             // not shown again, as in CPython (it has no file to read it from).
-            let text = if matches!(e.code.filename.as_str(), "<string>" | "<stdin>") {
-                ""
-            } else {
-                e.code.line_text(line)
-            };
+            let text =
+                if matches!(e.code.filename.as_str(), "<string>" | "<stdin>") { "" } else { e.code.line_text(line) };
             if !text.is_empty() {
                 out.push_str(&format!("    {text}\n"));
             }

@@ -71,8 +71,13 @@ macro_rules! blake2_variant {
                     bytes.copy_from_slice(&block[k * Self::WORD..(k + 1) * Self::WORD]);
                     *word ^= <$word>::from_le_bytes(bytes);
                 }
-                let mut state =
-                    $name { h, buffer: Vec::with_capacity($block), counter: 0, last_node: p.last_node, digest_size: p.digest_size };
+                let mut state = $name {
+                    h,
+                    buffer: Vec::with_capacity($block),
+                    counter: 0,
+                    last_node: p.last_node,
+                    digest_size: p.digest_size,
+                };
                 if !p.key.is_empty() {
                     let mut padded = p.key.clone();
                     padded.resize($block, 0);

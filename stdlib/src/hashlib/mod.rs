@@ -29,8 +29,8 @@ fn named(kwargs: KwArgs) -> Named {
 fn lookup(kwargs: &Named, name: &str) -> Option<Value> {
     kwargs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
 }
-use conc_interpreter::{ObjRef, Object, PyResult, Value, Vm};
 use ::digest::{Digest, ExtendableOutput, Update, XofReader};
+use conc_interpreter::{ObjRef, Object, PyResult, Value, Vm};
 use parking_lot::Mutex;
 
 /// One hashing state per algorithm. The fixed-size digests are listed once, in
@@ -233,7 +233,8 @@ fn h_hexdigest(vm: &mut Vm, this: &Hash, length: Option<Value>) -> PyResult<Stri
 #[native("HASH.copy($self, /)")]
 fn h_copy(_vm: &mut Vm, this: &Hash) -> PyResult<Value> {
     let state = this.state.lock().clone();
-    let twin = Hash { name: this.name, digest_size: this.digest_size, block_size: this.block_size, state: Mutex::new(state) };
+    let twin =
+        Hash { name: this.name, digest_size: this.digest_size, block_size: this.block_size, state: Mutex::new(state) };
     Ok(NativeClass::instance_of(HASH.class(), twin))
 }
 
@@ -327,7 +328,8 @@ fn int_param(vm: &mut Vm, kwargs: &Named, name: &str, default: i64) -> PyResult<
 
 fn blake2_new(vm: &mut Vm, which: &str, data: Option<Value>, kwargs: Named) -> PyResult<Value> {
     let big = which == "blake2b";
-    let (max_digest, salt_len) = if big { (Blake2b::MAX_DIGEST, Blake2b::SALT) } else { (Blake2s::MAX_DIGEST, Blake2s::SALT) };
+    let (max_digest, salt_len) =
+        if big { (Blake2b::MAX_DIGEST, Blake2b::SALT) } else { (Blake2s::MAX_DIGEST, Blake2s::SALT) };
     let digest_size = int_param(vm, &kwargs, "digest_size", max_digest as i64)?;
     if digest_size < 1 || digest_size > max_digest as i64 {
         let msg = format!("digest_size must be between 1 and {max_digest} bytes");
@@ -375,7 +377,11 @@ fn blake2_new(vm: &mut Vm, which: &str, data: Option<Value>, kwargs: Named) -> P
             None => false,
         },
     };
-    let state = if big { State::Blake2b(Box::new(Blake2b::new(&params))) } else { State::Blake2s(Box::new(Blake2s::new(&params))) };
+    let state = if big {
+        State::Blake2b(Box::new(Blake2b::new(&params)))
+    } else {
+        State::Blake2s(Box::new(Blake2s::new(&params)))
+    };
     make(vm, which, data, state, params.digest_size)
 }
 
@@ -385,7 +391,19 @@ fn blake2_ctor(vm: &mut Vm, name: &str, data: Option<Value>, params: KwArgs) -> 
     let mut params = named(params);
     params.retain(|(k, _)| k != "usedforsecurity");
     for (key, _) in &params {
-        let known = ["digest_size", "key", "salt", "person", "fanout", "depth", "leaf_size", "node_offset", "node_depth", "inner_size", "last_node"];
+        let known = [
+            "digest_size",
+            "key",
+            "salt",
+            "person",
+            "fanout",
+            "depth",
+            "leaf_size",
+            "node_offset",
+            "node_depth",
+            "inner_size",
+            "last_node",
+        ];
         if !known.contains(&key.as_str()) {
             let msg = format!("{name}() got an unexpected keyword argument '{key}'");
             return Err(vm.type_error(&msg));
@@ -396,7 +414,14 @@ fn blake2_ctor(vm: &mut Vm, name: &str, data: Option<Value>, params: KwArgs) -> 
 
 /// HMAC-based key derivation; the inner and outer states are keyed once and copied per block.
 #[native("_hashlib.pbkdf2_hmac(hash_name, password, salt, iterations, dklen=None)")]
-fn pbkdf2_hmac(vm: &mut Vm, hash_name: &str, password: Value, salt: Value, iterations: i64, dklen: Option<Value>) -> PyResult<Value> {
+fn pbkdf2_hmac(
+    vm: &mut Vm,
+    hash_name: &str,
+    password: Value,
+    salt: Value,
+    iterations: i64,
+    dklen: Option<Value>,
+) -> PyResult<Value> {
     let key = canonical(hash_name);
     let Some((_, size, block)) = entry(&key).filter(|e| e.1 > 0) else {
         let msg = format!("unsupported hash type {hash_name}");
@@ -420,7 +445,11 @@ fn pbkdf2_hmac(vm: &mut Vm, hash_name: &str, password: Value, salt: Value, itera
     let fresh = |vm: &mut Vm| -> PyResult<State> {
         if key == "blake2b" || key == "blake2s" {
             let p = Params { digest_size: size, fanout: 1, depth: 1, ..Default::default() };
-            return Ok(if key == "blake2b" { State::Blake2b(Box::new(Blake2b::new(&p))) } else { State::Blake2s(Box::new(Blake2s::new(&p))) });
+            return Ok(if key == "blake2b" {
+                State::Blake2b(Box::new(Blake2b::new(&p)))
+            } else {
+                State::Blake2s(Box::new(Blake2s::new(&p)))
+            });
         }
         fixed_state(&key).ok_or_else(|| vm.value_error("unsupported hash type"))
     };

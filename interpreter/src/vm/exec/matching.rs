@@ -188,7 +188,13 @@ impl Vm {
     /// The attributes a class pattern matches its sub-patterns against (positional
     /// ones named by `__match_args__`, then the keywords), or None when the subject
     /// is not an instance or lacks one of them.
-    fn match_class(&mut self, subject: &Value, cls: &Value, count: usize, kw: &[Value]) -> PyResult<Option<Vec<Value>>> {
+    fn match_class(
+        &mut self,
+        subject: &Value,
+        cls: &Value,
+        count: usize,
+        kw: &[Value],
+    ) -> PyResult<Option<Vec<Value>>> {
         let Some(Object::Class(k)) = cls.obj() else {
             return Err(self.type_error("called match pattern must be a type"));
         };
@@ -223,7 +229,8 @@ impl Vm {
             if by_self {
                 out.push(subject.clone());
             } else {
-                let args: Vec<Value> = match_args.as_ref().and_then(|m| m.as_tuple()).map(|t| t.items().to_vec()).unwrap_or_default();
+                let args: Vec<Value> =
+                    match_args.as_ref().and_then(|m| m.as_tuple()).map(|t| t.items().to_vec()).unwrap_or_default();
                 for name in &args[..count] {
                     let Some(n) = name.as_str() else {
                         let msg = format!("__match_args__ elements must be strings (got {})", self.type_name(name));
@@ -247,7 +254,13 @@ impl Vm {
     }
 
     /// One attribute of a class pattern's subject; None when it is missing.
-    fn match_attr(&mut self, subject: &Value, name: &str, cls_name: &str, seen: &mut Vec<String>) -> PyResult<Option<Value>> {
+    fn match_attr(
+        &mut self,
+        subject: &Value,
+        name: &str,
+        cls_name: &str,
+        seen: &mut Vec<String>,
+    ) -> PyResult<Option<Value>> {
         if seen.iter().any(|s| s == name) {
             let msg = format!("{cls_name}() got multiple sub-patterns for attribute '{name}'");
             return Err(self.type_error(&msg));
