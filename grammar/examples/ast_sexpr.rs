@@ -344,6 +344,18 @@ fn stmt(out: &mut String, st: &Stmt) {
             stmts(out, body);
             stmts(out, orelse);
         }
+        // Patterns are not printed: the comparison tool's corpus predates `match`,
+        // so only the subject, guards and bodies are compared.
+        Match { subject, cases } => {
+            out.push_str("Match");
+            expr(out, subject);
+            for case in cases {
+                out.push_str(" (case");
+                opt_expr(out, &case.guard);
+                list(out, &case.body, stmt);
+                out.push(')');
+            }
+        }
         Try { body, handlers, orelse, finalbody } => {
             out.push_str("Try");
             stmts(out, body);

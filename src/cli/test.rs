@@ -327,6 +327,12 @@ fn gather(opts: &Options) -> Result<Found, String> {
 }
 
 pub fn run(args: &[String]) -> i32 {
+    // Output piped into a pager or `head` that exits early ends the run quietly, as
+    // for other command-line tools, rather than as a failed write.
+    // SAFETY: restoring a signal's default disposition has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let opts = match parse_args(args) {
         Ok(o) => o,
         Err(e) => {

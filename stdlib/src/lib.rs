@@ -94,6 +94,13 @@ pub fn install() {
             // Exception groups are conc code (the `except*` machinery calls it too).
             ("BaseExceptionGroup", "_exception_group"),
             ("ExceptionGroup", "_exception_group"),
+            // What Python's site module adds: objects with helpful reprs.
+            ("exit", "_sitebuiltins"),
+            ("quit", "_sitebuiltins"),
+            ("help", "_sitebuiltins"),
+            ("copyright", "_sitebuiltins"),
+            ("credits", "_sitebuiltins"),
+            ("license", "_sitebuiltins"),
         ] {
             lazy.insert(name.to_string(), (module.to_string(), name.to_string()));
         }

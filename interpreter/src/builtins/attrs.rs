@@ -117,6 +117,8 @@ pub fn builtin_special(vm: &mut Vm, obj: &Value, name: &ObjRef) -> PyResult<Opti
         (Object::Code(c), "co_name") => Some(Value::str(&c.name)),
         (Object::Code(c), "co_filename") => Some(Value::str(&c.filename)),
         (Object::Code(c), "co_argcount") => Some(Value::Int(c.arg_count as i64)),
+        (Object::Code(c), "co_posonlyargcount") => Some(Value::Int(c.posonly_count as i64)),
+        (Object::Code(c), "co_kwonlyargcount") => Some(Value::Int(c.kwonly_count as i64)),
         (Object::Code(c), "co_varnames") => Some(Value::tuple(c.varnames.iter().cloned().map(Value::Obj).collect())),
         (Object::Code(c), "co_firstlineno") => Some(Value::Int(c.first_line as i64)),
         (Object::Code(c), "co_flags") => Some(Value::Int(cpython_code_flags(c.flags))),

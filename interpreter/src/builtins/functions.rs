@@ -50,7 +50,6 @@ pub const FUNCTIONS: &[&NativeDef] = &[
     &super::evaluate::exec::DEF,
     &super::evaluate::eval::DEF,
     &super::evaluate::compile::DEF,
-    &exit::DEF,
     &__import__::DEF,
 ];
 
@@ -1156,32 +1155,6 @@ fn input(vm: &mut Vm, prompt: Option<&Value>) -> PyResult<Value> {
         }
         Err(e) => Err(vm.error(Exc::OSError, &e.to_string())),
     }
-}
-
-/// Exits the interpreter by raising SystemExit. CPython's `exit` and `quit` are
-/// `Quitter` objects written in Python, so their argument errors read as a Python
-/// method's.
-#[native("exit(*args, **kwargs)")]
-pub fn exit(vm: &mut Vm, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
-    use crate::native::messages as m;
-    let q = "Quitter.__call__";
-    let mut code = args.first().cloned();
-    for (k, v) in kwargs {
-        if k.str_text() != "code" {
-            return Err(vm.type_error(&m::py_unexpected_keyword(q, k.str_text())));
-        }
-        if code.is_some() {
-            return Err(vm.type_error(&m::py_multiple_values(q, "code")));
-        }
-        code = Some(v);
-    }
-    if args.len() > 1 {
-        return Err(vm.type_error(&m::py_too_many_positional(q, 1, 2, args.len() + 1, 0)));
-    }
-    let code = code.unwrap_or(Value::None);
-    let cls = Exc::SystemExit.class().clone();
-    let a = if code.is_none() { vec![] } else { vec![code] };
-    Err(vm.new_exception(&cls, a))
 }
 
 /// Adapter for the old `__getitem__` iteration protocol: `getitem(bound, i)`, where

@@ -48,8 +48,6 @@ pub fn register_all(vm: &mut Vm) {
     for def in functions::FUNCTIONS {
         b.globals.set(&intern(def.sig.name), crate::native::function_value(def));
     }
-    // `quit` is `exit` under another name, as in CPython.
-    b.globals.set(&intern("quit"), crate::native::function_value(&functions::exit::DEF));
     let t = types();
     let classes = [
         ("object", &t.object),
