@@ -34,7 +34,13 @@ pub enum Handler {
     DefaultInt,
     /// A callable, called with (signum, frame).
     Script(Value),
+    /// An action of conc's own (SIGQUIT's thread dump, `faulthandler.register`), run
+    /// by the main thread as a script handler is; scripts see the default disposition.
+    Native(NativeAction),
 }
+
+/// A native signal action (see `Handler::Native`).
+pub type NativeAction = std::sync::Arc<dyn Fn(&mut Vm) -> PyResult<()> + Send + Sync>;
 
 fn handlers() -> &'static Mutex<Vec<Option<Handler>>> {
     static H: std::sync::OnceLock<Mutex<Vec<Option<Handler>>>> = std::sync::OnceLock::new();
@@ -218,6 +224,7 @@ impl Vm {
                 Some(Handler::Script(f)) => {
                     self.call(&f, Args::new([Value::Int(signum as i64), Value::None])).map(|_| ())
                 }
+                Some(Handler::Native(f)) => f(self),
                 None => Ok(()),
             };
             if let Err(e) = result {

@@ -17,6 +17,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             &io_classes::DEF,
             &stdlib_source::DEF,
             &_panic::DEF,
+            &crate::deadlock::dump::threads::DEF,
         ],
     );
     Ok(())

@@ -8,6 +8,7 @@ pub mod collections;
 mod conc_helpers;
 pub mod deadlock;
 pub mod errno;
+pub mod faulthandler;
 pub mod hashlib;
 pub mod json;
 pub mod math;
@@ -38,6 +39,7 @@ use conc_interpreter::interp::{interp, EmbeddedModule, ModuleInit};
 const MODULES: &[(&str, ModuleInit)] = &[
     ("sys", sys::init),
     ("_thread", thread::init),
+    ("faulthandler", faulthandler::init),
     ("_conc", conc_helpers::init),
     ("time", time::init),
     ("math", math::init),
@@ -95,6 +97,7 @@ pub fn install() {
             ("Condition", "threading"),
             ("Barrier", "threading"),
             ("Queue", "queue"),
+            ("threads", "_conc"),
             // Exception groups are conc code (the `except*` machinery calls it too).
             ("BaseExceptionGroup", "_exception_group"),
             ("ExceptionGroup", "_exception_group"),

@@ -99,6 +99,7 @@ impl RuntimeBuilder {
         install_sigint_handler();
         conc_interpreter::deadlock::thread_began();
         crate::deadlock::enable_unless_hang();
+        crate::deadlock::dump::install_sigquit();
         crate::install();
         *interp().argv.lock() = self.argv.clone();
         *interp().path.lock() = self.path.clone();

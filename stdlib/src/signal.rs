@@ -111,6 +111,7 @@ fn current(vm: &mut Vm, signum: i32) -> PyResult<Value> {
     Ok(match signals::handler(signum as usize) {
         Some(Handler::Script(f)) => f,
         Some(Handler::DefaultInt) => default_int_handler_value(vm)?,
+        Some(Handler::Native(_)) => Value::Int(0),
         None => match signals::current_os_disposition(signum) {
             libc::SIG_DFL => Value::Int(0),
             libc::SIG_IGN => Value::Int(1),

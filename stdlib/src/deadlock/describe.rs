@@ -55,10 +55,12 @@ impl Wait {
     pub fn of(r: &WaitRecord) -> Wait {
         let stack = &r.detail.stack;
         let first_script = stack.iter().position(|e| !is_library_file(&e.code.filename));
+        // The library method the script called; with no script frame at all (a
+        // thread whose target is `event.wait`), the outermost one of a known class.
         let api = match first_script {
             Some(i) if i > 0 => Some(stack[i - 1].code.qualname.as_str()),
-            None if !stack.is_empty() => Some(stack[stack.len() - 1].code.qualname.as_str()),
-            _ => None,
+            Some(_) => None,
+            None => stack.iter().rev().map(|e| e.code.qualname.as_str()).find(|q| kind_of_api(q).is_some()),
         };
         let mut w = Wait {
             thread: r.thread,
@@ -101,20 +103,8 @@ impl Wait {
         }
         // A library class around the native object names the kind the script sees.
         if let Some(api) = api {
-            let class = api.split('.').next().unwrap_or("");
             let method = api.rsplit('.').next().unwrap_or("");
-            let kind = match class {
-                "Event" => Some(Kind::Event),
-                "Semaphore" | "BoundedSemaphore" => Some(Kind::Semaphore),
-                "Barrier" => Some(Kind::Barrier),
-                "Future" => Some(Kind::Future),
-                "Queue" | "LifoQueue" | "PriorityQueue" | "SimpleQueue" | "_Derived" => Some(match method {
-                    "put" | "put_nowait" => Kind::QueuePut,
-                    "join" => Kind::QueueJoin,
-                    _ => Kind::QueueGet,
-                }),
-                _ => None,
-            };
+            let kind = kind_of_api(api);
             if let Some(k) = kind {
                 w.kind = k;
                 w.holder = None;
@@ -179,6 +169,24 @@ impl Wait {
     }
 }
 
+/// The kind of wait a library method (`Event.wait`, `LifoQueue.put`) stands for.
+fn kind_of_api(qualname: &str) -> Option<Kind> {
+    let class = qualname.split('.').next().unwrap_or("");
+    let method = qualname.rsplit('.').next().unwrap_or("");
+    match class {
+        "Event" => Some(Kind::Event),
+        "Semaphore" | "BoundedSemaphore" => Some(Kind::Semaphore),
+        "Barrier" => Some(Kind::Barrier),
+        "Future" => Some(Kind::Future),
+        "Queue" | "LifoQueue" | "PriorityQueue" | "SimpleQueue" | "_Derived" => Some(match method {
+            "put" | "put_nowait" => Kind::QueuePut,
+            "join" => Kind::QueueJoin,
+            _ => Kind::QueueGet,
+        }),
+        _ => None,
+    }
+}
+
 fn queue_kind(what: &str) -> Kind {
     match what {
         "Queue.put" => Kind::QueuePut,
@@ -219,6 +227,16 @@ fn name_from_call(text: &str, method: &str) -> Option<String> {
     let start = text[..at].rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).map_or(0, |i| i + 1);
     let name = &text[start..at];
     (!name.is_empty() && !name.starts_with('.')).then(|| name.to_string())
+}
+
+/// How a report names a thread that is not among those it lists: one that has
+/// ended (still holding a lock), or one that runs.
+pub fn unlisted_thread(ident: u64) -> String {
+    if registry::live_idents().contains(&ident) {
+        format!("thread {ident:#x}")
+    } else {
+        "a thread that has ended".to_string()
+    }
 }
 
 /// `file:line` of a site, for "made at".

@@ -10,7 +10,8 @@ use super::describe::Wait;
 use super::report::frame_lines;
 use conc_interpreter::blocking::{current_ident, waiting_threads, WaitRecord};
 use conc_interpreter::deadlock::{collect_running, live_threads};
-use conc_interpreter::vm::frames::FrameEntry;
+use conc_interpreter::native::native;
+use conc_interpreter::vm::frames::{is_library_file, FrameEntry};
 use conc_interpreter::Vm;
 use parking_lot::Mutex;
 use std::fmt::Write;
@@ -49,11 +50,13 @@ pub fn collect(vm: Option<&Vm>) -> Vec<ThreadState> {
         })
         .collect();
     if let (Some(vm), Some(me)) = (vm, me) {
+        // The dumping thread may be inside a wait (a signal handled during a sleep).
+        let wait = parked.iter().find(|r| r.thread == me).cloned();
         out.push(ThreadState {
             ident: me,
             name: vm.thread_name.clone(),
             stack: Some(vm.stack_entries()),
-            wait: None,
+            wait,
             current: true,
         });
     }
@@ -84,8 +87,13 @@ pub fn collect(vm: Option<&Vm>) -> Vec<ThreadState> {
 /// as a traceback shows them (most recent call last).
 pub fn render(threads: &[ThreadState], title: &str) -> String {
     let names: Vec<(u64, String)> = threads.iter().map(|t| (t.ident, t.name.clone())).collect();
-    let name_of =
-        |id: u64| names.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone()).unwrap_or_else(|| format!("{id:#x}"));
+    let name_of = |id: u64| {
+        names
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| super::describe::unlisted_thread(id))
+    };
     let mut out = String::new();
     let n = threads.len();
     let _ = writeln!(out, "{title}: {n} thread{}", if n == 1 { "" } else { "s" });
@@ -113,8 +121,10 @@ pub fn render(threads: &[ThreadState], title: &str) -> String {
                 let _ = writeln!(out, "\nThread {name} is running native code (no stack available)");
             }
         }
+        // The script's frames only, as in a deadlock report (faulthandler's layout
+        // keeps conc's library frames, as CPython's shows threading.py's).
         if let Some(stack) = &t.stack {
-            for f in stack.iter().rev() {
+            for f in stack.iter().rev().filter(|f| !is_library_file(&f.code.filename)) {
                 frame_lines(&mut out, f);
             }
         }
@@ -160,4 +170,33 @@ fn frames_faulthandler(out: &mut String, t: &ThreadState) {
         }
         _ => out.push_str("  <no Python frame>\n"),
     }
+}
+
+/// Ctrl-\ (SIGQUIT) prints every thread's stack and wait on stderr, and the program
+/// goes on (as Java's and Go's do), unless the signal was ignored when conc started.
+/// The main thread prints it at its next check, as it runs script handlers.
+pub fn install_sigquit() {
+    use conc_interpreter::signals;
+    if signals::current_os_disposition(libc::SIGQUIT) != libc::SIG_DFL {
+        return;
+    }
+    let dump = |vm: &mut Vm| {
+        let threads = collect(Some(vm));
+        conc_interpreter::stdio::write_stderr(&render(&threads, "conc: thread dump (SIGQUIT)"));
+        Ok(())
+    };
+    if signals::install_os_handler(libc::SIGQUIT).is_ok() {
+        signals::set_handler(libc::SIGQUIT as usize, Some(signals::Handler::Native(std::sync::Arc::new(dump))));
+    }
+}
+
+/// threads()
+///
+/// Print the live threads: each one's name, what it is doing or waiting on, and
+/// where in the script (a thread dump, as Ctrl-\ prints it).
+#[native("threads()")]
+pub fn threads(vm: &mut Vm) -> conc_interpreter::PyResult<()> {
+    let list = collect(Some(vm));
+    conc_interpreter::stdio::write_stdout(&render(&list, "Threads"));
+    Ok(())
 }

@@ -18,7 +18,7 @@ pub const STUCK_AT_EXIT: &str =
 /// The report for `waits` (in start order), under `headline`.
 pub fn render(waits: &[Wait], headline: &str) -> String {
     let names: HashMap<u64, String> = waits.iter().map(|w| (w.thread, w.thread_name.clone())).collect();
-    let name_of = |t: u64| names.get(&t).cloned().unwrap_or_else(|| format!("thread {t}"));
+    let name_of = |t: u64| names.get(&t).cloned().unwrap_or_else(|| super::describe::unlisted_thread(t));
     let mut out = String::new();
     out.push_str(headline);
     out.push('\n');
