@@ -46,7 +46,7 @@ fn chained_exceptions_from_a_file_show_source_lines() {
     assert_eq!(
         err,
         format!(
-            "Traceback (most recent call last):\n  File \"{f}\", line 2, in <module>\n    1/0\nZeroDivisionError: division by zero\n\nThe above exception was the direct cause of the following exception:\n\nTraceback (most recent call last):\n  File \"{f}\", line 4, in <module>\n    raise KeyError('k') from e\nKeyError: 'k'\n"
+            "Traceback (most recent call last):\n  File \"{f}\", line 2, in <module>\n    1/0\n    ~^~\nZeroDivisionError: division by zero\n\nThe above exception was the direct cause of the following exception:\n\nTraceback (most recent call last):\n  File \"{f}\", line 4, in <module>\n    raise KeyError('k') from e\nKeyError: 'k'\n"
         )
     );
     let _ = std::fs::remove_dir_all(&dir);
