@@ -162,6 +162,20 @@ pub fn block_async_signals() {
     }
 }
 
+/// For a `pre_exec` hook, between fork and exec: gives the program about to run an
+/// empty signal mask. exec keeps the mask, so a child started from a thread that
+/// [`block_async_signals`] applied to would otherwise never see SIGTERM or SIGINT.
+/// Only async-signal-safe calls on a local set, as a `pre_exec` hook requires.
+pub fn clear_mask_for_exec() {
+    // SAFETY: sigemptyset initialises the local set; pthread_sigmask only changes the
+    // calling thread's mask. Both are async-signal-safe.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+    }
+}
+
 /// Undoes [`block_async_signals`] (a thread that becomes the main one: a fork child).
 pub fn unblock_async_signals() {
     let set = async_signal_set();

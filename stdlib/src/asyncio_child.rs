@@ -1,54 +1,20 @@
 //! `_asyncio_child`: starting the child processes of `asyncio.create_subprocess_*`
 //! and learning when they end without a watcher thread. `spawn` starts a child
-//! with `std::process::Command` (its fork/exec, its exec-error report) on the
-//! descriptors asyncio made for it, and returns its pid and a pidfd; the loop
+//! through `subprocess.rs`'s `start` (the same fork/exec, signal mask and pidfd as
+//! the `subprocess` module) on the descriptors asyncio made for it, and returns its pid and a pidfd; the loop
 //! watches the pidfd with `add_reader` (it becomes readable when the child ends)
 //! and then reaps the child with `reap`.
 
+use crate::subprocess::{os_text, stdio_for};
 use crate::util::natives;
 use conc_interpreter::builtins::io::os_error_with;
 use conc_interpreter::native::native;
-use conc_interpreter::{ObjRef, Object, PyResult, Value, Vm};
-use std::ffi::OsString;
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::os::unix::ffi::OsStringExt;
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
+use conc_interpreter::{ObjRef, PyResult, Value, Vm};
+use std::process::Command;
 
 pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     natives(m, &[&spawn::DEF, &reap::DEF]);
     Ok(())
-}
-
-/// A str or bytes argument as the OS takes it.
-fn os_text(vm: &mut Vm, v: &Value) -> PyResult<OsString> {
-    let bytes = match v.unwrap_base().obj() {
-        Some(Object::Str(s)) => s.as_str().as_bytes().to_vec(),
-        Some(Object::Bytes(b)) => b.to_vec(),
-        _ => {
-            let msg = format!("expected str, bytes or os.PathLike object, not {}", vm.type_name(v));
-            return Err(vm.type_error(&msg));
-        }
-    };
-    if bytes.contains(&0) {
-        return Err(vm.value_error("embedded null byte"));
-    }
-    Ok(OsString::from_vec(bytes))
-}
-
-/// The child's end of a standard stream: -1 inherits ours, another number is a
-/// descriptor the child gets a copy of.
-fn stdio_for(vm: &mut Vm, fd: i64) -> PyResult<Stdio> {
-    if fd < 0 {
-        return Ok(Stdio::inherit());
-    }
-    // SAFETY: fcntl(2) duplicates a plain descriptor number.
-    let dup = unsafe { libc::fcntl(fd as i32, libc::F_DUPFD_CLOEXEC, 3) };
-    if dup < 0 {
-        return Err(os_error_with(vm, &std::io::Error::last_os_error(), None, None));
-    }
-    // SAFETY: `dup` is a fresh descriptor nobody else owns; Stdio closes it.
-    Ok(Stdio::from(unsafe { OwnedFd::from_raw_fd(dup) }))
 }
 
 /// spawn(args, cwd, env, stdin, stdout, stderr) -> (pid, pidfd): start a child.
@@ -81,39 +47,11 @@ fn spawn(vm: &mut Vm, args: Value, cwd: Value, env: Value, stdin: i64, stdout: i
             cmd.env(k, v);
         }
     }
-    let streams = [stdio_for(vm, stdin)?, stdio_for(vm, stdout)?, stdio_for(vm, stderr)?];
+    let streams = [stdio_for(vm, stdin as i32)?, stdio_for(vm, stdout as i32)?, stdio_for(vm, stderr as i32)?];
     let [i, o, e] = streams;
     cmd.stdin(i).stdout(o).stderr(e);
-    // The child starts a new life: default signal dispositions come from exec;
-    // the mask the interpreter's threads carry must not be inherited.
-    // SAFETY: pre_exec runs in the forked child before exec; it only calls
-    // async-signal-safe functions (sigemptyset, pthread_sigmask).
-    unsafe {
-        cmd.pre_exec(|| {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            libc::pthread_sigmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
-            Ok(())
-        });
-    }
-    conc_interpreter::stdio::flush_stdout();
-    let child = match cmd.spawn() {
-        Ok(c) => c,
-        Err(e) => {
-            let name = Some(argv[0].clone());
-            return Err(os_error_with(vm, &e, name, None));
-        }
-    };
-    let pid = child.id() as i64;
-    // The child is reaped by `reap`, not by std: dropping `Child` does not wait.
-    drop(child);
-    // SAFETY: pidfd_open(2) takes a pid and flags and returns a new descriptor.
-    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
-    if pidfd >= 0 {
-        // SAFETY: sets close-on-exec on the descriptor just made.
-        unsafe { libc::fcntl(pidfd as i32, libc::F_SETFD, libc::FD_CLOEXEC) };
-    }
-    Ok(Value::tuple(vec![Value::Int(pid), Value::Int(if pidfd >= 0 { pidfd as i64 } else { -1 })]))
+    let (pid, pidfd) = crate::subprocess::start(vm, cmd, &argv[0])?;
+    Ok(Value::tuple(vec![Value::Int(pid as i64), Value::Int(pidfd as i64)]))
 }
 
 /// reap(pid, block) -> returncode or None: collect the ended child (its exit code,

@@ -23,7 +23,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
 }
 
 /// A str or bytes argument as the OS sees it.
-fn os_text(vm: &mut Vm, v: &Value) -> PyResult<OsString> {
+pub(crate) fn os_text(vm: &mut Vm, v: &Value) -> PyResult<OsString> {
     let bytes = match v.unwrap_base().obj() {
         Some(Object::Str(s)) => s.as_str().as_bytes().to_vec(),
         Some(Object::Bytes(b)) => b.to_vec(),
@@ -48,7 +48,7 @@ fn items(vm: &mut Vm, v: &Value) -> PyResult<Vec<Value>> {
 
 /// The child's end of a standard stream: -1 inherits ours, another number is a
 /// descriptor the child gets a copy of.
-fn stdio_for(vm: &mut Vm, fd: i32) -> PyResult<Stdio> {
+pub(crate) fn stdio_for(vm: &mut Vm, fd: i32) -> PyResult<Stdio> {
     if fd < 0 {
         return Ok(Stdio::inherit());
     }
@@ -164,17 +164,36 @@ fn spawn(
         // system calls (setsid, close_range, fcntl) on data moved into it.
         unsafe { cmd.pre_exec(hook) };
     }
+    let (pid, pidfd) = start(vm, cmd, program)?;
+    Ok(Value::tuple(vec![Value::Int(pid as i64), Value::Int(pidfd as i64)]))
+}
+
+/// Starts a prepared command; shared by `subprocess` and asyncio's child processes.
+/// The child starts with an empty signal mask (see `signals::clear_mask_for_exec`:
+/// a child started from a worker thread would otherwise never see SIGTERM). Gives
+/// the pid and a close-on-exec pidfd (-1 where the kernel has none); the caller
+/// reaps the child.
+pub(crate) fn start(vm: &mut Vm, mut cmd: Command, program: &Value) -> PyResult<(i32, i32)> {
+    // SAFETY: the hook runs in the forked child before exec and only makes
+    // async-signal-safe calls.
+    unsafe {
+        cmd.pre_exec(|| {
+            conc_interpreter::signals::clear_mask_for_exec();
+            Ok(())
+        });
+    }
     conc_interpreter::stdio::flush_stdout();
     let child = cmd.spawn().map_err(|e| os_error_with(vm, &e, Some(program.clone()), None))?;
     let pid = child.id() as i32;
+    // The caller reaps the child: dropping `Child` does not wait.
     drop(child);
     // SAFETY: pidfd_open(2) takes a pid and flags; the new descriptor is ours.
-    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i64;
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
     if pidfd >= 0 {
         // SAFETY: fcntl(2) on the descriptor just made.
-        unsafe { libc::fcntl(pidfd as i32, libc::F_SETFD, libc::FD_CLOEXEC) };
+        unsafe { libc::fcntl(pidfd, libc::F_SETFD, libc::FD_CLOEXEC) };
     }
-    Ok(Value::tuple(vec![Value::Int(pid as i64), Value::Int(pidfd.max(-1))]))
+    Ok((pid, pidfd.max(-1)))
 }
 
 /// `waitpid(pid, WNOHANG)`: Some(status) once the child ended.

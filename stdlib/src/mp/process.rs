@@ -76,12 +76,15 @@ fn spawn(vm: &mut Vm, message: &Value, fds: &Value) -> PyResult<i64> {
     use std::os::unix::process::CommandExt;
     // SAFETY: between fork and exec the closure only calls fcntl, which is
     // async-signal-safe, on descriptors the parent keeps open during spawn() (`r`
-    // lives until after `cmd.spawn()`, the others belong to objects the caller holds).
+    // lives until after `cmd.spawn()`, the others belong to objects the caller holds),
+    // and clears the signal mask (async-signal-safe too): a child started from a
+    // worker thread must see terminate()'s SIGTERM.
     unsafe {
         cmd.pre_exec(move || {
             for &fd in &keep {
                 libc::fcntl(fd, libc::F_SETFD, 0);
             }
+            conc_interpreter::signals::clear_mask_for_exec();
             Ok(())
         });
     }
