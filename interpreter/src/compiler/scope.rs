@@ -215,7 +215,12 @@ impl Builder {
                 }
                 self.target(target);
             }
-            StmtKind::AnnAssign { target, value, .. } => {
+            StmtKind::AnnAssign { target, annotation, value, .. } => {
+                // Module and class bodies evaluate the annotation (for
+                // `__annotations__`), so a lambda or comprehension in it needs its scope.
+                if self.scopes[self.cur].kind != ScopeKind::Function {
+                    self.expr(annotation);
+                }
                 if let Some(v) = value {
                     self.expr(v);
                     self.target(target);
