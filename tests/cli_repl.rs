@@ -322,3 +322,18 @@ fn ctrl_d_on_continuation_line_ends_the_block() {
     s.expect("\n5\n>>> ");
     assert_eq!(s.exit(), 0);
 }
+
+/// Lines typed ahead (or pasted without bracketed paste) all run, in order: the line
+/// editor keeps the bytes it read past the first line for the next prompt (rustyline's
+/// `buffer-redux` feature; without it every line after the first was dropped).
+#[test]
+fn typed_ahead_lines_all_run() {
+    let mut s = Session::start("type_ahead");
+    s.send("print('one')\rprint('two')\rfor i in range(2):\r    print('loop', i)\r\rx = 5\rprint(x * 2)\r");
+    s.expect("\none\n");
+    s.expect("\ntwo\n");
+    s.expect("loop 0\nloop 1\n");
+    s.expect("\n10\n");
+    s.expect(">>> ");
+    assert_eq!(s.exit(), 0);
+}
