@@ -241,3 +241,25 @@ fn an_inherited_ignored_sigint_stays_ignored() {
     let o = c.output().unwrap();
     assert_eq!(out(&o), "1\nalive\n");
 }
+
+/// Functions and classes of a `-c` program or a script on stdin are spawn targets:
+/// the child runs the parent's definitions (not its other statements, so nothing is
+/// printed twice and no process is started again).
+#[test]
+fn spawn_targets_defined_without_a_file() {
+    let program = "import multiprocessing as mp\nN = 3\nSEEN = []\n\ndef register(f):\n    SEEN.append(f)\n    return f\n\n@register\ndef sq(x):\n    return x * x * N\n\nclass Job:\n    def __init__(self, k):\n        self.k = k\n    def run(self):\n        return sq(self.k)\n\ndef work(j):\n    return j.run()\n\nprint('parent only')\nwith mp.Pool(2) as p:\n    print(p.map(work, [Job(1), Job(2)]))\nq = mp.Process(target=sq, args=(2,))\nq.start()\nq.join()\nprint(q.exitcode)\n";
+    let o = conc(&["-c", program]);
+    assert_eq!(out(&o), "parent only\n[3, 12]\n0\n", "stderr: {}", err(&o));
+    let o = conc_in(None, &["-"], program, &[]);
+    assert_eq!(out(&o), "parent only\n[3, 12]\n0\n", "stderr: {}", err(&o));
+}
+
+/// A class pickled by reference from a submodule imported alone (`concurrent.futures
+/// .process` in a worker whose main imported nothing) is found: the unpickler imports
+/// the packages on the way, as `import a.b` does.
+#[test]
+fn process_pool_from_dash_c() {
+    let program = "import concurrent.futures as cf\nwith cf.ProcessPoolExecutor(2) as ex:\n    print(list(ex.map(abs, [-1, -2])))\n";
+    let o = conc(&["-c", program]);
+    assert_eq!(out(&o), "[1, 2]\n", "stderr: {}", err(&o));
+}

@@ -337,3 +337,28 @@ fn typed_ahead_lines_all_run() {
     s.expect(">>> ");
     assert_eq!(s.exit(), 0);
 }
+
+/// A function defined at the prompt is the target of a spawned `Process` and of a
+/// `Pool` (the child runs the prompt's definitions, `interactive_main.rs`).
+#[test]
+fn process_target_defined_at_prompt() {
+    let mut s = Session::start("mp_target");
+    s.line("import multiprocessing as mp");
+    s.send("def f(x):\r");
+    s.expect("\n... ");
+    s.send("    print('child', x)\r");
+    s.expect("\n... ");
+    s.send("\r");
+    s.expect("\n>>> ");
+    s.line("p = mp.Process(target=f, args=(5,))");
+    s.send("p.start(); p.join()\r");
+    s.expect("child 5\n");
+    s.expect(">>> ");
+    s.send("p.exitcode\r");
+    s.expect("\n0\n>>> ");
+    s.send("with mp.Pool(2) as pool: pool.map(abs, [-1, -2])\r");
+    s.expect("\n... ");
+    s.send("\r");
+    s.expect("[1, 2]\n>>> ");
+    assert_eq!(s.exit(), 0);
+}

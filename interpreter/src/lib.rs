@@ -11,6 +11,7 @@ pub mod bytecode_dis;
 pub mod compiler;
 pub mod deadlock;
 pub mod fork;
+pub mod interactive_main;
 pub mod interp;
 pub mod native;
 pub mod operator;

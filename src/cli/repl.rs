@@ -87,6 +87,9 @@ fn run_entry(vm: &mut Vm, m: &ObjRef, source: &str, mode: Mode) -> Result<Value,
             return Err(None);
         }
     };
+    // Definitions are noted before running, so that a process started by this very
+    // entry finds the functions it defines.
+    conc_interpreter::interactive_main::note(source);
     vm.run_module_code(&code, module_of(m)).map_err(|e| Some(e.exc))
 }
 

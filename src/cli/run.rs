@@ -131,6 +131,10 @@ fn run_in(vm: &mut Vm, m: &ObjRef, source: &Source) -> i32 {
             return 1;
         }
     };
+    if source.file.starts_with('<') {
+        // `-c` and stdin have no file a spawned child could re-run.
+        conc_interpreter::interactive_main::note(&source.text);
+    }
     let r = vm.run_module_code(&code, module_data(m));
     finish(vm, r)
 }

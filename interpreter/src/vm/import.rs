@@ -39,30 +39,9 @@ impl Vm {
         } else {
             name
         };
-        let mut top = None;
-        let mut leaf = Value::None;
-        let mut prefix = String::new();
-        for (i, part) in full.split('.').enumerate() {
-            if i > 0 {
-                prefix.push('.');
-            }
-            prefix.push_str(part);
-            let m = self.import_module(&prefix)?;
-            if i > 0 {
-                // A submodule is an attribute of its package.
-                if let Value::Obj(p) = &leaf {
-                    if let Object::Module(pm) = &**p {
-                        pm.globals.set(&intern(part), m.clone());
-                    }
-                }
-            }
-            if top.is_none() {
-                top = Some(m.clone());
-            }
-            leaf = m;
-        }
+        let (top, leaf) = self.import_chain(&full)?;
         if fromlist.is_none() {
-            return Ok(top.unwrap_or(Value::None));
+            return Ok(top);
         }
         // `from pkg import sub`: import submodules named in the fromlist.
         if let Some(t) = fromlist.as_tuple() {
@@ -92,6 +71,35 @@ impl Vm {
             }
         }
         Ok(leaf)
+    }
+
+    /// `import a.b.c` by its full dotted name: imports each package on the way (so
+    /// the submodule's relative imports find their parent) and makes each submodule
+    /// an attribute of its package. Returns the top package and the leaf module.
+    pub fn import_chain(&mut self, full: &str) -> PyResult<(Value, Value)> {
+        let mut top = None;
+        let mut leaf = Value::None;
+        let mut prefix = String::new();
+        for (i, part) in full.split('.').enumerate() {
+            if i > 0 {
+                prefix.push('.');
+            }
+            prefix.push_str(part);
+            let m = self.import_module(&prefix)?;
+            if i > 0 {
+                // A submodule is an attribute of its package.
+                if let Value::Obj(p) = &leaf {
+                    if let Object::Module(pm) = &**p {
+                        pm.globals.set(&intern(part), m.clone());
+                    }
+                }
+            }
+            if top.is_none() {
+                top = Some(m.clone());
+            }
+            leaf = m;
+        }
+        Ok((top.unwrap_or(Value::None), leaf))
     }
 
     fn module_exists(&self, name: &str) -> bool {

@@ -445,9 +445,12 @@ pub fn lookup_global(vm: &mut Vm, module: &str, qual: &str) -> PyResult<Option<V
     };
     let m = match known {
         Some(m) => m,
-        None => match vm.import_module(module) {
-            Ok(m) => m,
-            Err(_) => return Ok(None),
+        // Through its packages, as `import a.b` would: a submodule imported alone
+        // could not run its relative imports.
+        None => match vm.import_chain(module) {
+            Ok((_, m)) => m,
+            // As CPython's unpickler: the import's own error (ModuleNotFoundError).
+            Err(e) => return Err(e),
         },
     };
     let mut cur = m;

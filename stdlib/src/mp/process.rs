@@ -66,6 +66,9 @@ fn spawn(vm: &mut Vm, message: &Value, fds: &Value) -> PyResult<i64> {
     put_field(&mut start, &str_list(&argv));
     put_field(&mut start, &(std::process::id() as u64).to_le_bytes());
     put_field(&mut start, &message);
+    let definitions =
+        if main_file().is_empty() { conc_interpreter::interactive_main::definitions() } else { String::new() };
+    put_field(&mut start, definitions.as_bytes());
 
     let (r, w) = cloexec_pipe().map_err(|e| os_error(vm, e))?;
     keep.push(r.as_raw_fd());
@@ -267,7 +270,8 @@ pub fn child_main(args: &[String]) -> i32 {
         }
     };
     let mut pos = 0;
-    let (Some(main_file), Some(path), Some(argv), Some(_ppid), Some(message)) = (
+    let (Some(main_file), Some(path), Some(argv), Some(_ppid), Some(message), Some(definitions)) = (
+        take_field(&data, &mut pos),
         take_field(&data, &mut pos),
         take_field(&data, &mut pos),
         take_field(&data, &mut pos),
@@ -279,17 +283,18 @@ pub fn child_main(args: &[String]) -> i32 {
     };
     let main_file = String::from_utf8_lossy(main_file).to_string();
     let message = message.to_vec();
+    let definitions = String::from_utf8_lossy(definitions).to_string();
     // The child's bootstrap (`multiprocessing._child_bootstrap`) joins its threads and
     // reports to the parent itself, so the runtime's shutdown sequence is not run.
     crate::runtime::RuntimeBuilder::new()
         .argv(split_list(argv))
         .path(split_list(path))
         .without_shutdown()
-        .run(move |vm| child_run(vm, &main_file, &message))
+        .run(move |vm| child_run(vm, &main_file, &definitions, &message))
 }
 
-fn child_run(vm: &mut Vm, main_file: &str, message: &[u8]) -> i32 {
-    match run_child(vm, main_file, message) {
+fn child_run(vm: &mut Vm, main_file: &str, definitions: &str, message: &[u8]) -> i32 {
+    match run_child(vm, main_file, definitions, message) {
         Ok(Value::Int(c)) => c as i32,
         Ok(_) => 0,
         Err(e) => {
@@ -305,12 +310,19 @@ fn child_run(vm: &mut Vm, main_file: &str, message: &[u8]) -> i32 {
 /// guard, and would start children without end.
 static IMPORTING_MAIN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-fn run_child(vm: &mut Vm, main_file: &str, message: &[u8]) -> PyResult<Value> {
+fn run_child(vm: &mut Vm, main_file: &str, definitions: &str, message: &[u8]) -> PyResult<Value> {
     use std::sync::atomic::Ordering;
     if !main_file.is_empty() {
         let src = std::fs::read_to_string(main_file).map_err(|e| os_error(vm, e))?;
         IMPORTING_MAIN.store(true, Ordering::SeqCst);
         let m = vm.exec_source_module("__mp_main__", main_file, &src, false);
+        IMPORTING_MAIN.store(false, Ordering::SeqCst);
+        interp().modules.insert("__main__", Value::Obj(m?));
+    } else if !definitions.is_empty() {
+        // The parent's main has no file (REPL, -c, stdin): its definitions were sent
+        // instead (`conc_interpreter::interactive_main`).
+        IMPORTING_MAIN.store(true, Ordering::SeqCst);
+        let m = vm.exec_source_module("__mp_main__", "<stdin>", definitions, false);
         IMPORTING_MAIN.store(false, Ordering::SeqCst);
         interp().modules.insert("__main__", Value::Obj(m?));
     }
