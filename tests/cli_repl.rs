@@ -362,3 +362,21 @@ fn process_target_defined_at_prompt() {
     s.expect("[1, 2]\n>>> ");
     assert_eq!(s.exit(), 0);
 }
+
+/// A recalled block shows its `...` continuation prompts, and runs again when accepted
+/// (the prompts are not part of the code).
+#[test]
+fn recalled_block_shows_continuation_prompts() {
+    let mut s = Session::start("recall_block");
+    s.send("for i in range(2):\r");
+    s.expect("\n... ");
+    s.send("    print('at', i)\r");
+    s.expect("\n... ");
+    s.send("\r");
+    s.expect("at 1\n>>> ");
+    s.send("\x1b[A");
+    s.expect("\n...     print('at', i)");
+    s.send("\r\r");
+    s.expect("at 0\nat 1\n>>> ");
+    assert_eq!(s.exit(), 0);
+}

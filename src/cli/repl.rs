@@ -208,6 +208,7 @@ fn repl(main_vm: &mut Vm, m: ObjRef, quiet: bool) -> i32 {
             conc_interpreter::stdio::set_output_hook(None);
             match line {
                 Ok(line) => {
+                    let line = if line.contains('\n') { line.replace(CONTINUATION, "\n") } else { line };
                     if buffer.is_empty() && line.trim().is_empty() {
                         continue;
                     }
@@ -278,11 +279,16 @@ fn repl(main_vm: &mut Vm, m: ObjRef, quiet: bool) -> i32 {
     status
 }
 
+/// How a recalled block shows the start of each line after its first.
+const CONTINUATION: &str = "\n... ";
+
 fn add_history(editor: &mut Editor<ReplHelper, FileHistory>, path: &Option<PathBuf>, entry: &str) {
     if entry.trim().is_empty() {
         return;
     }
-    let _ = editor.add_history_entry(entry);
+    // A block is kept with its continuation prompts, so that recalling it shows them
+    // as they were typed; they are taken off again when the entry is accepted.
+    let _ = editor.add_history_entry(entry.replace('\n', CONTINUATION));
     // Appending after every entry keeps the history of a session that is killed.
     if let Some(p) = path {
         let _ = editor.append_history(p);
