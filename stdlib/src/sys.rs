@@ -6,6 +6,29 @@ use conc_interpreter::interp::interp;
 use conc_interpreter::native::{native, ArgRef, Exc, FromArg};
 use conc_interpreter::{ObjRef, Object, PyResult, Value, Vm};
 
+/// `builtin_module_names` (the modules written in Rust, sorted, as CPython's tuple of
+/// its C modules) and `stdlib_module_names` (a frozenset of every top-level module
+/// the standard library ships, in Rust or in conc).
+fn set_module_names(vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
+    let mut native: Vec<String> = interp().native_modules.read().keys().cloned().collect();
+    native.extend(["builtins".to_string(), "sys".to_string()]);
+    native.sort();
+    native.dedup();
+    let mut all: Vec<String> = native.clone();
+    for name in interp().embedded_sources.read().keys() {
+        all.push(name.split('.').next().unwrap_or(name).to_string());
+    }
+    all.sort();
+    all.dedup();
+    set(m, "builtin_module_names", Value::tuple(native.iter().map(|n| Value::str(n)).collect()));
+    let builtins = Value::Obj(interp().builtins_ref.clone());
+    let frozenset = vm.get_attr(&builtins, &conc_interpreter::value::str::intern("frozenset"))?;
+    let names = Value::list(all.iter().map(|n| Value::str(n)).collect());
+    let set_value = vm.call(&frozenset, conc_interpreter::vm::Args::new(vec![names]))?;
+    set(m, "stdlib_module_names", set_value);
+    Ok(())
+}
+
 pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     let argv: Vec<Value> = interp().argv.lock().iter().map(|a| Value::str(a)).collect();
     set(m, "argv", Value::list(argv));
@@ -29,6 +52,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     set(m, "executable", Value::string(std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default()));
     set(m, "implementation_name", Value::str("conc"));
     set(m, "modules", interp().modules.dict());
+    set_module_names(_vm, m)?;
     crate::sys_flags::init(_vm, m)?;
     natives(
         m,
