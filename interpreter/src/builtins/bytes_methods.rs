@@ -32,6 +32,26 @@ const SHARED: &[&crate::native::NativeDef] = &[
     &isdigit::DEF,
     &isspace::DEF,
     &isalnum::DEF,
+    &super::bytes_more::capitalize::DEF,
+    &super::bytes_more::center::DEF,
+    &super::bytes_more::ljust::DEF,
+    &super::bytes_more::rjust::DEF,
+    &super::bytes_more::zfill::DEF,
+    &super::bytes_more::expandtabs::DEF,
+    &super::bytes_more::isascii::DEF,
+    &super::bytes_more::islower::DEF,
+    &super::bytes_more::isupper::DEF,
+    &super::bytes_more::istitle::DEF,
+    &super::bytes_more::swapcase::DEF,
+    &super::bytes_more::title::DEF,
+    &super::bytes_more::partition::DEF,
+    &super::bytes_more::rpartition::DEF,
+    &super::bytes_more::removeprefix::DEF,
+    &super::bytes_more::removesuffix::DEF,
+    &super::bytes_more::rindex::DEF,
+    &super::bytes_more::rsplit::DEF,
+    &super::bytes_more::splitlines::DEF,
+    &super::bytes_more::translate::DEF,
 ];
 
 pub fn register(_vm: &mut Vm) {
@@ -58,6 +78,7 @@ pub fn register(_vm: &mut Vm) {
         &t.bytearray,
         &[&append::DEF, &extend::DEF, &pop::DEF, &insert::DEF, &remove::DEF, &clear::DEF, &copy::DEF, &reverse::DEF],
     );
+    super::bytes_more::register_maketrans();
     for (cls, qual) in [(&t.bytes, "bytes.fromhex"), (&t.bytearray, "bytearray.fromhex")] {
         let f = BuiltinObj::declared(&fromhex::DEF, qual.to_string());
         set_class_attr(
@@ -90,7 +111,7 @@ impl<'a> FromSelf<'a> for Bytes<'a> {
 
 impl Bytes<'_> {
     /// A result of the receiver's type.
-    fn make(&self, b: Vec<u8>) -> Value {
+    pub(super) fn make(&self, b: Vec<u8>) -> Value {
         if self.array {
             new_bytearray(b)
         } else {
@@ -137,7 +158,7 @@ impl From<i64> for CInt {
 }
 
 /// The sub-sequence of find, index and count: bytes-like, or one byte as an int.
-enum Needle<'a> {
+pub(super) enum Needle<'a> {
     Byte([u8; 1]),
     Seq(BytesLike<'a>),
 }
@@ -180,7 +201,7 @@ pub fn new_bytearray(b: Vec<u8>) -> Value {
 }
 
 /// The whitespace of bytes methods (ASCII's, with the vertical tab).
-fn is_space(c: &u8) -> bool {
+pub(super) fn is_space(c: &u8) -> bool {
     b" \t\n\r\x0b\x0c".contains(c)
 }
 
@@ -391,14 +412,14 @@ fn endswith(vm: &mut Vm, this: Bytes, suffix: &Value, start: SliceBound, end: Sl
     affix(vm, &this, suffix, start, end, "endswith", true)
 }
 
-fn find_bytes(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+pub(super) fn find_bytes(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     if needle.is_empty() {
         return (from <= hay.len()).then_some(from);
     }
     hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|i| i + from)
 }
 
-fn rfind_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
+pub(super) fn rfind_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.len() > hay.len() {
         return None;
     }
@@ -406,7 +427,7 @@ fn rfind_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// The index of the first (or last) `sub` in `b[start:end]`.
-fn find_in(b: &[u8], sub: &[u8], start: SliceBound, end: SliceBound, rev: bool) -> Option<usize> {
+pub(super) fn find_in(b: &[u8], sub: &[u8], start: SliceBound, end: SliceBound, rev: bool) -> Option<usize> {
     let (at, hay) = window(b, start, end)?;
     let found = if rev { rfind_bytes(hay, sub) } else { find_bytes(hay, sub, 0) };
     found.map(|i| i + at)
@@ -641,7 +662,7 @@ fn join(vm: &mut Vm, this: Bytes, iterable_of_bytes: &Value) -> PyResult<Value> 
 }
 
 /// True for non-empty bytes whose bytes all satisfy `f`.
-fn all_bytes(b: &[u8], f: fn(&u8) -> bool) -> bool {
+pub(super) fn all_bytes(b: &[u8], f: fn(&u8) -> bool) -> bool {
     !b.is_empty() && b.iter().all(f)
 }
 

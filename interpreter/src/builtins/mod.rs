@@ -5,6 +5,7 @@ pub mod aiter;
 pub mod async_gen;
 pub mod attrs;
 pub mod bytes_methods;
+pub mod bytes_more;
 pub mod classes;
 pub mod constructors;
 pub mod dict_methods;
