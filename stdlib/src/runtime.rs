@@ -15,6 +15,7 @@ use conc_interpreter::compiler::{self, Mode};
 use conc_interpreter::interp::interp;
 use conc_interpreter::native::Exc;
 use conc_interpreter::value::module::ModuleObj;
+use conc_interpreter::value::str::intern;
 use conc_interpreter::vm::import::set_module_attrs;
 use conc_interpreter::{Args, ObjRef, Object, PyResult, Value, Vm};
 
@@ -166,8 +167,7 @@ pub fn exit_code_for(vm: &mut Vm, exc: &Value) -> i32 {
             }
         };
     }
-    let text = vm.format_exception(exc);
-    conc_interpreter::stdio::write_stderr(&text);
+    report_uncaught(vm, exc);
     // An uncaught KeyboardInterrupt ends the process by SIGINT once it is shut down,
     // when SIGINT still has its default handler (as CPython decides).
     let interrupted = conc_interpreter::value::class::is_subclass(&cls, Exc::KeyboardInterrupt.class());
@@ -175,6 +175,32 @@ pub fn exit_code_for(vm: &mut Vm, exc: &Value) -> i32 {
         conc_interpreter::signals::set_die_by_sigint();
     }
     1
+}
+
+/// Prints an uncaught exception: through `sys.excepthook` when the script replaced
+/// it, with CPython's report when the hook itself fails; else the traceback.
+fn report_uncaught(vm: &mut Vm, exc: &Value) {
+    use conc_interpreter::stdio::write_stderr;
+    let hook = interp().modules.get("sys").and_then(|sys| {
+        let hook = vm.get_attr_opt(&sys, &intern("excepthook")).ok().flatten()?;
+        let original = vm.get_attr_opt(&sys, &intern("__excepthook__")).ok().flatten()?;
+        (!hook.is(&original)).then_some(hook)
+    });
+    let Some(hook) = hook else {
+        let text = vm.format_exception(exc);
+        write_stderr(&text);
+        return;
+    };
+    let cls = Value::Obj(vm.class_of(exc));
+    let tb = vm.get_attr_opt(exc, &intern("__traceback__")).ok().flatten().unwrap_or(Value::None);
+    if let Err(e) = vm.call(&hook, Args::new(vec![cls, exc.clone(), tb])) {
+        write_stderr("Error in sys.excepthook:\n");
+        let text = vm.format_exception(&e.exc);
+        write_stderr(&text);
+        write_stderr("\nOriginal exception was:\n");
+        let text = vm.format_exception(exc);
+        write_stderr(&text);
+    }
 }
 
 /// Whether SIGINT's handler is still the default one (`default_int_handler`).

@@ -58,6 +58,7 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
         m,
         &[
             &exit::DEF,
+            &excepthook::DEF,
             &getrecursionlimit::DEF,
             &setrecursionlimit::DEF,
             &get_int_max_str_digits::DEF,
@@ -67,6 +68,11 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             &_getframe::DEF,
         ],
     );
+    // The original hook stays reachable when a script replaces `sys.excepthook`.
+    if let Object::Module(mm) = &**m {
+        let hook = mm.globals.get("excepthook");
+        set(m, "__excepthook__", hook);
+    }
     Ok(())
 }
 
@@ -91,6 +97,21 @@ fn exit(vm: &mut Vm, status: Value) -> PyResult<Value> {
     let cls = Exc::SystemExit.class().clone();
     let a = if status.is_none() { vec![] } else { vec![status] };
     Err(vm.new_exception(&cls, a))
+}
+
+/// Handle an exception by displaying it with a traceback on sys.stderr.
+#[native("sys.excepthook(exctype, value, traceback, /)")]
+fn excepthook(vm: &mut Vm, exctype: Value, value: Value, traceback: Value) -> PyResult<Value> {
+    // The traceback printed is the value's own (`__traceback__`), as CPython's.
+    let _ = (exctype, traceback);
+    let cls = vm.class_of(&value);
+    if !conc_interpreter::value::class::is_subclass(&cls, Exc::BaseException.class()) {
+        let msg = format!("print_exception(): Exception expected for value, {} found", vm.type_name(&value));
+        return Err(vm.type_error(&msg));
+    }
+    let text = vm.format_exception(&value);
+    conc_interpreter::stdio::write_stderr(&text);
+    Ok(Value::None)
 }
 
 /// Return the current value of the recursion limit.

@@ -62,6 +62,11 @@ pub fn init_special_attrs(exc: &Value, cls: &ObjRef, args: &[Value]) {
         }
     } else if is(Exc::SyntaxError) {
         crate::builtins::syntax_error::init_attrs(exc, args);
+    } else if is(Exc::NameError) {
+        set("name", Value::None);
+    } else if is(Exc::AttributeError) {
+        set("name", Value::None);
+        set("obj", Value::None);
     } else if is(Exc::ImportError) {
         set("name", Value::None);
         set("path", Value::None);
@@ -115,9 +120,19 @@ fn exc_new(vm: &mut Vm, args: &[Value], kwargs: KwArgs) -> PyResult<Value> {
 fn exc_init(vm: &mut Vm, this: Receiver, args: &[Value], kwargs: KwArgs) -> PyResult<()> {
     let this = this.0;
     let cls = vm.class_of(this);
-    // ImportError takes `name` and `path` by keyword; others take no keywords.
-    let import_error = crate::value::class::is_subclass(&cls, Exc::ImportError.class());
-    if !import_error && !kwargs.is_empty() {
+    // ImportError takes `name` and `path` by keyword, NameError `name`,
+    // AttributeError `name` and `obj`; others take no keywords.
+    let sub = |e: Exc| crate::value::class::is_subclass(&cls, e.class());
+    let allowed: &[&str] = if sub(Exc::ImportError) {
+        &["name", "path"]
+    } else if sub(Exc::NameError) {
+        &["name"]
+    } else if sub(Exc::AttributeError) {
+        &["name", "obj"]
+    } else {
+        &[]
+    };
+    if allowed.is_empty() && !kwargs.is_empty() {
         let msg = crate::native::messages::no_keywords(cls.class_name());
         return Err(vm.type_error(&msg));
     }
@@ -126,7 +141,7 @@ fn exc_init(vm: &mut Vm, this: Receiver, args: &[Value], kwargs: KwArgs) -> PyRe
     }
     init_special_attrs(this, &cls, args);
     for (k, v) in kwargs {
-        if !matches!(k.str_text(), "name" | "path") {
+        if !allowed.contains(&k.str_text()) {
             let msg = crate::native::messages::invalid_keyword(cls.class_name(), k.str_text());
             return Err(vm.type_error(&msg));
         }

@@ -19,6 +19,7 @@ pub fn register(_vm: &mut Vm) {
             &int_float::DEF,
             &to_bytes::DEF,
             &bit_count::DEF,
+            &int_as_integer_ratio::DEF,
         ],
     );
     add_natives(
@@ -121,6 +122,22 @@ fn bit_count(_vm: &mut Vm, this: IntSelf) -> PyResult<i64> {
         Value::Int(i) => i.unsigned_abs().count_ones() as i64,
         _ => this.big().magnitude().iter_u64_digits().map(|d| d.count_ones() as i64).sum(),
     })
+}
+
+/// Return integer ratio.
+///
+/// Return a pair of integers, whose ratio is exactly equal to the original int
+/// and with a positive denominator.
+///
+/// >>> (10).as_integer_ratio()
+/// (10, 1)
+/// >>> (-10).as_integer_ratio()
+/// (-10, 1)
+/// >>> (0).as_integer_ratio()
+/// (0, 1)
+#[native("int.as_integer_ratio($self, /)")]
+fn int_as_integer_ratio(_vm: &mut Vm, this: IntSelf) -> PyResult<Value> {
+    Ok(Value::tuple(vec![this.plain(), Value::Int(1)]))
 }
 
 /// Returns self, the complex conjugate of any int.

@@ -86,6 +86,17 @@ impl Vm {
         self.error(Exc::ValueError, msg)
     }
 
+    /// `name 'x' is not defined`, with the exception's `name` attribute set (which
+    /// "Did you mean" reads), as CPython's.
+    pub(crate) fn name_error(&mut self, msg: &str, name: &str) -> PyErr {
+        let e = self.error(Exc::NameError, msg);
+        if let Some(i) = e.exc.as_instance() {
+            let key = crate::value::str::intern("name");
+            i.attrs().set_simple(crate::value::class::name_hash(&key), Value::Obj(key), Value::str(name));
+        }
+        e
+    }
+
     pub(crate) fn unbound_local(&mut self, name: &str) -> PyErr {
         let msg = format!("cannot access local variable '{name}' where it is not associated with a value");
         self.error(Exc::UnboundLocalError, &msg)
@@ -101,7 +112,8 @@ impl Vm {
             let msg = format!(
                 "cannot access free variable '{name}' where it is not associated with a value in enclosing scope"
             );
-            self.error(Exc::NameError, &msg)
+            let name = name.to_string();
+            self.name_error(&msg, &name)
         }
     }
 

@@ -3,7 +3,6 @@
 
 use super::frame::Frame;
 use super::{Args, PyResult, Vm};
-use crate::native::Exc;
 use crate::value::{ObjRef, Object, Value};
 
 impl Vm {
@@ -39,7 +38,7 @@ impl Vm {
                 return Ok(v);
             }
             let msg = format!("name '{}' is not defined", name.str_text());
-            return Err(self.error(Exc::NameError, &msg));
+            return Err(self.name_error(&msg, name.str_text()));
         }
         Ok(v)
     }
@@ -77,14 +76,14 @@ impl Vm {
             Some(ns) => {
                 if self.dict_remove(ns, &Value::Obj(name.clone()))?.is_none() {
                     let msg = format!("name '{}' is not defined", name.str_text());
-                    return Err(self.error(Exc::NameError, &msg));
+                    return Err(self.name_error(&msg, name.str_text()));
                 }
                 Ok(())
             }
             None => {
                 if frame.module.globals.slot(frame.code.global_slots[i]).take().is_null() {
                     let msg = format!("name '{}' is not defined", name.str_text());
-                    return Err(self.error(Exc::NameError, &msg));
+                    return Err(self.name_error(&msg, name.str_text()));
                 }
                 Ok(())
             }

@@ -1,7 +1,6 @@
 //! Reading, writing and deleting names: fast locals, cells and free variables, module
 //! globals (builtins through the slot each code object remembers), class namespaces.
 
-use crate::native::Exc;
 use crate::value::{Object, Value};
 use crate::vm::frame::Frame;
 use crate::vm::{PyResult, Vm};
@@ -113,7 +112,7 @@ impl Vm {
         let slot = code.global_slots[i as usize];
         if frame.module.globals.slot(slot).take().is_null() {
             let name = code.names[i as usize].str_text().to_string();
-            return Err(self.error(Exc::NameError, &format!("name '{name}' is not defined")));
+            return Err(self.name_error(&format!("name '{name}' is not defined"), &name));
         }
         Ok(())
     }
