@@ -89,6 +89,7 @@ impl RuntimeBuilder {
             Err(_) => 1,
         };
         conc_interpreter::stdio::flush_stdout();
+        conc_interpreter::trace::flush();
         code
     }
 
@@ -100,6 +101,7 @@ impl RuntimeBuilder {
         conc_interpreter::deadlock::thread_began();
         crate::deadlock::enable_unless_hang();
         crate::deadlock::dump::install_sigquit();
+        crate::trace::start_if_asked();
         crate::install();
         *interp().argv.lock() = self.argv.clone();
         *interp().path.lock() = self.path.clone();
@@ -168,6 +170,7 @@ pub fn exit_code_for(vm: &mut Vm, exc: &Value) -> i32 {
     }
     let text = vm.format_exception(exc);
     conc_interpreter::stdio::write_stderr(&text);
+    crate::trace::uncaught(vm, &vm.type_name(exc), text.trim_end().rsplit('\n').next().unwrap_or(""));
     // An uncaught KeyboardInterrupt ends the process by SIGINT once it is shut down,
     // when SIGINT still has its default handler (as CPython decides).
     let interrupted = conc_interpreter::value::class::is_subclass(&cls, Exc::KeyboardInterrupt.class());
