@@ -104,6 +104,22 @@ pub fn record(thread_name: &str, ev: Event) {
     with_mine(thread_name, |b| b.events.lock().push(ev));
 }
 
+/// Appends a span to the calling thread's track, or lengthens the track's last span
+/// when it is the same wait resumed within `gap` µs (a wait made of slices, such as a
+/// process join polling its child, is one span).
+pub fn record_span(thread_name: &str, ev: Event, gap: f64) {
+    with_mine(thread_name, |b| {
+        let mut events = b.events.lock();
+        if let Some(last) = events.last_mut() {
+            if last.ph == 'X' && last.name == ev.name && last.args == ev.args && ev.ts - (last.ts + last.dur) < gap {
+                last.dur = ev.ts + ev.dur - last.ts;
+                return;
+            }
+        }
+        events.push(ev);
+    });
+}
+
 /// An instant event on the calling thread's track.
 pub fn instant(thread_name: &str, name: &str, cat: &'static str, args: Vec<(&'static str, String)>) {
     record(thread_name, Event { ph: 'i', name: name.to_string(), cat, ts: now_us(), dur: 0.0, id: 0, args });

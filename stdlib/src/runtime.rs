@@ -170,7 +170,7 @@ pub fn exit_code_for(vm: &mut Vm, exc: &Value) -> i32 {
     }
     let text = vm.format_exception(exc);
     conc_interpreter::stdio::write_stderr(&text);
-    crate::trace::uncaught(vm, &vm.type_name(exc), text.trim_end().rsplit('\n').next().unwrap_or(""));
+    crate::trace::uncaught(vm, &vm.type_name(exc), &text);
     // An uncaught KeyboardInterrupt ends the process by SIGINT once it is shut down,
     // when SIGINT still has its default handler (as CPython decides).
     let interrupted = conc_interpreter::value::class::is_subclass(&cls, Exc::KeyboardInterrupt.class());

@@ -71,6 +71,7 @@ fn kind_word(w: &Wait, rec: &WaitRecord) -> &'static str {
         Kind::Exit => "exit",
         Kind::EventLoop => "event-loop",
         Kind::Other if rec.what.starts_with("sleep(") => "sleep",
+        Kind::Other if rec.what.ends_with(".join") => "join",
         Kind::Other if rec.detail.wake == conc_interpreter::deadlock::Wake::Kernel => "io",
         Kind::Other => "other",
     }
@@ -109,7 +110,7 @@ fn wait_began(rec: &WaitRecord) {
 /// A finished wait becomes a span on its thread's track.
 fn wait_ended(rec: &WaitRecord, start: f64, end: f64) {
     let Some((name, cat, args)) = BEGUN.with(|b| b.borrow_mut().take()) else { return };
-    trace::record(&rec.thread_name, Event { ph: 'X', name, cat, ts: start, dur: end - start, id: 0, args });
+    trace::record_span(&rec.thread_name, Event { ph: 'X', name, cat, ts: start, dur: end - start, id: 0, args }, 1000.0);
 }
 
 /// A lock (`what`: Lock, RLock, Condition) was taken by script code on `vm`: its
@@ -152,13 +153,63 @@ pub fn thread_event(thread_name: &str, what: &str) {
     }
 }
 
-/// An exception nobody caught ended the thread (`text` is its last traceback line).
+/// An exception nobody caught ended the thread: an instant event with the message
+/// and the innermost `File "...", line N` entry of its traceback `text`.
 pub fn uncaught(vm: &Vm, class: &str, text: &str) {
-    if trace::on() {
-        let (file, line) = vm.location();
-        let args = vec![("exception", text.to_string()), ("location", format!("{file}:{line}"))];
-        trace::instant(&vm.thread_name, &format!("uncaught {class}"), "exception", args);
+    if !trace::on() {
+        return;
     }
+    let message = text.trim_end().rsplit('\n').next().unwrap_or("").to_string();
+    let location = text
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("File \""))
+        .filter_map(|l| {
+            let (file, rest) = l.split_once("\", line ")?;
+            let line: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            Some(format!("{file}:{line}"))
+        })
+        .last()
+        .unwrap_or_default();
+    let args = vec![("exception", message), ("location", location)];
+    trace::instant(&vm.thread_name, &format!("uncaught {class}"), "exception", args);
+}
+
+/// trace_uncaught(exc): with `--trace`, an instant event for an exception that ended
+/// a thread (`threading` calls it before its excepthook).
+#[conc_interpreter::native::native("_conc.trace_uncaught(exc, /)")]
+pub fn trace_uncaught(vm: &mut Vm, exc: &conc_interpreter::Value) -> conc_interpreter::PyResult<()> {
+    if trace::on() {
+        let text = vm.format_exception(exc);
+        let class = vm.type_name(exc);
+        uncaught(vm, &class, &text);
+    }
+    Ok(())
+}
+
+/// tracing() -> bool: whether `--trace` records this run (asyncio asks once).
+#[conc_interpreter::native::native("_conc.tracing()")]
+pub fn tracing(_vm: &mut Vm) -> conc_interpreter::PyResult<bool> {
+    Ok(trace::on())
+}
+
+/// trace_task(key, name, coro, end): an asyncio task begins (`end` false: an async
+/// begin event on the loop's thread, located where the script made the task) or is
+/// settled (`end` is its outcome: result, exception, cancel).
+#[conc_interpreter::native::native("_conc.trace_task(key, name, coro, end, /)")]
+pub fn trace_task(vm: &mut Vm, key: i64, name: &str, coro: &str, end: &conc_interpreter::Value) -> conc_interpreter::PyResult<()> {
+    if !trace::on() {
+        return Ok(());
+    }
+    let (ph, args) = match end.as_str() {
+        None => {
+            let location = vm.user_site().map(|f| format!("{}:{}", f.code.filename, f.line_no())).unwrap_or_default();
+            ('b', vec![("kind", "task".to_string()), ("object", format!("task {name}")), ("location", location), ("function", coro.to_string())])
+        }
+        Some(outcome) => ('e', vec![("outcome", outcome.as_str().to_string())]),
+    };
+    let ev = Event { ph, name: format!("task {name}"), cat: "asyncio", ts: trace::now_us(), dur: 0.0, id: key as u64, args };
+    trace::record(&vm.thread_name, ev);
+    Ok(())
 }
 
 /// Writes the trace (the flush hook, run once at exit): a child its part, the traced
