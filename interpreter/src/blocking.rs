@@ -266,6 +266,7 @@ impl Vm {
         let me = current_ident();
         let main = is_main_thread();
         self.record_wait(me, what, if timeout.is_some() { Wake::Timer } else { Wake::Thread });
+        let traced_from = if crate::trace::on() { crate::trace::now_us() } else { 0.0 };
         let result = loop {
             if main && take_interrupt() {
                 // A signal arrived: its script handler runs here, with the waited-on
@@ -308,7 +309,7 @@ impl Vm {
                 break Ok(Some(r));
             }
         };
-        registry().lock().remove(&me);
+        self.end_wait(me, traced_from);
         result
     }
 
@@ -328,6 +329,7 @@ impl Vm {
         let me = current_ident();
         let main = is_main_thread();
         self.record_wait(me, what, Wake::Kernel);
+        let traced_from = if crate::trace::on() { crate::trace::now_us() } else { 0.0 };
         let result = loop {
             if main && take_interrupt() {
                 // A signal's script handler runs here; if it returns, the wait goes
@@ -350,7 +352,7 @@ impl Vm {
                 break Ok(Some(r));
             }
         };
-        registry().lock().remove(&me);
+        self.end_wait(me, traced_from);
         result
     }
 
@@ -385,12 +387,27 @@ impl Vm {
         Ok(())
     }
 
+    /// Takes the calling thread's wait out of the records (a span of the trace when
+    /// tracing, from `traced_from`).
+    #[inline]
+    fn end_wait(&mut self, me: u64, traced_from: f64) {
+        let rec = registry().lock().remove(&me);
+        if crate::trace::on() {
+            if let Some(rec) = &rec {
+                crate::trace::wait_ended(rec, traced_from);
+            }
+        }
+    }
+
     /// Enters the calling thread's wait in the records; wakes the deadlock watcher
     /// when every thread may now be stuck.
     fn record_wait(&mut self, me: u64, what: &dyn Fn() -> String, wake: Wake) {
         let (file, line) = self.location();
         let detail = crate::deadlock::detail(self, wake);
         let rec = WaitRecord { thread: me, thread_name: self.thread_name.clone(), what: what(), file, line, detail };
+        if crate::trace::on() {
+            crate::trace::wait_began(&rec);
+        }
         let poke = {
             let mut r = registry().lock();
             r.insert(me, rec);

@@ -47,6 +47,7 @@ pub unsafe fn reset_in_child() {
     crate::value::str::release_interner_after_fork();
     crate::builtins::io::release_registry_after_fork();
     crate::blocking::reset_after_fork();
+    crate::trace::reset_after_fork();
     // The forking thread may be a script thread that blocks process signals; in the
     // child it is the main thread, which receives them.
     crate::signals::unblock_async_signals();

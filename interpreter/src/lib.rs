@@ -10,6 +10,7 @@ pub mod bytecode;
 pub mod bytecode_dis;
 pub mod compiler;
 pub mod deadlock;
+pub mod trace;
 pub mod fork;
 pub mod interactive_main;
 pub mod interp;

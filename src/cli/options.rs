@@ -46,6 +46,8 @@ pub struct Options {
     pub xoptions: Vec<String>,
     /// `--deadlock=report|exit|hang`: what a deadlock does (conc's own option).
     pub deadlock: Option<String>,
+    /// `--trace FILE.json|FILE.html`: write a timeline of the run (conc's own option).
+    pub trace: Option<String>,
 }
 
 /// What the command line asks for when it does not run a program.
@@ -93,6 +95,14 @@ pub fn parse(argv: &[String]) -> Result<Options, Stop> {
                     v @ ("report" | "exit" | "hang") => o.deadlock = Some(v.to_string()),
                     _ => return Err(Stop::Usage("--deadlock must be 'report', 'exit' or 'hang'".into())),
                 },
+                l if l.starts_with("trace=") => o.trace = Some(l["trace=".len()..].to_string()),
+                "trace" => {
+                    let Some(v) = argv.get(i) else {
+                        return Err(Stop::Usage("Argument expected for the --trace option".into()));
+                    };
+                    o.trace = Some(v.clone());
+                    i += 1;
+                }
                 "check-hash-based-pycs" => {
                     // conc writes no bytecode files; the value is still checked.
                     let Some(v) = argv.get(i) else {

@@ -31,6 +31,9 @@ pub fn launch(mut o: Options, orig_argv: Vec<String>) -> i32 {
         // Read by the runtime at start, and inherited by spawned child processes.
         std::env::set_var(conc_stdlib::deadlock::ENV, mode);
     }
+    if let Some(path) = &o.trace {
+        conc_stdlib::trace::configure(path);
+    }
     conc_interpreter::interp::OPTIMIZE.store(o.optimize, std::sync::atomic::Ordering::Relaxed);
     if o.unbuffered {
         conc_interpreter::stdio::set_line_buffered(true);

@@ -18,6 +18,9 @@ pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
             &stdlib_source::DEF,
             &_panic::DEF,
             &crate::deadlock::dump::threads::DEF,
+            &crate::trace::trace_uncaught::DEF,
+            &crate::trace::tracing::DEF,
+            &crate::trace::trace_task::DEF,
         ],
     );
     Ok(())

@@ -30,6 +30,7 @@ pub mod sys;
 pub mod sys_flags;
 pub mod thread;
 pub mod time;
+pub mod trace;
 pub mod urllib;
 mod util;
 

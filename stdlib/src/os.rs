@@ -440,6 +440,7 @@ fn urandom(vm: &mut Vm, size: i64) -> PyResult<Value> {
 #[native("posix._exit(status)")]
 fn _exit(_vm: &mut Vm, status: CInt) -> PyResult<()> {
     conc_interpreter::stdio::flush_stdout();
+    conc_interpreter::trace::flush();
     std::process::exit(status.0);
 }
 

@@ -90,6 +90,7 @@ impl RuntimeBuilder {
             Err(_) => 1,
         };
         conc_interpreter::stdio::flush_stdout();
+        conc_interpreter::trace::flush();
         code
     }
 
@@ -101,6 +102,7 @@ impl RuntimeBuilder {
         conc_interpreter::deadlock::thread_began();
         crate::deadlock::enable_unless_hang();
         crate::deadlock::dump::install_sigquit();
+        crate::trace::start_if_asked();
         crate::install();
         *interp().argv.lock() = self.argv.clone();
         *interp().path.lock() = self.path.clone();
@@ -168,6 +170,10 @@ pub fn exit_code_for(vm: &mut Vm, exc: &Value) -> i32 {
         };
     }
     report_uncaught(vm, exc);
+    if conc_interpreter::trace::on() {
+        let text = vm.format_exception(exc);
+        crate::trace::uncaught(vm, &vm.type_name(exc), &text);
+    }
     // An uncaught KeyboardInterrupt ends the process by SIGINT once it is shut down,
     // when SIGINT still has its default handler (as CPython decides).
     let interrupted = conc_interpreter::value::class::is_subclass(&cls, Exc::KeyboardInterrupt.class());

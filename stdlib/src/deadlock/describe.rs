@@ -198,7 +198,7 @@ fn queue_kind(what: &str) -> Kind {
 /// The name a creation line gives its object: the target of `NAME = Call(...)` or
 /// `self.NAME = Call(...)`; None for any other shape (several targets, a call inside
 /// a larger expression).
-fn name_at(site: &FrameEntry) -> Option<String> {
+pub(crate) fn name_at(site: &FrameEntry) -> Option<String> {
     let text = site.code.line_text(site.line_no());
     let (target, value) = text.split_once('=')?;
     let target = target.trim();

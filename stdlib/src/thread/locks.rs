@@ -78,6 +78,21 @@ impl LockData {
         what: &str,
         me: &Value,
     ) -> PyResult<bool> {
+        let taken = self.acquire_untraced(vm, blocking, timeout, what, me)?;
+        if taken && conc_interpreter::trace::on() {
+            crate::trace::lock_taken(vm, self as *const LockData as usize, what, self.site.as_ref());
+        }
+        Ok(taken)
+    }
+
+    fn acquire_untraced(
+        &self,
+        vm: &mut Vm,
+        blocking: bool,
+        timeout: Option<Duration>,
+        what: &str,
+        me: &Value,
+    ) -> PyResult<bool> {
         if self.try_acquire() {
             return Ok(true);
         }
@@ -127,6 +142,9 @@ impl LockData {
     pub fn release(&self) -> bool {
         if !self.locked.swap(false, Ordering::SeqCst) {
             return false;
+        }
+        if conc_interpreter::trace::on() {
+            crate::trace::lock_released(self as *const LockData as usize);
         }
         if self.waiters.load(Ordering::SeqCst) > 0 && !self.wake_pending.swap(true, Ordering::SeqCst) {
             let _g = self.mutex.lock();

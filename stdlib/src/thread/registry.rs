@@ -201,6 +201,7 @@ fn start(vm: &mut Vm, this: &HandleObj, thread: &Value, entry: &Value, name: &Va
             h.native_id.store(gettid(), Ordering::Release);
             h.begun.store(true, Ordering::Release);
             h.signal();
+            crate::trace::thread_event(&tvm.thread_name, "thread start");
             match conc_interpreter::vm::panics::catch(|| tvm.call(&entry, Args::default())) {
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => {
@@ -213,6 +214,7 @@ fn start(vm: &mut Vm, this: &HandleObj, thread: &Value, entry: &Value, name: &Va
                 // the thread still ends, so that join() returns.
                 Err(bug) => report_thread_panic(&tvm.thread_name, &bug),
             }
+            crate::trace::thread_event(&tvm.thread_name, "thread end");
             tvm.thread_data = None;
             drop(tvm);
             leave(ident);
