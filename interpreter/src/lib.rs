@@ -10,7 +10,6 @@ pub mod bytecode;
 pub mod bytecode_dis;
 pub mod compiler;
 pub mod deadlock;
-pub mod trace;
 pub mod fork;
 pub mod interactive_main;
 pub mod interp;
@@ -18,6 +17,7 @@ pub mod native;
 pub mod operator;
 pub mod signals;
 pub mod stdio;
+pub mod trace;
 pub mod value;
 pub mod vm;
 

@@ -65,11 +65,14 @@ fn buffers() -> &'static Mutex<Vec<Arc<ThreadBuf>>> {
 
 static NEXT_TID: AtomicU64 = AtomicU64::new(1);
 
+/// A lock held: its address, when it was taken, the event's name and arguments.
+type Hold = (usize, f64, String, Vec<(&'static str, String)>);
+
 thread_local! {
     static MINE: RefCell<Option<Arc<ThreadBuf>>> = const { RefCell::new(None) };
     /// Locks this thread holds, by address: when it took each, and the event's name
     /// and arguments, emitted as one span when it releases.
-    static HOLDS: RefCell<Vec<(usize, f64, String, Vec<(&'static str, String)>)>> = const { RefCell::new(Vec::new()) };
+    static HOLDS: RefCell<Vec<Hold>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The calling thread's buffer (made on first use; an OS thread reused for another
