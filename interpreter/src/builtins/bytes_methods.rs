@@ -652,6 +652,9 @@ fn join(vm: &mut Vm, this: Bytes, iterable_of_bytes: &Value) -> PyResult<Value> 
         match it.unwrap_base().obj() {
             Some(Object::Bytes(b)) => out.extend_from_slice(b),
             Some(Object::ByteArray(b)) => out.extend_from_slice(&b.lock()),
+            _ if super::memoryview::view_bytes(it).is_some() => {
+                out.extend_from_slice(&super::memoryview::view_bytes(it).unwrap_or_default())
+            }
             _ => {
                 let msg = format!("sequence item {i}: expected a bytes-like object, {} found", vm.type_name(it));
                 return Err(vm.type_error(&msg));

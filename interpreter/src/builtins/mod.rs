@@ -17,6 +17,7 @@ pub mod gen_methods;
 pub mod generic_alias;
 pub mod io;
 pub mod list_methods;
+pub mod memoryview;
 pub mod num_methods;
 pub mod repr;
 pub mod set_methods;
@@ -77,6 +78,7 @@ pub fn register_all(vm: &mut Vm) {
         ("filter", &t.filter),
         ("reversed", &t.reversed),
     ];
+    b.globals.set(&intern("memoryview"), memoryview::class());
     for (name, c) in classes {
         b.globals.set(&intern(name), Value::Obj((*c).clone()));
     }
@@ -159,6 +161,6 @@ pub fn bytes_like(v: &Value) -> Option<Vec<u8>> {
     match v.unwrap_base().obj()? {
         Object::Bytes(b) => Some(b.to_vec()),
         Object::ByteArray(b) => Some(b.snapshot()),
-        _ => None,
+        _ => memoryview::view_bytes(v),
     }
 }

@@ -142,6 +142,12 @@ impl<'a> FromArg<'a> for BytesLike<'a> {
         match v.unwrap_base().obj() {
             Some(Object::Bytes(b)) => Ok(BytesLike::Borrowed(b)),
             Some(Object::ByteArray(b)) => Ok(BytesLike::Owned(b.snapshot())),
+            _ if crate::builtins::memoryview::view_of(v).is_some() => {
+                match crate::builtins::memoryview::view_bytes(v) {
+                    Some(b) => Ok(BytesLike::Owned(b)),
+                    None => Err(vm.value_error("operation forbidden on released memoryview object")),
+                }
+            }
             _ => {
                 let msg = format!("a bytes-like object is required, not '{}'", vm.type_name(v));
                 Err(vm.type_error(&msg))

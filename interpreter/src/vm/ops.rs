@@ -244,6 +244,17 @@ impl Vm {
         if !inplace || seq_kind(&a) != Some("list") {
             if let Some(k) = seq_kind(&a) {
                 if op == BinOp::Add && matches!(k, "bytes" | "bytearray") {
+                    // `b'x' + memoryview(...)`: a view adds its bytes.
+                    if let (Some(mut data), Some(more)) =
+                        (crate::builtins::bytes_like(&a), crate::builtins::memoryview::view_bytes(&b))
+                    {
+                        data.extend_from_slice(&more);
+                        return Ok(if k == "bytes" {
+                            crate::builtins::bytes_methods::new_bytes(data)
+                        } else {
+                            crate::builtins::bytes_methods::new_bytearray(data)
+                        });
+                    }
                     let msg = format!("can't concat {} to {k}", self.type_name(&b));
                     return Err(self.type_error(&msg));
                 }
@@ -1072,7 +1083,9 @@ impl Vm {
                             let msg = format!("unhashable type: '{}'", self.type_name(v));
                             return Err(self.type_error(&msg));
                         }
-                        Some(f) if !matches!(f.obj(), Some(Object::Builtin(_))) => {
+                        // Any `__hash__` but object's own: a script's, or a native
+                        // class's (memoryview, re.Pattern).
+                        Some(f) if !matches!(f.obj(), Some(Object::Builtin(b)) if b.qualname == "object.__hash__") => {
                             let r = self.call(&f, Args::new([v.clone()]))?;
                             match r {
                                 Value::Int(i) => {
