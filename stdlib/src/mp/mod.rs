@@ -38,6 +38,7 @@ pub mod process;
 mod relay;
 pub mod share;
 pub mod shm;
+mod shm_named;
 
 pub use handle::{handle_value, FdHandle};
 pub use process::child_main;
@@ -93,7 +94,15 @@ pub fn wait_for<R>(
 pub fn init(_vm: &mut Vm, m: &ObjRef) -> PyResult<()> {
     natives(
         m,
-        &[&dumps::DEF, &dumps_fds::DEF, &dumps_shared::DEF, &loads::DEF, &fork::fork::DEF, &fork::exit_child::DEF],
+        &[
+            &dumps::DEF,
+            &dumps_fds::DEF,
+            &dumps_shared::DEF,
+            &loads::DEF,
+            &fork::fork::DEF,
+            &fork::exit_child::DEF,
+            &shm_named::shm_map::DEF,
+        ],
     );
     natives(m, handle::FUNCTIONS);
     natives(m, process::FUNCTIONS);
