@@ -10,13 +10,13 @@ pub mod bytecode;
 pub mod bytecode_dis;
 pub mod compiler;
 pub mod deadlock;
-pub mod trace;
 pub mod fork;
 pub mod interp;
 pub mod native;
 pub mod operator;
 pub mod signals;
 pub mod stdio;
+pub mod trace;
 pub mod value;
 pub mod vm;
 

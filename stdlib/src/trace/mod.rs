@@ -110,7 +110,11 @@ fn wait_began(rec: &WaitRecord) {
 /// A finished wait becomes a span on its thread's track.
 fn wait_ended(rec: &WaitRecord, start: f64, end: f64) {
     let Some((name, cat, args)) = BEGUN.with(|b| b.borrow_mut().take()) else { return };
-    trace::record_span(&rec.thread_name, Event { ph: 'X', name, cat, ts: start, dur: end - start, id: 0, args }, 1000.0);
+    trace::record_span(
+        &rec.thread_name,
+        Event { ph: 'X', name, cat, ts: start, dur: end - start, id: 0, args },
+        1000.0,
+    );
 }
 
 /// A lock (`what`: Lock, RLock, Condition) was taken by script code on `vm`: its
@@ -196,18 +200,33 @@ pub fn tracing(_vm: &mut Vm) -> conc_interpreter::PyResult<bool> {
 /// begin event on the loop's thread, located where the script made the task) or is
 /// settled (`end` is its outcome: result, exception, cancel).
 #[conc_interpreter::native::native("_conc.trace_task(key, name, coro, end, /)")]
-pub fn trace_task(vm: &mut Vm, key: i64, name: &str, coro: &str, end: &conc_interpreter::Value) -> conc_interpreter::PyResult<()> {
+pub fn trace_task(
+    vm: &mut Vm,
+    key: i64,
+    name: &str,
+    coro: &str,
+    end: &conc_interpreter::Value,
+) -> conc_interpreter::PyResult<()> {
     if !trace::on() {
         return Ok(());
     }
     let (ph, args) = match end.as_str() {
         None => {
             let location = vm.user_site().map(|f| format!("{}:{}", f.code.filename, f.line_no())).unwrap_or_default();
-            ('b', vec![("kind", "task".to_string()), ("object", format!("task {name}")), ("location", location), ("function", coro.to_string())])
+            (
+                'b',
+                vec![
+                    ("kind", "task".to_string()),
+                    ("object", format!("task {name}")),
+                    ("location", location),
+                    ("function", coro.to_string()),
+                ],
+            )
         }
         Some(outcome) => ('e', vec![("outcome", outcome.as_str().to_string())]),
     };
-    let ev = Event { ph, name: format!("task {name}"), cat: "asyncio", ts: trace::now_us(), dur: 0.0, id: key as u64, args };
+    let ev =
+        Event { ph, name: format!("task {name}"), cat: "asyncio", ts: trace::now_us(), dur: 0.0, id: key as u64, args };
     trace::record(&vm.thread_name, ev);
     Ok(())
 }
@@ -228,7 +247,8 @@ fn write_out() {
     }
     let mut all = lines;
     if let Ok(dir) = std::fs::read_dir(parts) {
-        let mut files: Vec<_> = dir.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "jsonl")).collect();
+        let mut files: Vec<_> =
+            dir.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "jsonl")).collect();
         files.sort();
         for f in files {
             if let Ok(text) = std::fs::read_to_string(&f) {
@@ -238,11 +258,7 @@ fn write_out() {
     }
     let _ = std::fs::remove_dir_all(parts);
     let out = OUTPUT.get().expect("top process");
-    let text = if out.ends_with(".html") || out.ends_with(".htm") {
-        html::page(&all)
-    } else {
-        json::document(&all)
-    };
+    let text = if out.ends_with(".html") || out.ends_with(".htm") { html::page(&all) } else { json::document(&all) };
     if let Err(e) = std::fs::write(out, text) {
         conc_interpreter::stdio::write_stderr(&format!("conc: cannot write trace {out}: {e}\n"));
     }
