@@ -84,7 +84,7 @@ fn place(f: &FrameEntry) -> (String, String) {
 
 thread_local! {
     /// The calling thread's wait, described when it began: name, kind, arguments.
-    static BEGUN: std::cell::RefCell<Option<(String, &'static str, Vec<(&'static str, String)>)>> =
+    static BEGUN: std::cell::RefCell<Option<(String, &'static str, trace::Args)>> =
         const { std::cell::RefCell::new(None) };
 }
 
