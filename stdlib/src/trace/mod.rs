@@ -172,7 +172,7 @@ pub fn uncaught(vm: &Vm, class: &str, text: &str) {
             let line: String = rest.chars().take_while(char::is_ascii_digit).collect();
             Some(format!("{file}:{line}"))
         })
-        .last()
+        .next_back()
         .unwrap_or_default();
     let args = vec![("exception", message), ("location", location)];
     trace::instant(&vm.thread_name, &format!("uncaught {class}"), "exception", args);
