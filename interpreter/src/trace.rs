@@ -63,16 +63,18 @@ fn buffers() -> &'static Mutex<Vec<Arc<ThreadBuf>>> {
     B.get_or_init(|| Mutex::new(Vec::new()))
 }
 
-static NEXT_TID: AtomicU64 = AtomicU64::new(1);
+/// A lock's hold not yet ended: its address, when it began, the span's name and args.
+type OpenHold = (usize, f64, String, Args);
+/// An event's arguments.
+pub type Args = Vec<(&'static str, String)>;
 
-/// A lock held: its address, when it was taken, the event's name and arguments.
-type Hold = (usize, f64, String, Vec<(&'static str, String)>);
+static NEXT_TID: AtomicU64 = AtomicU64::new(1);
 
 thread_local! {
     static MINE: RefCell<Option<Arc<ThreadBuf>>> = const { RefCell::new(None) };
     /// Locks this thread holds, by address: when it took each, and the event's name
     /// and arguments, emitted as one span when it releases.
-    static HOLDS: RefCell<Vec<Hold>> = const { RefCell::new(Vec::new()) };
+    static HOLDS: RefCell<Vec<OpenHold>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The calling thread's buffer (made on first use; an OS thread reused for another

@@ -222,6 +222,8 @@ Options (and the environment variables that also set them, ignored with -E):
 -X opt : set an implementation option, kept in sys._xoptions
 --check-hash-based-pycs always|default|never:
          accepted; conc writes no .pyc files
+--trace FILE.json|FILE.html:
+         write a timeline of the run: Chrome Trace Event JSON, or an HTML page
 --deadlock=report|exit|hang:
          what a deadlock does: report it on stderr and go on waiting as python3
          does (the default), report it and exit 1 (conc test's default), or hang

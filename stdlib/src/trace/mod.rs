@@ -82,12 +82,9 @@ fn place(f: &FrameEntry) -> (String, String) {
     (format!("{}:{}", f.code.filename, f.line_no()), f.code.qualname.to_string())
 }
 
-/// A wait's name, kind and arguments.
-type Begun = (String, &'static str, Vec<(&'static str, String)>);
-
 thread_local! {
     /// The calling thread's wait, described when it began: name, kind, arguments.
-    static BEGUN: std::cell::RefCell<Option<Begun>> =
+    static BEGUN: std::cell::RefCell<Option<(String, &'static str, trace::Args)>> =
         const { std::cell::RefCell::new(None) };
 }
 
@@ -169,14 +166,13 @@ pub fn uncaught(vm: &Vm, class: &str, text: &str) {
     let message = text.trim_end().rsplit('\n').next().unwrap_or("").to_string();
     let location = text
         .lines()
-        .rev()
         .filter_map(|l| l.trim_start().strip_prefix("File \""))
         .filter_map(|l| {
             let (file, rest) = l.split_once("\", line ")?;
             let line: String = rest.chars().take_while(char::is_ascii_digit).collect();
             Some(format!("{file}:{line}"))
         })
-        .next()
+        .next_back()
         .unwrap_or_default();
     let args = vec![("exception", message), ("location", location)];
     trace::instant(&vm.thread_name, &format!("uncaught {class}"), "exception", args);
