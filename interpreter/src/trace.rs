@@ -56,6 +56,22 @@ pub struct ThreadBuf {
     pub ident: u64,
     pub name: Mutex<String>,
     pub events: Mutex<Vec<Event>>,
+    /// Events not kept once the track holds `MAX_EVENTS` (reported at the end).
+    pub dropped: std::sync::atomic::AtomicU64,
+}
+
+/// The most events one track keeps: a loop taking a lock millions of times would
+/// otherwise write gigabytes (each hold is a span). Later events are counted, and the
+/// track ends with an instant saying how many were left out.
+pub const MAX_EVENTS: usize = 100_000;
+
+/// Pushes `ev` unless the track is full.
+fn push_capped(b: &ThreadBuf, events: &mut Vec<Event>, ev: Event) {
+    if events.len() >= MAX_EVENTS {
+        b.dropped.fetch_add(1, Ordering::Relaxed);
+    } else {
+        events.push(ev);
+    }
 }
 
 fn buffers() -> &'static Mutex<Vec<Arc<ThreadBuf>>> {
@@ -89,6 +105,7 @@ fn with_mine<R>(thread_name: &str, f: impl FnOnce(&ThreadBuf) -> R) -> R {
                 ident,
                 name: Mutex::new(thread_name.to_string()),
                 events: Mutex::new(Vec::new()),
+                dropped: std::sync::atomic::AtomicU64::new(0),
             });
             buffers().lock().push(buf.clone());
             *m = Some(buf);
@@ -106,7 +123,7 @@ fn with_mine<R>(thread_name: &str, f: impl FnOnce(&ThreadBuf) -> R) -> R {
 
 /// Appends an event to the calling thread's track.
 pub fn record(thread_name: &str, ev: Event) {
-    with_mine(thread_name, |b| b.events.lock().push(ev));
+    with_mine(thread_name, |b| push_capped(b, &mut b.events.lock(), ev));
 }
 
 /// Appends a span to the calling thread's track, or lengthens the track's last span
@@ -121,7 +138,7 @@ pub fn record_span(thread_name: &str, ev: Event, gap: f64) {
                 return;
             }
         }
-        events.push(ev);
+        push_capped(b, &mut events, ev);
     });
 }
 
@@ -160,7 +177,19 @@ pub fn my_name() -> String {
 /// Every track's number, name and events, taken out of the buffers.
 pub fn take_all() -> Vec<(u64, String, Vec<Event>)> {
     let bufs = buffers().lock().clone();
-    bufs.iter().map(|b| (b.tid, b.name.lock().clone(), std::mem::take(&mut *b.events.lock()))).collect()
+    bufs.iter()
+        .map(|b| {
+            let mut events = std::mem::take(&mut *b.events.lock());
+            let dropped = b.dropped.swap(0, Ordering::Relaxed);
+            if dropped > 0 {
+                let name = format!("trace truncated: {dropped} later events of this thread left out");
+                let ts = events.last().map_or(0.0, |e| e.ts + e.dur);
+                let args = vec![("kept", MAX_EVENTS.to_string()), ("dropped", dropped.to_string())];
+                events.push(Event { ph: 'i', name, cat: "trace", ts, dur: 0.0, id: 0, args });
+            }
+            (b.tid, b.name.lock().clone(), events)
+        })
+        .collect()
 }
 
 /// What the stdlib does with a wait: describe it when it begins (who holds the lock
